@@ -1,0 +1,104 @@
+//! `frontdesk-kiosk`: the lobby touch screen. Thin: parse arguments, load config, run.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use frontdesk::kiosk::config::KioskConfig;
+use frontdesk::kiosk::run::{RunOptions, run};
+use std::path::PathBuf;
+use std::time::Instant;
+
+const DEFAULT_CONFIG: &str = "/etc/frontdesk/kiosk.toml";
+
+#[derive(Parser)]
+#[command(version, about = "frontdesk lobby kiosk")]
+struct Cli {
+    /// Configuration file (TOML). A missing file at the default path means defaults.
+    #[arg(long, env = "FRONTDESK_KIOSK_CONFIG", default_value = DEFAULT_CONFIG)]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the kiosk (the default).
+    Run(RunArgs),
+    /// Render every screen at 1280x800 and 800x480 to PNG files, without a display.
+    RenderScreens {
+        #[arg(long, default_value = "screens")]
+        out: PathBuf,
+    },
+}
+
+#[derive(clap::Args, Default)]
+struct RunArgs {
+    /// Render in memory instead of opening a window (automatic without DISPLAY/WAYLAND_DISPLAY).
+    #[arg(long)]
+    headless: bool,
+    /// Window size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1280x800", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Headless: write the screen to this PNG after every change.
+    #[arg(long)]
+    snapshot: Option<PathBuf>,
+    /// Demo: a scripted patient taps through the screens.
+    #[arg(long)]
+    demo_patient: bool,
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text.split_once('x').ok_or("expected WIDTHxHEIGHT")?;
+    let w = w.parse().map_err(|_| "bad width")?;
+    let h = h.parse().map_err(|_| "bad height")?;
+    Ok((w, h))
+}
+
+fn main() -> anyhow::Result<()> {
+    let started = Instant::now();
+    frontdesk::logging::init();
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::RenderScreens { out }) => {
+            let files = frontdesk::kiosk::render::render_all(&out)?;
+            for file in &files {
+                println!("{}", file.display());
+            }
+            Ok(())
+        }
+        Some(Command::Run(args)) => run_kiosk(&cli.config, args, started),
+        None => run_kiosk(
+            &cli.config,
+            RunArgs {
+                size: (1280, 800),
+                ..RunArgs::default()
+            },
+            started,
+        ),
+    }
+}
+
+fn run_kiosk(config_path: &PathBuf, args: RunArgs, started: Instant) -> anyhow::Result<()> {
+    let config = if config_path.exists() || config_path.as_os_str() != DEFAULT_CONFIG {
+        KioskConfig::load(config_path)?
+    } else {
+        tracing::info!("no {DEFAULT_CONFIG}; using defaults");
+        KioskConfig::default()
+    };
+    let no_display =
+        std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none();
+    let headless = args.headless || no_display;
+    if headless && !args.headless {
+        tracing::info!("no display found; running headless");
+    }
+    run(
+        config,
+        RunOptions {
+            headless,
+            size: slint::PhysicalSize::new(args.size.0, args.size.1),
+            snapshot: args.snapshot,
+            demo_patient: args.demo_patient,
+            started,
+        },
+    )
+    .context("kiosk failed")
+}

@@ -1,0 +1,136 @@
+//! `frontdesk-office`: the office hub. Thin: parse arguments, load config, run.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use frontdesk::office::{Office, OfficeConfig, appointments};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+const DEFAULT_CONFIG: &str = "/etc/frontdesk/office.toml";
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "frontdesk office hub: kiosk API and live staff queue"
+)]
+struct Cli {
+    /// Configuration file (TOML). A missing file at the default path means defaults.
+    #[arg(long, env = "FRONTDESK_OFFICE_CONFIG", default_value = DEFAULT_CONFIG)]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the kiosk API and the staff page until Ctrl-C or SIGTERM.
+    Serve {
+        /// Override `listen` from the config.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Override `data_dir` from the config.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Load today's synthetic demo appointments at start.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Import appointments from a CSV file
+    /// (appointment_id,date,time,last_name,first_name,provider,copay).
+    ImportAppointments {
+        file: PathBuf,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+fn load_config(path: &PathBuf, data_dir: Option<PathBuf>) -> anyhow::Result<OfficeConfig> {
+    let mut config = if path.exists() || path.as_os_str() != DEFAULT_CONFIG {
+        OfficeConfig::load(path)?
+    } else {
+        tracing::info!("no {DEFAULT_CONFIG}; using defaults");
+        OfficeConfig::default()
+    };
+    if let Some(dir) = data_dir {
+        config.data_dir = dir;
+    }
+    Ok(config)
+}
+
+fn main() -> anyhow::Result<()> {
+    frontdesk::logging::init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            listen,
+            data_dir,
+            demo,
+        } => {
+            let mut config = load_config(&cli.config, data_dir)?;
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            serve(config, demo)
+        }
+        Command::ImportAppointments { file, data_dir } => {
+            let config = load_config(&cli.config, data_dir)?;
+            let office = Office::open(config)?;
+            let input = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            let list = appointments::parse_csv(input)?;
+            let count = office
+                .state()
+                .store
+                .lock()
+                .map_err(|_| anyhow::anyhow!("store lock poisoned"))?
+                .import_appointments(&list)?;
+            println!("imported {count} appointments");
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: OfficeConfig, demo: bool) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listen = config.listen;
+        let office = Office::open(config)?;
+        if demo {
+            let today = office.state().today(jiff::Timestamp::now());
+            let list = appointments::demo_set(today);
+            office
+                .state()
+                .store
+                .lock()
+                .map_err(|_| anyhow::anyhow!("store lock poisoned"))?
+                .import_appointments(&list)?;
+            tracing::info!(count = list.len(), "loaded synthetic demo appointments");
+        }
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let address = listener.local_addr()?;
+        tracing::info!(%address, "office hub listening");
+        println!("Staff page: http://{address}/");
+        office.serve(listener, shutdown_signal()).await?;
+        tracing::info!("office hub stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => {
+            let _ = ctrl_c.await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
+    }
+}

@@ -1,0 +1,158 @@
+//! Identifiers: each a newtype so an appointment id can never be passed as a clinic id.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why an identifier was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error("kiosk id must be 1-32 characters of a-z, 0-9 and '-'")]
+    BadKioskId,
+    #[error("clinic id must be a positive number")]
+    BadClinicId,
+}
+
+/// The office (practice location) a kiosk and its appointments belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct ClinicId(u32);
+
+impl ClinicId {
+    pub fn new(value: u32) -> Result<Self, IdError> {
+        if value == 0 {
+            return Err(IdError::BadClinicId);
+        }
+        Ok(Self(value))
+    }
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl TryFrom<u32> for ClinicId {
+    type Error = IdError;
+    fn try_from(value: u32) -> Result<Self, IdError> {
+        Self::new(value)
+    }
+}
+
+impl From<ClinicId> for u32 {
+    fn from(id: ClinicId) -> u32 {
+        id.0
+    }
+}
+
+impl fmt::Display for ClinicId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// An appointment, numbered by the office. Safe to log: it names no one by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AppointmentId(u64);
+
+impl AppointmentId {
+    pub fn new(value: u64) -> Self {
+        Self(value)
+    }
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for AppointmentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "appt-{}", self.0)
+    }
+}
+
+/// One check-in, made by the kiosk so that a retried submit is recognised as the same one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CheckInId(uuid::Uuid);
+
+impl CheckInId {
+    /// A fresh random id.
+    pub fn random() -> Self {
+        Self(uuid::Uuid::new_v4())
+    }
+    pub fn from_uuid(uuid: uuid::Uuid) -> Self {
+        Self(uuid)
+    }
+    pub fn as_uuid(&self) -> uuid::Uuid {
+        self.0
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        uuid::Uuid::parse_str(text).ok().map(Self)
+    }
+}
+
+impl fmt::Display for CheckInId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A lobby kiosk, named in configuration (e.g. `lobby-1`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct KioskId(String);
+
+impl KioskId {
+    pub fn new(value: &str) -> Result<Self, IdError> {
+        let ok = !value.is_empty()
+            && value.len() <= 32
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(IdError::BadKioskId)
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for KioskId {
+    type Error = IdError;
+    fn try_from(value: String) -> Result<Self, IdError> {
+        Self::new(&value)
+    }
+}
+
+impl From<KioskId> for String {
+    fn from(id: KioskId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for KioskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kiosk_ids_are_short_slugs() {
+        assert!(KioskId::new("lobby-1").is_ok());
+        assert_eq!(KioskId::new(""), Err(IdError::BadKioskId));
+        assert_eq!(KioskId::new("Lobby 1"), Err(IdError::BadKioskId));
+        assert_eq!(KioskId::new(&"a".repeat(33)), Err(IdError::BadKioskId));
+    }
+
+    #[test]
+    fn clinic_zero_is_refused() {
+        assert_eq!(ClinicId::new(0), Err(IdError::BadClinicId));
+        assert!(serde_json::from_str::<ClinicId>("0").is_err());
+        assert_eq!(serde_json::from_str::<ClinicId>("7").unwrap().get(), 7);
+    }
+}

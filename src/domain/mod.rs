@@ -1,0 +1,49 @@
+//! Types of the check-in domain that validate on construction, shared by kiosk and office.
+
+mod ids;
+mod money;
+mod name;
+
+pub use ids::{AppointmentId, CheckInId, ClinicId, IdError, KioskId};
+pub use money::{Cents, MoneyError};
+pub use name::{DisplayName, NameError, PersonName};
+
+use serde::{Deserialize, Serialize};
+
+/// Where a check-in stands in the office's queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckInStatus {
+    /// Checked in at the kiosk, waiting in the lobby.
+    Arrived,
+    /// Staff flagged it: the patient needs someone at the desk.
+    NeedsAttention,
+    /// Taken to an exam room; leaves the waiting queue.
+    Roomed,
+}
+
+impl CheckInStatus {
+    /// The stable text used in the database and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Arrived => "arrived",
+            Self::NeedsAttention => "needs_attention",
+            Self::Roomed => "roomed",
+        }
+    }
+
+    /// Parses the stable text; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "arrived" => Some(Self::Arrived),
+            "needs_attention" => Some(Self::NeedsAttention),
+            "roomed" => Some(Self::Roomed),
+            _ => None,
+        }
+    }
+
+    /// Whether the patient is still waiting in the lobby.
+    pub fn is_waiting(self) -> bool {
+        !matches!(self, Self::Roomed)
+    }
+}

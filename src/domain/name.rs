@@ -1,0 +1,116 @@
+//! Patient names, and the minimum of a name a lobby screen may show.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a name was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("name part is empty")]
+    Empty,
+    #[error("name part is longer than 64 characters")]
+    TooLong,
+    #[error("name part contains control characters")]
+    ControlCharacters,
+}
+
+fn clean_part(text: &str) -> Result<String, NameError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if text.chars().count() > 64 {
+        return Err(NameError::TooLong);
+    }
+    if text.chars().any(char::is_control) {
+        return Err(NameError::ControlCharacters);
+    }
+    Ok(text.to_owned())
+}
+
+/// A patient's full name. PHI: never log it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName {
+    first: String,
+    last: String,
+}
+
+impl PersonName {
+    pub fn new(first: &str, last: &str) -> Result<Self, NameError> {
+        Ok(Self {
+            first: clean_part(first)?,
+            last: clean_part(last)?,
+        })
+    }
+    pub fn first(&self) -> &str {
+        &self.first
+    }
+    pub fn last(&self) -> &str {
+        &self.last
+    }
+    /// "Last, First", as staff lists sort and show names.
+    pub fn staff_form(&self) -> String {
+        format!("{}, {}", self.last, self.first)
+    }
+    /// First name and last initial: what the lobby screen may show.
+    pub fn display_name(&self) -> DisplayName {
+        let initial: String = self.last.chars().take(1).collect();
+        DisplayName(format!("{} {}.", self.first, initial))
+    }
+}
+
+/// Names are PHI: keep them out of `{:?}` output that could reach a log.
+impl fmt::Debug for PersonName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PersonName(<redacted>)")
+    }
+}
+
+/// First name and last initial ("Ada T."), the least a patient needs to recognise themselves.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for DisplayName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DisplayName(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_name_is_first_name_and_last_initial() {
+        let name = PersonName::new(" Ada ", "Testpatient").unwrap();
+        assert_eq!(name.display_name().as_str(), "Ada T.");
+        assert_eq!(name.staff_form(), "Testpatient, Ada");
+    }
+
+    #[test]
+    fn debug_output_hides_names() {
+        let name = PersonName::new("Ada", "Testpatient").unwrap();
+        assert!(!format!("{name:?}").contains("Ada"));
+        assert!(!format!("{:?}", name.display_name()).contains("Ada"));
+    }
+
+    #[test]
+    fn rejects_bad_parts() {
+        assert_eq!(PersonName::new("", "X"), Err(NameError::Empty));
+        assert_eq!(
+            PersonName::new("A\u{7}", "X"),
+            Err(NameError::ControlCharacters)
+        );
+        assert_eq!(
+            PersonName::new(&"a".repeat(65), "X"),
+            Err(NameError::TooLong)
+        );
+    }
+}

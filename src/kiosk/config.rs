@@ -1,0 +1,134 @@
+//! `kiosk.toml`: every setting has a default that works on a laptop next to a local office.
+
+use crate::domain::KioskId;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("office_url must start with http:// or https://")]
+    OfficeUrl,
+    #[error("idle_timeout_secs must be 10-600 and done_timeout_secs 3-60")]
+    Timeouts,
+}
+
+/// The serial barcode scanner.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ScannerConfig {
+    pub port: PathBuf,
+    #[serde(default = "default_baud")]
+    pub baud: u32,
+}
+
+fn default_baud() -> u32 {
+    9600
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KioskConfig {
+    pub kiosk_id: KioskId,
+    /// Where the office hub listens.
+    pub office_url: String,
+    /// This kiosk's secret, as listed in the office's `kiosks`.
+    pub office_token: String,
+    /// Outbox database.
+    pub data_dir: PathBuf,
+    /// Seconds without a touch before the screen is wiped back to welcome.
+    pub idle_timeout_secs: u64,
+    /// Seconds the "take a seat" screen stays up.
+    pub done_timeout_secs: u64,
+    /// Absent: no scanner attached (codes cannot be scanned; the screen says to see the desk).
+    pub scanner: Option<ScannerConfig>,
+}
+
+impl std::fmt::Debug for KioskConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KioskConfig")
+            .field("kiosk_id", &self.kiosk_id)
+            .field("office_url", &self.office_url)
+            .field("office_token", &"<secret>")
+            .field("data_dir", &self.data_dir)
+            .field("scanner", &self.scanner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for KioskConfig {
+    fn default() -> Self {
+        Self {
+            kiosk_id: KioskId::new("lobby-1").expect("valid id"),
+            office_url: "http://127.0.0.1:8480".into(),
+            office_token: String::new(),
+            data_dir: PathBuf::from("/var/lib/frontdesk/kiosk"),
+            idle_timeout_secs: 60,
+            done_timeout_secs: 10,
+            scanner: None,
+        }
+    }
+}
+
+impl KioskConfig {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let config: Self = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(self.office_url.starts_with("http://") || self.office_url.starts_with("https://")) {
+            return Err(ConfigError::OfficeUrl);
+        }
+        if !(10..=600).contains(&self.idle_timeout_secs)
+            || !(3..=60).contains(&self.done_timeout_secs)
+        {
+            return Err(ConfigError::Timeouts);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_validates() {
+        let config: KioskConfig = toml::from_str(
+            r#"
+            kiosk_id = "lobby-2"
+            office_url = "https://office.example.test:8480"
+            office_token = "0123456789abcdef"
+            [scanner]
+            port = "/dev/ttyACM0"
+            "#,
+        )
+        .unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.scanner.unwrap().baud, 9600);
+        let bad = KioskConfig {
+            idle_timeout_secs: 1,
+            ..KioskConfig::default()
+        };
+        assert!(bad.validate().is_err());
+        assert!(toml::from_str::<KioskConfig>("kiosk_id = \"Bad Id\"").is_err());
+    }
+}

@@ -1,0 +1,199 @@
+//! Starting the kiosk: store, flow, devices, sync and the window, in that order.
+
+use super::app::{self, KioskApp};
+use super::config::KioskConfig;
+use super::core::{KioskCore, Notice};
+use super::headless::{HeadlessPlatform, write_png};
+use super::{ConfirmAdapter, DoneAdapter, KioskAdapter, MainWindow, Page};
+use crate::checkin::{Event, Flow, FlowSettings};
+use crate::devices::scanner::{Scanner, ScannerPort};
+use crate::store::KioskStore;
+use crate::sync::{OfficeClient, SyncWorker, WorkerSettings, cached_trust};
+use anyhow::Context as _;
+use jiff::{SignedDuration, Timestamp};
+use slint::{ComponentHandle, PhysicalSize};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// How the kiosk shows itself.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// No display: render in memory (optionally to a PNG after each change).
+    pub headless: bool,
+    pub size: PhysicalSize,
+    /// Headless only: write each new frame here.
+    pub snapshot: Option<PathBuf>,
+    /// A scripted patient taps "Yes" and "Done" (for the demo without a display).
+    pub demo_patient: bool,
+    /// When the process started, for the first-frame figure.
+    pub started: Instant,
+}
+
+/// Runs the kiosk until the window closes or Ctrl-C / SIGTERM.
+pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    let db_path = config.data_dir.join("kiosk.db");
+    let mut store = KioskStore::open(&db_path)?;
+    let trust = cached_trust(&store)?;
+    let zone = trust
+        .as_ref()
+        .map(|t| t.timezone.clone())
+        .unwrap_or_else(jiff::tz::TimeZone::system);
+    let now = Timestamp::now();
+    let used = store.used_on(now.to_zoned(zone).date())?;
+    tracing::info!(
+        kiosk = %config.kiosk_id,
+        outbox = store.depth()?,
+        office_known = trust.is_some(),
+        "kiosk starting"
+    );
+    let flow = Flow::new(
+        FlowSettings {
+            idle_timeout: SignedDuration::from_secs(config.idle_timeout_secs.cast_signed()),
+            done_timeout: SignedDuration::from_secs(config.done_timeout_secs.cast_signed()),
+        },
+        trust,
+        used,
+        now,
+    );
+
+    let window = if options.headless {
+        let started = options.started;
+        let snapshot = options.snapshot.clone();
+        let mut first = true;
+        Some(HeadlessPlatform::install(
+            options.size,
+            Some(Box::new(move |pixels, size| {
+                if first {
+                    first = false;
+                    tracing::info!(
+                        ms = started.elapsed().as_secs_f64() * 1000.0,
+                        "first frame rendered"
+                    );
+                }
+                if let Some(path) = &snapshot {
+                    if let Err(error) = write_png(path, pixels, size) {
+                        tracing::warn!(%error, "cannot write snapshot");
+                    }
+                }
+            })),
+        )?)
+    } else {
+        None
+    };
+
+    let ui = MainWindow::new()?;
+    if window.is_none() {
+        ui.window().set_size(options.size);
+    }
+
+    let scanner_connected = Arc::new(AtomicBool::new(false));
+    let client = OfficeClient::new(&config.office_url, &config.office_token)?;
+    let sync = Arc::new(SyncWorker::start(
+        client,
+        db_path,
+        WorkerSettings::default(),
+        scanner_connected.clone(),
+        app::post,
+    )?);
+
+    let core = KioskCore::new(flow, store, {
+        let sync = sync.clone();
+        move |notice| match notice {
+            Notice::OutboxChanged => sync.wake(),
+            Notice::HelpRequested(at) => sync.request_help(at),
+        }
+    });
+    let kiosk = KioskApp::install(ui.clone_strong(), core, "");
+
+    let _scanner = match &config.scanner {
+        Some(port) => {
+            let scanner = Scanner::start(
+                ScannerPort {
+                    path: port.port.clone(),
+                    baud: port.baud,
+                },
+                |line| app::post(Event::CodeScanned(line)),
+            )?;
+            Some(scanner)
+        }
+        None => {
+            tracing::warn!("no scanner configured");
+            None
+        }
+    };
+    if let Some(scanner) = &_scanner {
+        let flag = scanner.connection_flag();
+        scanner_connected.store(flag.load(Ordering::Relaxed), Ordering::Relaxed);
+        let health = slint::Timer::default();
+        let weak = Arc::downgrade(&flag);
+        let shared = scanner_connected.clone();
+        let app_ref = std::rc::Rc::downgrade(&kiosk);
+        health.start(
+            slint::TimerMode::Repeated,
+            Duration::from_secs(1),
+            move || {
+                let ready = weak.upgrade().is_some_and(|f| f.load(Ordering::Relaxed));
+                shared.store(ready, Ordering::Relaxed);
+                if let Some(app) = app_ref.upgrade() {
+                    app.set_scanner_ready(ready);
+                }
+            },
+        );
+        std::mem::forget(health);
+    } else {
+        kiosk.set_scanner_ready(false);
+    }
+
+    let _patient = options.demo_patient.then(|| scripted_patient(&ui));
+
+    ctrlc::set_handler(|| {
+        let _ = slint::invoke_from_event_loop(|| {
+            let _ = slint::quit_event_loop();
+        });
+    })
+    .context("cannot install the Ctrl-C handler")?;
+
+    ui.show()?;
+    slint::run_event_loop_until_quit()?;
+    tracing::info!(outbox = sync.status().outbox_depth, "kiosk stopping");
+    Ok(())
+}
+
+/// For the demo without a display: someone who taps "Yes, this is me" two seconds after
+/// seeing their name, and "Done" three seconds after being told to sit. It presses the
+/// same adapter callbacks the buttons do.
+fn scripted_patient(ui: &MainWindow) -> slint::Timer {
+    let timer = slint::Timer::default();
+    let weak = ui.as_weak();
+    let mut seen = (Page::Welcome, Instant::now());
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_millis(250),
+        move || {
+            let Some(ui) = weak.upgrade() else { return };
+            let page = ui.global::<KioskAdapter>().get_page();
+            if page != seen.0 {
+                seen = (page, Instant::now());
+                return;
+            }
+            let waited = seen.1.elapsed();
+            match page {
+                Page::Confirm if waited >= Duration::from_secs(2) => {
+                    tracing::info!("scripted patient taps \"Yes, this is me\"");
+                    ui.global::<ConfirmAdapter>().invoke_yes();
+                    seen.1 = Instant::now();
+                }
+                Page::Done if waited >= Duration::from_secs(3) => {
+                    ui.global::<DoneAdapter>().invoke_finished();
+                    seen.1 = Instant::now();
+                }
+                _ => {}
+            }
+        },
+    );
+    timer
+}

@@ -1,0 +1,21 @@
+//! frontdesk: a self check-in appliance for medical offices.
+//!
+//! Two programs share this library: `frontdesk-kiosk` (the lobby touch screen, feature
+//! `kiosk`) and `frontdesk-office` (the hub staff watch, feature `office`).
+
+pub mod api;
+pub mod checkin;
+pub mod domain;
+pub mod logging;
+pub mod store;
+pub mod token;
+
+#[cfg(feature = "kiosk")]
+pub mod devices;
+#[cfg(feature = "kiosk")]
+pub mod kiosk;
+#[cfg(feature = "kiosk")]
+pub mod sync;
+
+#[cfg(feature = "office")]
+pub mod office;

@@ -1,0 +1,154 @@
+//! Getting today's appointments in: a CSV export from the practice-management system,
+//! or the synthetic demo set.
+
+use super::store::NewAppointment;
+use crate::domain::{Cents, PersonName};
+use jiff::civil::{Date, Time};
+use serde::Deserialize;
+use std::io::Read;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("CSV line {line}: {reason}")]
+    Row { line: u64, reason: String },
+    #[error("CSV: {0}")]
+    Csv(#[from] csv::Error),
+}
+
+/// One row of the appointments CSV. Columns, with a header row:
+/// `appointment_id,date,time,last_name,first_name,provider,copay`
+/// (`date` as 2026-11-23, `time` as 09:30, `copay` in dollars as 25.00).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CsvRow {
+    appointment_id: String,
+    date: String,
+    time: String,
+    last_name: String,
+    first_name: String,
+    provider: String,
+    copay: String,
+}
+
+/// Reads and validates every row; a single bad row rejects the file (naming its line, not
+/// its contents), so a half-imported day never happens.
+pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(input);
+    let mut list = Vec::new();
+    for (index, record) in reader.deserialize::<CsvRow>().enumerate() {
+        let line = index as u64 + 2;
+        let row = record.map_err(|error| ImportError::Row {
+            line,
+            reason: match error.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => err.to_string(),
+                _ => "unreadable row".into(),
+            },
+        })?;
+        let bad = |reason: &str| ImportError::Row {
+            line,
+            reason: reason.to_owned(),
+        };
+        if row.appointment_id.is_empty() || row.appointment_id.len() > 64 {
+            return Err(bad("appointment_id must be 1-64 characters"));
+        }
+        list.push(NewAppointment {
+            external_id: row.appointment_id,
+            day: row
+                .date
+                .parse::<Date>()
+                .map_err(|_| bad("date must look like 2026-11-23"))?,
+            starts_at: row
+                .time
+                .parse::<Time>()
+                .map_err(|_| bad("time must look like 09:30"))?,
+            patient: PersonName::new(&row.first_name, &row.last_name)
+                .map_err(|e| bad(&format!("patient name: {e}")))?,
+            provider: if row.provider.is_empty() || row.provider.len() > 80 {
+                return Err(bad("provider must be 1-80 characters"));
+            } else {
+                row.provider
+            },
+            copay: Cents::parse_dollars(&row.copay).map_err(|e| bad(&format!("copay: {e}")))?,
+        });
+    }
+    Ok(list)
+}
+
+/// Synthetic, obviously fake appointments for `day`, every 15 minutes from 08:00.
+pub fn demo_set(day: Date) -> Vec<NewAppointment> {
+    const PATIENTS: &[(&str, &str)] = &[
+        ("Ada", "Testpatient"),
+        ("Bruno", "Sample"),
+        ("Carmen", "Example"),
+        ("Dmitri", "Placeholder"),
+        ("Esther", "Fakename"),
+        ("Farid", "Mockup"),
+        ("Greta", "Dummy"),
+        ("Hiro", "Specimen"),
+        ("Ines", "Fixture"),
+        ("Jonas", "Testcase"),
+        ("Kwame", "Sandbox"),
+        ("Lucia", "Prototype"),
+    ];
+    const PROVIDERS: &[&str] = &["Dr. Demo Able", "Dr. Demo Baker", "NP Demo Chen"];
+    PATIENTS
+        .iter()
+        .enumerate()
+        .map(|(i, (first, last))| {
+            let minutes = 8 * 60 + 15 * i as i32;
+            NewAppointment {
+                external_id: format!("DEMO-{}-{:03}", day.strftime("%Y%m%d"), i + 1),
+                day,
+                starts_at: Time::new((minutes / 60) as i8, (minutes % 60) as i8, 0, 0)
+                    .expect("demo times are within the day"),
+                patient: PersonName::new(first, last).expect("demo names are valid"),
+                provider: PROVIDERS[i % PROVIDERS.len()].into(),
+                copay: Cents::new([2500, 4000, 0, 1500][i % 4]),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    const HEADER: &str = "appointment_id,date,time,last_name,first_name,provider,copay\n";
+
+    #[test]
+    fn parses_a_good_file() {
+        let csv = format!(
+            "{HEADER}A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25.00\n\
+             A-2, 2026-11-23 , 10:00 ,Sample,Bruno,Dr. Demo Baker,$0\n"
+        );
+        let list = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].starts_at, Time::constant(9, 30, 0, 0));
+        assert_eq!(list[0].copay, Cents::new(2500));
+        assert_eq!(list[1].day, date(2026, 11, 23));
+    }
+
+    #[test]
+    fn a_bad_row_names_its_line_not_its_contents() {
+        let csv = format!(
+            "{HEADER}A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25.00\n\
+             A-2,2026-13-45,10:00,Secretname,Bruno,Dr. Demo Baker,0\n"
+        );
+        let error = parse_csv(csv.as_bytes()).unwrap_err().to_string();
+        assert!(error.contains("line 3"), "{error}");
+        assert!(!error.contains("Secretname"), "{error}");
+        assert!(parse_csv("a,b\n1,2\n".as_bytes()).is_err());
+        assert!(parse_csv(&b"\xff\xfe\x00garbage"[..]).is_err());
+    }
+
+    #[test]
+    fn demo_set_is_synthetic_and_valid() {
+        let list = demo_set(date(2026, 11, 23));
+        assert_eq!(list.len(), 12);
+        assert_eq!(list[0].patient.staff_form(), "Testpatient, Ada");
+        assert_eq!(list[11].starts_at, Time::constant(10, 45, 0, 0));
+    }
+}

@@ -1,0 +1,155 @@
+//! `office.toml`: every setting has a default that works on a laptop.
+
+use crate::domain::{ClinicId, KioskId};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("unknown time zone {0:?}")]
+    TimeZone(String),
+    #[error("kiosk {0} has a token shorter than 16 characters")]
+    WeakKioskToken(KioskId),
+    #[error("two kiosks share the id {0}")]
+    DuplicateKiosk(KioskId),
+}
+
+/// A kiosk allowed to call the API, with its secret.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KioskEntry {
+    pub id: KioskId,
+    pub token: String,
+}
+
+impl std::fmt::Debug for KioskEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KioskEntry")
+            .field("id", &self.id)
+            .field("token", &"<secret>")
+            .finish()
+    }
+}
+
+/// The whole office configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OfficeConfig {
+    /// Address to listen on; loopback unless the office opens it up on purpose.
+    pub listen: SocketAddr,
+    /// Database, signing key.
+    pub data_dir: PathBuf,
+    pub clinic_id: ClinicId,
+    pub clinic_name: String,
+    /// IANA zone of the clinic; empty means the system's.
+    pub timezone: String,
+    pub kiosks: Vec<KioskEntry>,
+}
+
+impl Default for OfficeConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8480)),
+            data_dir: PathBuf::from("/var/lib/frontdesk/office"),
+            clinic_id: ClinicId::new(1).expect("1 is a valid clinic id"),
+            clinic_name: "Demo Family Practice".into(),
+            timezone: String::new(),
+            kiosks: Vec::new(),
+        }
+    }
+}
+
+impl OfficeConfig {
+    /// Reads a TOML file; a missing file at the default path means defaults.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let config: Self = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot: zone names, token strength, unique kiosks.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.time_zone()?;
+        let mut seen = std::collections::HashSet::new();
+        for kiosk in &self.kiosks {
+            if kiosk.token.len() < 16 {
+                return Err(ConfigError::WeakKioskToken(kiosk.id.clone()));
+            }
+            if !seen.insert(&kiosk.id) {
+                return Err(ConfigError::DuplicateKiosk(kiosk.id.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The clinic's time zone.
+    pub fn time_zone(&self) -> Result<jiff::tz::TimeZone, ConfigError> {
+        if self.timezone.is_empty() {
+            return Ok(jiff::tz::TimeZone::system());
+        }
+        jiff::tz::TimeZone::get(&self.timezone)
+            .map_err(|_| ConfigError::TimeZone(self.timezone.clone()))
+    }
+
+    /// The zone's IANA name, for kiosks (`UTC` when the system's zone has no name).
+    pub fn time_zone_name(&self) -> String {
+        if !self.timezone.is_empty() {
+            return self.timezone.clone();
+        }
+        jiff::tz::TimeZone::system()
+            .iana_name()
+            .unwrap_or("UTC")
+            .to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_full_file_and_rejects_weak_tokens() {
+        let config: OfficeConfig = toml::from_str(
+            r#"
+            listen = "127.0.0.1:9000"
+            data_dir = "/tmp/x"
+            clinic_id = 3
+            clinic_name = "Testville Clinic"
+            timezone = "America/Chicago"
+            [[kiosks]]
+            id = "lobby-1"
+            token = "0123456789abcdef0123"
+            "#,
+        )
+        .unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.clinic_id.get(), 3);
+        assert!(!format!("{config:?}").contains("0123456789abcdef"));
+
+        let weak: OfficeConfig =
+            toml::from_str("[[kiosks]]\nid = \"lobby-1\"\ntoken = \"short\"\n").unwrap();
+        assert!(matches!(
+            weak.validate(),
+            Err(ConfigError::WeakKioskToken(_))
+        ));
+        assert!(toml::from_str::<OfficeConfig>("bogus = 1").is_err());
+    }
+}

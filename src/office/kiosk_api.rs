@@ -1,0 +1,147 @@
+//! `/api/kiosk/v1`: configuration, today's roster, check-in submission, heartbeat, help.
+
+use super::auth::AuthenticatedKiosk;
+use super::error::{ApiError, ApiJson};
+use super::events::QueueEvent;
+use super::server::AppState;
+use crate::api::{
+    CheckInSubmission, Heartbeat, HelpRequest, KioskConfig, RosterResponse, SubmissionOutcome,
+    SubmissionReceipt,
+};
+use crate::checkin::RosterEntry;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine as _;
+use jiff::Timestamp;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/kiosk/v1/config", get(config))
+        .route("/api/kiosk/v1/roster", get(roster))
+        .route("/api/kiosk/v1/checkins", post(submit_check_in))
+        .route("/api/kiosk/v1/heartbeat", post(heartbeat))
+        .route("/api/kiosk/v1/help", post(help))
+}
+
+async fn config(State(state): State<AppState>, _kiosk: AuthenticatedKiosk) -> Json<KioskConfig> {
+    Json(KioskConfig {
+        clinic: state.config.clinic_id,
+        clinic_name: state.config.clinic_name.clone(),
+        timezone: state.config.time_zone_name(),
+        token_public_key: base64::engine::general_purpose::STANDARD
+            .encode(state.signing_key.verifying_key().as_bytes()),
+    })
+}
+
+async fn roster(
+    State(state): State<AppState>,
+    _kiosk: AuthenticatedKiosk,
+) -> Result<Json<RosterResponse>, ApiError> {
+    let today = state.today(Timestamp::now());
+    let (appointments, checked_in) = state
+        .db(move |db| {
+            Ok((
+                db.appointments_on(today)?,
+                db.checked_in_appointments(today)?,
+            ))
+        })
+        .await?;
+    let waiting = checked_in
+        .iter()
+        .filter(|(_, status)| status.is_waiting())
+        .count();
+    let checked: std::collections::HashSet<_> = checked_in.iter().map(|(id, _)| *id).collect();
+    let entries = appointments
+        .into_iter()
+        .map(|a| RosterEntry {
+            appointment: a.id,
+            display_name: a.patient.display_name(),
+            starts_at: a.starts_at,
+            provider: a.provider,
+            checked_in: checked.contains(&a.id),
+        })
+        .collect();
+    Ok(Json(RosterResponse {
+        entries,
+        waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
+    }))
+}
+
+async fn submit_check_in(
+    State(state): State<AppState>,
+    AuthenticatedKiosk(kiosk): AuthenticatedKiosk,
+    ApiJson(submission): ApiJson<CheckInSubmission>,
+) -> Result<(StatusCode, Json<SubmissionReceipt>), ApiError> {
+    if submission.clinic != state.config.clinic_id {
+        return Err(ApiError::BadRequest {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "wrong_clinic",
+            message: format!("this office is clinic {}", state.config.clinic_id),
+        });
+    }
+    let now = Timestamp::now();
+    let outcome = state
+        .db({
+            let submission = submission.clone();
+            let kiosk = kiosk.clone();
+            move |db| db.record_check_in(&submission, &kiosk, now)
+        })
+        .await?;
+    tracing::info!(
+        check_in = %submission.id,
+        appointment = %submission.appointment,
+        %kiosk,
+        ?outcome,
+        "check-in received"
+    );
+    let status = match outcome {
+        SubmissionOutcome::Accepted => {
+            state.events.publish(QueueEvent::CheckedIn {
+                check_in: submission.id,
+                appointment: submission.appointment,
+            });
+            StatusCode::CREATED
+        }
+        SubmissionOutcome::AlreadyStored | SubmissionOutcome::AppointmentAlreadyCheckedIn => {
+            StatusCode::OK
+        }
+    };
+    Ok((status, Json(SubmissionReceipt { outcome })))
+}
+
+async fn heartbeat(
+    State(state): State<AppState>,
+    AuthenticatedKiosk(kiosk): AuthenticatedKiosk,
+    ApiJson(beat): ApiJson<Heartbeat>,
+) -> Result<StatusCode, ApiError> {
+    let now = Timestamp::now();
+    state
+        .db({
+            let kiosk = kiosk.clone();
+            move |db| db.record_heartbeat(&kiosk, &beat, now)
+        })
+        .await?;
+    state.events.publish(QueueEvent::KioskHealth { kiosk });
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn help(
+    State(state): State<AppState>,
+    AuthenticatedKiosk(kiosk): AuthenticatedKiosk,
+    ApiJson(request): ApiJson<HelpRequest>,
+) -> Result<StatusCode, ApiError> {
+    let now = Timestamp::now();
+    // The kiosk's clock may be off; the office's clock orders the desk's work.
+    let _ = request.requested_at;
+    state
+        .db({
+            let kiosk = kiosk.clone();
+            move |db| db.set_help_requested(&kiosk, Some(now), now)
+        })
+        .await?;
+    tracing::info!(%kiosk, "patient asked for help at kiosk");
+    state.events.publish(QueueEvent::HelpRequested { kiosk });
+    Ok(StatusCode::NO_CONTENT)
+}

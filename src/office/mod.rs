@@ -1,0 +1,15 @@
+//! The office hub: today's appointments, the kiosk API, the live staff queue and the audit log.
+
+pub mod appointments;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod keys;
+pub mod kiosk_api;
+pub mod server;
+pub mod staff;
+pub mod store;
+
+pub use config::OfficeConfig;
+pub use server::{Office, OfficeError};

@@ -1,0 +1,125 @@
+//! Wiring: shared state, routes, and serving until told to stop.
+
+use super::auth::KioskRegistry;
+use super::config::{ConfigError, OfficeConfig};
+use super::error::ApiError;
+use super::events::Events;
+use super::keys::{self, KeyError};
+use super::store::{OfficeStore, StoreError};
+use super::{kiosk_api, staff};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use ed25519_dalek::SigningKey;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+
+/// Largest request body the API reads; a check-in is a few hundred bytes.
+pub const MAX_BODY: usize = 16 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OfficeError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot create data directory: {0}")]
+    DataDir(std::io::Error),
+    #[error("server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// State every handler sees.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Mutex<OfficeStore>>,
+    pub signing_key: Arc<SigningKey>,
+    pub config: Arc<OfficeConfig>,
+    pub timezone: TimeZone,
+    pub events: Events,
+    pub kiosks: Arc<KioskRegistry>,
+}
+
+impl AppState {
+    /// Runs a store call off the async threads (SQLite blocks).
+    pub async fn db<T, F>(&self, call: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut OfficeStore) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut store = store
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            call(&mut store)
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+    }
+
+    /// Today in the clinic's zone.
+    pub fn today(&self, now: Timestamp) -> jiff::civil::Date {
+        now.to_zoned(self.timezone.clone()).date()
+    }
+}
+
+/// The office hub, ready to serve.
+pub struct Office {
+    state: AppState,
+}
+
+impl Office {
+    /// Opens the data directory (database, signing key) described by `config`.
+    pub fn open(config: OfficeConfig) -> Result<Self, OfficeError> {
+        config.validate()?;
+        std::fs::create_dir_all(&config.data_dir).map_err(OfficeError::DataDir)?;
+        let signing_key = keys::load_or_create(&config.data_dir)?;
+        let store = OfficeStore::open(&config.data_dir.join("office.db"))?;
+        let timezone = config.time_zone()?;
+        let kiosks = KioskRegistry::new(config.kiosks.clone());
+        Ok(Self {
+            state: AppState {
+                store: Arc::new(Mutex::new(store)),
+                signing_key: Arc::new(signing_key),
+                config: Arc::new(config),
+                timezone,
+                events: Events::new(),
+                kiosks: Arc::new(kiosks),
+            },
+        })
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// All routes.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .merge(kiosk_api::routes())
+            .merge(staff::routes())
+            .route("/healthz", axum::routing::get(|| async { "ok" }))
+            .layer(DefaultBodyLimit::max(MAX_BODY))
+            .layer(tower_http::trace::TraceLayer::new_for_http())
+            .with_state(self.state.clone())
+    }
+
+    /// Serves on `listener` until `shutdown` completes.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), OfficeError> {
+        let app = self.router();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(OfficeError::Serve)
+    }
+}

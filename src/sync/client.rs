@@ -1,0 +1,116 @@
+//! The HTTP client for the office's kiosk API.
+
+use crate::api::{
+    CheckInSubmission, ErrorBody, Heartbeat, HelpRequest, KioskConfig, RosterResponse,
+    SubmissionReceipt,
+};
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use std::time::Duration;
+
+/// Why a call to the office failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("office unreachable: {0}")]
+    Unreachable(String),
+    #[error("office refused this kiosk's credentials")]
+    Unauthorized,
+    #[error("office rejected the request ({status}): {code}")]
+    Rejected { status: u16, code: String },
+    #[error("office failed ({0}); will retry")]
+    ServerError(u16),
+    #[error("office sent an unreadable answer")]
+    BadAnswer,
+}
+
+impl ClientError {
+    /// Worth retrying as-is later (the office may come back, or be fixed).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Unreachable(_) | ClientError::ServerError(_)
+        )
+    }
+}
+
+/// Talks to one office as one kiosk.
+#[derive(Clone)]
+pub struct OfficeClient {
+    http: Client,
+    base: String,
+    token: String,
+}
+
+impl OfficeClient {
+    pub fn new(base_url: &str, token: &str) -> Result<Self, ClientError> {
+        let http = Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("frontdesk-kiosk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        Ok(Self {
+            http,
+            base: base_url.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}{path}", self.base, crate::api::KIOSK_API)
+    }
+
+    fn send(&self, request: RequestBuilder) -> Result<Response, ClientError> {
+        let response = request
+            .bearer_auth(&self.token)
+            .send()
+            // reqwest's error text names the URL and the kind of failure; no body.
+            .map_err(|e| ClientError::Unreachable(e.without_url().to_string()))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            return Err(ClientError::Unauthorized);
+        }
+        if status.is_server_error() {
+            return Err(ClientError::ServerError(status.as_u16()));
+        }
+        let code = response
+            .json::<ErrorBody>()
+            .map(|body| body.error)
+            .unwrap_or_else(|_| "unknown".into());
+        Err(ClientError::Rejected {
+            status: status.as_u16(),
+            code,
+        })
+    }
+
+    pub fn config(&self) -> Result<KioskConfig, ClientError> {
+        self.send(self.http.get(self.url("/config")))?
+            .json()
+            .map_err(|_| ClientError::BadAnswer)
+    }
+
+    pub fn roster(&self) -> Result<RosterResponse, ClientError> {
+        self.send(self.http.get(self.url("/roster")))?
+            .json()
+            .map_err(|_| ClientError::BadAnswer)
+    }
+
+    pub fn submit(&self, submission: &CheckInSubmission) -> Result<SubmissionReceipt, ClientError> {
+        self.send(self.http.post(self.url("/checkins")).json(submission))?
+            .json()
+            .map_err(|_| ClientError::BadAnswer)
+    }
+
+    pub fn heartbeat(&self, beat: &Heartbeat) -> Result<(), ClientError> {
+        self.send(self.http.post(self.url("/heartbeat")).json(beat))
+            .map(drop)
+    }
+
+    pub fn help(&self, request: &HelpRequest) -> Result<(), ClientError> {
+        self.send(self.http.post(self.url("/help")).json(request))
+            .map(drop)
+    }
+}
