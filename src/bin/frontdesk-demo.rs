@@ -1,1 +1,232 @@
-fn main() {}
+//! `frontdesk-demo`: the office hub, one kiosk and a simulated barcode scanner on one
+//! machine, with synthetic appointments. Prints the staff page URL. Without a display the
+//! kiosk runs headless and a scripted patient checks in every few seconds.
+
+use anyhow::{Context as _, bail};
+use clap::Parser;
+use frontdesk::devices::scanner_sim::ScannerSimulator;
+use frontdesk::office::staff::{QueueView, TokenView};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::{Child, Command};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(about = "Run the office hub, a kiosk and a simulated scanner together")]
+struct Cli {
+    /// Port of the staff page and kiosk API on 127.0.0.1.
+    #[arg(long, default_value_t = 8480)]
+    port: u16,
+    /// Where the demo keeps its databases and key (made fresh each run).
+    #[arg(long, default_value = "/tmp/frontdesk-demo")]
+    state_dir: PathBuf,
+    /// Run the kiosk without a window even when a display is available.
+    #[arg(long)]
+    headless: bool,
+    /// Seconds between scripted scans (headless).
+    #[arg(long, default_value_t = 12)]
+    scan_every: u64,
+}
+
+fn main() -> anyhow::Result<()> {
+    frontdesk::logging::init();
+    let cli = Cli::parse();
+    let stop = Arc::new(AtomicBool::new(false));
+    ctrlc::set_handler({
+        let stop = stop.clone();
+        move || stop.store(true, Ordering::SeqCst)
+    })?;
+
+    if cli.state_dir.exists() {
+        std::fs::remove_dir_all(&cli.state_dir)
+            .with_context(|| format!("cannot clear {}", cli.state_dir.display()))?;
+    }
+    std::fs::create_dir_all(&cli.state_dir)?;
+    let base = format!("http://127.0.0.1:{}", cli.port);
+    let kiosk_token = random_token()?;
+    let office_config = cli.state_dir.join("office.toml");
+    std::fs::write(
+        &office_config,
+        format!(
+            "listen = \"127.0.0.1:{port}\"\ndata_dir = {data:?}\nclinic_id = 1\n\
+             clinic_name = \"Demo Family Practice\"\n\n[[kiosks]]\nid = \"lobby-1\"\ntoken = \"{kiosk_token}\"\n",
+            port = cli.port,
+            data = cli.state_dir.join("office").display().to_string(),
+        ),
+    )?;
+
+    let scanner = ScannerSimulator::new()?;
+    let kiosk_config = cli.state_dir.join("kiosk.toml");
+    std::fs::write(
+        &kiosk_config,
+        format!(
+            "kiosk_id = \"lobby-1\"\noffice_url = \"{base}\"\noffice_token = \"{kiosk_token}\"\n\
+             data_dir = {data:?}\n\n[scanner]\nport = {port:?}\nbaud = 9600\n",
+            data = cli.state_dir.join("kiosk").display().to_string(),
+            port = scanner.port_path().display().to_string(),
+        ),
+    )?;
+
+    let bin_dir = std::env::current_exe()?
+        .parent()
+        .context("no directory for this program")?
+        .to_owned();
+    let mut office = Command::new(bin_dir.join("frontdesk-office"))
+        .args(["--config".as_ref(), office_config.as_os_str(), "serve".as_ref(), "--demo".as_ref()])
+        .spawn()
+        .context("cannot start frontdesk-office (build it with `cargo build --bins`)")?;
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()?;
+    wait_until_up(&http, &base, &mut office)?;
+
+    let no_display =
+        std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none();
+    let headless = cli.headless || no_display;
+    let snapshot = cli.state_dir.join("kiosk-screen.png");
+    let mut kiosk_cmd = Command::new(bin_dir.join("frontdesk-kiosk"));
+    kiosk_cmd.args(["--config".as_ref(), kiosk_config.as_os_str(), "run".as_ref()]);
+    if headless {
+        kiosk_cmd
+            .args(["--headless", "--demo-patient", "--snapshot"])
+            .arg(&snapshot);
+    }
+    let kiosk = kiosk_cmd.spawn().context("cannot start frontdesk-kiosk")?;
+    let mut children = Children(vec![office, kiosk]);
+
+    println!();
+    println!("  Staff page: {base}/");
+    if headless {
+        println!("  Kiosk: headless; its screen is written to {}", snapshot.display());
+        println!("  A scripted patient scans a reminder code every {}s.", cli.scan_every);
+    } else {
+        println!("  Kiosk: in its own window. Press Enter here to scan the next patient's code.");
+    }
+    println!("  Ctrl-C stops everything.");
+    println!();
+
+    let mut scanner = scanner;
+    if headless {
+        let mut next = Instant::now() + Duration::from_secs(3);
+        while !stop.load(Ordering::SeqCst) && children.all_running() {
+            if Instant::now() >= next {
+                next = Instant::now() + Duration::from_secs(cli.scan_every);
+                scan_next(&http, &base, &mut scanner);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    } else {
+        let (lines, input) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                if lines.send(line.is_ok()).is_err() {
+                    break;
+                }
+            }
+        });
+        while !stop.load(Ordering::SeqCst) && children.all_running() {
+            if input.recv_timeout(Duration::from_millis(200)).is_ok() {
+                scan_next(&http, &base, &mut scanner);
+            }
+        }
+    }
+    children.stop();
+    println!("demo stopped");
+    Ok(())
+}
+
+/// Scans the reminder code of the next patient expected, like a patient at the scanner.
+fn scan_next(http: &reqwest::blocking::Client, base: &str, scanner: &mut ScannerSimulator) {
+    let next = http
+        .get(format!("{base}/api/staff/v1/queue"))
+        .send()
+        .and_then(|r| r.error_for_status())
+        .and_then(|r| r.json::<QueueView>());
+    let appointment = match next {
+        Ok(view) => match view.expected.first() {
+            Some(a) => a.appointment,
+            None => {
+                println!("  Everyone expected today has checked in.");
+                return;
+            }
+        },
+        Err(error) => {
+            tracing::warn!(%error, "cannot read the queue");
+            return;
+        }
+    };
+    let token = http
+        .get(format!("{base}/api/staff/v1/appointments/{}/token", appointment.get()))
+        .send()
+        .and_then(|r| r.error_for_status())
+        .and_then(|r| r.json::<TokenView>());
+    match token {
+        Ok(token) => {
+            tracing::info!(%appointment, "simulated scanner reads a reminder code");
+            if let Err(error) = scanner.scan(&token.token) {
+                tracing::warn!(%error, "scanner simulator failed");
+            }
+        }
+        Err(error) => tracing::warn!(%error, "cannot fetch a check-in code"),
+    }
+}
+
+fn wait_until_up(http: &reqwest::blocking::Client, base: &str, office: &mut Child) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Some(status) = office.try_wait()? {
+            bail!("the office hub exited at start ({status}); is port already in use?");
+        }
+        if http.get(format!("{base}/healthz")).send().is_ok_and(|r| r.status().is_success()) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("the office hub did not answer within 20 s")
+}
+
+fn random_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(data_encoding::HEXLOWER.encode(&bytes))
+}
+
+/// Child processes, stopped with SIGTERM (then killed) when the demo ends.
+struct Children(Vec<Child>);
+
+impl Children {
+    fn all_running(&mut self) -> bool {
+        self.0.iter_mut().all(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    fn stop(&mut self) {
+        for child in &self.0 {
+            terminate(child);
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        for child in &mut self.0 {
+            while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+        }
+    }
+}
+
+/// Asks a child to stop cleanly (SIGTERM); std can only SIGKILL, so use kill(1).
+fn terminate(child: &Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+}

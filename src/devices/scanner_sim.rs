@@ -19,22 +19,18 @@ pub enum SimError {
 /// The scanner's side of a pseudo-terminal pair.
 pub struct ScannerSimulator {
     device: TTYPort,
-    /// Held open so the line stays up while the driver reopens the other end.
-    _host_end: TTYPort,
     host_path: PathBuf,
 }
 
 impl ScannerSimulator {
     /// Makes a pseudo-terminal pair; the driver opens [`Self::port_path`].
     pub fn new() -> Result<Self, SimError> {
-        let (device, mut host_end) = TTYPort::pair()?;
-        host_end.set_exclusive(false)?;
+        let (device, host_end) = TTYPort::pair()?;
         let host_path = host_end.name().map(PathBuf::from).ok_or(SimError::NoName)?;
-        Ok(Self {
-            device,
-            _host_end: host_end,
-            host_path,
-        })
+        // Closed here so the driver can take its exclusive lock; the pseudo-terminal lives
+        // on as long as the device end is open.
+        drop(host_end);
+        Ok(Self { device, host_path })
     }
 
     /// The path the kiosk's scanner driver should open.
