@@ -42,6 +42,8 @@ pub struct AppState {
     pub timezone: TimeZone,
     pub events: Events,
     pub kiosks: Arc<KioskRegistry>,
+    /// Turns true when the server is stopping, so live streams end and shutdown is quick.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl AppState {
@@ -72,6 +74,7 @@ impl AppState {
 /// The office hub, ready to serve.
 pub struct Office {
     state: AppState,
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl Office {
@@ -83,7 +86,9 @@ impl Office {
         let store = OfficeStore::open(&config.data_dir.join("office.db"))?;
         let timezone = config.time_zone()?;
         let kiosks = KioskRegistry::new(config.kiosks.clone());
+        let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
         Ok(Self {
+            stopping,
             state: AppState {
                 store: Arc::new(Mutex::new(store)),
                 signing_key: Arc::new(signing_key),
@@ -91,6 +96,7 @@ impl Office {
                 timezone,
                 events: Events::new(),
                 kiosks: Arc::new(kiosks),
+                stopping: stopping_rx,
             },
         })
     }
@@ -117,8 +123,12 @@ impl Office {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), OfficeError> {
         let app = self.router();
+        let stopping = self.stopping;
         axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stopping.send(true);
+            })
             .await
             .map_err(OfficeError::Serve)
     }

@@ -17,7 +17,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use tokio_stream::StreamExt as _;
-use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 /// A kiosk silent for longer than this shows as offline.
@@ -179,17 +179,30 @@ fn kiosk_item(health: KioskHealth, now: Timestamp) -> KioskItem {
 async fn events(
     State(state): State<AppState>,
 ) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
-    let stream = BroadcastStream::new(state.events.subscribe()).map(|item| {
-        let event = match item {
-            Ok(event) => Event::default()
-                .event("queue")
-                .json_data(&event)
-                .unwrap_or_else(|_| Event::default().event("resync").data("{}")),
-            // Too far behind: the page reloads the whole queue.
-            Err(BroadcastStreamRecvError::Lagged(_)) => Event::default().event("resync").data("{}"),
-        };
-        Ok(event)
-    });
+    enum Item {
+        Queue(Result<QueueEvent, BroadcastStreamRecvError>),
+        Stop,
+    }
+    let queue = BroadcastStream::new(state.events.subscribe()).map(Item::Queue);
+    let stop = WatchStream::new(state.stopping.clone())
+        .filter(|stopping| *stopping)
+        .map(|_| Item::Stop);
+    let stream = queue
+        .merge(stop)
+        .take_while(|item| !matches!(item, Item::Stop))
+        .map(|item| {
+            let event = match item {
+                Item::Queue(Ok(event)) => Event::default()
+                    .event("queue")
+                    .json_data(&event)
+                    .unwrap_or_else(|_| Event::default().event("resync").data("{}")),
+                // Too far behind: the page reloads the whole queue.
+                Item::Queue(Err(BroadcastStreamRecvError::Lagged(_))) | Item::Stop => {
+                    Event::default().event("resync").data("{}")
+                }
+            };
+            Ok(event)
+        });
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 

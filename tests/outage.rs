@@ -1,0 +1,108 @@
+//! The office is down: check-ins queue on the kiosk and are delivered exactly once when it
+//! comes back; a kiosk with a wrong token keeps its outbox; retries never duplicate.
+
+mod support;
+
+use frontdesk::api::{CheckInSubmission, SubmissionOutcome};
+use frontdesk::checkin::{Event, Screen, Tap};
+use frontdesk::domain::{CheckInId, ClinicId};
+use frontdesk::sync::{ClientError, OfficeClient};
+use jiff::Timestamp;
+use support::{HeadlessKiosk, KIOSK_TOKEN, free_addr, start_office, wait_until};
+
+#[test]
+fn check_in_while_office_is_down_is_delivered_exactly_once_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let office_dir = dir.path().join("office");
+    let addr = free_addr();
+
+    // First contact so the kiosk knows the office's key, then the office goes away.
+    let office = start_office(&office_dir, addr);
+    let token = office.token(1);
+    let kiosk = HeadlessKiosk::start(&dir.path().join("kiosk"), &office.base, KIOSK_TOKEN);
+    wait_until("first contact", || kiosk.sync.status().office_reachable.then_some(()));
+    office.stop();
+
+    let mut kiosk = kiosk;
+    kiosk.scanner.scan(&token).unwrap();
+    kiosk.wait_for_screen("confirm", |s| matches!(s, Screen::Confirm(_)));
+    kiosk.send(Event::Tapped(Tap::ConfirmYes));
+    // The patient is told "done" although the office is down: it is in the outbox.
+    kiosk.wait_for_screen("done", |s| matches!(s, Screen::Done { .. }));
+    assert_eq!(kiosk.outbox_depth(), 1);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(kiosk.outbox_depth(), 1, "kept while the office is down");
+
+    let office = start_office(&office_dir, addr);
+    wait_until("delivery", || (kiosk.outbox_depth() == 0).then_some(()));
+    // Let a few more sync rounds run: still exactly one row.
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let queue = office.queue();
+    assert_eq!(queue.checked_in.len(), 1);
+    assert_eq!(queue.checked_in[0].patient.as_deref(), Some("Sample, Bruno"));
+}
+
+#[test]
+fn retried_submissions_and_office_restarts_never_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let office_dir = dir.path().join("office");
+    let addr = free_addr();
+    let office = start_office(&office_dir, addr);
+    let client = OfficeClient::new(&office.base, KIOSK_TOKEN).unwrap();
+    let roster = client.roster().unwrap();
+    let submission = CheckInSubmission {
+        id: CheckInId::random(),
+        clinic: ClinicId::new(1).unwrap(),
+        appointment: roster.entries[2].appointment,
+        arrived_at: Timestamp::now(),
+    };
+    assert_eq!(client.submit(&submission).unwrap().outcome, SubmissionOutcome::Accepted);
+    // The office restarts between the commit and the kiosk hearing the answer.
+    office.stop();
+    let office = start_office(&office_dir, addr);
+    assert_eq!(
+        client.submit(&submission).unwrap().outcome,
+        SubmissionOutcome::AlreadyStored
+    );
+    // Another check-in for the same appointment (say from a second kiosk) adds nothing.
+    let other = CheckInSubmission {
+        id: CheckInId::random(),
+        ..submission.clone()
+    };
+    assert_eq!(
+        client.submit(&other).unwrap().outcome,
+        SubmissionOutcome::AppointmentAlreadyCheckedIn
+    );
+    assert_eq!(office.queue().checked_in.len(), 1);
+}
+
+#[test]
+fn a_kiosk_with_a_wrong_token_gets_401_and_keeps_its_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = start_office(&dir.path().join("office"), "127.0.0.1:0".parse().unwrap());
+    let bad = OfficeClient::new(&office.base, "not-the-right-token-at-all").unwrap();
+    assert!(matches!(bad.config(), Err(ClientError::Unauthorized)));
+
+    // Learn the office with the right token, then run with a wrong one.
+    let kiosk_dir = dir.path().join("kiosk");
+    let token = office.token(3);
+    {
+        let kiosk = HeadlessKiosk::start(&kiosk_dir, &office.base, KIOSK_TOKEN);
+        wait_until("first contact", || kiosk.sync.status().office_reachable.then_some(()));
+    }
+    let mut kiosk = HeadlessKiosk::start(&kiosk_dir, &office.base, "not-the-right-token-at-all");
+    // The Flow was built from the cached office identity, so codes still verify.
+    kiosk.scanner.scan(&token).unwrap();
+    kiosk.wait_for_screen("confirm", |s| matches!(s, Screen::Confirm(_)));
+    kiosk.send(Event::Tapped(Tap::ConfirmYes));
+    kiosk.wait_for_screen("done", |s| matches!(s, Screen::Done { .. }));
+    wait_until("a refused delivery", || {
+        kiosk
+            .sync
+            .status()
+            .last_error
+            .filter(|e| e.contains("credentials"))
+    });
+    assert_eq!(kiosk.outbox_depth(), 1);
+    assert!(office.queue().checked_in.is_empty());
+}
