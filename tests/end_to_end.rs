@@ -63,9 +63,14 @@ fn scanned_code_reaches_staff_queue_and_event_stream() {
             .find(|line| line.starts_with("data:") && line.contains("checked_in"))
     });
     assert!(event.contains(&row.check_in.to_string()), "{event}");
-    assert!(!event.contains("Testpatient"), "events carry ids only: {event}");
+    assert!(
+        !event.contains("Testpatient"),
+        "events carry ids only: {event}"
+    );
 
-    wait_until("the outbox to drain", || (kiosk.outbox_depth() == 0).then_some(()));
+    wait_until("the outbox to drain", || {
+        (kiosk.outbox_depth() == 0).then_some(())
+    });
 
     // The same code again is refused on the kiosk, without a round trip.
     kiosk.scanner.scan(&token).unwrap();

@@ -20,7 +20,9 @@ fn check_in_while_office_is_down_is_delivered_exactly_once_later() {
     let office = start_office(&office_dir, addr);
     let token = office.token(1);
     let kiosk = HeadlessKiosk::start(&dir.path().join("kiosk"), &office.base, KIOSK_TOKEN);
-    wait_until("first contact", || kiosk.sync.status().office_reachable.then_some(()));
+    wait_until("first contact", || {
+        kiosk.sync.status().office_reachable.then_some(())
+    });
     office.stop();
 
     let mut kiosk = kiosk;
@@ -39,7 +41,10 @@ fn check_in_while_office_is_down_is_delivered_exactly_once_later() {
     std::thread::sleep(std::time::Duration::from_millis(800));
     let queue = office.queue();
     assert_eq!(queue.checked_in.len(), 1);
-    assert_eq!(queue.checked_in[0].patient.as_deref(), Some("Sample, Bruno"));
+    assert_eq!(
+        queue.checked_in[0].patient.as_deref(),
+        Some("Sample, Bruno")
+    );
 }
 
 #[test]
@@ -56,7 +61,10 @@ fn retried_submissions_and_office_restarts_never_duplicate() {
         appointment: roster.entries[2].appointment,
         arrived_at: Timestamp::now(),
     };
-    assert_eq!(client.submit(&submission).unwrap().outcome, SubmissionOutcome::Accepted);
+    assert_eq!(
+        client.submit(&submission).unwrap().outcome,
+        SubmissionOutcome::Accepted
+    );
     // The office restarts between the commit and the kiosk hearing the answer.
     office.stop();
     let office = start_office(&office_dir, addr);
@@ -88,7 +96,9 @@ fn a_kiosk_with_a_wrong_token_gets_401_and_keeps_its_outbox() {
     let token = office.token(3);
     {
         let kiosk = HeadlessKiosk::start(&kiosk_dir, &office.base, KIOSK_TOKEN);
-        wait_until("first contact", || kiosk.sync.status().office_reachable.then_some(()));
+        wait_until("first contact", || {
+            kiosk.sync.status().office_reachable.then_some(())
+        });
     }
     let mut kiosk = HeadlessKiosk::start(&kiosk_dir, &office.base, "not-the-right-token-at-all");
     // The Flow was built from the cached office identity, so codes still verify.

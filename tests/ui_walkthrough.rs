@@ -87,7 +87,10 @@ fn patient_checks_in_by_tapping() {
     // "Call staff" is on this screen too; it pages the desk and comes back.
     tap(&ui, "Call staff");
     assert!(visible(&ui, "Someone is coming to help you"));
-    assert!(matches!(notices.borrow().last(), Some(Notice::HelpRequested(_))));
+    assert!(matches!(
+        notices.borrow().last(),
+        Some(Notice::HelpRequested(_))
+    ));
     tap(&ui, "Back");
     assert!(visible(&ui, "Is this your appointment?"));
 

@@ -74,7 +74,12 @@ fn main() -> anyhow::Result<()> {
         .context("no directory for this program")?
         .to_owned();
     let mut office = Command::new(bin_dir.join("frontdesk-office"))
-        .args(["--config".as_ref(), office_config.as_os_str(), "serve".as_ref(), "--demo".as_ref()])
+        .args([
+            "--config".as_ref(),
+            office_config.as_os_str(),
+            "serve".as_ref(),
+            "--demo".as_ref(),
+        ])
         .spawn()
         .context("cannot start frontdesk-office (build it with `cargo build --bins`)")?;
     let http = reqwest::blocking::Client::builder()
@@ -87,7 +92,11 @@ fn main() -> anyhow::Result<()> {
     let headless = cli.headless || no_display;
     let snapshot = cli.state_dir.join("kiosk-screen.png");
     let mut kiosk_cmd = Command::new(bin_dir.join("frontdesk-kiosk"));
-    kiosk_cmd.args(["--config".as_ref(), kiosk_config.as_os_str(), "run".as_ref()]);
+    kiosk_cmd.args([
+        "--config".as_ref(),
+        kiosk_config.as_os_str(),
+        "run".as_ref(),
+    ]);
     if headless {
         kiosk_cmd
             .args(["--headless", "--demo-patient", "--snapshot"])
@@ -99,8 +108,14 @@ fn main() -> anyhow::Result<()> {
     println!();
     println!("  Staff page: {base}/");
     if headless {
-        println!("  Kiosk: headless; its screen is written to {}", snapshot.display());
-        println!("  A scripted patient scans a reminder code every {}s.", cli.scan_every);
+        println!(
+            "  Kiosk: headless; its screen is written to {}",
+            snapshot.display()
+        );
+        println!(
+            "  A scripted patient scans a reminder code every {}s.",
+            cli.scan_every
+        );
     } else {
         println!("  Kiosk: in its own window. Press Enter here to scan the next patient's code.");
     }
@@ -158,7 +173,10 @@ fn scan_next(http: &reqwest::blocking::Client, base: &str, scanner: &mut Scanner
         }
     };
     let token = http
-        .get(format!("{base}/api/staff/v1/appointments/{}/token", appointment.get()))
+        .get(format!(
+            "{base}/api/staff/v1/appointments/{}/token",
+            appointment.get()
+        ))
         .send()
         .and_then(|r| r.error_for_status())
         .and_then(|r| r.json::<TokenView>());
@@ -173,13 +191,21 @@ fn scan_next(http: &reqwest::blocking::Client, base: &str, scanner: &mut Scanner
     }
 }
 
-fn wait_until_up(http: &reqwest::blocking::Client, base: &str, office: &mut Child) -> anyhow::Result<()> {
+fn wait_until_up(
+    http: &reqwest::blocking::Client,
+    base: &str,
+    office: &mut Child,
+) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if let Some(status) = office.try_wait()? {
             bail!("the office hub exited at start ({status}); is port already in use?");
         }
-        if http.get(format!("{base}/healthz")).send().is_ok_and(|r| r.status().is_success()) {
+        if http
+            .get(format!("{base}/healthz"))
+            .send()
+            .is_ok_and(|r| r.status().is_success())
+        {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(100));

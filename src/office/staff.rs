@@ -17,8 +17,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use tokio_stream::StreamExt as _;
-use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 
 /// A kiosk silent for longer than this shows as offline.
 const KIOSK_OFFLINE_AFTER: SignedDuration = SignedDuration::from_secs(45);

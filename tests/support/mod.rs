@@ -239,7 +239,12 @@ impl HeadlessKiosk {
     /// Waits until the kiosk shows a screen matching `want`, returning it.
     pub fn wait_for_screen(&self, what: &str, want: impl Fn(&Screen) -> bool) -> Screen {
         wait_until(what, || {
-            self.screens.lock().unwrap().last().filter(|s| want(s)).cloned()
+            self.screens
+                .lock()
+                .unwrap()
+                .last()
+                .filter(|s| want(s))
+                .cloned()
         })
     }
 

@@ -1,0 +1,163 @@
+//! The office API over real HTTP: authentication, bad input, the roster and the codes.
+
+mod support;
+
+use frontdesk::api::{ErrorBody, RosterResponse};
+use reqwest::StatusCode;
+use reqwest::blocking::Client;
+use support::{KIOSK_TOKEN, start_office};
+
+fn office() -> (tempfile::TempDir, support::TestOffice) {
+    let dir = tempfile::tempdir().unwrap();
+    let office = start_office(&dir.path().join("office"), "127.0.0.1:0".parse().unwrap());
+    (dir, office)
+}
+
+fn error_code(response: reqwest::blocking::Response) -> String {
+    response
+        .json::<ErrorBody>()
+        .expect("a JSON error body")
+        .error
+}
+
+#[test]
+fn unknown_kiosks_get_401_with_a_json_error() {
+    let (_dir, office) = office();
+    let client = Client::new();
+    for auth in [
+        None,
+        Some("Bearer wrong-token-wrong-token"),
+        Some("Basic abc"),
+    ] {
+        let mut request = client.get(format!("{}/api/kiosk/v1/config", office.base));
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        let response = request.send().unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(error_code(response), "unauthorized");
+    }
+}
+
+#[test]
+fn malformed_wrong_and_oversized_bodies_get_4xx_json() {
+    let (_dir, office) = office();
+    let client = Client::new();
+    let url = format!("{}/api/kiosk/v1/checkins", office.base);
+    let post = |body: Vec<u8>| {
+        client
+            .post(&url)
+            .bearer_auth(KIOSK_TOKEN)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .unwrap()
+    };
+    let response = post(b"{not json".to_vec());
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(response), "malformed_json");
+
+    let response = post(br#"{"id": "nope"}"#.to_vec());
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(response), "invalid_fields");
+
+    let response = post(vec![b' '; 64 * 1024]);
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_code(response), "body_too_large");
+
+    let wrong_clinic = serde_json::json!({
+        "id": uuid::Uuid::new_v4(),
+        "clinic": 99,
+        "appointment": 1,
+        "arrived_at": "2026-11-23T15:00:00Z"
+    });
+    let response = post(serde_json::to_vec(&wrong_clinic).unwrap());
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(response), "wrong_clinic");
+
+    let response = client
+        .post(&url)
+        .bearer_auth(KIOSK_TOKEN)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(error_code(response), "not_json");
+    assert!(office.queue().checked_in.is_empty());
+}
+
+#[test]
+fn roster_shows_the_least_needed_and_codes_render_as_qr() {
+    let (_dir, office) = office();
+    let roster: RosterResponse = Client::new()
+        .get(format!("{}/api/kiosk/v1/roster", office.base))
+        .bearer_auth(KIOSK_TOKEN)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(roster.entries.len(), 12);
+    assert_eq!(roster.entries[0].display_name.as_str(), "Ada T.");
+    let raw = Client::new()
+        .get(format!("{}/api/kiosk/v1/roster", office.base))
+        .bearer_auth(KIOSK_TOKEN)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(!raw.contains("Testpatient"), "no last names to kiosks");
+
+    let id = roster.entries[0].appointment.get();
+    let svg =
+        reqwest::blocking::get(format!("{}/staff/appointments/{id}/qr.svg", office.base)).unwrap();
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    assert!(svg.text().unwrap().starts_with("<?xml"));
+    let missing =
+        reqwest::blocking::get(format!("{}/staff/appointments/999999/qr.svg", office.base))
+            .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[test]
+fn staff_actions_are_audited_and_reach_the_queue() {
+    let (_dir, office) = office();
+    let client = frontdesk::sync::OfficeClient::new(&office.base, KIOSK_TOKEN).unwrap();
+    let roster = client.roster().unwrap();
+    let submission = frontdesk::api::CheckInSubmission {
+        id: frontdesk::domain::CheckInId::random(),
+        clinic: frontdesk::domain::ClinicId::new(1).unwrap(),
+        appointment: roster.entries[0].appointment,
+        arrived_at: jiff::Timestamp::now(),
+    };
+    client.submit(&submission).unwrap();
+    let response = Client::new()
+        .post(format!(
+            "{}/api/staff/v1/checkins/{}/status",
+            office.base, submission.id
+        ))
+        .json(&serde_json::json!({"status": "roomed"}))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        office.queue().checked_in[0].status,
+        frontdesk::domain::CheckInStatus::Roomed
+    );
+    let response = Client::new()
+        .post(format!(
+            "{}/api/staff/v1/checkins/{}/status",
+            office.base, submission.id
+        ))
+        .json(&serde_json::json!({"status": "teleported"}))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let log = office.state.store.lock().unwrap().audit_log(50).unwrap();
+    let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"check_in.create"));
+    assert!(actions.contains(&"check_in.status.roomed"));
+    assert!(actions.contains(&"queue.view"));
+    assert!(log.iter().all(|e| !e.subject.contains("Testpatient")));
+}

@@ -1,0 +1,131 @@
+//! The staff page in real headless Chromium: a check-in appears in the queue live,
+//! without a reload. Needs `chromium` and `chromium-driver` (the README test command
+//! installs them).
+
+mod support;
+
+use fantoccini::{ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use support::{KIOSK_TOKEN, free_addr, start_office};
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_chromedriver() -> (Driver, String) {
+    let port = free_addr().port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (apt-get install chromium chromium-driver)");
+    let url = format!("http://127.0.0.1:{port}");
+    support::wait_until("chromedriver", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+    });
+    (Driver(child), url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_row_appears_live_without_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let office_dir = dir.path().join("office");
+    let office = tokio::task::spawn_blocking(move || {
+        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
+    })
+    .await
+    .unwrap();
+    let (_driver, driver_url) = start_chromedriver();
+
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }),
+    );
+    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver_url)
+        .await
+        .expect("chromium starts under chromedriver");
+
+    browser.goto(&format!("{}/", office.base)).await.unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath("//*[@id='live' and text()='Live']"))
+        .await
+        .expect("the page connects to the live stream");
+    browser
+        .wait()
+        .for_element(Locator::Css("#expected tr[data-appointment]"))
+        .await
+        .unwrap();
+    // A marker that a reload would wipe.
+    browser
+        .execute("window.__noReload = 'still here'; return true;", vec![])
+        .await
+        .unwrap();
+
+    let base = office.base.clone();
+    let check_in = tokio::task::spawn_blocking(move || {
+        let client = frontdesk::sync::OfficeClient::new(&base, KIOSK_TOKEN).unwrap();
+        let roster = client.roster().unwrap();
+        let submission = frontdesk::api::CheckInSubmission {
+            id: frontdesk::domain::CheckInId::random(),
+            clinic: frontdesk::domain::ClinicId::new(1).unwrap(),
+            appointment: roster.entries[0].appointment,
+            arrived_at: jiff::Timestamp::now(),
+        };
+        client.submit(&submission).unwrap();
+        submission.id
+    })
+    .await
+    .unwrap();
+
+    let row = browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&format!(
+            "#waiting tr[data-check-in='{check_in}']"
+        )))
+        .await
+        .expect("the new check-in appears in the waiting list");
+    let text = row.text().await.unwrap();
+    assert!(text.contains("Testpatient, Ada"), "{text}");
+    assert!(text.contains("Arrived"), "{text}");
+    let marker = browser
+        .execute("return window.__noReload || null;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        marker,
+        serde_json::json!("still here"),
+        "the page did not reload"
+    );
+
+    // Keep a picture of what staff see, for people to look at.
+    if let Ok(png) = browser.screenshot().await {
+        let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("staff-dashboard.png");
+        let _ = std::fs::write(out, png);
+    }
+    browser.close().await.unwrap();
+    tokio::task::spawn_blocking(move || office.stop())
+        .await
+        .unwrap();
+}
