@@ -42,11 +42,11 @@ impl Roster {
     }
     /// Notes a check-in made here before the office's next roster arrives.
     pub(crate) fn mark_checked_in(&mut self, appointment: AppointmentId) {
-        if let Some(entry) = self.entries.get_mut(&appointment) {
-            if !entry.checked_in {
-                entry.checked_in = true;
-                self.waiting += 1;
-            }
+        if let Some(entry) = self.entries.get_mut(&appointment)
+            && !entry.checked_in
+        {
+            entry.checked_in = true;
+            self.waiting += 1;
         }
     }
 }

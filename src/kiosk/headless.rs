@@ -126,10 +126,10 @@ impl Platform for HeadlessPlatform {
             self.window.draw_if_needed(|renderer| {
                 frame = Some(draw(renderer, self.window.size()));
             });
-            if let Some((pixels, size)) = frame {
-                if let Some(sink) = self.sink.borrow_mut().as_mut() {
-                    sink(&pixels, size);
-                }
+            if let Some((pixels, size)) = frame
+                && let Some(sink) = self.sink.borrow_mut().as_mut()
+            {
+                sink(&pixels, size);
             }
             let jobs: Vec<Job> = {
                 let mut queue = self

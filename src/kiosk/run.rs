@@ -74,10 +74,10 @@ pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
                         "first frame rendered"
                     );
                 }
-                if let Some(path) = &snapshot {
-                    if let Err(error) = write_png(path, pixels, size) {
-                        tracing::warn!(%error, "cannot write snapshot");
-                    }
+                if let Some(path) = &snapshot
+                    && let Err(error) = write_png(path, pixels, size)
+                {
+                    tracing::warn!(%error, "cannot write snapshot");
                 }
             })),
         )?)

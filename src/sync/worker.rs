@@ -135,10 +135,10 @@ pub fn cached_trust(store: &KioskStore) -> Result<Option<OfficeTrust>, TrustErro
 /// later is refused (re-enrolling the kiosk clears the pin).
 fn learn_trust(store: &mut KioskStore, config: &KioskConfig) -> Result<OfficeTrust, TrustError> {
     let trust = trust_from(config.clinic, &config.timezone, &config.token_public_key)?;
-    if let Some(pinned) = store.setting(KEY_PUBLIC_KEY)? {
-        if pinned != config.token_public_key {
-            return Err(TrustError::KeyChanged);
-        }
+    if let Some(pinned) = store.setting(KEY_PUBLIC_KEY)?
+        && pinned != config.token_public_key
+    {
+        return Err(TrustError::KeyChanged);
     }
     store.set_setting(KEY_PUBLIC_KEY, &config.token_public_key)?;
     store.set_setting(KEY_CLINIC, &config.clinic.get().to_string())?;
