@@ -4,7 +4,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use frontdesk::kiosk::config::KioskConfig;
 use frontdesk::kiosk::run::{RunOptions, run};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 const DEFAULT_CONFIG: &str = "/etc/frontdesk/kiosk.toml";
@@ -77,7 +77,7 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-fn run_kiosk(config_path: &PathBuf, args: RunArgs, started: Instant) -> anyhow::Result<()> {
+fn run_kiosk(config_path: &Path, args: RunArgs, started: Instant) -> anyhow::Result<()> {
     let config = if config_path.exists() || config_path.as_os_str() != DEFAULT_CONFIG {
         KioskConfig::load(config_path)?
     } else {

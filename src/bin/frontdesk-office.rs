@@ -4,7 +4,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use frontdesk::office::{Office, OfficeConfig, appointments};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const DEFAULT_CONFIG: &str = "/etc/frontdesk/office.toml";
 
@@ -44,7 +44,7 @@ enum Command {
     },
 }
 
-fn load_config(path: &PathBuf, data_dir: Option<PathBuf>) -> anyhow::Result<OfficeConfig> {
+fn load_config(path: &Path, data_dir: Option<PathBuf>) -> anyhow::Result<OfficeConfig> {
     let mut config = if path.exists() || path.as_os_str() != DEFAULT_CONFIG {
         OfficeConfig::load(path)?
     } else {
