@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod checkin;
+pub mod config_file;
 pub mod domain;
 pub mod logging;
 pub mod store;

@@ -122,37 +122,22 @@ fn roster_shows_the_least_needed_and_codes_render_as_qr() {
 #[test]
 fn staff_actions_are_audited_and_reach_the_queue() {
     let (_dir, office) = office();
-    let client = frontdesk::sync::OfficeClient::new(&office.base, KIOSK_TOKEN).unwrap();
-    let roster = client.roster().unwrap();
-    let submission = frontdesk::api::CheckInSubmission {
-        id: frontdesk::domain::CheckInId::random(),
-        clinic: frontdesk::domain::ClinicId::new(1).unwrap(),
-        appointment: roster.entries[0].appointment,
-        arrived_at: jiff::Timestamp::now(),
+    let check_in = support::check_in_first(&office.base);
+    let status_url = format!("{}/api/staff/v1/checkins/{check_in}/status", office.base);
+    let set = |status: &str| {
+        Client::new()
+            .post(&status_url)
+            .json(&serde_json::json!({ "status": status }))
+            .send()
+            .unwrap()
+            .status()
     };
-    client.submit(&submission).unwrap();
-    let response = Client::new()
-        .post(format!(
-            "{}/api/staff/v1/checkins/{}/status",
-            office.base, submission.id
-        ))
-        .json(&serde_json::json!({"status": "roomed"}))
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(set("roomed"), StatusCode::NO_CONTENT);
     assert_eq!(
         office.queue().checked_in[0].status,
         frontdesk::domain::CheckInStatus::Roomed
     );
-    let response = Client::new()
-        .post(format!(
-            "{}/api/staff/v1/checkins/{}/status",
-            office.base, submission.id
-        ))
-        .json(&serde_json::json!({"status": "teleported"}))
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(set("teleported"), StatusCode::UNPROCESSABLE_ENTITY);
 
     let log = office.state.store.lock().unwrap().audit_log(50).unwrap();
     let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();

@@ -7,7 +7,7 @@ mod support;
 use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use support::{KIOSK_TOKEN, free_addr, start_office};
+use support::{free_addr, start_office};
 
 struct Driver(Child);
 
@@ -83,20 +83,9 @@ async fn queue_row_appears_live_without_reload() {
         .unwrap();
 
     let base = office.base.clone();
-    let check_in = tokio::task::spawn_blocking(move || {
-        let client = frontdesk::sync::OfficeClient::new(&base, KIOSK_TOKEN).unwrap();
-        let roster = client.roster().unwrap();
-        let submission = frontdesk::api::CheckInSubmission {
-            id: frontdesk::domain::CheckInId::random(),
-            clinic: frontdesk::domain::ClinicId::new(1).unwrap(),
-            appointment: roster.entries[0].appointment,
-            arrived_at: jiff::Timestamp::now(),
-        };
-        client.submit(&submission).unwrap();
-        submission.id
-    })
-    .await
-    .unwrap();
+    let check_in = tokio::task::spawn_blocking(move || support::check_in_first(&base))
+        .await
+        .unwrap();
 
     let row = browser
         .wait()

@@ -6,16 +6,8 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path} is not valid: {source}")]
-    Parse {
-        path: PathBuf,
-        source: Box<toml::de::Error>,
-    },
+    #[error(transparent)]
+    File(#[from] crate::config_file::FileError),
     #[error("office_url must start with http:// or https://")]
     OfficeUrl,
     #[error("idle_timeout_secs must be 10-600 and done_timeout_secs 3-60")]
@@ -81,14 +73,7 @@ impl Default for KioskConfig {
 
 impl KioskConfig {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let config: Self = toml::from_str(&text).map_err(|source| ConfigError::Parse {
-            path: path.to_owned(),
-            source: Box::new(source),
-        })?;
+        let config: Self = crate::config_file::load_toml(path)?;
         config.validate()?;
         Ok(config)
     }

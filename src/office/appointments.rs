@@ -11,6 +11,8 @@ use std::io::Read;
 pub enum ImportError {
     #[error("CSV line {line}: {reason}")]
     Row { line: u64, reason: String },
+    #[error("CSV header must be: {COLUMNS}")]
+    Header,
     #[error("CSV: {0}")]
     Csv(#[from] csv::Error),
 }
@@ -30,12 +32,20 @@ struct CsvRow {
     copay: String,
 }
 
+const COLUMNS: &str = "appointment_id,date,time,last_name,first_name,provider,copay";
+
 /// Reads and validates every row; a single bad row rejects the file (naming its line, not
 /// its contents), so a half-imported day never happens.
 pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(input);
+    let header_ok = reader
+        .headers()
+        .is_ok_and(|h| h.iter().eq(COLUMNS.split(',')));
+    if !header_ok {
+        return Err(ImportError::Header);
+    }
     let mut list = Vec::new();
     for (index, record) in reader.deserialize::<CsvRow>().enumerate() {
         let line = index as u64 + 2;

@@ -7,16 +7,8 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path} is not valid: {source}")]
-    Parse {
-        path: PathBuf,
-        source: Box<toml::de::Error>,
-    },
+    #[error(transparent)]
+    File(#[from] crate::config_file::FileError),
     #[error("unknown time zone {0:?}")]
     TimeZone(String),
     #[error("kiosk {0} has a token shorter than 16 characters")]
@@ -73,14 +65,7 @@ impl Default for OfficeConfig {
 impl OfficeConfig {
     /// Reads a TOML file; a missing file at the default path means defaults.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let config: Self = toml::from_str(&text).map_err(|source| ConfigError::Parse {
-            path: path.to_owned(),
-            source: Box::new(source),
-        })?;
+        let config: Self = crate::config_file::load_toml(path)?;
         config.validate()?;
         Ok(config)
     }

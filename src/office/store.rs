@@ -4,7 +4,7 @@
 
 use crate::api::{CheckInSubmission, Heartbeat, SubmissionOutcome};
 use crate::domain::{AppointmentId, Cents, CheckInId, CheckInStatus, KioskId, PersonName};
-use crate::store::{MigrateError, migrate};
+use crate::store::{MigrateError, open_database};
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -172,14 +172,9 @@ fn appointment_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Result<Appoint
 
 impl OfficeStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let mut conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        // WAL + NORMAL is durable against process crashes; FULL also against power loss
-        // of the office box, which matters for a check-in a patient was told about.
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        migrate(&mut conn, MIGRATIONS)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn: open_database(path, MIGRATIONS)?,
+        })
     }
 
     /// Adds or updates appointments by external id; returns how many were written.

@@ -10,6 +10,17 @@ pub enum MigrateError {
     Sql(#[from] rusqlite::Error),
 }
 
+/// Opens a database in WAL mode with `synchronous=FULL` (a check-in a patient was told
+/// about must survive a power cut) and brings its schema up to date.
+pub fn open_database(path: &std::path::Path, steps: &[&str]) -> Result<Connection, MigrateError> {
+    let mut conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    migrate(&mut conn, steps)?;
+    Ok(conn)
+}
+
 /// Brings the schema up to date with `steps` (step `i` moves version `i` to `i + 1`).
 pub fn migrate(conn: &mut Connection, steps: &[&str]) -> Result<(), MigrateError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;

@@ -4,5 +4,5 @@
 mod migrate;
 mod outbox;
 
-pub use migrate::{MigrateError, migrate};
+pub use migrate::{MigrateError, migrate, open_database};
 pub use outbox::{KioskStore, OutboxItem, StoreError};

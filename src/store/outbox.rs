@@ -1,7 +1,7 @@
 //! Outbox: check-ins are written here before the patient is told "done", and deleted
 //! only when the office acknowledges them, so nothing is lost and nothing is kept.
 
-use super::migrate::{MigrateError, migrate};
+use super::migrate::{MigrateError, open_database};
 use crate::api::CheckInSubmission;
 use crate::domain::{AppointmentId, CheckInId};
 use jiff::civil::Date;
@@ -50,13 +50,9 @@ pub struct KioskStore {
 impl KioskStore {
     /// Opens (creating and migrating) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let mut conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        // A check-in the patient was told about must survive a power cut.
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        migrate(&mut conn, MIGRATIONS)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn: open_database(path, MIGRATIONS)?,
+        })
     }
 
     /// Writes a check-in to the outbox and marks its appointment used, atomically.

@@ -131,6 +131,20 @@ impl Drop for TestOffice {
     }
 }
 
+/// Submits a check-in for today's first appointment, as a kiosk would; returns its id.
+pub fn check_in_first(base: &str) -> frontdesk::domain::CheckInId {
+    let client = OfficeClient::new(base, KIOSK_TOKEN).unwrap();
+    let roster = client.roster().unwrap();
+    let submission = frontdesk::api::CheckInSubmission {
+        id: frontdesk::domain::CheckInId::random(),
+        clinic: frontdesk::domain::ClinicId::new(1).unwrap(),
+        appointment: roster.entries[0].appointment,
+        arrived_at: Timestamp::now(),
+    };
+    client.submit(&submission).unwrap();
+    submission.id
+}
+
 /// A free loopback port (bound and released; fine for tests on one machine).
 pub fn free_addr() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
