@@ -36,6 +36,7 @@ fn settings() -> FlowSettings {
 fn trust() -> OfficeTrust {
     OfficeTrust {
         clinic: ClinicId::new(CLINIC).unwrap(),
+        clinic_name: "Testville Clinic".into(),
         timezone: TimeZone::UTC,
         key: key().verifying_key(),
     }

@@ -40,6 +40,7 @@ fn patient_checks_in_by_tapping() {
     let today = now.to_zoned(TimeZone::UTC).date();
     let trust = OfficeTrust {
         clinic: ClinicId::new(1).unwrap(),
+        clinic_name: "Demo Family Practice".into(),
         timezone: TimeZone::UTC,
         key: key.verifying_key(),
     };

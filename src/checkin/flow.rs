@@ -72,6 +72,8 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OfficeTrust {
     pub clinic: ClinicId,
+    /// Shown on the welcome screen.
+    pub clinic_name: String,
     /// The clinic's zone: a code is valid on the clinic's calendar day.
     pub timezone: TimeZone,
     pub key: VerifyingKey,

@@ -58,6 +58,11 @@ impl KioskApp {
 
     /// Handles one event now (on the UI thread) and shows the result.
     pub fn dispatch(&self, event: Event) {
+        if let Event::OfficeTrusted(trust) = &event {
+            self.ui
+                .global::<WelcomeAdapter>()
+                .set_clinic_name(trust.clinic_name.as_str().into());
+        }
         let screen = self.core.borrow_mut().handle(event, Timestamp::now());
         if let Some(screen) = screen {
             present(&self.ui, &screen);

@@ -38,6 +38,10 @@ pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
     let db_path = config.data_dir.join("kiosk.db");
     let mut store = KioskStore::open(&db_path)?;
     let trust = cached_trust(&store)?;
+    let clinic_name = trust
+        .as_ref()
+        .map(|t| t.clinic_name.clone())
+        .unwrap_or_default();
     let zone = trust
         .as_ref()
         .map(|t| t.timezone.clone())
@@ -107,7 +111,7 @@ pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
             Notice::HelpRequested(at) => sync.request_help(at),
         }
     });
-    let kiosk = KioskApp::install(ui.clone_strong(), core, "");
+    let kiosk = KioskApp::install(ui.clone_strong(), core, &clinic_name);
 
     let _scanner = match &config.scanner {
         Some(port) => {

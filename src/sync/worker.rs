@@ -86,6 +86,7 @@ impl Drop for SyncHandle {
 
 const KEY_CLINIC: &str = "office.clinic";
 const KEY_TIMEZONE: &str = "office.timezone";
+const KEY_NAME: &str = "office.clinic_name";
 const KEY_PUBLIC_KEY: &str = "office.token_public_key";
 
 /// Why the office's answer could not be trusted.
@@ -101,7 +102,12 @@ pub enum TrustError {
     Store(#[from] StoreError),
 }
 
-fn trust_from(clinic: ClinicId, zone: &str, key_b64: &str) -> Result<OfficeTrust, TrustError> {
+fn trust_from(
+    clinic: ClinicId,
+    clinic_name: String,
+    zone: &str,
+    key_b64: &str,
+) -> Result<OfficeTrust, TrustError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(key_b64)
         .map_err(|_| TrustError::BadKey)?;
@@ -111,6 +117,7 @@ fn trust_from(clinic: ClinicId, zone: &str, key_b64: &str) -> Result<OfficeTrust
         jiff::tz::TimeZone::get(zone).map_err(|_| TrustError::BadZone(zone.to_owned()))?;
     Ok(OfficeTrust {
         clinic,
+        clinic_name,
         timezone,
         key,
     })
@@ -128,13 +135,19 @@ pub fn cached_trust(store: &KioskStore) -> Result<Option<OfficeTrust>, TrustErro
     let Some(clinic) = clinic.parse().ok().and_then(|n| ClinicId::new(n).ok()) else {
         return Ok(None);
     };
-    trust_from(clinic, &zone, &key).map(Some)
+    let name = store.setting(KEY_NAME)?.unwrap_or_default();
+    trust_from(clinic, name, &zone, &key).map(Some)
 }
 
 /// Accepts the office's configuration: the first key seen is pinned; a different key
 /// later is refused (re-enrolling the kiosk clears the pin).
 fn learn_trust(store: &mut KioskStore, config: &KioskConfig) -> Result<OfficeTrust, TrustError> {
-    let trust = trust_from(config.clinic, &config.timezone, &config.token_public_key)?;
+    let trust = trust_from(
+        config.clinic,
+        config.clinic_name.clone(),
+        &config.timezone,
+        &config.token_public_key,
+    )?;
     if let Some(pinned) = store.setting(KEY_PUBLIC_KEY)?
         && pinned != config.token_public_key
     {
@@ -143,6 +156,7 @@ fn learn_trust(store: &mut KioskStore, config: &KioskConfig) -> Result<OfficeTru
     store.set_setting(KEY_PUBLIC_KEY, &config.token_public_key)?;
     store.set_setting(KEY_CLINIC, &config.clinic.get().to_string())?;
     store.set_setting(KEY_TIMEZONE, &config.timezone)?;
+    store.set_setting(KEY_NAME, &config.clinic_name)?;
     Ok(trust)
 }
 
