@@ -117,6 +117,14 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
             write_png(&path, &pixels, size)?;
             written.push(path);
         }
+        // The welcome screen as it reads when the scanner is unplugged.
+        present(&ui, &Screen::Welcome);
+        ui.global::<WelcomeAdapter>().set_scanner_ready(false);
+        let (pixels, size) = window.render();
+        let path = dir.join(format!("welcome-no-scanner-{width}x{height}.png"));
+        write_png(&path, &pixels, size)?;
+        written.push(path);
+        ui.global::<WelcomeAdapter>().set_scanner_ready(true);
     }
     Ok(written)
 }
