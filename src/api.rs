@@ -2,7 +2,7 @@
 //! so the two sides cannot drift apart.
 
 use crate::checkin::RosterEntry;
-use crate::domain::{AppointmentId, CheckInId, ClinicId, KioskId};
+use crate::domain::{AppointmentId, CheckInId, ClinicId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -76,10 +76,4 @@ pub struct HelpRequest {
 pub struct ErrorBody {
     pub error: String,
     pub message: String,
-}
-
-/// Who a kiosk is, as the office knows it after authentication.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KioskIdentity {
-    pub kiosk: KioskId,
 }

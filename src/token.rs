@@ -117,11 +117,6 @@ impl CheckInToken {
         Ok(token)
     }
 
-    /// Whether the text claims to be a check-in token at all (cheap; no crypto).
-    pub fn looks_like_token(text: &str) -> bool {
-        text.starts_with(PREFIX)
-    }
-
     fn decode_signed(text: &str, key: &VerifyingKey) -> Result<Self, TokenError> {
         let encoded = text.strip_prefix(PREFIX).ok_or(TokenError::NotAToken)?;
         if text.len() > MAX_TEXT_LEN {

@@ -78,12 +78,6 @@ impl CheckInId {
     pub fn random() -> Self {
         Self(uuid::Uuid::new_v4())
     }
-    pub fn from_uuid(uuid: uuid::Uuid) -> Self {
-        Self(uuid)
-    }
-    pub fn as_uuid(&self) -> uuid::Uuid {
-        self.0
-    }
     pub fn parse(text: &str) -> Option<Self> {
         uuid::Uuid::parse_str(text).ok().map(Self)
     }

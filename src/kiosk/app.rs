@@ -52,10 +52,6 @@ impl KioskApp {
         app
     }
 
-    pub fn ui(&self) -> &MainWindow {
-        &self.ui
-    }
-
     /// Handles one event now (on the UI thread) and shows the result.
     pub fn dispatch(&self, event: Event) {
         if let Event::OfficeTrusted(trust) = &event {
@@ -108,17 +104,6 @@ pub fn post(event: Event) {
         RUNNING.with(|running| {
             if let Some(app) = running.borrow().as_ref() {
                 app.dispatch(event);
-            }
-        });
-    });
-}
-
-/// Runs `f` with the running kiosk on the UI thread.
-pub fn with_running(f: impl FnOnce(&KioskApp) + Send + 'static) {
-    let _ = slint::invoke_from_event_loop(move || {
-        RUNNING.with(|running| {
-            if let Some(app) = running.borrow().as_ref() {
-                f(app);
             }
         });
     });

@@ -94,7 +94,26 @@ pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
         ui.window().set_size(options.size);
     }
 
-    let scanner_connected = Arc::new(AtomicBool::new(false));
+    // Lines scanned before the window is up wait in the event loop's queue.
+    let scanner = match &config.scanner {
+        Some(port) => Some(Scanner::start(
+            ScannerPort {
+                path: port.port.clone(),
+                baud: port.baud,
+            },
+            |line| app::post(Event::CodeScanned(line)),
+        )?),
+        None => {
+            tracing::warn!("no scanner configured");
+            None
+        }
+    };
+    // The driver's own flag feeds both the heartbeat and the welcome screen.
+    let scanner_connected = scanner.as_ref().map_or_else(
+        || Arc::new(AtomicBool::new(false)),
+        Scanner::connection_flag,
+    );
+
     let client = OfficeClient::new(&config.office_url, &config.office_token)?;
     let sync = Arc::new(SyncWorker::start(
         client,
@@ -112,44 +131,19 @@ pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
         }
     });
     let kiosk = KioskApp::install(ui.clone_strong(), core, &clinic_name);
-
-    let _scanner = match &config.scanner {
-        Some(port) => {
-            let scanner = Scanner::start(
-                ScannerPort {
-                    path: port.port.clone(),
-                    baud: port.baud,
-                },
-                |line| app::post(Event::CodeScanned(line)),
-            )?;
-            Some(scanner)
-        }
-        None => {
-            tracing::warn!("no scanner configured");
-            None
-        }
-    };
-    if let Some(scanner) = &_scanner {
-        let flag = scanner.connection_flag();
-        scanner_connected.store(flag.load(Ordering::Relaxed), Ordering::Relaxed);
-        let health = slint::Timer::default();
-        let weak = Arc::downgrade(&flag);
-        let shared = scanner_connected.clone();
+    kiosk.set_scanner_ready(scanner_connected.load(Ordering::Relaxed));
+    let scanner_health = slint::Timer::default();
+    if scanner.is_some() {
         let app_ref = std::rc::Rc::downgrade(&kiosk);
-        health.start(
+        scanner_health.start(
             slint::TimerMode::Repeated,
             Duration::from_secs(1),
             move || {
-                let ready = weak.upgrade().is_some_and(|f| f.load(Ordering::Relaxed));
-                shared.store(ready, Ordering::Relaxed);
                 if let Some(app) = app_ref.upgrade() {
-                    app.set_scanner_ready(ready);
+                    app.set_scanner_ready(scanner_connected.load(Ordering::Relaxed));
                 }
             },
         );
-        std::mem::forget(health);
-    } else {
-        kiosk.set_scanner_ready(false);
     }
 
     let _patient = options.demo_patient.then(|| scripted_patient(&ui));

@@ -63,6 +63,9 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
         if row.appointment_id.is_empty() || row.appointment_id.len() > 64 {
             return Err(bad("appointment_id must be 1-64 characters"));
         }
+        if row.provider.is_empty() || row.provider.len() > 80 {
+            return Err(bad("provider must be 1-80 characters"));
+        }
         list.push(NewAppointment {
             external_id: row.appointment_id,
             day: row
@@ -75,11 +78,7 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
                 .map_err(|_| bad("time must look like 09:30"))?,
             patient: PersonName::new(&row.first_name, &row.last_name)
                 .map_err(|e| bad(&format!("patient name: {e}")))?,
-            provider: if row.provider.is_empty() || row.provider.len() > 80 {
-                return Err(bad("provider must be 1-80 characters"));
-            } else {
-                row.provider
-            },
+            provider: row.provider,
             copay: Cents::parse_dollars(&row.copay).map_err(|e| bad(&format!("copay: {e}")))?,
         });
     }

@@ -69,6 +69,18 @@ impl AppState {
     pub fn today(&self, now: Timestamp) -> jiff::civil::Date {
         now.to_zoned(self.timezone.clone()).date()
     }
+
+    /// The instant a clinic day begins (`None` only at the ends of the calendar).
+    pub fn day_start(&self, day: jiff::civil::Date) -> Option<Timestamp> {
+        day.to_zoned(self.timezone.clone())
+            .ok()
+            .map(|z| z.timestamp())
+    }
+
+    /// The instants a clinic day begins and ends.
+    pub fn day_bounds(&self, day: jiff::civil::Date) -> Option<(Timestamp, Timestamp)> {
+        Some((self.day_start(day)?, self.day_start(day.tomorrow().ok()?)?))
+    }
 }
 
 /// The office hub, ready to serve.

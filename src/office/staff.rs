@@ -107,17 +107,12 @@ fn hhmm(appointment: &Appointment) -> String {
 async fn queue(State(state): State<AppState>) -> Result<Json<QueueView>, ApiError> {
     let now = Timestamp::now();
     let today = state.today(now);
-    let zone = state.timezone.clone();
+    let (start, end) = state
+        .day_bounds(today)
+        .ok_or_else(|| ApiError::internal("clinic day out of range"))?;
     let (rows, appointments, kiosks) = state
         .db(move |db| {
-            let start = today
-                .to_zoned(zone.clone())
-                .map_err(|_| super::store::StoreError::Corrupt("clinic day start"))?;
-            let end = today
-                .tomorrow()
-                .and_then(|d| d.to_zoned(zone))
-                .map_err(|_| super::store::StoreError::Corrupt("clinic day end"))?;
-            let rows = db.queue(start.timestamp(), end.timestamp())?;
+            let rows = db.queue(start, end)?;
             let appointments = db.appointments_on(today)?;
             let kiosks = db.kiosks()?;
             db.audit(
@@ -259,13 +254,7 @@ async fn clear_help(
 
 /// The signed check-in token for an appointment, valid all of its day.
 pub fn token_for(state: &AppState, appointment: &Appointment) -> Option<String> {
-    let end_of_day = appointment
-        .day
-        .tomorrow()
-        .ok()?
-        .to_zoned(state.timezone.clone())
-        .ok()?
-        .timestamp();
+    let (_, end_of_day) = state.day_bounds(appointment.day)?;
     let token = CheckInToken {
         clinic: state.config.clinic_id,
         appointment: appointment.id,

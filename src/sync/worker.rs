@@ -169,6 +169,21 @@ pub enum StartError {
     Thread(std::io::Error),
 }
 
+/// Why one sync round stopped early.
+#[derive(Debug, thiserror::Error)]
+enum RoundError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("office identity not accepted: {0}")]
+    Trust(#[from] TrustError),
+}
+
+impl RoundError {
+    fn is_transient(&self) -> bool {
+        matches!(self, RoundError::Client(error) if error.is_transient())
+    }
+}
+
 /// Starts the sync thread.
 pub struct SyncWorker;
 
@@ -267,23 +282,13 @@ impl Worker {
 
     /// One round: learn the office, send help requests, deliver the outbox, then the
     /// periodic calls that are due.
-    fn sync_once(&mut self, heartbeat_due: bool, roster_due: bool) -> Result<(), ClientError> {
+    fn sync_once(&mut self, heartbeat_due: bool, roster_due: bool) -> Result<(), RoundError> {
         if !self.trusted {
             let config = self.client.config()?;
-            match learn_trust(&mut self.store, &config) {
-                Ok(trust) => {
-                    tracing::info!(clinic = %trust.clinic, "office key learned");
-                    self.trusted = true;
-                    (self.on_event)(Event::OfficeTrusted(trust));
-                }
-                Err(error) => {
-                    tracing::error!(%error, "office identity not accepted");
-                    return Err(ClientError::Rejected {
-                        status: 0,
-                        code: "untrusted_office".into(),
-                    });
-                }
-            }
+            let trust = learn_trust(&mut self.store, &config)?;
+            tracing::info!(clinic = %trust.clinic, "office key learned");
+            self.trusted = true;
+            (self.on_event)(Event::OfficeTrusted(trust));
         }
         while let Some(at) = self.help.front().copied() {
             self.client.help(&HelpRequest { requested_at: at })?;
@@ -358,7 +363,7 @@ impl Worker {
         })
     }
 
-    fn back_off(&mut self, error: &ClientError) {
+    fn back_off(&mut self, error: &RoundError) {
         self.failures = self.failures.saturating_add(1);
         let factor = 1u32 << self.failures.saturating_sub(1).min(10);
         let delay = self

@@ -159,7 +159,6 @@ pub struct HeadlessKiosk {
     screens: Arc<Mutex<Vec<Screen>>>,
     pub sync: Arc<SyncHandle>,
     _driver: Scanner,
-    thread: Option<JoinHandle<()>>,
     pub db: PathBuf,
 }
 
@@ -194,7 +193,8 @@ impl HeadlessKiosk {
             )
             .unwrap(),
         );
-        let thread = std::thread::spawn({
+        // Detached: the core thread ends when the last event sender is dropped.
+        std::thread::spawn({
             let screens = screens.clone();
             let sync = sync.clone();
             let db = db.clone();
@@ -241,7 +241,6 @@ impl HeadlessKiosk {
             screens,
             sync,
             _driver: driver,
-            thread: Some(thread),
             db,
         }
     }
@@ -264,16 +263,6 @@ impl HeadlessKiosk {
 
     pub fn outbox_depth(&self) -> u64 {
         KioskStore::open(&self.db).unwrap().depth().unwrap()
-    }
-}
-
-impl Drop for HeadlessKiosk {
-    fn drop(&mut self) {
-        let (dead, _) = mpsc::channel();
-        self.events = dead;
-        // The core thread ends when every sender is gone; the scanner driver holds one
-        // until it is dropped with `self`, so do not join here.
-        self.thread.take();
     }
 }
 
