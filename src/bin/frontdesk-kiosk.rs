@@ -44,6 +44,10 @@ struct RunArgs {
     /// Demo: a scripted patient taps through the screens.
     #[arg(long)]
     demo_patient: bool,
+    /// Headless: exit once the first frame is drawn (with --snapshot: a picture of what
+    /// the kiosk would show; also what the start-up benchmark times).
+    #[arg(long)]
+    exit_after_first_frame: bool,
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
@@ -86,7 +90,7 @@ fn run_kiosk(config_path: &Path, args: RunArgs, started: Instant) -> anyhow::Res
     };
     let no_display =
         std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none();
-    let headless = args.headless || no_display;
+    let headless = args.headless || no_display || args.exit_after_first_frame;
     if headless && !args.headless {
         tracing::info!("no display found; running headless");
     }
@@ -98,6 +102,7 @@ fn run_kiosk(config_path: &Path, args: RunArgs, started: Instant) -> anyhow::Res
             snapshot: args.snapshot,
             demo_patient: args.demo_patient,
             started,
+            exit_after_first_frame: args.exit_after_first_frame,
         },
     )
     .context("kiosk failed")

@@ -3,12 +3,12 @@
 use super::app::{self, KioskApp};
 use super::config::KioskConfig;
 use super::core::{KioskCore, Notice};
-use super::headless::{HeadlessPlatform, write_png};
+use super::headless::{HeadlessPlatform, HeadlessWindow, write_png};
 use super::{ConfirmAdapter, DoneAdapter, KioskAdapter, MainWindow, Page};
 use crate::checkin::{Event, Flow, FlowSettings};
 use crate::devices::scanner::{Scanner, ScannerPort};
 use crate::store::KioskStore;
-use crate::sync::{OfficeClient, SyncWorker, WorkerSettings, cached_trust};
+use crate::sync::{OfficeClient, SyncHandle, SyncWorker, WorkerSettings, cached_trust};
 use anyhow::Context as _;
 use jiff::{SignedDuration, Timestamp};
 use slint::{ComponentHandle, PhysicalSize};
@@ -29,10 +29,49 @@ pub struct RunOptions {
     pub demo_patient: bool,
     /// When the process started, for the first-frame figure.
     pub started: Instant,
+    /// Headless only: stop once the first frame is drawn (and written to `snapshot`).
+    /// Used to check a kiosk's configuration and by the start-up benchmark.
+    pub exit_after_first_frame: bool,
+}
+
+/// Also told of every frame drawn headless (benchmarks time input to pixels with it).
+pub type FrameObserver = Box<dyn FnMut(&[slint::Rgb8Pixel], PhysicalSize)>;
+
+/// A kiosk put together and shown, ready for its event loop. Dropping it stops the sync
+/// thread and the scanner driver.
+pub struct AssembledKiosk {
+    pub ui: MainWindow,
+    pub app: std::rc::Rc<KioskApp>,
+    /// Present when headless: draws on demand.
+    pub window: Option<HeadlessWindow>,
+    pub sync: Arc<SyncHandle>,
+    pub db_path: PathBuf,
+    _scanner: Option<Scanner>,
+    _timers: Vec<slint::Timer>,
 }
 
 /// Runs the kiosk until the window closes or Ctrl-C / SIGTERM.
 pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
+    let kiosk = assemble(config, options, None)?;
+    ctrlc::set_handler(|| {
+        let _ = slint::invoke_from_event_loop(|| {
+            let _ = slint::quit_event_loop();
+        });
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    slint::run_event_loop_until_quit()?;
+    tracing::info!(outbox = kiosk.sync.status().outbox_depth, "kiosk stopping");
+    Ok(())
+}
+
+/// Opens the store, learns what is cached of the office, starts the scanner driver and the
+/// sync thread, and shows the window (or the headless platform). Everything the running
+/// kiosk needs, in the order it needs it; the caller runs the event loop.
+pub fn assemble(
+    config: KioskConfig,
+    options: RunOptions,
+    mut observer: Option<FrameObserver>,
+) -> anyhow::Result<AssembledKiosk> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
     let db_path = config.data_dir.join("kiosk.db");
@@ -67,6 +106,7 @@ pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
     let window = if options.headless {
         let started = options.started;
         let snapshot = options.snapshot.clone();
+        let exit_after_first = options.exit_after_first_frame;
         let mut first = true;
         Some(HeadlessPlatform::install(
             options.size,
@@ -82,6 +122,12 @@ pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
                     && let Err(error) = write_png(path, pixels, size)
                 {
                     tracing::warn!(%error, "cannot write snapshot");
+                }
+                if let Some(observer) = observer.as_mut() {
+                    observer(pixels, size);
+                }
+                if exit_after_first {
+                    let _ = slint::quit_event_loop();
                 }
             })),
         )?)
@@ -117,7 +163,7 @@ pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
     let client = OfficeClient::new(&config.office_url, &config.office_token)?;
     let sync = Arc::new(SyncWorker::start(
         client,
-        db_path,
+        db_path.clone(),
         WorkerSettings::default(),
         scanner_connected.clone(),
         app::post,
@@ -132,6 +178,7 @@ pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
     });
     let kiosk = KioskApp::install(ui.clone_strong(), core, &clinic_name);
     kiosk.set_scanner_ready(scanner_connected.load(Ordering::Relaxed));
+    let mut timers = Vec::new();
     let scanner_health = slint::Timer::default();
     if scanner.is_some() {
         let app_ref = std::rc::Rc::downgrade(&kiosk);
@@ -146,19 +193,20 @@ pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
         );
     }
 
-    let _patient = options.demo_patient.then(|| scripted_patient(&ui));
-
-    ctrlc::set_handler(|| {
-        let _ = slint::invoke_from_event_loop(|| {
-            let _ = slint::quit_event_loop();
-        });
-    })
-    .context("cannot install the Ctrl-C handler")?;
-
+    timers.push(scanner_health);
+    if options.demo_patient {
+        timers.push(scripted_patient(&ui));
+    }
     ui.show()?;
-    slint::run_event_loop_until_quit()?;
-    tracing::info!(outbox = sync.status().outbox_depth, "kiosk stopping");
-    Ok(())
+    Ok(AssembledKiosk {
+        ui,
+        app: kiosk,
+        window,
+        sync,
+        db_path: config.data_dir.join("kiosk.db"),
+        _scanner: scanner,
+        _timers: timers,
+    })
 }
 
 /// For the demo without a display: someone who taps "Yes, this is me" two seconds after
