@@ -81,14 +81,11 @@ async fn submit_check_in(
             message: format!("this office is clinic {}", state.config.clinic_id),
         });
     }
-    let now = Timestamp::now();
     let outcome = state
-        .db({
-            let submission = submission.clone();
-            let kiosk = kiosk.clone();
-            move |db| db.record_check_in(&submission, &kiosk, now)
-        })
-        .await?;
+        .intake
+        .submit(submission.clone(), kiosk.clone())
+        .await
+        .map_err(ApiError::internal)?;
     tracing::info!(
         check_in = %submission.id,
         appointment = %submission.appointment,

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod intake;
 pub mod keys;
 pub mod kiosk_api;
 pub mod server;

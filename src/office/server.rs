@@ -4,6 +4,7 @@ use super::auth::KioskRegistry;
 use super::config::{ConfigError, OfficeConfig};
 use super::error::ApiError;
 use super::events::Events;
+use super::intake::Intake;
 use super::keys::{self, KeyError};
 use super::store::{OfficeStore, StoreError};
 use super::{kiosk_api, staff};
@@ -31,12 +32,16 @@ pub enum OfficeError {
     DataDir(std::io::Error),
     #[error("server failed: {0}")]
     Serve(std::io::Error),
+    #[error("cannot start the check-in writer: {0}")]
+    Thread(std::io::Error),
 }
 
 /// State every handler sees.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Mutex<OfficeStore>>,
+    /// Where arriving check-ins go: committed in groups (see [`Intake`]).
+    pub intake: Intake,
     pub signing_key: Arc<SigningKey>,
     pub config: Arc<OfficeConfig>,
     pub timezone: TimeZone,
@@ -99,10 +104,13 @@ impl Office {
         let timezone = config.time_zone()?;
         let kiosks = KioskRegistry::new(config.kiosks.clone());
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
+        let store = Arc::new(Mutex::new(store));
+        let intake = Intake::start(store.clone()).map_err(OfficeError::Thread)?;
         Ok(Self {
             stopping,
             state: AppState {
-                store: Arc::new(Mutex::new(store)),
+                store,
+                intake,
                 signing_key: Arc::new(signing_key),
                 config: Arc::new(config),
                 timezone,

@@ -234,57 +234,25 @@ impl OfficeStore {
         kiosk: &KioskId,
         now: Timestamp,
     ) -> Result<SubmissionOutcome, StoreError> {
+        let mut outcomes = self.record_check_ins(&[(submission, kiosk)], now)?;
+        Ok(outcomes.remove(0))
+    }
+
+    /// Stores several check-ins in one transaction (one disk flush), each once however
+    /// often it is submitted; outcomes in the order given. A later item sees the earlier
+    /// ones, so a repeat within the batch is recognised too.
+    pub fn record_check_ins(
+        &mut self,
+        batch: &[(&CheckInSubmission, &KioskId)],
+        now: Timestamp,
+    ) -> Result<Vec<SubmissionOutcome>, StoreError> {
         let tx = self.conn.transaction()?;
-        let existing: Option<String> = tx
-            .query_row(
-                "SELECT id FROM checkins WHERE id = ?1 OR appointment = ?2
-                 ORDER BY id = ?1 DESC LIMIT 1",
-                params![
-                    submission.id.to_string(),
-                    submission.appointment.get().cast_signed()
-                ],
-                |row| row.get(0),
-            )
-            .optional()?;
-        let outcome = match existing {
-            Some(id) if id == submission.id.to_string() => SubmissionOutcome::AlreadyStored,
-            Some(_) => SubmissionOutcome::AppointmentAlreadyCheckedIn,
-            None => {
-                let known: bool = tx.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM appointments WHERE id = ?1)",
-                    [submission.appointment.get().cast_signed()],
-                    |row| row.get(0),
-                )?;
-                let status = if known {
-                    CheckInStatus::Arrived
-                } else {
-                    CheckInStatus::NeedsAttention
-                };
-                tx.execute(
-                    "INSERT INTO checkins
-                       (id, appointment, kiosk, arrived_at, received_at, status, status_changed_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
-                    params![
-                        submission.id.to_string(),
-                        submission.appointment.get().cast_signed(),
-                        kiosk.as_str(),
-                        ts(submission.arrived_at),
-                        ts(now),
-                        status.as_str(),
-                    ],
-                )?;
-                audit_in(
-                    &tx,
-                    now,
-                    &Actor::Kiosk(kiosk.clone()),
-                    "check_in.create",
-                    &submission.id.to_string(),
-                )?;
-                SubmissionOutcome::Accepted
-            }
-        };
+        let outcomes = batch
+            .iter()
+            .map(|(submission, kiosk)| insert_check_in_once(&tx, submission, kiosk, now))
+            .collect::<Result<Vec<_>, _>>()?;
         tx.commit()?;
-        Ok(outcome)
+        Ok(outcomes)
     }
 
     /// Check-ins that arrived on `day` (counted in UTC bounds the caller gives), oldest first.
@@ -486,6 +454,64 @@ fn ts(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
+fn insert_check_in_once(
+    tx: &Connection,
+    submission: &CheckInSubmission,
+    kiosk: &KioskId,
+    now: Timestamp,
+) -> Result<SubmissionOutcome, StoreError> {
+    let existing: Option<String> = tx
+        .prepare_cached(
+            "SELECT id FROM checkins WHERE id = ?1 OR appointment = ?2
+             ORDER BY id = ?1 DESC LIMIT 1",
+        )?
+        .query_row(
+            params![
+                submission.id.to_string(),
+                submission.appointment.get().cast_signed()
+            ],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(match existing {
+        Some(id) if id == submission.id.to_string() => SubmissionOutcome::AlreadyStored,
+        Some(_) => SubmissionOutcome::AppointmentAlreadyCheckedIn,
+        None => {
+            let known: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM appointments WHERE id = ?1)")?
+                .query_row([submission.appointment.get().cast_signed()], |row| {
+                    row.get(0)
+                })?;
+            let status = if known {
+                CheckInStatus::Arrived
+            } else {
+                CheckInStatus::NeedsAttention
+            };
+            tx.prepare_cached(
+                "INSERT INTO checkins
+                   (id, appointment, kiosk, arrived_at, received_at, status, status_changed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
+            )?
+            .execute(params![
+                submission.id.to_string(),
+                submission.appointment.get().cast_signed(),
+                kiosk.as_str(),
+                ts(submission.arrived_at),
+                ts(now),
+                status.as_str(),
+            ])?;
+            audit_in(
+                tx,
+                now,
+                &Actor::Kiosk(kiosk.clone()),
+                "check_in.create",
+                &submission.id.to_string(),
+            )?;
+            SubmissionOutcome::Accepted
+        }
+    })
+}
+
 fn audit_in(
     conn: &Connection,
     now: Timestamp,
@@ -493,9 +519,69 @@ fn audit_in(
     action: &str,
     subject: &str,
 ) -> Result<(), StoreError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO audit_log (at, actor, action, subject) VALUES (?1, ?2, ?3, ?4)",
-        params![ts(now), actor.label(), action, subject],
-    )?;
+    )?
+    .execute(params![ts(now), actor.label(), action, subject])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ClinicId;
+
+    fn submission(appointment: u64) -> CheckInSubmission {
+        CheckInSubmission {
+            id: CheckInId::random(),
+            clinic: ClinicId::new(1).unwrap(),
+            appointment: AppointmentId::new(appointment),
+            arrived_at: "2026-11-23T15:00:00Z".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_batch_recognises_repeats_within_itself_and_commits_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let kiosk = KioskId::new("lobby-1").unwrap();
+        let now: Timestamp = "2026-11-23T15:00:01Z".parse().unwrap();
+        let first = submission(7);
+        let same_visit_new_id = submission(7);
+        let second = submission(8);
+        let outcomes = store
+            .record_check_ins(
+                &[
+                    (&first, &kiosk),
+                    (&first, &kiosk),
+                    (&same_visit_new_id, &kiosk),
+                    (&second, &kiosk),
+                ],
+                now,
+            )
+            .unwrap();
+        assert_eq!(
+            outcomes,
+            vec![
+                SubmissionOutcome::Accepted,
+                SubmissionOutcome::AlreadyStored,
+                SubmissionOutcome::AppointmentAlreadyCheckedIn,
+                SubmissionOutcome::Accepted,
+            ]
+        );
+        let day = "2026-11-23T00:00:00Z".parse().unwrap();
+        let next = "2026-11-24T00:00:00Z".parse().unwrap();
+        assert_eq!(store.queue(day, next).unwrap().len(), 2);
+        let creates = store
+            .audit_log(10)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "check_in.create")
+            .count();
+        assert_eq!(creates, 2, "one audit row per stored check-in");
+        assert_eq!(
+            store.record_check_in(&second, &kiosk, now).unwrap(),
+            SubmissionOutcome::AlreadyStored
+        );
+    }
 }
