@@ -4,7 +4,7 @@
 use super::client::{ClientError, OfficeClient};
 use crate::api::{Heartbeat, HelpRequest, KioskConfig};
 use crate::checkin::{Event, OfficeTrust, Roster};
-use crate::domain::ClinicId;
+use crate::domain::{CheckInId, ClinicId};
 use crate::store::{KioskStore, StoreError};
 use base64::Engine as _;
 use jiff::Timestamp;
@@ -324,24 +324,26 @@ impl Worker {
             };
             let full = items.len() == BATCH;
             let mut rejected = None;
+            let mut delivered = Vec::with_capacity(items.len());
             for item in items {
                 let id = item.submission.id;
                 match self.client.submit(&item.submission) {
                     Ok(receipt) => {
-                        if let Err(error) = self.store.acknowledge(id) {
-                            tracing::error!(%error, check_in = %id, "delivered but not removed from outbox");
-                        }
                         tracing::info!(check_in = %id, outcome = ?receipt.outcome, "check-in delivered");
-                        self.update_status(|s| s.delivered += 1);
+                        delivered.push(id);
                     }
                     Err(error @ ClientError::Rejected { .. }) => {
                         // Kept: a misconfigured office gets fixed, and nothing is lost meanwhile.
                         tracing::error!(%error, check_in = %id, "office rejected a check-in; kept in outbox");
                         rejected = Some(error);
                     }
-                    Err(error) => return Err(error),
+                    Err(error) => {
+                        self.forget_delivered(&delivered);
+                        return Err(error);
+                    }
                 }
             }
+            self.forget_delivered(&delivered);
             if let Some(error) = rejected {
                 return Err(error);
             }
@@ -349,6 +351,18 @@ impl Worker {
                 return Ok(());
             }
         }
+    }
+
+    /// Removes what the office has acknowledged from the outbox, all in one commit.
+    fn forget_delivered(&mut self, delivered: &[CheckInId]) {
+        if delivered.is_empty() {
+            return;
+        }
+        if let Err(error) = self.store.acknowledge_all(delivered) {
+            tracing::error!(%error, count = delivered.len(), "delivered but not removed from outbox; they will be sent again");
+        }
+        let count = delivered.len() as u64;
+        self.update_status(|s| s.delivered += count);
     }
 
     fn heartbeat(&mut self) -> Result<(), ClientError> {
