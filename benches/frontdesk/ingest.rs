@@ -1,0 +1,115 @@
+//! Figure 3: check-ins per second the office accepts (committed to SQLite before it
+//! answers) from N = 1, 10, 100 kiosks at once over loopback HTTP, and the latency each
+//! kiosk sees. Baseline: the same store call (`OfficeStore::record_check_in`, same
+//! database settings) made directly, one at a time, with no HTTP.
+
+use crate::Scale;
+use crate::load::{SimKiosk, runtime};
+use crate::office_rig::{self, OfficeRig};
+use crate::report::{Report, percentile};
+use frontdesk::api::CheckInSubmission;
+use frontdesk::domain::{CheckInId, ClinicId, KioskId};
+use frontdesk::office::store::OfficeStore;
+use jiff::Timestamp;
+use std::time::Instant;
+
+/// Runs the figure; returns the single-kiosk rate, the drain benchmark's baseline.
+pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<f64> {
+    println!(
+        "3. hub ingest: {} check-ins from 1, 10, 100 kiosks",
+        scale.ingest_total
+    );
+    let (raw_rate, raw_ms) = direct(scale.ingest_total)?;
+    report.note(format!(
+        "store call alone: {raw_rate:.0} check-ins/s, p50 {:.2} ms, p99 {:.2} ms",
+        percentile(&raw_ms, 50.0),
+        percentile(&raw_ms, 99.0)
+    ));
+    let mut single = 0.0;
+    for kiosks in [1, 10, 100] {
+        let (rate, ms) = over_http(scale.ingest_total, kiosks)?;
+        if kiosks == 1 {
+            single = rate;
+        }
+        let (p50, p99) = (percentile(&ms, 50.0), percentile(&ms, 99.0));
+        report.note(format!(
+            "{kiosks} kiosks: {rate:.0} check-ins/s, p50 {p50:.2} ms, p99 {p99:.2} ms"
+        ));
+        report.figure(
+            "3",
+            format!("ingest, {kiosks} kiosk(s): check-ins per second"),
+            (rate, raw_rate),
+            "/s",
+            "the same store call without HTTP",
+        );
+        for (p, ours) in [(50.0, p50), (99.0, p99)] {
+            report.figure(
+                "3",
+                format!("ingest, {kiosks} kiosk(s): latency p{p:.0}"),
+                (ours, percentile(&raw_ms, p)),
+                "ms",
+                format!("the same store call without HTTP, p{p:.0}"),
+            );
+        }
+    }
+    Ok(single)
+}
+
+/// `total` check-ins straight into a fresh office store.
+fn direct(total: usize) -> anyhow::Result<(f64, Vec<f64>)> {
+    let dir = tempfile::tempdir()?;
+    let mut store = OfficeStore::open(&dir.path().join("office.db"))?;
+    let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    store.import_appointments(&office_rig::appointments(today, total))?;
+    let ids: Vec<_> = store
+        .appointments_on(today)?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let kiosk = KioskId::new("bench-0")?;
+    let mut ms = Vec::with_capacity(total);
+    let started = Instant::now();
+    for appointment in ids {
+        let submission = CheckInSubmission {
+            id: CheckInId::random(),
+            clinic: ClinicId::new(1)?,
+            appointment,
+            arrived_at: Timestamp::now(),
+        };
+        let one = Instant::now();
+        store.record_check_in(&submission, &kiosk, Timestamp::now())?;
+        ms.push(one.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok((total as f64 / started.elapsed().as_secs_f64(), ms))
+}
+
+/// `total` check-ins shared among `kiosks` concurrent simulated kiosks.
+fn over_http(total: usize, kiosks: usize) -> anyhow::Result<(f64, Vec<f64>)> {
+    let dir = tempfile::tempdir()?;
+    let office = OfficeRig::start(dir.path(), "127.0.0.1:0".parse()?, kiosks, total)?;
+    let ids = office.appointment_ids()?;
+    let runtime = runtime()?;
+    let (elapsed, ms) = runtime.block_on(async {
+        let mut tasks = Vec::new();
+        let share = ids.len().div_ceil(kiosks);
+        let started = Instant::now();
+        for (n, chunk) in ids.chunks(share).enumerate() {
+            let kiosk = SimKiosk::new(&office.base, &office.kiosks[n].1)?;
+            let chunk = chunk.to_vec();
+            tasks.push(tokio::spawn(async move {
+                let mut ms = Vec::with_capacity(chunk.len());
+                for appointment in chunk {
+                    ms.push(kiosk.check_in(appointment).await?.1);
+                }
+                anyhow::Ok(ms)
+            }));
+        }
+        let mut all = Vec::with_capacity(total);
+        for task in tasks {
+            all.extend(task.await??);
+        }
+        anyhow::Ok((started.elapsed(), all))
+    })?;
+    office.stop();
+    Ok((ms.len() as f64 / elapsed.as_secs_f64(), ms))
+}

@@ -1,0 +1,55 @@
+//! Simulated kiosks for the office benchmarks: each an HTTP client of its own (its own
+//! connection) submitting check-ins exactly as the kiosk's sync thread does.
+
+use frontdesk::api::CheckInSubmission;
+use frontdesk::domain::{AppointmentId, CheckInId, ClinicId};
+use std::time::Instant;
+
+pub struct SimKiosk {
+    client: reqwest::Client,
+    url: String,
+    token: String,
+}
+
+impl SimKiosk {
+    pub fn new(base: &str, token: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            client: reqwest::Client::builder().build()?,
+            url: format!("{base}/api/kiosk/v1/checkins"),
+            token: token.to_owned(),
+        })
+    }
+
+    /// Submits a new check-in for `appointment`; returns its id and the milliseconds to
+    /// the office's acknowledgement (sent only once it is committed).
+    pub async fn check_in(&self, appointment: AppointmentId) -> anyhow::Result<(CheckInId, f64)> {
+        let submission = CheckInSubmission {
+            id: CheckInId::random(),
+            clinic: ClinicId::new(1)?,
+            appointment,
+            arrived_at: jiff::Timestamp::now(),
+        };
+        let started = Instant::now();
+        let response = self
+            .client
+            .post(&self.url)
+            .bearer_auth(&self.token)
+            .json(&submission)
+            .send()
+            .await?;
+        let status = response.status();
+        let _ = response.bytes().await?;
+        if status != reqwest::StatusCode::CREATED {
+            anyhow::bail!("office answered {status} to a new check-in");
+        }
+        Ok((submission.id, started.elapsed().as_secs_f64() * 1000.0))
+    }
+}
+
+/// A runtime for the load generator, apart from the office's own.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}

@@ -1,0 +1,202 @@
+//! An office hub on loopback for the benchmarks: its own runtime thread, a fresh database,
+//! `kiosks` registered kiosks and `appointments` synthetic appointments for today.
+
+use anyhow::Context as _;
+use frontdesk::domain::{Cents, KioskId, PersonName};
+use frontdesk::office::config::KioskEntry;
+use frontdesk::office::server::AppState;
+use frontdesk::office::store::NewAppointment;
+use frontdesk::office::{Office, OfficeConfig};
+use jiff::Timestamp;
+use jiff::civil::Time;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::thread::JoinHandle;
+
+pub struct OfficeRig {
+    pub base: String,
+    pub addr: SocketAddr,
+    pub state: AppState,
+    /// (kiosk id, bearer token) of each registered kiosk.
+    pub kiosks: Vec<(String, String)>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// The bearer token of kiosk `n`.
+pub fn kiosk_token(n: usize) -> String {
+    format!("bench-kiosk-token-{n:04}-0123456789")
+}
+
+/// Fake, obviously synthetic patients, cycled.
+const PATIENTS: &[(&str, &str)] = &[
+    ("Ada", "Testpatient"),
+    ("Bruno", "Sample"),
+    ("Carmen", "Example"),
+    ("Dmitri", "Placeholder"),
+    ("Esther", "Fakename"),
+];
+
+/// `count` appointments for `day`, spread over the working day.
+pub fn appointments(day: jiff::civil::Date, count: usize) -> Vec<NewAppointment> {
+    (0..count)
+        .map(|i| {
+            let (first, last) = PATIENTS[i % PATIENTS.len()];
+            let minute = 8 * 60 + (i % 600) as i32;
+            NewAppointment {
+                external_id: format!("BENCH-{i:06}"),
+                day,
+                starts_at: Time::new((minute / 60) as i8, (minute % 60) as i8, 0, 0)
+                    .expect("within the day"),
+                patient: PersonName::new(first, last).expect("valid synthetic name"),
+                provider: "Dr. Bench Able".into(),
+                copay: Cents::new(2500),
+            }
+        })
+        .collect()
+}
+
+impl OfficeRig {
+    /// Opens a fresh office in `data_dir` and serves it on `addr` (port 0: any free port).
+    pub fn start(
+        data_dir: &Path,
+        addr: SocketAddr,
+        kiosks: usize,
+        appointments_today: usize,
+    ) -> anyhow::Result<Self> {
+        let entries: Vec<KioskEntry> = (0..kiosks)
+            .map(|n| {
+                Ok(KioskEntry {
+                    id: KioskId::new(&format!("bench-{n}"))?,
+                    token: kiosk_token(n),
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let office = Office::open(OfficeConfig {
+            listen: addr,
+            data_dir: data_dir.to_owned(),
+            timezone: "UTC".into(),
+            clinic_name: "Demo Family Practice".into(),
+            kiosks: entries,
+            ..OfficeConfig::default()
+        })?;
+        let state = office.state().clone();
+        let today = state.today(Timestamp::now());
+        if appointments_today > 0 {
+            state
+                .store
+                .lock()
+                .map_err(|_| anyhow::anyhow!("office store poisoned"))?
+                .import_appointments(&appointments(today, appointments_today))?;
+        }
+        let listener = std::net::TcpListener::bind(addr).context("bind office")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("office".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("office runtime");
+                runtime.block_on(async move {
+                    let listener =
+                        tokio::net::TcpListener::from_std(listener).expect("office listener");
+                    if let Err(error) = office
+                        .serve(listener, async {
+                            let _ = rx.await;
+                        })
+                        .await
+                    {
+                        eprintln!("office stopped: {error}");
+                    }
+                });
+            })?;
+        Ok(Self {
+            base: format!("http://{addr}"),
+            addr,
+            state,
+            kiosks: (0..kiosks)
+                .map(|n| (format!("bench-{n}"), kiosk_token(n)))
+                .collect(),
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Every reminder code for today's appointments, in appointment order.
+    pub fn tokens(&self) -> anyhow::Result<Vec<String>> {
+        let today = self.state.today(Timestamp::now());
+        let list = self
+            .state
+            .store
+            .lock()
+            .map_err(|_| anyhow::anyhow!("office store poisoned"))?
+            .appointments_on(today)?;
+        list.iter()
+            .map(|a| {
+                frontdesk::office::staff::token_for(&self.state, a)
+                    .context("no token for today's appointment")
+            })
+            .collect()
+    }
+
+    /// Today's appointment ids, in order.
+    pub fn appointment_ids(&self) -> anyhow::Result<Vec<frontdesk::domain::AppointmentId>> {
+        let today = self.state.today(Timestamp::now());
+        Ok(self
+            .state
+            .store
+            .lock()
+            .map_err(|_| anyhow::anyhow!("office store poisoned"))?
+            .appointments_on(today)?
+            .into_iter()
+            .map(|a| a.id)
+            .collect())
+    }
+
+    /// Counts in the office database: (check-ins, distinct ids, distinct appointments,
+    /// "check_in.create" audit rows). Equal numbers prove nothing was stored twice.
+    pub fn check_in_counts(&self) -> anyhow::Result<(u64, u64, u64, u64)> {
+        let path = self.state.config.data_dir.join("office.db");
+        let conn = rusqlite::Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )?;
+        let counts: (i64, i64, i64, i64) = conn.query_row(
+            "SELECT count(*), count(DISTINCT id), count(DISTINCT appointment),
+                    (SELECT count(*) FROM audit_log WHERE action = 'check_in.create')
+             FROM checkins",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok((
+            count(counts.0),
+            count(counts.1),
+            count(counts.2),
+            count(counts.3),
+        ))
+    }
+
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for OfficeRig {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
