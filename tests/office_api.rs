@@ -20,6 +20,16 @@ fn error_code(response: reqwest::blocking::Response) -> String {
         .error
 }
 
+fn roster(office: &support::TestOffice) -> RosterResponse {
+    Client::new()
+        .get(format!("{}/api/kiosk/v1/roster", office.base))
+        .bearer_auth(KIOSK_TOKEN)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
+}
+
 #[test]
 fn unknown_kiosks_get_401_with_a_json_error() {
     let (_dir, office) = office();
@@ -98,13 +108,7 @@ fn malformed_wrong_and_oversized_bodies_get_4xx_json() {
 #[test]
 fn roster_shows_the_least_needed_and_codes_render_as_qr() {
     let (_dir, office) = office();
-    let roster: RosterResponse = Client::new()
-        .get(format!("{}/api/kiosk/v1/roster", office.base))
-        .bearer_auth(KIOSK_TOKEN)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let roster = roster(&office);
     assert_eq!(roster.entries.len(), 12);
     assert_eq!(roster.entries[0].display_name.as_str(), "Ada T.");
     let raw = Client::new()
@@ -160,13 +164,7 @@ fn concurrent_submissions_are_each_stored_once() {
     // Many kiosks at once share group commits; every submission still gets its own
     // answer, and a repeat racing its original is recognised, not stored twice.
     let (_dir, office) = office();
-    let roster: RosterResponse = Client::new()
-        .get(format!("{}/api/kiosk/v1/roster", office.base))
-        .bearer_auth(KIOSK_TOKEN)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let roster = roster(&office);
     let submissions: Vec<_> = roster
         .entries
         .iter()

@@ -45,6 +45,8 @@ struct Plan {
     warmup_events: usize,
     timed_events: usize,
     rss_every: usize,
+    /// Idle time after the day, so the sync thread refreshes the roster a few more times.
+    idle_after: Duration,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -56,6 +58,10 @@ struct Outcome {
     rss: Vec<(usize, u64)>,
     /// Resident KiB once the outbox was empty again.
     rss_drained: u64,
+    /// Resident KiB after idling with the screen up and the sync thread running.
+    rss_idle: u64,
+    /// (seconds idle, resident KiB), every 5 s of the idle time.
+    rss_idle_samples: Vec<(u64, u64)>,
 }
 
 pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
@@ -82,6 +88,7 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
         warmup_events: scale.warmup_events,
         timed_events: scale.timed_events,
         rss_every: scale.rss_every,
+        idle_after: scale.idle_after,
     };
     let exe = std::env::current_exe()?;
     let wrapper = std::env::var("FRONTDESK_BENCH_WRAP").unwrap_or_default();
@@ -149,12 +156,20 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
         .map(|(n, kib)| format!("{n}: {:.1}", *kib as f64 / 1024.0))
         .collect();
     report.note(format!(
-        "kiosk RSS (MiB) by check-ins done: {}; after the outbox drained: {:.1}",
+        "kiosk RSS (MiB) by check-ins done: {}; after the outbox drained: {:.1}; after {} s more with the screen up (the roster refreshed every 30 s): {:.1}",
         samples.join(", "),
-        outcome.rss_drained as f64 / 1024.0
+        outcome.rss_drained as f64 / 1024.0,
+        scale.idle_after.as_secs(),
+        outcome.rss_idle as f64 / 1024.0
     ));
+    let idle: Vec<String> = outcome
+        .rss_idle_samples
+        .iter()
+        .map(|(secs, kib)| format!("{secs} s: {:.1}", *kib as f64 / 1024.0))
+        .collect();
+    report.note(format!("kiosk RSS (MiB) while idle: {}", idle.join(", ")));
     let first = outcome.rss.first().map_or(0, |s| s.1);
-    let last = outcome.rss.last().map_or(0, |s| s.1);
+    let last = outcome.rss_idle;
     if let (Some(a), Some(b)) = (outcome.rss.get(1), outcome.rss.last())
         && b.0 > a.0
     {
@@ -167,7 +182,11 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
     }
     report.figure(
         "6",
-        format!("kiosk RSS after {} check-ins", scale.day_check_ins),
+        format!(
+            "kiosk RSS after {} check-ins and {} s idle",
+            scale.day_check_ins,
+            scale.idle_after.as_secs()
+        ),
         (last as f64 / 1024.0, first as f64 / 1024.0),
         "MiB",
         format!(
@@ -242,8 +261,12 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
 
     let driver = std::thread::spawn({
         let ui = kiosk.ui.as_weak();
+        let db = kiosk.db_path.clone();
         move || {
-            let result = drive(&plan, &codes, scanner, &frames, &ui);
+            let result = drive(&plan, &codes, scanner, &frames, &ui).and_then(|mut outcome| {
+                idle(&plan, &db, &mut outcome)?;
+                Ok(outcome)
+            });
             let _ = slint::invoke_from_event_loop(|| {
                 let _ = slint::quit_event_loop();
             });
@@ -259,20 +282,10 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
     outcome.repaint_ms = (0..200)
         .map(|_| {
             let started = Instant::now();
-            let _ = window.render();
+            window.redraw(|_| {});
             started.elapsed().as_secs_f64() * 1000.0
         })
         .collect();
-
-    let outbox = frontdesk::store::KioskStore::open(&kiosk.db_path)?;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while outbox.depth()? > 0 {
-        if Instant::now() > deadline {
-            bail!("the outbox did not drain");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    outcome.rss_drained = memory::rss_self_kib();
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, &outcome)?;
     writeln!(out)?;
@@ -322,6 +335,28 @@ fn drive(
         }
     }
     Ok(outcome)
+}
+
+/// Waits for the outbox to empty, then idles with the kiosk up; notes resident memory.
+fn idle(plan: &Plan, db: &std::path::Path, outcome: &mut Outcome) -> anyhow::Result<()> {
+    let outbox = frontdesk::store::KioskStore::open(db)?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while outbox.depth()? > 0 {
+        if Instant::now() > deadline {
+            bail!("the outbox did not drain");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    outcome.rss_drained = memory::rss_self_kib();
+    let started = Instant::now();
+    while started.elapsed() < plan.idle_after {
+        std::thread::sleep((plan.idle_after - started.elapsed()).min(Duration::from_secs(5)));
+        outcome
+            .rss_idle_samples
+            .push((started.elapsed().as_secs(), memory::rss_self_kib()));
+    }
+    outcome.rss_idle = memory::rss_self_kib();
+    Ok(())
 }
 
 /// Runs `act`, then waits for the first frame showing `expected`; milliseconds between.

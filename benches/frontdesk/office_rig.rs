@@ -2,7 +2,7 @@
 //! `kiosks` registered kiosks and `appointments` synthetic appointments for today.
 
 use anyhow::Context as _;
-use frontdesk::domain::{Cents, KioskId, PersonName};
+use frontdesk::domain::{Cents, KioskId};
 use frontdesk::office::config::KioskEntry;
 use frontdesk::office::server::AppState;
 use frontdesk::office::store::NewAppointment;
@@ -28,27 +28,19 @@ pub fn kiosk_token(n: usize) -> String {
     format!("bench-kiosk-token-{n:04}-0123456789")
 }
 
-/// Fake, obviously synthetic patients, cycled.
-const PATIENTS: &[(&str, &str)] = &[
-    ("Ada", "Testpatient"),
-    ("Bruno", "Sample"),
-    ("Carmen", "Example"),
-    ("Dmitri", "Placeholder"),
-    ("Esther", "Fakename"),
-];
-
-/// `count` appointments for `day`, spread over the working day.
+/// `count` appointments for `day`, spread over the working day, with the demo set's
+/// synthetic patients in turn.
 pub fn appointments(day: jiff::civil::Date, count: usize) -> Vec<NewAppointment> {
+    let demo = frontdesk::office::appointments::demo_set(day);
     (0..count)
         .map(|i| {
-            let (first, last) = PATIENTS[i % PATIENTS.len()];
             let minute = 8 * 60 + (i % 600) as i32;
             NewAppointment {
                 external_id: format!("BENCH-{i:06}"),
                 day,
                 starts_at: Time::new((minute / 60) as i8, (minute % 60) as i8, 0, 0)
                     .expect("within the day"),
-                patient: PersonName::new(first, last).expect("valid synthetic name"),
+                patient: demo[i % demo.len()].patient.clone(),
                 provider: "Dr. Bench Able".into(),
                 copay: Cents::new(2500),
             }

@@ -78,7 +78,10 @@ impl Report {
         let mut out = String::from(
             "| # | figure | frontdesk | baseline | ratio | baseline is |\n|---|---|---:|---:|---:|---|\n",
         );
-        for f in &self.figures {
+        // In the order, whichever order the runs went in (2 and 6 share one run).
+        let mut figures: Vec<&Figure> = self.figures.iter().collect();
+        figures.sort_by_key(|f| f.group);
+        for f in figures {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} {} | {} {} | {:.2}× | {} |",

@@ -6,6 +6,7 @@ use slint::Rgb8Pixel;
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{EventLoopProxy, Platform, WindowAdapter};
 use slint::{EventLoopError, PhysicalSize, PlatformError};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -53,20 +54,24 @@ impl EventLoopProxy for Proxy {
     }
 }
 
-/// Called with each frame drawn: the pixels, the size, and whether it is the first.
+/// Called with each frame drawn: its pixels and size.
 pub type FrameSink = Box<dyn FnMut(&[Rgb8Pixel], PhysicalSize)>;
 
 /// The headless platform. Create it once per process with [`HeadlessPlatform::install`].
 pub struct HeadlessPlatform {
     window: Rc<MinimalSoftwareWindow>,
     inbox: Arc<Inbox>,
-    sink: std::cell::RefCell<Option<FrameSink>>,
+    sink: RefCell<Option<FrameSink>>,
+    /// One frame's pixels, reused: a fresh 3 MB buffer per frame made the allocator's
+    /// heap (and the process's resident size) creep up in steps over a day.
+    frame: Rc<RefCell<Vec<Rgb8Pixel>>>,
 }
 
 /// A handle to the headless window, for rendering on demand.
 #[derive(Clone)]
 pub struct HeadlessWindow {
     window: Rc<MinimalSoftwareWindow>,
+    frame: Rc<RefCell<Vec<Rgb8Pixel>>>,
 }
 
 impl HeadlessPlatform {
@@ -80,11 +85,13 @@ impl HeadlessPlatform {
         let platform = HeadlessPlatform {
             window: window.clone(),
             inbox: Arc::new(Inbox::default()),
-            sink: std::cell::RefCell::new(sink),
+            sink: RefCell::new(sink),
+            frame: Rc::default(),
         };
+        let frame = platform.frame.clone();
         slint::platform::set_platform(Box::new(platform))
             .map_err(|e| PlatformError::Other(e.to_string()))?;
-        Ok(HeadlessWindow { window })
+        Ok(HeadlessWindow { window, frame })
     }
 }
 
@@ -93,25 +100,41 @@ impl HeadlessWindow {
         self.window.set_size(size);
     }
 
-    /// Draws the current frame now (even if nothing changed) and returns its pixels.
+    /// Draws the current frame now (even if nothing changed) and returns a copy of it.
     pub fn render(&self) -> (Vec<Rgb8Pixel>, PhysicalSize) {
+        let mut copy = Vec::new();
+        let size = self.redraw(|pixels| copy = pixels.to_vec());
+        (copy, size)
+    }
+
+    /// Draws the current frame now (even if nothing changed) into the window's one frame
+    /// buffer and shows it to `look`; returns the size drawn.
+    pub fn redraw(&self, look: impl FnOnce(&[Rgb8Pixel])) -> PhysicalSize {
         slint::platform::update_timers_and_animations();
         self.window.request_redraw();
-        let mut frame = None;
-        self.window.draw_if_needed(|renderer| {
-            frame = Some(draw(renderer, self.window.size()));
-        });
-        frame.unwrap_or_else(|| (Vec::new(), self.window.size()))
+        let size = self.window.size();
+        let mut pixels = self.frame.borrow_mut();
+        if self
+            .window
+            .draw_if_needed(|renderer| draw(renderer, size, &mut pixels))
+        {
+            look(&pixels);
+        }
+        size
     }
 }
 
+/// Draws the whole window into `pixels`, sized to fit.
 fn draw(
     renderer: &slint::platform::software_renderer::SoftwareRenderer,
     size: PhysicalSize,
-) -> (Vec<Rgb8Pixel>, PhysicalSize) {
-    let mut pixels = vec![Rgb8Pixel::new(0, 0, 0); size.width as usize * size.height as usize];
-    renderer.render(&mut pixels, size.width as usize);
-    (pixels, size)
+    pixels: &mut Vec<Rgb8Pixel>,
+) {
+    pixels.resize(
+        size.width as usize * size.height as usize,
+        Rgb8Pixel::new(0, 0, 0),
+    );
+    renderer.render(pixels, size.width as usize);
 }
 
 impl Platform for HeadlessPlatform {
@@ -122,15 +145,15 @@ impl Platform for HeadlessPlatform {
     fn run_event_loop(&self) -> Result<(), PlatformError> {
         loop {
             slint::platform::update_timers_and_animations();
-            let mut frame = None;
-            self.window.draw_if_needed(|renderer| {
-                frame = Some(draw(renderer, self.window.size()));
-            });
-            if let Some((pixels, size)) = frame
-                && let Some(sink) = self.sink.borrow_mut().as_mut()
-            {
+            let size = self.window.size();
+            let mut pixels = self.frame.borrow_mut();
+            let drawn = self
+                .window
+                .draw_if_needed(|renderer| draw(renderer, size, &mut pixels));
+            if drawn && let Some(sink) = self.sink.borrow_mut().as_mut() {
                 sink(&pixels, size);
             }
+            drop(pixels);
             let jobs: Vec<Job> = {
                 let mut queue = self
                     .inbox
