@@ -4,14 +4,13 @@
 use anyhow::Context as _;
 use frontdesk::domain::{Cents, KioskId};
 use frontdesk::office::config::KioskEntry;
-use frontdesk::office::server::AppState;
+use frontdesk::office::server::{AppState, BackgroundOffice};
 use frontdesk::office::store::NewAppointment;
 use frontdesk::office::{Office, OfficeConfig};
 use jiff::Timestamp;
 use jiff::civil::Time;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::thread::JoinHandle;
 
 pub struct OfficeRig {
     pub base: String,
@@ -19,8 +18,7 @@ pub struct OfficeRig {
     pub state: AppState,
     /// (kiosk id, bearer token) of each registered kiosk.
     pub kiosks: Vec<(String, String)>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    server: BackgroundOffice,
 }
 
 /// The bearer token of kiosk `n`.
@@ -81,31 +79,9 @@ impl OfficeRig {
                 .map_err(|_| anyhow::anyhow!("office store poisoned"))?
                 .import_appointments(&appointments(today, appointments_today))?;
         }
-        let listener = std::net::TcpListener::bind(addr).context("bind office")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("office".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                    .expect("office runtime");
-                runtime.block_on(async move {
-                    let listener =
-                        tokio::net::TcpListener::from_std(listener).expect("office listener");
-                    if let Err(error) = office
-                        .serve(listener, async {
-                            let _ = rx.await;
-                        })
-                        .await
-                    {
-                        eprintln!("office stopped: {error}");
-                    }
-                });
-            })?;
+        let server = office
+            .serve_in_background(std::net::TcpListener::bind(addr).context("bind office")?)?;
+        let addr = server.addr();
         Ok(Self {
             base: format!("http://{addr}"),
             addr,
@@ -113,8 +89,7 @@ impl OfficeRig {
             kiosks: (0..kiosks)
                 .map(|n| (format!("bench-{n}"), kiosk_token(n)))
                 .collect(),
-            shutdown: Some(tx),
-            thread: Some(thread),
+            server,
         })
     }
 
@@ -173,22 +148,7 @@ impl OfficeRig {
         ))
     }
 
-    pub fn stop(mut self) {
-        self.halt();
-    }
-
-    fn halt(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for OfficeRig {
-    fn drop(&mut self) {
-        self.halt();
+    pub fn stop(self) {
+        self.server.stop();
     }
 }

@@ -152,4 +152,78 @@ impl Office {
             .await
             .map_err(OfficeError::Serve)
     }
+    /// Serves on `listener` from a thread of its own with its own runtime, for tests,
+    /// benchmarks and anything else that embeds the hub; it stops when the handle is
+    /// dropped (or [`BackgroundOffice::stop`]ped).
+    pub fn serve_in_background(
+        self,
+        listener: std::net::TcpListener,
+    ) -> Result<BackgroundOffice, OfficeError> {
+        listener.set_nonblocking(true).map_err(OfficeError::Serve)?;
+        let addr = listener.local_addr().map_err(OfficeError::Serve)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(OfficeError::Thread)?;
+        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("office".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let served = match TcpListener::from_std(listener) {
+                        Ok(listener) => {
+                            self.serve(listener, async {
+                                let _ = stop.await;
+                            })
+                            .await
+                        }
+                        Err(error) => Err(OfficeError::Serve(error)),
+                    };
+                    if let Err(error) = served {
+                        tracing::error!(%error, "office stopped");
+                    }
+                });
+            })
+            .map_err(OfficeError::Thread)?;
+        Ok(BackgroundOffice {
+            addr,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+}
+
+/// An office serving from its own thread; see [`Office::serve_in_background`].
+pub struct BackgroundOffice {
+    addr: std::net::SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BackgroundOffice {
+    /// Where it listens.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+
+    /// Stops serving and waits until the listener is closed.
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for BackgroundOffice {
+    fn drop(&mut self) {
+        self.halt();
+    }
 }

@@ -9,6 +9,7 @@ use frontdesk::domain::KioskId;
 use frontdesk::kiosk::core::{KioskCore, Notice};
 use frontdesk::office::config::KioskEntry;
 use frontdesk::office::server::AppState;
+use frontdesk::office::server::BackgroundOffice;
 use frontdesk::office::staff::{QueueView, TokenView};
 use frontdesk::office::{Office, OfficeConfig, appointments};
 use frontdesk::store::KioskStore;
@@ -19,7 +20,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub const KIOSK_TOKEN: &str = "test-kiosk-token-0123456789";
@@ -29,8 +29,7 @@ pub struct TestOffice {
     pub base: String,
     pub addr: SocketAddr,
     pub state: AppState,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    server: BackgroundOffice,
 }
 
 pub fn office_config(data_dir: &Path, addr: SocketAddr) -> OfficeConfig {
@@ -57,48 +56,22 @@ pub fn start_office(data_dir: &Path, addr: SocketAddr) -> TestOffice {
         .unwrap()
         .import_appointments(&appointments::demo_set(today))
         .unwrap();
-    let listener = std::net::TcpListener::bind(addr).expect("port free");
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            office
-                .serve(listener, async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-        });
-    });
+    let server = office
+        .serve_in_background(std::net::TcpListener::bind(addr).expect("port free"))
+        .expect("office serves");
+    let addr = server.addr();
     TestOffice {
         base: format!("http://{addr}"),
         addr,
         state,
-        shutdown: Some(tx),
-        thread: Some(thread),
+        server,
     }
 }
 
 impl TestOffice {
     /// Stops the server and waits for it.
-    pub fn stop(mut self) {
-        self.halt();
-    }
-
-    fn halt(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+    pub fn stop(self) {
+        self.server.stop();
     }
 
     pub fn queue(&self) -> QueueView {
@@ -122,12 +95,6 @@ impl TestOffice {
         .json()
         .unwrap();
         view.token
-    }
-}
-
-impl Drop for TestOffice {
-    fn drop(&mut self) {
-        self.halt();
     }
 }
 
