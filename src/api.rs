@@ -29,6 +29,19 @@ pub struct CheckInSubmission {
     pub arrived_at: Timestamp,
 }
 
+#[cfg(test)]
+impl CheckInSubmission {
+    /// A fresh submission for clinic 1 and `appointment`, arrived at a fixed time.
+    pub(crate) fn sample(appointment: u64) -> Self {
+        Self {
+            id: CheckInId::random(),
+            clinic: ClinicId::new(1).expect("clinic 1 is valid"),
+            appointment: AppointmentId::new(appointment),
+            arrived_at: "2026-11-23T15:00:00Z".parse().expect("a valid timestamp"),
+        }
+    }
+}
+
 /// What the office answers to a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,6 +1,6 @@
 //! Figure 3: check-ins per second the office accepts (committed to SQLite before it
 //! answers) from N = 1, 10, 100 kiosks at once over loopback HTTP, and the latency each
-//! kiosk sees. Baseline: the same store call (`OfficeStore::record_check_in`, same
+//! kiosk sees. Baseline: the same store call (`OfficeStore::record_check_ins`, same
 //! database settings) made directly, one at a time, with no HTTP.
 
 use crate::Scale;
@@ -77,7 +77,7 @@ fn direct(total: usize) -> anyhow::Result<(f64, Vec<f64>)> {
             arrived_at: Timestamp::now(),
         };
         let one = Instant::now();
-        store.record_check_in(&submission, &kiosk, Timestamp::now())?;
+        store.record_check_ins(&[(&submission, &kiosk)], Timestamp::now())?;
         ms.push(one.elapsed().as_secs_f64() * 1000.0);
     }
     Ok((total as f64 / started.elapsed().as_secs_f64(), ms))

@@ -282,7 +282,7 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
     outcome.repaint_ms = (0..200)
         .map(|_| {
             let started = Instant::now();
-            window.redraw(|_| {});
+            window.redraw(|_, _| ());
             started.elapsed().as_secs_f64() * 1000.0
         })
         .collect();

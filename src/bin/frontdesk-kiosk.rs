@@ -91,7 +91,7 @@ fn run_kiosk(config_path: &Path, args: RunArgs, started: Instant) -> anyhow::Res
     let no_display =
         std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none();
     let headless = args.headless || no_display || args.exit_after_first_frame;
-    if headless && !args.headless {
+    if no_display && !args.headless {
         tracing::info!("no display found; running headless");
     }
     run(

@@ -100,27 +100,16 @@ impl HeadlessWindow {
         self.window.set_size(size);
     }
 
-    /// Draws the current frame now (even if nothing changed) and returns a copy of it.
-    pub fn render(&self) -> (Vec<Rgb8Pixel>, PhysicalSize) {
-        let mut copy = Vec::new();
-        let size = self.redraw(|pixels| copy = pixels.to_vec());
-        (copy, size)
-    }
-
     /// Draws the current frame now (even if nothing changed) into the window's one frame
-    /// buffer and shows it to `look`; returns the size drawn.
-    pub fn redraw(&self, look: impl FnOnce(&[Rgb8Pixel])) -> PhysicalSize {
+    /// buffer and shows it to `look` with its size.
+    pub fn redraw<T>(&self, look: impl FnOnce(&[Rgb8Pixel], PhysicalSize) -> T) -> Option<T> {
         slint::platform::update_timers_and_animations();
         self.window.request_redraw();
         let size = self.window.size();
         let mut pixels = self.frame.borrow_mut();
-        if self
-            .window
+        self.window
             .draw_if_needed(|renderer| draw(renderer, size, &mut pixels))
-        {
-            look(&pixels);
-        }
-        size
+            .then(|| look(&pixels, size))
     }
 }
 

@@ -2,7 +2,7 @@
 //! with the software renderer and no display. For looking at what patients see.
 
 use super::app::present;
-use super::headless::{FrameError, HeadlessPlatform, write_png};
+use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{ConfirmDetails, FrontDeskReason, Problem, Screen};
 use crate::domain::PersonName;
@@ -112,19 +112,27 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
         window.set_size(PhysicalSize::new(width, height));
         for (name, screen) in sample_screens() {
             present(&ui, &screen);
-            let (pixels, size) = window.render();
-            let path = dir.join(format!("{name}-{width}x{height}.png"));
-            write_png(&path, &pixels, size)?;
-            written.push(path);
+            written.push(snapshot(
+                &window,
+                &dir.join(format!("{name}-{width}x{height}.png")),
+            )?);
         }
         // The welcome screen as it reads when the scanner is unplugged.
         present(&ui, &Screen::Welcome);
         ui.global::<WelcomeAdapter>().set_scanner_ready(false);
-        let (pixels, size) = window.render();
-        let path = dir.join(format!("welcome-no-scanner-{width}x{height}.png"));
-        write_png(&path, &pixels, size)?;
-        written.push(path);
+        written.push(snapshot(
+            &window,
+            &dir.join(format!("welcome-no-scanner-{width}x{height}.png")),
+        )?);
         ui.global::<WelcomeAdapter>().set_scanner_ready(true);
     }
     Ok(written)
+}
+
+/// Draws the window and writes it to `path`; returns the path.
+fn snapshot(window: &HeadlessWindow, path: &Path) -> Result<PathBuf, FrameError> {
+    window
+        .redraw(|pixels, size| write_png(path, pixels, size))
+        .unwrap_or(Ok(()))?;
+    Ok(path.to_owned())
 }

@@ -41,11 +41,11 @@ pub type FrameObserver = Box<dyn FnMut(&[slint::Rgb8Pixel], PhysicalSize)>;
 /// thread and the scanner driver.
 pub struct AssembledKiosk {
     pub ui: MainWindow,
-    pub app: std::rc::Rc<KioskApp>,
     /// Present when headless: draws on demand.
     pub window: Option<HeadlessWindow>,
     pub sync: Arc<SyncHandle>,
     pub db_path: PathBuf,
+    _app: std::rc::Rc<KioskApp>,
     _scanner: Option<Scanner>,
     _timers: Vec<slint::Timer>,
 }
@@ -200,10 +200,10 @@ pub fn assemble(
     ui.show()?;
     Ok(AssembledKiosk {
         ui,
-        app: kiosk,
+        _app: kiosk,
         window,
         sync,
-        db_path: config.data_dir.join("kiosk.db"),
+        db_path,
         _scanner: scanner,
         _timers: timers,
     })

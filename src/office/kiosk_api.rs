@@ -81,14 +81,15 @@ async fn submit_check_in(
             message: format!("this office is clinic {}", state.config.clinic_id),
         });
     }
+    let (check_in, appointment) = (submission.id, submission.appointment);
     let outcome = state
         .intake
-        .submit(submission.clone(), kiosk.clone())
+        .submit(submission, kiosk.clone())
         .await
         .map_err(ApiError::internal)?;
     tracing::info!(
-        check_in = %submission.id,
-        appointment = %submission.appointment,
+        %check_in,
+        %appointment,
         %kiosk,
         ?outcome,
         "check-in received"
@@ -96,8 +97,8 @@ async fn submit_check_in(
     let status = match outcome {
         SubmissionOutcome::Accepted => {
             state.events.publish(QueueEvent::CheckedIn {
-                check_in: submission.id,
-                appointment: submission.appointment,
+                check_in,
+                appointment,
             });
             StatusCode::CREATED
         }

@@ -227,17 +227,6 @@ impl OfficeStore {
             .transpose()
     }
 
-    /// Stores a check-in once, however often it is submitted.
-    pub fn record_check_in(
-        &mut self,
-        submission: &CheckInSubmission,
-        kiosk: &KioskId,
-        now: Timestamp,
-    ) -> Result<SubmissionOutcome, StoreError> {
-        let mut outcomes = self.record_check_ins(&[(submission, kiosk)], now)?;
-        Ok(outcomes.remove(0))
-    }
-
     /// Stores several check-ins in one transaction (one disk flush), each once however
     /// often it is submitted; outcomes in the order given. A later item sees the earlier
     /// ones, so a repeat within the batch is recognised too.
@@ -529,16 +518,6 @@ fn audit_in(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ClinicId;
-
-    fn submission(appointment: u64) -> CheckInSubmission {
-        CheckInSubmission {
-            id: CheckInId::random(),
-            clinic: ClinicId::new(1).unwrap(),
-            appointment: AppointmentId::new(appointment),
-            arrived_at: "2026-11-23T15:00:00Z".parse().unwrap(),
-        }
-    }
 
     #[test]
     fn a_batch_recognises_repeats_within_itself_and_commits_once() {
@@ -546,9 +525,9 @@ mod tests {
         let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
         let kiosk = KioskId::new("lobby-1").unwrap();
         let now: Timestamp = "2026-11-23T15:00:01Z".parse().unwrap();
-        let first = submission(7);
-        let same_visit_new_id = submission(7);
-        let second = submission(8);
+        let first = CheckInSubmission::sample(7);
+        let same_visit_new_id = CheckInSubmission::sample(7);
+        let second = CheckInSubmission::sample(8);
         let outcomes = store
             .record_check_ins(
                 &[
@@ -580,8 +559,8 @@ mod tests {
             .count();
         assert_eq!(creates, 2, "one audit row per stored check-in");
         assert_eq!(
-            store.record_check_in(&second, &kiosk, now).unwrap(),
-            SubmissionOutcome::AlreadyStored
+            store.record_check_ins(&[(&second, &kiosk)], now).unwrap(),
+            vec![SubmissionOutcome::AlreadyStored]
         );
     }
 }

@@ -97,14 +97,9 @@ impl KioskStore {
         Ok(items)
     }
 
-    /// Deletes a delivered check-in: the kiosk keeps nothing it has handed over.
-    pub fn acknowledge(&mut self, id: CheckInId) -> Result<(), StoreError> {
-        self.acknowledge_all(&[id])
-    }
-
-    /// Removes delivered check-ins in one transaction (one disk flush for the lot). Safe
-    /// to delay: a check-in delivered but not yet removed is sent again after a crash,
-    /// and the office recognises it by its id.
+    /// Deletes delivered check-ins, the kiosk keeps nothing it has handed over; one
+    /// transaction (one disk flush) for the lot. Safe to delay: a check-in delivered but
+    /// not yet removed is sent again after a crash, and the office recognises its id.
     pub fn acknowledge_all(&mut self, ids: &[CheckInId]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         {
@@ -168,24 +163,14 @@ fn appointment_key(id: AppointmentId) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ClinicId;
     use jiff::civil::date;
-
-    fn submission(appointment: u64) -> CheckInSubmission {
-        CheckInSubmission {
-            id: CheckInId::random(),
-            clinic: ClinicId::new(1).unwrap(),
-            appointment: AppointmentId::new(appointment),
-            arrived_at: "2026-11-23T15:00:00Z".parse().unwrap(),
-        }
-    }
 
     #[test]
     fn outbox_keeps_until_acknowledged_across_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kiosk.db");
-        let first = submission(1);
-        let second = submission(2);
+        let first = CheckInSubmission::sample(1);
+        let second = CheckInSubmission::sample(2);
         {
             let mut store = KioskStore::open(&path).unwrap();
             store.enqueue(&first, date(2026, 11, 23)).unwrap();
@@ -197,7 +182,7 @@ mod tests {
         let pending = store.pending(10).unwrap();
         assert_eq!(pending[0].submission, first);
         assert_eq!(pending[1].submission, second);
-        store.acknowledge(first.id).unwrap();
+        store.acknowledge_all(&[first.id]).unwrap();
         assert_eq!(store.pending(10).unwrap().len(), 1);
         assert_eq!(
             store.used_on(date(2026, 11, 23)).unwrap().len(),
@@ -211,7 +196,7 @@ mod tests {
     fn acknowledging_a_batch_removes_exactly_those() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = KioskStore::open(&dir.path().join("k.db")).unwrap();
-        let items: Vec<_> = (1..=5).map(submission).collect();
+        let items: Vec<_> = (1..=5).map(CheckInSubmission::sample).collect();
         for item in &items {
             store.enqueue(item, date(2026, 11, 23)).unwrap();
         }
