@@ -10,12 +10,14 @@ use crate::report::Report;
 use anyhow::bail;
 use frontdesk::api::CheckInSubmission;
 use frontdesk::domain::{CheckInId, ClinicId};
+use frontdesk::office::events::QueueEvent;
 use frontdesk::store::KioskStore;
 use frontdesk::sync::{OfficeClient, SyncWorker, WorkerSettings};
 use jiff::Timestamp;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
+use tokio::sync::broadcast::error::TryRecvError;
 
 pub fn run(scale: &Scale, single_kiosk_rate: f64, report: &mut Report) -> anyhow::Result<()> {
     let count = scale.drain_count;
@@ -56,11 +58,13 @@ pub fn run(scale: &Scale, single_kiosk_rate: f64, report: &mut Report) -> anyhow
 
     let office = OfficeRig::start(&office_dir, addr, 1, 0)?;
     let back = Instant::now();
+    // The office announces each stored check-in; the first announcement times the retry.
+    let mut announced = office.state.events.subscribe();
     let mut first_delivery = None;
     let deadline = back + Duration::from_secs(900);
     loop {
         let depth = outbox.depth()? as usize;
-        if first_delivery.is_none() && office.check_in_counts()?.0 > 0 {
+        if first_delivery.is_none() && heard_check_in(&mut announced) {
             first_delivery = Some(back.elapsed().as_secs_f64());
         }
         if depth == 0 {
@@ -96,4 +100,15 @@ pub fn run(scale: &Scale, single_kiosk_rate: f64, report: &mut Report) -> anyhow
         [stored, distinct_ids, appointments, audits] == [count as u64; 4],
     );
     Ok(())
+}
+
+/// Whether the office has announced a stored check-in since last asked.
+fn heard_check_in(announced: &mut tokio::sync::broadcast::Receiver<QueueEvent>) -> bool {
+    loop {
+        match announced.try_recv() {
+            Ok(QueueEvent::CheckedIn { .. }) | Err(TryRecvError::Lagged(_)) => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
 }

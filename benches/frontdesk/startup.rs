@@ -42,12 +42,8 @@ pub fn run(scale: &Scale, kiosk_bin: &Path, report: &mut Report) -> anyhow::Resu
     println!("1. start → first frame and steady memory: kiosk vs headless Chromium");
     let setup = prepare(kiosk_bin)?;
 
-    let kiosk_ms = (0..scale.start_runs)
-        .map(|_| kiosk_first_frame(&setup))
-        .collect::<anyhow::Result<Vec<f64>>>()?;
-    let chromium_ms = (0..scale.start_runs)
-        .map(|_| chromium_first_frame(&setup))
-        .collect::<anyhow::Result<Vec<f64>>>()?;
+    let kiosk_ms = repeat(scale.start_runs, || kiosk_first_frame(&setup))?;
+    let chromium_ms = repeat(scale.start_runs, || chromium_first_frame(&setup))?;
     report.note(format!(
         "start → first frame written as PNG: kiosk runs {kiosk_ms:.0?} ms; Chromium runs {chromium_ms:.0?} ms"
     ));
@@ -59,12 +55,12 @@ pub fn run(scale: &Scale, kiosk_bin: &Path, report: &mut Report) -> anyhow::Resu
         "headless Chromium, `--screenshot` of welcome.html",
     );
 
-    let kiosk_pss = (0..scale.start_runs)
-        .map(|_| steady_pss(&setup, kiosk_command(&setup, None), scale.settle))
-        .collect::<anyhow::Result<Vec<f64>>>()?;
-    let chromium_pss = (0..scale.start_runs)
-        .map(|_| steady_pss(&setup, chromium_command(&setup, None), scale.settle))
-        .collect::<anyhow::Result<Vec<f64>>>()?;
+    let kiosk_pss = repeat(scale.start_runs, || {
+        steady_pss(kiosk_command(&setup, None), scale.settle)
+    })?;
+    let chromium_pss = repeat(scale.start_runs, || {
+        steady_pss(chromium_command(&setup, None), scale.settle)
+    })?;
     report.note(format!(
         "PSS {} s after start, summed over the process tree: kiosk {kiosk_pss:.1?} MiB; Chromium {chromium_pss:.1?} MiB",
         scale.settle.as_secs_f64()
@@ -77,6 +73,11 @@ pub fn run(scale: &Scale, kiosk_bin: &Path, report: &mut Report) -> anyhow::Resu
         "headless Chromium showing welcome.html, all processes",
     );
     Ok(())
+}
+
+/// `runs` measurements, stopping at the first that fails.
+fn repeat(runs: usize, measure: impl FnMut() -> anyhow::Result<f64>) -> anyhow::Result<Vec<f64>> {
+    std::iter::repeat_with(measure).take(runs).collect()
 }
 
 fn prepare(kiosk_bin: &Path) -> anyhow::Result<Setup> {
@@ -217,7 +218,7 @@ fn chromium_first_frame(setup: &Setup) -> anyhow::Result<f64> {
 }
 
 /// PSS in MiB of a long-running command's process tree, `settle` after it starts.
-fn steady_pss(_setup: &Setup, mut command: Command, settle: Duration) -> anyhow::Result<f64> {
+fn steady_pss(mut command: Command, settle: Duration) -> anyhow::Result<f64> {
     let mut child: Child = command.spawn().context("cannot start")?;
     std::thread::sleep(settle);
     let alive = child.try_wait()?.is_none();
