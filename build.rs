@@ -1,11 +1,19 @@
-//! Compiles the Slint UI for the kiosk. Every build keeps element debug info: UI tests and
-//! the benchmark's simulated taps find buttons by accessible label through it. It is a
-//! table of element names read only by that introspection; drawing does not touch it.
+//! Compiles the Slint UI for the kiosk, with the translations under `lang/` bundled in.
+//! Every build keeps element debug info: UI tests and the benchmark's simulated taps find
+//! buttons by accessible label through it. It is a table of element names read only by
+//! that introspection; drawing does not touch it.
 
 fn main() {
     #[cfg(feature = "kiosk")]
     {
-        let config = slint_build::CompilerConfiguration::new().with_debug_info(true);
+        let lang = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lang");
+        println!("cargo:rerun-if-changed={}", lang.display());
+        // No per-component context: one translation per English string, whichever page
+        // shows it (the .po file has no msgctxt).
+        let config = slint_build::CompilerConfiguration::new()
+            .with_debug_info(true)
+            .with_bundled_translations(lang)
+            .with_default_translation_context(slint_build::DefaultTranslationContext::None);
         slint_build::compile_with_config("ui/app.slint", config).expect("Slint UI compiles");
     }
 }

@@ -1,11 +1,14 @@
-//! Every transition of the check-in state machine, and the idle wipe.
+//! The check-in journey as a pure state machine: every step's transitions, the overlays
+//! beside them, results that arrive while an overlay shows, language, and the idle wipe.
 
 use ed25519_dalek::SigningKey;
 use frontdesk::checkin::{
-    ConfirmDetails, Effect, Event, Flow, FlowSettings, FrontDeskReason, OfficeTrust,
-    PendingCheckIn, Problem, Roster, RosterEntry, Screen, Tap,
+    Completion, ConfirmDetails, ConfirmTap, Effect, Ending, Event, FrontDeskReason, IdentifyTap,
+    Journey, JourneyPlan, JourneySettings, OfficeTrust, OpId, OpResult, OverlayView, PageView,
+    PendingCheckIn, Problem, Roster, RosterEntry, Screen, StepKind, Tap,
 };
-use frontdesk::domain::{AppointmentId, ClinicId, PersonName};
+use frontdesk::devices::scan::Scan;
+use frontdesk::domain::{AppointmentId, ClinicId, Language, PersonName};
 use frontdesk::token::CheckInToken;
 use jiff::civil::{Time, date};
 use jiff::tz::TimeZone;
@@ -26,11 +29,13 @@ fn morning() -> Timestamp {
     at("2026-11-23T10:00:00Z")
 }
 
-fn settings() -> FlowSettings {
-    FlowSettings {
-        idle_timeout: SignedDuration::from_secs(60),
-        done_timeout: SignedDuration::from_secs(8),
-    }
+fn later(secs: i64) -> Timestamp {
+    morning() + SignedDuration::from_secs(secs)
+}
+
+/// Idle 60 s (the last 20 asking "are you still there?"), done 8 s.
+fn settings() -> JourneySettings {
+    JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8))
 }
 
 fn trust() -> OfficeTrust {
@@ -42,11 +47,17 @@ fn trust() -> OfficeTrust {
     }
 }
 
-fn flow() -> Flow {
-    Flow::new(settings(), Some(trust()), [], morning())
+fn journey() -> Journey {
+    Journey::new(
+        settings(),
+        JourneyPlan::standard(),
+        Some(trust()),
+        [],
+        morning(),
+    )
 }
 
-fn code_for(appointment: u64) -> String {
+fn token(appointment: u64) -> CheckInToken {
     CheckInToken {
         clinic: ClinicId::new(CLINIC).unwrap(),
         appointment: AppointmentId::new(appointment),
@@ -54,8 +65,26 @@ fn code_for(appointment: u64) -> String {
         starts_at: Time::constant(10, 30, 0, 0),
         expires_at: at("2026-11-24T00:00:00Z"),
     }
-    .sign(&key())
 }
+
+fn sign(token: CheckInToken, key: &SigningKey) -> String {
+    token.sign(key)
+}
+
+fn scan_of(appointment: u64) -> Event {
+    scan(sign(token(appointment), &key()))
+}
+
+fn scan(text: String) -> Event {
+    Event::Scanned(Scan::classify(text))
+}
+
+fn tap(tap: Tap) -> Event {
+    Event::Tapped(tap)
+}
+
+const YES: Tap = Tap::Confirm(ConfirmTap::Yes);
+const NO: Tap = Tap::Confirm(ConfirmTap::No);
 
 fn entry(appointment: u64, checked_in: bool) -> RosterEntry {
     RosterEntry {
@@ -69,37 +98,62 @@ fn entry(appointment: u64, checked_in: bool) -> RosterEntry {
     }
 }
 
+fn roster(entries: Vec<RosterEntry>, waiting: u32) -> Event {
+    Event::RosterUpdated(Roster::new(entries, waiting))
+}
+
 fn shown(effects: &[Effect]) -> Option<Screen> {
-    effects.iter().rev().find_map(|e| match e {
+    effects.iter().find_map(|e| match e {
         Effect::Show(screen) => Some(screen.clone()),
         _ => None,
     })
 }
 
-fn persisted(effects: &[Effect]) -> PendingCheckIn {
+fn page(effects: &[Effect]) -> Option<PageView> {
+    shown(effects).map(|s| s.page)
+}
+
+fn problem(problem: Problem) -> Option<PageView> {
+    Some(PageView::Ending(Ending::Problem(problem)))
+}
+
+fn persisted(effects: &[Effect]) -> (OpId, PendingCheckIn) {
     effects
         .iter()
         .find_map(|e| match e {
-            Effect::Persist(p) => Some(p.clone()),
+            Effect::Persist { op, check_in } => Some((*op, check_in.clone())),
             _ => None,
         })
         .expect("a Persist effect")
 }
 
+fn completed(op: OpId, result: OpResult) -> Event {
+    Event::Completed(Completion { op, result })
+}
+
 #[test]
-fn starts_on_welcome() {
-    assert_eq!(flow().screen(), Screen::Welcome);
+fn the_standard_journey_identifies_confirms_and_checks_in() {
+    assert_eq!(
+        JourneyPlan::standard().steps(),
+        [StepKind::Identify, StepKind::Confirm, StepKind::CheckIn]
+    );
+    let journey = journey();
+    assert_eq!(
+        journey.screen(),
+        Screen {
+            page: PageView::Identify,
+            overlay: None,
+            language: Language::English
+        }
+    );
 }
 
 #[test]
 fn a_valid_code_asks_is_this_you_with_roster_details() {
-    let mut flow = flow();
-    flow.handle(
-        Event::RosterUpdated(Roster::new(vec![entry(1001, false)], 2)),
-        morning(),
-    );
-    let effects = flow.handle(Event::CodeScanned(code_for(1001)), morning());
-    let Some(Screen::Confirm(details)) = shown(&effects) else {
+    let mut journey = journey();
+    journey.handle(roster(vec![entry(1001, false)], 2), morning());
+    let effects = journey.handle(scan_of(1001), morning());
+    let Some(PageView::Confirm(details)) = page(&effects) else {
         panic!("expected confirm, got {effects:?}");
     };
     assert_eq!(details.display_name.unwrap().as_str(), "Ada T.");
@@ -109,11 +163,11 @@ fn a_valid_code_asks_is_this_you_with_roster_details() {
 
 #[test]
 fn without_a_roster_the_code_alone_is_enough() {
-    let mut flow = flow();
-    let effects = flow.handle(Event::CodeScanned(code_for(1001)), morning());
+    let mut journey = journey();
+    let effects = journey.handle(scan_of(1001), morning());
     assert_eq!(
-        shown(&effects),
-        Some(Screen::Confirm(ConfirmDetails {
+        page(&effects),
+        Some(PageView::Confirm(ConfirmDetails {
             display_name: None,
             starts_at: Time::constant(10, 30, 0, 0),
             provider: None,
@@ -122,243 +176,364 @@ fn without_a_roster_the_code_alone_is_enough() {
 }
 
 #[test]
-fn yes_persists_before_showing_done() {
-    let mut flow = flow();
-    flow.handle(
-        Event::RosterUpdated(Roster::new(vec![entry(1001, false)], 2)),
-        morning(),
-    );
-    flow.handle(Event::CodeScanned(code_for(1001)), morning());
-    let effects = flow.handle(Event::Tapped(Tap::ConfirmYes), morning());
-    assert_eq!(shown(&effects), Some(Screen::Saving));
-    let pending = persisted(&effects);
+fn yes_hands_the_check_in_to_a_worker_and_done_shows_only_after_it_is_saved() {
+    let mut journey = journey();
+    journey.handle(roster(vec![entry(1001, false)], 2), morning());
+    journey.handle(scan_of(1001), morning());
+    let effects = journey.handle(tap(YES), morning());
+    assert_eq!(page(&effects), Some(PageView::CheckingIn));
+    let (op, pending) = persisted(&effects);
     assert_eq!(pending.appointment, AppointmentId::new(1001));
     assert_eq!(pending.arrived_at, morning());
+    assert_eq!(pending.day, date(2026, 11, 23));
 
-    // Not done until the outbox says so; a second tap or scan does nothing meanwhile.
-    assert!(
-        flow.handle(Event::Tapped(Tap::ConfirmYes), morning())
-            .is_empty()
-    );
-    assert!(
-        flow.handle(Event::CodeScanned(code_for(1001)), morning())
-            .is_empty()
-    );
-    assert!(
-        flow.handle(Event::Tapped(Tap::StartOver), morning())
-            .is_empty()
-    );
+    // Not done until the worker says so; a second tap, scan or start-over does nothing.
+    assert!(journey.handle(tap(YES), morning()).is_empty());
+    assert!(journey.handle(scan_of(1001), morning()).is_empty());
+    assert!(journey.handle(tap(Tap::StartOver), morning()).is_empty());
 
-    let effects = flow.handle(Event::Persisted(pending.id), morning());
+    let effects = journey.handle(completed(op, OpResult::Persisted), morning());
     assert_eq!(
-        shown(&effects),
-        Some(Screen::Done {
+        page(&effects),
+        Some(PageView::Ending(Ending::CheckedIn {
             queue_position: Some(3)
-        })
+        }))
     );
 }
 
 #[test]
 fn a_failed_save_says_so() {
-    let mut flow = flow();
-    flow.handle(Event::CodeScanned(code_for(1001)), morning());
-    let pending = persisted(&flow.handle(Event::Tapped(Tap::ConfirmYes), morning()));
-    let effects = flow.handle(Event::PersistFailed(pending.id), morning());
-    assert_eq!(shown(&effects), Some(Screen::Problem(Problem::SaveFailed)));
+    let mut journey = journey();
+    journey.handle(scan_of(1001), morning());
+    let (op, _) = persisted(&journey.handle(tap(YES), morning()));
+    let effects = journey.handle(completed(op, OpResult::PersistFailed), morning());
+    assert_eq!(page(&effects), problem(Problem::SaveFailed));
 }
 
 #[test]
-fn results_for_another_check_in_are_ignored() {
-    let mut flow = flow();
-    flow.handle(Event::CodeScanned(code_for(1001)), morning());
-    flow.handle(Event::Tapped(Tap::ConfirmYes), morning());
-    let stranger = frontdesk::domain::CheckInId::random();
-    assert!(
-        flow.handle(Event::Persisted(stranger), morning())
-            .is_empty()
+fn answers_to_earlier_operations_are_ignored() {
+    let mut journey = journey();
+    journey.handle(scan_of(1001), morning());
+    let (first, _) = persisted(&journey.handle(tap(YES), morning()));
+    journey.handle(completed(first, OpResult::PersistFailed), morning());
+    journey.handle(tap(Tap::StartOver), morning());
+    journey.handle(scan_of(1001), morning());
+    let (second, _) = persisted(&journey.handle(tap(YES), morning()));
+    assert_ne!(first, second);
+    // A late or repeated answer to the first attempt is not the second one's.
+    for stale in [OpResult::Persisted, OpResult::PersistFailed] {
+        assert!(
+            journey
+                .handle(completed(first, stale), morning())
+                .is_empty()
+        );
+    }
+    assert_eq!(journey.screen().page, PageView::CheckingIn);
+}
+
+#[test]
+fn a_result_that_arrives_while_help_shows_is_kept_and_applied() {
+    let mut journey = journey();
+    journey.handle(roster(vec![entry(1001, false)], 0), morning());
+    journey.handle(scan_of(1001), morning());
+    let (op, _) = persisted(&journey.handle(tap(YES), morning()));
+    let effects = journey.handle(tap(Tap::CallStaff), later(1));
+    assert!(effects.contains(&Effect::RequestHelp));
+    assert_eq!(
+        shown(&effects).unwrap().overlay,
+        Some(OverlayView::HelpComing)
     );
-    assert!(
-        flow.handle(Event::PersistFailed(stranger), morning())
-            .is_empty()
+
+    // The outbox answers while "someone is coming" is up: the overlay stays, the
+    // check-in is done underneath.
+    let effects = journey.handle(completed(op, OpResult::Persisted), later(2));
+    let screen = shown(&effects).unwrap();
+    assert_eq!(screen.overlay, Some(OverlayView::HelpComing));
+    let done = PageView::Ending(Ending::CheckedIn {
+        queue_position: Some(1),
+    });
+    assert_eq!(screen.page, done);
+    let effects = journey.handle(tap(Tap::HelpBack), later(3));
+    assert_eq!(
+        shown(&effects).unwrap(),
+        Screen {
+            page: done,
+            overlay: None,
+            language: Language::English
+        }
     );
-    assert_eq!(flow.screen(), Screen::Saving);
+    // And it counts: the code is now used.
+    journey.handle(tap(Tap::StartOver), later(4));
+    assert_eq!(
+        page(&journey.handle(scan_of(1001), later(5))),
+        problem(Problem::AlreadyUsed)
+    );
 }
 
 #[test]
 fn the_same_code_cannot_be_used_twice() {
-    let mut flow = flow();
-    flow.handle(Event::CodeScanned(code_for(1001)), morning());
-    let pending = persisted(&flow.handle(Event::Tapped(Tap::ConfirmYes), morning()));
-    flow.handle(Event::Persisted(pending.id), morning());
-    let effects = flow.handle(Event::CodeScanned(code_for(1001)), morning());
-    assert_eq!(shown(&effects), Some(Screen::Problem(Problem::AlreadyUsed)));
+    let mut journey = journey();
+    journey.handle(scan_of(1001), morning());
+    let (op, _) = persisted(&journey.handle(tap(YES), morning()));
+    journey.handle(completed(op, OpResult::Persisted), morning());
+    let effects = journey.handle(scan_of(1001), morning());
+    assert_eq!(page(&effects), problem(Problem::AlreadyUsed));
 }
 
 #[test]
 fn used_appointments_survive_a_restart_and_come_from_the_office_too() {
-    let mut flow = Flow::new(
+    let mut journey = Journey::new(
         settings(),
+        JourneyPlan::standard(),
         Some(trust()),
         [AppointmentId::new(1001)],
         morning(),
     );
-    let effects = flow.handle(Event::CodeScanned(code_for(1001)), morning());
-    assert_eq!(shown(&effects), Some(Screen::Problem(Problem::AlreadyUsed)));
+    let effects = journey.handle(scan_of(1001), morning());
+    assert_eq!(page(&effects), problem(Problem::AlreadyUsed));
 
-    flow.handle(
-        Event::RosterUpdated(Roster::new(vec![entry(1002, true)], 1)),
-        morning(),
-    );
-    let effects = flow.handle(Event::CodeScanned(code_for(1002)), morning());
-    assert_eq!(shown(&effects), Some(Screen::Problem(Problem::AlreadyUsed)));
+    journey.handle(roster(vec![entry(1002, true)], 1), morning());
+    journey.handle(tap(Tap::StartOver), morning());
+    let effects = journey.handle(scan_of(1002), morning());
+    assert_eq!(page(&effects), problem(Problem::AlreadyUsed));
 }
 
 #[test]
 fn a_code_missing_from_todays_list_goes_to_the_desk() {
-    let mut flow = flow();
-    flow.handle(
-        Event::RosterUpdated(Roster::new(vec![entry(1002, false)], 0)),
-        morning(),
-    );
-    let effects = flow.handle(Event::CodeScanned(code_for(1001)), morning());
-    assert_eq!(shown(&effects), Some(Screen::Problem(Problem::NotOnToday)));
+    let mut journey = journey();
+    journey.handle(roster(vec![entry(1002, false)], 0), morning());
+    let effects = journey.handle(scan_of(1001), morning());
+    assert_eq!(page(&effects), problem(Problem::NotOnToday));
 }
 
 #[test]
-fn bad_codes_get_a_problem_screen_each() {
+fn bad_codes_and_other_barcodes_get_a_problem_screen_each() {
     let other_key = SigningKey::from_bytes(&[1; 32]);
-    let base = CheckInToken {
-        clinic: ClinicId::new(CLINIC).unwrap(),
-        appointment: AppointmentId::new(1001),
-        valid_on: date(2026, 11, 23),
-        starts_at: Time::constant(10, 30, 0, 0),
-        expires_at: at("2026-11-24T00:00:00Z"),
-    };
-    let forged = base.sign(&other_key);
-    let other_clinic = CheckInToken {
-        clinic: ClinicId::new(8).unwrap(),
-        ..base
-    }
-    .sign(&key());
-    let expired = CheckInToken {
-        expires_at: at("2026-11-23T09:00:00Z"),
-        ..base
-    }
-    .sign(&key());
-    let tomorrow = CheckInToken {
-        valid_on: date(2026, 11, 24),
-        expires_at: at("2026-11-25T00:00:00Z"),
-        ..base
-    }
-    .sign(&key());
+    let base = token(1001);
     let cases = [
-        ("0123456789012".to_string(), Problem::UnknownCode),
         ("FD1:NOTBASE32!".to_string(), Problem::UnknownCode),
-        (forged, Problem::Forged),
-        (other_clinic, Problem::OtherClinic),
-        (expired, Problem::Expired),
-        (tomorrow, Problem::WrongDay(date(2026, 11, 24))),
+        ("0123456789012".to_string(), Problem::NotACheckInCode),
+        (
+            "shc:/5676290952432060346029".to_string(),
+            Problem::NotACheckInCode,
+        ),
+        (
+            "@\n\u{1e}\rANSI 636000090002DL00410278ZV03190008DLDACADA\nDCSTESTPATIENT\r"
+                .to_string(),
+            Problem::NotACheckInCode,
+        ),
+        (sign(base, &other_key), Problem::Forged),
+        (
+            sign(
+                CheckInToken {
+                    clinic: ClinicId::new(8).unwrap(),
+                    ..base
+                },
+                &key(),
+            ),
+            Problem::OtherClinic,
+        ),
+        (
+            sign(
+                CheckInToken {
+                    expires_at: at("2026-11-23T09:00:00Z"),
+                    ..base
+                },
+                &key(),
+            ),
+            Problem::Expired,
+        ),
+        (
+            sign(
+                CheckInToken {
+                    valid_on: date(2026, 11, 24),
+                    expires_at: at("2026-11-25T00:00:00Z"),
+                    ..base
+                },
+                &key(),
+            ),
+            Problem::WrongDay(date(2026, 11, 24)),
+        ),
     ];
-    for (text, problem) in cases {
-        let mut flow = flow();
-        let effects = flow.handle(Event::CodeScanned(text), morning());
-        assert_eq!(shown(&effects), Some(Screen::Problem(problem)));
+    for (text, expected) in cases {
+        let mut journey = journey();
+        let effects = journey.handle(scan(text), morning());
+        assert_eq!(page(&effects), problem(expected));
         // Every problem screen has a way back.
-        let effects = flow.handle(Event::Tapped(Tap::StartOver), morning());
-        assert_eq!(shown(&effects), Some(Screen::Welcome));
+        let effects = journey.handle(tap(Tap::StartOver), morning());
+        assert_eq!(page(&effects), Some(PageView::Identify));
     }
 }
 
 #[test]
 fn without_the_office_key_codes_cannot_be_checked_until_it_arrives() {
-    let mut flow = Flow::new(settings(), None, [], morning());
-    let effects = flow.handle(Event::CodeScanned(code_for(1001)), morning());
-    assert_eq!(shown(&effects), Some(Screen::Problem(Problem::NotReady)));
-    flow.handle(Event::OfficeTrusted(trust()), morning());
-    let effects = flow.handle(Event::CodeScanned(code_for(1001)), morning());
-    assert!(matches!(shown(&effects), Some(Screen::Confirm(_))));
+    let mut journey = Journey::new(settings(), JourneyPlan::standard(), None, [], morning());
+    let effects = journey.handle(scan_of(1001), morning());
+    assert_eq!(page(&effects), problem(Problem::NotReady));
+    journey.handle(Event::OfficeTrusted(trust()), morning());
+    let effects = journey.handle(scan_of(1001), morning());
+    assert!(matches!(page(&effects), Some(PageView::Confirm(_))));
 }
 
 #[test]
 fn no_code_and_not_me_send_the_patient_to_the_desk() {
-    let mut flow = flow();
-    let effects = flow.handle(Event::Tapped(Tap::NoCode), morning());
+    let mut journey = journey();
+    let effects = journey.handle(tap(Tap::Identify(IdentifyTap::NoCode)), morning());
     assert_eq!(
-        shown(&effects),
-        Some(Screen::SeeFrontDesk(FrontDeskReason::NoCode))
+        page(&effects),
+        Some(PageView::Ending(Ending::SeeFrontDesk(
+            FrontDeskReason::NoCode
+        )))
     );
 
-    let mut flow = self::flow();
-    flow.handle(Event::CodeScanned(code_for(1001)), morning());
-    let effects = flow.handle(Event::Tapped(Tap::ConfirmNo), morning());
+    let mut journey = self::journey();
+    journey.handle(scan_of(1001), morning());
+    let effects = journey.handle(tap(NO), morning());
     assert_eq!(
-        shown(&effects),
-        Some(Screen::SeeFrontDesk(FrontDeskReason::NotMe))
+        page(&effects),
+        Some(PageView::Ending(Ending::SeeFrontDesk(
+            FrontDeskReason::NotMe
+        )))
     );
 }
 
 #[test]
 fn call_staff_works_from_every_screen_and_back_returns() {
-    let mut flow = flow();
-    flow.handle(Event::CodeScanned(code_for(1001)), morning());
-    let before = flow.screen();
-    let effects = flow.handle(Event::Tapped(Tap::CallStaff), morning());
+    let mut journey = journey();
+    journey.handle(scan_of(1001), morning());
+    let before = journey.screen();
+    let effects = journey.handle(tap(Tap::CallStaff), morning());
     assert!(effects.contains(&Effect::RequestHelp));
-    assert_eq!(shown(&effects), Some(Screen::HelpComing));
-    // A second tap does not page the desk twice.
-    assert!(
-        flow.handle(Event::Tapped(Tap::CallStaff), morning())
-            .is_empty()
+    assert_eq!(
+        shown(&effects).unwrap().overlay,
+        Some(OverlayView::HelpComing)
     );
-    let effects = flow.handle(Event::Tapped(Tap::Back), morning());
+    // A second tap does not page the desk twice; the covered page's buttons are dead.
+    assert!(journey.handle(tap(Tap::CallStaff), morning()).is_empty());
+    assert!(journey.handle(tap(YES), morning()).is_empty());
+    let effects = journey.handle(tap(Tap::HelpBack), morning());
     assert_eq!(shown(&effects), Some(before));
 
-    let mut flow = self::flow();
-    let effects = flow.handle(Event::Tapped(Tap::CallStaff), morning());
+    let mut journey = self::journey();
+    let effects = journey.handle(tap(Tap::CallStaff), morning());
     assert!(effects.contains(&Effect::RequestHelp));
+}
+
+#[test]
+fn the_language_button_switches_every_screen_and_a_wipe_switches_back() {
+    let mut journey = journey();
+    let effects = journey.handle(tap(Tap::SwitchLanguage(Language::Spanish)), morning());
+    assert_eq!(shown(&effects).unwrap().language, Language::Spanish);
+    journey.handle(scan_of(1001), later(1));
+    assert_eq!(journey.screen().language, Language::Spanish);
+    journey.handle(tap(NO), later(2));
+    assert_eq!(journey.screen().language, Language::Spanish);
+    // The next patient starts in the default language.
+    let effects = journey.handle(tap(Tap::StartOver), later(3));
+    assert_eq!(shown(&effects).unwrap().language, Language::English);
+
+    // A welcome screen left in Spanish goes back to English when nobody uses it.
+    journey.handle(tap(Tap::SwitchLanguage(Language::Spanish)), later(10));
+    assert!(journey.handle(Event::Tick, later(69)).is_empty());
+    let effects = journey.handle(Event::Tick, later(70));
+    assert_eq!(
+        shown(&effects).unwrap(),
+        Screen {
+            page: PageView::Identify,
+            overlay: None,
+            language: Language::English
+        }
+    );
 }
 
 #[test]
 fn a_new_scan_replaces_the_previous_patient() {
-    let mut flow = flow();
-    flow.handle(
-        Event::RosterUpdated(Roster::new(vec![entry(1001, false), entry(1002, false)], 0)),
+    let mut journey = journey();
+    journey.handle(
+        roster(vec![entry(1001, false), entry(1002, false)], 0),
         morning(),
     );
-    flow.handle(Event::CodeScanned(code_for(1001)), morning());
-    flow.handle(Event::CodeScanned(code_for(1002)), morning());
-    let pending = persisted(&flow.handle(Event::Tapped(Tap::ConfirmYes), morning()));
+    journey.handle(scan_of(1001), morning());
+    journey.handle(scan_of(1002), morning());
+    let (_, pending) = persisted(&journey.handle(tap(YES), morning()));
     assert_eq!(pending.appointment, AppointmentId::new(1002));
 }
 
 #[test]
-fn idle_timeout_wipes_back_to_welcome() {
-    let mut flow = flow();
-    flow.handle(Event::CodeScanned(code_for(1001)), morning());
-    let later = |secs| morning() + SignedDuration::from_secs(secs);
-    assert!(flow.handle(Event::Tick, later(59)).is_empty());
-    // Input restarts the clock.
-    flow.handle(Event::Tapped(Tap::CallStaff), later(30));
-    assert!(flow.handle(Event::Tick, later(89)).is_empty());
-    let effects = flow.handle(Event::Tick, later(90));
-    assert_eq!(shown(&effects), Some(Screen::Welcome));
-    // Nothing of that patient is left: "Back" has nowhere to go.
-    assert!(flow.handle(Event::Tapped(Tap::Back), later(91)).is_empty());
-    assert!(flow.handle(Event::Tick, later(500)).is_empty());
+fn are_you_still_there_counts_down_then_the_session_is_wiped() {
+    let mut journey = journey();
+    journey.handle(tap(Tap::SwitchLanguage(Language::Spanish)), morning());
+    journey.handle(scan_of(1001), morning());
+    assert!(journey.handle(Event::Tick, later(39)).is_empty());
+    let effects = journey.handle(Event::Tick, later(40));
+    assert_eq!(
+        shown(&effects).unwrap().overlay,
+        Some(OverlayView::StillThere { seconds_left: 20 })
+    );
+    let effects = journey.handle(Event::Tick, later(45));
+    assert_eq!(
+        shown(&effects).unwrap().overlay,
+        Some(OverlayView::StillThere { seconds_left: 15 })
+    );
+    // "I am still here": back to the page as it was, with a fresh clock.
+    let effects = journey.handle(tap(Tap::StillHere), later(50));
+    let screen = shown(&effects).unwrap();
+    assert_eq!(screen.overlay, None);
+    assert!(matches!(screen.page, PageView::Confirm(_)));
+    assert_eq!(screen.language, Language::Spanish);
+    assert!(journey.handle(Event::Tick, later(89)).is_empty());
+    journey.handle(Event::Tick, later(90));
+    // Nobody answers this time: wiped, language and all.
+    let effects = journey.handle(Event::Tick, later(110));
+    assert_eq!(
+        shown(&effects).unwrap(),
+        Screen {
+            page: PageView::Identify,
+            overlay: None,
+            language: Language::English
+        }
+    );
+    // Nothing of that patient is left: "Yes" has nothing to confirm, "Back" nowhere to go.
+    assert!(journey.handle(tap(YES), later(111)).is_empty());
+    assert!(journey.handle(tap(Tap::HelpBack), later(112)).is_empty());
+    assert!(journey.handle(Event::Tick, later(500)).is_empty());
+}
+
+#[test]
+fn any_touch_answers_are_you_still_there() {
+    let mut journey = journey();
+    journey.handle(scan_of(1001), morning());
+    journey.handle(Event::Tick, later(41));
+    assert!(journey.screen().overlay.is_some());
+    let effects = journey.handle(tap(Tap::CallStaff), later(42));
+    assert_eq!(
+        shown(&effects).unwrap().overlay,
+        Some(OverlayView::HelpComing)
+    );
 }
 
 #[test]
 fn done_returns_to_welcome_soon_and_never_times_out_while_saving() {
-    let mut flow = flow();
-    flow.handle(Event::CodeScanned(code_for(1001)), morning());
-    let pending = persisted(&flow.handle(Event::Tapped(Tap::ConfirmYes), morning()));
-    let later = |secs| morning() + SignedDuration::from_secs(secs);
-    assert!(flow.handle(Event::Tick, later(600)).is_empty());
-    assert_eq!(flow.screen(), Screen::Saving);
-    flow.handle(Event::Persisted(pending.id), later(600));
-    assert!(flow.handle(Event::Tick, later(607)).is_empty());
+    let mut journey = journey();
+    journey.handle(scan_of(1001), morning());
+    let (op, _) = persisted(&journey.handle(tap(YES), morning()));
+    assert!(journey.handle(Event::Tick, later(600)).is_empty());
+    assert_eq!(journey.screen().page, PageView::CheckingIn);
+    journey.handle(completed(op, OpResult::Persisted), later(600));
+    assert!(journey.handle(Event::Tick, later(607)).is_empty());
     assert_eq!(
-        shown(&flow.handle(Event::Tick, later(608))),
-        Some(Screen::Welcome)
+        page(&journey.handle(Event::Tick, later(608))),
+        Some(PageView::Identify)
+    );
+}
+
+#[test]
+fn problem_screens_are_wiped_after_the_idle_timeout_without_asking() {
+    let mut journey = journey();
+    journey.handle(scan("not a code".into()), morning());
+    assert!(journey.handle(Event::Tick, later(59)).is_empty());
+    assert_eq!(
+        page(&journey.handle(Event::Tick, later(60))),
+        Some(PageView::Identify)
     );
 }

@@ -5,10 +5,10 @@
 
 mod support;
 
-use frontdesk::checkin::{Event, Screen, Tap};
+use frontdesk::checkin::{ConfirmTap, Ending, PageView, Problem, Tap};
 use std::io::{BufRead, BufReader};
 use std::sync::mpsc;
-use support::{HeadlessKiosk, KIOSK_TOKEN, start_office, wait_until};
+use support::{HeadlessKiosk, KIOSK_TOKEN, is_confirm, is_done, start_office, wait_until};
 
 #[test]
 fn scanned_code_reaches_staff_queue_and_event_stream() {
@@ -42,14 +42,14 @@ fn scanned_code_reaches_staff_queue_and_event_stream() {
     let token = office.token(0);
     kiosk.scanner.send_raw(b"\x00\x01garbage\xff\r\n").unwrap(); // noise is ignored
     kiosk.scanner.scan(&token).unwrap();
-    let confirm = kiosk.wait_for_screen("the confirm screen", |s| matches!(s, Screen::Confirm(_)));
-    let Screen::Confirm(details) = confirm else {
+    let confirm = kiosk.wait_for_page("the confirm screen", is_confirm);
+    let PageView::Confirm(details) = confirm else {
         unreachable!()
     };
     assert_eq!(details.display_name.unwrap().as_str(), "Ada T.");
 
-    kiosk.send(Event::Tapped(Tap::ConfirmYes));
-    kiosk.wait_for_screen("the done screen", |s| matches!(s, Screen::Done { .. }));
+    kiosk.tap(Tap::Confirm(ConfirmTap::Yes));
+    kiosk.wait_for_page("the done screen", is_done);
 
     let row = wait_until("the check-in in the staff queue", || {
         office.queue().checked_in.into_iter().next()
@@ -74,7 +74,7 @@ fn scanned_code_reaches_staff_queue_and_event_stream() {
 
     // The same code again is refused on the kiosk, without a round trip.
     kiosk.scanner.scan(&token).unwrap();
-    kiosk.wait_for_screen("already used", |s| {
-        matches!(s, Screen::Problem(frontdesk::checkin::Problem::AlreadyUsed))
+    kiosk.wait_for_page("already used", |page| {
+        *page == PageView::Ending(Ending::Problem(Problem::AlreadyUsed))
     });
 }

@@ -4,11 +4,13 @@
 mod support;
 
 use frontdesk::api::{CheckInSubmission, SubmissionOutcome};
-use frontdesk::checkin::{Event, Screen, Tap};
+use frontdesk::checkin::{ConfirmTap, Tap};
 use frontdesk::domain::{CheckInId, ClinicId};
 use frontdesk::sync::{ClientError, OfficeClient};
 use jiff::Timestamp;
-use support::{HeadlessKiosk, KIOSK_TOKEN, free_addr, start_office, wait_until};
+use support::{
+    HeadlessKiosk, KIOSK_TOKEN, free_addr, is_confirm, is_done, start_office, wait_until,
+};
 
 #[test]
 fn check_in_while_office_is_down_is_delivered_exactly_once_later() {
@@ -27,10 +29,10 @@ fn check_in_while_office_is_down_is_delivered_exactly_once_later() {
 
     let mut kiosk = kiosk;
     kiosk.scanner.scan(&token).unwrap();
-    kiosk.wait_for_screen("confirm", |s| matches!(s, Screen::Confirm(_)));
-    kiosk.send(Event::Tapped(Tap::ConfirmYes));
+    kiosk.wait_for_page("confirm", is_confirm);
+    kiosk.tap(Tap::Confirm(ConfirmTap::Yes));
     // The patient is told "done" although the office is down: it is in the outbox.
-    kiosk.wait_for_screen("done", |s| matches!(s, Screen::Done { .. }));
+    kiosk.wait_for_page("done", is_done);
     assert_eq!(kiosk.outbox_depth(), 1);
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_eq!(kiosk.outbox_depth(), 1, "kept while the office is down");
@@ -101,11 +103,11 @@ fn a_kiosk_with_a_wrong_token_gets_401_and_keeps_its_outbox() {
         });
     }
     let mut kiosk = HeadlessKiosk::start(&kiosk_dir, &office.base, "not-the-right-token-at-all");
-    // The Flow was built from the cached office identity, so codes still verify.
+    // The journey was built from the cached office identity, so codes still verify.
     kiosk.scanner.scan(&token).unwrap();
-    kiosk.wait_for_screen("confirm", |s| matches!(s, Screen::Confirm(_)));
-    kiosk.send(Event::Tapped(Tap::ConfirmYes));
-    kiosk.wait_for_screen("done", |s| matches!(s, Screen::Done { .. }));
+    kiosk.wait_for_page("confirm", is_confirm);
+    kiosk.tap(Tap::Confirm(ConfirmTap::Yes));
+    kiosk.wait_for_page("done", is_done);
     wait_until("a refused delivery", || {
         kiosk
             .sync

@@ -1,21 +1,24 @@
 //! A patient taps through the real Slint screens (testing backend), found by their
-//! accessible labels: welcome → scan → "Is this you?" → yes → "take a seat" → done;
-//! and "Call staff" works and comes back.
+//! accessible labels, on a kiosk started by the product's own services (real outbox
+//! worker): welcome → Spanish and back → scan → "Is this you?" → call staff → back →
+//! yes → "take a seat" → done; nothing of the patient is left behind.
 
 use ed25519_dalek::SigningKey;
-use frontdesk::checkin::{Event, Flow, FlowSettings, OfficeTrust};
+use frontdesk::checkin::{Event, OfficeTrust};
+use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{AppointmentId, ClinicId};
 use frontdesk::kiosk::app::KioskApp;
-use frontdesk::kiosk::core::{KioskCore, Notice};
+use frontdesk::kiosk::config::KioskConfig;
+use frontdesk::kiosk::services::KioskServices;
 use frontdesk::kiosk::{KioskAdapter, MainWindow, Page};
-use frontdesk::store::KioskStore;
+use frontdesk::sync::WorkerSettings;
 use frontdesk::token::CheckInToken;
 use i_slint_backend_testing::ElementHandle;
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{Timestamp, ToSpan};
 use slint::ComponentHandle;
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
 
 fn tap(ui: &MainWindow, label: &str) {
     let buttons: Vec<_> = ElementHandle::find_by_accessible_label(ui, label)
@@ -31,6 +34,20 @@ fn visible(ui: &MainWindow, label: &str) -> bool {
         .is_some()
 }
 
+/// Hands what the workers posted to the UI thread, until the outbox has answered.
+fn until_saved(app: &KioskApp, posted: &mpsc::Receiver<Event>) {
+    loop {
+        let event = posted
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the outbox worker answers");
+        let saved = matches!(event, Event::Completed(_));
+        app.dispatch(event);
+        if saved {
+            return;
+        }
+    }
+}
+
 #[test]
 fn patient_checks_in_by_tapping() {
     i_slint_backend_testing::init_integration_test_with_system_time();
@@ -38,30 +55,32 @@ fn patient_checks_in_by_tapping() {
     let key = SigningKey::from_bytes(&[5; 32]);
     let now = Timestamp::now();
     let today = now.to_zoned(TimeZone::UTC).date();
-    let trust = OfficeTrust {
+
+    // No office is listening: the sync thread just retries, and nothing waits on it.
+    let config = KioskConfig {
+        office_url: "http://127.0.0.1:9".into(),
+        data_dir: dir.path().to_owned(),
+        ..KioskConfig::default()
+    };
+    let (post, posted) = mpsc::channel();
+    let services = KioskServices::start(
+        &config,
+        WorkerSettings::default(),
+        Arc::new(move |event| {
+            let _ = post.send(event);
+        }),
+        now,
+    )
+    .unwrap();
+    let ui = MainWindow::new().unwrap();
+    let app = KioskApp::install(ui.clone_strong(), services.core, "");
+    ui.show().unwrap();
+    app.dispatch(Event::OfficeTrusted(OfficeTrust {
         clinic: ClinicId::new(1).unwrap(),
         clinic_name: "Demo Family Practice".into(),
         timezone: TimeZone::UTC,
         key: key.verifying_key(),
-    };
-    let flow = Flow::new(
-        FlowSettings {
-            idle_timeout: SignedDuration::from_secs(60),
-            done_timeout: SignedDuration::from_secs(10),
-        },
-        Some(trust),
-        [],
-        now,
-    );
-    let store = KioskStore::open(&dir.path().join("kiosk.db")).unwrap();
-    let notices = Rc::new(RefCell::new(Vec::new()));
-    let core = KioskCore::new(flow, store, {
-        let notices = notices.clone();
-        move |n| notices.borrow_mut().push(n)
-    });
-    let ui = MainWindow::new().unwrap();
-    let app = KioskApp::install(ui.clone_strong(), core, "Demo Family Practice");
-    ui.show().unwrap();
+    }));
 
     assert!(visible(&ui, "Scan the code from your appointment reminder"));
     assert!(visible(&ui, "Welcome to Demo Family Practice"));
@@ -72,39 +91,61 @@ fn patient_checks_in_by_tapping() {
     tap(&ui, "Start over");
     assert_eq!(ui.global::<KioskAdapter>().get_page(), Page::Welcome);
 
+    // The language button is named in the language it offers, on every screen.
+    tap(&ui, "Español");
+    assert!(visible(&ui, "Escanee el código de su recordatorio de cita"));
+    assert!(visible(&ui, "Bienvenido a Demo Family Practice"));
+    assert!(visible(&ui, "Pedir ayuda"));
+    assert!(!visible(
+        &ui,
+        "Scan the code from your appointment reminder"
+    ));
+    tap(&ui, "English");
+    assert!(visible(&ui, "Scan the code from your appointment reminder"));
+
     // The scanner reads the reminder code.
     let code = CheckInToken {
         clinic: ClinicId::new(1).unwrap(),
         appointment: AppointmentId::new(42),
         valid_on: today,
-        starts_at: jiff::civil::Time::constant(10, 30, 0, 0),
+        starts_at: jiff::civil::Time::constant(16, 30, 0, 0),
         expires_at: (now + 2.hours()).max(now),
     }
     .sign(&key);
-    app.dispatch(Event::CodeScanned(code));
+    app.dispatch(Event::Scanned(Scan::classify(code)));
     assert!(visible(&ui, "Is this your appointment?"));
-    assert!(visible(&ui, "Appointment at 10:30 AM"));
+    assert!(visible(&ui, "Appointment at 4:30 PM"));
 
-    // "Call staff" is on this screen too; it pages the desk and comes back.
+    // In Spanish the time is on a 24-hour clock.
+    tap(&ui, "Español");
+    assert!(visible(&ui, "¿Es esta su cita?"));
+    assert!(visible(&ui, "Cita a las 16:30"));
+    tap(&ui, "English");
+
+    // "Call staff" is on this screen too; it covers the page and comes back to it.
     tap(&ui, "Call staff");
     assert!(visible(&ui, "Someone is coming to help you"));
-    assert!(matches!(
-        notices.borrow().last(),
-        Some(Notice::HelpRequested(_))
-    ));
+    assert!(!visible(&ui, "Yes, this is me"));
     tap(&ui, "Back");
     assert!(visible(&ui, "Is this your appointment?"));
 
     tap(&ui, "Yes, this is me");
+    assert!(visible(&ui, "Checking you in."));
+    until_saved(&app, &posted);
     assert!(visible(&ui, "Thank you, you are checked in"));
-    assert!(notices.borrow().contains(&Notice::OutboxChanged));
     tap(&ui, "Done");
     assert_eq!(ui.global::<KioskAdapter>().get_page(), Page::Welcome);
     // Nothing of the patient is left in the UI.
-    assert!(!visible(&ui, "Appointment at 10:30 AM"));
+    assert!(!visible(&ui, "Appointment at 4:30 PM"));
+    let confirm = ui.global::<frontdesk::kiosk::ConfirmAdapter>();
+    assert_eq!(confirm.get_appointment_time(), "");
+    assert!(!confirm.get_has_name());
     assert_eq!(
-        ui.global::<frontdesk::kiosk::ConfirmAdapter>()
-            .get_appointment_time(),
-        ""
+        frontdesk::store::KioskStore::open(&dir.path().join("kiosk.db"))
+            .unwrap()
+            .depth()
+            .unwrap(),
+        1,
+        "the check-in waits in the outbox for the office"
     );
 }

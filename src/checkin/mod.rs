@@ -1,12 +1,23 @@
-//! The check-in as a pure state machine: events in, effects out, no I/O and no clock reads.
+//! The check-in as a journey of steps: pure state machines, events in, effects out, no
+//! I/O, no Slint and no clock reads (`now` is a parameter).
 //!
-//! Every rule of the lobby check-in lives here: which screen comes next, when the screen
-//! is wiped, what is written to the outbox and that the "done" screen only shows once it is.
+//! A [`Session`] holds everything about the patient at the kiosk now and is wiped as one
+//! unit. The clinic's [`JourneyPlan`] is an ordered list of steps, each a small state
+//! machine in its own module under `steps/`. Overlays ("someone is coming", "are you still
+//! there?") sit beside the step: results that arrive while one shows still reach the step.
 
-mod flow;
+mod event;
+mod journey;
+mod knowledge;
 mod roster;
 mod screen;
+mod session;
+mod steps;
 
-pub use flow::{Effect, Event, Flow, FlowSettings, OfficeTrust, PendingCheckIn, Tap};
+pub use event::{Completion, Effect, Event, OpId, OpResult, PendingCheckIn, Tap};
+pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};
+pub use knowledge::{Knowledge, OfficeTrust};
 pub use roster::{Roster, RosterEntry};
-pub use screen::{ConfirmDetails, FrontDeskReason, Problem, Screen};
+pub use screen::{ConfirmDetails, Ending, FrontDeskReason, OverlayView, PageView, Problem, Screen};
+pub use session::{IdentifiedAppointment, Session};
+pub use steps::{ConfirmTap, IdentifyTap};

@@ -1,25 +1,49 @@
-//! What the kiosk shows: one variant per screen, carrying only what that screen displays.
+//! What the kiosk shows: the current step's page (or the journey's ending), an overlay if
+//! one is up, and the language. Each variant carries only what its page displays.
 
-use crate::domain::DisplayName;
+use crate::domain::{DisplayName, Language};
 use jiff::civil::{Date, Time};
 
-/// The screen the patient sees.
+/// Everything the shell needs to draw the kiosk.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Screen {
-    /// Attract screen: scan your code.
-    Welcome,
-    /// "Is this you?"
+pub struct Screen {
+    pub page: PageView,
+    /// Drawn over the page; the page keeps its state underneath.
+    pub overlay: Option<OverlayView>,
+    pub language: Language,
+}
+
+/// The page of the current step, or of the journey's ending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageView {
+    /// Identify step: scan your code.
+    Identify,
+    /// Confirm step: "Is this you?"
     Confirm(ConfirmDetails),
-    /// Writing the check-in down; shown for a blink at most.
-    Saving,
-    /// "Thank you, please take a seat."
-    Done { queue_position: Option<u32> },
+    /// Check-in step: writing the check-in down.
+    CheckingIn,
+    /// The journey is over, one way or another.
+    Ending(Ending),
+}
+
+/// How a journey ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// "Thank you, please take a seat." `None` when the queue is unknown (office not reached).
+    CheckedIn { queue_position: Option<u32> },
     /// The code cannot be used; says why in plain words.
     Problem(Problem),
-    /// The patient needs the front desk (no code, or the details were not theirs).
+    /// The patient needs the front desk.
     SeeFrontDesk(FrontDeskReason),
+}
+
+/// Shown over the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverlayView {
     /// Staff were called to the kiosk.
     HelpComing,
+    /// Nobody has touched the screen for a while; it is wiped when the countdown ends.
+    StillThere { seconds_left: u32 },
 }
 
 /// The least a patient needs to recognise their appointment.
@@ -31,11 +55,15 @@ pub struct ConfirmDetails {
     pub provider: Option<String>,
 }
 
-/// Why a scanned code was not accepted.
+/// Why a scan could not be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Problem {
-    /// Not one of our codes (another barcode, or damaged).
+    /// Looks like one of our codes, but damaged or unreadable.
     UnknownCode,
+    /// Another kind of barcode: an ID card, a vaccination card, a product.
+    NotACheckInCode,
+    /// A code from a reminder printed before codes changed format.
+    OldCode,
     /// Signature does not verify.
     Forged,
     /// For another office.

@@ -1,17 +1,18 @@
-//! Binds the Slint window to the kiosk core: taps become events, screens become
-//! adapter properties, and events from device and sync threads reach the UI thread.
+//! Binds the Slint window to the kiosk core: taps become events, screens go to the
+//! controllers, the language is switched, and events from device, worker and sync
+//! threads reach the UI thread.
 
+use super::controllers::{self, Taps};
 use super::core::KioskCore;
-use super::wording;
-use super::{
-    ConfirmAdapter, DoneAdapter, FrontDeskAdapter, HelpAdapter, KioskAdapter, MainWindow, Page,
-    ProblemAdapter, ProblemKind, WelcomeAdapter,
-};
-use crate::checkin::{Event, FrontDeskReason, Problem, Screen, Tap};
+use super::workers::Post;
+use super::{MainWindow, WelcomeAdapter};
+use crate::checkin::{Event, Screen};
+use crate::domain::Language;
 use jiff::Timestamp;
 use slint::ComponentHandle;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 thread_local! {
@@ -23,6 +24,7 @@ thread_local! {
 pub struct KioskApp {
     ui: MainWindow,
     core: RefCell<KioskCore>,
+    language: Cell<Language>,
     tick: slint::Timer,
 }
 
@@ -34,10 +36,17 @@ impl KioskApp {
         let app = Rc::new(Self {
             ui,
             core: RefCell::new(core),
+            language: Cell::new(Language::default()),
             tick: slint::Timer::default(),
         });
-        present(&app.ui, &app.core.borrow().screen());
-        app.wire();
+        app.present(&app.core.borrow().screen());
+        let weak = Rc::downgrade(&app);
+        let taps: Taps = Rc::new(move |tap| {
+            if let Some(app) = weak.upgrade() {
+                app.dispatch(Event::Tapped(tap));
+            }
+        });
+        controllers::wire(&app.ui, &taps);
         let weak = Rc::downgrade(&app);
         app.tick.start(
             slint::TimerMode::Repeated,
@@ -61,7 +70,7 @@ impl KioskApp {
         }
         let screen = self.core.borrow_mut().handle(event, Timestamp::now());
         if let Some(screen) = screen {
-            present(&self.ui, &screen);
+            self.present(&screen);
         }
     }
 
@@ -70,32 +79,25 @@ impl KioskApp {
         self.ui.global::<WelcomeAdapter>().set_scanner_ready(ready);
     }
 
-    fn wire(self: &Rc<Self>) {
-        let tap = |app: &Rc<Self>, tap: Tap| {
-            let weak = Rc::downgrade(app);
-            move || {
-                if let Some(app) = weak.upgrade() {
-                    app.dispatch(Event::Tapped(tap));
-                }
-            }
-        };
-        let ui = &self.ui;
-        ui.global::<KioskAdapter>()
-            .on_call_staff(tap(self, Tap::CallStaff));
-        ui.global::<WelcomeAdapter>()
-            .on_no_code(tap(self, Tap::NoCode));
-        ui.global::<ConfirmAdapter>()
-            .on_yes(tap(self, Tap::ConfirmYes));
-        ui.global::<ConfirmAdapter>()
-            .on_no(tap(self, Tap::ConfirmNo));
-        ui.global::<DoneAdapter>()
-            .on_finished(tap(self, Tap::StartOver));
-        ui.global::<ProblemAdapter>()
-            .on_start_over(tap(self, Tap::StartOver));
-        ui.global::<FrontDeskAdapter>()
-            .on_start_over(tap(self, Tap::StartOver));
-        ui.global::<HelpAdapter>().on_back(tap(self, Tap::Back));
+    fn present(&self, screen: &Screen) {
+        if self.language.replace(screen.language) != screen.language {
+            select_language(screen.language);
+        }
+        controllers::present(&self.ui, screen);
     }
+}
+
+/// Switches every `@tr` string of the UI to `language`.
+pub fn select_language(language: Language) {
+    if let Err(error) = slint::select_bundled_translation(language.code()) {
+        tracing::error!(%error, language = language.code(), "no translation bundled");
+    }
+}
+
+/// Shows `screen` in `ui` without a core (the screen renderer).
+pub fn present(ui: &MainWindow, screen: &Screen) {
+    select_language(screen.language);
+    controllers::present(ui, screen);
 }
 
 /// Sends an event from any thread to the running kiosk's UI thread.
@@ -109,73 +111,7 @@ pub fn post(event: Event) {
     });
 }
 
-/// Puts a screen's content into the adapters and switches page. Every page's data is
-/// overwritten on every change, so nothing of a previous patient lingers.
-pub fn present(ui: &MainWindow, screen: &Screen) {
-    let confirm = ui.global::<ConfirmAdapter>();
-    let (name, time, provider) = match screen {
-        Screen::Confirm(details) => (
-            details
-                .display_name
-                .as_ref()
-                .map(|n| n.as_str().to_owned())
-                .unwrap_or_default(),
-            wording::clock_time(details.starts_at),
-            details.provider.clone().unwrap_or_default(),
-        ),
-        _ => Default::default(),
-    };
-    confirm.set_display_name(name.into());
-    confirm.set_appointment_time(time.into());
-    confirm.set_provider(provider.into());
-
-    let position = match screen {
-        Screen::Done {
-            queue_position: Some(n),
-        } => i32::try_from(*n).unwrap_or(0),
-        _ => 0,
-    };
-    ui.global::<DoneAdapter>().set_queue_position(position);
-
-    if let Screen::Problem(problem) = screen {
-        let adapter = ui.global::<ProblemAdapter>();
-        adapter.set_kind(problem_kind(*problem));
-        adapter.set_date(match problem {
-            Problem::WrongDay(date) => wording::long_date(*date).into(),
-            _ => Default::default(),
-        });
-    }
-    if let Screen::SeeFrontDesk(reason) = screen {
-        ui.global::<FrontDeskAdapter>().set_reason(match reason {
-            FrontDeskReason::NoCode => super::FrontDeskReason::NoCode,
-            FrontDeskReason::NotMe => super::FrontDeskReason::NotMe,
-        });
-    }
-    ui.global::<KioskAdapter>().set_page(page_of(screen));
-}
-
-fn page_of(screen: &Screen) -> Page {
-    match screen {
-        Screen::Welcome => Page::Welcome,
-        Screen::Confirm(_) => Page::Confirm,
-        Screen::Saving => Page::Saving,
-        Screen::Done { .. } => Page::Done,
-        Screen::Problem(_) => Page::Problem,
-        Screen::SeeFrontDesk(_) => Page::FrontDesk,
-        Screen::HelpComing => Page::Help,
-    }
-}
-
-fn problem_kind(problem: Problem) -> ProblemKind {
-    match problem {
-        Problem::UnknownCode => ProblemKind::UnknownCode,
-        Problem::Forged => ProblemKind::Forged,
-        Problem::OtherClinic => ProblemKind::OtherClinic,
-        Problem::Expired => ProblemKind::Expired,
-        Problem::WrongDay(_) => ProblemKind::WrongDay,
-        Problem::AlreadyUsed => ProblemKind::AlreadyUsed,
-        Problem::NotOnToday => ProblemKind::NotOnToday,
-        Problem::NotReady => ProblemKind::NotReady,
-        Problem::SaveFailed => ProblemKind::SaveFailed,
-    }
+/// [`post`] in the shape workers take.
+pub fn poster() -> Post {
+    Arc::new(post)
 }

@@ -1,74 +1,47 @@
-//! `KioskCore`: the flow plus the effects that are not drawing (outbox writes, help
-//! requests). No Slint here, so end-to-end tests can run a kiosk without a window.
+//! `KioskCore`: the journey plus the hand-over of its effects to workers. No Slint here,
+//! so end-to-end tests run a kiosk without a window, and nothing here waits on disk or
+//! network: a `Persist` is queued to the outbox worker, a help request to the sync thread.
 
-use crate::api::CheckInSubmission;
-use crate::checkin::{Effect, Event, Flow, Screen};
-use crate::store::KioskStore;
+use super::workers::OutboxWorker;
+use crate::checkin::{Effect, Event, Journey, Screen};
 use jiff::Timestamp;
 
-/// What the core tells the rest of the shell.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Notice {
-    /// A check-in was written to the outbox: deliver it.
-    OutboxChanged,
-    /// A patient asked for help at this moment.
-    HelpRequested(Timestamp),
-}
-
-/// The flow and its outbox, driven by one thread.
+/// The journey and the workers that carry out its effects.
 pub struct KioskCore {
-    flow: Flow,
-    store: KioskStore,
-    notify: Box<dyn FnMut(Notice)>,
+    journey: Journey,
+    outbox: OutboxWorker,
+    request_help: Box<dyn Fn(Timestamp) + Send>,
 }
 
 impl KioskCore {
-    pub fn new(flow: Flow, store: KioskStore, notify: impl FnMut(Notice) + 'static) -> Self {
+    pub fn new(
+        journey: Journey,
+        outbox: OutboxWorker,
+        request_help: impl Fn(Timestamp) + Send + 'static,
+    ) -> Self {
         Self {
-            flow,
-            store,
-            notify: Box::new(notify),
+            journey,
+            outbox,
+            request_help: Box::new(request_help),
         }
     }
 
     /// The screen that should be showing.
     pub fn screen(&self) -> Screen {
-        self.flow.screen()
+        self.journey.screen()
     }
 
-    /// Handles an event and every effect it leads to; returns the screen to show if it
+    /// Handles an event and hands its effects over; returns the screen to show if it
     /// changed.
     pub fn handle(&mut self, event: Event, now: Timestamp) -> Option<Screen> {
-        let mut queue = vec![event];
         let mut shown = None;
-        while let Some(event) = queue.pop() {
-            for effect in self.flow.handle(event, now) {
-                match effect {
-                    Effect::Show(screen) => shown = Some(screen),
-                    Effect::Persist(pending) => {
-                        let submission = CheckInSubmission {
-                            id: pending.id,
-                            clinic: pending.clinic,
-                            appointment: pending.appointment,
-                            arrived_at: pending.arrived_at,
-                        };
-                        let result = self.store.enqueue(&submission, pending.day);
-                        match result {
-                            Ok(()) => {
-                                tracing::info!(check_in = %pending.id, appointment = %pending.appointment, "check-in saved to outbox");
-                                (self.notify)(Notice::OutboxChanged);
-                                queue.push(Event::Persisted(pending.id));
-                            }
-                            Err(error) => {
-                                tracing::error!(%error, check_in = %pending.id, "outbox write failed");
-                                queue.push(Event::PersistFailed(pending.id));
-                            }
-                        }
-                    }
-                    Effect::RequestHelp => {
-                        tracing::info!("patient asked for help");
-                        (self.notify)(Notice::HelpRequested(now));
-                    }
+        for effect in self.journey.handle(event, now) {
+            match effect {
+                Effect::Show(screen) => shown = Some(screen),
+                Effect::Persist { op, check_in } => self.outbox.persist(op, check_in),
+                Effect::RequestHelp => {
+                    tracing::info!("patient asked for help");
+                    (self.request_help)(now);
                 }
             }
         }

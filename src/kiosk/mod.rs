@@ -1,12 +1,15 @@
-//! The kiosk shell: runs the pure [`crate::checkin::Flow`], carries out its effects, and
-//! binds it to the Slint screens.
+//! The kiosk shell: runs the pure [`crate::checkin::Journey`], hands its effects to
+//! workers, and binds it to the Slint screens.
 
 pub mod app;
 pub mod config;
+pub mod controllers;
 pub mod core;
 pub mod headless;
 pub mod render;
 pub mod run;
+pub mod services;
 pub mod wording;
+pub mod workers;
 
 slint::include_modules!();

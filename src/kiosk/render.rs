@@ -4,8 +4,10 @@
 use super::app::present;
 use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
-use crate::checkin::{ConfirmDetails, FrontDeskReason, Problem, Screen};
-use crate::domain::PersonName;
+use crate::checkin::{
+    ConfirmDetails, Ending, FrontDeskReason, OverlayView, PageView, Problem, Screen,
+};
+use crate::domain::{Language, PersonName};
 use jiff::civil::{Time, date};
 use slint::{ComponentHandle, PhysicalSize, PlatformError};
 use std::path::{Path, PathBuf};
@@ -26,76 +28,78 @@ pub enum RenderError {
 /// The display sizes the kiosk is designed for: a 1280x800 panel and the official 7" Pi display.
 pub const SIZES: [(u32, u32); 2] = [(1280, 800), (800, 480)];
 
-/// Every screen, with synthetic content, by file name.
-pub fn sample_screens() -> Vec<(&'static str, Screen)> {
+/// Every page and overlay, with synthetic content, by file name (without language).
+pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
     let name = PersonName::new("Ada", "Testpatient")
         .expect("valid")
         .display_name();
+    let page = |name, page| (name, page, None);
+    let problem = |name, problem| (name, PageView::Ending(Ending::Problem(problem)), None);
     vec![
-        ("welcome", Screen::Welcome),
-        (
+        page("welcome", PageView::Identify),
+        page(
             "confirm",
-            Screen::Confirm(ConfirmDetails {
+            PageView::Confirm(ConfirmDetails {
                 display_name: Some(name),
-                starts_at: Time::constant(10, 30, 0, 0),
+                starts_at: Time::constant(16, 30, 0, 0),
                 provider: Some("Dr. Demo Able".into()),
             }),
         ),
-        (
+        page(
             "confirm-offline",
-            Screen::Confirm(ConfirmDetails {
+            PageView::Confirm(ConfirmDetails {
                 display_name: None,
                 starts_at: Time::constant(10, 30, 0, 0),
                 provider: None,
             }),
         ),
-        ("saving", Screen::Saving),
-        (
+        page("saving", PageView::CheckingIn),
+        page(
             "done",
-            Screen::Done {
+            PageView::Ending(Ending::CheckedIn {
                 queue_position: Some(3),
-            },
+            }),
         ),
-        (
+        page(
             "done-offline",
-            Screen::Done {
+            PageView::Ending(Ending::CheckedIn {
                 queue_position: None,
-            },
+            }),
         ),
-        (
-            "problem-unknown-code",
-            Screen::Problem(Problem::UnknownCode),
-        ),
-        ("problem-forged", Screen::Problem(Problem::Forged)),
-        (
-            "problem-other-clinic",
-            Screen::Problem(Problem::OtherClinic),
-        ),
-        ("problem-expired", Screen::Problem(Problem::Expired)),
-        (
-            "problem-wrong-day",
-            Screen::Problem(Problem::WrongDay(date(2026, 11, 30))),
-        ),
-        (
-            "problem-already-used",
-            Screen::Problem(Problem::AlreadyUsed),
-        ),
-        ("problem-not-on-today", Screen::Problem(Problem::NotOnToday)),
-        ("problem-not-ready", Screen::Problem(Problem::NotReady)),
-        ("problem-save-failed", Screen::Problem(Problem::SaveFailed)),
-        (
+        problem("problem-unknown-code", Problem::UnknownCode),
+        problem("problem-not-a-check-in-code", Problem::NotACheckInCode),
+        problem("problem-old-code", Problem::OldCode),
+        problem("problem-forged", Problem::Forged),
+        problem("problem-other-clinic", Problem::OtherClinic),
+        problem("problem-expired", Problem::Expired),
+        problem("problem-wrong-day", Problem::WrongDay(date(2026, 11, 30))),
+        problem("problem-already-used", Problem::AlreadyUsed),
+        problem("problem-not-on-today", Problem::NotOnToday),
+        problem("problem-not-ready", Problem::NotReady),
+        problem("problem-save-failed", Problem::SaveFailed),
+        page(
             "front-desk-no-code",
-            Screen::SeeFrontDesk(FrontDeskReason::NoCode),
+            PageView::Ending(Ending::SeeFrontDesk(FrontDeskReason::NoCode)),
         ),
-        (
+        page(
             "front-desk-not-me",
-            Screen::SeeFrontDesk(FrontDeskReason::NotMe),
+            PageView::Ending(Ending::SeeFrontDesk(FrontDeskReason::NotMe)),
         ),
-        ("help", Screen::HelpComing),
+        ("help", PageView::Identify, Some(OverlayView::HelpComing)),
+        (
+            "still-there",
+            PageView::Confirm(ConfirmDetails {
+                display_name: None,
+                starts_at: Time::constant(10, 30, 0, 0),
+                provider: None,
+            }),
+            Some(OverlayView::StillThere { seconds_left: 17 }),
+        ),
     ]
 }
 
-/// Renders every screen at every size into `dir`; returns the files written.
+/// Renders every screen in every language at every size into `dir`; returns the files
+/// written (`<screen>-<language>-<width>x<height>.png`).
 pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
     std::fs::create_dir_all(dir).map_err(|source| RenderError::Dir {
         path: dir.to_owned(),
@@ -110,21 +114,38 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
     let mut written = Vec::new();
     for (width, height) in SIZES {
         window.set_size(PhysicalSize::new(width, height));
-        for (name, screen) in sample_screens() {
-            present(&ui, &screen);
+        for language in Language::ALL {
+            let suffix = format!("{}-{width}x{height}", language.code());
+            for (name, page, overlay) in sample_screens() {
+                present(
+                    &ui,
+                    &Screen {
+                        page,
+                        overlay,
+                        language,
+                    },
+                );
+                written.push(snapshot(
+                    &window,
+                    &dir.join(format!("{name}-{suffix}.png")),
+                )?);
+            }
+            // The welcome screen as it reads when the scanner is unplugged.
+            present(
+                &ui,
+                &Screen {
+                    page: PageView::Identify,
+                    overlay: None,
+                    language,
+                },
+            );
+            ui.global::<WelcomeAdapter>().set_scanner_ready(false);
             written.push(snapshot(
                 &window,
-                &dir.join(format!("{name}-{width}x{height}.png")),
+                &dir.join(format!("welcome-no-scanner-{suffix}.png")),
             )?);
+            ui.global::<WelcomeAdapter>().set_scanner_ready(true);
         }
-        // The welcome screen as it reads when the scanner is unplugged.
-        present(&ui, &Screen::Welcome);
-        ui.global::<WelcomeAdapter>().set_scanner_ready(false);
-        written.push(snapshot(
-            &window,
-            &dir.join(format!("welcome-no-scanner-{width}x{height}.png")),
-        )?);
-        ui.global::<WelcomeAdapter>().set_scanner_ready(true);
     }
     Ok(written)
 }

@@ -2,19 +2,17 @@
 
 use super::app::{self, KioskApp};
 use super::config::KioskConfig;
-use super::core::{KioskCore, Notice};
 use super::headless::{HeadlessPlatform, HeadlessWindow, write_png};
+use super::services::KioskServices;
 use super::{ConfirmAdapter, DoneAdapter, KioskAdapter, MainWindow, Page};
-use crate::checkin::{Event, Flow, FlowSettings};
-use crate::devices::scanner::{Scanner, ScannerPort};
-use crate::store::KioskStore;
-use crate::sync::{OfficeClient, SyncHandle, SyncWorker, WorkerSettings, cached_trust};
+use crate::devices::scanner::Scanner;
+use crate::sync::{SyncHandle, WorkerSettings};
 use anyhow::Context as _;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use slint::{ComponentHandle, PhysicalSize};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// How the kiosk shows itself.
@@ -64,45 +62,14 @@ pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the store, learns what is cached of the office, starts the scanner driver and the
-/// sync thread, and shows the window (or the headless platform). Everything the running
-/// kiosk needs, in the order it needs it; the caller runs the event loop.
+/// Installs the platform (headless or a window), starts the kiosk's services and shows
+/// the window. Everything the running kiosk needs, in the order it needs it; the caller
+/// runs the event loop.
 pub fn assemble(
     config: KioskConfig,
     options: RunOptions,
     mut observer: Option<FrameObserver>,
 ) -> anyhow::Result<AssembledKiosk> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
-    let db_path = config.data_dir.join("kiosk.db");
-    let mut store = KioskStore::open(&db_path)?;
-    let trust = cached_trust(&store)?;
-    let clinic_name = trust
-        .as_ref()
-        .map(|t| t.clinic_name.clone())
-        .unwrap_or_default();
-    let zone = trust
-        .as_ref()
-        .map(|t| t.timezone.clone())
-        .unwrap_or_else(jiff::tz::TimeZone::system);
-    let now = Timestamp::now();
-    let used = store.used_on(now.to_zoned(zone).date())?;
-    tracing::info!(
-        kiosk = %config.kiosk_id,
-        outbox = store.depth()?,
-        office_known = trust.is_some(),
-        "kiosk starting"
-    );
-    let flow = Flow::new(
-        FlowSettings {
-            idle_timeout: SignedDuration::from_secs(config.idle_timeout_secs.cast_signed()),
-            done_timeout: SignedDuration::from_secs(config.done_timeout_secs.cast_signed()),
-        },
-        trust,
-        used,
-        now,
-    );
-
     let window = if options.headless {
         let started = options.started;
         let snapshot = options.snapshot.clone();
@@ -140,42 +107,19 @@ pub fn assemble(
         ui.window().set_size(options.size);
     }
 
-    // Lines scanned before the window is up wait in the event loop's queue.
-    let scanner = match &config.scanner {
-        Some(port) => Some(Scanner::start(
-            ScannerPort {
-                path: port.port.clone(),
-                baud: port.baud,
-            },
-            |line| app::post(Event::CodeScanned(line)),
-        )?),
-        None => {
-            tracing::warn!("no scanner configured");
-            None
-        }
-    };
-    // The driver's own flag feeds both the heartbeat and the welcome screen.
-    let scanner_connected = scanner.as_ref().map_or_else(
-        || Arc::new(AtomicBool::new(false)),
-        Scanner::connection_flag,
-    );
-
-    let client = OfficeClient::new(&config.office_url, &config.office_token)?;
-    let sync = Arc::new(SyncWorker::start(
-        client,
-        db_path.clone(),
+    let KioskServices {
+        core,
+        sync,
+        scanner,
+        scanner_connected,
+        db_path,
+        clinic_name,
+    } = KioskServices::start(
+        &config,
         WorkerSettings::default(),
-        scanner_connected.clone(),
-        app::post,
-    )?);
-
-    let core = KioskCore::new(flow, store, {
-        let sync = sync.clone();
-        move |notice| match notice {
-            Notice::OutboxChanged => sync.wake(),
-            Notice::HelpRequested(at) => sync.request_help(at),
-        }
-    });
+        app::poster(),
+        Timestamp::now(),
+    )?;
     let kiosk = KioskApp::install(ui.clone_strong(), core, &clinic_name);
     kiosk.set_scanner_ready(scanner_connected.load(Ordering::Relaxed));
     let mut timers = Vec::new();

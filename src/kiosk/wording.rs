@@ -1,27 +1,95 @@
-//! How times and dates read on the kiosk screen: the way people say them, not ISO.
+//! How times and dates read on the kiosk screen, in the patient's language: the way
+//! people say them, not ISO. Hand-written for our two languages: jiff formats English
+//! names only, and a locale library (ICU) would add megabytes for two tables.
 
-use jiff::civil::{Date, Time};
+use crate::domain::Language;
+use jiff::civil::{Date, Time, Weekday};
 
-/// "9:05 AM", "12:30 PM".
-pub fn clock_time(time: Time) -> String {
-    let hour = time.hour();
-    let suffix = if hour < 12 { "AM" } else { "PM" };
-    let hour12 = match hour % 12 {
-        0 => 12,
-        h => h,
-    };
-    format!("{hour12}:{:02} {suffix}", time.minute())
+/// English "9:05 AM", "12:30 PM"; Spanish "9:05", "16:45" (a 24-hour clock, no AM/PM).
+pub fn clock_time(time: Time, language: Language) -> String {
+    let (hour, minute) = (time.hour(), time.minute());
+    match language {
+        Language::English => {
+            let suffix = if hour < 12 { "AM" } else { "PM" };
+            let hour12 = match hour % 12 {
+                0 => 12,
+                h => h,
+            };
+            format!("{hour12}:{minute:02} {suffix}")
+        }
+        Language::Spanish => format!("{hour}:{minute:02}"),
+    }
 }
 
-/// "Monday, November 30".
-pub fn long_date(date: Date) -> String {
-    format!(
-        "{}, {} {}",
-        date.strftime("%A"),
-        date.strftime("%B"),
-        date.day()
-    )
+/// English "Monday, November 30"; Spanish "lunes 30 de noviembre".
+pub fn long_date(date: Date, language: Language) -> String {
+    let month = usize::try_from(date.month() - 1).unwrap_or(0);
+    let weekday = date.weekday().to_monday_zero_offset() as usize;
+    match language {
+        Language::English => format!(
+            "{}, {} {}",
+            EN_WEEKDAYS[weekday],
+            EN_MONTHS[month],
+            date.day()
+        ),
+        Language::Spanish => format!(
+            "{} {} de {}",
+            ES_WEEKDAYS[weekday],
+            date.day(),
+            ES_MONTHS[month]
+        ),
+    }
 }
+
+const EN_WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const EN_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const ES_WEEKDAYS: [&str; 7] = [
+    "lunes",
+    "martes",
+    "miércoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "domingo",
+];
+const ES_MONTHS: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+
+// Keeps the tables in step with jiff's numbering.
+const _: () = assert!(matches!(Weekday::Monday.to_monday_zero_offset(), 0));
 
 #[cfg(test)]
 mod tests {
@@ -29,11 +97,30 @@ mod tests {
     use jiff::civil::date;
 
     #[test]
-    fn reads_like_people_say_it() {
-        assert_eq!(clock_time(Time::constant(9, 5, 0, 0)), "9:05 AM");
-        assert_eq!(clock_time(Time::constant(0, 0, 0, 0)), "12:00 AM");
-        assert_eq!(clock_time(Time::constant(12, 30, 0, 0)), "12:30 PM");
-        assert_eq!(clock_time(Time::constant(16, 45, 0, 0)), "4:45 PM");
-        assert_eq!(long_date(date(2026, 11, 30)), "Monday, November 30");
+    fn english_reads_like_people_say_it() {
+        let en = Language::English;
+        assert_eq!(clock_time(Time::constant(9, 5, 0, 0), en), "9:05 AM");
+        assert_eq!(clock_time(Time::constant(0, 0, 0, 0), en), "12:00 AM");
+        assert_eq!(clock_time(Time::constant(12, 30, 0, 0), en), "12:30 PM");
+        assert_eq!(clock_time(Time::constant(16, 45, 0, 0), en), "4:45 PM");
+        assert_eq!(long_date(date(2026, 11, 30), en), "Monday, November 30");
+        assert_eq!(long_date(date(2027, 1, 3), en), "Sunday, January 3");
+    }
+
+    #[test]
+    fn spanish_has_no_english_names_and_no_am_pm() {
+        let es = Language::Spanish;
+        assert_eq!(clock_time(Time::constant(9, 5, 0, 0), es), "9:05");
+        assert_eq!(clock_time(Time::constant(16, 45, 0, 0), es), "16:45");
+        assert_eq!(long_date(date(2026, 11, 30), es), "lunes 30 de noviembre");
+        assert_eq!(long_date(date(2027, 1, 3), es), "domingo 3 de enero");
+        for month in 1..=12 {
+            for day in [1, 2, 3, 4, 5, 6, 7] {
+                let text = long_date(date(2026, month, day), es);
+                for english in EN_MONTHS.iter().chain(EN_WEEKDAYS.iter()) {
+                    assert!(!text.contains(english), "{text}");
+                }
+            }
+        }
     }
 }

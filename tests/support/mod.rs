@@ -2,22 +2,23 @@
 //! and synthetic appointments.
 #![allow(dead_code)]
 
-use frontdesk::checkin::{Event, Flow, FlowSettings, Screen};
-use frontdesk::devices::scanner::{Scanner, ScannerPort};
+use frontdesk::checkin::{Ending, Event, PageView, Screen, Tap};
+use frontdesk::devices::scanner::Scanner;
 use frontdesk::devices::scanner_sim::ScannerSimulator;
 use frontdesk::domain::KioskId;
-use frontdesk::kiosk::core::{KioskCore, Notice};
+use frontdesk::kiosk::config::{KioskConfig, ScannerConfig};
+use frontdesk::kiosk::services::KioskServices;
+use frontdesk::kiosk::workers::Post;
 use frontdesk::office::config::KioskEntry;
 use frontdesk::office::server::AppState;
 use frontdesk::office::server::BackgroundOffice;
 use frontdesk::office::staff::{QueueView, TokenView};
 use frontdesk::office::{Office, OfficeConfig, appointments};
 use frontdesk::store::KioskStore;
-use frontdesk::sync::{OfficeClient, SyncHandle, SyncWorker, WorkerSettings, cached_trust};
-use jiff::{SignedDuration, Timestamp};
+use frontdesk::sync::{OfficeClient, SyncHandle, WorkerSettings};
+use jiff::Timestamp;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -118,14 +119,15 @@ pub fn free_addr() -> SocketAddr {
     listener.local_addr().unwrap()
 }
 
-/// A kiosk without a window: the core on its own thread, the real scanner driver on a
+/// A kiosk without a window, started by the product's own [`KioskServices`]: the journey
+/// and its outbox worker on a thread of their own, the real scanner driver on a
 /// pseudo-terminal fed by the scanner simulator, and the real sync worker.
 pub struct HeadlessKiosk {
     pub scanner: ScannerSimulator,
     events: mpsc::Sender<Event>,
     screens: Arc<Mutex<Vec<Screen>>>,
     pub sync: Arc<SyncHandle>,
-    _driver: Scanner,
+    _driver: Option<Scanner>,
     pub db: PathBuf,
 }
 
@@ -140,47 +142,31 @@ pub fn fast_sync() -> WorkerSettings {
 
 impl HeadlessKiosk {
     pub fn start(data_dir: &Path, office_url: &str, token: &str) -> Self {
-        std::fs::create_dir_all(data_dir).unwrap();
-        let db = data_dir.join("kiosk.db");
+        let scanner = ScannerSimulator::new().unwrap();
+        let config = KioskConfig {
+            office_url: office_url.to_owned(),
+            office_token: token.to_owned(),
+            data_dir: data_dir.to_owned(),
+            scanner: Some(ScannerConfig {
+                port: scanner.port_path().to_owned(),
+                baud: 9600,
+            }),
+            ..KioskConfig::default()
+        };
         let (events, inbox) = mpsc::channel::<Event>();
+        let post: Post = Arc::new({
+            let events = events.clone();
+            move |event| {
+                let _ = events.send(event);
+            }
+        });
+        let services = KioskServices::start(&config, fast_sync(), post, Timestamp::now()).unwrap();
         let screens = Arc::new(Mutex::new(Vec::new()));
-        let client = OfficeClient::new(office_url, token).unwrap();
-        let sync = Arc::new(
-            SyncWorker::start(
-                client,
-                db.clone(),
-                fast_sync(),
-                Arc::new(AtomicBool::new(true)),
-                {
-                    let events = Mutex::new(events.clone());
-                    move |event| {
-                        let _ = events.lock().unwrap().send(event);
-                    }
-                },
-            )
-            .unwrap(),
-        );
+        let mut core = services.core;
         // Detached: the core thread ends when the last event sender is dropped.
         std::thread::spawn({
             let screens = screens.clone();
-            let sync = sync.clone();
-            let db = db.clone();
             move || {
-                let store = KioskStore::open(&db).unwrap();
-                let trust = cached_trust(&store).unwrap();
-                let flow = Flow::new(
-                    FlowSettings {
-                        idle_timeout: SignedDuration::from_secs(60),
-                        done_timeout: SignedDuration::from_secs(10),
-                    },
-                    trust,
-                    [],
-                    Timestamp::now(),
-                );
-                let mut core = KioskCore::new(flow, store, move |notice| match notice {
-                    Notice::OutboxChanged => sync.wake(),
-                    Notice::HelpRequested(at) => sync.request_help(at),
-                });
                 while let Ok(event) = inbox.recv() {
                     if let Some(screen) = core.handle(event, Timestamp::now()) {
                         screens.lock().unwrap().push(screen);
@@ -188,27 +174,13 @@ impl HeadlessKiosk {
                 }
             }
         });
-        let scanner = ScannerSimulator::new().unwrap();
-        let driver = Scanner::start(
-            ScannerPort {
-                path: scanner.port_path().to_owned(),
-                baud: 9600,
-            },
-            {
-                let events = Mutex::new(events.clone());
-                move |line| {
-                    let _ = events.lock().unwrap().send(Event::CodeScanned(line));
-                }
-            },
-        )
-        .unwrap();
         Self {
             scanner,
             events,
             screens,
-            sync,
-            _driver: driver,
-            db,
+            sync: services.sync,
+            _driver: services.scanner,
+            db: services.db_path,
         }
     }
 
@@ -216,21 +188,35 @@ impl HeadlessKiosk {
         self.events.send(event).unwrap();
     }
 
-    /// Waits until the kiosk shows a screen matching `want`, returning it.
-    pub fn wait_for_screen(&self, what: &str, want: impl Fn(&Screen) -> bool) -> Screen {
+    pub fn tap(&self, tap: Tap) {
+        self.send(Event::Tapped(tap));
+    }
+
+    /// Waits until the kiosk shows a page matching `want`, returning it.
+    pub fn wait_for_page(&self, what: &str, want: impl Fn(&PageView) -> bool) -> PageView {
         wait_until(what, || {
             self.screens
                 .lock()
                 .unwrap()
                 .last()
-                .filter(|s| want(s))
-                .cloned()
+                .map(|s| s.page.clone())
+                .filter(|page| want(page))
         })
     }
 
     pub fn outbox_depth(&self) -> u64 {
         KioskStore::open(&self.db).unwrap().depth().unwrap()
     }
+}
+
+/// Whether `page` is the "Is this you?" page.
+pub fn is_confirm(page: &PageView) -> bool {
+    matches!(page, PageView::Confirm(_))
+}
+
+/// Whether `page` is the "take a seat" ending.
+pub fn is_done(page: &PageView) -> bool {
+    matches!(page, PageView::Ending(Ending::CheckedIn { .. }))
 }
 
 /// Polls `check` until it returns something, for up to 20 seconds.

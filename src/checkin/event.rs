@@ -1,0 +1,105 @@
+//! What goes into the journey (events) and what comes out of it (effects).
+
+use super::knowledge::OfficeTrust;
+use super::roster::Roster;
+use super::screen::Screen;
+use super::steps::{ConfirmTap, IdentifyTap};
+use crate::devices::scan::Scan;
+use crate::domain::{AppointmentId, CheckInId, ClinicId, Language};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use std::fmt;
+
+/// Something that happened: a scan, a tap, a worker's answer, news from the office, or
+/// time passing.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A complete scan from the barcode scanner, already classified.
+    Scanned(Scan),
+    /// The patient tapped a button.
+    Tapped(Tap),
+    /// A worker finished an operation the journey asked for.
+    Completed(Completion),
+    /// The office sent today's appointments.
+    RosterUpdated(Roster),
+    /// The office's identity and token-signing key became known.
+    OfficeTrusted(OfficeTrust),
+    /// Time passed (the shell sends one every second or so).
+    Tick,
+}
+
+/// Buttons a patient can tap: the ones on every screen, and each step's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tap {
+    /// "Call staff", in the header of every screen.
+    CallStaff,
+    /// "Back" on the "someone is coming" overlay.
+    HelpBack,
+    /// "I am still here" on the "are you still there?" overlay.
+    StillHere,
+    /// The language button in the header of every screen.
+    SwitchLanguage(Language),
+    /// "Start over" / "Done" on an ending screen.
+    StartOver,
+    Identify(IdentifyTap),
+    Confirm(ConfirmTap),
+}
+
+/// Names one operation a worker carries out, so its answer reaches the step that asked
+/// and no other (an answer for a wiped session is recognised as stale).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OpId(u64);
+
+impl OpId {
+    pub(crate) fn first() -> Self {
+        Self(1)
+    }
+    pub(crate) fn following(self) -> Self {
+        Self(self.0.wrapping_add(1))
+    }
+}
+
+impl fmt::Display for OpId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "op-{}", self.0)
+    }
+}
+
+/// A worker's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub op: OpId,
+    pub result: OpResult,
+}
+
+/// What an operation came to, by kind of operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpResult {
+    /// The check-in is durably in the outbox.
+    Persisted,
+    /// The outbox write failed; the patient is not checked in.
+    PersistFailed,
+}
+
+/// A check-in to write to the kiosk outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCheckIn {
+    pub id: CheckInId,
+    pub clinic: ClinicId,
+    pub appointment: AppointmentId,
+    pub arrived_at: Timestamp,
+    /// The clinic's calendar day of the arrival.
+    pub day: Date,
+}
+
+/// What the shell must do. Anything that takes time is carried out off the UI thread and
+/// answered with [`Event::Completed`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Replace what is on screen.
+    Show(Screen),
+    /// Write this check-in to the outbox.
+    Persist { op: OpId, check_in: PendingCheckIn },
+    /// Tell the front desk someone needs help at this kiosk.
+    RequestHelp,
+}

@@ -1,0 +1,378 @@
+//! `Journey`: runs the clinic's plan of steps for one patient after another, with the
+//! overlays beside them and the idle wipe.
+
+use super::event::{Completion, Effect, Event, OpId, Tap};
+use super::knowledge::{Knowledge, OfficeTrust};
+use super::screen::{Ending, OverlayView, PageView, Screen};
+use super::session::Session;
+use super::steps::{CheckIn, Confirm, Go, Identify, Outcome, Step, StepContext};
+use crate::devices::scan::Scan;
+use crate::domain::AppointmentId;
+use jiff::{SignedDuration, Timestamp};
+
+/// The steps a journey can have. Adding a step: its module under `steps/`, a variant
+/// here, its page in `PageView`, its taps in `Tap`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    Identify,
+    Confirm,
+    CheckIn,
+}
+
+impl StepKind {
+    fn start(self) -> Box<dyn Step> {
+        match self {
+            StepKind::Identify => Box::new(Identify),
+            StepKind::Confirm => Box::new(Confirm),
+            StepKind::CheckIn => Box::<CheckIn>::default(),
+        }
+    }
+}
+
+/// The clinic's ordered list of steps. It starts by identifying the patient and ends by
+/// checking them in; the optional steps (details, insurance, consent, questions, co-pay)
+/// go between, as the office's configuration says, as each of them is built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JourneyPlan {
+    steps: Vec<StepKind>,
+}
+
+impl JourneyPlan {
+    /// identify → confirm → check in.
+    pub fn standard() -> Self {
+        Self {
+            steps: vec![StepKind::Identify, StepKind::Confirm, StepKind::CheckIn],
+        }
+    }
+
+    pub fn steps(&self) -> &[StepKind] {
+        &self.steps
+    }
+}
+
+/// Timings of the journey; fixed for the life of the process.
+#[derive(Debug, Clone)]
+pub struct JourneySettings {
+    /// No input for this long during a check-in wipes the session.
+    pub idle_timeout: SignedDuration,
+    /// The "take a seat" screen returns to welcome after this long.
+    pub done_timeout: SignedDuration,
+    /// How long "are you still there?" counts down before the idle wipe.
+    pub still_there: SignedDuration,
+}
+
+impl JourneySettings {
+    /// `idle` and `done` timeouts, with the last third of `idle` (at most 20 s) spent
+    /// asking "are you still there?".
+    pub fn new(idle_timeout: SignedDuration, done_timeout: SignedDuration) -> Self {
+        let still_there = (idle_timeout / 3).min(SignedDuration::from_secs(20));
+        Self {
+            idle_timeout,
+            done_timeout,
+            still_there,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Position {
+    Step { index: usize, step: Box<dyn Step> },
+    Ending(Ending),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Overlay {
+    HelpComing,
+    StillThere,
+}
+
+/// When an untouched screen is wiped.
+enum IdleRule {
+    Never,
+    WipeAfter(SignedDuration),
+    AskThenWipe(SignedDuration),
+}
+
+/// The check-in journey of one kiosk.
+#[derive(Debug)]
+pub struct Journey {
+    settings: JourneySettings,
+    plan: JourneyPlan,
+    knowledge: Knowledge,
+    session: Session,
+    position: Position,
+    overlay: Option<Overlay>,
+    last_input: Timestamp,
+    /// The time of the event being handled (screens count down from it).
+    now: Timestamp,
+    next_op: OpId,
+    /// What the shell was last told to show.
+    shown: Screen,
+}
+
+impl Journey {
+    /// A journey on the welcome screen. `used` are appointments this kiosk already checked
+    /// in today.
+    pub fn new(
+        settings: JourneySettings,
+        plan: JourneyPlan,
+        trust: Option<OfficeTrust>,
+        used: impl IntoIterator<Item = AppointmentId>,
+        now: Timestamp,
+    ) -> Self {
+        let first = plan.steps[0].start();
+        let mut journey = Self {
+            settings,
+            plan,
+            knowledge: Knowledge {
+                trust,
+                used: used.into_iter().collect(),
+                ..Knowledge::default()
+            },
+            session: Session::default(),
+            position: Position::Step {
+                index: 0,
+                step: first,
+            },
+            overlay: None,
+            last_input: now,
+            now,
+            next_op: OpId::first(),
+            shown: Screen {
+                page: PageView::Identify,
+                overlay: None,
+                language: Default::default(),
+            },
+        };
+        journey.shown = journey.screen();
+        journey
+    }
+
+    /// What should be on screen now.
+    pub fn screen(&self) -> Screen {
+        let page = match &self.position {
+            Position::Step { step, .. } => step.view(&self.session),
+            Position::Ending(ending) => PageView::Ending(*ending),
+        };
+        let overlay = self.overlay.map(|overlay| match overlay {
+            Overlay::HelpComing => OverlayView::HelpComing,
+            Overlay::StillThere => OverlayView::StillThere {
+                seconds_left: self.seconds_left(),
+            },
+        });
+        Screen {
+            page,
+            overlay,
+            language: self.session.language,
+        }
+    }
+
+    /// Handles one event at time `now` and says what the shell must do. A `Show` comes
+    /// first whenever the screen changed.
+    pub fn handle(&mut self, event: Event, now: Timestamp) -> Vec<Effect> {
+        self.now = now;
+        let mut effects = match event {
+            Event::Scanned(scan) => {
+                self.input();
+                // The patient is moving on by themselves.
+                self.overlay = None;
+                let outcome = self.in_step(|step, cx| step.on_scan(&scan, cx));
+                self.apply(outcome, Some(&scan))
+            }
+            Event::Tapped(tap) => {
+                self.input();
+                self.on_tap(tap)
+            }
+            Event::Completed(completion) => self.on_completed(&completion),
+            Event::RosterUpdated(roster) => {
+                self.knowledge.roster = roster;
+                Vec::new()
+            }
+            Event::OfficeTrusted(trust) => {
+                self.knowledge.trust = Some(trust);
+                Vec::new()
+            }
+            Event::Tick => {
+                self.on_tick();
+                Vec::new()
+            }
+        };
+        let screen = self.screen();
+        if screen != self.shown {
+            self.shown = screen.clone();
+            effects.insert(0, Effect::Show(screen));
+        }
+        effects
+    }
+
+    /// Any touch or scan: the patient is here.
+    fn input(&mut self) {
+        self.last_input = self.now;
+        if self.overlay == Some(Overlay::StillThere) {
+            self.overlay = None;
+        }
+    }
+
+    fn on_tap(&mut self, tap: Tap) -> Vec<Effect> {
+        match tap {
+            Tap::CallStaff if self.overlay == Some(Overlay::HelpComing) => Vec::new(),
+            Tap::CallStaff => {
+                self.overlay = Some(Overlay::HelpComing);
+                vec![Effect::RequestHelp]
+            }
+            Tap::HelpBack => {
+                if self.overlay == Some(Overlay::HelpComing) {
+                    self.overlay = None;
+                }
+                Vec::new()
+            }
+            // `input()` already took the overlay down.
+            Tap::StillHere => Vec::new(),
+            Tap::SwitchLanguage(language) => {
+                self.session.language = language;
+                Vec::new()
+            }
+            Tap::StartOver => {
+                if !self.busy() {
+                    self.wipe();
+                }
+                Vec::new()
+            }
+            // The page is covered: a tap meant for it is stale.
+            Tap::Identify(_) | Tap::Confirm(_) if self.overlay.is_some() => Vec::new(),
+            Tap::Identify(_) | Tap::Confirm(_) => {
+                let outcome = self.in_step(|step, cx| step.on_tap(tap, cx));
+                self.apply(outcome, None)
+            }
+        }
+    }
+
+    /// Results reach the step whatever overlay shows; the overlay stays up and the page
+    /// underneath moves on.
+    fn on_completed(&mut self, completion: &Completion) -> Vec<Effect> {
+        let outcome = self.in_step(|step, cx| step.on_completed(completion, cx));
+        self.apply(outcome, None)
+    }
+
+    fn on_tick(&mut self) {
+        let idle = self.now.duration_since(self.last_input);
+        match self.idle_rule() {
+            IdleRule::Never => {}
+            IdleRule::WipeAfter(timeout) => {
+                if idle >= timeout {
+                    self.wipe();
+                }
+            }
+            IdleRule::AskThenWipe(timeout) => {
+                if idle >= timeout {
+                    self.wipe();
+                } else if idle >= timeout - self.settings.still_there {
+                    self.overlay = Some(Overlay::StillThere);
+                }
+            }
+        }
+    }
+
+    fn idle_rule(&self) -> IdleRule {
+        match &self.position {
+            Position::Ending(Ending::CheckedIn { .. }) => {
+                IdleRule::WipeAfter(self.settings.done_timeout)
+            }
+            Position::Ending(_) => IdleRule::WipeAfter(self.settings.idle_timeout),
+            Position::Step { step, .. } if step.busy() => IdleRule::Never,
+            Position::Step { index: 0, .. } if self.overlay.is_none() => {
+                if self.session.is_empty() {
+                    IdleRule::Never
+                } else {
+                    // Welcome in another language: quietly back to the default.
+                    IdleRule::WipeAfter(self.settings.idle_timeout)
+                }
+            }
+            Position::Step { .. } => IdleRule::AskThenWipe(self.settings.idle_timeout),
+        }
+    }
+
+    fn seconds_left(&self) -> u32 {
+        let left = (self.last_input + self.settings.idle_timeout).duration_since(self.now);
+        let millis = left.as_millis().max(0);
+        u32::try_from((millis + 999) / 1000).unwrap_or(u32::MAX)
+    }
+
+    fn busy(&self) -> bool {
+        matches!(&self.position, Position::Step { step, .. } if step.busy())
+    }
+
+    /// Runs `handler` on the current step (an ending has no step: nothing happens, except
+    /// that a scan there is a new patient).
+    fn in_step(
+        &mut self,
+        handler: impl FnOnce(&mut dyn Step, &mut StepContext<'_>) -> Outcome,
+    ) -> Outcome {
+        match &mut self.position {
+            Position::Step { step, .. } => {
+                let mut cx = StepContext::new(
+                    &mut self.session,
+                    &mut self.knowledge,
+                    self.now,
+                    &mut self.next_op,
+                );
+                handler(step.as_mut(), &mut cx)
+            }
+            Position::Ending(_) => Outcome::go(Go::NewPatient),
+        }
+    }
+
+    fn apply(&mut self, outcome: Outcome, scan: Option<&Scan>) -> Vec<Effect> {
+        let mut effects = outcome.effects;
+        match outcome.go {
+            Go::Stay => {}
+            Go::Next => effects.extend(self.advance()),
+            Go::End(ending) => {
+                self.position = Position::Ending(ending);
+                self.last_input = self.now;
+            }
+            Go::NewPatient => {
+                // Only a scan starts a new patient; anything else lands on welcome.
+                self.wipe();
+                if let Some(scan) = scan {
+                    let outcome = self.in_step(|step, cx| step.on_scan(scan, cx));
+                    if outcome.go != Go::NewPatient {
+                        effects.extend(self.apply(outcome, None));
+                    }
+                }
+            }
+        }
+        effects
+    }
+
+    fn advance(&mut self) -> Vec<Effect> {
+        let Position::Step { index, .. } = &self.position else {
+            return Vec::new();
+        };
+        let next = index + 1;
+        let Some(kind) = self.plan.steps.get(next) else {
+            // The last step ends the journey itself; this is a plan without one.
+            tracing::error!(step = next, "journey ran past its last step");
+            self.wipe();
+            return Vec::new();
+        };
+        self.position = Position::Step {
+            index: next,
+            step: kind.start(),
+        };
+        self.last_input = self.now;
+        let outcome = self.in_step(|step, cx| step.enter(cx));
+        self.apply(outcome, None)
+    }
+
+    /// Forgets the patient: a fresh session on the first step, no overlay.
+    fn wipe(&mut self) {
+        self.session = Session::default();
+        self.position = Position::Step {
+            index: 0,
+            step: self.plan.steps[0].start(),
+        };
+        self.overlay = None;
+        self.last_input = self.now;
+    }
+}

@@ -1,0 +1,29 @@
+//! What the kiosk knows beyond any one patient: the office's identity and key, today's
+//! roster, and the appointments already checked in here. Outlives every session.
+
+use super::roster::Roster;
+use crate::domain::{AppointmentId, ClinicId};
+use ed25519_dalek::VerifyingKey;
+use jiff::tz::TimeZone;
+use std::collections::HashSet;
+
+/// What the kiosk must know of its office to check codes on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfficeTrust {
+    pub clinic: ClinicId,
+    /// Shown on the welcome screen.
+    pub clinic_name: String,
+    /// The clinic's zone: a code is valid on the clinic's calendar day.
+    pub timezone: TimeZone,
+    pub key: VerifyingKey,
+}
+
+/// The kiosk's standing knowledge.
+#[derive(Debug, Clone, Default)]
+pub struct Knowledge {
+    /// `None` until the office has been reached once (then cached across restarts).
+    pub trust: Option<OfficeTrust>,
+    pub roster: Roster,
+    /// Appointments checked in at this kiosk today (survives restarts via the store).
+    pub used: HashSet<AppointmentId>,
+}

@@ -1,0 +1,29 @@
+//! `Session`: everything about the patient at the kiosk now. It is wiped as one unit (idle
+//! timeout, done, start over), so nothing of one patient can reach the next.
+
+use super::screen::ConfirmDetails;
+use crate::domain::Language;
+use crate::token::CheckInToken;
+
+/// The patient at the kiosk now.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Session {
+    pub language: Language,
+    /// Set by the identify step; read by the steps after it.
+    pub appointment: Option<IdentifiedAppointment>,
+}
+
+/// An appointment the patient identified themselves with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentifiedAppointment {
+    pub token: CheckInToken,
+    pub details: ConfirmDetails,
+}
+
+impl Session {
+    /// Whether anything of a patient is held (a welcome screen in the default language
+    /// holds nothing).
+    pub fn is_empty(&self) -> bool {
+        *self == Session::default()
+    }
+}

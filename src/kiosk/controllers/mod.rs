@@ -1,0 +1,48 @@
+//! One controller per Slint adapter: each wires its page's buttons to taps and puts its
+//! part of the [`Screen`] into its adapter. A controller writes every property of its
+//! adapter on every change, clearing them when its page is not showing, so nothing of a
+//! previous patient lingers in the UI.
+
+mod confirm;
+mod done;
+mod front_desk;
+mod header;
+mod help;
+mod problem;
+mod still_there;
+mod welcome;
+
+use super::MainWindow;
+use crate::checkin::{Screen, Tap};
+use std::rc::Rc;
+
+/// Turns a tap into an event for the journey.
+pub type Taps = Rc<dyn Fn(Tap)>;
+
+/// A callback for a Slint button that sends `tap`.
+fn on(taps: &Taps, tap: Tap) -> impl Fn() + 'static {
+    let taps = taps.clone();
+    move || taps(tap)
+}
+
+/// Connects every button of every page.
+pub fn wire(ui: &MainWindow, taps: &Taps) {
+    header::wire(ui, taps);
+    welcome::wire(ui, taps);
+    confirm::wire(ui, taps);
+    done::wire(ui, taps);
+    problem::wire(ui, taps);
+    front_desk::wire(ui, taps);
+    help::wire(ui, taps);
+    still_there::wire(ui, taps);
+}
+
+/// Shows `screen`: every adapter gets its part (or is cleared), then the page switches.
+pub fn present(ui: &MainWindow, screen: &Screen) {
+    confirm::present(ui, screen);
+    done::present(ui, screen);
+    problem::present(ui, screen);
+    front_desk::present(ui, screen);
+    still_there::present(ui, screen);
+    header::present(ui, screen);
+}

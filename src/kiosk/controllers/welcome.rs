@@ -1,0 +1,12 @@
+//! `WelcomeAdapter`: the identify step's page. Its clinic name and scanner state belong
+//! to the kiosk, not the patient; the shell sets them.
+
+use super::{Taps, on};
+use crate::checkin::{IdentifyTap, Tap};
+use crate::kiosk::{MainWindow, WelcomeAdapter};
+use slint::ComponentHandle;
+
+pub fn wire(ui: &MainWindow, taps: &Taps) {
+    ui.global::<WelcomeAdapter>()
+        .on_no_code(on(taps, Tap::Identify(IdentifyTap::NoCode)));
+}

@@ -1,0 +1,148 @@
+//! Everything a running kiosk needs besides its window, started in order: the store, the
+//! journey, the outbox worker, the scanner driver and the sync thread. The product's
+//! `assemble` and the integration tests both start a kiosk through here.
+
+use super::config::KioskConfig;
+use super::core::KioskCore;
+use super::workers::{OutboxWorker, Post};
+use crate::checkin::{Event, Journey, JourneyPlan, JourneySettings};
+use crate::devices::scanner::{Scanner, ScannerError, ScannerPort};
+use crate::store::{KioskStore, StoreError};
+use crate::sync::{
+    OfficeClient, StartError, SyncHandle, SyncWorker, TrustError, WorkerSettings, cached_trust,
+};
+use jiff::{SignedDuration, Timestamp};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+/// Why the kiosk could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServicesError {
+    #[error("cannot create {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Trust(#[from] TrustError),
+    #[error(transparent)]
+    Scanner(#[from] ScannerError),
+    #[error(transparent)]
+    Sync(#[from] StartError),
+    #[error("office client: {0}")]
+    Client(#[from] crate::sync::ClientError),
+    #[error("cannot start the outbox writer: {0}")]
+    Thread(std::io::Error),
+}
+
+/// A kiosk's running parts. Dropping it stops the scanner, the outbox writer (after the
+/// writes already handed over) and the sync thread.
+pub struct KioskServices {
+    /// The journey and its workers; lives on the thread that handles events.
+    pub core: KioskCore,
+    pub sync: Arc<SyncHandle>,
+    pub scanner: Option<Scanner>,
+    /// Whether the scanner is usable now (the driver's own flag).
+    pub scanner_connected: Arc<AtomicBool>,
+    pub db_path: PathBuf,
+    /// The clinic's name as last learned from the office; empty before first contact.
+    pub clinic_name: String,
+}
+
+impl KioskServices {
+    /// Starts everything. Events from the scanner, the workers and the sync thread go to
+    /// `post`, which must hand them to the thread that owns `core`.
+    pub fn start(
+        config: &KioskConfig,
+        sync_settings: WorkerSettings,
+        post: Post,
+        now: Timestamp,
+    ) -> Result<Self, ServicesError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| ServicesError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
+        let db_path = config.data_dir.join("kiosk.db");
+        let mut store = KioskStore::open(&db_path)?;
+        let trust = cached_trust(&store)?;
+        let clinic_name = trust
+            .as_ref()
+            .map(|t| t.clinic_name.clone())
+            .unwrap_or_default();
+        let zone = trust
+            .as_ref()
+            .map(|t| t.timezone.clone())
+            .unwrap_or_else(jiff::tz::TimeZone::system);
+        let used = store.used_on(now.to_zoned(zone).date())?;
+        tracing::info!(
+            kiosk = %config.kiosk_id,
+            outbox = store.depth()?,
+            office_known = trust.is_some(),
+            "kiosk starting"
+        );
+        let journey = Journey::new(
+            JourneySettings::new(
+                SignedDuration::from_secs(config.idle_timeout_secs.cast_signed()),
+                SignedDuration::from_secs(config.done_timeout_secs.cast_signed()),
+            ),
+            JourneyPlan::standard(),
+            trust,
+            used,
+            now,
+        );
+
+        // Scans that arrive before the window is up wait in the event queue.
+        let scanner = match &config.scanner {
+            Some(port) => Some(Scanner::start(
+                ScannerPort {
+                    path: port.port.clone(),
+                    baud: port.baud,
+                },
+                {
+                    let post = post.clone();
+                    move |line| post(Event::Scanned(crate::devices::scan::Scan::classify(line)))
+                },
+            )?),
+            None => {
+                tracing::warn!("no scanner configured");
+                None
+            }
+        };
+        let scanner_connected = scanner.as_ref().map_or_else(
+            || Arc::new(AtomicBool::new(false)),
+            Scanner::connection_flag,
+        );
+
+        let client = OfficeClient::new(&config.office_url, &config.office_token)?;
+        let sync = Arc::new(SyncWorker::start(
+            client,
+            db_path.clone(),
+            sync_settings,
+            scanner_connected.clone(),
+            {
+                let post = post.clone();
+                move |event| post(event)
+            },
+        )?);
+        let outbox = OutboxWorker::start(KioskStore::open(&db_path)?, post, {
+            let sync = sync.clone();
+            move || sync.wake()
+        })
+        .map_err(ServicesError::Thread)?;
+        let core = KioskCore::new(journey, outbox, {
+            let sync = sync.clone();
+            move |at| sync.request_help(at)
+        });
+        Ok(Self {
+            core,
+            sync,
+            scanner,
+            scanner_connected,
+            db_path,
+            clinic_name,
+        })
+    }
+}

@@ -1,0 +1,93 @@
+//! Workers: effects that take time run here, off the UI thread, and answer with
+//! [`Event::Completed`] carrying the operation's id. The UI thread only hands a job over.
+
+use crate::api::CheckInSubmission;
+use crate::checkin::{Completion, Event, OpId, OpResult, PendingCheckIn};
+use crate::store::KioskStore;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+/// Where workers send their answers (the UI thread's event queue, or a test's channel).
+pub type Post = std::sync::Arc<dyn Fn(Event) + Send + Sync>;
+
+enum Job {
+    Persist { op: OpId, check_in: PendingCheckIn },
+}
+
+/// The outbox writer: one thread with its own connection to the kiosk database, so a
+/// slow disk flush (`synchronous=FULL`) never holds up a frame.
+pub struct OutboxWorker {
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl OutboxWorker {
+    /// Starts the writer. `post` receives each answer; `saved` is called after each
+    /// check-in reaches the outbox (to wake the sync thread).
+    pub fn start(
+        mut store: KioskStore,
+        post: Post,
+        saved: impl Fn() + Send + 'static,
+    ) -> std::io::Result<Self> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("outbox".into())
+            .spawn(move || {
+                while let Ok(job) = queue.recv() {
+                    match job {
+                        Job::Persist { op, check_in } => {
+                            let result = persist(&mut store, &check_in);
+                            if result == OpResult::Persisted {
+                                saved();
+                            }
+                            post(Event::Completed(Completion { op, result }));
+                        }
+                    }
+                }
+            })?;
+        Ok(Self {
+            jobs: Some(jobs),
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues a check-in for the outbox; the answer comes as an event.
+    pub fn persist(&self, op: OpId, check_in: PendingCheckIn) {
+        let sent = self
+            .jobs
+            .as_ref()
+            .is_some_and(|jobs| jobs.send(Job::Persist { op, check_in }).is_ok());
+        if !sent {
+            tracing::error!(%op, "outbox writer has stopped");
+        }
+    }
+}
+
+impl Drop for OutboxWorker {
+    /// Finishes the writes already handed over, then stops.
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn persist(store: &mut KioskStore, check_in: &PendingCheckIn) -> OpResult {
+    let submission = CheckInSubmission {
+        id: check_in.id,
+        clinic: check_in.clinic,
+        appointment: check_in.appointment,
+        arrived_at: check_in.arrived_at,
+    };
+    match store.enqueue(&submission, check_in.day) {
+        Ok(()) => {
+            tracing::info!(check_in = %check_in.id, appointment = %check_in.appointment, "check-in saved to outbox");
+            OpResult::Persisted
+        }
+        Err(error) => {
+            tracing::error!(%error, check_in = %check_in.id, "outbox write failed");
+            OpResult::PersistFailed
+        }
+    }
+}
