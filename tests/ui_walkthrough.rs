@@ -94,7 +94,7 @@ fn patient_checks_in_by_tapping() {
     // The language button is named in the language it offers, on every screen.
     tap(&ui, "Español");
     assert!(visible(&ui, "Escanee el código de su recordatorio de cita"));
-    assert!(visible(&ui, "Bienvenido a Demo Family Practice"));
+    assert!(visible(&ui, "Le damos la bienvenida a Demo Family Practice"));
     assert!(visible(&ui, "Pedir ayuda"));
     assert!(!visible(
         &ui,
