@@ -55,6 +55,7 @@ fn code_for(appointment: u64) -> String {
         expires_at: at("2026-11-24T00:00:00Z"),
     }
     .sign(&key())
+    .expect("signs")
 }
 
 fn entry(appointment: u64, checked_in: bool) -> RosterEntry {
@@ -234,23 +235,26 @@ fn bad_codes_get_a_problem_screen_each() {
         starts_at: Time::constant(10, 30, 0, 0),
         expires_at: at("2026-11-24T00:00:00Z"),
     };
-    let forged = base.sign(&other_key);
+    let forged = base.sign(&other_key).expect("signs");
     let other_clinic = CheckInToken {
         clinic: ClinicId::new(8).unwrap(),
         ..base
     }
-    .sign(&key());
+    .sign(&key())
+    .expect("signs");
     let expired = CheckInToken {
         expires_at: at("2026-11-23T09:00:00Z"),
         ..base
     }
-    .sign(&key());
+    .sign(&key())
+    .expect("signs");
     let tomorrow = CheckInToken {
         valid_on: date(2026, 11, 24),
         expires_at: at("2026-11-25T00:00:00Z"),
         ..base
     }
-    .sign(&key());
+    .sign(&key())
+    .expect("signs");
     let cases = [
         ("0123456789012".to_string(), Problem::UnknownCode),
         ("FD1:NOTBASE32!".to_string(), Problem::UnknownCode),

@@ -80,7 +80,8 @@ fn patient_checks_in_by_tapping() {
         starts_at: jiff::civil::Time::constant(10, 30, 0, 0),
         expires_at: (now + 2.hours()).max(now),
     }
-    .sign(&key);
+    .sign(&key)
+    .expect("signs");
     app.dispatch(Event::CodeScanned(code));
     assert!(visible(&ui, "Is this your appointment?"));
     assert!(visible(&ui, "Appointment at 10:30 AM"));

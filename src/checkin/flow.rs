@@ -298,7 +298,7 @@ impl Flow {
 
 fn problem_for(error: &TokenError) -> Problem {
     match error {
-        TokenError::NotAToken | TokenError::Malformed => Problem::UnknownCode,
+        TokenError::NotAToken | TokenError::Malformed | TokenError::OldFormat => Problem::UnknownCode,
         TokenError::Forged => Problem::Forged,
         TokenError::OtherClinic { .. } => Problem::OtherClinic,
         TokenError::Expired { .. } => Problem::Expired,
