@@ -174,7 +174,10 @@ fn a_check_in_whose_request_was_cancelled_is_still_announced() {
     assert_eq!(office.queue().checked_in.len(), 1);
 
     // The kiosk retries: "already stored", and it is not announced a second time.
-    assert_eq!(submit(&office, &submission), SubmissionOutcome::AlreadyStored);
+    assert_eq!(
+        submit(&office, &submission),
+        SubmissionOutcome::AlreadyStored
+    );
     answer_help(&office);
     let marker = next(&staff);
     assert!(marker.data.contains("kiosk_health"), "{marker:?}");
@@ -231,7 +234,11 @@ fn an_unknown_or_too_old_id_gets_resync() {
         let stream = open_stream(&office, Some(unknown));
         let first = next(&stream);
         assert_eq!(first.event, "resync", "{unknown:?}");
-        assert_eq!(first.id(), oldest.id(), "{unknown:?}: resumes from the newest");
+        assert_eq!(
+            first.id(),
+            oldest.id(),
+            "{unknown:?}: resumes from the newest"
+        );
     }
 
     // More events than the office keeps: the oldest ones fall out.

@@ -298,7 +298,9 @@ impl Flow {
 
 fn problem_for(error: &TokenError) -> Problem {
     match error {
-        TokenError::NotAToken | TokenError::Malformed | TokenError::OldFormat => Problem::UnknownCode,
+        TokenError::NotAToken | TokenError::Malformed | TokenError::OldFormat => {
+            Problem::UnknownCode
+        }
         TokenError::Forged => Problem::Forged,
         TokenError::OtherClinic { .. } => Problem::OtherClinic,
         TokenError::Expired { .. } => Problem::Expired,

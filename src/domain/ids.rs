@@ -92,8 +92,7 @@ impl<'de> Deserialize<'de> for AppointmentId {
             }
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<AppointmentId, E> {
                 // Digits only: `u64::from_str` would also take a leading '+'.
-                if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit())
-                {
+                if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(E::custom("appointment handle must be decimal digits"));
                 }
                 text.parse()
@@ -190,7 +189,16 @@ mod tests {
             serde_json::from_str::<AppointmentId>("42").unwrap(),
             AppointmentId::new(42)
         );
-        for bad in ["\"\"", "\"+1\"", "\"-1\"", "\"1e3\"", "\"99999999999999999999\"", "-1", "1.5", "null"] {
+        for bad in [
+            "\"\"",
+            "\"+1\"",
+            "\"-1\"",
+            "\"1e3\"",
+            "\"99999999999999999999\"",
+            "-1",
+            "1.5",
+            "null",
+        ] {
             assert!(serde_json::from_str::<AppointmentId>(bad).is_err(), "{bad}");
         }
     }

@@ -232,7 +232,11 @@ mod tests {
         assert_eq!(ids(&events.resume(None).resume), Vec::<u64>::new());
         let mut sub = events.resume(Some("102"));
         events.publish(help(9));
-        assert_eq!(sub.live.try_recv().unwrap().id.get(), 105, "then live, no gap");
+        assert_eq!(
+            sub.live.try_recv().unwrap().id.get(),
+            105,
+            "then live, no gap"
+        );
     }
 
     #[test]

@@ -398,7 +398,10 @@ mod tests {
         for part in ["Ada", "Testpatient", "Bruno", "Sample"] {
             assert!(!debug.contains(part), "{part} in {debug}");
         }
-        assert!(debug.contains("lobby-1"), "the rest is still there: {debug}");
+        assert!(
+            debug.contains("lobby-1"),
+            "the rest is still there: {debug}"
+        );
         // The page still gets the names.
         let json = serde_json::to_string(&view).unwrap();
         assert!(json.contains("\"Testpatient, Ada\"") && json.contains("\"Sample, Bruno\""));

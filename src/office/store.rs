@@ -16,7 +16,8 @@ use jiff::civil::{Date, Time};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::path::Path;
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE appointments (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         external_id TEXT NOT NULL UNIQUE,
@@ -187,8 +188,7 @@ fn parse<T: std::str::FromStr>(text: &str, what: &'static str) -> Result<T, Stor
     text.parse().map_err(|_| StoreError::Corrupt(what))
 }
 
-const APPOINTMENT_COLUMNS: &str =
-    "a.handle, a.external_id, a.day, a.starts_at, a.first_name, a.last_name, a.provider, a.copay_cents";
+const APPOINTMENT_COLUMNS: &str = "a.handle, a.external_id, a.day, a.starts_at, a.first_name, a.last_name, a.provider, a.copay_cents";
 
 fn appointment_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Result<Appointment, StoreError>> {
     let id: i64 = row.get(at)?;
@@ -751,7 +751,10 @@ mod tests {
             appointment("A-2", "Bruno", "Sample"),
         ])
         .unwrap();
-        let ada = live.appointment(handle_of(&live, "A-1").unwrap()).unwrap().unwrap();
+        let ada = live
+            .appointment(handle_of(&live, "A-1").unwrap())
+            .unwrap()
+            .unwrap();
         let ada_code = code_for(&ada);
         drop(live); // closing checkpoints the WAL into the file
         let backup = dir.path().join("backup.db");
@@ -761,7 +764,10 @@ mod tests {
         let mut live = OfficeStore::open(&live_path).unwrap();
         live.import_appointments(&[appointment("A-3", "Carmen", "Example")])
             .unwrap();
-        let carmen = live.appointment(handle_of(&live, "A-3").unwrap()).unwrap().unwrap();
+        let carmen = live
+            .appointment(handle_of(&live, "A-3").unwrap())
+            .unwrap()
+            .unwrap();
         let carmen_code = code_for(&carmen);
         drop(live);
 
@@ -824,7 +830,10 @@ mod tests {
         assert_eq!(queue[0].appointment, bruno);
         let details = queue[0].details.as_ref().unwrap();
         assert_eq!(details.patient.first(), "Bruno");
-        assert!(queue[1].details.is_none(), "a vanished appointment stays unknown");
+        assert!(
+            queue[1].details.is_none(),
+            "a vanished appointment stays unknown"
+        );
         assert_eq!(
             store.checked_in_appointments(day()).unwrap(),
             vec![(bruno, CheckInStatus::Arrived)]

@@ -85,7 +85,14 @@ impl TestOffice {
     pub fn token(&self, n: usize) -> String {
         let today = self.state.today(Timestamp::now());
         // Handles are random: the order is the day's, as the store lists it.
-        let id = self.state.store.lock().unwrap().appointments_on(today).unwrap()[n].id;
+        let id = self
+            .state
+            .store
+            .lock()
+            .unwrap()
+            .appointments_on(today)
+            .unwrap()[n]
+            .id;
         let view: TokenView = reqwest::blocking::get(format!(
             "{}/api/staff/v1/appointments/{}/token",
             self.base,
