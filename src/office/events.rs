@@ -160,7 +160,6 @@ impl Events {
 
     /// Live events only, from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Numbered> {
-        let _ring = self.ring();
         self.sender.subscribe()
     }
 

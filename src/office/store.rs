@@ -223,6 +223,15 @@ impl OfficeStore {
     /// Adds or updates appointments by external id; returns how many were written. A new
     /// appointment gets a random handle; one already known keeps its handle.
     pub fn import_appointments(&mut self, list: &[NewAppointment]) -> Result<usize, StoreError> {
+        self.import_with_handles(list, || getrandom::u64().map_err(StoreError::Random))
+    }
+
+    /// [`Self::import_appointments`] with new handles drawn from `draw`.
+    fn import_with_handles(
+        &mut self,
+        list: &[NewAppointment],
+        mut draw: impl FnMut() -> Result<u64, StoreError>,
+    ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
         {
             // The handle is only written by the insert; the update leaves it alone.
@@ -239,7 +248,7 @@ impl OfficeStore {
             for a in list {
                 let mut tries = 0;
                 loop {
-                    let handle = getrandom::u64().map_err(StoreError::Random)?;
+                    let handle = draw()?;
                     let written = stmt.execute(params![
                         handle.cast_signed(),
                         a.external_id,
@@ -739,6 +748,34 @@ mod tests {
             [taken],
         );
         assert!(copied.is_err());
+    }
+
+    #[test]
+    fn a_handle_drawn_twice_is_drawn_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut draws = [41, 41, 41, 42].into_iter();
+        store
+            .import_with_handles(
+                &[
+                    appointment("A-1", "Ada", "Testpatient"),
+                    appointment("A-2", "Bruno", "Sample"),
+                ],
+                || Ok(draws.next().unwrap()),
+            )
+            .unwrap();
+        assert_eq!(handle_of(&store, "A-1"), Some(AppointmentId::new(41)));
+        assert_eq!(handle_of(&store, "A-2"), Some(AppointmentId::new(42)));
+        // Re-importing draws (the insert needs a value) but keeps the handle.
+        store
+            .import_with_handles(&[appointment("A-2", "Bruno", "Sample")], || Ok(99))
+            .unwrap();
+        assert_eq!(handle_of(&store, "A-2"), Some(AppointmentId::new(42)));
+        // Never an endless loop: a source that only repeats itself is an error.
+        let refused =
+            store.import_with_handles(&[appointment("A-3", "Carmen", "Example")], || Ok(41));
+        assert!(refused.is_err());
+        assert_eq!(handle_of(&store, "A-3"), None, "nothing half-imported");
     }
 
     #[test]
