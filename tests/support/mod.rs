@@ -17,7 +17,7 @@ use frontdesk::sync::{OfficeClient, SyncHandle, SyncWorker, WorkerSettings, cach
 use jiff::{SignedDuration, Timestamp};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -141,7 +141,7 @@ impl Relay {
             let closing = closing.clone();
             move || {
                 for client in listener.incoming() {
-                    if closing.load(Ordering::SeqCst) {
+                    if closing.load(std::sync::atomic::Ordering::SeqCst) {
                         break;
                     }
                     let Ok(client) = client else { continue };
@@ -175,7 +175,8 @@ impl Relay {
 
 impl Drop for Relay {
     fn drop(&mut self) {
-        self.closing.store(true, Ordering::SeqCst);
+        self.closing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         // Wake the accept loop so it sees the flag and lets go of the port.
         let _ = std::net::TcpStream::connect(self.addr);
     }
