@@ -68,7 +68,7 @@ fn token(appointment: u64) -> CheckInToken {
 }
 
 fn sign(token: CheckInToken, key: &SigningKey) -> String {
-    token.sign(key)
+    token.sign(key).expect("signs")
 }
 
 fn scan_of(appointment: u64) -> Event {
@@ -311,7 +311,12 @@ fn bad_codes_and_other_barcodes_get_a_problem_screen_each() {
     let other_key = SigningKey::from_bytes(&[1; 32]);
     let base = token(1001);
     let cases = [
-        ("FD1:NOTBASE32!".to_string(), Problem::UnknownCode),
+        ("FD2:NOTBASE32!".to_string(), Problem::UnknownCode),
+        // The shape of a code printed before appointment handles (version 1, 87 bytes).
+        (
+            format!("FD1:{}", data_encoding::BASE32_NOPAD.encode(&[1u8; 87])),
+            Problem::OldCode,
+        ),
         ("0123456789012".to_string(), Problem::NotACheckInCode),
         (
             "shc:/5676290952432060346029".to_string(),

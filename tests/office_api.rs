@@ -120,6 +120,13 @@ fn roster_shows_the_least_needed_and_codes_render_as_qr() {
         .unwrap();
     assert!(!raw.contains("Testpatient"), "no last names to kiosks");
 
+    // Handles are random 64-bit numbers: strings in JSON, so a browser keeps every digit.
+    let first = roster.entries[0].appointment.get();
+    assert!(
+        raw.contains(&format!("\"appointment\":\"{first}\"")),
+        "{raw}"
+    );
+
     let id = roster.entries[0].appointment.get();
     let svg =
         reqwest::blocking::get(format!("{}/staff/appointments/{id}/qr.svg", office.base)).unwrap();
@@ -201,4 +208,34 @@ fn concurrent_submissions_are_each_stored_once() {
     let repeats = statuses.iter().filter(|s| **s == StatusCode::OK).count();
     assert_eq!((created, repeats), (submissions.len(), submissions.len()));
     assert_eq!(office.queue().checked_in.len(), submissions.len());
+}
+
+#[test]
+fn an_appointment_no_code_can_carry_gets_a_clear_500_that_names_no_one() {
+    let (_dir, office) = office();
+    let day: jiff::civil::Date = "1969-07-20".parse().unwrap();
+    let mut store = office.state.store.lock().unwrap();
+    store
+        .import_appointments(&[frontdesk::office::store::NewAppointment {
+            external_id: "OLD-1".into(),
+            day,
+            starts_at: jiff::civil::Time::constant(9, 30, 0, 0),
+            patient: frontdesk::domain::PersonName::new("Ada", "Testpatient").unwrap(),
+            provider: "Dr. Demo Able".into(),
+            copay: frontdesk::domain::Cents::new(0),
+        }])
+        .unwrap();
+    let handle = store.appointments_on(day).unwrap()[0].id.get();
+    drop(store);
+    for path in [
+        format!("/api/staff/v1/appointments/{handle}/token"),
+        format!("/staff/appointments/{handle}/qr.svg"),
+    ] {
+        let response = reqwest::blocking::get(format!("{}{path}", office.base)).unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body: ErrorBody = response.json().expect("a JSON error body");
+        assert_eq!(body.error, "code_unavailable");
+        assert!(body.message.contains("date or time"), "{}", body.message);
+        assert!(!body.message.contains("Testpatient") && !body.message.contains("1969"));
+    }
 }

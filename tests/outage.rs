@@ -8,23 +8,27 @@ use frontdesk::checkin::{ConfirmTap, Tap};
 use frontdesk::domain::{CheckInId, ClinicId};
 use frontdesk::sync::{ClientError, OfficeClient};
 use jiff::Timestamp;
-use support::{
-    HeadlessKiosk, KIOSK_TOKEN, free_addr, is_confirm, is_done, start_office, wait_until,
-};
+use support::{HeadlessKiosk, KIOSK_TOKEN, Relay, is_confirm, is_done, start_office, wait_until};
+
+fn any_port() -> std::net::SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
 
 #[test]
 fn check_in_while_office_is_down_is_delivered_exactly_once_later() {
     let dir = tempfile::tempdir().unwrap();
     let office_dir = dir.path().join("office");
-    let addr = free_addr();
 
-    // First contact so the kiosk knows the office's key, then the office goes away.
-    let office = start_office(&office_dir, addr);
+    // First contact so the kiosk knows the office's key, then the office goes away. The
+    // kiosk talks to the relay, whose address stays while offices come and go behind it.
+    let office = start_office(&office_dir, any_port());
+    let relay = Relay::start(office.addr);
     let token = office.token(1);
-    let kiosk = HeadlessKiosk::start(&dir.path().join("kiosk"), &office.base, KIOSK_TOKEN);
+    let kiosk = HeadlessKiosk::start(&dir.path().join("kiosk"), &relay.base(), KIOSK_TOKEN);
     wait_until("first contact", || {
         kiosk.sync.status().office_reachable.then_some(())
     });
+    relay.point_to(None);
     office.stop();
 
     let mut kiosk = kiosk;
@@ -37,7 +41,8 @@ fn check_in_while_office_is_down_is_delivered_exactly_once_later() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_eq!(kiosk.outbox_depth(), 1, "kept while the office is down");
 
-    let office = start_office(&office_dir, addr);
+    let office = start_office(&office_dir, any_port());
+    relay.point_to(Some(office.addr));
     wait_until("delivery", || (kiosk.outbox_depth() == 0).then_some(()));
     // Let a few more sync rounds run: still exactly one row.
     std::thread::sleep(std::time::Duration::from_millis(800));
@@ -53,9 +58,9 @@ fn check_in_while_office_is_down_is_delivered_exactly_once_later() {
 fn retried_submissions_and_office_restarts_never_duplicate() {
     let dir = tempfile::tempdir().unwrap();
     let office_dir = dir.path().join("office");
-    let addr = free_addr();
-    let office = start_office(&office_dir, addr);
-    let client = OfficeClient::new(&office.base, KIOSK_TOKEN).unwrap();
+    let office = start_office(&office_dir, any_port());
+    let relay = Relay::start(office.addr);
+    let client = OfficeClient::new(&relay.base(), KIOSK_TOKEN).unwrap();
     let roster = client.roster().unwrap();
     let submission = CheckInSubmission {
         id: CheckInId::random(),
@@ -68,8 +73,10 @@ fn retried_submissions_and_office_restarts_never_duplicate() {
         SubmissionOutcome::Accepted
     );
     // The office restarts between the commit and the kiosk hearing the answer.
+    relay.point_to(None);
     office.stop();
-    let office = start_office(&office_dir, addr);
+    let office = start_office(&office_dir, any_port());
+    relay.point_to(Some(office.addr));
     assert_eq!(
         client.submit(&submission).unwrap().outcome,
         SubmissionOutcome::AlreadyStored
@@ -89,7 +96,7 @@ fn retried_submissions_and_office_restarts_never_duplicate() {
 #[test]
 fn a_kiosk_with_a_wrong_token_gets_401_and_keeps_its_outbox() {
     let dir = tempfile::tempdir().unwrap();
-    let office = start_office(&dir.path().join("office"), "127.0.0.1:0".parse().unwrap());
+    let office = start_office(&dir.path().join("office"), any_port());
     let bad = OfficeClient::new(&office.base, "not-the-right-token-at-all").unwrap();
     assert!(matches!(bad.config(), Err(ClientError::Unauthorized)));
 

@@ -7,7 +7,7 @@ mod support;
 use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use support::{free_addr, start_office};
+use support::start_office;
 
 struct Driver(Child);
 
@@ -18,19 +18,34 @@ impl Drop for Driver {
     }
 }
 
+/// Starts chromedriver on a port it picks itself (`--port=0`) and reads which from its
+/// start-up line, so no port is released and bound again.
 fn start_chromedriver() -> (Driver, String) {
-    let port = free_addr().port();
-    let child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
+    use std::io::BufRead as _;
+    let mut child = Command::new("chromedriver")
+        .arg("--port=0")
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver is installed (apt-get install chromium chromium-driver)");
+    let stdout = child.stdout.take().unwrap();
+    let driver = Driver(child);
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let port: u16 = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.split_once("started successfully on port ")
+                .and_then(|(_, rest)| rest.trim_end_matches('.').trim().parse().ok())
+        })
+        .expect("chromedriver says which port it listens on");
+    // Keep draining its output so it never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     let url = format!("http://127.0.0.1:{port}");
     support::wait_until("chromedriver", || {
         std::net::TcpStream::connect(("127.0.0.1", port)).ok()
     });
-    (Driver(child), url)
+    (driver, url)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

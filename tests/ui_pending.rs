@@ -127,7 +127,8 @@ fn frames_keep_coming_while_the_outbox_write_is_pending() {
             starts_at: jiff::civil::Time::constant(9, 0, 0, 0),
             expires_at: now + 2.hours(),
         }
-        .sign(&key);
+        .sign(&key)
+        .expect("signs");
         post(Event::Scanned(Scan::classify(code)));
         wait_for(&frames, "the confirm page", |f| f.page == Page::Confirm);
 
@@ -160,5 +161,9 @@ fn frames_keep_coming_while_the_outbox_write_is_pending() {
     let distinct = driver.join().expect("the driver thread passes");
     assert!(distinct >= 3);
     let store = frontdesk::store::KioskStore::open(&kiosk.db_path).unwrap();
-    assert_eq!(store.depth().unwrap(), 1, "saved once the lock was released");
+    assert_eq!(
+        store.depth().unwrap(),
+        1,
+        "saved once the lock was released"
+    );
 }

@@ -94,7 +94,10 @@ fn patient_checks_in_by_tapping() {
     // The language button is named in the language it offers, on every screen.
     tap(&ui, "Español");
     assert!(visible(&ui, "Escanee el código de su recordatorio de cita"));
-    assert!(visible(&ui, "Le damos la bienvenida a Demo Family Practice"));
+    assert!(visible(
+        &ui,
+        "Le damos la bienvenida a Demo Family Practice"
+    ));
     assert!(visible(&ui, "Pedir ayuda"));
     assert!(!visible(
         &ui,
@@ -111,7 +114,8 @@ fn patient_checks_in_by_tapping() {
         starts_at: jiff::civil::Time::constant(16, 30, 0, 0),
         expires_at: (now + 2.hours()).max(now),
     }
-    .sign(&key);
+    .sign(&key)
+    .expect("signs");
     app.dispatch(Event::Scanned(Scan::classify(code)));
     assert!(visible(&ui, "Is this your appointment?"));
     assert!(visible(&ui, "Appointment at 4:30 PM"));

@@ -10,7 +10,7 @@ use crate::report::Report;
 use anyhow::bail;
 use frontdesk::api::CheckInSubmission;
 use frontdesk::domain::{CheckInId, ClinicId};
-use frontdesk::office::events::QueueEvent;
+use frontdesk::office::events::{Numbered, QueueEvent};
 use frontdesk::store::KioskStore;
 use frontdesk::sync::{OfficeClient, SyncWorker, WorkerSettings};
 use jiff::Timestamp;
@@ -103,10 +103,14 @@ pub fn run(scale: &Scale, single_kiosk_rate: f64, report: &mut Report) -> anyhow
 }
 
 /// Whether the office has announced a stored check-in since last asked.
-fn heard_check_in(announced: &mut tokio::sync::broadcast::Receiver<QueueEvent>) -> bool {
+fn heard_check_in(announced: &mut tokio::sync::broadcast::Receiver<Numbered>) -> bool {
     loop {
         match announced.try_recv() {
-            Ok(QueueEvent::CheckedIn { .. }) | Err(TryRecvError::Lagged(_)) => return true,
+            Ok(Numbered {
+                event: QueueEvent::CheckedIn { .. },
+                ..
+            })
+            | Err(TryRecvError::Lagged(_)) => return true,
             Ok(_) => {}
             Err(_) => return false,
         }

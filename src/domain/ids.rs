@@ -48,9 +48,14 @@ impl fmt::Display for ClinicId {
     }
 }
 
-/// An appointment, numbered by the office. Safe to log: it names no one by itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
+/// An appointment: its stable random handle, given once when the office first imports it
+/// and kept through re-imports, restores and moves to another database. Codes, kiosks and
+/// staff pages use only this; the database's own row numbers never leave the office
+/// store. Safe to log: it names no one by itself.
+///
+/// In JSON it is a decimal string: a random 64-bit number does not survive a browser's
+/// `JSON.parse` (doubles carry 53 bits). A JSON number is still accepted on the way in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AppointmentId(u64);
 
 impl AppointmentId {
@@ -65,6 +70,37 @@ impl AppointmentId {
 impl fmt::Display for AppointmentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "appt-{}", self.0)
+    }
+}
+
+impl Serialize for AppointmentId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for AppointmentId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Handle;
+        impl serde::de::Visitor<'_> for Handle {
+            type Value = AppointmentId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an appointment handle (decimal string or unsigned integer)")
+            }
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<AppointmentId, E> {
+                Ok(AppointmentId(value))
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<AppointmentId, E> {
+                // Digits only: `u64::from_str` would also take a leading '+'.
+                if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(E::custom("appointment handle must be decimal digits"));
+                }
+                text.parse()
+                    .map(AppointmentId)
+                    .map_err(|_| E::custom("appointment handle out of range"))
+            }
+        }
+        deserializer.deserialize_any(Handle)
     }
 }
 
@@ -141,6 +177,30 @@ mod tests {
         assert_eq!(KioskId::new(""), Err(IdError::BadKioskId));
         assert_eq!(KioskId::new("Lobby 1"), Err(IdError::BadKioskId));
         assert_eq!(KioskId::new(&"a".repeat(33)), Err(IdError::BadKioskId));
+    }
+
+    #[test]
+    fn appointment_handles_are_strings_in_json_and_numbers_are_still_read() {
+        let id = AppointmentId::new(u64::MAX - 1);
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(json, "\"18446744073709551614\"");
+        assert_eq!(serde_json::from_str::<AppointmentId>(&json).unwrap(), id);
+        assert_eq!(
+            serde_json::from_str::<AppointmentId>("42").unwrap(),
+            AppointmentId::new(42)
+        );
+        for bad in [
+            "\"\"",
+            "\"+1\"",
+            "\"-1\"",
+            "\"1e3\"",
+            "\"99999999999999999999\"",
+            "-1",
+            "1.5",
+            "null",
+        ] {
+            assert!(serde_json::from_str::<AppointmentId>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

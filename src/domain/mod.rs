@@ -8,7 +8,7 @@ mod name;
 pub use ids::{AppointmentId, CheckInId, ClinicId, IdError, KioskId};
 pub use language::Language;
 pub use money::{Cents, MoneyError};
-pub use name::{DisplayName, NameError, PersonName};
+pub use name::{DisplayName, NameError, PersonName, StaffName};
 
 use serde::{Deserialize, Serialize};
 

@@ -49,8 +49,8 @@ impl PersonName {
         &self.last
     }
     /// "Last, First", as staff lists sort and show names.
-    pub fn staff_form(&self) -> String {
-        format!("{}, {}", self.last, self.first)
+    pub fn staff_form(&self) -> StaffName {
+        StaffName(format!("{}, {}", self.last, self.first))
     }
     /// First name and last initial: what the lobby screen may show.
     pub fn display_name(&self) -> DisplayName {
@@ -83,6 +83,31 @@ impl fmt::Debug for DisplayName {
     }
 }
 
+/// A patient's name on its way to staff ("Last, First"). Serializes to the plain text the
+/// staff page shows; `Debug` hides it, so a view model that reaches a log names no one.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StaffName(String);
+
+impl StaffName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for StaffName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for StaffName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StaffName(<redacted>)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,7 +116,7 @@ mod tests {
     fn display_name_is_first_name_and_last_initial() {
         let name = PersonName::new(" Ada ", "Testpatient").unwrap();
         assert_eq!(name.display_name().as_str(), "Ada T.");
-        assert_eq!(name.staff_form(), "Testpatient, Ada");
+        assert_eq!(name.staff_form().as_str(), "Testpatient, Ada");
     }
 
     #[test]
@@ -99,6 +124,11 @@ mod tests {
         let name = PersonName::new("Ada", "Testpatient").unwrap();
         assert!(!format!("{name:?}").contains("Ada"));
         assert!(!format!("{:?}", name.display_name()).contains("Ada"));
+        assert!(!format!("{:?}", name.staff_form()).contains("Ada"));
+        assert_eq!(
+            serde_json::to_string(&name.staff_form()).unwrap(),
+            "\"Testpatient, Ada\""
+        );
     }
 
     #[test]

@@ -157,7 +157,7 @@ mod tests {
     fn demo_set_is_synthetic_and_valid() {
         let list = demo_set(date(2026, 11, 23));
         assert_eq!(list.len(), 12);
-        assert_eq!(list[0].patient.staff_form(), "Testpatient, Ada");
+        assert_eq!(list[0].patient.staff_form().as_str(), "Testpatient, Ada");
         assert_eq!(list[11].starts_at, Time::constant(10, 45, 0, 0));
     }
 }

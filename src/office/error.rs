@@ -21,6 +21,9 @@ pub enum ApiError {
     NotFound,
     #[error("internal error")]
     Internal(String),
+    /// The office cannot do this, for a reason it can explain (no internals, no PHI).
+    #[error("{message}")]
+    Server { code: &'static str, message: String },
 }
 
 impl ApiError {
@@ -51,6 +54,10 @@ impl IntoResponse for ApiError {
                     "internal",
                     "the office server failed; try again".into(),
                 )
+            }
+            ApiError::Server { code, message } => {
+                tracing::error!(code, "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, code, message)
             }
         };
         let body = ErrorBody {

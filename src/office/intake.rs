@@ -3,11 +3,17 @@
 //! at once cost one disk flush per batch instead of one each. A lone kiosk waits for
 //! nothing extra: its check-in is committed as soon as the store is free. Every kiosk is
 //! still answered only after its check-in is on disk.
+//!
+//! The writer, not the HTTP handler, announces new check-ins to staff, right after the
+//! commit: a kiosk that gave up waiting (timeout, dropped connection) has still checked
+//! the patient in, and its retry is answered "already stored", which announces nothing.
 
+use super::events::{Events, QueueEvent};
 use super::store::{OfficeStore, StoreError};
 use crate::api::{CheckInSubmission, SubmissionOutcome};
 use crate::domain::KioskId;
 use jiff::Timestamp;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 /// Most check-ins in one transaction; bounds how long the store stays locked.
@@ -31,16 +37,27 @@ struct Pending {
 #[derive(Clone)]
 pub struct Intake {
     queue: mpsc::Sender<Pending>,
+    in_hand: Arc<AtomicUsize>,
 }
 
 impl Intake {
-    /// Starts the writer thread over the shared store.
-    pub fn start(store: Arc<Mutex<OfficeStore>>) -> std::io::Result<Self> {
+    /// Starts the writer thread over the shared store; it announces what it stores on
+    /// `events`.
+    pub fn start(store: Arc<Mutex<OfficeStore>>, events: Events) -> std::io::Result<Self> {
         let (queue, arrivals) = mpsc::channel::<Pending>();
+        let in_hand = Arc::new(AtomicUsize::new(0));
         std::thread::Builder::new()
             .name("check-in writer".into())
-            .spawn(move || write_batches(&store, &arrivals))?;
-        Ok(Self { queue })
+            .spawn({
+                let in_hand = in_hand.clone();
+                move || write_batches(&store, &arrivals, &events, &in_hand)
+            })?;
+        Ok(Self { queue, in_hand })
+    }
+
+    /// Check-ins handed to the writer and not yet stored (or refused by the store).
+    pub fn in_hand(&self) -> usize {
+        self.in_hand.load(Ordering::SeqCst)
     }
 
     /// Stores `submission`; returns once it is committed (or known already).
@@ -50,13 +67,21 @@ impl Intake {
         kiosk: KioskId,
     ) -> Result<SubmissionOutcome, IntakeError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.queue
+        self.in_hand.fetch_add(1, Ordering::SeqCst);
+        // From here the check-in is the writer's: if this future is dropped (the kiosk
+        // went away), it is still stored and announced.
+        if self
+            .queue
             .send(Pending {
                 submission,
                 kiosk,
                 reply,
             })
-            .map_err(|_| IntakeError::Stopped)?;
+            .is_err()
+        {
+            self.in_hand.fetch_sub(1, Ordering::SeqCst);
+            return Err(IntakeError::Stopped);
+        }
         match answer.await {
             Ok(Ok(outcome)) => Ok(outcome),
             Ok(Err(error)) => Err(IntakeError::Store(error)),
@@ -65,7 +90,12 @@ impl Intake {
     }
 }
 
-fn write_batches(store: &Mutex<OfficeStore>, arrivals: &mpsc::Receiver<Pending>) {
+fn write_batches(
+    store: &Mutex<OfficeStore>,
+    arrivals: &mpsc::Receiver<Pending>,
+    events: &Events,
+    in_hand: &AtomicUsize,
+) {
     while let Ok(first) = arrivals.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -80,10 +110,22 @@ fn write_batches(store: &Mutex<OfficeStore>, arrivals: &mpsc::Receiver<Pending>)
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .record_check_ins(&items, Timestamp::now());
+        let count = batch.len();
         match result {
             Ok(outcomes) => {
                 for (pending, outcome) in batch.into_iter().zip(outcomes) {
-                    let _ = pending.reply.send(Ok(outcome));
+                    if outcome == SubmissionOutcome::Accepted {
+                        events.publish(QueueEvent::CheckedIn {
+                            check_in: pending.submission.id,
+                            appointment: pending.submission.appointment,
+                        });
+                    }
+                    if pending.reply.send(Ok(outcome)).is_err() {
+                        tracing::info!(
+                            check_in = %pending.submission.id,
+                            "check-in stored; its kiosk stopped waiting for the answer"
+                        );
+                    }
                 }
             }
             Err(error) => {
@@ -95,5 +137,6 @@ fn write_batches(store: &Mutex<OfficeStore>, arrivals: &mpsc::Receiver<Pending>)
                 }
             }
         }
+        in_hand.fetch_sub(count, Ordering::SeqCst);
     }
 }

@@ -94,14 +94,9 @@ async fn submit_check_in(
         ?outcome,
         "check-in received"
     );
+    // The writer has announced it to staff already (see `Intake`).
     let status = match outcome {
-        SubmissionOutcome::Accepted => {
-            state.events.publish(QueueEvent::CheckedIn {
-                check_in,
-                appointment,
-            });
-            StatusCode::CREATED
-        }
+        SubmissionOutcome::Accepted => StatusCode::CREATED,
         SubmissionOutcome::AlreadyStored | SubmissionOutcome::AppointmentAlreadyCheckedIn => {
             StatusCode::OK
         }

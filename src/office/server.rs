@@ -105,7 +105,8 @@ impl Office {
         let kiosks = KioskRegistry::new(config.kiosks.clone());
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
         let store = Arc::new(Mutex::new(store));
-        let intake = Intake::start(store.clone()).map_err(OfficeError::Thread)?;
+        let events = Events::new(Timestamp::now());
+        let intake = Intake::start(store.clone(), events.clone()).map_err(OfficeError::Thread)?;
         Ok(Self {
             stopping,
             state: AppState {
@@ -114,7 +115,7 @@ impl Office {
                 signing_key: Arc::new(signing_key),
                 config: Arc::new(config),
                 timezone,
-                events: Events::new(),
+                events,
                 kiosks: Arc::new(kiosks),
                 stopping: stopping_rx,
             },

@@ -2,13 +2,13 @@
 //! printable check-in codes.
 
 use super::error::{ApiError, ApiJson};
-use super::events::QueueEvent;
+use super::events::{Numbered, QueueEvent, Resume, Subscription};
 use super::server::AppState;
 use super::store::{Actor, Appointment, KioskHealth, QueueRow};
-use crate::domain::{AppointmentId, CheckInId, CheckInStatus, KioskId};
-use crate::token::CheckInToken;
+use crate::domain::{AppointmentId, CheckInId, CheckInStatus, KioskId, StaffName};
+use crate::token::{CheckInToken, SignError};
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -59,7 +59,7 @@ pub struct QueueItem {
     pub check_in: CheckInId,
     pub appointment: AppointmentId,
     /// "Last, First"; `None` when the appointment is no longer on file.
-    pub patient: Option<String>,
+    pub patient: Option<StaffName>,
     pub starts_at: Option<String>,
     pub provider: Option<String>,
     pub arrived_at: Timestamp,
@@ -71,7 +71,7 @@ pub struct QueueItem {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ExpectedItem {
     pub appointment: AppointmentId,
-    pub patient: String,
+    pub patient: StaffName,
     pub starts_at: String,
     pub provider: String,
     pub copay: String,
@@ -170,35 +170,58 @@ fn kiosk_item(health: KioskHealth, now: Timestamp) -> KioskItem {
     }
 }
 
-/// `GET /api/staff/v1/events`: server-sent events, ids only.
+/// `GET /api/staff/v1/events`: server-sent events, ids only. Each carries its `id:`; a
+/// page that reconnects with `Last-Event-ID` (browsers do) first gets what it missed, or
+/// a `resync` (reload the queue) when that is no longer known here.
 async fn events(
     State(state): State<AppState>,
+    headers: HeaderMap,
 ) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
     enum Item {
-        Queue(Result<QueueEvent, BroadcastStreamRecvError>),
+        Send(Event),
         Stop,
     }
-    let queue = BroadcastStream::new(state.events.subscribe()).map(Item::Queue);
+    // A header that is not text is as unknown as a wrong id: resync.
+    let last_seen = headers
+        .get("last-event-id")
+        .map(|value| value.to_str().unwrap_or_default());
+    let Subscription { resume, live } = state.events.resume(last_seen);
+    let first: Vec<Event> = match resume {
+        Resume::Replay(missed) => missed.iter().map(queue_event).collect(),
+        // With the newest id, so the page's next reconnect resumes from here.
+        Resume::Resync { upto } => vec![resync().id(upto.to_string())],
+    };
+    let live = BroadcastStream::new(live).map(|item| {
+        Item::Send(match item {
+            Ok(numbered) => queue_event(&numbered),
+            // Too far behind: the page reloads the whole queue. No id: the events that
+            // follow still carry theirs, and ids never go backwards for the page.
+            Err(BroadcastStreamRecvError::Lagged(_)) => resync(),
+        })
+    });
     let stop = WatchStream::new(state.stopping.clone())
         .filter(|stopping| *stopping)
         .map(|_| Item::Stop);
-    let stream = queue
+    let stream = tokio_stream::iter(first.into_iter().map(Item::Send))
+        .chain(live)
         .merge(stop)
-        .take_while(|item| !matches!(item, Item::Stop))
-        .map(|item| {
-            let event = match item {
-                Item::Queue(Ok(event)) => Event::default()
-                    .event("queue")
-                    .json_data(&event)
-                    .unwrap_or_else(|_| Event::default().event("resync").data("{}")),
-                // Too far behind: the page reloads the whole queue.
-                Item::Queue(Err(BroadcastStreamRecvError::Lagged(_))) | Item::Stop => {
-                    Event::default().event("resync").data("{}")
-                }
-            };
-            Ok(event)
+        .map_while(|item| match item {
+            Item::Send(event) => Some(Ok(event)),
+            Item::Stop => None,
         });
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+fn resync() -> Event {
+    Event::default().event("resync").data("{}")
+}
+
+fn queue_event(numbered: &Numbered) -> Event {
+    Event::default()
+        .id(numbered.id.to_string())
+        .event("queue")
+        .json_data(&numbered.event)
+        .unwrap_or_else(|_| resync())
 }
 
 #[derive(Debug, Deserialize)]
@@ -252,9 +275,20 @@ async fn clear_help(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Why no check-in code can be made for an appointment. Names no one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodeError {
+    #[error("the appointment's day has no end in the clinic's time zone")]
+    DayOutOfRange,
+    #[error(transparent)]
+    Sign(#[from] SignError),
+}
+
 /// The signed check-in token for an appointment, valid all of its day.
-pub fn token_for(state: &AppState, appointment: &Appointment) -> Option<String> {
-    let (_, end_of_day) = state.day_bounds(appointment.day)?;
+pub fn token_for(state: &AppState, appointment: &Appointment) -> Result<String, CodeError> {
+    let (_, end_of_day) = state
+        .day_bounds(appointment.day)
+        .ok_or(CodeError::DayOutOfRange)?;
     let token = CheckInToken {
         clinic: state.config.clinic_id,
         appointment: appointment.id,
@@ -262,7 +296,7 @@ pub fn token_for(state: &AppState, appointment: &Appointment) -> Option<String> 
         starts_at: appointment.starts_at,
         expires_at: end_of_day,
     };
-    Some(token.sign(&state.signing_key))
+    Ok(token.sign(&state.signing_key)?)
 }
 
 /// `GET /api/staff/v1/appointments/{id}/token`: the text inside the reminder's QR code.
@@ -297,7 +331,16 @@ async fn signed_token(state: &AppState, id: u64) -> Result<(AppointmentId, Strin
         })
         .await?
         .ok_or(ApiError::NotFound)?;
-    let token = token_for(state, &appointment).ok_or(ApiError::NotFound)?;
+    let token = token_for(state, &appointment).map_err(|error| {
+        tracing::error!(appointment = %appointment.id, %error, "cannot make a check-in code");
+        ApiError::Server {
+            code: "code_unavailable",
+            message: "no check-in code can be made for this appointment: its date or time \
+                      is outside what a code can carry; check the appointment in the \
+                      practice-management system"
+                .into(),
+        }
+    })?;
     Ok((appointment.id, token))
 }
 
@@ -318,4 +361,49 @@ async fn qr_svg(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Re
         svg,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::PersonName;
+
+    #[test]
+    fn debug_of_the_queue_view_names_no_one() {
+        let name = PersonName::new("Ada", "Testpatient").unwrap();
+        let view = QueueView {
+            clinic_name: "Demo Family Practice".into(),
+            day: "2026-11-23".into(),
+            now: "2026-11-23T15:00:00Z".parse().unwrap(),
+            checked_in: vec![QueueItem {
+                check_in: CheckInId::random(),
+                appointment: AppointmentId::new(7),
+                patient: Some(name.staff_form()),
+                starts_at: Some("09:30".into()),
+                provider: Some("Dr. Demo Able".into()),
+                arrived_at: "2026-11-23T14:55:00Z".parse().unwrap(),
+                status: CheckInStatus::Arrived,
+                kiosk: KioskId::new("lobby-1").unwrap(),
+            }],
+            expected: vec![ExpectedItem {
+                appointment: AppointmentId::new(8),
+                patient: PersonName::new("Bruno", "Sample").unwrap().staff_form(),
+                starts_at: "09:45".into(),
+                provider: "Dr. Demo Able".into(),
+                copay: "$25.00".into(),
+            }],
+            kiosks: Vec::new(),
+        };
+        let debug = format!("{view:?}");
+        for part in ["Ada", "Testpatient", "Bruno", "Sample"] {
+            assert!(!debug.contains(part), "{part} in {debug}");
+        }
+        assert!(
+            debug.contains("lobby-1"),
+            "the rest is still there: {debug}"
+        );
+        // The page still gets the names.
+        let json = serde_json::to_string(&view).unwrap();
+        assert!(json.contains("\"Testpatient, Ada\"") && json.contains("\"Sample, Bruno\""));
+    }
 }

@@ -1,6 +1,12 @@
 //! The office database (SQLite, WAL): appointments, check-ins, kiosk health, audit log.
 //!
 //! Every method takes `now` from the caller; nothing here reads the clock.
+//!
+//! An appointment has two numbers: its row id, private to this module, and its handle, a
+//! random 64-bit number given once at import and kept by re-imports (same external id),
+//! file copies and restores. Only the handle leaves this module (as [`AppointmentId`]);
+//! check-ins refer to it, so a printed code never comes to mean a row reused for someone
+//! else after a restore or a move to another database.
 
 use crate::api::{CheckInSubmission, Heartbeat, SubmissionOutcome};
 use crate::domain::{AppointmentId, Cents, CheckInId, CheckInStatus, KioskId, PersonName};
@@ -10,7 +16,8 @@ use jiff::civil::{Date, Time};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::path::Path;
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE appointments (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         external_id TEXT NOT NULL UNIQUE,
@@ -49,7 +56,41 @@ const MIGRATIONS: &[&str] = &["
         action TEXT NOT NULL,
         subject TEXT NOT NULL
     ) STRICT;
-"];
+",
+    // Stable random handles. SQLite cannot add a NOT NULL UNIQUE column in place, so the
+    // table is rebuilt (row ids kept); `random()` is SQLite's CSPRNG-seeded 64-bit value. A
+    // collision would fail the step and leave the database as it was, to retry at next open.
+    // Check-ins then name the handle; one whose appointment is gone keeps its old number,
+    // which matches no handle and stays shown as "unknown appointment".
+    "
+    CREATE TABLE appointments_v2 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        handle INTEGER NOT NULL UNIQUE,
+        external_id TEXT NOT NULL UNIQUE,
+        day TEXT NOT NULL,
+        starts_at TEXT NOT NULL,
+        first_name TEXT NOT NULL,
+        last_name TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        copay_cents INTEGER NOT NULL CHECK (copay_cents >= 0)
+    ) STRICT;
+    INSERT INTO appointments_v2
+        (id, handle, external_id, day, starts_at, first_name, last_name, provider, copay_cents)
+      SELECT id, random(), external_id, day, starts_at, first_name, last_name, provider,
+             copay_cents
+      FROM appointments;
+    UPDATE checkins SET appointment =
+        (SELECT a.handle FROM appointments_v2 a WHERE a.id = checkins.appointment)
+      WHERE appointment IN (SELECT id FROM appointments_v2);
+    DROP TABLE appointments;
+    ALTER TABLE appointments_v2 RENAME TO appointments;
+    CREATE INDEX appointments_by_day ON appointments (day, starts_at);
+",
+];
+
+/// Tries at giving a new appointment a handle no other has; a collision of random 64-bit
+/// numbers is already a one-in-billions event per import.
+const HANDLE_TRIES: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -59,11 +100,14 @@ pub enum StoreError {
     Migrate(#[from] MigrateError),
     #[error("office database holds an unreadable {0}")]
     Corrupt(&'static str),
+    #[error("no randomness for a new appointment handle: {0}")]
+    Random(getrandom::Error),
 }
 
 /// An appointment as the office holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Appointment {
+    /// The stable random handle (not the row id).
     pub id: AppointmentId,
     /// The practice-management system's id (or the demo's).
     pub external_id: String,
@@ -144,8 +188,7 @@ fn parse<T: std::str::FromStr>(text: &str, what: &'static str) -> Result<T, Stor
     text.parse().map_err(|_| StoreError::Corrupt(what))
 }
 
-const APPOINTMENT_COLUMNS: &str =
-    "a.id, a.external_id, a.day, a.starts_at, a.first_name, a.last_name, a.provider, a.copay_cents";
+const APPOINTMENT_COLUMNS: &str = "a.handle, a.external_id, a.day, a.starts_at, a.first_name, a.last_name, a.provider, a.copay_cents";
 
 fn appointment_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Result<Appointment, StoreError>> {
     let id: i64 = row.get(at)?;
@@ -177,29 +220,58 @@ impl OfficeStore {
         })
     }
 
-    /// Adds or updates appointments by external id; returns how many were written.
+    /// Adds or updates appointments by external id; returns how many were written. A new
+    /// appointment gets a random handle; one already known keeps its handle.
     pub fn import_appointments(&mut self, list: &[NewAppointment]) -> Result<usize, StoreError> {
+        self.import_with_handles(list, || getrandom::u64().map_err(StoreError::Random))
+    }
+
+    /// [`Self::import_appointments`] with new handles drawn from `draw`.
+    fn import_with_handles(
+        &mut self,
+        list: &[NewAppointment],
+        mut draw: impl FnMut() -> Result<u64, StoreError>,
+    ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
         {
+            // The handle is only written by the insert; the update leaves it alone.
             let mut stmt = tx.prepare(
                 "INSERT INTO appointments
-                   (external_id, day, starts_at, first_name, last_name, provider, copay_cents)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                   (handle, external_id, day, starts_at, first_name, last_name, provider,
+                    copay_cents)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (external_id) DO UPDATE SET
                    day = excluded.day, starts_at = excluded.starts_at,
                    first_name = excluded.first_name, last_name = excluded.last_name,
                    provider = excluded.provider, copay_cents = excluded.copay_cents",
             )?;
             for a in list {
-                stmt.execute(params![
-                    a.external_id,
-                    a.day.to_string(),
-                    a.starts_at.strftime("%H:%M").to_string(),
-                    a.patient.first(),
-                    a.patient.last(),
-                    a.provider,
-                    i64::from(a.copay.get()),
-                ])?;
+                let mut tries = 0;
+                loop {
+                    let handle = draw()?;
+                    let written = stmt.execute(params![
+                        handle.cast_signed(),
+                        a.external_id,
+                        a.day.to_string(),
+                        a.starts_at.strftime("%H:%M").to_string(),
+                        a.patient.first(),
+                        a.patient.last(),
+                        a.provider,
+                        i64::from(a.copay.get()),
+                    ]);
+                    tries += 1;
+                    match written {
+                        // The external id's conflict is the upsert; any other uniqueness
+                        // failure is the handle, taken already: draw another.
+                        Err(rusqlite::Error::SqliteFailure(e, _))
+                            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                                && tries < HANDLE_TRIES => {}
+                        written => {
+                            written?;
+                            break;
+                        }
+                    }
+                }
             }
         }
         tx.commit()?;
@@ -219,7 +291,7 @@ impl OfficeStore {
     pub fn appointment(&self, id: AppointmentId) -> Result<Option<Appointment>, StoreError> {
         self.conn
             .query_row(
-                &format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments a WHERE a.id = ?1"),
+                &format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments a WHERE a.handle = ?1"),
                 [id.get().cast_signed()],
                 |row| appointment_from(row, 0),
             )
@@ -249,7 +321,7 @@ impl OfficeStore {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT c.id, c.appointment, c.kiosk, c.arrived_at, c.status, a.id IS NOT NULL,
                     {APPOINTMENT_COLUMNS}
-             FROM checkins c LEFT JOIN appointments a ON a.id = c.appointment
+             FROM checkins c LEFT JOIN appointments a ON a.handle = c.appointment
              WHERE c.arrived_at >= ?1 AND c.arrived_at < ?2
              ORDER BY c.arrived_at, c.id"
         ))?;
@@ -286,7 +358,7 @@ impl OfficeStore {
     ) -> Result<Vec<(AppointmentId, CheckInStatus)>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT c.appointment, c.status FROM checkins c
-             JOIN appointments a ON a.id = c.appointment WHERE a.day = ?1",
+             JOIN appointments a ON a.handle = c.appointment WHERE a.day = ?1",
         )?;
         let rows = stmt.query_map([day.to_string()], |row| {
             Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
@@ -467,7 +539,7 @@ fn insert_check_in_once(
         Some(_) => SubmissionOutcome::AppointmentAlreadyCheckedIn,
         None => {
             let known: bool = tx
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM appointments WHERE id = ?1)")?
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM appointments WHERE handle = ?1)")?
                 .query_row([submission.appointment.get().cast_signed()], |row| {
                     row.get(0)
                 })?;
@@ -562,5 +634,251 @@ mod tests {
             store.record_check_ins(&[(&second, &kiosk)], now).unwrap(),
             vec![SubmissionOutcome::AlreadyStored]
         );
+    }
+
+    fn day() -> Date {
+        "2026-11-23".parse().unwrap()
+    }
+
+    fn appointment(external_id: &str, first: &str, last: &str) -> NewAppointment {
+        NewAppointment {
+            external_id: external_id.into(),
+            day: day(),
+            starts_at: Time::constant(9, 30, 0, 0),
+            patient: PersonName::new(first, last).unwrap(),
+            provider: "Dr. Demo Able".into(),
+            copay: Cents::new(2500),
+        }
+    }
+
+    fn handle_of(store: &OfficeStore, external_id: &str) -> Option<AppointmentId> {
+        store
+            .appointments_on(day())
+            .unwrap()
+            .into_iter()
+            .find(|a| a.external_id == external_id)
+            .map(|a| a.id)
+    }
+
+    fn row_id_of(store: &OfficeStore, external_id: &str) -> i64 {
+        store
+            .conn
+            .query_row(
+                "SELECT id FROM appointments WHERE external_id = ?1",
+                [external_id],
+                |row| row.get(0),
+            )
+            .unwrap()
+    }
+
+    fn key() -> ed25519_dalek::SigningKey {
+        ed25519_dalek::SigningKey::from_bytes(&[3; 32])
+    }
+
+    fn code_for(appointment: &Appointment) -> String {
+        crate::token::CheckInToken {
+            clinic: crate::domain::ClinicId::new(1).unwrap(),
+            appointment: appointment.id,
+            valid_on: appointment.day,
+            starts_at: appointment.starts_at,
+            expires_at: "2026-11-24T06:00:00Z".parse().unwrap(),
+        }
+        .sign(&key())
+        .expect("signs")
+    }
+
+    /// What a kiosk would do with a scanned code at this office: the appointment it names.
+    fn resolve(store: &OfficeStore, code: &str) -> Option<Appointment> {
+        let token = crate::token::CheckInToken::verify(
+            code,
+            &key().verifying_key(),
+            crate::domain::ClinicId::new(1).unwrap(),
+            day(),
+            "2026-11-23T15:00:00Z".parse().unwrap(),
+        )
+        .expect("the code verifies");
+        store.appointment(token.appointment).unwrap()
+    }
+
+    #[test]
+    fn a_handle_is_random_not_the_row_and_survives_a_reimport() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        store
+            .import_appointments(&[appointment("A-1", "Ada", "Testpatient")])
+            .unwrap();
+        let handle = handle_of(&store, "A-1").unwrap();
+        assert_ne!(
+            handle.get(),
+            row_id_of(&store, "A-1").cast_unsigned(),
+            "the handle is not the row id"
+        );
+        let mut moved = appointment("A-1", "Ada", "Testpatient");
+        moved.starts_at = Time::constant(11, 0, 0, 0);
+        store
+            .import_appointments(&[moved, appointment("A-2", "Bruno", "Sample")])
+            .unwrap();
+        assert_eq!(handle_of(&store, "A-1"), Some(handle));
+        let found = store.appointment(handle).unwrap().unwrap();
+        assert_eq!(found.starts_at, Time::constant(11, 0, 0, 0));
+        assert_eq!(found.patient.first(), "Ada");
+    }
+
+    #[test]
+    fn two_appointments_never_share_a_handle() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let list: Vec<_> = (0..200)
+            .map(|i| appointment(&format!("A-{i}"), "Ada", "Testpatient"))
+            .collect();
+        store.import_appointments(&list).unwrap();
+        let handles: std::collections::HashSet<_> = store
+            .appointments_on(day())
+            .unwrap()
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(handles.len(), 200);
+        // The schema refuses a shared handle, whoever writes the row.
+        let taken = handle_of(&store, "A-0").unwrap().get().cast_signed();
+        let copied = store.conn.execute(
+            "INSERT INTO appointments
+               (handle, external_id, day, starts_at, first_name, last_name, provider, copay_cents)
+             VALUES (?1, 'B-1', '2026-11-23', '09:30', 'Bruno', 'Sample', 'Dr. Demo Able', 0)",
+            [taken],
+        );
+        assert!(copied.is_err());
+    }
+
+    #[test]
+    fn a_handle_drawn_twice_is_drawn_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut draws = [41, 41, 41, 42].into_iter();
+        store
+            .import_with_handles(
+                &[
+                    appointment("A-1", "Ada", "Testpatient"),
+                    appointment("A-2", "Bruno", "Sample"),
+                ],
+                || Ok(draws.next().unwrap()),
+            )
+            .unwrap();
+        assert_eq!(handle_of(&store, "A-1"), Some(AppointmentId::new(41)));
+        assert_eq!(handle_of(&store, "A-2"), Some(AppointmentId::new(42)));
+        // Re-importing draws (the insert needs a value) but keeps the handle.
+        store
+            .import_with_handles(&[appointment("A-2", "Bruno", "Sample")], || Ok(99))
+            .unwrap();
+        assert_eq!(handle_of(&store, "A-2"), Some(AppointmentId::new(42)));
+        // Never an endless loop: a source that only repeats itself is an error.
+        let refused =
+            store.import_with_handles(&[appointment("A-3", "Carmen", "Example")], || Ok(41));
+        assert!(refused.is_err());
+        assert_eq!(handle_of(&store, "A-3"), None, "nothing half-imported");
+    }
+
+    #[test]
+    fn a_restored_copy_resolves_a_printed_code_to_the_same_appointment() {
+        let dir = tempfile::tempdir().unwrap();
+        let live_path = dir.path().join("office.db");
+        let mut live = OfficeStore::open(&live_path).unwrap();
+        live.import_appointments(&[
+            appointment("A-1", "Ada", "Testpatient"),
+            appointment("A-2", "Bruno", "Sample"),
+        ])
+        .unwrap();
+        let ada = live
+            .appointment(handle_of(&live, "A-1").unwrap())
+            .unwrap()
+            .unwrap();
+        let ada_code = code_for(&ada);
+        drop(live); // closing checkpoints the WAL into the file
+        let backup = dir.path().join("backup.db");
+        std::fs::copy(&live_path, &backup).unwrap();
+
+        // After the backup, the live office imports Carmen and prints her code.
+        let mut live = OfficeStore::open(&live_path).unwrap();
+        live.import_appointments(&[appointment("A-3", "Carmen", "Example")])
+            .unwrap();
+        let carmen = live
+            .appointment(handle_of(&live, "A-3").unwrap())
+            .unwrap()
+            .unwrap();
+        let carmen_code = code_for(&carmen);
+        drop(live);
+
+        // The backup is restored somewhere else and someone new is imported: they take the
+        // row Carmen had, but not her handle.
+        let restored_path = dir.path().join("elsewhere").join("office.db");
+        std::fs::create_dir_all(restored_path.parent().unwrap()).unwrap();
+        std::fs::copy(&backup, &restored_path).unwrap();
+        let mut restored = OfficeStore::open(&restored_path).unwrap();
+        restored
+            .import_appointments(&[appointment("B-9", "Dmitri", "Placeholder")])
+            .unwrap();
+        assert_eq!(row_id_of(&restored, "B-9"), carmen_rowid(&dir));
+
+        assert_eq!(resolve(&restored, &ada_code), Some(ada));
+        assert_eq!(resolve(&restored, &carmen_code), None, "never someone else");
+    }
+
+    fn carmen_rowid(dir: &tempfile::TempDir) -> i64 {
+        let live = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        row_id_of(&live, "A-3")
+    }
+
+    #[test]
+    fn migration_gives_existing_appointments_handles_and_repoints_check_ins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("office.db");
+        {
+            // A database as the previous version left it: check-ins name row ids.
+            let mut conn = Connection::open(&path).unwrap();
+            crate::store::migrate(&mut conn, &MIGRATIONS[..1]).unwrap();
+            conn.execute_batch(
+                "INSERT INTO appointments
+                   (id, external_id, day, starts_at, first_name, last_name, provider, copay_cents)
+                 VALUES (1, 'A-1', '2026-11-23', '09:00', 'Ada', 'Testpatient', 'Dr. Demo Able', 0),
+                        (2, 'A-2', '2026-11-23', '09:15', 'Bruno', 'Sample', 'Dr. Demo Able', 0);
+                 INSERT INTO checkins
+                   (id, appointment, kiosk, arrived_at, received_at, status, status_changed_at)
+                 VALUES ('6d5f2b52-1c5e-4c1a-9d55-6f1f8d7c0a01', 2, 'lobby-1',
+                         '2026-11-23T09:01:00.000000Z', '2026-11-23T09:01:00.000000Z',
+                         'arrived', '2026-11-23T09:01:00.000000Z'),
+                        ('6d5f2b52-1c5e-4c1a-9d55-6f1f8d7c0a02', 77, 'lobby-1',
+                         '2026-11-23T09:02:00.000000Z', '2026-11-23T09:02:00.000000Z',
+                         'needs_attention', '2026-11-23T09:02:00.000000Z');",
+            )
+            .unwrap();
+        }
+        let mut store = OfficeStore::open(&path).unwrap();
+        let ada = handle_of(&store, "A-1").unwrap();
+        let bruno = handle_of(&store, "A-2").unwrap();
+        assert_ne!(ada, bruno);
+        assert_eq!(row_id_of(&store, "A-2"), 2, "row ids are kept");
+        let queue = store
+            .queue(
+                "2026-11-23T00:00:00Z".parse().unwrap(),
+                "2026-11-24T00:00:00Z".parse().unwrap(),
+            )
+            .unwrap();
+        assert_eq!(queue.len(), 2);
+        assert_eq!(queue[0].appointment, bruno);
+        let details = queue[0].details.as_ref().unwrap();
+        assert_eq!(details.patient.first(), "Bruno");
+        assert!(
+            queue[1].details.is_none(),
+            "a vanished appointment stays unknown"
+        );
+        assert_eq!(
+            store.checked_in_appointments(day()).unwrap(),
+            vec![(bruno, CheckInStatus::Arrived)]
+        );
+        // Re-importing after the migration keeps the migrated handles.
+        store
+            .import_appointments(&[appointment("A-1", "Ada", "Testpatient")])
+            .unwrap();
+        assert_eq!(handle_of(&store, "A-1"), Some(ada));
     }
 }

@@ -19,6 +19,7 @@ use frontdesk::sync::{OfficeClient, SyncHandle, WorkerSettings};
 use jiff::Timestamp;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -82,15 +83,22 @@ impl TestOffice {
             .unwrap()
     }
 
-    /// The reminder code of the `n`th (0-based) appointment of today.
+    /// The reminder code of the `n`th (0-based, by start time) appointment of today.
     pub fn token(&self, n: usize) -> String {
-        let queue = self.queue();
-        let mut ids: Vec<u64> = queue.expected.iter().map(|a| a.appointment.get()).collect();
-        ids.extend(queue.checked_in.iter().map(|c| c.appointment.get()));
-        ids.sort_unstable();
+        let today = self.state.today(Timestamp::now());
+        // Handles are random: the order is the day's, as the store lists it.
+        let id = self
+            .state
+            .store
+            .lock()
+            .unwrap()
+            .appointments_on(today)
+            .unwrap()[n]
+            .id;
         let view: TokenView = reqwest::blocking::get(format!(
             "{}/api/staff/v1/appointments/{}/token",
-            self.base, ids[n]
+            self.base,
+            id.get()
         ))
         .unwrap()
         .json()
@@ -113,10 +121,83 @@ pub fn check_in_first(base: &str) -> frontdesk::domain::CheckInId {
     submission.id
 }
 
-/// A free loopback port (bound and released; fine for tests on one machine).
-pub fn free_addr() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
+/// A stand-in for the office's address that outlives office restarts: a TCP relay on a
+/// loopback port of its own, held for the whole test, forwarding each connection to the
+/// office it currently points at, or closing it at once while there is none (an office
+/// that is down). Nothing ever binds a port someone else released.
+pub struct Relay {
+    addr: SocketAddr,
+    target: Arc<Mutex<Option<SocketAddr>>>,
+    closing: Arc<AtomicBool>,
+}
+
+impl Relay {
+    /// Starts relaying to `target`.
+    pub fn start(target: SocketAddr) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let addr = listener.local_addr().unwrap();
+        let target = Arc::new(Mutex::new(Some(target)));
+        let closing = Arc::new(AtomicBool::new(false));
+        std::thread::spawn({
+            let target = target.clone();
+            let closing = closing.clone();
+            move || {
+                for client in listener.incoming() {
+                    if closing.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(client) = client else { continue };
+                    let office = *target.lock().unwrap();
+                    match office.and_then(|office| std::net::TcpStream::connect(office).ok()) {
+                        Some(office) => pipe(client, office),
+                        // Down: accept and close, as a host with nothing listening would.
+                        None => drop(client),
+                    }
+                }
+            }
+        });
+        Self {
+            addr,
+            target,
+            closing,
+        }
+    }
+
+    /// The address kiosks are given.
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// New connections go to `office` (`None`: refused, the office is down). Connections
+    /// already relayed end when their office closes them.
+    pub fn point_to(&self, office: Option<SocketAddr>) {
+        *self.target.lock().unwrap() = office;
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.closing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag and lets go of the port.
+        let _ = std::net::TcpStream::connect(self.addr);
+    }
+}
+
+/// Copies bytes both ways until either side closes, then closes both.
+fn pipe(client: std::net::TcpStream, office: std::net::TcpStream) {
+    let (Ok(client_back), Ok(office_back)) = (client.try_clone(), office.try_clone()) else {
+        return;
+    };
+    let one_way = |mut from: std::net::TcpStream, mut to: std::net::TcpStream| {
+        move || {
+            let _ = std::io::copy(&mut from, &mut to);
+            let _ = from.shutdown(std::net::Shutdown::Both);
+            let _ = to.shutdown(std::net::Shutdown::Both);
+        }
+    };
+    std::thread::spawn(one_way(client, office));
+    std::thread::spawn(one_way(office_back, client_back));
 }
 
 /// A kiosk without a window, started by the product's own [`KioskServices`]: the journey

@@ -75,6 +75,7 @@ impl Step for Identify {
 fn problem_for(error: &TokenError) -> Problem {
     match error {
         TokenError::NotAToken | TokenError::Malformed => Problem::UnknownCode,
+        TokenError::OldFormat => Problem::OldCode,
         TokenError::Forged => Problem::Forged,
         TokenError::OtherClinic { .. } => Problem::OtherClinic,
         TokenError::Expired { .. } => Problem::Expired,
