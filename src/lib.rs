@@ -8,6 +8,7 @@ pub mod checkin;
 pub mod config_file;
 pub mod domain;
 pub mod logging;
+pub mod seal;
 pub mod store;
 pub mod token;
 

@@ -8,7 +8,7 @@ use frontdesk::checkin::{Event, Screen, Tap};
 use frontdesk::domain::{CheckInId, ClinicId};
 use frontdesk::sync::{ClientError, OfficeClient};
 use jiff::Timestamp;
-use support::{HeadlessKiosk, KIOSK_TOKEN, free_addr, start_office, wait_until};
+use support::{HeadlessKiosk, KIOSK_TOKEN, free_addr, sealed, start_office, wait_until};
 
 #[test]
 fn check_in_while_office_is_down_is_delivered_exactly_once_later() {
@@ -61,15 +61,16 @@ fn retried_submissions_and_office_restarts_never_duplicate() {
         appointment: roster.entries[2].appointment,
         arrived_at: Timestamp::now(),
     };
+    let delivery = sealed(&client, &submission);
     assert_eq!(
-        client.submit(&submission).unwrap().outcome,
+        client.deliver(&delivery).unwrap().outcome,
         SubmissionOutcome::Accepted
     );
     // The office restarts between the commit and the kiosk hearing the answer.
     office.stop();
     let office = start_office(&office_dir, addr);
     assert_eq!(
-        client.submit(&submission).unwrap().outcome,
+        client.deliver(&delivery).unwrap().outcome,
         SubmissionOutcome::AlreadyStored
     );
     // Another check-in for the same appointment (say from a second kiosk) adds nothing.
@@ -78,7 +79,7 @@ fn retried_submissions_and_office_restarts_never_duplicate() {
         ..submission.clone()
     };
     assert_eq!(
-        client.submit(&other).unwrap().outcome,
+        client.deliver(&sealed(&client, &other)).unwrap().outcome,
         SubmissionOutcome::AppointmentAlreadyCheckedIn
     );
     assert_eq!(office.queue().checked_in.len(), 1);
