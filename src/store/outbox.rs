@@ -8,7 +8,7 @@ use crate::domain::AppointmentId;
 use crate::seal::{SEAL_OVERHEAD, SealError, SealPublicKey};
 use jiff::civil::Date;
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::path::Path;
 
 const MIGRATIONS: &[&str] = &[
@@ -128,15 +128,21 @@ impl KioskStore {
     /// little longer. The write-ahead log is then checkpointed and truncated so no copy
     /// of the old pages remains there.
     fn seal_legacy_rows(&mut self, key: &SealPublicKey) -> Result<(), StoreError> {
-        let exists: bool = self.conn.query_row(
-            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'legacy_outbox'",
-            [],
-            |row| row.get(0),
-        )?;
-        if !exists {
+        const EXISTS: &str = "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'legacy_outbox'";
+        if !self
+            .conn
+            .query_row(EXISTS, [], |row| row.get::<_, bool>(0))?
+        {
             return Ok(());
         }
-        let tx = self.conn.transaction()?;
+        // Immediate, and checked again: the move happens under the write lock, so two
+        // connections opening at once cannot both move the same rows.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if !tx.query_row(EXISTS, [], |row| row.get::<_, bool>(0))? {
+            return Ok(());
+        }
         let legacy: Vec<(String, String)> = {
             let mut stmt = tx.prepare("SELECT id, body FROM legacy_outbox ORDER BY rowid")?;
             stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
