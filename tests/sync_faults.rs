@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
-use support::{KIOSK_TOKEN, TestOffice, fast_sync, start_office, wait_until};
+use support::{KIOSK_TOKEN, TestOffice, fast_sync, free_addr, start_office, wait_until};
 
 fn sync_worker(base: &str, db: &Path, settings: WorkerSettings) -> SyncHandle {
     SyncWorker::start(
@@ -55,15 +55,41 @@ fn call_staff_reaches_the_desk_while_delivery_is_backing_off() {
     assert!(error.contains("sealing key"), "{error}");
 
     sync.request_help(Timestamp::now());
-    let kiosk = wait_until("the desk to hear the help request", || {
-        office.queue().kiosks.into_iter().next()
+    wait_until("the desk to hear the help request", || {
+        office
+            .queue()
+            .kiosks
+            .into_iter()
+            .find(|k| k.help_requested_at.is_some())
     });
-    assert!(kiosk.help_requested_at.is_some());
     let status = sync.status();
     assert!(
         !status.office_reachable && status.delivered == 0,
         "no sync round got through: the help request went on its own ({status:?})"
     );
+}
+
+#[test]
+fn call_staff_is_retried_until_the_office_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = free_addr();
+    let sync = sync_worker(
+        &format!("http://{addr}"),
+        &dir.path().join("kiosk.db"),
+        fast_sync(),
+    );
+    sync.request_help(Timestamp::now());
+    // The office is not there yet: the first tries fail (they are not counted here, so the
+    // test holds however the threads are scheduled).
+    std::thread::sleep(Duration::from_millis(300));
+    let office = start_office(&dir.path().join("office"), addr);
+    wait_until("the help request once the office is up", || {
+        office
+            .queue()
+            .kiosks
+            .into_iter()
+            .find(|k| k.help_requested_at.is_some())
+    });
 }
 
 #[test]

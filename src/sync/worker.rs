@@ -1,15 +1,15 @@
 //! The sync thread: one loop that delivers, beats, fetches and sleeps until the next job
-//! is due or it is woken. Help requests go out at once on their own retry schedule, never
-//! behind the delivery backoff: a patient waiting for staff must not wait out an outage.
+//! is due or it is woken. Help requests go out from a thread of their own (see `help`).
 
 use super::client::{ClientError, OfficeClient};
-use crate::api::{Heartbeat, HelpRequest, KioskConfig, OutboxHealth, OutboxId, SealedDelivery};
+use super::help::HelpSender;
+use crate::api::{Heartbeat, KioskConfig, OutboxHealth, OutboxId, SealedDelivery};
 use crate::checkin::{Event, OfficeTrust, Roster};
 use crate::domain::ClinicId;
 use crate::store::{KioskStore, PendingRow, StoreError};
 use base64::Engine as _;
 use jiff::Timestamp;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -25,7 +25,8 @@ pub struct WorkerSettings {
     /// First retry delay after a failure; doubles up to `max_backoff`.
     pub min_backoff: Duration,
     pub max_backoff: Duration,
-    /// How often an undelivered help request is tried again (independent of the backoff).
+    /// How often an undelivered help request is tried again (its own schedule, not the
+    /// delivery backoff: a patient waiting for staff must not wait out an outage).
     pub help_retry_every: Duration,
 }
 
@@ -54,13 +55,13 @@ pub struct SyncStatus {
 
 enum Command {
     Wake,
-    Help(Timestamp),
     Stop,
 }
 
-/// Handle to the running sync thread; stops it when dropped.
+/// Handle to the running sync and help threads; stops them when dropped.
 pub struct SyncHandle {
     commands: mpsc::Sender<Command>,
+    help: HelpSender,
     status: Arc<Mutex<SyncStatus>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -73,7 +74,7 @@ impl SyncHandle {
 
     /// A patient asked for help; sent at once, and retried until the office answers.
     pub fn request_help(&self, at: Timestamp) {
-        let _ = self.commands.send(Command::Help(at));
+        self.help.request(at);
     }
 
     pub fn status(&self) -> SyncStatus {
@@ -213,6 +214,8 @@ impl SyncWorker {
         on_event: impl Fn(Event) + Send + 'static,
     ) -> Result<SyncHandle, StartError> {
         let store = KioskStore::open(&store_path)?;
+        let help = HelpSender::start(client.clone(), settings.help_retry_every)
+            .map_err(StartError::Thread)?;
         let (commands, receiver) = mpsc::channel();
         let status = Arc::new(Mutex::new(SyncStatus::default()));
         let thread = std::thread::Builder::new()
@@ -229,8 +232,6 @@ impl SyncWorker {
                         status,
                         started: Instant::now(),
                         trusted: false,
-                        help: VecDeque::new(),
-                        help_retry_at: None,
                         failures: 0,
                         retry_at: None,
                         skipped: BTreeSet::new(),
@@ -242,6 +243,7 @@ impl SyncWorker {
             .map_err(StartError::Thread)?;
         Ok(SyncHandle {
             commands,
+            help,
             status,
             thread: Some(thread),
         })
@@ -257,9 +259,6 @@ struct Worker {
     status: Arc<Mutex<SyncStatus>>,
     started: Instant,
     trusted: bool,
-    help: VecDeque<Timestamp>,
-    /// While set, undelivered help requests wait until this instant.
-    help_retry_at: Option<Instant>,
     failures: u32,
     /// While set, the office is not contacted before this instant (backoff).
     retry_at: Option<Instant>,
@@ -276,9 +275,6 @@ impl Worker {
         let mut next_roster = Instant::now();
         loop {
             let now = Instant::now();
-            if !self.help.is_empty() && self.help_retry_at.is_none_or(|at| now >= at) {
-                self.send_help();
-            }
             if self.retry_at.is_none_or(|at| now >= at) {
                 self.retry_at = None;
                 let outcome = self.sync_once(now >= next_heartbeat, now >= next_roster);
@@ -295,48 +291,16 @@ impl Worker {
                     Err(error) => self.back_off(&error),
                 }
             }
-            let mut wake_at = self
+            let wake_at = self
                 .retry_at
                 .unwrap_or_else(|| next_heartbeat.min(next_roster));
-            if let Some(help_at) = self.help_retry_at.filter(|_| !self.help.is_empty()) {
-                wake_at = wake_at.min(help_at);
-            }
             let timeout = wake_at.saturating_duration_since(Instant::now());
             match commands.recv_timeout(timeout) {
                 Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return,
-                Ok(Command::Help(at)) => {
-                    self.help.push_back(at);
-                    // Out at the top of the loop, whatever the delivery backoff says.
-                    self.help_retry_at = None;
-                }
                 Ok(Command::Wake) | Err(RecvTimeoutError::Timeout) => {}
             }
             // A wake-up during backoff waits out the backoff: hammering a down office helps no one.
         }
-    }
-
-    /// Sends waiting help requests, oldest first; on failure tries again after
-    /// `help_retry_every`. Needs no trust in the office: "help at lobby-1" reveals nothing.
-    fn send_help(&mut self) {
-        while let Some(at) = self.help.front().copied() {
-            match self.client.help(&HelpRequest { requested_at: at }) {
-                Ok(()) => {
-                    tracing::info!("help request delivered");
-                    self.help.pop_front();
-                }
-                Err(error @ ClientError::Rejected { .. }) => {
-                    // Retrying an answer that will not change would page no one.
-                    tracing::error!(%error, "office refused a help request");
-                    self.help.pop_front();
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "help request not delivered yet; retrying");
-                    self.help_retry_at = Some(Instant::now() + self.settings.help_retry_every);
-                    return;
-                }
-            }
-        }
-        self.help_retry_at = None;
     }
 
     /// One round: learn the office, deliver the outbox, then the periodic calls that are
