@@ -53,7 +53,11 @@ fn patient_checks_in_by_tapping() {
         [],
         now,
     );
-    let store = KioskStore::open(&dir.path().join("kiosk.db")).unwrap();
+    let mut store = KioskStore::open(&dir.path().join("kiosk.db")).unwrap();
+    // The office's sealing key, as the sync thread pins it on first contact.
+    store
+        .set_office_seal_key(&frontdesk::seal::SealSecretKey::from_bytes([6; 32]).public_key())
+        .unwrap();
     let notices = Rc::new(RefCell::new(Vec::new()));
     let core = KioskCore::new(flow, store, {
         let notices = notices.clone();
