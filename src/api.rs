@@ -3,8 +3,10 @@
 
 use crate::checkin::RosterEntry;
 use crate::domain::{AppointmentId, CheckInId, ClinicId};
+use crate::seal::{SealError, SealPublicKey, SealSecretKey};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// Path prefix of the kiosk API.
 pub const KIOSK_API: &str = "/api/kiosk/v1";
@@ -18,9 +20,11 @@ pub struct KioskConfig {
     pub timezone: String,
     /// Ed25519 key that signs check-in tokens, base64 (standard, padded).
     pub token_public_key: String,
+    /// X25519 key the kiosk seals its outbox to, base64 (standard, padded).
+    pub seal_public_key: SealPublicKey,
 }
 
-/// `POST /api/kiosk/v1/checkins`: one check-in, idempotent by `id`.
+/// A check-in, carried sealed inside a [`SealedDelivery`]; idempotent by `id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckInSubmission {
     pub id: CheckInId,
@@ -65,9 +69,27 @@ pub struct Heartbeat {
     pub sent_at: Timestamp,
     pub version: String,
     pub uptime_secs: u64,
-    /// Check-ins written but not yet acknowledged by the office.
-    pub outbox_depth: u64,
+    pub outbox: OutboxHealth,
     pub scanner_connected: bool,
+}
+
+/// The state of the kiosk's outbox, as its heartbeat reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum OutboxHealth {
+    /// `depth` rows written but not yet acknowledged by the office, all deliverable.
+    Ok { depth: u64 },
+    /// Of `depth` undelivered rows, `unreadable_rows` cannot be read (by the kiosk, or by
+    /// the office once opened); they are kept, and the rows after them still go out.
+    Unreadable { depth: u64, unreadable_rows: u64 },
+    /// The kiosk cannot read its outbox at all: how much is waiting is unknown.
+    DatabaseError,
+}
+
+impl OutboxHealth {
+    pub fn is_fault(&self) -> bool {
+        !matches!(self, OutboxHealth::Ok { .. })
+    }
 }
 
 /// `GET /api/kiosk/v1/roster`: today's appointments, minimal details.
@@ -84,9 +106,273 @@ pub struct HelpRequest {
     pub requested_at: Timestamp,
 }
 
+/// What an outbox row holds; the variant is the row's kind. Registration, payment and
+/// the rest join here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboxBody {
+    CheckIn(CheckInSubmission),
+}
+
+/// An outbox row's kind: stored and sent in the clear beside the sealed body, so the
+/// office knows what to expect inside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxKind {
+    CheckIn,
+}
+
+impl OutboxKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxKind::CheckIn => "check_in",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "check_in" => Some(OutboxKind::CheckIn),
+            _ => None,
+        }
+    }
+}
+
+/// An outbox row's id: the id of what it carries (a check-in's id for a check-in), so a
+/// retried delivery is recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OutboxId(uuid::Uuid);
+
+impl OutboxId {
+    pub fn parse(text: &str) -> Option<Self> {
+        uuid::Uuid::parse_str(text).ok().map(Self)
+    }
+}
+
+impl From<CheckInId> for OutboxId {
+    fn from(id: CheckInId) -> Self {
+        Self(id.as_uuid())
+    }
+}
+
+impl fmt::Display for OutboxId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl OutboxBody {
+    pub fn kind(&self) -> OutboxKind {
+        match self {
+            OutboxBody::CheckIn(_) => OutboxKind::CheckIn,
+        }
+    }
+
+    pub fn id(&self) -> OutboxId {
+        match self {
+            OutboxBody::CheckIn(submission) => submission.id.into(),
+        }
+    }
+
+    /// The bytes that get sealed: the body's JSON (the kind travels outside).
+    fn plaintext(&self) -> Vec<u8> {
+        let json = match self {
+            OutboxBody::CheckIn(submission) => serde_json::to_vec(submission),
+        };
+        // Serialising plain structs of ids and timestamps to memory cannot fail.
+        json.unwrap_or_default()
+    }
+
+    fn from_plaintext(kind: OutboxKind, bytes: &[u8]) -> Result<Self, OpenError> {
+        match kind {
+            OutboxKind::CheckIn => serde_json::from_slice(bytes)
+                .map(OutboxBody::CheckIn)
+                .map_err(|_| OpenError::BadBody(kind)),
+        }
+    }
+
+    /// Seals the body to the office's key.
+    pub fn seal(&self, key: &SealPublicKey) -> Result<Vec<u8>, SealError> {
+        let mut plaintext = self.plaintext();
+        let sealed = key.seal(&plaintext);
+        plaintext.fill(0);
+        sealed
+    }
+}
+
+/// `POST /api/kiosk/v1/outbox`: one outbox row as the kiosk holds it, sealed to the
+/// office's key (the kiosk cannot open it); idempotent by `id`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedDelivery {
+    pub id: OutboxId,
+    pub kind: OutboxKind,
+    #[serde(with = "base64_bytes")]
+    pub sealed: Vec<u8>,
+}
+
+/// Why the office could not take a sealed delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum OpenError {
+    #[error("sealed body cannot be opened with this office's key")]
+    Unsealable,
+    #[error("sealed body is not a valid {}", .0.as_str())]
+    BadBody(OutboxKind),
+    #[error("sealed body belongs to another id than its envelope")]
+    IdMismatch,
+}
+
+impl SealedDelivery {
+    /// Seals `body` to `key`, ready to send (tests and benchmarks; the kiosk's outbox
+    /// seals on write).
+    pub fn seal(body: &OutboxBody, key: &SealPublicKey) -> Result<Self, SealError> {
+        Ok(Self {
+            id: body.id(),
+            kind: body.kind(),
+            sealed: body.seal(key)?,
+        })
+    }
+
+    /// Opens the body (office side) and checks it is what the envelope says.
+    pub fn open(&self, key: &SealSecretKey) -> Result<OutboxBody, OpenError> {
+        let mut plaintext = key.open(&self.sealed).map_err(|_| OpenError::Unsealable)?;
+        let body = OutboxBody::from_plaintext(self.kind, &plaintext);
+        plaintext.fill(0);
+        let body = body?;
+        if body.id() != self.id {
+            return Err(OpenError::IdMismatch);
+        }
+        Ok(body)
+    }
+}
+
+impl fmt::Debug for SealedDelivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SealedDelivery")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("sealed_len", &self.sealed.len())
+            .finish()
+    }
+}
+
+/// Bytes as standard padded base64 in JSON.
+mod base64_bytes {
+    use base64::Engine as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map_err(|_| serde::de::Error::custom("sealed is not base64"))
+    }
+}
+
 /// Every error body the office sends: a stable code for programs, a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn office_key() -> SealSecretKey {
+        SealSecretKey::generate().unwrap()
+    }
+
+    #[test]
+    fn a_sealed_check_in_opens_at_the_office_and_round_trips_as_json() {
+        let key = office_key();
+        let submission = CheckInSubmission::sample(42);
+        let body = OutboxBody::CheckIn(submission.clone());
+        assert_eq!(body.kind(), OutboxKind::CheckIn);
+        let delivery = SealedDelivery::seal(&body, &key.public_key()).unwrap();
+        let json = serde_json::to_string(&delivery).unwrap();
+        assert!(json.contains(r#""kind":"check_in""#), "{json}");
+        assert!(
+            !json.contains("2026-11-23"),
+            "the arrival is sealed: {json}"
+        );
+        let received: SealedDelivery = serde_json::from_str(&json).unwrap();
+        assert_eq!(received.open(&key), Ok(body));
+        assert!(format!("{delivery:?}").contains("sealed_len"));
+    }
+
+    #[test]
+    fn foreign_forged_and_mismatched_seals_are_typed_errors() {
+        let key = office_key();
+        let body = OutboxBody::CheckIn(CheckInSubmission::sample(1));
+        let other_office = SealedDelivery::seal(&body, &office_key().public_key()).unwrap();
+        assert_eq!(other_office.open(&key), Err(OpenError::Unsealable));
+
+        let mut moved = SealedDelivery::seal(&body, &key.public_key()).unwrap();
+        moved.id = CheckInSubmission::sample(1).id.into();
+        assert_eq!(moved.open(&key), Err(OpenError::IdMismatch));
+
+        let not_a_check_in = SealedDelivery {
+            id: body.id(),
+            kind: OutboxKind::CheckIn,
+            sealed: key.public_key().seal(b"{\"hello\": 1}").unwrap(),
+        };
+        assert_eq!(
+            not_a_check_in.open(&key),
+            Err(OpenError::BadBody(OutboxKind::CheckIn))
+        );
+        assert!(
+            serde_json::from_str::<SealedDelivery>(
+                r#"{"id":"00000000-0000-4000-8000-000000000000","kind":"check_in","sealed":"%%"}"#
+            )
+            .is_err()
+        );
+        assert!(
+            serde_json::from_str::<SealedDelivery>(
+                r#"{"id":"00000000-0000-4000-8000-000000000000","kind":"payment","sealed":""}"#
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn random_sealed_bytes_never_panic() {
+        let key = office_key();
+        let id = CheckInSubmission::sample(1).id.into();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for len in (0..600).step_by(3) {
+            let sealed = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed.to_le_bytes()[1]
+                })
+                .collect();
+            let delivery = SealedDelivery {
+                id,
+                kind: OutboxKind::CheckIn,
+                sealed,
+            };
+            assert_eq!(delivery.open(&key), Err(OpenError::Unsealable));
+        }
+    }
+
+    #[test]
+    fn outbox_health_is_tagged_json() {
+        let json = serde_json::to_value(OutboxHealth::Unreadable {
+            depth: 3,
+            unreadable_rows: 2,
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"state": "unreadable", "depth": 3, "unreadable_rows": 2})
+        );
+        assert!(OutboxHealth::DatabaseError.is_fault());
+        assert!(!OutboxHealth::Ok { depth: 9 }.is_fault());
+    }
 }

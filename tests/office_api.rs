@@ -53,7 +53,7 @@ fn unknown_kiosks_get_401_with_a_json_error() {
 fn malformed_wrong_and_oversized_bodies_get_4xx_json() {
     let (_dir, office) = office();
     let client = Client::new();
-    let url = format!("{}/api/kiosk/v1/checkins", office.base);
+    let url = format!("{}/api/kiosk/v1/outbox", office.base);
     let post = |body: Vec<u8>| {
         client
             .post(&url)
@@ -83,13 +83,14 @@ fn malformed_wrong_and_oversized_bodies_get_4xx_json() {
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error_code(response), "body_too_large");
 
-    let wrong_clinic = serde_json::json!({
-        "id": uuid::Uuid::new_v4(),
-        "clinic": 99,
-        "appointment": 1,
-        "arrived_at": "2026-11-23T15:00:00Z"
-    });
-    let response = post(serde_json::to_vec(&wrong_clinic).unwrap());
+    let wrong_clinic = frontdesk::api::CheckInSubmission {
+        id: frontdesk::domain::CheckInId::random(),
+        clinic: frontdesk::domain::ClinicId::new(99).unwrap(),
+        appointment: frontdesk::domain::AppointmentId::new(1),
+        arrived_at: "2026-11-23T15:00:00Z".parse().unwrap(),
+    };
+    let kiosk = frontdesk::sync::OfficeClient::new(&office.base, KIOSK_TOKEN).unwrap();
+    let response = post(serde_json::to_vec(&support::sealed(&kiosk, &wrong_clinic)).unwrap());
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_code(response), "wrong_clinic");
 
@@ -172,14 +173,18 @@ fn concurrent_submissions_are_each_stored_once() {
     // answer, and a repeat racing its original is recognised, not stored twice.
     let (_dir, office) = office();
     let roster = roster(&office);
+    let kiosk = frontdesk::sync::OfficeClient::new(&office.base, KIOSK_TOKEN).unwrap();
     let submissions: Vec<_> = roster
         .entries
         .iter()
-        .map(|entry| frontdesk::api::CheckInSubmission {
-            id: frontdesk::domain::CheckInId::random(),
-            clinic: frontdesk::domain::ClinicId::new(1).unwrap(),
-            appointment: entry.appointment,
-            arrived_at: jiff::Timestamp::now(),
+        .map(|entry| {
+            let submission = frontdesk::api::CheckInSubmission {
+                id: frontdesk::domain::CheckInId::random(),
+                clinic: frontdesk::domain::ClinicId::new(1).unwrap(),
+                appointment: entry.appointment,
+                arrived_at: jiff::Timestamp::now(),
+            };
+            support::sealed(&kiosk, &submission)
         })
         .collect();
     let statuses: Vec<StatusCode> = std::thread::scope(|scope| {
@@ -187,7 +192,7 @@ fn concurrent_submissions_are_each_stored_once() {
             .iter()
             .chain(&submissions)
             .map(|submission| {
-                let url = format!("{}/api/kiosk/v1/checkins", office.base);
+                let url = format!("{}/api/kiosk/v1/outbox", office.base);
                 scope.spawn(move || {
                     Client::new()
                         .post(url)

@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::mpsc;
 use std::time::Duration;
-use support::{KIOSK_TOKEN, TestOffice, start_office, wait_until};
+use support::{KIOSK_TOKEN, TestOffice, sealed, start_office, wait_until};
 
 /// One server-sent event as a browser would see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,9 +103,9 @@ fn submission(office: &TestOffice, n: usize) -> CheckInSubmission {
 }
 
 fn submit(office: &TestOffice, submission: &CheckInSubmission) -> SubmissionOutcome {
-    OfficeClient::new(&office.base, KIOSK_TOKEN)
-        .unwrap()
-        .submit(submission)
+    let client = OfficeClient::new(&office.base, KIOSK_TOKEN).unwrap();
+    client
+        .deliver(&sealed(&client, submission))
         .unwrap()
         .outcome
 }
@@ -134,14 +134,15 @@ fn a_check_in_whose_request_was_cancelled_is_still_announced() {
     let (_dir, office) = office();
     let staff = open_stream(&office, None);
     let submission = submission(&office, 0);
-    let body = serde_json::to_string(&submission).unwrap();
+    let client = OfficeClient::new(&office.base, KIOSK_TOKEN).unwrap();
+    let body = serde_json::to_string(&sealed(&client, &submission)).unwrap();
 
     // Hold the store, so the office cannot commit, let alone answer, until we let go.
     let store = office.state.store.lock().unwrap();
     let mut kiosk = std::net::TcpStream::connect(office.addr).unwrap();
     write!(
         kiosk,
-        "POST /api/kiosk/v1/checkins HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {KIOSK_TOKEN}\r\n\
+        "POST /api/kiosk/v1/outbox HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {KIOSK_TOKEN}\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         office.addr,
         body.len()

@@ -8,7 +8,9 @@ use frontdesk::checkin::{ConfirmTap, Tap};
 use frontdesk::domain::{CheckInId, ClinicId};
 use frontdesk::sync::{ClientError, OfficeClient};
 use jiff::Timestamp;
-use support::{HeadlessKiosk, KIOSK_TOKEN, Relay, is_confirm, is_done, start_office, wait_until};
+use support::{
+    HeadlessKiosk, KIOSK_TOKEN, Relay, is_confirm, is_done, sealed, start_office, wait_until,
+};
 
 fn any_port() -> std::net::SocketAddr {
     "127.0.0.1:0".parse().unwrap()
@@ -68,8 +70,9 @@ fn retried_submissions_and_office_restarts_never_duplicate() {
         appointment: roster.entries[2].appointment,
         arrived_at: Timestamp::now(),
     };
+    let delivery = sealed(&client, &submission);
     assert_eq!(
-        client.submit(&submission).unwrap().outcome,
+        client.deliver(&delivery).unwrap().outcome,
         SubmissionOutcome::Accepted
     );
     // The office restarts between the commit and the kiosk hearing the answer.
@@ -78,7 +81,7 @@ fn retried_submissions_and_office_restarts_never_duplicate() {
     let office = start_office(&office_dir, any_port());
     relay.point_to(Some(office.addr));
     assert_eq!(
-        client.submit(&submission).unwrap().outcome,
+        client.deliver(&delivery).unwrap().outcome,
         SubmissionOutcome::AlreadyStored
     );
     // Another check-in for the same appointment (say from a second kiosk) adds nothing.
@@ -87,7 +90,7 @@ fn retried_submissions_and_office_restarts_never_duplicate() {
         ..submission.clone()
     };
     assert_eq!(
-        client.submit(&other).unwrap().outcome,
+        client.deliver(&sealed(&client, &other)).unwrap().outcome,
         SubmissionOutcome::AppointmentAlreadyCheckedIn
     );
     assert_eq!(office.queue().checked_in.len(), 1);

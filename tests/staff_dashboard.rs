@@ -1,6 +1,6 @@
 //! The staff page in real headless Chromium: a check-in appears in the queue live,
-//! without a reload. Needs `chromium` and `chromium-driver` (the README test command
-//! installs them).
+//! without a reload, and a kiosk fault shows as an alert. Needs `chromium` and
+//! `chromium-driver` (the README test command installs them).
 
 mod support;
 
@@ -121,6 +121,38 @@ async fn queue_row_appears_live_without_reload() {
         marker,
         serde_json::json!("still here"),
         "the page did not reload"
+    );
+
+    // A kiosk whose outbox has unreadable rows shows as a fault, in plain words.
+    let base = office.base.clone();
+    tokio::task::spawn_blocking(move || {
+        frontdesk::sync::OfficeClient::new(&base, support::KIOSK_TOKEN)
+            .unwrap()
+            .heartbeat(&frontdesk::api::Heartbeat {
+                sent_at: jiff::Timestamp::now(),
+                version: "test".into(),
+                uptime_secs: 1,
+                outbox: frontdesk::api::OutboxHealth::Unreadable {
+                    depth: 3,
+                    unreadable_rows: 2,
+                },
+                scanner_connected: true,
+            })
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let fault = browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(
+            "#kiosks [data-kiosk='lobby-1'] [role='alert']",
+        ))
+        .await
+        .expect("the kiosk fault appears live");
+    assert_eq!(
+        fault.text().await.unwrap(),
+        "Kiosk fault: 2 check-ins cannot be read"
     );
 
     // Keep a picture of what staff see, for people to look at.

@@ -73,6 +73,12 @@ fn frames_keep_coming_while_the_outbox_write_is_pending() {
         data_dir: dir.path().to_owned(),
         ..KioskConfig::default()
     };
+    // The office's sealing key, as the sync thread pins it on first contact.
+    std::fs::create_dir_all(dir.path()).unwrap();
+    frontdesk::store::KioskStore::open(&dir.path().join("kiosk.db"))
+        .unwrap()
+        .set_office_seal_key(&frontdesk::seal::SealSecretKey::from_bytes([6; 32]).public_key())
+        .unwrap();
     let (frames_tx, frames) = mpsc::channel::<Frame>();
     let window: Rc<RefCell<Option<slint::Weak<MainWindow>>>> = Rc::default();
     let observer: FrameObserver = Box::new({

@@ -11,6 +11,8 @@ use frontdesk::kiosk::app::KioskApp;
 use frontdesk::kiosk::config::KioskConfig;
 use frontdesk::kiosk::services::KioskServices;
 use frontdesk::kiosk::{KioskAdapter, MainWindow, Page};
+use frontdesk::seal::SealSecretKey;
+use frontdesk::store::KioskStore;
 use frontdesk::sync::WorkerSettings;
 use frontdesk::token::CheckInToken;
 use i_slint_backend_testing::ElementHandle;
@@ -62,6 +64,11 @@ fn patient_checks_in_by_tapping() {
         data_dir: dir.path().to_owned(),
         ..KioskConfig::default()
     };
+    // The office's sealing key, as the sync thread pins it on first contact.
+    KioskStore::open(&dir.path().join("kiosk.db"))
+        .unwrap()
+        .set_office_seal_key(&SealSecretKey::from_bytes([6; 32]).public_key())
+        .unwrap();
     let (post, posted) = mpsc::channel();
     let services = KioskServices::start(
         &config,
@@ -145,7 +152,7 @@ fn patient_checks_in_by_tapping() {
     assert_eq!(confirm.get_appointment_time(), "");
     assert!(!confirm.get_has_name());
     assert_eq!(
-        frontdesk::store::KioskStore::open(&dir.path().join("kiosk.db"))
+        KioskStore::open(&dir.path().join("kiosk.db"))
             .unwrap()
             .depth()
             .unwrap(),

@@ -29,10 +29,13 @@ pub fn run(scale: &Scale, single_kiosk_rate: f64, report: &mut Report) -> anyhow
     let (addr, base, token) = (office.addr, office.base.clone(), office.kiosks[0].1.clone());
     let ids = office.appointment_ids()?;
     let today = office.state.today(Timestamp::now());
+    let seal_key = office.state.seal_key.public_key();
     office.stop();
 
     let db = dir.path().join("kiosk.db");
     let mut outbox = KioskStore::open(&db)?;
+    // As if the kiosk had met the office before the outage: its sealing key is pinned.
+    outbox.set_office_seal_key(&seal_key)?;
     let queued = Instant::now();
     for appointment in ids {
         outbox.enqueue(

@@ -45,7 +45,9 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
         let kiosks: Vec<Arc<SimKiosk>> = office
             .kiosks
             .iter()
-            .map(|(_, token)| SimKiosk::new(&office.base, token).map(Arc::new))
+            .map(|(_, token)| {
+                SimKiosk::new(&office.base, token, office.state.seal_key.public_key()).map(Arc::new)
+            })
             .collect::<anyhow::Result<_>>()?;
         let submitted: Arc<Mutex<HashMap<CheckInId, Instant>>> = Arc::default();
         let mut ticker =

@@ -94,7 +94,11 @@ fn over_http(total: usize, kiosks: usize) -> anyhow::Result<(f64, Vec<f64>)> {
         let share = ids.len().div_ceil(kiosks);
         let started = Instant::now();
         for (n, chunk) in ids.chunks(share).enumerate() {
-            let kiosk = SimKiosk::new(&office.base, &office.kiosks[n].1)?;
+            let kiosk = SimKiosk::new(
+                &office.base,
+                &office.kiosks[n].1,
+                office.state.seal_key.public_key(),
+            )?;
             let chunk = chunk.to_vec();
             tasks.push(tokio::spawn(async move {
                 let mut ms = Vec::with_capacity(chunk.len());

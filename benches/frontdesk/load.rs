@@ -1,27 +1,32 @@
 //! Simulated kiosks for the office benchmarks: each an HTTP client of its own (its own
-//! connection) submitting check-ins exactly as the kiosk's sync thread does.
+//! connection) delivering sealed check-ins exactly as the kiosk's sync thread does.
 
-use frontdesk::api::CheckInSubmission;
+use frontdesk::api::{CheckInSubmission, OutboxBody, SealedDelivery};
 use frontdesk::domain::{AppointmentId, CheckInId, ClinicId};
+use frontdesk::seal::SealPublicKey;
 use std::time::Instant;
 
 pub struct SimKiosk {
     client: reqwest::Client,
     url: String,
     token: String,
+    /// The office's sealing key, as `/config` gives it.
+    seal_key: SealPublicKey,
 }
 
 impl SimKiosk {
-    pub fn new(base: &str, token: &str) -> anyhow::Result<Self> {
+    pub fn new(base: &str, token: &str, seal_key: SealPublicKey) -> anyhow::Result<Self> {
         Ok(Self {
             client: reqwest::Client::builder().build()?,
-            url: format!("{base}/api/kiosk/v1/checkins"),
+            url: format!("{base}/api/kiosk/v1/outbox"),
             token: token.to_owned(),
+            seal_key,
         })
     }
 
-    /// Submits a new check-in for `appointment`; returns its id and the milliseconds to
-    /// the office's acknowledgement (sent only once it is committed).
+    /// Delivers a new check-in for `appointment`; returns its id and the milliseconds to
+    /// the office's acknowledgement (sent only once it is committed). Sealing happens
+    /// before the clock starts: a real kiosk seals when it writes its outbox.
     pub async fn check_in(&self, appointment: AppointmentId) -> anyhow::Result<(CheckInId, f64)> {
         let submission = CheckInSubmission {
             id: CheckInId::random(),
@@ -29,12 +34,14 @@ impl SimKiosk {
             appointment,
             arrived_at: jiff::Timestamp::now(),
         };
+        let id = submission.id;
+        let delivery = SealedDelivery::seal(&OutboxBody::CheckIn(submission), &self.seal_key)?;
         let started = Instant::now();
         let response = self
             .client
             .post(&self.url)
             .bearer_auth(&self.token)
-            .json(&submission)
+            .json(&delivery)
             .send()
             .await?;
         let status = response.status();
@@ -42,7 +49,7 @@ impl SimKiosk {
         if status != reqwest::StatusCode::CREATED {
             anyhow::bail!("office answered {status} to a new check-in");
         }
-        Ok((submission.id, started.elapsed().as_secs_f64() * 1000.0))
+        Ok((id, started.elapsed().as_secs_f64() * 1000.0))
     }
 }
 

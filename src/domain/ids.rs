@@ -117,6 +117,9 @@ impl CheckInId {
     pub fn parse(text: &str) -> Option<Self> {
         uuid::Uuid::parse_str(text).ok().map(Self)
     }
+    pub fn as_uuid(self) -> uuid::Uuid {
+        self.0
+    }
 }
 
 impl fmt::Display for CheckInId {

@@ -1,35 +1,46 @@
-//! The office's Ed25519 key that signs check-in tokens: made on first start, kept in the
-//! data directory readable by the service user only.
+//! The office's secret keys, each made on first start and kept in the data directory
+//! readable by the service user only: the Ed25519 key that signs check-in tokens, and the
+//! X25519 key kiosks seal their outbox rows to.
 
+use crate::seal::SealSecretKey;
 use ed25519_dalek::SigningKey;
 use std::io::Write;
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("cannot read or write the signing key: {0}")]
+    #[error("cannot read or write a key file: {0}")]
     Io(#[from] std::io::Error),
-    #[error("signing key file is damaged (expected 32 bytes)")]
-    Damaged,
+    #[error("key file {0} is damaged (expected 32 bytes)")]
+    Damaged(&'static str),
     #[error("no randomness available: {0}")]
     Random(getrandom::Error),
 }
 
 const KEY_FILE: &str = "token-signing.key";
+const SEAL_KEY_FILE: &str = "outbox-sealing.key";
 
-/// Loads the key from `dir`, or makes and saves a new one.
+/// Loads the token-signing key from `dir`, or makes and saves a new one.
 pub fn load_or_create(dir: &Path) -> Result<SigningKey, KeyError> {
-    let path = dir.join(KEY_FILE);
+    load_or_create_secret(dir, KEY_FILE).map(|secret| SigningKey::from_bytes(&secret))
+}
+
+/// Loads the outbox-sealing key from `dir`, or makes and saves a new one. Losing it means
+/// rows still sealed on kiosks can never be opened, so it is backed up with the database.
+pub fn load_or_create_sealing(dir: &Path) -> Result<SealSecretKey, KeyError> {
+    load_or_create_secret(dir, SEAL_KEY_FILE).map(SealSecretKey::from_bytes)
+}
+
+/// 32 random bytes kept in `dir/file` (mode 0600), made on first use.
+fn load_or_create_secret(dir: &Path, file: &'static str) -> Result<[u8; 32], KeyError> {
+    let path = dir.join(file);
     match std::fs::read(&path) {
-        Ok(bytes) => {
-            let bytes: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Damaged)?;
-            Ok(SigningKey::from_bytes(&bytes))
-        }
+        Ok(bytes) => bytes.try_into().map_err(|_| KeyError::Damaged(file)),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             let mut secret = [0u8; 32];
             getrandom::fill(&mut secret).map_err(KeyError::Random)?;
             std::fs::create_dir_all(dir)?;
-            let tmp = dir.join(format!("{KEY_FILE}.tmp"));
+            let tmp = dir.join(format!("{file}.tmp"));
             {
                 use std::os::unix::fs::OpenOptionsExt;
                 let mut file = std::fs::OpenOptions::new()
@@ -42,8 +53,8 @@ pub fn load_or_create(dir: &Path) -> Result<SigningKey, KeyError> {
                 file.sync_all()?;
             }
             std::fs::rename(&tmp, &path)?;
-            tracing::info!("made a new token-signing key");
-            Ok(SigningKey::from_bytes(&secret))
+            tracing::info!(file, "made a new secret key");
+            Ok(secret)
         }
         Err(error) => Err(error.into()),
     }
@@ -66,6 +77,24 @@ mod tests {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
         std::fs::write(dir.path().join(KEY_FILE), b"short").unwrap();
-        assert!(matches!(load_or_create(dir.path()), Err(KeyError::Damaged)));
+        assert!(matches!(
+            load_or_create(dir.path()),
+            Err(KeyError::Damaged(KEY_FILE))
+        ));
+    }
+
+    #[test]
+    fn the_sealing_key_is_its_own_and_kept_the_same_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = load_or_create_sealing(dir.path()).unwrap();
+        let second = load_or_create_sealing(dir.path()).unwrap();
+        assert_eq!(first.to_bytes(), second.to_bytes());
+        let token = load_or_create(dir.path()).unwrap();
+        assert_ne!(first.to_bytes(), token.to_bytes());
+        let mode = std::fs::metadata(dir.path().join(SEAL_KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 }

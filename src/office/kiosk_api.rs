@@ -1,12 +1,12 @@
-//! `/api/kiosk/v1`: configuration, today's roster, check-in submission, heartbeat, help.
+//! `/api/kiosk/v1`: configuration, today's roster, sealed outbox delivery, heartbeat, help.
 
 use super::auth::AuthenticatedKiosk;
 use super::error::{ApiError, ApiJson};
 use super::events::QueueEvent;
 use super::server::AppState;
 use crate::api::{
-    CheckInSubmission, Heartbeat, HelpRequest, KioskConfig, RosterResponse, SubmissionOutcome,
-    SubmissionReceipt,
+    CheckInSubmission, Heartbeat, HelpRequest, KioskConfig, OpenError, OutboxBody, RosterResponse,
+    SealedDelivery, SubmissionOutcome, SubmissionReceipt,
 };
 use crate::checkin::RosterEntry;
 use axum::extract::State;
@@ -20,7 +20,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/kiosk/v1/config", get(config))
         .route("/api/kiosk/v1/roster", get(roster))
-        .route("/api/kiosk/v1/checkins", post(submit_check_in))
+        .route("/api/kiosk/v1/outbox", post(deliver_outbox))
         .route("/api/kiosk/v1/heartbeat", post(heartbeat))
         .route("/api/kiosk/v1/help", post(help))
 }
@@ -32,6 +32,7 @@ async fn config(State(state): State<AppState>, _kiosk: AuthenticatedKiosk) -> Js
         timezone: state.config.time_zone_name(),
         token_public_key: base64::engine::general_purpose::STANDARD
             .encode(state.signing_key.verifying_key().as_bytes()),
+        seal_public_key: state.seal_key.public_key(),
     })
 }
 
@@ -69,6 +70,35 @@ async fn roster(
     }))
 }
 
+/// `POST /api/kiosk/v1/outbox`: one sealed outbox row. Opened here with the office's
+/// secret key and handed to where its kind goes; anything that does not open, or opens to
+/// something other than its envelope says, is a 422 and nothing is stored.
+async fn deliver_outbox(
+    State(state): State<AppState>,
+    AuthenticatedKiosk(kiosk): AuthenticatedKiosk,
+    ApiJson(delivery): ApiJson<SealedDelivery>,
+) -> Result<(StatusCode, Json<SubmissionReceipt>), ApiError> {
+    let body = delivery.open(&state.seal_key).map_err(|error| {
+        tracing::warn!(%kiosk, outbox = %delivery.id, %error, "outbox row refused");
+        let code = match error {
+            OpenError::Unsealable => "unsealable",
+            OpenError::BadBody(_) => "invalid_body",
+            OpenError::IdMismatch => "id_mismatch",
+        };
+        ApiError::BadRequest {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            message: error.to_string(),
+        }
+    })?;
+    match body {
+        OutboxBody::CheckIn(submission) => {
+            submit_check_in(State(state), AuthenticatedKiosk(kiosk), ApiJson(submission)).await
+        }
+    }
+}
+
+/// A check-in, opened from its sealed delivery, into the intake.
 async fn submit_check_in(
     State(state): State<AppState>,
     AuthenticatedKiosk(kiosk): AuthenticatedKiosk,

@@ -8,6 +8,7 @@ use super::intake::Intake;
 use super::keys::{self, KeyError};
 use super::store::{OfficeStore, StoreError};
 use super::{kiosk_api, staff};
+use crate::seal::SealSecretKey;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use ed25519_dalek::SigningKey;
@@ -43,6 +44,8 @@ pub struct AppState {
     /// Where arriving check-ins go: committed in groups (see [`Intake`]).
     pub intake: Intake,
     pub signing_key: Arc<SigningKey>,
+    /// Opens the outbox rows kiosks seal to its public half.
+    pub seal_key: Arc<SealSecretKey>,
     pub config: Arc<OfficeConfig>,
     pub timezone: TimeZone,
     pub events: Events,
@@ -95,11 +98,12 @@ pub struct Office {
 }
 
 impl Office {
-    /// Opens the data directory (database, signing key) described by `config`.
+    /// Opens the data directory (database, signing and sealing keys) described by `config`.
     pub fn open(config: OfficeConfig) -> Result<Self, OfficeError> {
         config.validate()?;
         std::fs::create_dir_all(&config.data_dir).map_err(OfficeError::DataDir)?;
         let signing_key = keys::load_or_create(&config.data_dir)?;
+        let seal_key = keys::load_or_create_sealing(&config.data_dir)?;
         let store = OfficeStore::open(&config.data_dir.join("office.db"))?;
         let timezone = config.time_zone()?;
         let kiosks = KioskRegistry::new(config.kiosks.clone());
@@ -113,6 +117,7 @@ impl Office {
                 store,
                 intake,
                 signing_key: Arc::new(signing_key),
+                seal_key: Arc::new(seal_key),
                 config: Arc::new(config),
                 timezone,
                 events,

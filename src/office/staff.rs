@@ -5,6 +5,7 @@ use super::error::{ApiError, ApiJson};
 use super::events::{Numbered, QueueEvent, Resume, Subscription};
 use super::server::AppState;
 use super::store::{Actor, Appointment, KioskHealth, QueueRow};
+use crate::api::OutboxHealth;
 use crate::domain::{AppointmentId, CheckInId, CheckInStatus, KioskId, StaffName};
 use crate::token::{CheckInToken, SignError};
 use axum::extract::{Path, State};
@@ -83,7 +84,8 @@ pub struct KioskItem {
     pub kiosk: KioskId,
     pub online: bool,
     pub last_seen_at: Timestamp,
-    pub outbox_depth: u64,
+    /// Unsent rows, or a fault the page shows as an alert.
+    pub outbox: OutboxHealth,
     pub scanner_connected: bool,
     pub help_requested_at: Option<Timestamp>,
     pub version: String,
@@ -163,7 +165,7 @@ fn kiosk_item(health: KioskHealth, now: Timestamp) -> KioskItem {
         online: now.duration_since(health.last_seen_at) < KIOSK_OFFLINE_AFTER,
         kiosk: health.kiosk,
         last_seen_at: health.last_seen_at,
-        outbox_depth: health.outbox_depth,
+        outbox: health.outbox,
         scanner_connected: health.scanner_connected,
         help_requested_at: health.help_requested_at,
         version: health.version,

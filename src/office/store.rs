@@ -8,7 +8,7 @@
 //! check-ins refer to it, so a printed code never comes to mean a row reused for someone
 //! else after a restore or a move to another database.
 
-use crate::api::{CheckInSubmission, Heartbeat, SubmissionOutcome};
+use crate::api::{CheckInSubmission, Heartbeat, OutboxHealth, SubmissionOutcome};
 use crate::domain::{AppointmentId, Cents, CheckInId, CheckInStatus, KioskId, PersonName};
 use crate::store::{MigrateError, open_database};
 use jiff::Timestamp;
@@ -86,6 +86,13 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE appointments_v2 RENAME TO appointments;
     CREATE INDEX appointments_by_day ON appointments (day, starts_at);
 ",
+    "
+    -- The kiosk's outbox as an explicit state (see `OutboxHealth`); `outbox_depth` is
+    -- meaningless when the state is 'database_error'.
+    ALTER TABLE kiosk_health ADD COLUMN outbox_state TEXT NOT NULL DEFAULT 'ok'
+        CHECK (outbox_state IN ('ok', 'unreadable', 'database_error'));
+    ALTER TABLE kiosk_health ADD COLUMN outbox_unreadable INTEGER NOT NULL DEFAULT 0;
+",
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit
@@ -148,7 +155,7 @@ pub struct KioskHealth {
     pub last_seen_at: Timestamp,
     pub version: String,
     pub uptime_secs: u64,
-    pub outbox_depth: u64,
+    pub outbox: OutboxHealth,
     pub scanner_connected: bool,
     pub help_requested_at: Option<Timestamp>,
 }
@@ -405,21 +412,34 @@ impl OfficeStore {
         beat: &Heartbeat,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        let (state, depth, unreadable) = match beat.outbox {
+            OutboxHealth::Ok { depth } => ("ok", depth, 0),
+            OutboxHealth::Unreadable {
+                depth,
+                unreadable_rows,
+            } => ("unreadable", depth, unreadable_rows),
+            OutboxHealth::DatabaseError => ("database_error", 0, 0),
+        };
         self.conn.execute(
             "INSERT INTO kiosk_health
-               (kiosk, last_seen_at, version, uptime_secs, outbox_depth, scanner_connected)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+               (kiosk, last_seen_at, version, uptime_secs, outbox_depth, scanner_connected,
+                outbox_state, outbox_unreadable)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (kiosk) DO UPDATE SET
                last_seen_at = excluded.last_seen_at, version = excluded.version,
                uptime_secs = excluded.uptime_secs, outbox_depth = excluded.outbox_depth,
-               scanner_connected = excluded.scanner_connected",
+               scanner_connected = excluded.scanner_connected,
+               outbox_state = excluded.outbox_state,
+               outbox_unreadable = excluded.outbox_unreadable",
             params![
                 kiosk.as_str(),
                 ts(now),
                 beat.version,
                 i64::try_from(beat.uptime_secs).unwrap_or(i64::MAX),
-                i64::try_from(beat.outbox_depth).unwrap_or(i64::MAX),
+                i64::try_from(depth).unwrap_or(i64::MAX),
                 beat.scanner_connected,
+                state,
+                i64::try_from(unreadable).unwrap_or(i64::MAX),
             ],
         )?;
         Ok(())
@@ -445,7 +465,8 @@ impl OfficeStore {
     pub fn kiosks(&self) -> Result<Vec<KioskHealth>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT kiosk, last_seen_at, version, uptime_secs, outbox_depth, scanner_connected,
-                    help_requested_at FROM kiosk_health ORDER BY kiosk",
+                    help_requested_at, outbox_state, outbox_unreadable
+             FROM kiosk_health ORDER BY kiosk",
         )?;
         let rows = stmt.query_map([], |row| {
             Ok((
@@ -456,16 +477,28 @@ impl OfficeStore {
                 row.get::<_, i64>(4)?,
                 row.get::<_, bool>(5)?,
                 row.get::<_, Option<String>>(6)?,
+                row.get::<_, String>(7)?,
+                row.get::<_, i64>(8)?,
             ))
         })?;
         rows.map(|r| {
-            let (kiosk, seen, version, uptime, depth, scanner, help) = r?;
+            let (kiosk, seen, version, uptime, depth, scanner, help, state, unreadable) = r?;
+            let depth = depth.cast_unsigned();
+            let outbox = match state.as_str() {
+                "ok" => OutboxHealth::Ok { depth },
+                "unreadable" => OutboxHealth::Unreadable {
+                    depth,
+                    unreadable_rows: unreadable.cast_unsigned(),
+                },
+                "database_error" => OutboxHealth::DatabaseError,
+                _ => return Err(StoreError::Corrupt("kiosk outbox state")),
+            };
             Ok(KioskHealth {
                 kiosk: KioskId::new(&kiosk).map_err(|_| StoreError::Corrupt("kiosk id"))?,
                 last_seen_at: parse(&seen, "heartbeat time")?,
                 version,
                 uptime_secs: uptime.cast_unsigned(),
-                outbox_depth: depth.cast_unsigned(),
+                outbox,
                 scanner_connected: scanner,
                 help_requested_at: help.map(|h| parse(&h, "help time")).transpose()?,
             })

@@ -1,14 +1,18 @@
-//! Outbox: check-ins are written here before the patient is told "done", and deleted
-//! only when the office acknowledges them, so nothing is lost and nothing is kept.
+//! Outbox: what a patient entered is written here before they are told "done", sealed to
+//! the office's public key (the kiosk cannot read it back), and deleted only when the
+//! office acknowledges it, so nothing is lost and nothing is kept readable.
 
 use super::migrate::{MigrateError, open_database};
-use crate::api::CheckInSubmission;
-use crate::domain::{AppointmentId, CheckInId};
+use crate::api::{CheckInSubmission, OutboxBody, OutboxId, OutboxKind};
+use crate::domain::AppointmentId;
+use crate::seal::{SEAL_OVERHEAD, SealError, SealPublicKey};
 use jiff::civil::Date;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::path::Path;
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE outbox (
         id TEXT PRIMARY KEY,
         body TEXT NOT NULL,
@@ -23,7 +27,25 @@ const MIGRATIONS: &[&str] = &["
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
     ) STRICT;
-"];
+",
+    // Sealed, typed rows. `kind` is checked in Rust, not by a CHECK constraint, so new
+    // kinds need no table rebuild; a kind this program does not know is an unreadable row.
+    // `created_on` is the clinic day only: an exact time would say when the patient came.
+    // Rows of the plaintext table are sealed by `seal_legacy_rows` once the office key
+    // is known (see there).
+    "
+    ALTER TABLE outbox RENAME TO legacy_outbox;
+    CREATE TABLE outbox (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        sealed BLOB NOT NULL,
+        created_on TEXT NOT NULL
+    ) STRICT;
+",
+];
+
+/// Where the pinned office sealing key is kept in `settings`.
+const KEY_SEAL: &str = "office.seal_public_key";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -31,15 +53,39 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("kiosk database: {0}")]
     Migrate(#[from] MigrateError),
-    #[error("outbox row {0} is unreadable")]
-    Corrupt(String),
+    #[error("the office's sealing key is not known yet; nothing can be written")]
+    NoOfficeKey,
+    #[error("cannot seal: {0}")]
+    Seal(#[from] SealError),
 }
 
-/// One undelivered check-in.
+/// One undelivered row, as sealed on the kiosk.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxItem {
+pub struct SealedRow {
+    /// Order of writing.
     pub seq: i64,
-    pub submission: CheckInSubmission,
+    pub id: OutboxId,
+    pub kind: OutboxKind,
+    pub sealed: Vec<u8>,
+}
+
+/// A row read back from the outbox: deliverable, or damaged beyond what the kiosk can send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PendingRow {
+    Sealed(SealedRow),
+    /// Kept (it may be evidence of a fault) but skipped, so it never holds up the rest.
+    Unreadable {
+        seq: i64,
+    },
+}
+
+impl PendingRow {
+    pub fn seq(&self) -> i64 {
+        match self {
+            PendingRow::Sealed(row) => row.seq,
+            PendingRow::Unreadable { seq } => *seq,
+        }
+    }
 }
 
 /// The kiosk database. One connection; the UI thread and the sync worker each open their own.
@@ -50,24 +96,94 @@ pub struct KioskStore {
 impl KioskStore {
     /// Opens (creating and migrating) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        Ok(Self {
-            conn: open_database(path, MIGRATIONS)?,
-        })
+        let conn = open_database(path, MIGRATIONS)?;
+        // Deleted rows are overwritten with zeros, not left in free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
+        let mut store = Self { conn };
+        if let Some(key) = store.office_seal_key()? {
+            store.seal_legacy_rows(&key)?;
+        }
+        Ok(store)
     }
 
-    /// Writes a check-in to the outbox and marks its appointment used, atomically.
+    /// The office sealing key pinned on first contact, if any.
+    pub fn office_seal_key(&self) -> Result<Option<SealPublicKey>, StoreError> {
+        let Some(text) = self.setting(KEY_SEAL)? else {
+            return Ok(None);
+        };
+        Ok(Some(SealPublicKey::from_base64(&text)?))
+    }
+
+    /// Pins the office's sealing key (the caller has checked it against an earlier pin)
+    /// and seals any rows left from before outbox rows were sealed.
+    pub fn set_office_seal_key(&mut self, key: &SealPublicKey) -> Result<(), StoreError> {
+        self.set_setting(KEY_SEAL, &key.to_base64())?;
+        self.seal_legacy_rows(key)
+    }
+
+    /// Rows written by a version that stored check-ins as plain JSON are sealed into the
+    /// new table and wiped. They hold ids and an arrival time only, so until the kiosk first
+    /// hears the office's sealing key (it cannot seal without it) they wait where they
+    /// are rather than being dropped: losing a check-in is worse than an id at rest a
+    /// little longer. The write-ahead log is then checkpointed and truncated so no copy
+    /// of the old pages remains there.
+    fn seal_legacy_rows(&mut self, key: &SealPublicKey) -> Result<(), StoreError> {
+        const EXISTS: &str = "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'legacy_outbox'";
+        if !self
+            .conn
+            .query_row(EXISTS, [], |row| row.get::<_, bool>(0))?
+        {
+            return Ok(());
+        }
+        // Immediate, and checked again: the move happens under the write lock, so two
+        // connections opening at once cannot both move the same rows.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if !tx.query_row(EXISTS, [], |row| row.get::<_, bool>(0))? {
+            return Ok(());
+        }
+        let legacy: Vec<(String, String)> = {
+            let mut stmt = tx.prepare("SELECT id, body FROM legacy_outbox ORDER BY rowid")?;
+            stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        let sealed_any = !legacy.is_empty();
+        for (id, body) in legacy {
+            match serde_json::from_str::<CheckInSubmission>(&body) {
+                Ok(submission) => {
+                    let day = submission
+                        .arrived_at
+                        .to_zoned(jiff::tz::TimeZone::UTC)
+                        .date();
+                    insert_sealed(&tx, &OutboxBody::CheckIn(submission), key, day)?;
+                }
+                // Kept sealed as it is: the office will refuse it and staff see the fault.
+                Err(_) => {
+                    tracing::error!(outbox = %id, "unreadable plaintext outbox row; sealed as is");
+                    tx.execute(
+                        "INSERT OR IGNORE INTO outbox (id, kind, sealed, created_on) VALUES (?1, ?2, ?3, '')",
+                        params![id, OutboxKind::CheckIn.as_str(), key.seal(body.as_bytes())?],
+                    )?;
+                }
+            }
+        }
+        tx.execute_batch("DELETE FROM legacy_outbox; DROP TABLE legacy_outbox;")?;
+        tx.commit()?;
+        if sealed_any {
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
+        Ok(())
+    }
+
+    /// Seals a check-in to the office's key, writes it to the outbox and marks its
+    /// appointment used, atomically. Without a pinned office key nothing is written
+    /// ([`StoreError::NoOfficeKey`]): the kiosk never stores what it cannot seal.
     pub fn enqueue(&mut self, submission: &CheckInSubmission, day: Date) -> Result<(), StoreError> {
-        let body = serde_json::to_string(submission)
-            .map_err(|_| StoreError::Corrupt(submission.id.to_string()))?;
+        let key = self.office_seal_key()?.ok_or(StoreError::NoOfficeKey)?;
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT OR IGNORE INTO outbox (id, body, created_at) VALUES (?1, ?2, ?3)",
-            params![
-                submission.id.to_string(),
-                body,
-                submission.arrived_at.to_string()
-            ],
-        )?;
+        insert_sealed(&tx, &OutboxBody::CheckIn(submission.clone()), &key, day)?;
         tx.execute(
             "INSERT OR IGNORE INTO used_appointments (appointment, day) VALUES (?1, ?2)",
             params![appointment_key(submission.appointment), day.to_string()],
@@ -76,31 +192,41 @@ impl KioskStore {
         Ok(())
     }
 
-    /// The oldest undelivered check-ins, up to `limit`.
-    pub fn pending(&self, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT rowid, id, body FROM outbox ORDER BY rowid LIMIT ?1")?;
-        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-            ))
-        })?;
+    /// Undelivered rows written after `after_seq` (0: from the start), oldest first, up to
+    /// `limit`. A damaged row comes back as [`PendingRow::Unreadable`], not as an error,
+    /// so the rows after it still go out.
+    pub fn pending(&self, after_seq: i64, limit: usize) -> Result<Vec<PendingRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT rowid, id, kind, sealed FROM outbox WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
+        )?;
+        let mut rows = stmt.query(params![after_seq, i64::try_from(limit).unwrap_or(i64::MAX)])?;
         let mut items = Vec::new();
-        for row in rows {
-            let (seq, id, body) = row?;
-            let submission = serde_json::from_str(&body).map_err(|_| StoreError::Corrupt(id))?;
-            items.push(OutboxItem { seq, submission });
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            let id = text(row.get_ref(1)?).and_then(OutboxId::parse);
+            let kind = text(row.get_ref(2)?).and_then(OutboxKind::parse);
+            let sealed = match row.get_ref(3)? {
+                // Shorter than the seal's own overhead: cannot be a sealed box.
+                ValueRef::Blob(bytes) if bytes.len() > SEAL_OVERHEAD => Some(bytes.to_vec()),
+                _ => None,
+            };
+            items.push(match (id, kind, sealed) {
+                (Some(id), Some(kind), Some(sealed)) => PendingRow::Sealed(SealedRow {
+                    seq,
+                    id,
+                    kind,
+                    sealed,
+                }),
+                _ => PendingRow::Unreadable { seq },
+            });
         }
         Ok(items)
     }
 
-    /// Deletes delivered check-ins, the kiosk keeps nothing it has handed over; one
-    /// transaction (one disk flush) for the lot. Safe to delay: a check-in delivered but
-    /// not yet removed is sent again after a crash, and the office recognises its id.
-    pub fn acknowledge_all(&mut self, ids: &[CheckInId]) -> Result<(), StoreError> {
+    /// Deletes delivered rows, the kiosk keeps nothing it has handed over; one
+    /// transaction (one disk flush) for the lot. Safe to delay: a row delivered but not yet
+    /// removed is sent again after a crash, and the office recognises its id.
+    pub fn acknowledge_all(&mut self, ids: &[OutboxId]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         {
             let mut delete = tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
@@ -112,7 +238,7 @@ impl KioskStore {
         Ok(())
     }
 
-    /// Check-ins waiting for delivery.
+    /// Rows waiting for delivery (including any unreadable ones).
     pub fn depth(&self) -> Result<u64, StoreError> {
         let n: i64 = self
             .conn
@@ -155,6 +281,32 @@ impl KioskStore {
     }
 }
 
+fn insert_sealed(
+    tx: &Transaction<'_>,
+    body: &OutboxBody,
+    key: &SealPublicKey,
+    day: Date,
+) -> Result<(), StoreError> {
+    // A retry of the same id keeps the first row.
+    tx.execute(
+        "INSERT OR IGNORE INTO outbox (id, kind, sealed, created_on) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            body.id().to_string(),
+            body.kind().as_str(),
+            body.seal(key)?,
+            day.to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+fn text(value: ValueRef<'_>) -> Option<&str> {
+    match value {
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes).ok(),
+        _ => None,
+    }
+}
+
 /// SQLite integers are signed; appointment ids are stored bit-for-bit.
 fn appointment_key(id: AppointmentId) -> i64 {
     id.get().cast_signed()
@@ -163,7 +315,34 @@ fn appointment_key(id: AppointmentId) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::SealedDelivery;
+    use crate::seal::SealSecretKey;
     use jiff::civil::date;
+
+    /// A store with an office key pinned, and that office's secret key to read it back.
+    fn store_at(path: &Path) -> (KioskStore, SealSecretKey) {
+        let office = SealSecretKey::generate().unwrap();
+        let mut store = KioskStore::open(path).unwrap();
+        store.set_office_seal_key(&office.public_key()).unwrap();
+        (store, office)
+    }
+
+    fn opened(rows: Vec<PendingRow>, office: &SealSecretKey) -> Vec<CheckInSubmission> {
+        rows.into_iter()
+            .map(|row| {
+                let PendingRow::Sealed(row) = row else {
+                    panic!("unreadable row")
+                };
+                let delivery = SealedDelivery {
+                    id: row.id,
+                    kind: row.kind,
+                    sealed: row.sealed,
+                };
+                let OutboxBody::CheckIn(submission) = delivery.open(office).unwrap();
+                submission
+            })
+            .collect()
+    }
 
     #[test]
     fn outbox_keeps_until_acknowledged_across_reopen() {
@@ -171,19 +350,23 @@ mod tests {
         let path = dir.path().join("kiosk.db");
         let first = CheckInSubmission::sample(1);
         let second = CheckInSubmission::sample(2);
-        {
-            let mut store = KioskStore::open(&path).unwrap();
+        let office = {
+            let (mut store, office) = store_at(&path);
             store.enqueue(&first, date(2026, 11, 23)).unwrap();
             store.enqueue(&second, date(2026, 11, 23)).unwrap();
             store.enqueue(&first, date(2026, 11, 23)).unwrap(); // a retry: no second row
-        }
+            office
+        };
         let mut store = KioskStore::open(&path).unwrap();
         assert_eq!(store.depth().unwrap(), 2);
-        let pending = store.pending(10).unwrap();
-        assert_eq!(pending[0].submission, first);
-        assert_eq!(pending[1].submission, second);
-        store.acknowledge_all(&[first.id]).unwrap();
-        assert_eq!(store.pending(10).unwrap().len(), 1);
+        let pending = store.pending(0, 10).unwrap();
+        assert_eq!(
+            opened(pending.clone(), &office),
+            vec![first.clone(), second.clone()]
+        );
+        assert_eq!(store.pending(pending[0].seq(), 10).unwrap().len(), 1);
+        store.acknowledge_all(&[first.id.into()]).unwrap();
+        assert_eq!(store.pending(0, 10).unwrap().len(), 1);
         assert_eq!(
             store.used_on(date(2026, 11, 23)).unwrap().len(),
             2,
@@ -195,23 +378,103 @@ mod tests {
     #[test]
     fn acknowledging_a_batch_removes_exactly_those() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = KioskStore::open(&dir.path().join("k.db")).unwrap();
+        let (mut store, office) = store_at(&dir.path().join("k.db"));
         let items: Vec<_> = (1..=5).map(CheckInSubmission::sample).collect();
         for item in &items {
             store.enqueue(item, date(2026, 11, 23)).unwrap();
         }
         store
-            .acknowledge_all(&[items[0].id, items[2].id, items[4].id])
+            .acknowledge_all(&[items[0].id.into(), items[2].id.into(), items[4].id.into()])
             .unwrap();
-        let left: Vec<_> = store
-            .pending(10)
-            .unwrap()
-            .into_iter()
-            .map(|i| i.submission)
-            .collect();
+        let left = opened(store.pending(0, 10).unwrap(), &office);
         assert_eq!(left, vec![items[1].clone(), items[3].clone()]);
         store.acknowledge_all(&[]).unwrap();
         assert_eq!(store.depth().unwrap(), 2);
+    }
+
+    #[test]
+    fn nothing_is_written_before_the_office_key_is_known() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = KioskStore::open(&dir.path().join("k.db")).unwrap();
+        let result = store.enqueue(&CheckInSubmission::sample(1), date(2026, 11, 23));
+        assert!(matches!(result, Err(StoreError::NoOfficeKey)), "{result:?}");
+        assert_eq!(store.depth().unwrap(), 0);
+        assert!(store.used_on(date(2026, 11, 23)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn damaged_rows_are_reported_and_never_hide_the_rows_after_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, office) = store_at(&dir.path().join("k.db"));
+        let before = CheckInSubmission::sample(1);
+        let after = CheckInSubmission::sample(2);
+        store.enqueue(&before, date(2026, 11, 23)).unwrap();
+        for (id, kind, sealed) in [
+            ("not-a-uuid", "check_in", vec![7u8; 90]),
+            (
+                "00000000-0000-4000-8000-000000000001",
+                "horoscope",
+                vec![7; 90],
+            ),
+            (
+                "00000000-0000-4000-8000-000000000002",
+                "check_in",
+                vec![7; 12],
+            ),
+        ] {
+            store
+                .conn
+                .execute(
+                    "INSERT INTO outbox (id, kind, sealed, created_on) VALUES (?1, ?2, ?3, '')",
+                    params![id, kind, sealed],
+                )
+                .unwrap();
+        }
+        store.enqueue(&after, date(2026, 11, 23)).unwrap();
+        let rows = store.pending(0, 10).unwrap();
+        let unreadable = rows
+            .iter()
+            .filter(|r| matches!(r, PendingRow::Unreadable { .. }))
+            .count();
+        assert_eq!(unreadable, 3);
+        let readable: Vec<_> = rows
+            .into_iter()
+            .filter(|r| matches!(r, PendingRow::Sealed(_)))
+            .collect();
+        assert_eq!(opened(readable, &office), vec![before, after]);
+        assert_eq!(store.depth().unwrap(), 5);
+    }
+
+    #[test]
+    fn plaintext_rows_from_before_sealing_wait_for_the_key_then_are_sealed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.db");
+        let old = CheckInSubmission::sample(918_273_645_546_372);
+        {
+            let conn = open_database(&path, &MIGRATIONS[..1]).unwrap();
+            conn.execute(
+                "INSERT INTO outbox (id, body, created_at) VALUES (?1, ?2, ?3)",
+                params![
+                    old.id.to_string(),
+                    serde_json::to_string(&old).unwrap(),
+                    old.arrived_at.to_string()
+                ],
+            )
+            .unwrap();
+            conn.close().unwrap();
+        }
+        let mut store = KioskStore::open(&path).unwrap();
+        assert_eq!(store.depth().unwrap(), 0, "not sealed yet: no key");
+        let office = SealSecretKey::generate().unwrap();
+        store.set_office_seal_key(&office.public_key()).unwrap();
+        assert_eq!(opened(store.pending(0, 10).unwrap(), &office), vec![old]);
+        drop(store);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend(std::fs::read(dir.path().join("k.db-wal")).unwrap_or_default());
+        assert!(
+            !bytes.windows(15).any(|w| w == b"918273645546372"),
+            "the plaintext row is wiped"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The HTTP client for the office's kiosk API.
 
 use crate::api::{
-    CheckInSubmission, ErrorBody, Heartbeat, HelpRequest, KioskConfig, RosterResponse,
+    ErrorBody, Heartbeat, HelpRequest, KioskConfig, RosterResponse, SealedDelivery,
     SubmissionReceipt,
 };
 use reqwest::StatusCode;
@@ -98,8 +98,9 @@ impl OfficeClient {
             .map_err(|_| ClientError::BadAnswer)
     }
 
-    pub fn submit(&self, submission: &CheckInSubmission) -> Result<SubmissionReceipt, ClientError> {
-        self.send(self.http.post(self.url("/checkins")).json(submission))?
+    /// Hands one sealed outbox row to the office.
+    pub fn deliver(&self, delivery: &SealedDelivery) -> Result<SubmissionReceipt, ClientError> {
+        self.send(self.http.post(self.url("/outbox")).json(delivery))?
             .json()
             .map_err(|_| ClientError::BadAnswer)
     }

@@ -1,8 +1,9 @@
-//! Kiosk → office: delivers the outbox with retry and backoff, sends heartbeats and help
-//! requests, and learns the office's key and today's roster. Runs on its own thread so
-//! the screen never waits on the network.
+//! Kiosk → office: delivers the sealed outbox with retry and backoff, sends heartbeats,
+//! learns the office's keys and today's roster (one thread), and sends help requests at
+//! once (a thread of their own). The screen never waits on the network.
 
 mod client;
+mod help;
 mod worker;
 
 pub use client::{ClientError, OfficeClient};

@@ -1,14 +1,15 @@
 //! The sync thread: one loop that delivers, beats, fetches and sleeps until the next job
-//! is due or it is woken.
+//! is due or it is woken. Help requests go out from a thread of their own (see `help`).
 
 use super::client::{ClientError, OfficeClient};
-use crate::api::{Heartbeat, HelpRequest, KioskConfig};
+use super::help::HelpSender;
+use crate::api::{Heartbeat, KioskConfig, OutboxHealth, OutboxId, SealedDelivery};
 use crate::checkin::{Event, OfficeTrust, Roster};
-use crate::domain::{CheckInId, ClinicId};
-use crate::store::{KioskStore, StoreError};
+use crate::domain::ClinicId;
+use crate::store::{KioskStore, PendingRow, StoreError};
 use base64::Engine as _;
 use jiff::Timestamp;
-use std::collections::VecDeque;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -24,6 +25,9 @@ pub struct WorkerSettings {
     /// First retry delay after a failure; doubles up to `max_backoff`.
     pub min_backoff: Duration,
     pub max_backoff: Duration,
+    /// How often an undelivered help request is tried again (its own schedule, not the
+    /// delivery backoff: a patient waiting for staff must not wait out an outage).
+    pub help_retry_every: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -33,6 +37,7 @@ impl Default for WorkerSettings {
             roster_every: Duration::from_secs(30),
             min_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(30),
+            help_retry_every: Duration::from_secs(2),
         }
     }
 }
@@ -42,19 +47,21 @@ impl Default for WorkerSettings {
 pub struct SyncStatus {
     pub office_reachable: bool,
     pub outbox_depth: u64,
+    /// The outbox as the last heartbeat described it (`None` before the first look).
+    pub outbox: Option<OutboxHealth>,
     pub delivered: u64,
     pub last_error: Option<String>,
 }
 
 enum Command {
     Wake,
-    Help(Timestamp),
     Stop,
 }
 
-/// Handle to the running sync thread; stops it when dropped.
+/// Handle to the running sync and help threads; stops them when dropped.
 pub struct SyncHandle {
     commands: mpsc::Sender<Command>,
+    help: HelpSender,
     status: Arc<Mutex<SyncStatus>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -65,9 +72,9 @@ impl SyncHandle {
         let _ = self.commands.send(Command::Wake);
     }
 
-    /// A patient asked for help; sent as soon as the office answers.
+    /// A patient asked for help; sent at once, and retried until the office answers.
     pub fn request_help(&self, at: Timestamp) {
-        let _ = self.commands.send(Command::Help(at));
+        self.help.request(at);
     }
 
     pub fn status(&self) -> SyncStatus {
@@ -98,6 +105,8 @@ pub enum TrustError {
     BadZone(String),
     #[error("office presented a different signing key than the one pinned on first contact")]
     KeyChanged,
+    #[error("office presented a different sealing key than the one pinned on first contact")]
+    SealKeyChanged,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -139,8 +148,9 @@ pub fn cached_trust(store: &KioskStore) -> Result<Option<OfficeTrust>, TrustErro
     trust_from(clinic, name, &zone, &key).map(Some)
 }
 
-/// Accepts the office's configuration: the first key seen is pinned; a different key
-/// later is refused (re-enrolling the kiosk clears the pin).
+/// Accepts the office's configuration: the first keys seen (token signing, outbox
+/// sealing) are pinned; a different key later is refused (re-enrolling the kiosk clears
+/// the pins).
 fn learn_trust(store: &mut KioskStore, config: &KioskConfig) -> Result<OfficeTrust, TrustError> {
     let trust = trust_from(
         config.clinic,
@@ -153,7 +163,13 @@ fn learn_trust(store: &mut KioskStore, config: &KioskConfig) -> Result<OfficeTru
     {
         return Err(TrustError::KeyChanged);
     }
+    if let Some(pinned) = store.office_seal_key()?
+        && pinned != config.seal_public_key
+    {
+        return Err(TrustError::SealKeyChanged);
+    }
     store.set_setting(KEY_PUBLIC_KEY, &config.token_public_key)?;
+    store.set_office_seal_key(&config.seal_public_key)?;
     store.set_setting(KEY_CLINIC, &config.clinic.get().to_string())?;
     store.set_setting(KEY_TIMEZONE, &config.timezone)?;
     store.set_setting(KEY_NAME, &config.clinic_name)?;
@@ -198,6 +214,8 @@ impl SyncWorker {
         on_event: impl Fn(Event) + Send + 'static,
     ) -> Result<SyncHandle, StartError> {
         let store = KioskStore::open(&store_path)?;
+        let help = HelpSender::start(client.clone(), settings.help_retry_every)
+            .map_err(StartError::Thread)?;
         let (commands, receiver) = mpsc::channel();
         let status = Arc::new(Mutex::new(SyncStatus::default()));
         let thread = std::thread::Builder::new()
@@ -214,9 +232,10 @@ impl SyncWorker {
                         status,
                         started: Instant::now(),
                         trusted: false,
-                        help: VecDeque::new(),
                         failures: 0,
                         retry_at: None,
+                        skipped: BTreeSet::new(),
+                        outbox_broken: false,
                     };
                     worker.run(&receiver);
                 }
@@ -224,6 +243,7 @@ impl SyncWorker {
             .map_err(StartError::Thread)?;
         Ok(SyncHandle {
             commands,
+            help,
             status,
             thread: Some(thread),
         })
@@ -239,10 +259,14 @@ struct Worker {
     status: Arc<Mutex<SyncStatus>>,
     started: Instant,
     trusted: bool,
-    help: VecDeque<Timestamp>,
     failures: u32,
     /// While set, the office is not contacted before this instant (backoff).
     retry_at: Option<Instant>,
+    /// Outbox rows (by `seq`) the last delivery pass skipped: unreadable here, or refused
+    /// by the office. Kept in the outbox and reported in the heartbeat.
+    skipped: BTreeSet<i64>,
+    /// The last attempt to read the outbox failed.
+    outbox_broken: bool,
 }
 
 impl Worker {
@@ -273,15 +297,14 @@ impl Worker {
             let timeout = wake_at.saturating_duration_since(Instant::now());
             match commands.recv_timeout(timeout) {
                 Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return,
-                Ok(Command::Help(at)) => self.help.push_back(at),
                 Ok(Command::Wake) | Err(RecvTimeoutError::Timeout) => {}
             }
             // A wake-up during backoff waits out the backoff: hammering a down office helps no one.
         }
     }
 
-    /// One round: learn the office, send help requests, deliver the outbox, then the
-    /// periodic calls that are due.
+    /// One round: learn the office, deliver the outbox, then the periodic calls that are
+    /// due.
     fn sync_once(&mut self, heartbeat_due: bool, roster_due: bool) -> Result<(), RoundError> {
         if !self.trusted {
             let config = self.client.config()?;
@@ -289,10 +312,6 @@ impl Worker {
             tracing::info!(clinic = %trust.clinic, "office key learned");
             self.trusted = true;
             (self.on_event)(Event::OfficeTrusted(trust));
-        }
-        while let Some(at) = self.help.front().copied() {
-            self.client.help(&HelpRequest { requested_at: at })?;
-            self.help.pop_front();
         }
         self.deliver()?;
         if heartbeat_due {
@@ -312,49 +331,84 @@ impl Worker {
         Ok(())
     }
 
+    /// One pass over the whole outbox, oldest first. The rows are sent sealed as they are
+    /// (the kiosk cannot open them). A row that cannot be read here or that the office
+    /// refuses is kept and skipped, so it never holds up the rows after it; the heartbeat
+    /// reports it. Stops early only when the office cannot be reached.
     fn deliver(&mut self) -> Result<(), ClientError> {
         const BATCH: usize = 100;
-        loop {
-            let items = match self.store.pending(BATCH) {
-                Ok(items) => items,
+        let mut after = 0;
+        let mut skipped = BTreeSet::new();
+        let outcome = loop {
+            let rows = match self.store.pending(after, BATCH) {
+                Ok(rows) => rows,
                 Err(error) => {
-                    tracing::error!(%error, "cannot read the outbox");
-                    return Ok(());
+                    if !self.outbox_broken {
+                        tracing::error!(%error, "cannot read the outbox");
+                    }
+                    self.outbox_broken = true;
+                    break Ok(false);
                 }
             };
-            let full = items.len() == BATCH;
-            let mut rejected = None;
-            let mut delivered = Vec::with_capacity(items.len());
-            for item in items {
-                let id = item.submission.id;
-                match self.client.submit(&item.submission) {
+            self.outbox_broken = false;
+            let full = rows.len() == BATCH;
+            let mut delivered = Vec::with_capacity(rows.len());
+            let mut failure = None;
+            for row in rows {
+                let seq = row.seq();
+                after = seq;
+                let row = match row {
+                    PendingRow::Sealed(row) => row,
+                    PendingRow::Unreadable { seq } => {
+                        if !self.skipped.contains(&seq) {
+                            tracing::error!(seq, "outbox row is unreadable; kept and skipped");
+                        }
+                        skipped.insert(seq);
+                        continue;
+                    }
+                };
+                let id = row.id;
+                let delivery = SealedDelivery {
+                    id,
+                    kind: row.kind,
+                    sealed: row.sealed,
+                };
+                match self.client.deliver(&delivery) {
                     Ok(receipt) => {
-                        tracing::info!(check_in = %id, outcome = ?receipt.outcome, "check-in delivered");
+                        tracing::info!(outbox = %id, kind = delivery.kind.as_str(), outcome = ?receipt.outcome, "outbox row delivered");
                         delivered.push(id);
                     }
                     Err(error @ ClientError::Rejected { .. }) => {
                         // Kept: a misconfigured office gets fixed, and nothing is lost meanwhile.
-                        tracing::error!(%error, check_in = %id, "office rejected a check-in; kept in outbox");
-                        rejected = Some(error);
+                        if !self.skipped.contains(&seq) {
+                            tracing::error!(%error, outbox = %id, "office refused an outbox row; kept, the rest go on");
+                        }
+                        skipped.insert(seq);
                     }
                     Err(error) => {
-                        self.forget_delivered(&delivered);
-                        return Err(error);
+                        failure = Some(error);
+                        break;
                     }
                 }
             }
             self.forget_delivered(&delivered);
-            if let Some(error) = rejected {
-                return Err(error);
+            if let Some(error) = failure {
+                break Err(error);
             }
             if !full {
-                return Ok(());
+                break Ok(true);
             }
+        };
+        match outcome {
+            // A whole pass: what it skipped is exactly what is stuck now.
+            Ok(true) => self.skipped = skipped,
+            Ok(false) | Err(_) => self.skipped.extend(skipped),
         }
+        outcome.map(drop)
     }
 
     /// Removes what the office has acknowledged from the outbox, all in one commit.
-    fn forget_delivered(&mut self, delivered: &[CheckInId]) {
+    fn forget_delivered(&mut self, delivered: &[OutboxId]) {
         if delivered.is_empty() {
             return;
         }
@@ -365,14 +419,41 @@ impl Worker {
         self.update_status(|s| s.delivered += count);
     }
 
+    /// The outbox's state for the heartbeat and the status: never "0 unsent" when it
+    /// cannot be read.
+    fn outbox_health(&mut self) -> OutboxHealth {
+        let depth = match self.store.depth() {
+            Ok(depth) if !self.outbox_broken => Some(depth),
+            Ok(_) => None,
+            Err(error) => {
+                tracing::error!(%error, "cannot count the outbox");
+                None
+            }
+        };
+        let health = match depth {
+            None => OutboxHealth::DatabaseError,
+            Some(depth) if self.skipped.is_empty() => OutboxHealth::Ok { depth },
+            Some(depth) => OutboxHealth::Unreadable {
+                depth,
+                unreadable_rows: self.skipped.len() as u64,
+            },
+        };
+        self.update_status(|s| {
+            if let Some(depth) = depth {
+                s.outbox_depth = depth;
+            }
+            s.outbox = Some(health);
+        });
+        health
+    }
+
     fn heartbeat(&mut self) -> Result<(), ClientError> {
-        let depth = self.store.depth().unwrap_or(0);
-        self.update_status(|s| s.outbox_depth = depth);
+        let outbox = self.outbox_health();
         self.client.heartbeat(&Heartbeat {
             sent_at: Timestamp::now(),
             version: env!("CARGO_PKG_VERSION").into(),
             uptime_secs: self.started.elapsed().as_secs(),
-            outbox_depth: depth,
+            outbox,
             scanner_connected: self.scanner_connected.load(Ordering::Relaxed),
         })
     }
@@ -391,10 +472,9 @@ impl Worker {
         } else {
             tracing::debug!(%error, retry_in_ms = delay.as_millis() as u64, "office sync failed again");
         }
-        let depth = self.store.depth().unwrap_or(0);
+        self.outbox_health();
         self.update_status(|s| {
             s.office_reachable = false;
-            s.outbox_depth = depth;
             s.last_error = Some(error.to_string());
         });
     }

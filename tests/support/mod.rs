@@ -117,8 +117,22 @@ pub fn check_in_first(base: &str) -> frontdesk::domain::CheckInId {
         appointment: roster.entries[0].appointment,
         arrived_at: Timestamp::now(),
     };
-    client.submit(&submission).unwrap();
+    client.deliver(&sealed(&client, &submission)).unwrap();
     submission.id
+}
+
+/// `submission` sealed to the office's key as `/config` gives it, as a kiosk's outbox
+/// holds it.
+pub fn sealed(
+    client: &OfficeClient,
+    submission: &frontdesk::api::CheckInSubmission,
+) -> frontdesk::api::SealedDelivery {
+    let key = client.config().unwrap().seal_public_key;
+    frontdesk::api::SealedDelivery::seal(
+        &frontdesk::api::OutboxBody::CheckIn(submission.clone()),
+        &key,
+    )
+    .unwrap()
 }
 
 /// A stand-in for the office's address that outlives office restarts: a TCP relay on a
@@ -218,6 +232,7 @@ pub fn fast_sync() -> WorkerSettings {
         roster_every: Duration::from_millis(300),
         min_backoff: Duration::from_millis(50),
         max_backoff: Duration::from_millis(200),
+        help_retry_every: Duration::from_millis(50),
     }
 }
 
