@@ -144,6 +144,12 @@ pub fn cached_trust(store: &KioskStore) -> Result<Option<OfficeTrust>, TrustErro
     let Some(clinic) = clinic.parse().ok().and_then(|n| ClinicId::new(n).ok()) else {
         return Ok(None);
     };
+    // A kiosk that knows the token key but not yet the sealing key (one upgraded from
+    // before sealing) could check a code but not keep the check-in: until the office is
+    // reached, patients are told check-in is not ready rather than that it failed.
+    if store.office_seal_key()?.is_none() {
+        return Ok(None);
+    }
     let name = store.setting(KEY_NAME)?.unwrap_or_default();
     trust_from(clinic, name, &zone, &key).map(Some)
 }
@@ -483,5 +489,37 @@ impl Worker {
         if let Ok(mut status) = self.status.lock() {
             change(&mut status);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seal::SealSecretKey;
+
+    #[test]
+    fn the_cached_office_counts_only_with_both_keys_pinned() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = KioskStore::open(&dir.path().join("kiosk.db")).unwrap();
+        assert!(cached_trust(&store).unwrap().is_none());
+        let signing = ed25519_dalek::SigningKey::from_bytes(&[4; 32]);
+        store.set_setting(KEY_CLINIC, "3").unwrap();
+        store.set_setting(KEY_TIMEZONE, "UTC").unwrap();
+        store.set_setting(KEY_NAME, "Testville Clinic").unwrap();
+        store
+            .set_setting(
+                KEY_PUBLIC_KEY,
+                &base64::engine::general_purpose::STANDARD
+                    .encode(signing.verifying_key().as_bytes()),
+            )
+            .unwrap();
+        // As a kiosk upgraded from before sealing has it: not ready until first contact.
+        assert!(cached_trust(&store).unwrap().is_none());
+        store
+            .set_office_seal_key(&SealSecretKey::from_bytes([8; 32]).public_key())
+            .unwrap();
+        let trust = cached_trust(&store).unwrap().expect("both keys pinned");
+        assert_eq!(trust.clinic.get(), 3);
+        assert_eq!(trust.key, signing.verifying_key());
     }
 }
