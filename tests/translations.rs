@@ -76,8 +76,8 @@ fn po_entries(text: &str) -> BTreeMap<String, String> {
         } else if let Some(rest) = line.strip_prefix("msgstr ") {
             string = string_literal(&rest[1..]).0;
             in_str = true;
-        } else if line.starts_with('"') {
-            let part = string_literal(&line[1..]).0;
+        } else if let Some(rest) = line.strip_prefix('"') {
+            let part = string_literal(rest).0;
             if in_str {
                 string.push_str(&part);
             } else if let Some(id) = id.as_mut() {
