@@ -102,6 +102,15 @@ fn roster(entries: Vec<RosterEntry>, waiting: u32) -> Event {
     Event::RosterUpdated(Roster::new(entries, waiting))
 }
 
+/// The first screen, in the default language, with nothing of anyone on it.
+fn welcome() -> Screen {
+    Screen {
+        page: PageView::Identify,
+        overlay: None,
+        language: Language::English,
+    }
+}
+
 fn shown(effects: &[Effect]) -> Option<Screen> {
     effects.iter().find_map(|e| match e {
         Effect::Show(screen) => Some(screen.clone()),
@@ -137,15 +146,7 @@ fn the_standard_journey_identifies_confirms_and_checks_in() {
         JourneyPlan::standard().steps(),
         [StepKind::Identify, StepKind::Confirm, StepKind::CheckIn]
     );
-    let journey = journey();
-    assert_eq!(
-        journey.screen(),
-        Screen {
-            page: PageView::Identify,
-            overlay: None,
-            language: Language::English
-        }
-    );
+    assert_eq!(journey().screen(), welcome());
 }
 
 #[test]
@@ -441,14 +442,7 @@ fn the_language_button_switches_every_screen_and_a_wipe_switches_back() {
     journey.handle(tap(Tap::SwitchLanguage(Language::Spanish)), later(10));
     assert!(journey.handle(Event::Tick, later(69)).is_empty());
     let effects = journey.handle(Event::Tick, later(70));
-    assert_eq!(
-        shown(&effects).unwrap(),
-        Screen {
-            page: PageView::Identify,
-            overlay: None,
-            language: Language::English
-        }
-    );
+    assert_eq!(shown(&effects).unwrap(), welcome());
 }
 
 #[test]
@@ -490,14 +484,7 @@ fn are_you_still_there_counts_down_then_the_session_is_wiped() {
     journey.handle(Event::Tick, later(90));
     // Nobody answers this time: wiped, language and all.
     let effects = journey.handle(Event::Tick, later(110));
-    assert_eq!(
-        shown(&effects).unwrap(),
-        Screen {
-            page: PageView::Identify,
-            overlay: None,
-            language: Language::English
-        }
-    );
+    assert_eq!(shown(&effects).unwrap(), welcome());
     // Nothing of that patient is left: "Yes" has nothing to confirm, "Back" nowhere to go.
     assert!(journey.handle(tap(YES), later(111)).is_empty());
     assert!(journey.handle(tap(Tap::HelpBack), later(112)).is_empty());
