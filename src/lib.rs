@@ -6,13 +6,12 @@
 pub mod api;
 pub mod checkin;
 pub mod config_file;
+pub mod devices;
 pub mod domain;
 pub mod logging;
 pub mod store;
 pub mod token;
 
-#[cfg(feature = "kiosk")]
-pub mod devices;
 #[cfg(feature = "kiosk")]
 pub mod kiosk;
 #[cfg(feature = "kiosk")]

@@ -146,8 +146,10 @@ pub fn assemble(
             ScannerPort {
                 path: port.port.clone(),
                 baud: port.baud,
+                terminator: port.terminator,
+                gap: port.gap(),
             },
-            |line| app::post(Event::CodeScanned(line)),
+            |scan| app::post(Event::CodeScanned(scan.into_text())),
         )?),
         None => {
             tracing::warn!("no scanner configured");

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use frontdesk::checkin::{Event, Flow, FlowSettings, Screen};
+use frontdesk::devices::Scan;
 use frontdesk::devices::scanner::{Scanner, ScannerPort};
 use frontdesk::devices::scanner_sim::ScannerSimulator;
 use frontdesk::domain::KioskId;
@@ -189,18 +190,15 @@ impl HeadlessKiosk {
             }
         });
         let scanner = ScannerSimulator::new().unwrap();
-        let driver = Scanner::start(
-            ScannerPort {
-                path: scanner.port_path().to_owned(),
-                baud: 9600,
-            },
-            {
-                let events = Mutex::new(events.clone());
-                move |line| {
-                    let _ = events.lock().unwrap().send(Event::CodeScanned(line));
-                }
-            },
-        )
+        let driver = Scanner::start(ScannerPort::new(scanner.port_path()), {
+            let events = Mutex::new(events.clone());
+            move |scan: Scan| {
+                let _ = events
+                    .lock()
+                    .unwrap()
+                    .send(Event::CodeScanned(scan.into_text()));
+            }
+        })
         .unwrap();
         Self {
             scanner,
