@@ -468,4 +468,23 @@ mod tests {
             }
         }
     }
+
+    /// Found by the `token_verify` fuzzer: a correctly signed body whose day count is
+    /// beyond what a date span holds panicked instead of being malformed.
+    #[test]
+    fn signed_bodies_with_absurd_fields_are_malformed_not_a_panic() {
+        // The largest day, a time past midnight and a zero clinic, each correctly signed.
+        let fields: [(std::ops::Range<usize>, &[u8]); 3] = [
+            (13..15, &[0xff, 0xff]),
+            (15..17, &[0xff, 0xff]),
+            (1..5, &[0, 0, 0, 0]),
+        ];
+        for (range, value) in fields {
+            let mut body = token().body().unwrap();
+            body[range].copy_from_slice(value);
+            let bytes = [&body[..], &key(1).sign(&body).to_bytes()].concat();
+            let text = format!("{PREFIX}{}", data_encoding::BASE32_NOPAD.encode(&bytes));
+            assert!(verify(&text).is_err(), "{text}");
+        }
+    }
 }

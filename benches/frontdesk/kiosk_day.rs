@@ -223,10 +223,7 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
         data_dir: plan.data_dir.clone(),
         idle_timeout_secs: 60,
         done_timeout_secs: 10,
-        scanner: Some(ScannerConfig {
-            port: scanner.port_path().to_owned(),
-            baud: 9600,
-        }),
+        scanner: Some(ScannerConfig::new(scanner.port_path().to_owned())),
     };
 
     // Each drawn frame is reported with the page it shows, from the UI thread.

@@ -1,5 +1,6 @@
 //! `kiosk.toml`: every setting has a default that works on a laptop next to a local office.
 
+use crate::devices::framing::{DEFAULT_GAP, MAX_GAP, MIN_GAP, Terminator};
 use crate::domain::KioskId;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,8 @@ pub enum ConfigError {
     OfficeUrl,
     #[error("idle_timeout_secs must be 10-600 and done_timeout_secs 3-60")]
     Timeouts,
+    #[error("scanner gap_ms must be {}-{}", MIN_GAP.as_millis(), MAX_GAP.as_millis())]
+    ScannerGap,
 }
 
 /// The serial barcode scanner.
@@ -21,10 +24,36 @@ pub struct ScannerConfig {
     pub port: PathBuf,
     #[serde(default = "default_baud")]
     pub baud: u32,
+    /// The suffix the scanner is set up to send: "cr" (default), "lf", "crlf" or "tab".
+    #[serde(default)]
+    pub terminator: Terminator,
+    /// Milliseconds of silence that end a scan (scanners without a suffix, licences).
+    #[serde(default = "default_gap_ms")]
+    pub gap_ms: u64,
+}
+
+impl ScannerConfig {
+    /// A scanner at `port` with every other setting at its default.
+    pub fn new(port: PathBuf) -> Self {
+        Self {
+            port,
+            baud: default_baud(),
+            terminator: Terminator::default(),
+            gap_ms: default_gap_ms(),
+        }
+    }
+
+    pub fn gap(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.gap_ms)
+    }
 }
 
 fn default_baud() -> u32 {
     9600
+}
+
+fn default_gap_ms() -> u64 {
+    u64::try_from(DEFAULT_GAP.as_millis()).unwrap_or(100)
 }
 
 #[derive(Clone, Deserialize)]
@@ -87,6 +116,11 @@ impl KioskConfig {
         {
             return Err(ConfigError::Timeouts);
         }
+        if let Some(scanner) = &self.scanner
+            && !(MIN_GAP..=MAX_GAP).contains(&scanner.gap())
+        {
+            return Err(ConfigError::ScannerGap);
+        }
         Ok(())
     }
 }
@@ -115,5 +149,52 @@ mod tests {
         };
         assert!(bad.validate().is_err());
         assert!(toml::from_str::<KioskConfig>("kiosk_id = \"Bad Id\"").is_err());
+    }
+
+    /// Loads a kiosk.toml with a `[scanner]` section, through the real loader.
+    fn scanner(settings: &str) -> Result<ScannerConfig, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.toml");
+        std::fs::write(
+            &path,
+            format!("[scanner]\nport = \"/dev/ttyACM0\"\n{settings}"),
+        )
+        .unwrap();
+        let config = KioskConfig::load(&path)?;
+        Ok(config.scanner.expect("scanner section"))
+    }
+
+    #[test]
+    fn scanner_terminator_and_gap() {
+        let defaults = scanner("").unwrap();
+        assert_eq!(defaults, ScannerConfig::new("/dev/ttyACM0".into()));
+        assert_eq!(defaults.terminator, Terminator::Cr);
+        assert_eq!(defaults.gap_ms, 100);
+        for (name, terminator) in [
+            ("cr", Terminator::Cr),
+            ("lf", Terminator::Lf),
+            ("crlf", Terminator::CrLf),
+            ("tab", Terminator::Tab),
+        ] {
+            let config = scanner(&format!("terminator = \"{name}\"\ngap_ms = 250")).unwrap();
+            assert_eq!((config.terminator, config.gap_ms), (terminator, 250));
+        }
+        assert!(matches!(
+            scanner("terminator = \"CR\""),
+            Err(ConfigError::File(_))
+        ));
+        assert!(matches!(
+            scanner("terminator = \"etx\""),
+            Err(ConfigError::File(_))
+        ));
+        assert!(matches!(
+            scanner("gap_ms = 49"),
+            Err(ConfigError::ScannerGap)
+        ));
+        assert!(matches!(
+            scanner("gap_ms = 2001"),
+            Err(ConfigError::ScannerGap)
+        ));
+        assert!(scanner("gap_ms = 50").is_ok());
     }
 }

@@ -100,10 +100,12 @@ impl KioskServices {
                 ScannerPort {
                     path: port.port.clone(),
                     baud: port.baud,
+                    terminator: port.terminator,
+                    gap: port.gap(),
                 },
                 {
                     let post = post.clone();
-                    move |line| post(Event::Scanned(crate::devices::scan::Scan::classify(line)))
+                    move |scan| post(Event::Scanned(scan))
                 },
             )?),
             None => {

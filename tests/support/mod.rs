@@ -219,11 +219,12 @@ fn pipe(client: std::net::TcpStream, office: std::net::TcpStream) {
 /// pseudo-terminal fed by the scanner simulator, and the real sync worker.
 pub struct HeadlessKiosk {
     pub scanner: ScannerSimulator,
-    events: mpsc::Sender<Event>,
+    events: mpsc::Sender<Option<Event>>,
     screens: Arc<Mutex<Vec<Screen>>>,
     pub sync: Arc<SyncHandle>,
     _driver: Option<Scanner>,
     pub db: PathBuf,
+    core: Option<std::thread::JoinHandle<()>>,
 }
 
 pub fn fast_sync() -> WorkerSettings {
@@ -243,27 +244,24 @@ impl HeadlessKiosk {
             office_url: office_url.to_owned(),
             office_token: token.to_owned(),
             data_dir: data_dir.to_owned(),
-            scanner: Some(ScannerConfig {
-                port: scanner.port_path().to_owned(),
-                baud: 9600,
-            }),
+            scanner: Some(ScannerConfig::new(scanner.port_path().to_owned())),
             ..KioskConfig::default()
         };
-        let (events, inbox) = mpsc::channel::<Event>();
+        // `None` stops the core thread (the sync thread holds a sender too).
+        let (events, inbox) = mpsc::channel::<Option<Event>>();
         let post: Post = Arc::new({
             let events = events.clone();
             move |event| {
-                let _ = events.send(event);
+                let _ = events.send(Some(event));
             }
         });
         let services = KioskServices::start(&config, fast_sync(), post, Timestamp::now()).unwrap();
         let screens = Arc::new(Mutex::new(Vec::new()));
         let mut core = services.core;
-        // Detached: the core thread ends when the last event sender is dropped.
-        std::thread::spawn({
+        let core = std::thread::spawn({
             let screens = screens.clone();
             move || {
-                while let Ok(event) = inbox.recv() {
+                while let Ok(Some(event)) = inbox.recv() {
                     if let Some(screen) = core.handle(event, Timestamp::now()) {
                         screens.lock().unwrap().push(screen);
                     }
@@ -277,11 +275,12 @@ impl HeadlessKiosk {
             sync: services.sync,
             _driver: services.scanner,
             db: services.db_path,
+            core: Some(core),
         }
     }
 
     pub fn send(&self, event: Event) {
-        self.events.send(event).unwrap();
+        self.events.send(Some(event)).unwrap();
     }
 
     pub fn tap(&self, tap: Tap) {
@@ -302,6 +301,17 @@ impl HeadlessKiosk {
 
     pub fn outbox_depth(&self) -> u64 {
         KioskStore::open(&self.db).unwrap().depth().unwrap()
+    }
+}
+
+impl Drop for HeadlessKiosk {
+    /// Stops the kiosk as a whole: the core and its workers, then (with the last handle)
+    /// the sync thread, so a stopped kiosk can never deliver another's outbox.
+    fn drop(&mut self) {
+        let _ = self.events.send(None);
+        if let Some(core) = self.core.take() {
+            let _ = core.join();
+        }
     }
 }
 
