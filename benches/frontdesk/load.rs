@@ -24,10 +24,8 @@ impl SimKiosk {
         })
     }
 
-    /// Delivers a new check-in for `appointment`; returns its id and the milliseconds to
-    /// the office's acknowledgement (sent only once it is committed). Sealing happens
-    /// before the clock starts: a real kiosk seals when it writes its outbox.
-    pub async fn check_in(&self, appointment: AppointmentId) -> anyhow::Result<(CheckInId, f64)> {
+    /// A new check-in for `appointment`, sealed as the kiosk's outbox holds it, and its id.
+    pub fn seal(&self, appointment: AppointmentId) -> anyhow::Result<(CheckInId, SealedDelivery)> {
         let submission = CheckInSubmission {
             id: CheckInId::random(),
             clinic: ClinicId::new(1)?,
@@ -35,13 +33,21 @@ impl SimKiosk {
             arrived_at: jiff::Timestamp::now(),
         };
         let id = submission.id;
-        let delivery = SealedDelivery::seal(&OutboxBody::CheckIn(submission), &self.seal_key)?;
+        Ok((
+            id,
+            SealedDelivery::seal(&OutboxBody::CheckIn(submission), &self.seal_key)?,
+        ))
+    }
+
+    /// Delivers a sealed check-in; returns the milliseconds to the office's
+    /// acknowledgement (sent only once it is committed).
+    pub async fn deliver(&self, delivery: &SealedDelivery) -> anyhow::Result<f64> {
         let started = Instant::now();
         let response = self
             .client
             .post(&self.url)
             .bearer_auth(&self.token)
-            .json(&delivery)
+            .json(delivery)
             .send()
             .await?;
         let status = response.status();
@@ -49,7 +55,15 @@ impl SimKiosk {
         if status != reqwest::StatusCode::CREATED {
             anyhow::bail!("office answered {status} to a new check-in");
         }
-        Ok((id, started.elapsed().as_secs_f64() * 1000.0))
+        Ok(started.elapsed().as_secs_f64() * 1000.0)
+    }
+
+    /// Seals and delivers a new check-in for `appointment`; returns its id and the
+    /// milliseconds to the acknowledgement. Sealing happens before the clock starts: a
+    /// real kiosk seals when it writes its outbox, long before delivery.
+    pub async fn check_in(&self, appointment: AppointmentId) -> anyhow::Result<(CheckInId, f64)> {
+        let (id, delivery) = self.seal(appointment)?;
+        Ok((id, self.deliver(&delivery).await?))
     }
 }
 
