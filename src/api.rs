@@ -344,14 +344,7 @@ mod tests {
         let id = CheckInSubmission::sample(1).id.into();
         let mut seed = 0x2545_f491_4f6c_dd1d_u64;
         for len in (0..600).step_by(3) {
-            let sealed = (0..len)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    seed.to_le_bytes()[1]
-                })
-                .collect();
+            let sealed = crate::seal::noise(len, &mut seed);
             let delivery = SealedDelivery {
                 id,
                 kind: OutboxKind::CheckIn,

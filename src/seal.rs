@@ -155,16 +155,21 @@ mod tests {
         let office = SealSecretKey::generate().unwrap();
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
         for len in 0..400 {
-            let bytes: Vec<u8> = (0..len)
-                .map(|_| {
-                    // xorshift: reproducible noise without another dependency.
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    seed.to_le_bytes()[0]
-                })
-                .collect();
+            let bytes = noise(len, &mut seed);
             assert_eq!(office.open(&bytes), Err(SealError::Unsealable));
         }
     }
+}
+
+/// `len` bytes of reproducible noise (xorshift), for tests that feed garbage.
+#[cfg(test)]
+pub(crate) fn noise(len: usize, seed: &mut u64) -> Vec<u8> {
+    (0..len)
+        .map(|_| {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            seed.to_le_bytes()[0]
+        })
+        .collect()
 }
