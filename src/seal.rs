@@ -112,6 +112,19 @@ impl fmt::Debug for SealSecretKey {
     }
 }
 
+/// `len` bytes of reproducible noise (xorshift), for tests that feed garbage.
+#[cfg(test)]
+pub(crate) fn noise(len: usize, seed: &mut u64) -> Vec<u8> {
+    (0..len)
+        .map(|_| {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            seed.to_le_bytes()[0]
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,17 +172,4 @@ mod tests {
             assert_eq!(office.open(&bytes), Err(SealError::Unsealable));
         }
     }
-}
-
-/// `len` bytes of reproducible noise (xorshift), for tests that feed garbage.
-#[cfg(test)]
-pub(crate) fn noise(len: usize, seed: &mut u64) -> Vec<u8> {
-    (0..len)
-        .map(|_| {
-            *seed ^= *seed << 13;
-            *seed ^= *seed >> 7;
-            *seed ^= *seed << 17;
-            seed.to_le_bytes()[0]
-        })
-        .collect()
 }
