@@ -272,6 +272,24 @@ fn a_result_that_arrives_while_help_shows_is_kept_and_applied() {
 }
 
 #[test]
+fn a_scan_that_changes_nothing_leaves_help_showing_and_one_that_does_closes_it() {
+    let mut journey = journey();
+    journey.handle(scan_of(1001), morning());
+    journey.handle(tap(YES), morning());
+    journey.handle(tap(Tap::CallStaff), morning());
+    // Saving ignores scans: the patient still sees that someone is coming.
+    assert!(journey.handle(scan_of(1002), morning()).is_empty());
+    assert_eq!(journey.screen().overlay, Some(OverlayView::HelpComing));
+
+    let mut journey = self::journey();
+    journey.handle(tap(Tap::CallStaff), morning());
+    let effects = journey.handle(scan_of(1001), morning());
+    let screen = shown(&effects).unwrap();
+    assert_eq!(screen.overlay, None);
+    assert!(matches!(screen.page, PageView::Confirm(_)));
+}
+
+#[test]
 fn the_same_code_cannot_be_used_twice() {
     let mut journey = journey();
     journey.handle(scan_of(1001), morning());

@@ -174,9 +174,11 @@ impl Journey {
         let mut effects = match event {
             Event::Scanned(scan) => {
                 self.input();
-                // The patient is moving on by themselves.
-                self.overlay = None;
                 let outcome = self.in_step(|step, cx| step.on_scan(&scan, cx));
+                if outcome.go != Go::Stay {
+                    // The patient is moving on by themselves.
+                    self.overlay = None;
+                }
                 self.apply(outcome, Some(&scan))
             }
             Event::Tapped(tap) => {
