@@ -316,6 +316,8 @@ fn mangled_header_control_bytes() {
     assert_testpatient(&parse(&mangled).unwrap());
     let mangled = text.replacen("ANSI ", "ANSl ", 1);
     assert_testpatient(&parse(&mangled).unwrap());
+    // Whitespace a scanner prefix left before the '@'.
+    assert_testpatient(&parse(&format!("\r\n {text}")).unwrap());
 }
 
 #[test]
@@ -584,7 +586,7 @@ fn the_licence_number_never_reaches_the_parsed_data() {
     for version in 1..=10 {
         assert_no_identifiers(&parse(&licence(version, &[])).unwrap());
     }
-    // Not even when an issuer puts it first, last or twice.
+    // Not even when an issuer writes it twice.
     let text = licence(10, &[("DAQ", NUMBER)]);
     assert_no_identifiers(&parse(&text).unwrap());
 }

@@ -217,6 +217,8 @@ pub fn parse(text: &str, today: Date) -> Result<LicenceData, AamvaError> {
     if text.len() > MAX_LEN {
         return Err(AamvaError::TooLong { len: text.len() });
     }
+    // What is left of a scanner prefix: the directory's offsets count from the '@'.
+    let text = text.trim_start_matches(|c: char| c.is_ascii_whitespace());
     let header = Header::parse(text.as_bytes())?;
     let subfile = find_licence_subfile(text, &header)?;
     let elements = Elements::split(subfile);
