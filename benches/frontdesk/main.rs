@@ -2,14 +2,16 @@
 //!
 //! Six figures, each beside a baseline measured in the same run (see README, section
 //! Performance): kiosk start-up and memory against headless Chromium, input → pixels,
-//! hub ingest, queue freshness, outage drain, and kiosk memory over a day. Prints a table
-//! and writes it with the machine description to `target/bench/frontdesk.md`.
+//! hub ingest, queue freshness, outage drain, and kiosk memory over a day; and the AAMVA
+//! licence parse (issue 9). Prints a table and writes it with the machine description to
+//! `target/bench/frontdesk.md`.
 //!
 //! Under `cargo test` (no `--bench` argument) every figure runs at a small scale, as a
 //! smoke test that the suite works; nothing asserts on time. Names after `--` choose
 //! figures: `cargo bench --bench frontdesk -- start ingest`; `-- --quick` runs the small
 //! scale with release binaries.
 
+mod aamva;
 mod drain;
 mod freshness;
 mod ingest;
@@ -39,6 +41,7 @@ pub struct Scale {
     pub fresh_rate: usize,
     pub fresh_secs: usize,
     pub drain_count: usize,
+    pub aamva_parses: usize,
 }
 
 const FULL: Scale = Scale {
@@ -53,6 +56,7 @@ const FULL: Scale = Scale {
     fresh_rate: 50,
     fresh_secs: 20,
     drain_count: 10_000,
+    aamva_parses: 100_000,
 };
 
 const SMOKE: Scale = Scale {
@@ -67,9 +71,10 @@ const SMOKE: Scale = Scale {
     fresh_rate: 50,
     fresh_secs: 1,
     drain_count: 100,
+    aamva_parses: 200,
 };
 
-const FIGURES: &[&str] = &["start", "input", "ingest", "freshness", "drain"];
+const FIGURES: &[&str] = &["start", "input", "ingest", "freshness", "drain", "aamva"];
 
 fn main() -> ExitCode {
     if let Ok(plan) = std::env::var(kiosk_day::CHILD_ENV) {
@@ -128,6 +133,10 @@ fn main() -> ExitCode {
     {
         let result = drain::run(scale, rate, &mut report);
         attempt("drain", result);
+    }
+    if wanted("aamva") {
+        let result = aamva::run(scale, &mut report);
+        attempt("aamva", result);
     }
 
     let seconds = started.elapsed().as_secs_f64();

@@ -1,10 +1,12 @@
 //! Types of the check-in domain that validate on construction, shared by kiosk and office.
 
+mod date_of_birth;
 mod ids;
 mod language;
 mod money;
 mod name;
 
+pub use date_of_birth::{DateOfBirth, DobError};
 pub use ids::{AppointmentId, CheckInId, ClinicId, IdError, KioskId};
 pub use language::Language;
 pub use money::{Cents, MoneyError};
