@@ -2,7 +2,7 @@
 //! so the two sides cannot drift apart.
 
 use crate::checkin::RosterEntry;
-use crate::domain::{AppointmentId, CheckInId, ClinicId};
+use crate::domain::{AppointmentId, CheckInId, ClinicId, IdentityKey};
 use crate::seal::{SealError, SealPublicKey, SealSecretKey};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -98,6 +98,10 @@ pub struct RosterResponse {
     pub entries: Vec<RosterEntry>,
     /// Patients waiting in the lobby now.
     pub waiting: u32,
+    /// Today's key for matching by last name + date of birth (base64); absent from offices
+    /// that predate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_key: Option<IdentityKey>,
 }
 
 /// `POST /api/kiosk/v1/help`: a patient tapped "Call staff".

@@ -95,6 +95,7 @@ fn entry(appointment: u64, checked_in: bool) -> RosterEntry {
         starts_at: Time::constant(10, 45, 0, 0),
         provider: "Dr. Example".into(),
         checked_in,
+        identity: None,
     }
 }
 

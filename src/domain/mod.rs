@@ -1,12 +1,14 @@
 //! Types of the check-in domain that validate on construction, shared by kiosk and office.
 
 mod date_of_birth;
+mod identity;
 mod ids;
 mod language;
 mod money;
 mod name;
 
 pub use date_of_birth::{DateOfBirth, DobError};
+pub use identity::{IdentityError, IdentityHash, IdentityKey, normalise_name};
 pub use ids::{AppointmentId, CheckInId, ClinicId, IdError, KioskId};
 pub use language::Language;
 pub use money::{Cents, MoneyError};

@@ -2,24 +2,26 @@
 //! or the synthetic demo set.
 
 use super::store::NewAppointment;
-use crate::domain::{Cents, PersonName};
+use crate::domain::{Cents, DateOfBirth, PersonName};
 use jiff::civil::{Date, Time};
 use serde::Deserialize;
+use serde::de::IntoDeserializer;
 use std::io::Read;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("CSV line {line}: {reason}")]
     Row { line: u64, reason: String },
-    #[error("CSV header must be: {COLUMNS}")]
+    #[error("CSV header must be: {COLUMNS} (optionally followed by ,{DOB_COLUMN})")]
     Header,
     #[error("CSV: {0}")]
     Csv(#[from] csv::Error),
 }
 
 /// One row of the appointments CSV. Columns, with a header row:
-/// `appointment_id,date,time,last_name,first_name,provider,copay`
-/// (`date` as 2026-11-23, `time` as 09:30, `copay` in dollars as 25.00).
+/// `appointment_id,date,time,last_name,first_name,provider,copay[,date_of_birth]`
+/// (`date` as 2026-11-23, `time` as 09:30, `copay` in dollars as 25.00, the optional
+/// `date_of_birth` as 1950-01-01 or empty when unknown).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CsvRow {
@@ -30,9 +32,12 @@ struct CsvRow {
     first_name: String,
     provider: String,
     copay: String,
+    #[serde(default)]
+    date_of_birth: String,
 }
 
 const COLUMNS: &str = "appointment_id,date,time,last_name,first_name,provider,copay";
+const DOB_COLUMN: &str = "date_of_birth";
 
 /// Reads and validates every row; a single bad row rejects the file (naming its line, not
 /// its contents), so a half-imported day never happens.
@@ -40,9 +45,9 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(input);
-    let header_ok = reader
-        .headers()
-        .is_ok_and(|h| h.iter().eq(COLUMNS.split(',')));
+    let header_ok = reader.headers().is_ok_and(|h| {
+        h.iter().eq(COLUMNS.split(',')) || h.iter().eq(COLUMNS.split(',').chain([DOB_COLUMN]))
+    });
     if !header_ok {
         return Err(ImportError::Header);
     }
@@ -80,9 +85,20 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
                 .map_err(|e| bad(&format!("patient name: {e}")))?,
             provider: row.provider,
             copay: Cents::parse_dollars(&row.copay).map_err(|e| bad(&format!("copay: {e}")))?,
+            date_of_birth: parse_dob(&row.date_of_birth)
+                .map_err(|_| bad("date_of_birth must look like 1950-01-01"))?,
         });
     }
     Ok(list)
+}
+
+/// An empty cell is an unknown date of birth. Checked for format and the 1900 floor only,
+/// like a stored date (the export's day is not "today" here).
+fn parse_dob(text: &str) -> Result<Option<DateOfBirth>, serde::de::value::Error> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    DateOfBirth::deserialize(text.into_deserializer()).map(Some)
 }
 
 /// Synthetic, obviously fake appointments for `day`, every 15 minutes from 08:00.
@@ -115,9 +131,19 @@ pub fn demo_set(day: Date) -> Vec<NewAppointment> {
                 patient: PersonName::new(first, last).expect("demo names are valid"),
                 provider: PROVIDERS[i % PROVIDERS.len()].into(),
                 copay: Cents::new([2500, 4000, 0, 1500][i % 4]),
+                date_of_birth: Some(demo_dob(i)),
             }
         })
         .collect()
+}
+
+/// Obviously fake dates of birth: 1950-01-01, then two years and a day apart.
+fn demo_dob(i: usize) -> DateOfBirth {
+    let first = Date::constant(1950, 1, 1);
+    let date = first
+        .checked_add(jiff::Span::new().days(731 * i as i64))
+        .expect("demo dates are within range");
+    DateOfBirth::new(date, date).expect("demo dates are after 1900")
 }
 
 #[cfg(test)]
@@ -159,5 +185,42 @@ mod tests {
         assert_eq!(list.len(), 12);
         assert_eq!(list[0].patient.staff_form().as_str(), "Testpatient, Ada");
         assert_eq!(list[11].starts_at, Time::constant(10, 45, 0, 0));
+        assert_eq!(list[0].date_of_birth.unwrap().date(), date(1950, 1, 1));
+        assert_eq!(list[1].date_of_birth.unwrap().date(), date(1952, 1, 2));
+    }
+
+    #[test]
+    fn the_date_of_birth_column_is_optional() {
+        let without = format!("{HEADER}A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25\n");
+        assert_eq!(
+            parse_csv(without.as_bytes()).unwrap()[0].date_of_birth,
+            None
+        );
+        let with = "appointment_id,date,time,last_name,first_name,provider,copay,date_of_birth\n\
+                    A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25,1950-01-01\n\
+                    A-2,2026-11-23,09:45,Sample,Bruno,Dr. Demo Able,25,\n";
+        let list = parse_csv(with.as_bytes()).unwrap();
+        assert_eq!(list[0].date_of_birth.unwrap().date(), date(1950, 1, 1));
+        assert_eq!(list[1].date_of_birth, None);
+    }
+
+    #[test]
+    fn a_bad_date_of_birth_names_its_line_not_its_value() {
+        for bad in ["1950-02-30", "01/02/1950", "1899-12-31"] {
+            let csv = format!(
+                "appointment_id,date,time,last_name,first_name,provider,copay,date_of_birth\n\
+                 A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25,1950-01-01\n\
+                 A-2,2026-11-23,09:45,Sample,Bruno,Dr. Demo Able,25,{bad}\n"
+            );
+            let error = parse_csv(csv.as_bytes()).unwrap_err().to_string();
+            assert!(error.contains("line 3"), "{error}");
+            assert!(!error.contains(bad), "{error}");
+        }
+        // A date-of-birth column in any other place is not the known header.
+        let moved = "appointment_id,date,time,last_name,first_name,date_of_birth,provider,copay\n";
+        assert!(matches!(
+            parse_csv(moved.as_bytes()),
+            Err(ImportError::Header)
+        ));
     }
 }

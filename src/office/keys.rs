@@ -1,7 +1,9 @@
 //! The office's secret keys, each made on first start and kept in the data directory
 //! readable by the service user only: the Ed25519 key that signs check-in tokens, and the
-//! X25519 key kiosks seal their outbox rows to.
+//! X25519 key kiosks seal their outbox rows to, and the identity secret each day's
+//! name-and-date-of-birth hashing key is derived from.
 
+use crate::domain::IdentityKey;
 use crate::seal::SealSecretKey;
 use ed25519_dalek::SigningKey;
 use std::io::Write;
@@ -19,6 +21,25 @@ pub enum KeyError {
 
 const KEY_FILE: &str = "token-signing.key";
 const SEAL_KEY_FILE: &str = "outbox-sealing.key";
+const IDENTITY_KEY_FILE: &str = "identity.key";
+
+/// The long-lived secret behind each clinic day's [`IdentityKey`]; only the day's key ever
+/// leaves the office, so a kiosk's copy stops matching anything the next day.
+#[derive(Clone)]
+pub struct IdentitySecret([u8; 32]);
+
+impl IdentitySecret {
+    /// The key kiosks hash names and dates of birth with on `day` (the clinic's day).
+    pub fn key_for(&self, day: jiff::civil::Date) -> IdentityKey {
+        IdentityKey::for_day(&self.0, day)
+    }
+}
+
+impl std::fmt::Debug for IdentitySecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IdentitySecret(<redacted>)")
+    }
+}
 
 /// Loads the token-signing key from `dir`, or makes and saves a new one.
 pub fn load_or_create(dir: &Path) -> Result<SigningKey, KeyError> {
@@ -29,6 +50,12 @@ pub fn load_or_create(dir: &Path) -> Result<SigningKey, KeyError> {
 /// rows still sealed on kiosks can never be opened, so it is backed up with the database.
 pub fn load_or_create_sealing(dir: &Path) -> Result<SealSecretKey, KeyError> {
     load_or_create_secret(dir, SEAL_KEY_FILE).map(SealSecretKey::from_bytes)
+}
+
+/// Loads the identity secret from `dir`, or makes and saves a new one. Losing it only
+/// changes the day's hashes, which the next roster carries anyway.
+pub fn load_or_create_identity(dir: &Path) -> Result<IdentitySecret, KeyError> {
+    load_or_create_secret(dir, IDENTITY_KEY_FILE).map(IdentitySecret)
 }
 
 /// 32 random bytes kept in `dir/file` (mode 0600), made on first use.
@@ -92,6 +119,24 @@ mod tests {
         let token = load_or_create(dir.path()).unwrap();
         assert_ne!(first.to_bytes(), token.to_bytes());
         let mode = std::fs::metadata(dir.path().join(SEAL_KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn the_identity_secret_is_kept_and_gives_a_key_per_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = load_or_create_identity(dir.path()).unwrap();
+        let second = load_or_create_identity(dir.path()).unwrap();
+        let day = jiff::civil::date(2026, 11, 23);
+        assert_eq!(first.key_for(day), second.key_for(day));
+        assert_ne!(first.key_for(day), first.key_for(day.tomorrow().unwrap()));
+        let other = load_or_create_identity(tempfile::tempdir().unwrap().path()).unwrap();
+        assert_ne!(first.key_for(day), other.key_for(day));
+        assert_eq!(format!("{first:?}"), "IdentitySecret(<redacted>)");
+        let mode = std::fs::metadata(dir.path().join(IDENTITY_KEY_FILE))
             .unwrap()
             .permissions()
             .mode();

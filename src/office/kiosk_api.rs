@@ -54,9 +54,15 @@ async fn roster(
         .filter(|(_, status)| status.is_waiting())
         .count();
     let checked: std::collections::HashSet<_> = checked_in.iter().map(|(id, _)| *id).collect();
+    let identity_key = state.identity_secret.key_for(today);
     let entries = appointments
         .into_iter()
         .map(|a| RosterEntry {
+            // A name on file always normalises (a `PersonName` has letters); if one ever did
+            // not, that patient is simply not matchable by name, as without a DOB.
+            identity: a
+                .date_of_birth
+                .and_then(|dob| identity_key.hash(a.patient.last(), dob).ok()),
             appointment: a.id,
             display_name: a.patient.display_name(),
             starts_at: a.starts_at,
@@ -67,6 +73,7 @@ async fn roster(
     Ok(Json(RosterResponse {
         entries,
         waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
+        identity_key: Some(identity_key),
     }))
 }
 

@@ -46,6 +46,8 @@ pub struct AppState {
     pub signing_key: Arc<SigningKey>,
     /// Opens the outbox rows kiosks seal to its public half.
     pub seal_key: Arc<SealSecretKey>,
+    /// Derives each day's name + date-of-birth hashing key.
+    pub identity_secret: Arc<keys::IdentitySecret>,
     pub config: Arc<OfficeConfig>,
     pub timezone: TimeZone,
     pub events: Events,
@@ -104,6 +106,7 @@ impl Office {
         std::fs::create_dir_all(&config.data_dir).map_err(OfficeError::DataDir)?;
         let signing_key = keys::load_or_create(&config.data_dir)?;
         let seal_key = keys::load_or_create_sealing(&config.data_dir)?;
+        let identity_secret = keys::load_or_create_identity(&config.data_dir)?;
         let store = OfficeStore::open(&config.data_dir.join("office.db"))?;
         let timezone = config.time_zone()?;
         let kiosks = KioskRegistry::new(config.kiosks.clone());
@@ -118,6 +121,7 @@ impl Office {
                 intake,
                 signing_key: Arc::new(signing_key),
                 seal_key: Arc::new(seal_key),
+                identity_secret: Arc::new(identity_secret),
                 config: Arc::new(config),
                 timezone,
                 events,

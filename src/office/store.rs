@@ -9,11 +9,15 @@
 //! else after a restore or a move to another database.
 
 use crate::api::{CheckInSubmission, Heartbeat, OutboxHealth, SubmissionOutcome};
-use crate::domain::{AppointmentId, Cents, CheckInId, CheckInStatus, KioskId, PersonName};
+use crate::domain::{
+    AppointmentId, Cents, CheckInId, CheckInStatus, DateOfBirth, KioskId, PersonName,
+};
 use crate::store::{MigrateError, open_database};
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Deserialize;
+use serde::de::IntoDeserializer;
 use std::path::Path;
 
 const MIGRATIONS: &[&str] = &[
@@ -93,6 +97,11 @@ const MIGRATIONS: &[&str] = &[
         CHECK (outbox_state IN ('ok', 'unreadable', 'database_error'));
     ALTER TABLE kiosk_health ADD COLUMN outbox_unreadable INTEGER NOT NULL DEFAULT 0;
 ",
+    "
+    -- The patient's date of birth (YYYY-MM-DD), when the import carried it: the kiosk
+    -- matches on last name + date of birth through a keyed hash of both.
+    ALTER TABLE appointments ADD COLUMN date_of_birth TEXT;
+",
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit
@@ -123,6 +132,8 @@ pub struct Appointment {
     pub patient: PersonName,
     pub provider: String,
     pub copay: Cents,
+    /// `None` when the import did not carry it.
+    pub date_of_birth: Option<DateOfBirth>,
 }
 
 /// An appointment to import.
@@ -134,6 +145,8 @@ pub struct NewAppointment {
     pub patient: PersonName,
     pub provider: String,
     pub copay: Cents,
+    /// `None` when the import did not carry it.
+    pub date_of_birth: Option<DateOfBirth>,
 }
 
 /// A check-in with what staff need to see of its appointment.
@@ -195,7 +208,7 @@ fn parse<T: std::str::FromStr>(text: &str, what: &'static str) -> Result<T, Stor
     text.parse().map_err(|_| StoreError::Corrupt(what))
 }
 
-const APPOINTMENT_COLUMNS: &str = "a.handle, a.external_id, a.day, a.starts_at, a.first_name, a.last_name, a.provider, a.copay_cents";
+const APPOINTMENT_COLUMNS: &str = "a.handle, a.external_id, a.day, a.starts_at, a.first_name, a.last_name, a.provider, a.copay_cents, a.date_of_birth";
 
 fn appointment_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Result<Appointment, StoreError>> {
     let id: i64 = row.get(at)?;
@@ -206,6 +219,7 @@ fn appointment_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Result<Appoint
     let last: String = row.get(at + 5)?;
     let provider: String = row.get(at + 6)?;
     let copay: i64 = row.get(at + 7)?;
+    let dob: Option<String> = row.get(at + 8)?;
     Ok((|| {
         Ok(Appointment {
             id: AppointmentId::new(id.cast_unsigned()),
@@ -216,6 +230,12 @@ fn appointment_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Result<Appoint
                 .map_err(|_| StoreError::Corrupt("patient name"))?,
             provider,
             copay: Cents::new(u32::try_from(copay).map_err(|_| StoreError::Corrupt("co-pay"))?),
+            date_of_birth: dob
+                .map(|text| {
+                    DateOfBirth::deserialize(text.as_str().into_deserializer())
+                        .map_err(|_: serde::de::value::Error| StoreError::Corrupt("date of birth"))
+                })
+                .transpose()?,
         })
     })())
 }
@@ -245,12 +265,13 @@ impl OfficeStore {
             let mut stmt = tx.prepare(
                 "INSERT INTO appointments
                    (handle, external_id, day, starts_at, first_name, last_name, provider,
-                    copay_cents)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                    copay_cents, date_of_birth)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (external_id) DO UPDATE SET
                    day = excluded.day, starts_at = excluded.starts_at,
                    first_name = excluded.first_name, last_name = excluded.last_name,
-                   provider = excluded.provider, copay_cents = excluded.copay_cents",
+                   provider = excluded.provider, copay_cents = excluded.copay_cents,
+                   date_of_birth = excluded.date_of_birth",
             )?;
             for a in list {
                 let mut tries = 0;
@@ -265,6 +286,7 @@ impl OfficeStore {
                         a.patient.last(),
                         a.provider,
                         i64::from(a.copay.get()),
+                        a.date_of_birth.map(|d| d.date().to_string()),
                     ]);
                     tries += 1;
                     match written {
@@ -681,6 +703,7 @@ mod tests {
             patient: PersonName::new(first, last).unwrap(),
             provider: "Dr. Demo Able".into(),
             copay: Cents::new(2500),
+            date_of_birth: None,
         }
     }
 
@@ -755,6 +778,38 @@ mod tests {
         let found = store.appointment(handle).unwrap().unwrap();
         assert_eq!(found.starts_at, Time::constant(11, 0, 0, 0));
         assert_eq!(found.patient.first(), "Ada");
+    }
+
+    #[test]
+    fn a_date_of_birth_is_kept_replaced_by_reimport_and_checked_on_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let born = |d: &str| -> DateOfBirth { serde_json::from_str(&format!("\"{d}\"")).unwrap() };
+        let mut ada = appointment("A-1", "Ada", "Testpatient");
+        ada.date_of_birth = Some(born("1950-01-01"));
+        store
+            .import_appointments(&[ada.clone(), appointment("A-2", "Bruno", "Sample")])
+            .unwrap();
+        let handle = handle_of(&store, "A-1").unwrap();
+        let found = store.appointment(handle).unwrap().unwrap();
+        assert_eq!(found.date_of_birth, Some(born("1950-01-01")));
+        let bruno = handle_of(&store, "A-2").unwrap();
+        assert_eq!(
+            store.appointment(bruno).unwrap().unwrap().date_of_birth,
+            None
+        );
+        ada.date_of_birth = Some(born("1951-02-03"));
+        store.import_appointments(&[ada]).unwrap();
+        let found = store.appointment(handle).unwrap().unwrap();
+        assert_eq!(found.date_of_birth, Some(born("1951-02-03")));
+        store
+            .conn
+            .execute("UPDATE appointments SET date_of_birth = '1951-02-30'", [])
+            .unwrap();
+        assert!(matches!(
+            store.appointment(handle),
+            Err(StoreError::Corrupt("date of birth"))
+        ));
     }
 
     #[test]
@@ -890,6 +945,11 @@ mod tests {
         let bruno = handle_of(&store, "A-2").unwrap();
         assert_ne!(ada, bruno);
         assert_eq!(row_id_of(&store, "A-2"), 2, "row ids are kept");
+        assert_eq!(
+            store.appointment(ada).unwrap().unwrap().date_of_birth,
+            None,
+            "rows from before the date-of-birth column have none"
+        );
         let queue = store
             .queue(
                 "2026-11-23T00:00:00Z".parse().unwrap(),

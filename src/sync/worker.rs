@@ -325,10 +325,9 @@ impl Worker {
         }
         if roster_due {
             let roster = self.client.roster()?;
-            (self.on_event)(Event::RosterUpdated(Roster::new(
-                roster.entries,
-                roster.waiting,
-            )));
+            (self.on_event)(Event::RosterUpdated(
+                Roster::new(roster.entries, roster.waiting).with_identity_key(roster.identity_key),
+            ));
         }
         self.update_status(|s| {
             s.office_reachable = true;
