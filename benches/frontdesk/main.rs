@@ -3,7 +3,7 @@
 //! Six figures, each beside a baseline measured in the same run (see README, section
 //! Performance): kiosk start-up and memory against headless Chromium, input → pixels,
 //! hub ingest, queue freshness, outage drain, and kiosk memory over a day; and the AAMVA
-//! licence parse (issue 9). Prints a table and writes it with the machine description to
+//! licence parse and the name + date-of-birth match on a 2,000-appointment day (issue 9). Prints a table and writes it with the machine description to
 //! `target/bench/frontdesk.md`.
 //!
 //! Under `cargo test` (no `--bench` argument) every figure runs at a small scale, as a
@@ -14,6 +14,7 @@
 mod aamva;
 mod drain;
 mod freshness;
+mod identity;
 mod ingest;
 mod kiosk_day;
 mod load;
@@ -42,6 +43,7 @@ pub struct Scale {
     pub fresh_secs: usize,
     pub drain_count: usize,
     pub aamva_parses: usize,
+    pub identity_lookups: usize,
 }
 
 const FULL: Scale = Scale {
@@ -57,6 +59,7 @@ const FULL: Scale = Scale {
     fresh_secs: 20,
     drain_count: 10_000,
     aamva_parses: 100_000,
+    identity_lookups: 10_000,
 };
 
 const SMOKE: Scale = Scale {
@@ -72,9 +75,18 @@ const SMOKE: Scale = Scale {
     fresh_secs: 1,
     drain_count: 100,
     aamva_parses: 200,
+    identity_lookups: 50,
 };
 
-const FIGURES: &[&str] = &["start", "input", "ingest", "freshness", "drain", "aamva"];
+const FIGURES: &[&str] = &[
+    "start",
+    "input",
+    "ingest",
+    "freshness",
+    "drain",
+    "aamva",
+    "identity",
+];
 
 fn main() -> ExitCode {
     if let Ok(plan) = std::env::var(kiosk_day::CHILD_ENV) {
@@ -137,6 +149,10 @@ fn main() -> ExitCode {
     if wanted("aamva") {
         let result = aamva::run(scale, &mut report);
         attempt("aamva", result);
+    }
+    if wanted("identity") {
+        let result = identity::run(scale, &mut report);
+        attempt("identity", result);
     }
 
     let seconds = started.elapsed().as_secs_f64();
