@@ -168,6 +168,35 @@ fn a_csv_without_the_column_still_imports() {
 }
 
 #[test]
+fn the_kiosk_sync_worker_hands_the_day_key_to_its_roster() {
+    let (dir, office) = office();
+    let (sender, rosters) = std::sync::mpsc::channel();
+    let client = frontdesk::sync::OfficeClient::new(&office.base, KIOSK_TOKEN).unwrap();
+    let sync = frontdesk::sync::SyncWorker::start(
+        client,
+        dir.path().join("kiosk.db"),
+        support::fast_sync(),
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        move |event| {
+            if let frontdesk::checkin::Event::RosterUpdated(roster) = event {
+                let _ = sender.send(roster);
+            }
+        },
+    )
+    .unwrap();
+    let roster = rosters
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("a roster arrives");
+    drop(sync);
+    assert_eq!(
+        roster
+            .find_by_identity("Testpatient", dob(&office, 1950, 1, 1))
+            .len(),
+        1
+    );
+}
+
+#[test]
 fn a_roster_from_an_older_office_still_parses() {
     let json = r#"{"entries":[{"appointment":"7","display_name":"Ada T.",
         "starts_at":"09:00:00","provider":"Dr. Demo Able","checked_in":false}],"waiting":0}"#;
