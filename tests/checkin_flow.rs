@@ -447,7 +447,7 @@ fn call_staff_works_from_every_screen_and_back_returns() {
 #[test]
 fn the_language_button_switches_every_screen_and_a_wipe_switches_back() {
     let mut journey = journey();
-    let effects = journey.handle(tap(Tap::SwitchLanguage(Language::Spanish)), morning());
+    let effects = journey.handle(tap(Tap::SwitchLanguage), morning());
     assert_eq!(shown(&effects).unwrap().language, Language::Spanish);
     journey.handle(scan_of(1001), later(1));
     assert_eq!(journey.screen().language, Language::Spanish);
@@ -458,7 +458,7 @@ fn the_language_button_switches_every_screen_and_a_wipe_switches_back() {
     assert_eq!(shown(&effects).unwrap().language, Language::English);
 
     // A welcome screen left in Spanish goes back to English when nobody uses it.
-    journey.handle(tap(Tap::SwitchLanguage(Language::Spanish)), later(10));
+    journey.handle(tap(Tap::SwitchLanguage), later(10));
     assert!(journey.handle(Event::Tick, later(69)).is_empty());
     let effects = journey.handle(Event::Tick, later(70));
     assert_eq!(shown(&effects).unwrap(), welcome());
@@ -480,7 +480,7 @@ fn a_new_scan_replaces_the_previous_patient() {
 #[test]
 fn are_you_still_there_counts_down_then_the_session_is_wiped() {
     let mut journey = journey();
-    journey.handle(tap(Tap::SwitchLanguage(Language::Spanish)), morning());
+    journey.handle(tap(Tap::SwitchLanguage), morning());
     journey.handle(scan_of(1001), morning());
     assert!(journey.handle(Event::Tick, later(39)).is_empty());
     let effects = journey.handle(Event::Tick, later(40));

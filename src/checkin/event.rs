@@ -5,7 +5,7 @@ use super::roster::Roster;
 use super::screen::Screen;
 use super::steps::{ConfirmTap, IdentifyTap};
 use crate::devices::scan::Scan;
-use crate::domain::{AppointmentId, CheckInId, ClinicId, Language};
+use crate::domain::{AppointmentId, CheckInId, ClinicId};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use std::fmt;
@@ -37,8 +37,9 @@ pub enum Tap {
     HelpBack,
     /// "I am still here" on the "are you still there?" overlay.
     StillHere,
-    /// The language button in the header of every screen.
-    SwitchLanguage(Language),
+    /// The language button in the header of every screen: switches to the language it
+    /// names (the one not showing).
+    SwitchLanguage,
     /// "Start over" / "Done" on an ending screen.
     StartOver,
     Identify(IdentifyTap),

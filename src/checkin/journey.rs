@@ -230,8 +230,8 @@ impl Journey {
             }
             // `input()` already took the overlay down.
             Tap::StillHere => Vec::new(),
-            Tap::SwitchLanguage(language) => {
-                self.session.language = language;
+            Tap::SwitchLanguage => {
+                self.session.language = self.session.language.other();
                 Vec::new()
             }
             Tap::StartOver => {

@@ -9,20 +9,7 @@ use slint::ComponentHandle;
 pub fn wire(ui: &MainWindow, taps: &Taps) {
     let adapter = ui.global::<KioskAdapter>();
     adapter.on_call_staff(on(taps, Tap::CallStaff));
-    let weak = ui.as_weak();
-    let taps = taps.clone();
-    // The button offers the language that is not showing; which one that is, the
-    // adapter knows at the moment of the tap.
-    adapter.on_switch_language(move || {
-        if let Some(ui) = weak.upgrade() {
-            let showing = ui.global::<KioskAdapter>().get_other_language();
-            let to = crate::domain::Language::ALL
-                .into_iter()
-                .find(|l| l.own_name() == showing.as_str())
-                .unwrap_or_default();
-            taps(Tap::SwitchLanguage(to));
-        }
-    });
+    adapter.on_switch_language(on(taps, Tap::SwitchLanguage));
 }
 
 pub fn present(ui: &MainWindow, screen: &Screen) {
