@@ -22,7 +22,7 @@ pub enum StepKind {
 impl StepKind {
     fn start(self) -> Box<dyn Step> {
         match self {
-            StepKind::Identify => Box::new(Identify),
+            StepKind::Identify => Box::<Identify>::default(),
             StepKind::Confirm => Box::new(Confirm),
             StepKind::CheckIn => Box::<CheckIn>::default(),
         }
@@ -282,7 +282,7 @@ impl Journey {
             }
             Position::Ending(_) => IdleRule::WipeAfter(self.settings.idle_timeout),
             Position::Step { step, .. } if step.busy() => IdleRule::Never,
-            Position::Step { index: 0, .. } if self.overlay.is_none() => {
+            Position::Step { index: 0, step } if self.overlay.is_none() && step.at_rest() => {
                 if self.session.is_empty() {
                     IdleRule::Never
                 } else {

@@ -18,6 +18,9 @@ pub use event::{Completion, Effect, Event, OpId, OpResult, PendingCheckIn, Tap};
 pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};
 pub use knowledge::{Knowledge, OfficeTrust};
 pub use roster::{Roster, RosterEntry};
-pub use screen::{ConfirmDetails, Ending, FrontDeskReason, OverlayView, PageView, Problem, Screen};
-pub use session::{IdentifiedAppointment, Session};
-pub use steps::{ConfirmTap, IdentifyTap};
+pub use screen::{
+    ConfirmDetails, Ending, FrontDeskReason, NameNotice, NameView, OverlayView, PageView, Problem,
+    Screen,
+};
+pub use session::{IdentifiedAppointment, IdentifiedBy, Session};
+pub use steps::{BirthView, ConfirmTap, IdentifyTap, MAX_NAME_CHARS, NameKey, TypedName};

@@ -64,6 +64,11 @@ impl Roster {
         found.sort_by_key(|e| (e.starts_at, e.appointment));
         found
     }
+    /// Whether patients can be found by last name + date of birth: the office sent today's
+    /// key (a kiosk that has not reached its office today has none).
+    pub fn can_match(&self) -> bool {
+        self.identity_key.is_some()
+    }
     pub fn get(&self, appointment: AppointmentId) -> Option<&RosterEntry> {
         self.entries.get(&appointment)
     }

@@ -1,6 +1,7 @@
 //! What the kiosk shows: the current step's page (or the journey's ending), an overlay if
 //! one is up, and the language. Each variant carries only what its page displays.
 
+use super::steps::{BirthView, TypedName};
 use crate::domain::{DisplayName, Language};
 use jiff::civil::{Date, Time};
 
@@ -16,8 +17,16 @@ pub struct Screen {
 /// The page of the current step, or of the journey's ending.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PageView {
-    /// Identify step: scan your code.
+    /// Identify step: scan your code or licence, or type your name.
     Identify,
+    /// Identify step: the name keyboard.
+    TypeName(NameView),
+    /// Identify step: the date of birth, one part at a time.
+    BirthDate(BirthView),
+    /// Identify step: several appointments matched; the patient picks theirs by its time.
+    WhichAppointment(Vec<Time>),
+    /// Identify step: name and date of birth matched no appointment today.
+    NotFound,
     /// Confirm step: "Is this you?"
     Confirm(ConfirmDetails),
     /// Check-in step: writing the check-in down.
@@ -35,6 +44,22 @@ pub enum Ending {
     Problem(Problem),
     /// The patient needs the front desk.
     SeeFrontDesk(FrontDeskReason),
+}
+
+/// The name keyboard page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameView {
+    pub typed: TypedName,
+    /// "Next" is offered: the name has a letter.
+    pub can_continue: bool,
+    pub notice: Option<NameNotice>,
+}
+
+/// A line above the keyboard saying why the patient is typing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameNotice {
+    /// A licence was scanned but could not be read.
+    LicenceUnreadable,
 }
 
 /// Shown over the page.
@@ -85,8 +110,10 @@ pub enum Problem {
 /// Why the patient is sent to the front desk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrontDeskReason {
-    /// "I don't have a code."
-    NoCode,
     /// "No, this is not me."
     NotMe,
+    /// Name and date of birth matched no appointment, and the patient asked for the desk.
+    NoMatch,
+    /// Several appointments matched and the patient's could not be picked out.
+    SeveralMatches,
 }

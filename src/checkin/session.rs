@@ -2,8 +2,8 @@
 //! timeout, done, start over), so nothing of one patient can reach the next.
 
 use super::screen::ConfirmDetails;
-use crate::domain::Language;
-use crate::token::CheckInToken;
+use crate::domain::{AppointmentId, ClinicId, Language};
+use jiff::civil::Date;
 
 /// The patient at the kiosk now.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -16,8 +16,23 @@ pub struct Session {
 /// An appointment the patient identified themselves with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdentifiedAppointment {
-    pub token: CheckInToken,
+    pub appointment: AppointmentId,
+    pub clinic: ClinicId,
+    /// The clinic's day of the appointment.
+    pub day: Date,
     pub details: ConfirmDetails,
+    pub by: IdentifiedBy,
+}
+
+/// How the patient identified themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentifiedBy {
+    /// The signed code from their appointment reminder.
+    Code,
+    /// Last name and date of birth typed on the kiosk.
+    NameAndBirthDate,
+    /// Last name and date of birth read from a driver's licence or ID card.
+    Licence,
 }
 
 impl Session {

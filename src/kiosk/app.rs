@@ -39,6 +39,8 @@ impl KioskApp {
             language: Cell::new(Language::default()),
             tick: slint::Timer::default(),
         });
+        // Slint's translation is process-wide: set it, whatever a previous window left.
+        select_language(Language::default());
         app.present(&app.core.borrow().screen());
         let weak = Rc::downgrade(&app);
         let taps: Taps = Rc::new(move |tap| {

@@ -5,7 +5,8 @@ use super::app::present;
 use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
-    ConfirmDetails, Ending, FrontDeskReason, OverlayView, PageView, Problem, Screen,
+    BirthView, ConfirmDetails, Ending, FrontDeskReason, NameNotice, NameView, OverlayView,
+    PageView, Problem, Screen, TypedName,
 };
 use crate::domain::{Language, PersonName};
 use jiff::civil::{Time, date};
@@ -37,6 +38,53 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
     let problem = |name, problem| (name, PageView::Ending(Ending::Problem(problem)), None);
     vec![
         page("welcome", PageView::Identify),
+        page(
+            "type-name",
+            PageView::TypeName(NameView {
+                typed: TypedName::from_text("García-Testpatient"),
+                can_continue: true,
+                notice: None,
+            }),
+        ),
+        page(
+            "type-name-empty-after-licence",
+            PageView::TypeName(NameView {
+                typed: TypedName::default(),
+                can_continue: false,
+                notice: Some(NameNotice::LicenceUnreadable),
+            }),
+        ),
+        page(
+            "birth-year",
+            PageView::BirthDate(BirthView::Year {
+                typed: "19".into(),
+                enabled: std::array::from_fn(|_| true),
+            }),
+        ),
+        page(
+            "birth-month",
+            PageView::BirthDate(BirthView::Month {
+                year: 2026,
+                enabled: std::array::from_fn(|m| m < 11),
+            }),
+        ),
+        page(
+            "birth-day",
+            PageView::BirthDate(BirthView::Day {
+                year: 1960,
+                month: 2,
+                last_day: 29,
+                last_enabled: 29,
+            }),
+        ),
+        page(
+            "which-time",
+            PageView::WhichAppointment(vec![
+                Time::constant(9, 15, 0, 0),
+                Time::constant(14, 0, 0, 0),
+            ]),
+        ),
+        page("not-found", PageView::NotFound),
         page(
             "confirm",
             PageView::Confirm(ConfirmDetails {
@@ -78,8 +126,12 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
         problem("problem-not-ready", Problem::NotReady),
         problem("problem-save-failed", Problem::SaveFailed),
         page(
-            "front-desk-no-code",
-            PageView::Ending(Ending::SeeFrontDesk(FrontDeskReason::NoCode)),
+            "front-desk-no-match",
+            PageView::Ending(Ending::SeeFrontDesk(FrontDeskReason::NoMatch)),
+        ),
+        page(
+            "front-desk-several-matches",
+            PageView::Ending(Ending::SeeFrontDesk(FrontDeskReason::SeveralMatches)),
         ),
         page(
             "front-desk-not-me",

@@ -26,13 +26,12 @@ impl Step for CheckIn {
             tracing::error!("check-in step reached without an identified appointment");
             return Outcome::end(Ending::Problem(Problem::SaveFailed));
         };
-        let token = &appointment.token;
         let check_in = PendingCheckIn {
             id: CheckInId::random(),
-            clinic: token.clinic,
-            appointment: token.appointment,
+            clinic: appointment.clinic,
+            appointment: appointment.appointment,
             arrived_at: cx.now,
-            day: token.valid_on,
+            day: appointment.day,
         };
         let op = cx.new_op();
         self.saving = Some(Saving {

@@ -17,7 +17,7 @@ pub(crate) use check_in::CheckIn;
 pub(crate) use confirm::Confirm;
 pub use confirm::ConfirmTap;
 pub(crate) use identify::Identify;
-pub use identify::IdentifyTap;
+pub use identify::{BirthView, IdentifyTap, MAX_NAME_CHARS, NameKey, TypedName};
 
 /// What a step may read and change while it handles an event.
 pub(crate) struct StepContext<'a> {
@@ -109,6 +109,11 @@ pub(crate) trait Step: std::fmt::Debug + Send {
     }
     /// The page to show.
     fn view(&self, session: &Session) -> PageView;
+    /// Whether the step holds nothing a patient entered (a welcome page nobody has
+    /// touched): such a step is never wiped for idleness.
+    fn at_rest(&self) -> bool {
+        false
+    }
     /// While busy the step waits on a worker: the session is not wiped for idleness, scans
     /// are ignored and nobody can start over, so the answer cannot be lost.
     fn busy(&self) -> bool {

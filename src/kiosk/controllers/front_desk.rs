@@ -16,7 +16,8 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
         _ => None,
     };
     ui.global::<FrontDeskAdapter>().set_reason(match reason {
-        Some(FrontDeskReason::NotMe) => crate::kiosk::FrontDeskReason::NotMe,
-        Some(FrontDeskReason::NoCode) | None => crate::kiosk::FrontDeskReason::NoCode,
+        Some(FrontDeskReason::NotMe) | None => crate::kiosk::FrontDeskReason::NotMe,
+        Some(FrontDeskReason::NoMatch) => crate::kiosk::FrontDeskReason::NoMatch,
+        Some(FrontDeskReason::SeveralMatches) => crate::kiosk::FrontDeskReason::SeveralMatches,
     });
 }

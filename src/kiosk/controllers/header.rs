@@ -26,6 +26,10 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
 fn page_of(page: &PageView) -> Page {
     match page {
         PageView::Identify => Page::Welcome,
+        PageView::TypeName(_) => Page::TypeName,
+        PageView::BirthDate(_) => Page::BirthDate,
+        PageView::WhichAppointment(_) => Page::WhichTime,
+        PageView::NotFound => Page::NotFound,
         PageView::Confirm(_) => Page::Confirm,
         PageView::CheckingIn => Page::Saving,
         PageView::Ending(Ending::CheckedIn { .. }) => Page::Done,

@@ -3,14 +3,18 @@
 //! adapter on every change, clearing them when its page is not showing, so nothing of a
 //! previous patient lingers in the UI.
 
+mod birth_date;
 mod confirm;
 mod done;
 mod front_desk;
 mod header;
 mod help;
+mod not_found;
 mod problem;
 mod still_there;
+mod type_name;
 mod welcome;
+mod which_time;
 
 use super::MainWindow;
 use crate::checkin::{Screen, Tap};
@@ -29,6 +33,10 @@ fn on(taps: &Taps, tap: Tap) -> impl Fn() + 'static {
 pub fn wire(ui: &MainWindow, taps: &Taps) {
     header::wire(ui, taps);
     welcome::wire(ui, taps);
+    type_name::wire(ui, taps);
+    birth_date::wire(ui, taps);
+    which_time::wire(ui, taps);
+    not_found::wire(ui, taps);
     confirm::wire(ui, taps);
     done::wire(ui, taps);
     problem::wire(ui, taps);
@@ -39,6 +47,9 @@ pub fn wire(ui: &MainWindow, taps: &Taps) {
 
 /// Shows `screen`: every adapter gets its part (or is cleared), then the page switches.
 pub fn present(ui: &MainWindow, screen: &Screen) {
+    type_name::present(ui, screen);
+    birth_date::present(ui, screen);
+    which_time::present(ui, screen);
     confirm::present(ui, screen);
     done::present(ui, screen);
     problem::present(ui, screen);

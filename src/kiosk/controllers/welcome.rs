@@ -1,5 +1,5 @@
-//! `WelcomeAdapter`: the identify step's page. Its clinic name and scanner state belong
-//! to the kiosk, not the patient; the shell sets them.
+//! `WelcomeAdapter`: the identify step's first page. Its clinic name and scanner state
+//! belong to the kiosk, not the patient; the shell sets them.
 
 use super::{Taps, on};
 use crate::checkin::{IdentifyTap, Tap};
@@ -8,5 +8,5 @@ use slint::ComponentHandle;
 
 pub fn wire(ui: &MainWindow, taps: &Taps) {
     ui.global::<WelcomeAdapter>()
-        .on_no_code(on(taps, Tap::Identify(IdentifyTap::NoCode)));
+        .on_type_name(on(taps, Tap::Identify(IdentifyTap::TypeName)));
 }

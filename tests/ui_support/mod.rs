@@ -1,0 +1,127 @@
+//! A kiosk on Slint's testing backend, started by the product's own services (real outbox
+//! worker, no office listening), and a patient's hands: tap a button by its accessible
+//! label, look for a label on screen.
+
+#![allow(dead_code)]
+
+use ed25519_dalek::SigningKey;
+use frontdesk::checkin::{Event, OfficeTrust};
+use frontdesk::domain::ClinicId;
+use frontdesk::kiosk::MainWindow;
+use frontdesk::kiosk::app::KioskApp;
+use frontdesk::kiosk::config::KioskConfig;
+use frontdesk::kiosk::services::KioskServices;
+use frontdesk::seal::SealSecretKey;
+use frontdesk::store::KioskStore;
+use frontdesk::sync::WorkerSettings;
+use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use slint::ComponentHandle;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
+/// The kiosk's window and app, what its workers post back, and its data directory.
+pub struct UiKiosk {
+    pub ui: MainWindow,
+    pub app: Rc<KioskApp>,
+    pub posted: mpsc::Receiver<Event>,
+    pub db_path: PathBuf,
+    /// The office's token key.
+    pub key: SigningKey,
+    pub now: Timestamp,
+    _dir: tempfile::TempDir,
+}
+
+impl UiKiosk {
+    /// A kiosk that knows its office (Demo Family Practice, UTC) and is on welcome. Call
+    /// from one thread only: Slint's testing platform belongs to the first caller's.
+    pub fn start() -> Self {
+        static PLATFORM: std::sync::Once = std::sync::Once::new();
+        PLATFORM.call_once(i_slint_backend_testing::init_integration_test_with_system_time);
+        let dir = tempfile::tempdir().unwrap();
+        let key = SigningKey::from_bytes(&[5; 32]);
+        let now = Timestamp::now();
+        // No office is listening: the sync thread just retries, and nothing waits on it.
+        let config = KioskConfig {
+            office_url: "http://127.0.0.1:9".into(),
+            data_dir: dir.path().to_owned(),
+            ..KioskConfig::default()
+        };
+        let db_path = dir.path().join("kiosk.db");
+        // The office's sealing key, as the sync thread pins it on first contact.
+        KioskStore::open(&db_path)
+            .unwrap()
+            .set_office_seal_key(&SealSecretKey::from_bytes([6; 32]).public_key())
+            .unwrap();
+        let (post, posted) = mpsc::channel();
+        let services = KioskServices::start(
+            &config,
+            WorkerSettings::default(),
+            Arc::new(move |event| {
+                let _ = post.send(event);
+            }),
+            now,
+        )
+        .unwrap();
+        let ui = MainWindow::new().unwrap();
+        let app = KioskApp::install(ui.clone_strong(), services.core, "");
+        ui.show().unwrap();
+        app.dispatch(Event::OfficeTrusted(OfficeTrust {
+            clinic: ClinicId::new(1).unwrap(),
+            clinic_name: "Demo Family Practice".into(),
+            timezone: TimeZone::UTC,
+            key: key.verifying_key(),
+        }));
+        Self {
+            ui,
+            app,
+            posted,
+            db_path,
+            key,
+            now,
+            _dir: dir,
+        }
+    }
+
+    /// Taps the one button labelled `label`.
+    pub fn tap(&self, label: &str) {
+        let buttons: Vec<_> = ElementHandle::find_by_accessible_label(&self.ui, label)
+            .filter(|e| e.accessible_role() == Some(AccessibleRole::Button))
+            .collect();
+        assert_eq!(buttons.len(), 1, "exactly one {label:?} button on screen");
+        buttons[0].invoke_accessible_default_action();
+    }
+
+    /// Whether an element labelled `label` is on screen.
+    pub fn visible(&self, label: &str) -> bool {
+        ElementHandle::find_by_accessible_label(&self.ui, label)
+            .next()
+            .is_some()
+    }
+
+    /// Whether the one button labelled `label` can be pressed.
+    pub fn enabled(&self, label: &str) -> bool {
+        ElementHandle::find_by_accessible_label(&self.ui, label)
+            .find(|e| e.accessible_role() == Some(AccessibleRole::Button))
+            .and_then(|e| e.accessible_enabled())
+            .unwrap_or(false)
+    }
+
+    /// Hands what the workers posted to the UI thread, until the outbox has answered.
+    pub fn until_saved(&self) {
+        loop {
+            let event = self
+                .posted
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the outbox worker answers");
+            let saved = matches!(event, Event::Completed(_));
+            self.app.dispatch(event);
+            if saved {
+                return;
+            }
+        }
+    }
+}
