@@ -5,7 +5,9 @@
 use anyhow::{Context as _, bail};
 use clap::Parser;
 use frontdesk::devices::scanner_sim::ScannerSimulator;
-use frontdesk::office::staff::{QueueView, TokenView};
+use frontdesk::office::appointments::demo_set;
+use frontdesk::office::staff::{ExpectedItem, QueueView, TokenView};
+use frontdesk::scan::aamva_sample::{Subfile, encode};
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::{Child, Command};
@@ -113,22 +115,26 @@ fn main() -> anyhow::Result<()> {
             snapshot.display()
         );
         println!(
-            "  A scripted patient scans a reminder code every {}s.",
+            "  A scripted patient scans a reminder code (every third one a driver's licence) every {}s.",
             cli.scan_every
         );
     } else {
-        println!("  Kiosk: in its own window. Press Enter here to scan the next patient's code.");
+        println!(
+            "  Kiosk: in its own window. Press Enter here to scan the next patient's code \
+             (every third one a driver's licence)."
+        );
     }
     println!("  Ctrl-C stops everything.");
     println!();
 
     let mut scanner = scanner;
+    let mut scans = 0u32;
     if headless {
         let mut next = Instant::now() + Duration::from_secs(3);
         while !stop.load(Ordering::SeqCst) && children.all_running() {
             if Instant::now() >= next {
                 next = Instant::now() + Duration::from_secs(cli.scan_every);
-                scan_next(&http, &base, &mut scanner);
+                scan_next(&http, &base, &mut scanner, &mut scans);
             }
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -143,7 +149,7 @@ fn main() -> anyhow::Result<()> {
         });
         while !stop.load(Ordering::SeqCst) && children.all_running() {
             if input.recv_timeout(Duration::from_millis(200)).is_ok() {
-                scan_next(&http, &base, &mut scanner);
+                scan_next(&http, &base, &mut scanner, &mut scans);
             }
         }
     }
@@ -152,16 +158,22 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Scans the reminder code of the next patient expected, like a patient at the scanner.
-fn scan_next(http: &reqwest::blocking::Client, base: &str, scanner: &mut ScannerSimulator) {
+/// Scans the reminder code of the next patient expected, like a patient at the scanner;
+/// every third patient scans their (synthetic) driver's licence instead.
+fn scan_next(
+    http: &reqwest::blocking::Client,
+    base: &str,
+    scanner: &mut ScannerSimulator,
+    scans: &mut u32,
+) {
     let next = http
         .get(format!("{base}/api/staff/v1/queue"))
         .send()
         .and_then(|r| r.error_for_status())
         .and_then(|r| r.json::<QueueView>());
-    let appointment = match next {
-        Ok(view) => match view.expected.first() {
-            Some(a) => a.appointment,
+    let expected = match next {
+        Ok(view) => match view.expected.into_iter().next() {
+            Some(expected) => expected,
             None => {
                 println!("  Everyone expected today has checked in.");
                 return;
@@ -172,6 +184,17 @@ fn scan_next(http: &reqwest::blocking::Client, base: &str, scanner: &mut Scanner
             return;
         }
     };
+    *scans += 1;
+    if *scans % 3 == 0
+        && let Some(licence) = demo_licence(&expected)
+    {
+        tracing::info!(appointment = %expected.appointment, "simulated scanner reads a licence");
+        if let Err(error) = scanner.scan(&licence) {
+            tracing::warn!(%error, "scanner simulator failed");
+        }
+        return;
+    }
+    let appointment = expected.appointment;
     let token = http
         .get(format!(
             "{base}/api/staff/v1/appointments/{}/token",
@@ -189,6 +212,38 @@ fn scan_next(http: &reqwest::blocking::Client, base: &str, scanner: &mut Scanner
         }
         Err(error) => tracing::warn!(%error, "cannot fetch a check-in code"),
     }
+}
+
+/// A synthetic licence (sample issuer 636000) for a patient of the demo set, with the name
+/// and date of birth the office has for them.
+fn demo_licence(expected: &ExpectedItem) -> Option<String> {
+    let today = jiff::Zoned::now().date();
+    let patient = demo_set(today)
+        .into_iter()
+        .find(|a| a.patient.staff_form().as_str() == expected.patient.as_str())?;
+    let born = patient.date_of_birth?.date();
+    let (last, first) = (
+        patient.patient.last().to_uppercase(),
+        patient.patient.first().to_uppercase(),
+    );
+    let dob = born.strftime("%m%d%Y").to_string();
+    let elements = [
+        ("DCS", last.as_str()),
+        ("DAC", first.as_str()),
+        ("DBB", dob.as_str()),
+        ("DBA", "01012099"),
+        ("DAJ", "VA"),
+        ("DAQ", "T00000000"),
+    ];
+    Some(encode(
+        "636000",
+        10,
+        0,
+        &[Subfile {
+            kind: "DL",
+            elements: &elements,
+        }],
+    ))
 }
 
 fn wait_until_up(

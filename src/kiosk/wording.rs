@@ -41,21 +41,23 @@ pub fn long_date(date: Date, language: Language) -> String {
     }
 }
 
+/// A month's name inside a sentence: English "March", Spanish "marzo".
+pub fn month_in_sentence(month: i8, language: Language) -> &'static str {
+    let index = usize::try_from(month - 1).unwrap_or(0).min(11);
+    match language {
+        Language::English => EN_MONTHS[index],
+        Language::Spanish => ES_MONTHS[index],
+    }
+}
+
 /// A month's name on its own, as a button says it: English "March", Spanish "Marzo"
 /// (capitalised, as a label on its own is).
 pub fn month_name(month: i8, language: Language) -> String {
-    let index = usize::try_from(month - 1).unwrap_or(0).min(11);
-    match language {
-        Language::English => EN_MONTHS[index].to_owned(),
-        Language::Spanish => {
-            let name = ES_MONTHS[index];
-            let mut chars = name.chars();
-            chars
-                .next()
-                .map(|first| first.to_uppercase().chain(chars).collect())
-                .unwrap_or_default()
-        }
-    }
+    let mut chars = month_in_sentence(month, language).chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 const EN_WEEKDAYS: [&str; 7] = [
@@ -146,5 +148,6 @@ mod tests {
         assert_eq!(month_name(3, Language::English), "March");
         assert_eq!(month_name(3, Language::Spanish), "Marzo");
         assert_eq!(month_name(12, Language::Spanish), "Diciembre");
+        assert_eq!(month_in_sentence(2, Language::Spanish), "febrero");
     }
 }

@@ -59,7 +59,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
             last_enabled: enabled,
         }) => {
             year = y.to_string();
-            month_name = wording::month_name(*month, language);
+            month_name = wording::month_in_sentence(*month, language).to_owned();
             (last_day, last_enabled) = (i32::from(*last), i32::from(*enabled));
             BirthPart::Day
         }
