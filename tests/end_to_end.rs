@@ -5,7 +5,7 @@
 
 mod support;
 
-use frontdesk::checkin::{ConfirmTap, Ending, PageView, Problem, Tap};
+use frontdesk::checkin::{ConfirmTap, Ending, IdentifyTap, NameKey, PageView, Problem, Tap};
 use std::io::{BufRead, BufReader};
 use std::sync::mpsc;
 use support::{HeadlessKiosk, KIOSK_TOKEN, is_confirm, is_done, start_office, wait_until};
@@ -77,4 +77,108 @@ fn scanned_code_reaches_staff_queue_and_event_stream() {
     kiosk.wait_for_page("already used", |page| {
         *page == PageView::Ending(Ending::Problem(Problem::AlreadyUsed))
     });
+}
+
+/// Starts identifying by name, once the kiosk has today's list (before that, it sends the
+/// patient to the desk, and the test starts over).
+fn open_name_keyboard(kiosk: &HeadlessKiosk) {
+    wait_until("the name keyboard", || {
+        kiosk.tap(Tap::Identify(IdentifyTap::TypeName));
+        let page = kiosk.wait_for_page("a page after the tap", |page| {
+            matches!(page, PageView::TypeName(_) | PageView::Ending(_))
+        });
+        if matches!(page, PageView::TypeName(_)) {
+            return Some(());
+        }
+        kiosk.tap(Tap::StartOver);
+        kiosk.wait_for_page("welcome", |page| *page == PageView::Identify);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        None
+    });
+}
+
+/// The bytes of every file of the kiosk's database, for looking for what must not be there.
+fn kiosk_database_bytes(kiosk: &HeadlessKiosk) -> Vec<u8> {
+    let dir = kiosk.db.parent().unwrap();
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    bytes
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+#[test]
+fn typed_name_and_birth_date_reach_the_staff_queue_and_leave_nothing_on_the_kiosk() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = start_office(&dir.path().join("office"), "127.0.0.1:0".parse().unwrap());
+    let kiosk = HeadlessKiosk::start(&dir.path().join("kiosk"), &office.base, KIOSK_TOKEN);
+    open_name_keyboard(&kiosk);
+    for c in "TESTPATIENT".chars() {
+        kiosk.tap(Tap::Identify(IdentifyTap::Key(NameKey::Char(c))));
+    }
+    kiosk.tap(Tap::Identify(IdentifyTap::NameDone));
+    // The demo set's Ada Testpatient was born on 1 January 1950.
+    for digit in [1, 9, 5, 0] {
+        kiosk.tap(Tap::Identify(IdentifyTap::Digit(digit)));
+    }
+    kiosk.tap(Tap::Identify(IdentifyTap::Month(1)));
+    kiosk.tap(Tap::Identify(IdentifyTap::Day(1)));
+    let PageView::Confirm(details) = kiosk.wait_for_page("the confirm screen", is_confirm) else {
+        unreachable!()
+    };
+    assert_eq!(details.display_name.unwrap().as_str(), "Ada T.");
+    kiosk.tap(Tap::Confirm(ConfirmTap::Yes));
+    kiosk.wait_for_page("the done screen", is_done);
+    let row = wait_until("the check-in in the staff queue", || {
+        office.queue().checked_in.into_iter().next()
+    });
+    assert_eq!(row.patient.as_deref(), Some("Testpatient, Ada"));
+    wait_until("the outbox to drain", || {
+        (kiosk.outbox_depth() == 0).then_some(())
+    });
+    let bytes = kiosk_database_bytes(&kiosk);
+    for typed in ["TESTPATIENT", "1950-01-01", "01011950"] {
+        assert!(
+            !contains(&bytes, typed),
+            "the kiosk database holds {typed:?}"
+        );
+    }
+}
+
+#[test]
+fn a_scanned_licence_checks_the_patient_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = start_office(&dir.path().join("office"), "127.0.0.1:0".parse().unwrap());
+    let mut kiosk = HeadlessKiosk::start(&dir.path().join("kiosk"), &office.base, KIOSK_TOKEN);
+    // Ada Testpatient, born 1950-01-01, on a synthetic licence, read by the real driver.
+    let licence = frontdesk::scan::aamva_sample::v10_licence();
+    let confirm = wait_until("the licence to find Ada", || {
+        kiosk.scanner.scan(&licence).unwrap();
+        let page = kiosk.wait_for_page("a page after the scan", |page| {
+            is_confirm(page) || matches!(page, PageView::Ending(_))
+        });
+        if is_confirm(&page) {
+            return Some(page);
+        }
+        // Before today's list arrives the kiosk cannot match; try again shortly.
+        kiosk.tap(Tap::StartOver);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        None
+    });
+    let PageView::Confirm(details) = confirm else {
+        unreachable!()
+    };
+    assert_eq!(details.display_name.unwrap().as_str(), "Ada T.");
+    kiosk.tap(Tap::Confirm(ConfirmTap::Yes));
+    kiosk.wait_for_page("the done screen", is_done);
+    let row = wait_until("the check-in in the staff queue", || {
+        office.queue().checked_in.into_iter().next()
+    });
+    assert_eq!(row.patient.as_deref(), Some("Testpatient, Ada"));
 }
