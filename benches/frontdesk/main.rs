@@ -3,8 +3,9 @@
 //! Six figures, each beside a baseline measured in the same run (see README, section
 //! Performance): kiosk start-up and memory against headless Chromium, input → pixels,
 //! hub ingest, queue freshness, outage drain, and kiosk memory over a day; and the AAMVA
-//! licence parse and the name + date-of-birth match on a 2,000-appointment day (issue 9). Prints a table and writes it with the machine description to
-//! `target/bench/frontdesk.md`.
+//! licence parse and the name + date-of-birth match on a 2,000-appointment day, keyboard
+//! tap → pixels and the taps a returning patient without a code needs (issue 9). Prints a
+//! table and writes it with the machine description to `target/bench/frontdesk.md`.
 //!
 //! Under `cargo test` (no `--bench` argument) every figure runs at a small scale, as a
 //! smoke test that the suite works; nothing asserts on time. Names after `--` choose
@@ -16,6 +17,7 @@ mod drain;
 mod freshness;
 mod identity;
 mod ingest;
+mod journey_taps;
 mod kiosk_day;
 mod load;
 mod memory;
@@ -86,6 +88,7 @@ const FIGURES: &[&str] = &[
     "drain",
     "aamva",
     "identity",
+    "taps",
 ];
 
 fn main() -> ExitCode {
@@ -153,6 +156,11 @@ fn main() -> ExitCode {
     if wanted("identity") {
         let result = identity::run(scale, &mut report);
         attempt("identity", result);
+    }
+
+    if wanted("taps") {
+        let result = journey_taps::run(&mut report);
+        attempt("taps", result);
     }
 
     let seconds = started.elapsed().as_secs_f64();

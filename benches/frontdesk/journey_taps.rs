@@ -1,0 +1,231 @@
+//! Figure 10 (taps and screens): what a returning patient without a code does at the
+//! kiosk, counted by driving the real journey (no UI) through every patient of the demo
+//! set: "Type my name instead", the last name key by key, Next, the four digits of the
+//! year, the month, the day, "Yes, this is me"; and, beside it, the same patient with the
+//! code from their reminder, and with their driver's licence.
+
+use crate::report::Report;
+use frontdesk::checkin::{
+    ConfirmTap, Effect, Event, IdentifyTap, Journey, JourneyPlan, JourneySettings, NameKey,
+    OfficeTrust, PageView, Roster, RosterEntry, Tap,
+};
+use frontdesk::devices::Scan;
+use frontdesk::domain::{AppointmentId, ClinicId, IdentityKey};
+use frontdesk::office::appointments::demo_set;
+use frontdesk::scan::aamva_sample::{Subfile, encode};
+use jiff::civil::Time;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use std::mem::discriminant;
+
+/// Which screen a page is: the kind of page, and for the date of birth which part (year,
+/// month and day are three screens to the patient).
+fn screen_of(page: &PageView) -> String {
+    match page {
+        PageView::BirthDate(part) => format!("{part:?}"),
+        other => format!("{:?}", discriminant(other)),
+    }
+}
+
+/// What one way of identifying cost the patient.
+#[derive(Default, Clone, Copy)]
+struct Cost {
+    taps: usize,
+    scans: usize,
+    /// Screens shown, from welcome to "take a seat" inclusive.
+    screens: usize,
+}
+
+pub fn run(report: &mut Report) -> anyhow::Result<()> {
+    println!("10. Taps and screens a returning patient needs, by how they identify");
+    let now: Timestamp = "2026-11-25T15:00:00Z".parse()?;
+    let today = now.to_zoned(TimeZone::UTC).date();
+    let demo = demo_set(today);
+    let key = IdentityKey::for_day(&[2; 32], today);
+    let entries = demo
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            Ok(RosterEntry {
+                appointment: AppointmentId::new(i as u64 + 1),
+                display_name: a.patient.display_name(),
+                starts_at: Time::constant(16, 0, 0, 0),
+                provider: a.provider.clone(),
+                checked_in: false,
+                identity: match a.date_of_birth {
+                    Some(dob) => Some(key.hash(a.patient.last(), dob)?),
+                    None => None,
+                },
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let roster = Roster::new(entries, 0).with_identity_key(Some(key));
+    let signing = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
+    let trust = OfficeTrust {
+        clinic: ClinicId::new(1)?,
+        clinic_name: "Demo Family Practice".into(),
+        timezone: TimeZone::UTC,
+        key: signing.verifying_key(),
+    };
+
+    let (mut typed, mut licensed, mut coded) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, appointment) in demo.iter().enumerate() {
+        let dob = appointment.date_of_birth.expect("demo patients have one").date();
+        let mut journey = Journey::new(
+            JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
+            JourneyPlan::standard(),
+            Some(trust.clone()),
+            [],
+            now,
+        );
+        journey.handle(Event::RosterUpdated(roster.clone()), now);
+        let mut events = vec![Event::Tapped(Tap::Identify(IdentifyTap::TypeName))];
+        events.extend(
+            appointment
+                .patient
+                .last()
+                .to_uppercase()
+                .chars()
+                .map(|c| Event::Tapped(Tap::Identify(IdentifyTap::Key(NameKey::Char(c))))),
+        );
+        events.push(Event::Tapped(Tap::Identify(IdentifyTap::NameDone)));
+        events.extend(
+            dob.year()
+                .to_string()
+                .bytes()
+                .map(|d| Event::Tapped(Tap::Identify(IdentifyTap::Digit(d - b'0')))),
+        );
+        events.push(Event::Tapped(Tap::Identify(IdentifyTap::Month(dob.month()))));
+        events.push(Event::Tapped(Tap::Identify(IdentifyTap::Day(dob.day()))));
+        typed.push(drive(&mut journey, events, now)?);
+
+        let licence = encode(
+            "636000",
+            10,
+            0,
+            &[Subfile {
+                kind: "DL",
+                elements: &[
+                    ("DCS", &appointment.patient.last().to_uppercase()),
+                    ("DAC", &appointment.patient.first().to_uppercase()),
+                    ("DBB", &dob.strftime("%m%d%Y").to_string()),
+                    ("DAQ", "T00000000"),
+                ],
+            }],
+        );
+        let mut journey = fresh(&trust, &roster, now);
+        licensed.push(drive(
+            &mut journey,
+            vec![Event::Scanned(Scan::classify(licence))],
+            now,
+        )?);
+
+        let code = frontdesk::token::CheckInToken {
+            clinic: trust.clinic,
+            appointment: AppointmentId::new(i as u64 + 1),
+            valid_on: today,
+            starts_at: Time::constant(16, 0, 0, 0),
+            expires_at: now + SignedDuration::from_hours(8),
+        }
+        .sign(&signing)?;
+        let mut journey = fresh(&trust, &roster, now);
+        coded.push(drive(
+            &mut journey,
+            vec![Event::Scanned(Scan::classify(code))],
+            now,
+        )?);
+    }
+    let mean = |costs: &[Cost], of: fn(&Cost) -> usize| {
+        costs.iter().map(of).sum::<usize>() as f64 / costs.len() as f64
+    };
+    let max_taps = typed.iter().map(|c| c.taps).max().unwrap_or(0);
+    report.figure(
+        "10",
+        format!(
+            "taps, returning patient typing name + DOB, mean of {} demo patients (max {max_taps})",
+            typed.len()
+        ),
+        (mean(&typed, |c| c.taps), mean(&coded, |c| c.taps)),
+        "taps",
+        "the same patients scanning their reminder code (plus one scan)",
+    );
+    report.figure(
+        "10",
+        "screens, returning patient typing name + DOB, welcome to done".to_owned(),
+        (mean(&typed, |c| c.screens), mean(&coded, |c| c.screens)),
+        "screens",
+        "the same patients scanning their reminder code",
+    );
+    report.note(format!(
+        "identify by licence: {:.0} scan + {:.0} tap over {:.0} screens, as with a code",
+        mean(&licensed, |c| c.scans),
+        mean(&licensed, |c| c.taps),
+        mean(&licensed, |c| c.screens),
+    ));
+    report.check(
+        "every demo patient is identified by typed name, licence and code alike",
+        [&typed, &licensed, &coded]
+            .iter()
+            .all(|costs| costs.len() == demo.len()),
+    );
+    Ok(())
+}
+
+fn fresh(trust: &OfficeTrust, roster: &Roster, now: Timestamp) -> Journey {
+    let mut journey = Journey::new(
+        JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
+        JourneyPlan::standard(),
+        Some(trust.clone()),
+        [],
+        now,
+    );
+    journey.handle(Event::RosterUpdated(roster.clone()), now);
+    journey
+}
+
+/// Plays `events`, then "Yes, this is me", and the check-in's save; counts what it took
+/// to reach "take a seat".
+fn drive(journey: &mut Journey, events: Vec<Event>, now: Timestamp) -> anyhow::Result<Cost> {
+    let mut cost = Cost {
+        screens: 1,
+        ..Cost::default()
+    };
+    let mut last = screen_of(&journey.screen().page);
+    let mut saving = None;
+    let all = events
+        .into_iter()
+        .chain([Event::Tapped(Tap::Confirm(ConfirmTap::Yes))]);
+    for event in all {
+        match event {
+            Event::Tapped(_) => cost.taps += 1,
+            Event::Scanned(_) => cost.scans += 1,
+            _ => {}
+        }
+        for effect in journey.handle(event, now) {
+            match effect {
+                Effect::Show(screen) if screen_of(&screen.page) != last => {
+                    cost.screens += 1;
+                    last = screen_of(&screen.page);
+                }
+                Effect::Persist { op, .. } => saving = Some(op),
+                _ => {}
+            }
+        }
+    }
+    let op = saving.ok_or_else(|| anyhow::anyhow!("the journey never saved; on {last:?}"))?;
+    journey.handle(
+        Event::Completed(frontdesk::checkin::Completion {
+            op,
+            result: frontdesk::checkin::OpResult::Persisted,
+        }),
+        now,
+    );
+    if !matches!(journey.screen().page, PageView::Ending(_)) {
+        anyhow::bail!("the journey did not end");
+    }
+    // "Take a seat" is the last screen.
+    if screen_of(&journey.screen().page) != last {
+        cost.screens += 1;
+    }
+    Ok(cost)
+}
