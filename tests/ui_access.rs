@@ -2,7 +2,9 @@
 //! every text colour at least 7:1 against what it is drawn on and the normal one at least
 //! 4.5:1; every button on every screen and overlay has an accessible label, in both
 //! languages and display modes; "Larger text" and "High contrast", tapped by label on
-//! different screens, change the Theme, and "Start over" and the idle wipe undo them.
+//! different screens, change the Theme, and "Start over" and the idle wipe undo them; in
+//! large text on the small display nothing is cut off: a page taller than the screen
+//! scrolls to its last button.
 
 use frontdesk::checkin::{DisplayPrefs, Event, Screen};
 use frontdesk::domain::Language;
@@ -14,7 +16,8 @@ use frontdesk::kiosk::{KioskAdapter, MainWindow, Page, Theme};
 use frontdesk::sync::WorkerSettings;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
 use jiff::{SignedDuration, Timestamp};
-use slint::{Color, ComponentHandle, LogicalSize};
+use slint::platform::PointerEventButton;
+use slint::{Color, ComponentHandle, LogicalPosition, LogicalSize};
 use std::sync::Arc;
 
 /// The kiosk window at the small display's size, on this test's thread.
@@ -383,4 +386,106 @@ fn larger_text_and_high_contrast_by_tap_until_start_over_or_the_idle_wipe() {
     assert_eq!(looks(&ui), normal);
     assert!(!theme.get_large_text() && !theme.get_high_contrast());
     assert!(visible(&ui, "Larger text"));
+}
+
+/// The labelled controls on screen now, with where they are.
+fn controls(ui: &MainWindow) -> Vec<(String, (f32, f32, f32, f32))> {
+    ElementQuery::from_root(ui)
+        .find_all()
+        .into_iter()
+        .filter(|e| e.accessible_role().is_some_and(interactive))
+        .map(|e| {
+            (
+                e.accessible_label().unwrap_or_default().to_string(),
+                rect(&e),
+            )
+        })
+        .collect()
+}
+
+/// Drags the page up by a finger's swipe and lets it settle.
+fn swipe_up(ui: &MainWindow) {
+    let page = ElementHandle::find_by_element_id(ui, "MainWindow::scroller")
+        .next()
+        .expect("the page scroller");
+    let (left, top, right, bottom) = rect(&page);
+    let (x, y) = ((left + right) / 2.0, (top + bottom) / 2.0);
+    page.mock_drag(
+        LogicalPosition::new(x, y - (bottom - top) / 3.0),
+        PointerEventButton::Left,
+    );
+    i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_secs(2));
+}
+
+/// Shows every screen in large text (and high contrast) in both languages at `size`:
+/// every control is within the window's width, and each one below the bottom edge comes
+/// into view by swiping the page up. Returns how many screens had to scroll.
+fn every_control_reachable(ui: &MainWindow, width: f32, height: f32) -> usize {
+    ui.window().set_size(LogicalSize::new(width, height));
+    let mut scrolled = 0;
+    for display in [
+        DisplayPrefs {
+            large_text: true,
+            high_contrast: false,
+        },
+        DisplayPrefs {
+            large_text: true,
+            high_contrast: true,
+        },
+    ] {
+        for language in Language::ALL {
+            for (name, page, overlay) in sample_screens() {
+                let what = format!(
+                    "{name} ({}, {display:?}, {width}x{height})",
+                    language.code()
+                );
+                present(
+                    ui,
+                    &Screen {
+                        page,
+                        overlay,
+                        language,
+                        display,
+                    },
+                );
+                let mut needed_scroll = false;
+                for (label, (left, _, right, _)) in controls(ui) {
+                    assert!(
+                        left >= 0.0 && right <= width + 0.5,
+                        "{what}: {label:?} is cut off at the side ({left}..{right})"
+                    );
+                }
+                let below = |ui: &MainWindow| {
+                    controls(ui)
+                        .into_iter()
+                        .filter(|(_, (_, _, _, bottom))| *bottom > height + 0.5)
+                        .map(|(label, _)| label)
+                        .collect::<Vec<_>>()
+                };
+                for _ in 0..10 {
+                    if below(ui).is_empty() {
+                        break;
+                    }
+                    needed_scroll = true;
+                    swipe_up(ui);
+                }
+                assert!(
+                    below(ui).is_empty(),
+                    "{what}: {:?} cannot be scrolled into view",
+                    below(ui)
+                );
+                scrolled += usize::from(needed_scroll);
+            }
+        }
+    }
+    scrolled
+}
+
+#[test]
+fn in_large_text_every_button_is_on_screen_or_scrolls_into_view() {
+    let ui = window();
+    every_control_reachable(&ui, 800.0, 480.0);
+    // A shorter window than any kiosk's makes pages overflow for sure: they scroll.
+    let scrolled = every_control_reachable(&ui, 800.0, 360.0);
+    assert!(scrolled > 0, "pages taller than the window scroll");
 }
