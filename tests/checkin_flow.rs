@@ -1,10 +1,11 @@
 //! The check-in journey as a pure state machine: every step's transitions, the overlays
-//! beside them, results that arrive while an overlay shows, language, and the idle wipe.
+//! beside them, results that arrive while an overlay shows, language, display preferences
+//! and the idle wipe.
 
 use ed25519_dalek::SigningKey;
 use frontdesk::checkin::{
-    Completion, ConfirmDetails, ConfirmTap, Effect, Ending, Event, FrontDeskReason, Journey,
-    JourneyPlan, JourneySettings, OfficeTrust, OpId, OpResult, OverlayView, PageView,
+    Completion, ConfirmDetails, ConfirmTap, DisplayPrefs, Effect, Ending, Event, FrontDeskReason,
+    Journey, JourneyPlan, JourneySettings, OfficeTrust, OpId, OpResult, OverlayView, PageView,
     PendingCheckIn, Problem, Roster, RosterEntry, Screen, StepKind, Tap,
 };
 use frontdesk::devices::scan::Scan;
@@ -109,6 +110,7 @@ fn welcome() -> Screen {
         page: PageView::Identify,
         overlay: None,
         language: Language::English,
+        display: DisplayPrefs::default(),
     }
 }
 
@@ -261,7 +263,8 @@ fn a_result_that_arrives_while_help_shows_is_kept_and_applied() {
         Screen {
             page: done,
             overlay: None,
-            language: Language::English
+            language: Language::English,
+            display: DisplayPrefs::default(),
         }
     );
     // And it counts: the code is now used.
@@ -447,6 +450,71 @@ fn the_language_button_switches_every_screen_and_a_wipe_switches_back() {
     journey.handle(tap(Tap::SwitchLanguage), later(10));
     assert!(journey.handle(Event::Tick, later(69)).is_empty());
     let effects = journey.handle(Event::Tick, later(70));
+    assert_eq!(shown(&effects).unwrap(), welcome());
+}
+
+#[test]
+fn display_toggles_work_on_every_screen_and_reset_with_the_patient() {
+    let large = DisplayPrefs {
+        large_text: true,
+        high_contrast: false,
+    };
+    let both = DisplayPrefs {
+        large_text: true,
+        high_contrast: true,
+    };
+    let mut journey = journey();
+    let effects = journey.handle(tap(Tap::LargeText), morning());
+    assert_eq!(shown(&effects).unwrap().display, large);
+    journey.handle(scan_of(1001), later(1));
+    let screen = journey.screen();
+    assert!(matches!(screen.page, PageView::Confirm(_)));
+    assert_eq!(screen.display, large, "kept from one step to the next");
+
+    // Under the "someone is coming" overlay too; the overlay stays up.
+    journey.handle(tap(Tap::CallStaff), later(2));
+    let effects = journey.handle(tap(Tap::HighContrast), later(3));
+    let screen = shown(&effects).unwrap();
+    assert_eq!(screen.display, both);
+    assert_eq!(screen.overlay, Some(OverlayView::HelpComing));
+    journey.handle(tap(Tap::HelpBack), later(4));
+
+    // A second tap turns a mode off again.
+    let effects = journey.handle(tap(Tap::LargeText), later(5));
+    assert_eq!(
+        shown(&effects).unwrap().display,
+        DisplayPrefs {
+            large_text: false,
+            high_contrast: true
+        }
+    );
+    journey.handle(tap(Tap::LargeText), later(6));
+
+    // On an ending screen; "Start over" gives the next patient the normal display.
+    journey.handle(tap(NO), later(7));
+    journey.handle(tap(Tap::HighContrast), later(8));
+    journey.handle(tap(Tap::HighContrast), later(9));
+    assert_eq!(journey.screen().display, both);
+    let effects = journey.handle(tap(Tap::StartOver), later(10));
+    assert_eq!(shown(&effects).unwrap(), welcome());
+
+    // "Are you still there?" is answered by a toggle, like by any touch.
+    journey.handle(scan_of(1001), later(20));
+    journey.handle(Event::Tick, later(60));
+    assert!(journey.screen().overlay.is_some());
+    let effects = journey.handle(tap(Tap::HighContrast), later(61));
+    let screen = shown(&effects).unwrap();
+    assert_eq!(screen.overlay, None);
+    assert!(screen.display.high_contrast);
+    // Nobody answers the next time: the idle wipe resets the display with the rest.
+    journey.handle(Event::Tick, later(101));
+    let effects = journey.handle(Event::Tick, later(121));
+    assert_eq!(shown(&effects).unwrap(), welcome());
+
+    // A welcome screen left in large text goes back to normal when nobody uses it.
+    journey.handle(tap(Tap::LargeText), later(200));
+    assert!(journey.handle(Event::Tick, later(259)).is_empty());
+    let effects = journey.handle(Event::Tick, later(260));
     assert_eq!(shown(&effects).unwrap(), welcome());
 }
 

@@ -70,7 +70,10 @@ pub fn run(report: &mut Report) -> anyhow::Result<()> {
 
     let (mut typed, mut licensed, mut coded) = (Vec::new(), Vec::new(), Vec::new());
     for (i, appointment) in demo.iter().enumerate() {
-        let dob = appointment.date_of_birth.expect("demo patients have one").date();
+        let dob = appointment
+            .date_of_birth
+            .expect("demo patients have one")
+            .date();
         let mut journey = Journey::new(
             JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
             JourneyPlan::standard(),
@@ -95,7 +98,9 @@ pub fn run(report: &mut Report) -> anyhow::Result<()> {
                 .bytes()
                 .map(|d| Event::Tapped(Tap::Identify(IdentifyTap::Digit(d - b'0')))),
         );
-        events.push(Event::Tapped(Tap::Identify(IdentifyTap::Month(dob.month()))));
+        events.push(Event::Tapped(Tap::Identify(IdentifyTap::Month(
+            dob.month(),
+        ))));
         events.push(Event::Tapped(Tap::Identify(IdentifyTap::Day(dob.day()))));
         typed.push(drive(&mut journey, events, now)?);
 

@@ -40,6 +40,10 @@ pub enum Tap {
     /// The language button in the header of every screen: switches to the language it
     /// names (the one not showing).
     SwitchLanguage,
+    /// "Larger text" in the header of every screen: turns large text on or off.
+    LargeText,
+    /// "High contrast" in the header of every screen: turns high contrast on or off.
+    HighContrast,
     /// "Start over" / "Done" on an ending screen.
     StartOver,
     Identify(IdentifyTap),

@@ -142,6 +142,7 @@ impl Journey {
                 page: PageView::Identify,
                 overlay: None,
                 language: Default::default(),
+                display: Default::default(),
             },
         };
         journey.shown = journey.screen();
@@ -164,6 +165,7 @@ impl Journey {
             page,
             overlay,
             language: self.session.language,
+            display: self.session.display,
         }
     }
 
@@ -234,6 +236,15 @@ impl Journey {
                 self.session.language = self.session.language.other();
                 Vec::new()
             }
+            // Like the language, these work under an overlay too: the header is always up.
+            Tap::LargeText => {
+                self.session.display.toggle_large_text();
+                Vec::new()
+            }
+            Tap::HighContrast => {
+                self.session.display.toggle_high_contrast();
+                Vec::new()
+            }
             Tap::StartOver => {
                 if !self.busy() {
                     self.wipe();
@@ -286,7 +297,7 @@ impl Journey {
                 if self.session.is_empty() {
                     IdleRule::Never
                 } else {
-                    // Welcome in another language: quietly back to the default.
+                    // Welcome in another language or display: quietly back to the default.
                     IdleRule::WipeAfter(self.settings.idle_timeout)
                 }
             }

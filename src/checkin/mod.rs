@@ -6,6 +6,7 @@
 //! machine in its own module under `steps/`. Overlays ("someone is coming", "are you still
 //! there?") sit beside the step: results that arrive while one shows still reach the step.
 
+mod display;
 mod event;
 mod journey;
 mod knowledge;
@@ -14,6 +15,7 @@ mod screen;
 mod session;
 mod steps;
 
+pub use display::DisplayPrefs;
 pub use event::{Completion, Effect, Event, OpId, OpResult, PendingCheckIn, Tap};
 pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};
 pub use knowledge::{Knowledge, OfficeTrust};

@@ -1,6 +1,7 @@
 //! What the kiosk shows: the current step's page (or the journey's ending), an overlay if
-//! one is up, and the language. Each variant carries only what its page displays.
+//! one is up, the language and the display preferences. Each variant carries only what its page displays.
 
+use super::display::DisplayPrefs;
 use super::steps::{BirthView, TypedName};
 use crate::domain::{DisplayName, Language};
 use jiff::civil::{Date, Time};
@@ -12,6 +13,8 @@ pub struct Screen {
     /// Drawn over the page; the page keeps its state underneath.
     pub overlay: Option<OverlayView>,
     pub language: Language,
+    /// Larger text, high contrast.
+    pub display: DisplayPrefs,
 }
 
 /// The page of the current step, or of the journey's ending.

@@ -1,6 +1,7 @@
 //! `Session`: everything about the patient at the kiosk now. It is wiped as one unit (idle
 //! timeout, done, start over), so nothing of one patient can reach the next.
 
+use super::display::DisplayPrefs;
 use super::screen::ConfirmDetails;
 use crate::domain::{AppointmentId, ClinicId, Language};
 use jiff::civil::Date;
@@ -9,6 +10,8 @@ use jiff::civil::Date;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Session {
     pub language: Language,
+    /// Larger text, high contrast: this patient's, reset with everything else.
+    pub display: DisplayPrefs,
     /// Set by the identify step; read by the steps after it.
     pub appointment: Option<IdentifiedAppointment>,
 }

@@ -65,12 +65,17 @@ impl KioskApp {
 
     /// Handles one event now (on the UI thread) and shows the result.
     pub fn dispatch(&self, event: Event) {
+        self.dispatch_at(event, Timestamp::now());
+    }
+
+    /// Handles one event as if at `now` and shows the result (tests move time on with it).
+    pub fn dispatch_at(&self, event: Event, now: Timestamp) {
         if let Event::OfficeTrusted(trust) = &event {
             self.ui
                 .global::<WelcomeAdapter>()
                 .set_clinic_name(trust.clinic_name.as_str().into());
         }
-        let screen = self.core.borrow_mut().handle(event, Timestamp::now());
+        let screen = self.core.borrow_mut().handle(event, now);
         if let Some(screen) = screen {
             self.present(&screen);
         }

@@ -1,12 +1,13 @@
 //! `frontdesk-kiosk render-screens`: every kiosk screen, at both display sizes, to PNG,
-//! with the software renderer and no display. For looking at what patients see.
+//! with the software renderer and no display. For looking at what patients see: also in
+//! large-text and high-contrast mode (all screens on the small display, some elsewhere).
 
 use super::app::present;
 use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
-    BirthView, ConfirmDetails, Ending, FrontDeskReason, NameNotice, NameView, OverlayView,
-    PageView, Problem, Screen, TypedName,
+    BirthView, ConfirmDetails, DisplayPrefs, Ending, FrontDeskReason, NameNotice, NameView,
+    OverlayView, PageView, Problem, Screen, TypedName,
 };
 use crate::domain::{Language, PersonName};
 use jiff::civil::{Time, date};
@@ -150,8 +151,86 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
     ]
 }
 
-/// Renders every screen in every language at every size into `dir`; returns the files
-/// written (`<screen>-<language>-<width>x<height>.png`).
+/// A display mode rendered besides the normal one.
+struct ModeRun {
+    /// In the file name, after the screen's name.
+    tag: &'static str,
+    display: DisplayPrefs,
+    language: Language,
+    size: (u32, u32),
+    /// The screens rendered; `None` for all of them.
+    screens: Option<&'static [&'static str]>,
+}
+
+/// Screens with the most on them, for the modes not rendered on every screen.
+const SOME: &[&str] = &[
+    "welcome",
+    "confirm",
+    "done",
+    "problem-wrong-day",
+    "front-desk-not-me",
+    "help",
+    "still-there",
+];
+
+const LARGE: DisplayPrefs = DisplayPrefs {
+    large_text: true,
+    high_contrast: false,
+};
+const CONTRAST: DisplayPrefs = DisplayPrefs {
+    large_text: false,
+    high_contrast: true,
+};
+const BOTH: DisplayPrefs = DisplayPrefs {
+    large_text: true,
+    high_contrast: true,
+};
+
+/// Large text on the small display is where a page is likeliest not to fit: every screen,
+/// in both languages. The rest is about colour and proportion: some screens suffice.
+fn mode_runs() -> [ModeRun; 7] {
+    let small = SIZES[1];
+    let large = SIZES[0];
+    let run = |tag, display, language, size, screens| ModeRun {
+        tag,
+        display,
+        language,
+        size,
+        screens,
+    };
+    [
+        run("large-text", LARGE, Language::English, small, None),
+        run("large-text", LARGE, Language::Spanish, small, None),
+        run("high-contrast", CONTRAST, Language::English, small, None),
+        run(
+            "high-contrast",
+            CONTRAST,
+            Language::Spanish,
+            small,
+            Some(SOME),
+        ),
+        run(
+            "large-text-high-contrast",
+            BOTH,
+            Language::English,
+            small,
+            Some(SOME),
+        ),
+        run("large-text", LARGE, Language::English, large, Some(SOME)),
+        run(
+            "high-contrast",
+            CONTRAST,
+            Language::English,
+            large,
+            Some(SOME),
+        ),
+    ]
+}
+
+/// Renders every screen in every language at every size into `dir`
+/// (`<screen>-<language>-<width>x<height>.png`), then in the display modes of
+/// [`mode_runs`] (`<screen>-<mode>-<language>-<width>x<height>.png`); returns the files
+/// written.
 pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
     std::fs::create_dir_all(dir).map_err(|source| RenderError::Dir {
         path: dir.to_owned(),
@@ -175,6 +254,7 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
                         page,
                         overlay,
                         language,
+                        display: DisplayPrefs::default(),
                     },
                 );
                 written.push(snapshot(
@@ -189,6 +269,7 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
                     page: PageView::Identify,
                     overlay: None,
                     language,
+                    display: DisplayPrefs::default(),
                 },
             );
             ui.global::<WelcomeAdapter>().set_scanner_ready(false);
@@ -197,6 +278,29 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
                 &dir.join(format!("welcome-no-scanner-{suffix}.png")),
             )?);
             ui.global::<WelcomeAdapter>().set_scanner_ready(true);
+        }
+    }
+    for run in mode_runs() {
+        let (width, height) = run.size;
+        window.set_size(PhysicalSize::new(width, height));
+        let suffix = format!("{}-{}-{width}x{height}", run.tag, run.language.code());
+        for (name, page, overlay) in sample_screens() {
+            if run.screens.is_some_and(|some| !some.contains(&name)) {
+                continue;
+            }
+            present(
+                &ui,
+                &Screen {
+                    page,
+                    overlay,
+                    language: run.language,
+                    display: run.display,
+                },
+            );
+            written.push(snapshot(
+                &window,
+                &dir.join(format!("{name}-{suffix}.png")),
+            )?);
         }
     }
     Ok(written)

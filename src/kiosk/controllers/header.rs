@@ -1,18 +1,24 @@
-//! `KioskAdapter`: the header on every screen (language, "Call staff") and which page and
-//! overlay show.
+//! `KioskAdapter`: the header on every screen (display toggles, language, "Call staff") and
+//! which page and overlay show; the display preferences go to the `Theme` global, which
+//! every page draws with.
 
 use super::{Taps, on};
 use crate::checkin::{Ending, OverlayView, PageView, Screen, Tap};
-use crate::kiosk::{KioskAdapter, MainWindow, Overlay, Page};
+use crate::kiosk::{KioskAdapter, MainWindow, Overlay, Page, Theme};
 use slint::ComponentHandle;
 
 pub fn wire(ui: &MainWindow, taps: &Taps) {
     let adapter = ui.global::<KioskAdapter>();
     adapter.on_call_staff(on(taps, Tap::CallStaff));
     adapter.on_switch_language(on(taps, Tap::SwitchLanguage));
+    adapter.on_toggle_large_text(on(taps, Tap::LargeText));
+    adapter.on_toggle_high_contrast(on(taps, Tap::HighContrast));
 }
 
 pub fn present(ui: &MainWindow, screen: &Screen) {
+    let theme = ui.global::<Theme>();
+    theme.set_large_text(screen.display.large_text);
+    theme.set_high_contrast(screen.display.high_contrast);
     let adapter = ui.global::<KioskAdapter>();
     adapter.set_other_language(screen.language.other().own_name().into());
     adapter.set_overlay(match screen.overlay {
