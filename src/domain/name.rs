@@ -28,8 +28,9 @@ fn clean_part(text: &str) -> Result<String, NameError> {
     Ok(text.to_owned())
 }
 
-/// A patient's full name. PHI: never log it.
+/// A patient's full name. PHI: never log it. Checked again when read from the wire.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawName")]
 pub struct PersonName {
     first: String,
     last: String,
@@ -56,6 +57,20 @@ impl PersonName {
     pub fn display_name(&self) -> DisplayName {
         let initial: String = self.last.chars().take(1).collect();
         DisplayName(format!("{} {}.", self.first, initial))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawName {
+    first: String,
+    last: String,
+}
+
+impl TryFrom<RawName> for PersonName {
+    type Error = NameError;
+    fn try_from(raw: RawName) -> Result<Self, NameError> {
+        Self::new(&raw.first, &raw.last)
     }
 }
 
@@ -129,6 +144,22 @@ mod tests {
             serde_json::to_string(&name.staff_form()).unwrap(),
             "\"Testpatient, Ada\""
         );
+    }
+
+    #[test]
+    fn the_wire_form_is_checked_again() {
+        let name = PersonName::new("Ada", "Testpatient").unwrap();
+        let json = serde_json::to_string(&name).unwrap();
+        assert_eq!(json, r#"{"first":"Ada","last":"Testpatient"}"#);
+        assert_eq!(serde_json::from_str::<PersonName>(&json).unwrap(), name);
+        for bad in [
+            r#"{"first":"","last":"Testpatient"}"#,
+            r#"{"first":"Ada","last":"Test\u0007"}"#,
+            r#"{"first":"Ada"}"#,
+            r#"{"first":"Ada","last":"Testpatient","middle":"X"}"#,
+        ] {
+            assert!(serde_json::from_str::<PersonName>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
