@@ -147,7 +147,8 @@ pub struct HelpRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutboxBody {
     CheckIn(CheckInSubmission),
-    Registration(RegistrationSubmission),
+    /// Boxed: a registration is ten times the size of a check-in.
+    Registration(Box<RegistrationSubmission>),
 }
 
 /// An outbox row's kind: stored and sent in the clear beside the sealed body, so the
@@ -237,7 +238,7 @@ impl OutboxBody {
                 .map(OutboxBody::CheckIn)
                 .map_err(|_| OpenError::BadBody(kind)),
             OutboxKind::Registration => serde_json::from_slice(bytes)
-                .map(OutboxBody::Registration)
+                .map(|submission| OutboxBody::Registration(Box::new(submission)))
                 .map_err(|_| OpenError::BadBody(kind)),
         }
     }
@@ -360,7 +361,7 @@ mod tests {
     fn a_sealed_registration_opens_at_the_office_and_names_no_one_on_the_way() {
         let key = office_key();
         let submission = RegistrationSubmission::sample();
-        let body = OutboxBody::Registration(submission.clone());
+        let body = OutboxBody::Registration(Box::new(submission.clone()));
         assert_eq!(body.kind(), OutboxKind::Registration);
         assert_eq!(body.id(), OutboxId::from(submission.id));
         let delivery = SealedDelivery::seal(&body, &key.public_key()).unwrap();

@@ -8,24 +8,22 @@ mod support;
 use frontdesk::api::{
     ErrorBody, OutboxBody, RegistrationSubmission, SealedDelivery, SubmissionOutcome,
 };
-use frontdesk::domain::{
-    ClinicId, DateOfBirth, EmailAddress, EmergencyContact, Language, NewPatientRegistration,
-    PersonName, PhoneNumber, PostalAddress, PreferredName, RegistrationId, Relationship, SexCode,
-    Sourced, UsState, ZipCode,
-};
+use frontdesk::domain::{ClinicId, RegistrationId};
 use frontdesk::office::events::QueueEvent;
 use frontdesk::office::registrations::{AcceptView, RegistrationsView};
 use frontdesk::office::store::RegistrationStatus;
 use frontdesk::store::{KioskStore, PendingRow};
 use frontdesk::sync::{OfficeClient, SyncHandle, SyncWorker};
 use jiff::Timestamp;
-use jiff::civil::date;
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use support::{KIOSK_TOKEN, TestOffice, fast_sync, start_office, wait_until};
+use support::{
+    KIOSK_TOKEN, TestOffice, fast_sync, sample_registration as registration, start_office,
+    wait_until,
+};
 
 fn sync_worker(base: &str, db: &Path) -> SyncHandle {
     SyncWorker::start(
@@ -36,43 +34,6 @@ fn sync_worker(base: &str, db: &Path) -> SyncHandle {
         |_| {},
     )
     .unwrap()
-}
-
-/// A registration with recognisable, obviously fake values.
-fn registration(last: &str) -> RegistrationSubmission {
-    RegistrationSubmission {
-        id: RegistrationId::random(),
-        clinic: ClinicId::new(1).unwrap(),
-        submitted_at: Timestamp::now(),
-        registration: NewPatientRegistration {
-            legal_name: Sourced::from_licence(PersonName::new("Adaqueen", last).unwrap()),
-            preferred_name: Some(Sourced::typed(PreferredName::new("Quaddie").unwrap())),
-            date_of_birth: Sourced::from_licence(
-                DateOfBirth::new(date(1937, 3, 14), date(2026, 11, 25)).unwrap(),
-            ),
-            sex: Some(Sourced::typed(SexCode::new("nonbinary").unwrap())),
-            address: Sourced::from_licence(
-                PostalAddress::new(
-                    "742 Fakeplace Testway",
-                    "Unit Zq9",
-                    "Testopolis",
-                    UsState::parse("IL").unwrap(),
-                    ZipCode::parse("62794-1234").unwrap(),
-                )
-                .unwrap(),
-            ),
-            phone: Sourced::typed(PhoneNumber::parse("(217) 555-0142").unwrap()),
-            email: Some(Sourced::typed(
-                EmailAddress::parse("adaqueen.registrant@example.com").unwrap(),
-            )),
-            language: Language::Spanish,
-            emergency_contact: Some(Sourced::typed(EmergencyContact {
-                name: PersonName::new("Brunoclaus", "Samplecontact").unwrap(),
-                relationship: Relationship::Sibling,
-                phone: PhoneNumber::parse("217-555-0187").unwrap(),
-            })),
-        },
-    }
 }
 
 /// The kiosk database and its journal files as they are on disk now.
@@ -257,8 +218,11 @@ fn staff_accept_once_into_the_queue_or_discard_and_the_office_refuses_foreign_cl
     let client = OfficeClient::new(&office.base, KIOSK_TOKEN).unwrap();
     let key = client.config().unwrap().seal_public_key;
     let deliver = |submission: &RegistrationSubmission| {
-        let sealed =
-            SealedDelivery::seal(&OutboxBody::Registration(submission.clone()), &key).unwrap();
+        let sealed = SealedDelivery::seal(
+            &OutboxBody::Registration(Box::new(submission.clone())),
+            &key,
+        )
+        .unwrap();
         client.deliver(&sealed)
     };
     let config = client.config().unwrap();

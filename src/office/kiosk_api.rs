@@ -105,7 +105,7 @@ async fn deliver_outbox(
             submit_check_in(State(state), AuthenticatedKiosk(kiosk), ApiJson(submission)).await
         }
         OutboxBody::Registration(submission) => {
-            super::registrations::receive(&state, kiosk, submission).await
+            super::registrations::receive(&state, kiosk, *submission).await
         }
     }
 }

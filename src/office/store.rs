@@ -749,6 +749,9 @@ pub enum RejectOutcome {
     NotFound,
 }
 
+/// status, body, kiosk, received_at, appointment.
+type ReviewColumns = (String, Option<String>, String, String, Option<i64>);
+
 /// The provider column of a walk-in made from a registration.
 pub const WALK_IN_PROVIDER: &str = "Walk-in (new patient)";
 
@@ -861,7 +864,7 @@ impl OfficeStore {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let found: Option<(String, Option<String>, String, String, Option<i64>)> = tx
+        let found: Option<ReviewColumns> = tx
             .query_row(
                 "SELECT status, body, kiosk, received_at, appointment
                  FROM registrations WHERE id = ?1",

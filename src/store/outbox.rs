@@ -200,7 +200,7 @@ impl KioskStore {
         submission: &RegistrationSubmission,
         day: Date,
     ) -> Result<(), StoreError> {
-        self.enqueue_body(&OutboxBody::Registration(submission.clone()), day)
+        self.enqueue_body(&OutboxBody::Registration(Box::new(submission.clone())), day)
     }
 
     /// Seals any outbox row to the office's key and writes it. A check-in goes through
@@ -411,7 +411,7 @@ mod tests {
         assert_eq!(
             opened_bodies(rows, &office),
             vec![
-                OutboxBody::Registration(registration.clone()),
+                OutboxBody::Registration(Box::new(registration.clone())),
                 OutboxBody::CheckIn(check_in)
             ]
         );
