@@ -19,7 +19,7 @@ fn clean_part(text: &str) -> Result<String, NameError> {
     if text.is_empty() {
         return Err(NameError::Empty);
     }
-    if text.chars().count() > 64 {
+    if text.chars().count() > PersonName::MAX_PART {
         return Err(NameError::TooLong);
     }
     if text.chars().any(char::is_control) {
@@ -37,6 +37,9 @@ pub struct PersonName {
 }
 
 impl PersonName {
+    /// Longest first or last name, in characters (the kiosk keyboard stops there too).
+    pub const MAX_PART: usize = 64;
+
     pub fn new(first: &str, last: &str) -> Result<Self, NameError> {
         Ok(Self {
             first: clean_part(first)?,

@@ -286,6 +286,58 @@ mod tests {
     use super::*;
     use crate::domain::SexOption;
 
+    /// The longest registration the form can make, in 4-byte characters wherever free
+    /// text goes, still fits a request body the office reads.
+    #[test]
+    fn the_largest_registration_fits_a_request_once_sealed() {
+        use crate::api::{OutboxBody, SealedDelivery};
+        use crate::domain::{
+            EmailAddress, EmergencyContact, PersonName, PhoneNumber, PostalAddress, PreferredName,
+            Relationship, SexCode, UsState, ZipCode,
+        };
+        let wide = |n: usize| "𝔸".repeat(n);
+        let name = || PersonName::new(&wide(64), &wide(64)).unwrap();
+        let mut submission = RegistrationSubmission::sample();
+        let r = &mut submission.registration;
+        r.legal_name.value = name();
+        r.preferred_name = Some(Sourced::typed(PreferredName::new(&wide(64)).unwrap()));
+        r.sex = Some(Sourced::typed(SexCode::new(&"x".repeat(32)).unwrap()));
+        r.address.value = PostalAddress::new(
+            &wide(64),
+            &wide(64),
+            &wide(40),
+            UsState::parse("IL").unwrap(),
+            ZipCode::parse("62701-1234").unwrap(),
+        )
+        .unwrap();
+        let domain = format!(
+            "{}.{}.{}.com",
+            "b".repeat(60),
+            "c".repeat(60),
+            "d".repeat(63)
+        );
+        r.email = Some(Sourced::typed(
+            EmailAddress::parse(&format!("{}@{domain}", "a".repeat(64))).unwrap(),
+        ));
+        r.emergency_contact = Some(Sourced::typed(EmergencyContact {
+            name: name(),
+            relationship: Relationship::Guardian,
+            phone: PhoneNumber::parse("2175550123").unwrap(),
+        }));
+        let key = crate::seal::SealSecretKey::generate().unwrap();
+        let delivery = SealedDelivery::seal(
+            &OutboxBody::Registration(Box::new(submission)),
+            &key.public_key(),
+        )
+        .unwrap();
+        let body = serde_json::to_vec(&delivery).unwrap();
+        assert!(
+            body.len() < super::super::server::MAX_BODY / 2,
+            "{} bytes",
+            body.len()
+        );
+    }
+
     #[test]
     fn details_read_as_staff_expect_and_debug_names_no_one() {
         let registration = NewPatientRegistration::sample();
