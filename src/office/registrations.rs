@@ -21,6 +21,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -112,8 +113,13 @@ fn line<T>(label: &str, field: &Sourced<T>, show: impl FnOnce(&T) -> String) -> 
     }
 }
 
-/// The registration's fields as staff read them (English; US date and phone styles).
-pub fn detail_lines(registration: &NewPatientRegistration, sexes: &SexOptions) -> Vec<DetailLine> {
+/// The registration's fields as staff read them (English; US date and phone styles; the
+/// age on `today`, the clinic's day).
+pub fn detail_lines(
+    registration: &NewPatientRegistration,
+    sexes: &SexOptions,
+    today: Date,
+) -> Vec<DetailLine> {
     let mut lines = vec![line("Legal name", &registration.legal_name, |n| {
         n.staff_form().to_string()
     })];
@@ -121,7 +127,12 @@ pub fn detail_lines(registration: &NewPatientRegistration, sexes: &SexOptions) -
         lines.push(line("Preferred name", preferred, |n| n.as_str().to_owned()));
     }
     lines.push(line("Date of birth", &registration.date_of_birth, |d| {
-        d.date().strftime("%b %-d, %Y").to_string()
+        let born = d.date().strftime("%b %-d, %Y");
+        match d.date().until((jiff::Unit::Year, today)) {
+            Ok(age) if age.get_years() >= 0 => format!("{born} (age {})", age.get_years()),
+            // Born after the clinic's today (a kiosk clock ahead): no age to show.
+            _ => born.to_string(),
+        }
     }));
     if let Some(sex) = &registration.sex {
         lines.push(line("Sex / gender", sex, |code| {
@@ -161,7 +172,7 @@ pub fn detail_lines(registration: &NewPatientRegistration, sexes: &SexOptions) -
     lines
 }
 
-fn item(row: RegistrationRow, sexes: &SexOptions) -> RegistrationItem {
+fn item(row: RegistrationRow, sexes: &SexOptions, today: Date) -> RegistrationItem {
     RegistrationItem {
         id: row.id,
         kiosk: row.kiosk,
@@ -175,7 +186,7 @@ fn item(row: RegistrationRow, sexes: &SexOptions) -> RegistrationItem {
         details: row
             .registration
             .as_ref()
-            .map(|r| detail_lines(r, sexes))
+            .map(|r| detail_lines(r, sexes, today))
             .unwrap_or_default(),
     }
 }
@@ -200,7 +211,10 @@ async fn list(State(state): State<AppState>) -> Result<Json<RegistrationsView>, 
         .await?;
     let sexes = &state.config.sex_options;
     Ok(Json(RegistrationsView {
-        registrations: rows.into_iter().map(|row| item(row, sexes)).collect(),
+        registrations: rows
+            .into_iter()
+            .map(|row| item(row, sexes, today))
+            .collect(),
     }))
 }
 
@@ -341,7 +355,8 @@ mod tests {
     #[test]
     fn details_read_as_staff_expect_and_debug_names_no_one() {
         let registration = NewPatientRegistration::sample();
-        let lines = detail_lines(&registration, &SexOptions::default());
+        let today = Date::constant(2026, 11, 25);
+        let lines = detail_lines(&registration, &SexOptions::default(), today);
         let shown: Vec<(&str, &str)> = lines
             .iter()
             .map(|l| (l.label.as_str(), l.value.as_str()))
@@ -351,7 +366,7 @@ mod tests {
             vec![
                 ("Legal name", "Testpatient, Ada"),
                 ("Preferred name", "Addie"),
-                ("Date of birth", "Jan 2, 1950"),
+                ("Date of birth", "Jan 2, 1950 (age 76)"),
                 ("Sex / gender", "Female"),
                 ("Address", "123 Example St, Apt 4, Testville, IL 62701"),
                 ("Phone", "(217) 555-0123"),
@@ -378,7 +393,12 @@ mod tests {
         }
         // An office that renamed its options still shows the code it no longer lists.
         let other = SexOptions::new(vec![SexOption::new("x", "X", "X").unwrap()]).unwrap();
-        let lines = detail_lines(&registration, &other);
+        let lines = detail_lines(&registration, &other, today);
         assert!(lines.iter().any(|l| l.value == "female"));
+        // The day before a birthday, and a date of birth after the clinic's today.
+        let lines = detail_lines(&registration, &other, Date::constant(2026, 1, 1));
+        assert!(lines.iter().any(|l| l.value == "Jan 2, 1950 (age 75)"));
+        let lines = detail_lines(&registration, &other, Date::constant(1949, 1, 1));
+        assert!(lines.iter().any(|l| l.value == "Jan 2, 1950"));
     }
 }
