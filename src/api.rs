@@ -2,7 +2,10 @@
 //! so the two sides cannot drift apart.
 
 use crate::checkin::RosterEntry;
-use crate::domain::{AppointmentId, CheckInId, ClinicId, IdentityKey};
+use crate::domain::{
+    AppointmentId, CheckInId, ClinicId, IdentityKey, NewPatientRegistration, RegistrationId,
+    SexOptions,
+};
 use crate::seal::{SealError, SealPublicKey, SealSecretKey};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -22,6 +25,10 @@ pub struct KioskConfig {
     pub token_public_key: String,
     /// X25519 key the kiosk seals its outbox to, base64 (standard, padded).
     pub seal_public_key: SealPublicKey,
+    /// The sex / gender choices the registration form offers; absent from offices that
+    /// predate registration (the kiosk then offers [`SexOptions::default`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex_options: Option<SexOptions>,
 }
 
 /// A check-in, carried sealed inside a [`SealedDelivery`]; idempotent by `id`.
@@ -42,6 +49,31 @@ impl CheckInSubmission {
             clinic: ClinicId::new(1).expect("clinic 1 is valid"),
             appointment: AppointmentId::new(appointment),
             arrived_at: "2026-11-23T15:00:00Z".parse().expect("a valid timestamp"),
+        }
+    }
+}
+
+/// A new patient's registration, carried sealed inside a [`SealedDelivery`]; idempotent
+/// by `id`. `Debug` names no one (see [`NewPatientRegistration`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationSubmission {
+    pub id: RegistrationId,
+    pub clinic: ClinicId,
+    /// When the patient finished the form, by the kiosk's clock.
+    pub submitted_at: Timestamp,
+    pub registration: NewPatientRegistration,
+}
+
+#[cfg(test)]
+impl RegistrationSubmission {
+    /// A fresh registration of the sample patient for clinic 1.
+    pub(crate) fn sample() -> Self {
+        Self {
+            id: RegistrationId::random(),
+            clinic: ClinicId::new(1).expect("clinic 1 is valid"),
+            submitted_at: "2026-11-23T15:00:00Z".parse().expect("a valid timestamp"),
+            registration: NewPatientRegistration::sample(),
         }
     }
 }
@@ -110,11 +142,13 @@ pub struct HelpRequest {
     pub requested_at: Timestamp,
 }
 
-/// What an outbox row holds; the variant is the row's kind. Registration, payment and
-/// the rest join here.
+/// What an outbox row holds; the variant is the row's kind. Payment and the rest join
+/// here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutboxBody {
     CheckIn(CheckInSubmission),
+    /// Boxed: a registration is ten times the size of a check-in.
+    Registration(Box<RegistrationSubmission>),
 }
 
 /// An outbox row's kind: stored and sent in the clear beside the sealed body, so the
@@ -123,18 +157,21 @@ pub enum OutboxBody {
 #[serde(rename_all = "snake_case")]
 pub enum OutboxKind {
     CheckIn,
+    Registration,
 }
 
 impl OutboxKind {
     pub fn as_str(self) -> &'static str {
         match self {
             OutboxKind::CheckIn => "check_in",
+            OutboxKind::Registration => "registration",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "check_in" => Some(OutboxKind::CheckIn),
+            "registration" => Some(OutboxKind::Registration),
             _ => None,
         }
     }
@@ -158,6 +195,12 @@ impl From<CheckInId> for OutboxId {
     }
 }
 
+impl From<RegistrationId> for OutboxId {
+    fn from(id: RegistrationId) -> Self {
+        Self(id.as_uuid())
+    }
+}
+
 impl fmt::Display for OutboxId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
@@ -168,12 +211,14 @@ impl OutboxBody {
     pub fn kind(&self) -> OutboxKind {
         match self {
             OutboxBody::CheckIn(_) => OutboxKind::CheckIn,
+            OutboxBody::Registration(_) => OutboxKind::Registration,
         }
     }
 
     pub fn id(&self) -> OutboxId {
         match self {
             OutboxBody::CheckIn(submission) => submission.id.into(),
+            OutboxBody::Registration(submission) => submission.id.into(),
         }
     }
 
@@ -181,8 +226,9 @@ impl OutboxBody {
     fn plaintext(&self) -> Vec<u8> {
         let json = match self {
             OutboxBody::CheckIn(submission) => serde_json::to_vec(submission),
+            OutboxBody::Registration(submission) => serde_json::to_vec(submission),
         };
-        // Serialising plain structs of ids and timestamps to memory cannot fail.
+        // Serialising plain structs of strings, ids and timestamps to memory cannot fail.
         json.unwrap_or_default()
     }
 
@@ -190,6 +236,9 @@ impl OutboxBody {
         match kind {
             OutboxKind::CheckIn => serde_json::from_slice(bytes)
                 .map(OutboxBody::CheckIn)
+                .map_err(|_| OpenError::BadBody(kind)),
+            OutboxKind::Registration => serde_json::from_slice(bytes)
+                .map(|submission| OutboxBody::Registration(Box::new(submission)))
                 .map_err(|_| OpenError::BadBody(kind)),
         }
     }
@@ -306,6 +355,70 @@ mod tests {
         let received: SealedDelivery = serde_json::from_str(&json).unwrap();
         assert_eq!(received.open(&key), Ok(body));
         assert!(format!("{delivery:?}").contains("sealed_len"));
+    }
+
+    #[test]
+    fn a_sealed_registration_opens_at_the_office_and_names_no_one_on_the_way() {
+        let key = office_key();
+        let submission = RegistrationSubmission::sample();
+        let body = OutboxBody::Registration(Box::new(submission.clone()));
+        assert_eq!(body.kind(), OutboxKind::Registration);
+        assert_eq!(body.id(), OutboxId::from(submission.id));
+        let delivery = SealedDelivery::seal(&body, &key.public_key()).unwrap();
+        let json = serde_json::to_string(&delivery).unwrap();
+        assert!(json.contains(r#""kind":"registration""#), "{json}");
+        for secret in ["Testpatient", "Example St", "2175550123", "1950-01-02"] {
+            assert!(!json.contains(secret), "{secret} in {json}");
+        }
+        let received: SealedDelivery = serde_json::from_str(&json).unwrap();
+        assert_eq!(received.open(&key), Ok(body.clone()));
+        assert!(!format!("{body:?}").contains("Testpatient"));
+
+        // A check-in's body under a registration's kind, and the reverse, do not open.
+        let check_in = OutboxBody::CheckIn(CheckInSubmission::sample(1));
+        let mislabelled = SealedDelivery {
+            kind: OutboxKind::Registration,
+            ..SealedDelivery::seal(&check_in, &key.public_key()).unwrap()
+        };
+        assert_eq!(
+            mislabelled.open(&key),
+            Err(OpenError::BadBody(OutboxKind::Registration))
+        );
+        let mislabelled = SealedDelivery {
+            kind: OutboxKind::CheckIn,
+            ..delivery
+        };
+        assert_eq!(
+            mislabelled.open(&key),
+            Err(OpenError::BadBody(OutboxKind::CheckIn))
+        );
+        assert_eq!(
+            OutboxKind::parse(OutboxKind::Registration.as_str()),
+            Some(OutboxKind::Registration)
+        );
+    }
+
+    #[test]
+    fn the_kiosk_config_reads_with_or_without_sex_options() {
+        let key = office_key().public_key();
+        let config = KioskConfig {
+            clinic: ClinicId::new(1).unwrap(),
+            clinic_name: "Demo Family Practice".into(),
+            timezone: "UTC".into(),
+            token_public_key: "AAAA".into(),
+            seal_public_key: key,
+            sex_options: None,
+        };
+        let old = serde_json::to_value(&config).unwrap();
+        assert!(old.get("sex_options").is_none(), "{old}");
+        assert_eq!(serde_json::from_value::<KioskConfig>(old).unwrap(), config);
+        let new = KioskConfig {
+            sex_options: Some(SexOptions::default()),
+            ..config
+        };
+        let json = serde_json::to_value(&new).unwrap();
+        assert_eq!(json["sex_options"][0]["spanish"], "Femenino");
+        assert_eq!(serde_json::from_value::<KioskConfig>(json).unwrap(), new);
     }
 
     #[test]

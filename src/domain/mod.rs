@@ -1,18 +1,32 @@
 //! Types of the check-in domain that validate on construction, shared by kiosk and office.
 
+mod address;
 mod date_of_birth;
+mod email;
 mod identity;
 mod ids;
 mod language;
 mod money;
 mod name;
+mod phone;
+mod registration;
+mod sex;
+mod text;
 
+pub use address::{AddressError, PostalAddress, StateError, UsState, ZipCode, ZipError};
 pub use date_of_birth::{DateOfBirth, DobError};
+pub use email::{EmailAddress, EmailError};
 pub use identity::{IdentityError, IdentityHash, IdentityKey, normalise_name};
-pub use ids::{AppointmentId, CheckInId, ClinicId, IdError, KioskId};
+pub use ids::{AppointmentId, CheckInId, ClinicId, IdError, KioskId, RegistrationId};
 pub use language::Language;
 pub use money::{Cents, MoneyError};
 pub use name::{DisplayName, NameError, PersonName, StaffName};
+pub use phone::{PhoneError, PhoneNumber};
+pub use registration::{
+    EmergencyContact, FieldSource, NewPatientRegistration, PreferredName, Relationship, Sourced,
+};
+pub use sex::{SexCode, SexOption, SexOptionError, SexOptions};
+pub use text::TextError;
 
 use serde::{Deserialize, Serialize};
 

@@ -19,7 +19,7 @@ fn clean_part(text: &str) -> Result<String, NameError> {
     if text.is_empty() {
         return Err(NameError::Empty);
     }
-    if text.chars().count() > 64 {
+    if text.chars().count() > PersonName::MAX_PART {
         return Err(NameError::TooLong);
     }
     if text.chars().any(char::is_control) {
@@ -28,14 +28,18 @@ fn clean_part(text: &str) -> Result<String, NameError> {
     Ok(text.to_owned())
 }
 
-/// A patient's full name. PHI: never log it.
+/// A patient's full name. PHI: never log it. Checked again when read from the wire.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawName")]
 pub struct PersonName {
     first: String,
     last: String,
 }
 
 impl PersonName {
+    /// Longest first or last name, in characters (the kiosk keyboard stops there too).
+    pub const MAX_PART: usize = 64;
+
     pub fn new(first: &str, last: &str) -> Result<Self, NameError> {
         Ok(Self {
             first: clean_part(first)?,
@@ -56,6 +60,20 @@ impl PersonName {
     pub fn display_name(&self) -> DisplayName {
         let initial: String = self.last.chars().take(1).collect();
         DisplayName(format!("{} {}.", self.first, initial))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawName {
+    first: String,
+    last: String,
+}
+
+impl TryFrom<RawName> for PersonName {
+    type Error = NameError;
+    fn try_from(raw: RawName) -> Result<Self, NameError> {
+        Self::new(&raw.first, &raw.last)
     }
 }
 
@@ -129,6 +147,22 @@ mod tests {
             serde_json::to_string(&name.staff_form()).unwrap(),
             "\"Testpatient, Ada\""
         );
+    }
+
+    #[test]
+    fn the_wire_form_is_checked_again() {
+        let name = PersonName::new("Ada", "Testpatient").unwrap();
+        let json = serde_json::to_string(&name).unwrap();
+        assert_eq!(json, r#"{"first":"Ada","last":"Testpatient"}"#);
+        assert_eq!(serde_json::from_str::<PersonName>(&json).unwrap(), name);
+        for bad in [
+            r#"{"first":"","last":"Testpatient"}"#,
+            r#"{"first":"Ada","last":"Test\u0007"}"#,
+            r#"{"first":"Ada"}"#,
+            r#"{"first":"Ada","last":"Testpatient","middle":"X"}"#,
+        ] {
+            assert!(serde_json::from_str::<PersonName>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `office.toml`: every setting has a default that works on a laptop.
 
-use crate::domain::{ClinicId, KioskId};
+use crate::domain::{ClinicId, KioskId, SexOptions};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -47,6 +47,9 @@ pub struct OfficeConfig {
     /// IANA zone of the clinic; empty means the system's.
     pub timezone: String,
     pub kiosks: Vec<KioskEntry>,
+    /// The sex / gender choices of the registration form, each `{ code, english,
+    /// spanish }` (`[[sex_options]]` tables), in the order kiosks show them.
+    pub sex_options: SexOptions,
 }
 
 impl Default for OfficeConfig {
@@ -58,6 +61,7 @@ impl Default for OfficeConfig {
             clinic_name: "Demo Family Practice".into(),
             timezone: String::new(),
             kiosks: Vec::new(),
+            sex_options: SexOptions::default(),
         }
     }
 }
@@ -136,5 +140,42 @@ mod tests {
             Err(ConfigError::WeakKioskToken(_))
         ));
         assert!(toml::from_str::<OfficeConfig>("bogus = 1").is_err());
+    }
+
+    #[test]
+    fn sex_options_have_a_default_and_can_be_configured() {
+        let default: OfficeConfig = toml::from_str("clinic_id = 2").unwrap();
+        assert_eq!(default.sex_options, SexOptions::default());
+        let own: OfficeConfig = toml::from_str(
+            r#"
+            [[sex_options]]
+            code = "f"
+            english = "Woman"
+            spanish = "Mujer"
+            [[sex_options]]
+            code = "m"
+            english = "Man"
+            spanish = "Hombre"
+            "#,
+        )
+        .unwrap();
+        let codes: Vec<_> = own
+            .sex_options
+            .options()
+            .iter()
+            .map(|o| o.code().as_str())
+            .collect();
+        assert_eq!(codes, ["f", "m"]);
+        assert_eq!(
+            own.sex_options.options()[1].label(crate::domain::Language::Spanish),
+            "Hombre"
+        );
+        for bad in [
+            "sex_options = []",
+            "[[sex_options]]\ncode = \"f\"\nenglish = \"Woman\"\n",
+            "[[sex_options]]\ncode = \"F\"\nenglish = \"W\"\nspanish = \"M\"\n",
+        ] {
+            assert!(toml::from_str::<OfficeConfig>(bad).is_err(), "{bad}");
+        }
     }
 }

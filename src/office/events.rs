@@ -6,7 +6,7 @@
 //! `Last-Event-ID` and gets exactly what it missed; a page too far behind, or holding an
 //! id from before this process started, is told to resync (reload the whole queue).
 
-use crate::domain::{AppointmentId, CheckInId, CheckInStatus, KioskId};
+use crate::domain::{AppointmentId, CheckInId, CheckInStatus, KioskId, RegistrationId};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -36,6 +36,14 @@ pub enum QueueEvent {
         kiosk: KioskId,
     },
     AppointmentsChanged,
+    /// A new patient registered at a kiosk; staff review it.
+    RegistrationReceived {
+        registration: RegistrationId,
+    },
+    /// Staff accepted or discarded a registration.
+    RegistrationReviewed {
+        registration: RegistrationId,
+    },
 }
 
 /// Where an event stands in the stream: increasing within a process and across restarts

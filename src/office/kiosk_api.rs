@@ -1,4 +1,5 @@
-//! `/api/kiosk/v1`: configuration, today's roster, sealed outbox delivery, heartbeat, help.
+//! `/api/kiosk/v1`: configuration, today's roster, sealed outbox delivery (check-ins here,
+//! registrations in `registrations`), heartbeat, help.
 
 use super::auth::AuthenticatedKiosk;
 use super::error::{ApiError, ApiJson};
@@ -33,6 +34,7 @@ async fn config(State(state): State<AppState>, _kiosk: AuthenticatedKiosk) -> Js
         token_public_key: base64::engine::general_purpose::STANDARD
             .encode(state.signing_key.verifying_key().as_bytes()),
         seal_public_key: state.seal_key.public_key(),
+        sex_options: Some(state.config.sex_options.clone()),
     })
 }
 
@@ -101,6 +103,9 @@ async fn deliver_outbox(
     match body {
         OutboxBody::CheckIn(submission) => {
             submit_check_in(State(state), AuthenticatedKiosk(kiosk), ApiJson(submission)).await
+        }
+        OutboxBody::Registration(submission) => {
+            super::registrations::receive(&state, kiosk, *submission).await
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod events;
 pub mod intake;
 pub mod keys;
 pub mod kiosk_api;
+pub mod registrations;
 pub mod server;
 pub mod staff;
 pub mod store;

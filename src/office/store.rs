@@ -1,4 +1,5 @@
-//! The office database (SQLite, WAL): appointments, check-ins, kiosk health, audit log.
+//! The office database (SQLite, WAL): appointments, check-ins, new-patient registrations,
+//! kiosk health, audit log.
 //!
 //! Every method takes `now` from the caller; nothing here reads the clock.
 //!
@@ -8,9 +9,12 @@
 //! check-ins refer to it, so a printed code never comes to mean a row reused for someone
 //! else after a restore or a move to another database.
 
-use crate::api::{CheckInSubmission, Heartbeat, OutboxHealth, SubmissionOutcome};
+use crate::api::{
+    CheckInSubmission, Heartbeat, OutboxHealth, RegistrationSubmission, SubmissionOutcome,
+};
 use crate::domain::{
-    AppointmentId, Cents, CheckInId, CheckInStatus, DateOfBirth, KioskId, PersonName,
+    AppointmentId, Cents, CheckInId, CheckInStatus, DateOfBirth, KioskId, NewPatientRegistration,
+    PersonName, RegistrationId,
 };
 use crate::store::{MigrateError, open_database};
 use jiff::Timestamp;
@@ -101,6 +105,22 @@ const MIGRATIONS: &[&str] = &[
     -- The patient's date of birth (YYYY-MM-DD), when the import carried it: the kiosk
     -- matches on last name + date of birth through a keyed hash of both.
     ALTER TABLE appointments ADD COLUMN date_of_birth TEXT;
+",
+    "
+    -- New-patient registrations from kiosks, by the id the kiosk gave them. `body` is the
+    -- registration's JSON, wiped (NULL) when staff discard it; `appointment` is the
+    -- handle of the walk-in appointment made when staff accept it.
+    CREATE TABLE registrations (
+        id TEXT PRIMARY KEY,
+        kiosk TEXT NOT NULL,
+        submitted_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        body TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'rejected')),
+        status_changed_at TEXT NOT NULL,
+        appointment INTEGER
+    ) STRICT;
+    CREATE INDEX registrations_by_arrival ON registrations (received_at);
 ",
 ];
 
@@ -642,6 +662,345 @@ fn audit_in(
     Ok(())
 }
 
+// ---- New-patient registrations -------------------------------------------------------
+
+/// Where a registration stands with staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    /// Waiting for staff to review it.
+    Pending,
+    /// Staff took the patient into the day's list.
+    Accepted,
+    /// Staff discarded it (not a patient, a test, a duplicate); its contents are wiped.
+    Rejected,
+}
+
+impl RegistrationStatus {
+    /// The stable text used in the database and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pending" => Some(Self::Pending),
+            "accepted" => Some(Self::Accepted),
+            "rejected" => Some(Self::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// A registration as the office holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationRow {
+    pub id: RegistrationId,
+    pub kiosk: KioskId,
+    pub submitted_at: Timestamp,
+    pub received_at: Timestamp,
+    pub status: RegistrationStatus,
+    /// `None` once discarded: the office keeps no details of someone who is not a patient.
+    pub registration: Option<NewPatientRegistration>,
+    /// The walk-in appointment made when it was accepted.
+    pub appointment: Option<AppointmentId>,
+}
+
+/// Where an accepted registration's walk-in appointment goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalkIn {
+    /// The clinic day of the appointment (today).
+    pub day: Date,
+    /// Its time on the day's list.
+    pub starts_at: Time,
+    /// The start of that day: a registration received before it (left pending overnight)
+    /// arrives now instead, so the patient is in today's queue.
+    pub day_start: Timestamp,
+}
+
+/// What accepting a registration did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcceptOutcome {
+    /// The patient is on the day's list now, checked in.
+    Accepted {
+        appointment: AppointmentId,
+        check_in: CheckInId,
+    },
+    /// Accepted before (a double click): nothing changed.
+    AlreadyAccepted {
+        appointment: Option<AppointmentId>,
+    },
+    /// Discarded before; it cannot be accepted any more.
+    AlreadyRejected,
+    NotFound,
+}
+
+/// What discarding a registration did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectOutcome {
+    Rejected,
+    AlreadyRejected,
+    /// Accepted before: the patient is on the list; discarding is refused.
+    AlreadyAccepted,
+    NotFound,
+}
+
+/// status, body, kiosk, received_at, appointment.
+type ReviewColumns = (String, Option<String>, String, String, Option<i64>);
+
+/// The provider column of a walk-in made from a registration.
+pub const WALK_IN_PROVIDER: &str = "Walk-in (new patient)";
+
+impl OfficeStore {
+    /// Stores a registration once however often it is delivered (by id).
+    pub fn record_registration(
+        &mut self,
+        submission: &RegistrationSubmission,
+        kiosk: &KioskId,
+        now: Timestamp,
+    ) -> Result<SubmissionOutcome, StoreError> {
+        let body = serde_json::to_string(&submission.registration)
+            .map_err(|_| StoreError::Corrupt("registration"))?;
+        let tx = self.conn.transaction()?;
+        let inserted = tx.execute(
+            "INSERT OR IGNORE INTO registrations
+               (id, kiosk, submitted_at, received_at, body, status, status_changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?4)",
+            params![
+                submission.id.to_string(),
+                kiosk.as_str(),
+                ts(submission.submitted_at),
+                ts(now),
+                body
+            ],
+        )?;
+        let outcome = if inserted == 1 {
+            audit_in(
+                &tx,
+                now,
+                &Actor::Kiosk(kiosk.clone()),
+                "registration.create",
+                &submission.id.to_string(),
+            )?;
+            SubmissionOutcome::Accepted
+        } else {
+            SubmissionOutcome::AlreadyStored
+        };
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// Registrations received in `[from, until)`, and any still pending from before,
+    /// oldest first.
+    pub fn registrations(
+        &self,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<RegistrationRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kiosk, submitted_at, received_at, status, body, appointment
+             FROM registrations
+             WHERE (received_at >= ?1 AND received_at < ?2) OR status = 'pending'
+             ORDER BY received_at, id",
+        )?;
+        let rows = stmt.query_map([ts(from), ts(until)], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, Option<String>>(5)?,
+                row.get::<_, Option<i64>>(6)?,
+            ))
+        })?;
+        rows.map(|r| {
+            let (id, kiosk, submitted, received, status, body, appointment) = r?;
+            Ok(RegistrationRow {
+                id: RegistrationId::parse(&id).ok_or(StoreError::Corrupt("registration id"))?,
+                kiosk: KioskId::new(&kiosk).map_err(|_| StoreError::Corrupt("kiosk id"))?,
+                submitted_at: parse(&submitted, "registration time")?,
+                received_at: parse(&received, "registration time")?,
+                status: RegistrationStatus::parse(&status)
+                    .ok_or(StoreError::Corrupt("registration status"))?,
+                registration: body
+                    .map(|body| {
+                        serde_json::from_str(&body).map_err(|_| StoreError::Corrupt("registration"))
+                    })
+                    .transpose()?,
+                appointment: appointment.map(|a| AppointmentId::new(a.cast_unsigned())),
+            })
+        })
+        .collect()
+    }
+
+    /// Staff accepted a pending registration: in one transaction, the patient becomes a
+    /// walk-in appointment on `walk_in.day`, already checked in (waiting), and the
+    /// registration is marked accepted. Accepting again changes nothing.
+    pub fn accept_registration(
+        &mut self,
+        id: RegistrationId,
+        walk_in: WalkIn,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<AcceptOutcome, StoreError> {
+        self.accept_with_handles(id, walk_in, actor, now, || {
+            getrandom::u64().map_err(StoreError::Random)
+        })
+    }
+
+    fn accept_with_handles(
+        &mut self,
+        id: RegistrationId,
+        walk_in: WalkIn,
+        actor: &Actor,
+        now: Timestamp,
+        mut draw: impl FnMut() -> Result<u64, StoreError>,
+    ) -> Result<AcceptOutcome, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let found: Option<ReviewColumns> = tx
+            .query_row(
+                "SELECT status, body, kiosk, received_at, appointment
+                 FROM registrations WHERE id = ?1",
+                [id.to_string()],
+                |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((status, body, kiosk, received_at, appointment)) = found else {
+            return Ok(AcceptOutcome::NotFound);
+        };
+        match RegistrationStatus::parse(&status) {
+            Some(RegistrationStatus::Pending) => {}
+            Some(RegistrationStatus::Accepted) => {
+                return Ok(AcceptOutcome::AlreadyAccepted {
+                    appointment: appointment.map(|a| AppointmentId::new(a.cast_unsigned())),
+                });
+            }
+            Some(RegistrationStatus::Rejected) => return Ok(AcceptOutcome::AlreadyRejected),
+            None => return Err(StoreError::Corrupt("registration status")),
+        }
+        let registration: NewPatientRegistration = body
+            .as_deref()
+            .and_then(|body| serde_json::from_str(body).ok())
+            .ok_or(StoreError::Corrupt("registration"))?;
+        let received_at: Timestamp = parse(&received_at, "registration time")?;
+        let name = &registration.legal_name.value;
+        let mut tries = 0;
+        let handle = loop {
+            let handle = draw()?;
+            let written = tx
+                .prepare_cached(
+                    "INSERT INTO appointments
+                       (handle, external_id, day, starts_at, first_name, last_name, provider,
+                        copay_cents, date_of_birth)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)",
+                )?
+                .execute(params![
+                    handle.cast_signed(),
+                    format!("REG-{id}"),
+                    walk_in.day.to_string(),
+                    walk_in.starts_at.strftime("%H:%M").to_string(),
+                    name.first(),
+                    name.last(),
+                    WALK_IN_PROVIDER,
+                    registration.date_of_birth.value.date().to_string(),
+                ]);
+            tries += 1;
+            match written {
+                // The external id is this registration's own, so a uniqueness failure
+                // is the handle, taken already: draw another.
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                        && tries < HANDLE_TRIES => {}
+                written => {
+                    written?;
+                    break AppointmentId::new(handle);
+                }
+            }
+        };
+        let check_in = CheckInId::random();
+        let arrived_at = if received_at >= walk_in.day_start {
+            received_at
+        } else {
+            now
+        };
+        tx.prepare_cached(
+            "INSERT INTO checkins
+               (id, appointment, kiosk, arrived_at, received_at, status, status_changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'arrived', ?5)",
+        )?
+        .execute(params![
+            check_in.to_string(),
+            handle.get().cast_signed(),
+            kiosk,
+            ts(arrived_at),
+            ts(now),
+        ])?;
+        tx.execute(
+            "UPDATE registrations SET status = 'accepted', status_changed_at = ?2, appointment = ?3
+             WHERE id = ?1",
+            params![id.to_string(), ts(now), handle.get().cast_signed()],
+        )?;
+        audit_in(&tx, now, actor, "registration.accept", &id.to_string())?;
+        audit_in(&tx, now, actor, "check_in.create", &check_in.to_string())?;
+        tx.commit()?;
+        Ok(AcceptOutcome::Accepted {
+            appointment: handle,
+            check_in,
+        })
+    }
+
+    /// Staff discarded a pending registration (not a patient): it is marked rejected and
+    /// its contents wiped; the row and the audit entry stay.
+    pub fn reject_registration(
+        &mut self,
+        id: RegistrationId,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<RejectOutcome, StoreError> {
+        let tx = self.conn.transaction()?;
+        let status: Option<String> = tx
+            .query_row(
+                "SELECT status FROM registrations WHERE id = ?1",
+                [id.to_string()],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let outcome = match status.as_deref().map(RegistrationStatus::parse) {
+            None => RejectOutcome::NotFound,
+            Some(None) => return Err(StoreError::Corrupt("registration status")),
+            Some(Some(RegistrationStatus::Accepted)) => RejectOutcome::AlreadyAccepted,
+            Some(Some(RegistrationStatus::Rejected)) => RejectOutcome::AlreadyRejected,
+            Some(Some(RegistrationStatus::Pending)) => {
+                tx.execute(
+                    "UPDATE registrations SET status = 'rejected', status_changed_at = ?2,
+                       body = NULL
+                     WHERE id = ?1",
+                    params![id.to_string(), ts(now)],
+                )?;
+                audit_in(&tx, now, actor, "registration.reject", &id.to_string())?;
+                RejectOutcome::Rejected
+            }
+        };
+        tx.commit()?;
+        Ok(outcome)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -973,5 +1332,231 @@ mod tests {
             .import_appointments(&[appointment("A-1", "Ada", "Testpatient")])
             .unwrap();
         assert_eq!(handle_of(&store, "A-1"), Some(ada));
+    }
+
+    fn walk_in() -> WalkIn {
+        WalkIn {
+            day: day(),
+            starts_at: Time::constant(10, 5, 0, 0),
+            day_start: "2026-11-23T00:00:00Z".parse().unwrap(),
+        }
+    }
+
+    fn staff() -> Actor {
+        Actor::Staff("front-desk".into())
+    }
+
+    fn actions(store: &OfficeStore) -> Vec<String> {
+        let mut log: Vec<_> = store
+            .audit_log(50)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        log.reverse();
+        log
+    }
+
+    #[test]
+    fn a_registration_is_stored_once_and_listed_until_reviewed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let kiosk = KioskId::new("lobby-1").unwrap();
+        let now: Timestamp = "2026-11-23T15:00:01Z".parse().unwrap();
+        let submission = RegistrationSubmission::sample();
+        assert_eq!(
+            store.record_registration(&submission, &kiosk, now).unwrap(),
+            SubmissionOutcome::Accepted
+        );
+        assert_eq!(
+            store.record_registration(&submission, &kiosk, now).unwrap(),
+            SubmissionOutcome::AlreadyStored
+        );
+        let today = walk_in().day_start;
+        let tomorrow: Timestamp = "2026-11-24T00:00:00Z".parse().unwrap();
+        let rows = store.registrations(today, tomorrow).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].id, submission.id);
+        assert_eq!(rows[0].status, RegistrationStatus::Pending);
+        assert_eq!(
+            rows[0].registration.as_ref(),
+            Some(&submission.registration)
+        );
+        assert_eq!(actions(&store), vec!["registration.create"]);
+        // Still pending the next day: still listed.
+        let later: Timestamp = "2026-11-25T00:00:00Z".parse().unwrap();
+        assert_eq!(store.registrations(tomorrow, later).unwrap().len(), 1);
+        assert!(!format!("{:?}", rows[0]).contains("Testpatient"));
+    }
+
+    #[test]
+    fn accepting_makes_one_checked_in_walk_in_however_often_it_is_clicked() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let kiosk = KioskId::new("lobby-1").unwrap();
+        let received: Timestamp = "2026-11-23T15:00:01Z".parse().unwrap();
+        let now: Timestamp = "2026-11-23T15:04:00Z".parse().unwrap();
+        let submission = RegistrationSubmission::sample();
+        store
+            .record_registration(&submission, &kiosk, received)
+            .unwrap();
+        let AcceptOutcome::Accepted {
+            appointment,
+            check_in,
+        } = store
+            .accept_registration(submission.id, walk_in(), &staff(), now)
+            .unwrap()
+        else {
+            panic!("not accepted")
+        };
+        assert_eq!(
+            store
+                .accept_registration(submission.id, walk_in(), &staff(), now)
+                .unwrap(),
+            AcceptOutcome::AlreadyAccepted {
+                appointment: Some(appointment)
+            }
+        );
+        assert_eq!(
+            store
+                .reject_registration(submission.id, &staff(), now)
+                .unwrap(),
+            RejectOutcome::AlreadyAccepted
+        );
+        let list = store.appointments_on(day()).unwrap();
+        assert_eq!(list.len(), 1, "one appointment, not two");
+        let walk = &list[0];
+        assert_eq!(walk.id, appointment);
+        assert_eq!(walk.patient.staff_form().as_str(), "Testpatient, Ada");
+        assert_eq!(walk.provider, WALK_IN_PROVIDER);
+        assert_eq!(walk.starts_at, Time::constant(10, 5, 0, 0));
+        assert_eq!(walk.copay, Cents::new(0));
+        assert_eq!(
+            walk.date_of_birth,
+            Some(submission.registration.date_of_birth.value)
+        );
+        let queue = store
+            .queue(walk_in().day_start, "2026-11-24T00:00:00Z".parse().unwrap())
+            .unwrap();
+        assert_eq!(queue.len(), 1);
+        assert_eq!(queue[0].check_in, check_in);
+        assert_eq!(queue[0].status, CheckInStatus::Arrived);
+        assert_eq!(queue[0].arrived_at, received, "waiting since the kiosk");
+        let rows = store
+            .registrations(walk_in().day_start, "2026-11-24T00:00:00Z".parse().unwrap())
+            .unwrap();
+        assert_eq!(rows[0].status, RegistrationStatus::Accepted);
+        assert_eq!(rows[0].appointment, Some(appointment));
+        assert_eq!(
+            actions(&store),
+            vec![
+                "registration.create",
+                "registration.accept",
+                "check_in.create"
+            ]
+        );
+        assert_eq!(
+            store
+                .accept_registration(RegistrationId::random(), walk_in(), &staff(), now)
+                .unwrap(),
+            AcceptOutcome::NotFound
+        );
+    }
+
+    #[test]
+    fn a_registration_left_overnight_arrives_when_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let kiosk = KioskId::new("lobby-1").unwrap();
+        let submission = RegistrationSubmission::sample();
+        store
+            .record_registration(&submission, &kiosk, "2026-11-22T23:00:00Z".parse().unwrap())
+            .unwrap();
+        let now: Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+        store
+            .accept_registration(submission.id, walk_in(), &staff(), now)
+            .unwrap();
+        let queue = store
+            .queue(walk_in().day_start, "2026-11-24T00:00:00Z".parse().unwrap())
+            .unwrap();
+        assert_eq!(queue[0].arrived_at, now);
+    }
+
+    #[test]
+    fn discarding_wipes_the_details_keeps_the_audit_and_blocks_accepting() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("office.db");
+        let mut store = OfficeStore::open(&path).unwrap();
+        let kiosk = KioskId::new("lobby-1").unwrap();
+        let now: Timestamp = "2026-11-23T15:00:01Z".parse().unwrap();
+        let submission = RegistrationSubmission::sample();
+        store.record_registration(&submission, &kiosk, now).unwrap();
+        assert_eq!(
+            store
+                .reject_registration(submission.id, &staff(), now)
+                .unwrap(),
+            RejectOutcome::Rejected
+        );
+        assert_eq!(
+            store
+                .reject_registration(submission.id, &staff(), now)
+                .unwrap(),
+            RejectOutcome::AlreadyRejected
+        );
+        assert_eq!(
+            store
+                .accept_registration(submission.id, walk_in(), &staff(), now)
+                .unwrap(),
+            AcceptOutcome::AlreadyRejected
+        );
+        assert_eq!(
+            store
+                .reject_registration(RegistrationId::random(), &staff(), now)
+                .unwrap(),
+            RejectOutcome::NotFound
+        );
+        let rows = store
+            .registrations(walk_in().day_start, "2026-11-24T00:00:00Z".parse().unwrap())
+            .unwrap();
+        assert_eq!(rows[0].status, RegistrationStatus::Rejected);
+        assert_eq!(rows[0].registration, None);
+        assert!(store.appointments_on(day()).unwrap().is_empty());
+        assert_eq!(
+            actions(&store),
+            vec!["registration.create", "registration.reject"]
+        );
+        // A redelivery of the discarded registration does not bring it back.
+        assert_eq!(
+            store.record_registration(&submission, &kiosk, now).unwrap(),
+            SubmissionOutcome::AlreadyStored
+        );
+        let body: Option<String> = store
+            .conn
+            .query_row("SELECT body FROM registrations", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(body, None);
+    }
+
+    #[test]
+    fn a_walk_in_handle_drawn_twice_is_drawn_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        store
+            .import_with_handles(&[appointment("A-1", "Ada", "Testpatient")], || Ok(41))
+            .unwrap();
+        let kiosk = KioskId::new("lobby-1").unwrap();
+        let now: Timestamp = "2026-11-23T15:00:01Z".parse().unwrap();
+        let submission = RegistrationSubmission::sample();
+        store.record_registration(&submission, &kiosk, now).unwrap();
+        let mut draws = [41, 42].into_iter();
+        let outcome = store
+            .accept_with_handles(submission.id, walk_in(), &staff(), now, || {
+                Ok(draws.next().unwrap())
+            })
+            .unwrap();
+        assert!(matches!(
+            outcome,
+            AcceptOutcome::Accepted { appointment, .. } if appointment == AppointmentId::new(42)
+        ));
     }
 }

@@ -3,7 +3,7 @@
 //! office acknowledges it, so nothing is lost and nothing is kept readable.
 
 use super::migrate::{MigrateError, open_database};
-use crate::api::{CheckInSubmission, OutboxBody, OutboxId, OutboxKind};
+use crate::api::{CheckInSubmission, OutboxBody, OutboxId, OutboxKind, RegistrationSubmission};
 use crate::domain::AppointmentId;
 use crate::seal::{SEAL_OVERHEAD, SealError, SealPublicKey};
 use jiff::civil::Date;
@@ -192,6 +192,30 @@ impl KioskStore {
         Ok(())
     }
 
+    /// Seals a new patient's registration to the office's key and writes it to the outbox;
+    /// a retry of the same id keeps the first row. Without a pinned office key nothing is
+    /// written ([`StoreError::NoOfficeKey`]).
+    pub fn enqueue_registration(
+        &mut self,
+        submission: &RegistrationSubmission,
+        day: Date,
+    ) -> Result<(), StoreError> {
+        self.enqueue_body(&OutboxBody::Registration(Box::new(submission.clone())), day)
+    }
+
+    /// Seals any outbox row to the office's key and writes it. A check-in goes through
+    /// [`Self::enqueue`], so its appointment is marked used in the same transaction.
+    pub fn enqueue_body(&mut self, body: &OutboxBody, day: Date) -> Result<(), StoreError> {
+        if let OutboxBody::CheckIn(submission) = body {
+            return self.enqueue(submission, day);
+        }
+        let key = self.office_seal_key()?.ok_or(StoreError::NoOfficeKey)?;
+        let tx = self.conn.transaction()?;
+        insert_sealed(&tx, body, &key, day)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Undelivered rows written after `after_seq` (0: from the start), oldest first, up to
     /// `limit`. A damaged row comes back as [`PendingRow::Unreadable`], not as an error,
     /// so the rows after it still go out.
@@ -327,7 +351,7 @@ mod tests {
         (store, office)
     }
 
-    fn opened(rows: Vec<PendingRow>, office: &SealSecretKey) -> Vec<CheckInSubmission> {
+    fn opened_bodies(rows: Vec<PendingRow>, office: &SealSecretKey) -> Vec<OutboxBody> {
         rows.into_iter()
             .map(|row| {
                 let PendingRow::Sealed(row) = row else {
@@ -338,10 +362,61 @@ mod tests {
                     kind: row.kind,
                     sealed: row.sealed,
                 };
-                let OutboxBody::CheckIn(submission) = delivery.open(office).unwrap();
-                submission
+                delivery.open(office).unwrap()
             })
             .collect()
+    }
+
+    fn opened(rows: Vec<PendingRow>, office: &SealSecretKey) -> Vec<CheckInSubmission> {
+        opened_bodies(rows, office)
+            .into_iter()
+            .map(|body| match body {
+                OutboxBody::CheckIn(submission) => submission,
+                other => panic!("not a check-in: {:?}", other.kind()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_registration_is_sealed_kept_once_and_delivered_like_any_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.db");
+        let day = date(2026, 11, 23);
+        let registration = RegistrationSubmission::sample();
+        let check_in = CheckInSubmission::sample(3);
+        {
+            let mut store = KioskStore::open(&path).unwrap();
+            assert!(matches!(
+                store.enqueue_registration(&registration, day),
+                Err(StoreError::NoOfficeKey)
+            ));
+            assert_eq!(store.depth().unwrap(), 0);
+        }
+        let (mut store, office) = store_at(&path);
+        store.enqueue_registration(&registration, day).unwrap();
+        store.enqueue_registration(&registration, day).unwrap(); // a retry: no second row
+        store
+            .enqueue_body(&OutboxBody::CheckIn(check_in.clone()), day)
+            .unwrap();
+        assert_eq!(store.depth().unwrap(), 2);
+        assert_eq!(
+            store.used_on(day).unwrap(),
+            vec![check_in.appointment],
+            "a check-in written as a body still marks its appointment used"
+        );
+        let rows = store.pending(0, 10).unwrap();
+        assert!(
+            matches!(&rows[0], PendingRow::Sealed(row) if row.kind == OutboxKind::Registration)
+        );
+        assert_eq!(
+            opened_bodies(rows, &office),
+            vec![
+                OutboxBody::Registration(Box::new(registration.clone())),
+                OutboxBody::CheckIn(check_in)
+            ]
+        );
+        store.acknowledge_all(&[registration.id.into()]).unwrap();
+        assert_eq!(store.depth().unwrap(), 1);
     }
 
     #[test]

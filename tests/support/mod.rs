@@ -336,3 +336,59 @@ pub fn wait_until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A new patient's registration for clinic 1 with recognisable, obviously fake values
+/// ("Adaqueen `last`", 742 Fakeplace Testway, (217) 555-0142).
+pub fn sample_registration(last: &str) -> frontdesk::api::RegistrationSubmission {
+    use frontdesk::domain::{
+        ClinicId, DateOfBirth, EmailAddress, EmergencyContact, Language, NewPatientRegistration,
+        PersonName, PhoneNumber, PostalAddress, PreferredName, RegistrationId, Relationship,
+        SexCode, Sourced, UsState, ZipCode,
+    };
+    use jiff::civil::date;
+    frontdesk::api::RegistrationSubmission {
+        id: RegistrationId::random(),
+        clinic: ClinicId::new(1).unwrap(),
+        submitted_at: Timestamp::now(),
+        registration: NewPatientRegistration {
+            legal_name: Sourced::from_licence(PersonName::new("Adaqueen", last).unwrap()),
+            preferred_name: Some(Sourced::typed(PreferredName::new("Quaddie").unwrap())),
+            date_of_birth: Sourced::from_licence(
+                DateOfBirth::new(date(1937, 3, 14), date(2026, 11, 25)).unwrap(),
+            ),
+            sex: Some(Sourced::typed(SexCode::new("nonbinary").unwrap())),
+            address: Sourced::from_licence(
+                PostalAddress::new(
+                    "742 Fakeplace Testway",
+                    "Unit Zq9",
+                    "Testopolis",
+                    UsState::parse("IL").unwrap(),
+                    ZipCode::parse("62794-1234").unwrap(),
+                )
+                .unwrap(),
+            ),
+            phone: Sourced::typed(PhoneNumber::parse("(217) 555-0142").unwrap()),
+            email: Some(Sourced::typed(
+                EmailAddress::parse("adaqueen.registrant@example.com").unwrap(),
+            )),
+            language: Language::Spanish,
+            emergency_contact: Some(Sourced::typed(EmergencyContact {
+                name: PersonName::new("Brunoclaus", "Samplecontact").unwrap(),
+                relationship: Relationship::Sibling,
+                phone: PhoneNumber::parse("217-555-0187").unwrap(),
+            })),
+        },
+    }
+}
+
+/// Delivers `submission` sealed to the office's key, as a kiosk's sync worker would.
+pub fn deliver_registration(base: &str, submission: &frontdesk::api::RegistrationSubmission) {
+    let client = OfficeClient::new(base, KIOSK_TOKEN).unwrap();
+    let key = client.config().unwrap().seal_public_key;
+    let sealed = frontdesk::api::SealedDelivery::seal(
+        &frontdesk::api::OutboxBody::Registration(Box::new(submission.clone())),
+        &key,
+    )
+    .unwrap();
+    client.deliver(&sealed).unwrap();
+}
