@@ -6,9 +6,12 @@
 mod support;
 
 use frontdesk::checkin::{ConfirmTap, Ending, IdentifyTap, NameKey, PageView, Problem, Tap};
+use frontdesk::office::staff::QueueItem;
 use std::io::{BufRead, BufReader};
 use std::sync::mpsc;
-use support::{HeadlessKiosk, KIOSK_TOKEN, is_confirm, is_done, start_office, wait_until};
+use support::{
+    HeadlessKiosk, KIOSK_TOKEN, TestOffice, is_confirm, is_done, start_office, wait_until,
+};
 
 #[test]
 fn scanned_code_reaches_staff_queue_and_event_stream() {
@@ -43,18 +46,7 @@ fn scanned_code_reaches_staff_queue_and_event_stream() {
     kiosk.scanner.send_raw(b"\x00\x01garbage\xff\r\n").unwrap(); // noise is ignored
     kiosk.scanner.scan(&token).unwrap();
     let confirm = kiosk.wait_for_page("the confirm screen", is_confirm);
-    let PageView::Confirm(details) = confirm else {
-        unreachable!()
-    };
-    assert_eq!(details.display_name.unwrap().as_str(), "Ada T.");
-
-    kiosk.tap(Tap::Confirm(ConfirmTap::Yes));
-    kiosk.wait_for_page("the done screen", is_done);
-
-    let row = wait_until("the check-in in the staff queue", || {
-        office.queue().checked_in.into_iter().next()
-    });
-    assert_eq!(row.patient.as_deref(), Some("Testpatient, Ada"));
+    let row = ada_says_yes_and_reaches_the_queue(&kiosk, &office, confirm);
     assert_eq!(row.kiosk.as_str(), "lobby-1");
 
     let event = wait_until("the SSE event", || {
@@ -77,6 +69,26 @@ fn scanned_code_reaches_staff_queue_and_event_stream() {
     kiosk.wait_for_page("already used", |page| {
         *page == PageView::Ending(Ending::Problem(Problem::AlreadyUsed))
     });
+}
+
+/// On "Is this you?" showing Ada T., the patient taps yes; the check-in reaches the staff
+/// queue under her name.
+fn ada_says_yes_and_reaches_the_queue(
+    kiosk: &HeadlessKiosk,
+    office: &TestOffice,
+    confirm: PageView,
+) -> QueueItem {
+    let PageView::Confirm(details) = confirm else {
+        panic!("expected the confirm screen, got {confirm:?}")
+    };
+    assert_eq!(details.display_name.unwrap().as_str(), "Ada T.");
+    kiosk.tap(Tap::Confirm(ConfirmTap::Yes));
+    kiosk.wait_for_page("the done screen", is_done);
+    let row = wait_until("the check-in in the staff queue", || {
+        office.queue().checked_in.into_iter().next()
+    });
+    assert_eq!(row.patient.as_deref(), Some("Testpatient, Ada"));
+    row
 }
 
 /// Starts identifying by name, once the kiosk has today's list (before that, it sends the
@@ -129,16 +141,8 @@ fn typed_name_and_birth_date_reach_the_staff_queue_and_leave_nothing_on_the_kios
     }
     kiosk.tap(Tap::Identify(IdentifyTap::Month(1)));
     kiosk.tap(Tap::Identify(IdentifyTap::Day(1)));
-    let PageView::Confirm(details) = kiosk.wait_for_page("the confirm screen", is_confirm) else {
-        unreachable!()
-    };
-    assert_eq!(details.display_name.unwrap().as_str(), "Ada T.");
-    kiosk.tap(Tap::Confirm(ConfirmTap::Yes));
-    kiosk.wait_for_page("the done screen", is_done);
-    let row = wait_until("the check-in in the staff queue", || {
-        office.queue().checked_in.into_iter().next()
-    });
-    assert_eq!(row.patient.as_deref(), Some("Testpatient, Ada"));
+    let confirm = kiosk.wait_for_page("the confirm screen", is_confirm);
+    ada_says_yes_and_reaches_the_queue(&kiosk, &office, confirm);
     wait_until("the outbox to drain", || {
         (kiosk.outbox_depth() == 0).then_some(())
     });
@@ -171,14 +175,5 @@ fn a_scanned_licence_checks_the_patient_in() {
         std::thread::sleep(std::time::Duration::from_millis(100));
         None
     });
-    let PageView::Confirm(details) = confirm else {
-        unreachable!()
-    };
-    assert_eq!(details.display_name.unwrap().as_str(), "Ada T.");
-    kiosk.tap(Tap::Confirm(ConfirmTap::Yes));
-    kiosk.wait_for_page("the done screen", is_done);
-    let row = wait_until("the check-in in the staff queue", || {
-        office.queue().checked_in.into_iter().next()
-    });
-    assert_eq!(row.patient.as_deref(), Some("Testpatient, Ada"));
+    ada_says_yes_and_reaches_the_queue(&kiosk, &office, confirm);
 }

@@ -74,14 +74,7 @@ pub fn run(report: &mut Report) -> anyhow::Result<()> {
             .date_of_birth
             .expect("demo patients have one")
             .date();
-        let mut journey = Journey::new(
-            JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
-            JourneyPlan::standard(),
-            Some(trust.clone()),
-            [],
-            now,
-        );
-        journey.handle(Event::RosterUpdated(roster.clone()), now);
+        let mut journey = fresh(&trust, &roster, now);
         let mut events = vec![Event::Tapped(Tap::Identify(IdentifyTap::TypeName))];
         events.extend(
             appointment

@@ -104,54 +104,45 @@ impl<'de> Deserialize<'de> for AppointmentId {
     }
 }
 
-/// One check-in, made by the kiosk so that a retried submit is recognised as the same one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct CheckInId(uuid::Uuid);
-
-impl CheckInId {
-    /// A fresh random id.
-    pub fn random() -> Self {
-        Self(uuid::Uuid::new_v4())
-    }
-    pub fn parse(text: &str) -> Option<Self> {
-        uuid::Uuid::parse_str(text).ok().map(Self)
-    }
-    pub fn as_uuid(self) -> uuid::Uuid {
-        self.0
-    }
-}
-
-impl fmt::Display for CheckInId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// One new-patient registration, made by the kiosk so that a retried delivery is
+/// A random id the kiosk makes for what it sends, so that a retried delivery is
 /// recognised as the same one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct RegistrationId(uuid::Uuid);
+macro_rules! kiosk_made_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(uuid::Uuid);
 
-impl RegistrationId {
-    /// A fresh random id.
-    pub fn random() -> Self {
-        Self(uuid::Uuid::new_v4())
-    }
-    pub fn parse(text: &str) -> Option<Self> {
-        uuid::Uuid::parse_str(text).ok().map(Self)
-    }
-    pub fn as_uuid(self) -> uuid::Uuid {
-        self.0
-    }
+        impl $name {
+            /// A fresh random id.
+            pub fn random() -> Self {
+                Self(uuid::Uuid::new_v4())
+            }
+            pub fn parse(text: &str) -> Option<Self> {
+                uuid::Uuid::parse_str(text).ok().map(Self)
+            }
+            pub fn as_uuid(self) -> uuid::Uuid {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
 }
 
-impl fmt::Display for RegistrationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+kiosk_made_id!(
+    /// One check-in, made by the kiosk so that a retried submit is recognised as the same one.
+    CheckInId
+);
+kiosk_made_id!(
+    /// One new-patient registration, made by the kiosk so that a retried delivery is
+    /// recognised as the same one.
+    RegistrationId
+);
 
 /// A lobby kiosk, named in configuration (e.g. `lobby-1`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
