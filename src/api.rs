@@ -2,7 +2,7 @@
 //! so the two sides cannot drift apart.
 
 use crate::checkin::RosterEntry;
-use crate::domain::{AppointmentId, CheckInId, ClinicId, IdentityKey};
+use crate::domain::{AppointmentId, CheckInId, ClinicId, IdentityKey, StaffNeed};
 use crate::seal::{SealError, SealPublicKey, SealSecretKey};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -104,10 +104,14 @@ pub struct RosterResponse {
     pub identity_key: Option<IdentityKey>,
 }
 
-/// `POST /api/kiosk/v1/help`: a patient tapped "Call staff".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `POST /api/kiosk/v1/help`: the patient at this kiosk needs someone from the desk, and
+/// why ("Call staff", or an ending that sends them there). Names no one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HelpRequest {
     pub requested_at: Timestamp,
+    /// Kiosks from before reasons existed send none: they only had "Call staff".
+    #[serde(default)]
+    pub reason: StaffNeed,
 }
 
 /// What an outbox row holds; the variant is the row's kind. Registration, payment and
@@ -356,6 +360,23 @@ mod tests {
             };
             assert_eq!(delivery.open(&key), Err(OpenError::Unsealable));
         }
+    }
+
+    #[test]
+    fn a_help_request_without_a_reason_is_call_staff() {
+        let old: HelpRequest =
+            serde_json::from_str(r#"{"requested_at":"2026-11-23T15:00:00Z"}"#).unwrap();
+        assert_eq!(old.reason, StaffNeed::PatientAsked);
+        let new: HelpRequest =
+            serde_json::from_str(r#"{"requested_at":"2026-11-23T15:00:00Z","reason":"no_match"}"#)
+                .unwrap();
+        assert_eq!(new.reason, StaffNeed::NoMatch);
+        assert!(
+            serde_json::from_str::<HelpRequest>(
+                r#"{"requested_at":"2026-11-23T15:00:00Z","reason":"bored"}"#
+            )
+            .is_err()
+        );
     }
 
     #[test]

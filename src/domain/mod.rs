@@ -6,6 +6,7 @@ mod ids;
 mod language;
 mod money;
 mod name;
+mod staff_need;
 
 pub use date_of_birth::{DateOfBirth, DobError};
 pub use identity::{IdentityError, IdentityHash, IdentityKey, normalise_name};
@@ -13,6 +14,7 @@ pub use ids::{AppointmentId, CheckInId, ClinicId, IdError, KioskId};
 pub use language::Language;
 pub use money::{Cents, MoneyError};
 pub use name::{DisplayName, NameError, PersonName, StaffName};
+pub use staff_need::StaffNeed;
 
 use serde::{Deserialize, Serialize};
 
