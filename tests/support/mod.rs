@@ -234,6 +234,7 @@ pub fn fast_sync() -> WorkerSettings {
         min_backoff: Duration::from_millis(50),
         max_backoff: Duration::from_millis(200),
         help_retry_every: Duration::from_millis(50),
+        help_give_up_after: Duration::from_secs(60),
     }
 }
 
