@@ -48,17 +48,8 @@ fn start_chromedriver() -> (Driver, String) {
     (driver, url)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn queue_row_appears_live_without_reload() {
-    let dir = tempfile::tempdir().unwrap();
-    let office_dir = dir.path().join("office");
-    let office = tokio::task::spawn_blocking(move || {
-        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
-    })
-    .await
-    .unwrap();
-    let (_driver, driver_url) = start_chromedriver();
-
+/// Headless Chromium under `driver_url`, with a profile of its own (kept while it runs).
+async fn open_browser(driver_url: &str) -> (fantoccini::Client, tempfile::TempDir) {
     let profile = tempfile::tempdir().unwrap();
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -75,9 +66,23 @@ async fn queue_row_appears_live_without_reload() {
     );
     let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
-        .connect(&driver_url)
+        .connect(driver_url)
         .await
         .expect("chromium starts under chromedriver");
+    (browser, profile)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_row_appears_live_without_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let office_dir = dir.path().join("office");
+    let office = tokio::task::spawn_blocking(move || {
+        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
+    })
+    .await
+    .unwrap();
+    let (_driver, driver_url) = start_chromedriver();
+    let (browser, _profile) = open_browser(&driver_url).await;
 
     browser.goto(&format!("{}/", office.base)).await.unwrap();
     browser
@@ -160,6 +165,130 @@ async fn queue_row_appears_live_without_reload() {
         let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("staff-dashboard.png");
         let _ = std::fs::write(out, png);
     }
+    browser.close().await.unwrap();
+    tokio::task::spawn_blocking(move || office.stop())
+        .await
+        .unwrap();
+}
+
+/// The text of the first element matching `css`, once there; the page re-renders on
+/// every event, so an element found a moment ago may be gone: look again.
+async fn text_of(browser: &fantoccini::Client, css: &str) -> String {
+    for _ in 0..200 {
+        if let Ok(element) = browser.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+        {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{css} never appeared");
+}
+
+/// Clicks the first element matching `css` whose text is `label`, looking again if the
+/// page re-rendered under it.
+async fn click(browser: &fantoccini::Client, css: &str, label: &str) {
+    for _ in 0..200 {
+        if let Ok(elements) = browser.find_all(Locator::Css(css)).await {
+            for element in elements {
+                if element.text().await.is_ok_and(|text| text == label)
+                    && element.click().await.is_ok()
+                {
+                    return;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no {label:?} button at {css}");
+}
+
+/// Polls the page until nothing matches `css`.
+async fn wait_gone(browser: &fantoccini::Client, css: &str) {
+    for _ in 0..200 {
+        if browser
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{css} is still on the page");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_needs_staff_item_shows_why_at_the_top_and_on_my_way_answers_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let office_dir = dir.path().join("office");
+    let office = tokio::task::spawn_blocking(move || {
+        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
+    })
+    .await
+    .unwrap();
+    let (_driver, driver_url) = start_chromedriver();
+    let (browser, _profile) = open_browser(&driver_url).await;
+    browser.goto(&format!("{}/", office.base)).await.unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath("//*[@id='live' and text()='Live']"))
+        .await
+        .expect("the page connects to the live stream");
+    assert!(
+        browser
+            .find(Locator::Css("#needs-section"))
+            .await
+            .unwrap()
+            .attr("hidden")
+            .await
+            .unwrap()
+            .is_some(),
+        "no needs, no section"
+    );
+
+    // The kiosk's patient typed a name and date of birth that match no one.
+    let base = office.base.clone();
+    tokio::task::spawn_blocking(move || {
+        frontdesk::sync::OfficeClient::new(&base, support::KIOSK_TOKEN)
+            .unwrap()
+            .help(&frontdesk::api::HelpRequest {
+                requested_at: jiff::Timestamp::now(),
+                reason: frontdesk::domain::StaffNeed::NoMatch,
+            })
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = text_of(&browser, "#needs .need[data-kiosk='lobby-1']").await;
+    assert!(text.contains("lobby-1"), "{text}");
+    assert!(
+        text.contains("Typed name and date of birth: no appointment found"),
+        "{text}"
+    );
+    assert!(text.contains("just now"), "{text}");
+    // It comes before the queue itself, and the kiosk card says so too.
+    let first_section = browser
+        .execute(
+            "return document.querySelector('main > section:not([hidden])').id;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(first_section, serde_json::json!("needs-section"));
+
+    click(
+        &browser,
+        "#needs .need[data-kiosk='lobby-1'] button",
+        "On my way",
+    )
+    .await;
+    wait_gone(&browser, "#needs .need").await;
+    let log = office.state.store.lock().unwrap().audit_log(50).unwrap();
+    assert!(log.iter().any(|e| e.action == "staff_need.answer"));
+
     browser.close().await.unwrap();
     tokio::task::spawn_blocking(move || office.stop())
         .await

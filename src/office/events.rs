@@ -6,6 +6,7 @@
 //! `Last-Event-ID` and gets exactly what it missed; a page too far behind, or holding an
 //! id from before this process started, is told to resync (reload the whole queue).
 
+use super::store::NeedId;
 use crate::domain::{AppointmentId, CheckInId, CheckInStatus, KioskId};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -32,8 +33,15 @@ pub enum QueueEvent {
     KioskHealth {
         kiosk: KioskId,
     },
-    HelpRequested {
+    /// A kiosk sent its patient to the desk (a new "needs staff" item, or a newer reason
+    /// on the open one).
+    StaffNeeded {
+        need: NeedId,
         kiosk: KioskId,
+    },
+    /// Staff are on their way.
+    StaffNeedAnswered {
+        need: NeedId,
     },
     AppointmentsChanged,
 }
@@ -197,7 +205,7 @@ mod tests {
     use super::*;
 
     fn help(n: u8) -> QueueEvent {
-        QueueEvent::HelpRequested {
+        QueueEvent::KioskHealth {
             kiosk: KioskId::new(&format!("lobby-{n}")).unwrap(),
         }
     }

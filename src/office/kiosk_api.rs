@@ -157,6 +157,8 @@ async fn heartbeat(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /api/kiosk/v1/help`: the patient at this kiosk needs the desk; becomes (or
+/// updates) the kiosk's "needs staff" item at the top of the staff queue.
 async fn help(
     State(state): State<AppState>,
     AuthenticatedKiosk(kiosk): AuthenticatedKiosk,
@@ -165,13 +167,16 @@ async fn help(
     let now = Timestamp::now();
     // The kiosk's clock may be off; the office's clock orders the desk's work.
     let _ = request.requested_at;
-    state
+    let reason = request.reason;
+    let need = state
         .db({
             let kiosk = kiosk.clone();
-            move |db| db.set_help_requested(&kiosk, Some(now), now)
+            move |db| db.raise_need(&kiosk, reason, now)
         })
         .await?;
-    tracing::info!(%kiosk, "patient asked for help at kiosk");
-    state.events.publish(QueueEvent::HelpRequested { kiosk });
+    tracing::info!(%kiosk, %need, reason = reason.as_str(), "kiosk sent a patient to the desk");
+    state
+        .events
+        .publish(QueueEvent::StaffNeeded { need, kiosk });
     Ok(StatusCode::NO_CONTENT)
 }

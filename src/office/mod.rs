@@ -10,6 +10,7 @@ pub mod keys;
 pub mod kiosk_api;
 pub mod server;
 pub mod staff;
+pub mod staff_needs;
 pub mod store;
 
 pub use config::OfficeConfig;

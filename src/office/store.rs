@@ -20,6 +20,9 @@ use serde::Deserialize;
 use serde::de::IntoDeserializer;
 use std::path::Path;
 
+mod needs;
+pub use needs::{Answer, NeedId, OpenNeed};
+
 const MIGRATIONS: &[&str] = &[
     "
     CREATE TABLE appointments (
@@ -102,6 +105,19 @@ const MIGRATIONS: &[&str] = &[
     -- matches on last name + date of birth through a keyed hash of both.
     ALTER TABLE appointments ADD COLUMN date_of_birth TEXT;
 ",
+    "
+    -- 'Needs staff' items (see `needs`); they replace kiosk_health.help_requested_at,
+    -- which is no longer written or read.
+    CREATE TABLE staff_needs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kiosk TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        raised_at TEXT NOT NULL,
+        answered_at TEXT,
+        answered_by TEXT
+    ) STRICT;
+    CREATE INDEX staff_needs_open ON staff_needs (kiosk) WHERE answered_at IS NULL;
+",
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit
@@ -170,7 +186,6 @@ pub struct KioskHealth {
     pub uptime_secs: u64,
     pub outbox: OutboxHealth,
     pub scanner_connected: bool,
-    pub help_requested_at: Option<Timestamp>,
 }
 
 /// Who did something, for the audit log.
@@ -182,7 +197,7 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match self {
             Actor::Kiosk(id) => format!("kiosk:{id}"),
             Actor::Staff(who) => format!("staff:{who}"),
@@ -467,27 +482,10 @@ impl OfficeStore {
         Ok(())
     }
 
-    /// A patient asked for help at `kiosk`; `None` clears the request (staff went over).
-    pub fn set_help_requested(
-        &mut self,
-        kiosk: &KioskId,
-        at: Option<Timestamp>,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO kiosk_health
-               (kiosk, last_seen_at, version, uptime_secs, outbox_depth, scanner_connected, help_requested_at)
-             VALUES (?1, ?2, '', 0, 0, 0, ?3)
-             ON CONFLICT (kiosk) DO UPDATE SET help_requested_at = excluded.help_requested_at",
-            params![kiosk.as_str(), ts(now), at.map(ts)],
-        )?;
-        Ok(())
-    }
-
     pub fn kiosks(&self) -> Result<Vec<KioskHealth>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT kiosk, last_seen_at, version, uptime_secs, outbox_depth, scanner_connected,
-                    help_requested_at, outbox_state, outbox_unreadable
+                    outbox_state, outbox_unreadable
              FROM kiosk_health ORDER BY kiosk",
         )?;
         let rows = stmt.query_map([], |row| {
@@ -498,13 +496,12 @@ impl OfficeStore {
                 row.get::<_, i64>(3)?,
                 row.get::<_, i64>(4)?,
                 row.get::<_, bool>(5)?,
-                row.get::<_, Option<String>>(6)?,
-                row.get::<_, String>(7)?,
-                row.get::<_, i64>(8)?,
+                row.get::<_, String>(6)?,
+                row.get::<_, i64>(7)?,
             ))
         })?;
         rows.map(|r| {
-            let (kiosk, seen, version, uptime, depth, scanner, help, state, unreadable) = r?;
+            let (kiosk, seen, version, uptime, depth, scanner, state, unreadable) = r?;
             let depth = depth.cast_unsigned();
             let outbox = match state.as_str() {
                 "ok" => OutboxHealth::Ok { depth },
@@ -522,7 +519,6 @@ impl OfficeStore {
                 uptime_secs: uptime.cast_unsigned(),
                 outbox,
                 scanner_connected: scanner,
-                help_requested_at: help.map(|h| parse(&h, "help time")).transpose()?,
             })
         })
         .collect()
