@@ -294,3 +294,168 @@ async fn a_needs_staff_item_shows_why_at_the_top_and_on_my_way_answers_it() {
         .await
         .unwrap();
 }
+
+/// Delivers a change request for today's first appointment as a kiosk would (sealed);
+/// returns its id.
+fn deliver_details_change(base: &str) -> frontdesk::domain::DetailsChangeId {
+    use frontdesk::domain::{ChangeSource, ContactField, FieldChange};
+    let client = frontdesk::sync::OfficeClient::new(base, support::KIOSK_TOKEN).unwrap();
+    let change = frontdesk::api::DetailsChangeSubmission {
+        id: frontdesk::domain::DetailsChangeId::random(),
+        clinic: frontdesk::domain::ClinicId::new(1).unwrap(),
+        appointment: client.roster().unwrap().entries[0].appointment,
+        submitted_at: jiff::Timestamp::now(),
+        changes: vec![
+            FieldChange::new(
+                ContactField::AddressLine1,
+                "456 Sample Ave",
+                ChangeSource::TypedAtKiosk,
+            )
+            .unwrap(),
+            FieldChange::new(ContactField::Phone, "555-0199", ChangeSource::FromLicence).unwrap(),
+        ],
+        unchecked_offline: false,
+    };
+    let delivery = frontdesk::api::SealedDelivery::seal(
+        &frontdesk::api::OutboxBody::DetailsChange(change.clone()),
+        &client.config().unwrap().seal_public_key,
+    )
+    .unwrap();
+    client.deliver(&delivery).unwrap();
+    change.id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_details_change_is_reviewed_field_by_field_on_the_patients_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let office_dir = dir.path().join("office");
+    let office = tokio::task::spawn_blocking(move || {
+        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
+    })
+    .await
+    .unwrap();
+    let (_driver, driver_url) = start_chromedriver();
+    let (browser, _profile) = open_browser(&driver_url).await;
+    browser.goto(&format!("{}/", office.base)).await.unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath("//*[@id='live' and text()='Live']"))
+        .await
+        .expect("the page connects to the live stream");
+
+    // Ada checks in, then asks to change her address and phone; another patient at the
+    // kiosk matched no appointment.
+    let base = office.base.clone();
+    let (check_in, change) = tokio::task::spawn_blocking(move || {
+        let check_in = support::check_in_first(&base);
+        let change = deliver_details_change(&base);
+        frontdesk::sync::OfficeClient::new(&base, support::KIOSK_TOKEN)
+            .unwrap()
+            .help(&frontdesk::api::HelpRequest {
+                requested_at: jiff::Timestamp::now(),
+                reason: frontdesk::domain::StaffNeed::NoMatch,
+            })
+            .unwrap();
+        (check_in, change)
+    })
+    .await
+    .unwrap();
+
+    let review = format!("#waiting tr.details-change[data-details-change='{change}']");
+    let text = text_of(&browser, &review).await;
+    for part in [
+        "Details changed — review",
+        "Address line 1",
+        "100 Example St",
+        "456 Sample Ave",
+        "Typed at the kiosk",
+        "Phone",
+        "555-0100",
+        "555-0199",
+        "Read from licence",
+    ] {
+        assert!(text.contains(part), "{part} missing from {text}");
+    }
+    let row = text_of(
+        &browser,
+        &format!("#waiting tr[data-check-in='{check_in}']"),
+    )
+    .await;
+    assert!(
+        row.contains("Testpatient, Ada") && row.contains("Details changed — review"),
+        "{row}"
+    );
+    text_of(&browser, "#needs .need[data-kiosk='lobby-1']").await;
+
+    // Keep a picture of what staff see, for people to look at.
+    if let Ok(png) = browser.screenshot().await {
+        let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("staff-handoff.png");
+        let _ = std::fs::write(out, png);
+    }
+
+    // A failed decision would open an alert and block the page: record it instead, so a
+    // failure says why.
+    browser
+        .execute(
+            "window.__alerts = []; window.alert = m => window.__alerts.push(m); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    click(
+        &browser,
+        &format!("{review} tr[data-field='address_line1'] button"),
+        "Approve",
+    )
+    .await;
+
+    let line = format!("{review} tr[data-field='address_line1']");
+    let mut decided = String::new();
+    for _ in 0..200 {
+        decided = text_of(&browser, &line).await;
+        if decided.contains("Approved") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let alerts = browser
+        .execute("return window.__alerts;", vec![])
+        .await
+        .unwrap();
+    assert!(decided.contains("Approved"), "{decided} {alerts}");
+    assert!(
+        !decided.contains("Reject"),
+        "decided fields offer no buttons: {decided}"
+    );
+    click(
+        &browser,
+        &format!("{review} tr[data-field='phone'] button"),
+        "Reject",
+    )
+    .await;
+    wait_gone(&browser, &review).await;
+    wait_gone(&browser, ".details-badge").await;
+
+    let ada = support::first_appointment_id(&office);
+    let on_file = office
+        .state
+        .store
+        .lock()
+        .unwrap()
+        .contact_on_file(ada)
+        .unwrap()
+        .unwrap()
+        .1;
+    use frontdesk::domain::ContactField;
+    assert_eq!(
+        on_file.get(ContactField::AddressLine1),
+        Some("456 Sample Ave")
+    );
+    assert_eq!(on_file.get(ContactField::Phone), Some("555-0100"));
+
+    browser.close().await.unwrap();
+    tokio::task::spawn_blocking(move || office.stop())
+        .await
+        .unwrap();
+}

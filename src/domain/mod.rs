@@ -1,6 +1,7 @@
 //! Types of the check-in domain that validate on construction, shared by kiosk and office.
 
 mod date_of_birth;
+mod details_change;
 mod identity;
 mod ids;
 mod language;
@@ -9,6 +10,10 @@ mod name;
 mod staff_need;
 
 pub use date_of_birth::{DateOfBirth, DobError};
+pub use details_change::{
+    ChangeSource, ContactField, ContactOnFile, DetailsChangeError, DetailsChangeId, FieldChange,
+    check_changes,
+};
 pub use identity::{IdentityError, IdentityHash, IdentityKey, normalise_name};
 pub use ids::{AppointmentId, CheckInId, ClinicId, IdError, KioskId};
 pub use language::Language;

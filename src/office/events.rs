@@ -7,7 +7,7 @@
 //! id from before this process started, is told to resync (reload the whole queue).
 
 use super::store::NeedId;
-use crate::domain::{AppointmentId, CheckInId, CheckInStatus, KioskId};
+use crate::domain::{AppointmentId, CheckInId, CheckInStatus, DetailsChangeId, KioskId};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -44,6 +44,15 @@ pub enum QueueEvent {
         need: NeedId,
     },
     AppointmentsChanged,
+    /// A returning patient asked to change their contact details.
+    DetailsChanged {
+        change: DetailsChangeId,
+        appointment: AppointmentId,
+    },
+    /// Staff decided a field of a change request (or closed it).
+    DetailsChangeDecided {
+        change: DetailsChangeId,
+    },
 }
 
 /// Where an event stands in the stream: increasing within a process and across restarts

@@ -3,6 +3,7 @@
 pub mod appointments;
 pub mod auth;
 pub mod config;
+pub mod details_review;
 pub mod error;
 pub mod events;
 pub mod intake;

@@ -1,6 +1,7 @@
 //! The staff side: the queue page, its JSON, the live event stream, staff actions and
 //! printable check-in codes.
 
+use super::details_review::DetailsChangeItem;
 use super::error::{ApiError, ApiJson};
 use super::events::{Numbered, QueueEvent, Resume, Subscription};
 use super::server::AppState;
@@ -98,6 +99,8 @@ pub struct QueueView {
     pub now: Timestamp,
     /// Patients waiting at a kiosk for staff, oldest first: shown above everything.
     pub staff_needs: Vec<StaffNeedItem>,
+    /// Returning patients' contact-detail changes waiting for review.
+    pub details_changes: Vec<DetailsChangeItem>,
     pub checked_in: Vec<QueueItem>,
     pub expected: Vec<ExpectedItem>,
     pub kiosks: Vec<KioskItem>,
@@ -113,19 +116,20 @@ async fn queue(State(state): State<AppState>) -> Result<Json<QueueView>, ApiErro
     let (start, end) = state
         .day_bounds(today)
         .ok_or_else(|| ApiError::internal("clinic day out of range"))?;
-    let (rows, appointments, kiosks, needs) = state
+    let (rows, appointments, kiosks, needs, changes) = state
         .db(move |db| {
             let rows = db.queue(start, end)?;
             let appointments = db.appointments_on(today)?;
             let kiosks = db.kiosks()?;
             let needs = db.open_needs()?;
+            let changes = db.open_details_changes()?;
             db.audit(
                 now,
                 &Actor::Staff(STAFF_ACTOR.into()),
                 "queue.view",
                 &today.to_string(),
             )?;
-            Ok((rows, appointments, kiosks, needs))
+            Ok((rows, appointments, kiosks, needs, changes))
         })
         .await?;
     let arrived: std::collections::HashSet<_> = rows.iter().map(|r| r.appointment).collect();
@@ -134,6 +138,7 @@ async fn queue(State(state): State<AppState>) -> Result<Json<QueueView>, ApiErro
         day: today.to_string(),
         now,
         staff_needs: needs.into_iter().map(StaffNeedItem::from).collect(),
+        details_changes: changes.into_iter().map(DetailsChangeItem::from).collect(),
         checked_in: rows.into_iter().map(queue_item).collect(),
         expected: appointments
             .into_iter()
@@ -356,6 +361,7 @@ mod tests {
             day: "2026-11-23".into(),
             now: "2026-11-23T15:00:00Z".parse().unwrap(),
             staff_needs: Vec::new(),
+            details_changes: Vec::new(),
             checked_in: vec![QueueItem {
                 check_in: CheckInId::random(),
                 appointment: AppointmentId::new(7),

@@ -10,7 +10,8 @@
 
 use crate::api::{CheckInSubmission, Heartbeat, OutboxHealth, SubmissionOutcome};
 use crate::domain::{
-    AppointmentId, Cents, CheckInId, CheckInStatus, DateOfBirth, KioskId, PersonName,
+    AppointmentId, Cents, CheckInId, CheckInStatus, ContactField, ContactOnFile, DateOfBirth,
+    KioskId, PersonName,
 };
 use crate::store::{MigrateError, open_database};
 use jiff::Timestamp;
@@ -20,7 +21,9 @@ use serde::Deserialize;
 use serde::de::IntoDeserializer;
 use std::path::Path;
 
+mod details;
 mod needs;
+pub use details::{Close, Decided, DetailsChangeReview, FieldDecision, FieldReview};
 pub use needs::{Answer, NeedId, OpenNeed};
 
 const MIGRATIONS: &[&str] = &[
@@ -118,6 +121,39 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX staff_needs_open ON staff_needs (kiosk) WHERE answered_at IS NULL;
 ",
+    "
+    -- Contact details on file (see `details`), when the import carried them; staff
+    -- approving a patient's change request updates them.
+    ALTER TABLE appointments ADD COLUMN address_line1 TEXT;
+    ALTER TABLE appointments ADD COLUMN address_line2 TEXT;
+    ALTER TABLE appointments ADD COLUMN city TEXT;
+    ALTER TABLE appointments ADD COLUMN state TEXT;
+    ALTER TABLE appointments ADD COLUMN zip TEXT;
+    ALTER TABLE appointments ADD COLUMN phone TEXT;
+    ALTER TABLE appointments ADD COLUMN email TEXT;
+    -- A returning patient's change request, stored once by its kiosk-made id, open until
+    -- staff have decided every field (and gone over the details, when the kiosk could
+    -- not check them offline).
+    CREATE TABLE details_changes (
+        id TEXT PRIMARY KEY,
+        appointment INTEGER NOT NULL,
+        kiosk TEXT NOT NULL,
+        submitted_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        unchecked_offline INTEGER NOT NULL,
+        closed_at TEXT
+    ) STRICT;
+    CREATE TABLE details_change_fields (
+        change_id TEXT NOT NULL REFERENCES details_changes (id),
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,
+        source TEXT NOT NULL,
+        decision TEXT CHECK (decision IN ('approved', 'rejected')),
+        decided_at TEXT,
+        decided_by TEXT,
+        PRIMARY KEY (change_id, field)
+    ) STRICT;
+",
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit
@@ -163,6 +199,8 @@ pub struct NewAppointment {
     pub copay: Cents,
     /// `None` when the import did not carry it.
     pub date_of_birth: Option<DateOfBirth>,
+    /// `None` when the import carried no contact columns: what is on file is kept.
+    pub contact: Option<ContactOnFile>,
 }
 
 /// A check-in with what staff need to see of its appointment.
@@ -280,18 +318,28 @@ impl OfficeStore {
             let mut stmt = tx.prepare(
                 "INSERT INTO appointments
                    (handle, external_id, day, starts_at, first_name, last_name, provider,
-                    copay_cents, date_of_birth)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                    copay_cents, date_of_birth, address_line1, address_line2, city, state,
+                    zip, phone, email)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
                  ON CONFLICT (external_id) DO UPDATE SET
                    day = excluded.day, starts_at = excluded.starts_at,
                    first_name = excluded.first_name, last_name = excluded.last_name,
                    provider = excluded.provider, copay_cents = excluded.copay_cents,
-                   date_of_birth = excluded.date_of_birth",
+                   date_of_birth = excluded.date_of_birth,
+                   address_line1 = iif(?17, excluded.address_line1, address_line1),
+                   address_line2 = iif(?17, excluded.address_line2, address_line2),
+                   city = iif(?17, excluded.city, city),
+                   state = iif(?17, excluded.state, state),
+                   zip = iif(?17, excluded.zip, zip),
+                   phone = iif(?17, excluded.phone, phone),
+                   email = iif(?17, excluded.email, email)",
             )?;
             for a in list {
                 let mut tries = 0;
                 loop {
                     let handle = draw()?;
+                    let contact = a.contact.clone().unwrap_or_default();
+                    let on_file = |field| contact.get(field);
                     let written = stmt.execute(params![
                         handle.cast_signed(),
                         a.external_id,
@@ -302,6 +350,14 @@ impl OfficeStore {
                         a.provider,
                         i64::from(a.copay.get()),
                         a.date_of_birth.map(|d| d.date().to_string()),
+                        on_file(ContactField::AddressLine1),
+                        on_file(ContactField::AddressLine2),
+                        on_file(ContactField::City),
+                        on_file(ContactField::State),
+                        on_file(ContactField::Zip),
+                        on_file(ContactField::Phone),
+                        on_file(ContactField::Email),
+                        a.contact.is_some(),
                     ]);
                     tries += 1;
                     match written {
@@ -700,6 +756,7 @@ mod tests {
             provider: "Dr. Demo Able".into(),
             copay: Cents::new(2500),
             date_of_birth: None,
+            contact: None,
         }
     }
 

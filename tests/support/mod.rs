@@ -107,6 +107,19 @@ impl TestOffice {
     }
 }
 
+/// The handle of today's first appointment (by start time).
+pub fn first_appointment_id(office: &TestOffice) -> frontdesk::domain::AppointmentId {
+    let today = office.state.today(Timestamp::now());
+    office
+        .state
+        .store
+        .lock()
+        .unwrap()
+        .appointments_on(today)
+        .unwrap()[0]
+        .id
+}
+
 /// Submits a check-in for today's first appointment, as a kiosk would; returns its id.
 pub fn check_in_first(base: &str) -> frontdesk::domain::CheckInId {
     let client = OfficeClient::new(base, KIOSK_TOKEN).unwrap();
