@@ -350,8 +350,17 @@ async fn a_details_change_is_reviewed_field_by_field_on_the_patients_row() {
     let (check_in, change) = tokio::task::spawn_blocking(move || {
         let check_in = support::check_in_first(&base);
         let change = deliver_details_change(&base);
-        frontdesk::sync::OfficeClient::new(&base, support::KIOSK_TOKEN)
-            .unwrap()
+        let kiosk = frontdesk::sync::OfficeClient::new(&base, support::KIOSK_TOKEN).unwrap();
+        kiosk
+            .heartbeat(&frontdesk::api::Heartbeat {
+                sent_at: jiff::Timestamp::now(),
+                version: "test".into(),
+                uptime_secs: 1,
+                outbox: frontdesk::api::OutboxHealth::Ok { depth: 0 },
+                scanner_connected: true,
+            })
+            .unwrap();
+        kiosk
             .help(&frontdesk::api::HelpRequest {
                 requested_at: jiff::Timestamp::now(),
                 reason: frontdesk::domain::StaffNeed::NoMatch,
@@ -387,6 +396,16 @@ async fn a_details_change_is_reviewed_field_by_field_on_the_patients_row() {
         "{row}"
     );
     text_of(&browser, "#needs .need[data-kiosk='lobby-1']").await;
+    // The kiosk's card says its patient is waiting for staff, too.
+    let mut card = String::new();
+    for _ in 0..200 {
+        card = text_of(&browser, "#kiosks [data-kiosk='lobby-1']").await;
+        if card.contains("Patient waiting for staff") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(card.contains("Patient waiting for staff"), "{card}");
 
     // Keep a picture of what staff see, for people to look at.
     if let Ok(png) = browser.screenshot().await {
