@@ -178,6 +178,16 @@ fn a_change_request_goes_sealed_through_the_kiosk_outbox_and_staff_decide_each_f
         (KioskStore::open(&db).unwrap().depth().unwrap() == 0).then_some(())
     });
     drop(sync);
+    // Nothing the patient typed is left readable in the kiosk's database files.
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::fs::read(format!("{}{suffix}", db.display())).unwrap_or_default();
+        for typed in [&b"456 Sample Ave"[..], b"555-0199"] {
+            assert!(
+                !file.windows(typed.len()).any(|w| w == typed),
+                "kiosk.db{suffix} holds patient-typed text"
+            );
+        }
+    }
     assert_eq!(item.id, change.id);
     assert_eq!(item.appointment, ada);
     assert_eq!(item.kiosk.as_str(), "lobby-1");
