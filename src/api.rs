@@ -3,8 +3,9 @@
 
 use crate::checkin::RosterEntry;
 use crate::domain::{
-    AppointmentId, CheckInId, ClinicId, IdentityKey, NewPatientRegistration, RegistrationId,
-    SexOptions,
+    AppointmentId, CheckInId, ClinicId, ContactOnFile, DetailsChangeError, DetailsChangeId,
+    FieldChange, IdentityKey, NewPatientRegistration, RegistrationId, SexOptions, StaffNeed,
+    check_changes,
 };
 use crate::seal::{SealError, SealPublicKey, SealSecretKey};
 use jiff::Timestamp;
@@ -78,6 +79,56 @@ impl RegistrationSubmission {
     }
 }
 
+/// A returning patient's change to their contact details, carried sealed inside a
+/// [`SealedDelivery`]; idempotent by `id`. Staff approve or reject each field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawDetailsChange")]
+pub struct DetailsChangeSubmission {
+    pub id: DetailsChangeId,
+    pub clinic: ClinicId,
+    pub appointment: AppointmentId,
+    pub submitted_at: Timestamp,
+    /// At most one per field.
+    pub changes: Vec<FieldChange>,
+    /// The kiosk could not fetch the details on file (offline): the desk should go over
+    /// them with the patient. May come with no changes.
+    pub unchecked_offline: bool,
+}
+
+#[derive(Deserialize)]
+struct RawDetailsChange {
+    id: DetailsChangeId,
+    clinic: ClinicId,
+    appointment: AppointmentId,
+    submitted_at: Timestamp,
+    changes: Vec<FieldChange>,
+    #[serde(default)]
+    unchecked_offline: bool,
+}
+
+impl TryFrom<RawDetailsChange> for DetailsChangeSubmission {
+    type Error = DetailsChangeError;
+    fn try_from(raw: RawDetailsChange) -> Result<Self, DetailsChangeError> {
+        check_changes(&raw.changes, raw.unchecked_offline)?;
+        Ok(Self {
+            id: raw.id,
+            clinic: raw.clinic,
+            appointment: raw.appointment,
+            submitted_at: raw.submitted_at,
+            changes: raw.changes,
+            unchecked_offline: raw.unchecked_offline,
+        })
+    }
+}
+
+/// `GET /api/kiosk/v1/appointments/{handle}/contact`: the contact details on file for
+/// one of today's appointments, for the patient to confirm. PHI: the office audits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppointmentContact {
+    pub appointment: AppointmentId,
+    pub contact: ContactOnFile,
+}
+
 /// What the office answers to a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -136,10 +187,14 @@ pub struct RosterResponse {
     pub identity_key: Option<IdentityKey>,
 }
 
-/// `POST /api/kiosk/v1/help`: a patient tapped "Call staff".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `POST /api/kiosk/v1/help`: the patient at this kiosk needs someone from the desk, and
+/// why ("Call staff", or an ending that sends them there). Names no one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HelpRequest {
     pub requested_at: Timestamp,
+    /// Kiosks from before reasons existed send none: they only had "Call staff".
+    #[serde(default)]
+    pub reason: StaffNeed,
 }
 
 /// What an outbox row holds; the variant is the row's kind. Payment and the rest join
@@ -149,6 +204,7 @@ pub enum OutboxBody {
     CheckIn(CheckInSubmission),
     /// Boxed: a registration is ten times the size of a check-in.
     Registration(Box<RegistrationSubmission>),
+    DetailsChange(DetailsChangeSubmission),
 }
 
 /// An outbox row's kind: stored and sent in the clear beside the sealed body, so the
@@ -158,6 +214,7 @@ pub enum OutboxBody {
 pub enum OutboxKind {
     CheckIn,
     Registration,
+    DetailsChange,
 }
 
 impl OutboxKind {
@@ -165,6 +222,7 @@ impl OutboxKind {
         match self {
             OutboxKind::CheckIn => "check_in",
             OutboxKind::Registration => "registration",
+            OutboxKind::DetailsChange => "details_change",
         }
     }
 
@@ -172,6 +230,7 @@ impl OutboxKind {
         match text {
             "check_in" => Some(OutboxKind::CheckIn),
             "registration" => Some(OutboxKind::Registration),
+            "details_change" => Some(OutboxKind::DetailsChange),
             _ => None,
         }
     }
@@ -201,6 +260,12 @@ impl From<RegistrationId> for OutboxId {
     }
 }
 
+impl From<DetailsChangeId> for OutboxId {
+    fn from(id: DetailsChangeId) -> Self {
+        Self(id.as_uuid())
+    }
+}
+
 impl fmt::Display for OutboxId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
@@ -212,6 +277,7 @@ impl OutboxBody {
         match self {
             OutboxBody::CheckIn(_) => OutboxKind::CheckIn,
             OutboxBody::Registration(_) => OutboxKind::Registration,
+            OutboxBody::DetailsChange(_) => OutboxKind::DetailsChange,
         }
     }
 
@@ -219,6 +285,7 @@ impl OutboxBody {
         match self {
             OutboxBody::CheckIn(submission) => submission.id.into(),
             OutboxBody::Registration(submission) => submission.id.into(),
+            OutboxBody::DetailsChange(change) => change.id.into(),
         }
     }
 
@@ -227,6 +294,7 @@ impl OutboxBody {
         let json = match self {
             OutboxBody::CheckIn(submission) => serde_json::to_vec(submission),
             OutboxBody::Registration(submission) => serde_json::to_vec(submission),
+            OutboxBody::DetailsChange(change) => serde_json::to_vec(change),
         };
         // Serialising plain structs of strings, ids and timestamps to memory cannot fail.
         json.unwrap_or_default()
@@ -239,6 +307,9 @@ impl OutboxBody {
                 .map_err(|_| OpenError::BadBody(kind)),
             OutboxKind::Registration => serde_json::from_slice(bytes)
                 .map(|submission| OutboxBody::Registration(Box::new(submission)))
+                .map_err(|_| OpenError::BadBody(kind)),
+            OutboxKind::DetailsChange => serde_json::from_slice(bytes)
+                .map(OutboxBody::DetailsChange)
                 .map_err(|_| OpenError::BadBody(kind)),
         }
     }
@@ -469,6 +540,93 @@ mod tests {
             };
             assert_eq!(delivery.open(&key), Err(OpenError::Unsealable));
         }
+    }
+
+    fn details_change() -> DetailsChangeSubmission {
+        use crate::domain::{ChangeSource, ContactField};
+        DetailsChangeSubmission {
+            id: DetailsChangeId::random(),
+            clinic: ClinicId::new(1).unwrap(),
+            appointment: AppointmentId::new(42),
+            submitted_at: "2026-11-23T15:00:00Z".parse().unwrap(),
+            changes: vec![
+                FieldChange::new(
+                    ContactField::AddressLine1,
+                    "123 Example St",
+                    ChangeSource::TypedAtKiosk,
+                )
+                .unwrap(),
+                FieldChange::new(ContactField::Phone, "555-0100", ChangeSource::FromLicence)
+                    .unwrap(),
+            ],
+            unchecked_offline: false,
+        }
+    }
+
+    #[test]
+    fn a_sealed_details_change_opens_at_the_office_and_hides_its_values() {
+        let key = office_key();
+        let body = OutboxBody::DetailsChange(details_change());
+        assert_eq!(body.kind(), OutboxKind::DetailsChange);
+        let delivery = SealedDelivery::seal(&body, &key.public_key()).unwrap();
+        let json = serde_json::to_string(&delivery).unwrap();
+        assert!(json.contains(r#""kind":"details_change""#), "{json}");
+        assert!(!json.contains("Example"), "sealed: {json}");
+        assert_eq!(delivery.open(&key), Ok(body.clone()));
+        let debug = format!("{body:?}");
+        assert!(
+            !debug.contains("Example") && !debug.contains("0100"),
+            "{debug}"
+        );
+        assert_eq!(
+            OutboxKind::parse("details_change"),
+            Some(OutboxKind::DetailsChange)
+        );
+    }
+
+    #[test]
+    fn a_details_change_that_repeats_a_field_or_says_nothing_does_not_parse() {
+        let key = office_key();
+        let mut twice = serde_json::to_value(details_change()).unwrap();
+        let first = twice["changes"][0].clone();
+        twice["changes"].as_array_mut().unwrap().push(first);
+        let mut empty = serde_json::to_value(details_change()).unwrap();
+        empty["changes"] = serde_json::json!([]);
+        for bad in [twice, empty] {
+            let id = bad["id"].as_str().unwrap().to_owned();
+            let delivery = SealedDelivery {
+                id: OutboxId::parse(&id).unwrap(),
+                kind: OutboxKind::DetailsChange,
+                sealed: key.public_key().seal(bad.to_string().as_bytes()).unwrap(),
+            };
+            assert_eq!(
+                delivery.open(&key),
+                Err(OpenError::BadBody(OutboxKind::DetailsChange))
+            );
+        }
+        // Offline, with nothing changed: the flag alone is worth telling the desk.
+        let mut flagged = serde_json::to_value(details_change()).unwrap();
+        flagged["changes"] = serde_json::json!([]);
+        flagged["unchecked_offline"] = serde_json::json!(true);
+        let parsed: DetailsChangeSubmission = serde_json::from_value(flagged).unwrap();
+        assert!(parsed.unchecked_offline && parsed.changes.is_empty());
+    }
+
+    #[test]
+    fn a_help_request_without_a_reason_is_call_staff() {
+        let old: HelpRequest =
+            serde_json::from_str(r#"{"requested_at":"2026-11-23T15:00:00Z"}"#).unwrap();
+        assert_eq!(old.reason, StaffNeed::PatientAsked);
+        let new: HelpRequest =
+            serde_json::from_str(r#"{"requested_at":"2026-11-23T15:00:00Z","reason":"no_match"}"#)
+                .unwrap();
+        assert_eq!(new.reason, StaffNeed::NoMatch);
+        assert!(
+            serde_json::from_str::<HelpRequest>(
+                r#"{"requested_at":"2026-11-23T15:00:00Z","reason":"bored"}"#
+            )
+            .is_err()
+        );
     }
 
     #[test]

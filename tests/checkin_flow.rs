@@ -9,7 +9,7 @@ use frontdesk::checkin::{
     PendingCheckIn, Problem, Roster, RosterEntry, Screen, StepKind, Tap,
 };
 use frontdesk::devices::scan::Scan;
-use frontdesk::domain::{AppointmentId, ClinicId, Language, PersonName};
+use frontdesk::domain::{AppointmentId, ClinicId, Language, PersonName, StaffNeed};
 use frontdesk::token::CheckInToken;
 use jiff::civil::{Time, date};
 use jiff::tz::TimeZone;
@@ -125,6 +125,17 @@ fn page(effects: &[Effect]) -> Option<PageView> {
     shown(effects).map(|s| s.page)
 }
 
+/// What the desk was told, in order.
+fn desk_told(effects: &[Effect]) -> Vec<StaffNeed> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::RequestHelp(need) => Some(*need),
+            _ => None,
+        })
+        .collect()
+}
+
 fn problem(problem: Problem) -> Option<PageView> {
     Some(PageView::Ending(Ending::Problem(problem)))
 }
@@ -212,6 +223,7 @@ fn a_failed_save_says_so() {
     let (op, _) = persisted(&journey.handle(tap(YES), morning()));
     let effects = journey.handle(completed(op, OpResult::PersistFailed), morning());
     assert_eq!(page(&effects), problem(Problem::SaveFailed));
+    assert_eq!(desk_told(&effects), vec![StaffNeed::SaveFailed]);
 }
 
 #[test]
@@ -242,7 +254,7 @@ fn a_result_that_arrives_while_help_shows_is_kept_and_applied() {
     journey.handle(scan_of(1001), morning());
     let (op, _) = persisted(&journey.handle(tap(YES), morning()));
     let effects = journey.handle(tap(Tap::CallStaff), later(1));
-    assert!(effects.contains(&Effect::RequestHelp));
+    assert!(effects.contains(&Effect::RequestHelp(StaffNeed::PatientAsked)));
     assert_eq!(
         shown(&effects).unwrap().overlay,
         Some(OverlayView::HelpComing)
@@ -382,6 +394,7 @@ fn bad_codes_and_other_barcodes_get_a_problem_screen_each() {
         let mut journey = journey();
         let effects = journey.handle(scan(text), morning());
         assert_eq!(page(&effects), problem(expected));
+        assert_eq!(desk_told(&effects), vec![StaffNeed::CodeProblem]);
         // Every problem screen has a way back.
         let effects = journey.handle(tap(Tap::StartOver), morning());
         assert_eq!(page(&effects), Some(PageView::Identify));
@@ -393,6 +406,7 @@ fn without_the_office_key_codes_cannot_be_checked_until_it_arrives() {
     let mut journey = Journey::new(settings(), JourneyPlan::standard(), None, [], morning());
     let effects = journey.handle(scan_of(1001), morning());
     assert_eq!(page(&effects), problem(Problem::NotReady));
+    assert_eq!(desk_told(&effects), vec![StaffNeed::KioskNotReady]);
     journey.handle(Event::OfficeTrusted(trust()), morning());
     let effects = journey.handle(scan_of(1001), morning());
     assert!(matches!(page(&effects), Some(PageView::Confirm(_))));
@@ -409,6 +423,36 @@ fn not_me_sends_the_patient_to_the_desk() {
             FrontDeskReason::NotMe
         )))
     );
+    assert_eq!(desk_told(&effects), vec![StaffNeed::NotMe]);
+}
+
+#[test]
+fn the_desk_is_told_once_per_ending_and_never_for_a_check_in() {
+    let mut journey = journey();
+    journey.handle(scan_of(1001), morning());
+    let effects = journey.handle(tap(NO), morning());
+    assert_eq!(desk_told(&effects), vec![StaffNeed::NotMe]);
+    // Time passing on the ending, or the patient touching it, tells no one again.
+    for second in 1..=5 {
+        assert!(desk_told(&journey.handle(Event::Tick, later(second))).is_empty());
+    }
+    assert!(desk_told(&journey.handle(tap(Tap::SwitchLanguage), later(6))).is_empty());
+    // "Call staff" on top still says the patient asked.
+    assert_eq!(
+        desk_told(&journey.handle(tap(Tap::CallStaff), later(7))),
+        vec![StaffNeed::PatientAsked]
+    );
+
+    let mut journey = self::journey();
+    journey.handle(roster(vec![entry(1001, false)], 0), morning());
+    journey.handle(scan_of(1001), morning());
+    let (op, _) = persisted(&journey.handle(tap(YES), morning()));
+    let effects = journey.handle(completed(op, OpResult::Persisted), morning());
+    assert!(matches!(
+        page(&effects),
+        Some(PageView::Ending(Ending::CheckedIn { .. }))
+    ));
+    assert!(desk_told(&effects).is_empty());
 }
 
 #[test]
@@ -417,7 +461,7 @@ fn call_staff_works_from_every_screen_and_back_returns() {
     journey.handle(scan_of(1001), morning());
     let before = journey.screen();
     let effects = journey.handle(tap(Tap::CallStaff), morning());
-    assert!(effects.contains(&Effect::RequestHelp));
+    assert!(effects.contains(&Effect::RequestHelp(StaffNeed::PatientAsked)));
     assert_eq!(
         shown(&effects).unwrap().overlay,
         Some(OverlayView::HelpComing)
@@ -430,7 +474,7 @@ fn call_staff_works_from_every_screen_and_back_returns() {
 
     let mut journey = self::journey();
     let effects = journey.handle(tap(Tap::CallStaff), morning());
-    assert!(effects.contains(&Effect::RequestHelp));
+    assert!(effects.contains(&Effect::RequestHelp(StaffNeed::PatientAsked)));
 }
 
 #[test]

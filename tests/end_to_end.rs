@@ -91,24 +91,6 @@ fn ada_says_yes_and_reaches_the_queue(
     row
 }
 
-/// Starts identifying by name, once the kiosk has today's list (before that, it sends the
-/// patient to the desk, and the test starts over).
-fn open_name_keyboard(kiosk: &HeadlessKiosk) {
-    wait_until("the name keyboard", || {
-        kiosk.tap(Tap::Identify(IdentifyTap::TypeName));
-        let page = kiosk.wait_for_page("a page after the tap", |page| {
-            matches!(page, PageView::TypeName(_) | PageView::Ending(_))
-        });
-        if matches!(page, PageView::TypeName(_)) {
-            return Some(());
-        }
-        kiosk.tap(Tap::StartOver);
-        kiosk.wait_for_page("welcome", |page| *page == PageView::Identify);
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        None
-    });
-}
-
 /// The bytes of every file of the kiosk's database, for looking for what must not be there.
 fn kiosk_database_bytes(kiosk: &HeadlessKiosk) -> Vec<u8> {
     let dir = kiosk.db.parent().unwrap();
@@ -130,7 +112,7 @@ fn typed_name_and_birth_date_reach_the_staff_queue_and_leave_nothing_on_the_kios
     let dir = tempfile::tempdir().unwrap();
     let office = start_office(&dir.path().join("office"), "127.0.0.1:0".parse().unwrap());
     let kiosk = HeadlessKiosk::start(&dir.path().join("kiosk"), &office.base, KIOSK_TOKEN);
-    open_name_keyboard(&kiosk);
+    kiosk.open_name_keyboard();
     for c in "TESTPATIENT".chars() {
         kiosk.tap(Tap::Identify(IdentifyTap::Key(NameKey::Char(c))));
     }

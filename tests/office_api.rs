@@ -229,6 +229,7 @@ fn an_appointment_no_code_can_carry_gets_a_clear_500_that_names_no_one() {
             provider: "Dr. Demo Able".into(),
             copay: frontdesk::domain::Cents::new(0),
             date_of_birth: None,
+            contact: None,
         }])
         .unwrap();
     let handle = store.appointments_on(day).unwrap()[0].id.get();

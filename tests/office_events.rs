@@ -110,17 +110,18 @@ fn submit(office: &TestOffice, submission: &CheckInSubmission) -> SubmissionOutc
         .outcome
 }
 
-/// An event staff actions cause, to mark a point in the stream.
-fn answer_help(office: &TestOffice) {
-    let status = reqwest::blocking::Client::new()
-        .post(format!(
-            "{}/api/staff/v1/kiosks/lobby-1/help/clear",
-            office.base
-        ))
-        .send()
+/// An event a kiosk's heartbeat causes, to mark a point in the stream.
+fn mark(office: &TestOffice) {
+    OfficeClient::new(&office.base, KIOSK_TOKEN)
         .unwrap()
-        .status();
-    assert_eq!(status, reqwest::StatusCode::NO_CONTENT);
+        .heartbeat(&frontdesk::api::Heartbeat {
+            sent_at: Timestamp::now(),
+            version: "test".into(),
+            uptime_secs: 1,
+            outbox: frontdesk::api::OutboxHealth::Ok { depth: 0 },
+            scanner_connected: true,
+        })
+        .unwrap();
 }
 
 fn office() -> (tempfile::TempDir, TestOffice) {
@@ -179,7 +180,7 @@ fn a_check_in_whose_request_was_cancelled_is_still_announced() {
         submit(&office, &submission),
         SubmissionOutcome::AlreadyStored
     );
-    answer_help(&office);
+    mark(&office);
     let marker = next(&staff);
     assert!(marker.data.contains("kiosk_health"), "{marker:?}");
     assert!(marker.id() > event.id());
@@ -204,7 +205,7 @@ fn a_reconnecting_stream_gets_exactly_the_events_after_its_last_id() {
 
     // The page lost its connection after the first event and comes back.
     let again = open_stream(&office, seen[0].id.as_deref());
-    answer_help(&office);
+    mark(&office);
     let live = next(&first);
     assert!(live.data.contains("kiosk_health"));
     let resumed: Vec<Sse> = (0..3).map(|_| next(&again)).collect();
@@ -216,7 +217,7 @@ fn a_reconnecting_stream_gets_exactly_the_events_after_its_last_id() {
 
     // Up to date: nothing to replay, only what comes next.
     let current = open_stream(&office, live.id.as_deref());
-    answer_help(&office);
+    mark(&office);
     let after = next(&current);
     assert!(after.id() > live.id());
     assert_eq!(after, next(&first));
@@ -227,7 +228,7 @@ fn an_unknown_or_too_old_id_gets_resync() {
     let (_dir, office) = office();
     let events = &office.state.events;
     let fresh = open_stream(&office, None);
-    answer_help(&office);
+    mark(&office);
     let oldest = next(&fresh);
 
     // Nothing this run gave out: far in the past, in the future, not a number.
@@ -256,7 +257,7 @@ fn an_unknown_or_too_old_id_gets_resync() {
 
     // The page resumes from the resync's id like from any other.
     let resumed = open_stream(&office, first.id.as_deref());
-    answer_help(&office);
+    mark(&office);
     let after = next(&resumed);
     assert_eq!((after.event.as_str(), after.id()), ("queue", newest + 1));
 
@@ -274,7 +275,7 @@ fn after_a_restart_old_ids_resync_and_new_ids_are_larger() {
     let office_dir = dir.path().join("office");
     let office = start_office(&office_dir, "127.0.0.1:0".parse().unwrap());
     let stream = open_stream(&office, None);
-    answer_help(&office);
+    mark(&office);
     let before = next(&stream);
     office.stop();
 
@@ -282,7 +283,7 @@ fn after_a_restart_old_ids_resync_and_new_ids_are_larger() {
     let back = open_stream(&office, before.id.as_deref());
     let first = next(&back);
     assert_eq!(first.event, "resync", "the old run's events are gone");
-    answer_help(&office);
+    mark(&office);
     let after = next(&back);
     assert!(
         after.id() > before.id(),

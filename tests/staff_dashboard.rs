@@ -1,12 +1,13 @@
 //! The staff page in real headless Chromium: a check-in appears in the queue live,
-//! without a reload, and a kiosk fault shows as an alert; a new patient's registration
-//! shows flagged for review, and accepting it puts the patient in the queue. Needs `chromium` and
-//! `chromium-driver` (the README test command installs them).
+//! without a reload, and a kiosk fault shows as an alert; a patient waiting for staff
+//! shows at the top with the reason; a returning patient's changed details are reviewed
+//! field by field; a new patient's registration shows flagged, and accepting it puts the
+//! patient in the queue. Needs `chromium` and `chromium-driver` (the README test command
+//! installs them).
 
 mod support;
 
 use fantoccini::{ClientBuilder, Locator};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use support::start_office;
@@ -50,17 +51,8 @@ fn start_chromedriver() -> (Driver, String) {
     (driver, url)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn queue_row_appears_live_without_reload() {
-    let dir = tempfile::tempdir().unwrap();
-    let office_dir = dir.path().join("office");
-    let office = tokio::task::spawn_blocking(move || {
-        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
-    })
-    .await
-    .unwrap();
-    let (_driver, driver_url) = start_chromedriver();
-
+/// Headless Chromium under `driver_url`, with a profile of its own (kept while it runs).
+async fn open_browser(driver_url: &str) -> (fantoccini::Client, tempfile::TempDir) {
     let profile = tempfile::tempdir().unwrap();
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -77,9 +69,23 @@ async fn queue_row_appears_live_without_reload() {
     );
     let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
-        .connect(&driver_url)
+        .connect(driver_url)
         .await
         .expect("chromium starts under chromedriver");
+    (browser, profile)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_row_appears_live_without_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let office_dir = dir.path().join("office");
+    let office = tokio::task::spawn_blocking(move || {
+        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
+    })
+    .await
+    .unwrap();
+    let (_driver, driver_url) = start_chromedriver();
+    let (browser, _profile) = open_browser(&driver_url).await;
 
     browser.goto(&format!("{}/", office.base)).await.unwrap();
     browser
@@ -168,28 +174,315 @@ async fn queue_row_appears_live_without_reload() {
         .unwrap();
 }
 
-// ---- New-patient registrations ----------------------------------------------------------
-
-async fn registration_browser(driver_url: &str, profile: &Path) -> fantoccini::Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,1000",
-                format!("--user-data-dir={}", profile.display()),
-            ]
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(driver_url)
-        .await
-        .expect("chromium starts under chromedriver")
+/// The text of the first element matching `css`, once there; the page re-renders on
+/// every event, so an element found a moment ago may be gone: look again.
+async fn text_of(browser: &fantoccini::Client, css: &str) -> String {
+    for _ in 0..200 {
+        if let Ok(element) = browser.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+        {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{css} never appeared");
 }
+
+/// Clicks the first element matching `css` whose text is `label`, looking again if the
+/// page re-rendered under it.
+async fn click(browser: &fantoccini::Client, css: &str, label: &str) {
+    for _ in 0..200 {
+        if let Ok(elements) = browser.find_all(Locator::Css(css)).await {
+            for element in elements {
+                if element.text().await.is_ok_and(|text| text == label)
+                    && element.click().await.is_ok()
+                {
+                    return;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no {label:?} button at {css}");
+}
+
+/// Polls the page until nothing matches `css`.
+async fn wait_gone(browser: &fantoccini::Client, css: &str) {
+    for _ in 0..200 {
+        if browser
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{css} is still on the page");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_needs_staff_item_shows_why_at_the_top_and_on_my_way_answers_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let office_dir = dir.path().join("office");
+    let office = tokio::task::spawn_blocking(move || {
+        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
+    })
+    .await
+    .unwrap();
+    let (_driver, driver_url) = start_chromedriver();
+    let (browser, _profile) = open_browser(&driver_url).await;
+    browser.goto(&format!("{}/", office.base)).await.unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath("//*[@id='live' and text()='Live']"))
+        .await
+        .expect("the page connects to the live stream");
+    assert!(
+        browser
+            .find(Locator::Css("#needs-section"))
+            .await
+            .unwrap()
+            .attr("hidden")
+            .await
+            .unwrap()
+            .is_some(),
+        "no needs, no section"
+    );
+
+    // The kiosk's patient typed a name and date of birth that match no one.
+    let base = office.base.clone();
+    tokio::task::spawn_blocking(move || {
+        frontdesk::sync::OfficeClient::new(&base, support::KIOSK_TOKEN)
+            .unwrap()
+            .help(&frontdesk::api::HelpRequest {
+                requested_at: jiff::Timestamp::now(),
+                reason: frontdesk::domain::StaffNeed::NoMatch,
+            })
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = text_of(&browser, "#needs .need[data-kiosk='lobby-1']").await;
+    assert!(text.contains("lobby-1"), "{text}");
+    assert!(
+        text.contains("Typed name and date of birth: no appointment found"),
+        "{text}"
+    );
+    assert!(text.contains("just now"), "{text}");
+    // It comes before the queue itself, and the kiosk card says so too.
+    let first_section = browser
+        .execute(
+            "return document.querySelector('main > section:not([hidden])').id;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(first_section, serde_json::json!("needs-section"));
+
+    click(
+        &browser,
+        "#needs .need[data-kiosk='lobby-1'] button",
+        "On my way",
+    )
+    .await;
+    wait_gone(&browser, "#needs .need").await;
+    let log = office.state.store.lock().unwrap().audit_log(50).unwrap();
+    assert!(log.iter().any(|e| e.action == "staff_need.answer"));
+
+    browser.close().await.unwrap();
+    tokio::task::spawn_blocking(move || office.stop())
+        .await
+        .unwrap();
+}
+
+/// Delivers a change request for today's first appointment as a kiosk would (sealed);
+/// returns its id.
+fn deliver_details_change(base: &str) -> frontdesk::domain::DetailsChangeId {
+    use frontdesk::domain::{ChangeSource, ContactField, FieldChange};
+    let client = frontdesk::sync::OfficeClient::new(base, support::KIOSK_TOKEN).unwrap();
+    let change = frontdesk::api::DetailsChangeSubmission {
+        id: frontdesk::domain::DetailsChangeId::random(),
+        clinic: frontdesk::domain::ClinicId::new(1).unwrap(),
+        appointment: client.roster().unwrap().entries[0].appointment,
+        submitted_at: jiff::Timestamp::now(),
+        changes: vec![
+            FieldChange::new(
+                ContactField::AddressLine1,
+                "456 Sample Ave",
+                ChangeSource::TypedAtKiosk,
+            )
+            .unwrap(),
+            FieldChange::new(ContactField::Phone, "555-0199", ChangeSource::FromLicence).unwrap(),
+        ],
+        unchecked_offline: false,
+    };
+    let delivery = frontdesk::api::SealedDelivery::seal(
+        &frontdesk::api::OutboxBody::DetailsChange(change.clone()),
+        &client.config().unwrap().seal_public_key,
+    )
+    .unwrap();
+    client.deliver(&delivery).unwrap();
+    change.id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_details_change_is_reviewed_field_by_field_on_the_patients_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let office_dir = dir.path().join("office");
+    let office = tokio::task::spawn_blocking(move || {
+        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
+    })
+    .await
+    .unwrap();
+    let (_driver, driver_url) = start_chromedriver();
+    let (browser, _profile) = open_browser(&driver_url).await;
+    browser.goto(&format!("{}/", office.base)).await.unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath("//*[@id='live' and text()='Live']"))
+        .await
+        .expect("the page connects to the live stream");
+
+    // Ada checks in, then asks to change her address and phone; another patient at the
+    // kiosk matched no appointment.
+    let base = office.base.clone();
+    let (check_in, change) = tokio::task::spawn_blocking(move || {
+        let check_in = support::check_in_first(&base);
+        let change = deliver_details_change(&base);
+        let kiosk = frontdesk::sync::OfficeClient::new(&base, support::KIOSK_TOKEN).unwrap();
+        kiosk
+            .heartbeat(&frontdesk::api::Heartbeat {
+                sent_at: jiff::Timestamp::now(),
+                version: "test".into(),
+                uptime_secs: 1,
+                outbox: frontdesk::api::OutboxHealth::Ok { depth: 0 },
+                scanner_connected: true,
+            })
+            .unwrap();
+        kiosk
+            .help(&frontdesk::api::HelpRequest {
+                requested_at: jiff::Timestamp::now(),
+                reason: frontdesk::domain::StaffNeed::NoMatch,
+            })
+            .unwrap();
+        (check_in, change)
+    })
+    .await
+    .unwrap();
+
+    let review = format!("#waiting tr.details-change[data-details-change='{change}']");
+    let text = text_of(&browser, &review).await;
+    for part in [
+        "Details changed — review",
+        "Address line 1",
+        "100 Example St",
+        "456 Sample Ave",
+        "Typed at the kiosk",
+        "Phone",
+        "555-0100",
+        "555-0199",
+        "Read from licence",
+    ] {
+        assert!(text.contains(part), "{part} missing from {text}");
+    }
+    let row = text_of(
+        &browser,
+        &format!("#waiting tr[data-check-in='{check_in}']"),
+    )
+    .await;
+    assert!(
+        row.contains("Testpatient, Ada") && row.contains("Details changed — review"),
+        "{row}"
+    );
+    text_of(&browser, "#needs .need[data-kiosk='lobby-1']").await;
+    // The kiosk's card says its patient is waiting for staff, too.
+    let mut card = String::new();
+    for _ in 0..200 {
+        card = text_of(&browser, "#kiosks [data-kiosk='lobby-1']").await;
+        if card.contains("Patient waiting for staff") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(card.contains("Patient waiting for staff"), "{card}");
+
+    // Keep a picture of what staff see, for people to look at.
+    if let Ok(png) = browser.screenshot().await {
+        let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("staff-handoff.png");
+        let _ = std::fs::write(out, png);
+    }
+
+    // A failed decision would open an alert and block the page: record it instead, so a
+    // failure says why.
+    browser
+        .execute(
+            "window.__alerts = []; window.alert = m => window.__alerts.push(m); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    click(
+        &browser,
+        &format!("{review} tr[data-field='address_line1'] button"),
+        "Approve",
+    )
+    .await;
+
+    let line = format!("{review} tr[data-field='address_line1']");
+    let mut decided = String::new();
+    for _ in 0..200 {
+        decided = text_of(&browser, &line).await;
+        if decided.contains("Approved") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let alerts = browser
+        .execute("return window.__alerts;", vec![])
+        .await
+        .unwrap();
+    assert!(decided.contains("Approved"), "{decided} {alerts}");
+    assert!(
+        !decided.contains("Reject"),
+        "decided fields offer no buttons: {decided}"
+    );
+    click(
+        &browser,
+        &format!("{review} tr[data-field='phone'] button"),
+        "Reject",
+    )
+    .await;
+    wait_gone(&browser, &review).await;
+    wait_gone(&browser, ".details-badge").await;
+
+    let ada = support::first_appointment_id(&office);
+    let on_file = office
+        .state
+        .store
+        .lock()
+        .unwrap()
+        .contact_on_file(ada)
+        .unwrap()
+        .unwrap()
+        .1;
+    use frontdesk::domain::ContactField;
+    assert_eq!(
+        on_file.get(ContactField::AddressLine1),
+        Some("456 Sample Ave")
+    );
+    assert_eq!(on_file.get(ContactField::Phone), Some("555-0100"));
+
+    browser.close().await.unwrap();
+    tokio::task::spawn_blocking(move || office.stop())
+        .await
+        .unwrap();
+}
+
+// ---- New-patient registrations ----------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registration_shows_flagged_and_accepting_it_puts_the_patient_in_the_queue() {
@@ -201,8 +494,7 @@ async fn a_registration_shows_flagged_and_accepting_it_puts_the_patient_in_the_q
     .await
     .unwrap();
     let (_driver, driver_url) = start_chromedriver();
-    let profile = tempfile::tempdir().unwrap();
-    let browser = registration_browser(&driver_url, profile.path()).await;
+    let (browser, _profile) = open_browser(&driver_url).await;
     browser.goto(&format!("{}/", office.base)).await.unwrap();
     browser
         .wait()

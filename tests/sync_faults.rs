@@ -5,7 +5,7 @@
 mod support;
 
 use frontdesk::api::{CheckInSubmission, OutboxHealth};
-use frontdesk::domain::{CheckInId, ClinicId};
+use frontdesk::domain::{CheckInId, ClinicId, StaffNeed};
 use frontdesk::seal::SealSecretKey;
 use frontdesk::store::KioskStore;
 use frontdesk::sync::{OfficeClient, SyncHandle, SyncWorker, WorkerSettings};
@@ -54,13 +54,13 @@ fn call_staff_reaches_the_desk_while_delivery_is_backing_off() {
     let error = wait_until("the first refused round", || sync.status().last_error);
     assert!(error.contains("sealing key"), "{error}");
 
-    sync.request_help(Timestamp::now());
+    sync.request_help(StaffNeed::PatientAsked, Timestamp::now());
     wait_until("the desk to hear the help request", || {
         office
             .queue()
-            .kiosks
+            .staff_needs
             .into_iter()
-            .find(|k| k.help_requested_at.is_some())
+            .find(|n| n.reason == StaffNeed::PatientAsked)
     });
     let status = sync.status();
     assert!(
@@ -76,7 +76,7 @@ fn call_staff_is_retried_until_the_office_answers() {
     let relay = Relay::start("127.0.0.1:9".parse().unwrap());
     relay.point_to(None);
     let sync = sync_worker(&relay.base(), &dir.path().join("kiosk.db"), fast_sync());
-    sync.request_help(Timestamp::now());
+    sync.request_help(StaffNeed::PatientAsked, Timestamp::now());
     // The office is not there yet: the first tries fail (they are not counted here, so the
     // test holds however the threads are scheduled).
     std::thread::sleep(Duration::from_millis(300));
@@ -85,9 +85,9 @@ fn call_staff_is_retried_until_the_office_answers() {
     wait_until("the help request once the office is up", || {
         office
             .queue()
-            .kiosks
+            .staff_needs
             .into_iter()
-            .find(|k| k.help_requested_at.is_some())
+            .find(|n| n.reason == StaffNeed::PatientAsked)
     });
 }
 

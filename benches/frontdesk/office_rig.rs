@@ -42,6 +42,7 @@ pub fn appointments(day: jiff::civil::Date, count: usize) -> Vec<NewAppointment>
                 provider: "Dr. Bench Able".into(),
                 copay: Cents::new(2500),
                 date_of_birth: demo[i % demo.len()].date_of_birth,
+                contact: None,
             }
         })
         .collect()

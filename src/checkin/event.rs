@@ -5,7 +5,7 @@ use super::roster::Roster;
 use super::screen::Screen;
 use super::steps::{ConfirmTap, IdentifyTap};
 use crate::devices::scan::Scan;
-use crate::domain::{AppointmentId, CheckInId, ClinicId};
+use crate::domain::{AppointmentId, CheckInId, ClinicId, StaffNeed};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use std::fmt;
@@ -105,6 +105,6 @@ pub enum Effect {
     Show(Screen),
     /// Write this check-in to the outbox.
     Persist { op: OpId, check_in: PendingCheckIn },
-    /// Tell the front desk someone needs help at this kiosk.
-    RequestHelp,
+    /// Tell the front desk someone at this kiosk needs them, and why.
+    RequestHelp(StaffNeed),
 }

@@ -3,11 +3,11 @@
 
 use super::event::{Completion, Effect, Event, OpId, Tap};
 use super::knowledge::{Knowledge, OfficeTrust};
-use super::screen::{Ending, OverlayView, PageView, Screen};
+use super::screen::{Ending, FrontDeskReason, OverlayView, PageView, Problem, Screen};
 use super::session::Session;
 use super::steps::{CheckIn, Confirm, Go, Identify, Outcome, Step, StepContext};
 use crate::devices::scan::Scan;
-use crate::domain::AppointmentId;
+use crate::domain::{AppointmentId, StaffNeed};
 use jiff::{SignedDuration, Timestamp};
 
 /// The steps a journey can have. Adding a step: its module under `steps/`, a variant
@@ -222,7 +222,7 @@ impl Journey {
             Tap::CallStaff if self.overlay == Some(Overlay::HelpComing) => Vec::new(),
             Tap::CallStaff => {
                 self.overlay = Some(Overlay::HelpComing);
-                vec![Effect::RequestHelp]
+                vec![Effect::RequestHelp(StaffNeed::PatientAsked)]
             }
             Tap::HelpBack => {
                 if self.overlay == Some(Overlay::HelpComing) {
@@ -343,6 +343,8 @@ impl Journey {
             Go::End(ending) => {
                 self.position = Position::Ending(ending);
                 self.last_input = self.now;
+                // The desk hears why before the patient reaches it.
+                effects.extend(staff_need(&ending).map(Effect::RequestHelp));
             }
             Go::NewPatient => {
                 // Only a scan starts a new patient; anything else lands on welcome.
@@ -387,5 +389,30 @@ impl Journey {
         };
         self.overlay = None;
         self.last_input = self.now;
+    }
+}
+
+/// What the desk must be told when a journey ends at `ending`; `None` when the patient
+/// is not sent there. The one place that decides it: every ending that sends the patient
+/// to the desk has its line here.
+fn staff_need(ending: &Ending) -> Option<StaffNeed> {
+    match ending {
+        Ending::CheckedIn { .. } => None,
+        Ending::SeeFrontDesk(FrontDeskReason::NotMe) => Some(StaffNeed::NotMe),
+        Ending::SeeFrontDesk(FrontDeskReason::NoMatch) => Some(StaffNeed::NoMatch),
+        Ending::SeeFrontDesk(FrontDeskReason::SeveralMatches) => Some(StaffNeed::SeveralMatches),
+        Ending::Problem(Problem::AlreadyUsed) => Some(StaffNeed::AlreadyCheckedIn),
+        Ending::Problem(Problem::NotReady) => Some(StaffNeed::KioskNotReady),
+        Ending::Problem(Problem::SaveFailed) => Some(StaffNeed::SaveFailed),
+        Ending::Problem(
+            Problem::UnknownCode
+            | Problem::NotACheckInCode
+            | Problem::OldCode
+            | Problem::Forged
+            | Problem::OtherClinic
+            | Problem::Expired
+            | Problem::WrongDay(_)
+            | Problem::NotOnToday,
+        ) => Some(StaffNeed::CodeProblem),
     }
 }

@@ -2,6 +2,7 @@
 
 mod address;
 mod date_of_birth;
+mod details_change;
 mod email;
 mod identity;
 mod ids;
@@ -11,10 +12,15 @@ mod name;
 mod phone;
 mod registration;
 mod sex;
+mod staff_need;
 mod text;
 
 pub use address::{AddressError, PostalAddress, StateError, UsState, ZipCode, ZipError};
 pub use date_of_birth::{DateOfBirth, DobError};
+pub use details_change::{
+    ChangeSource, ContactField, ContactOnFile, DetailsChangeError, DetailsChangeId, FieldChange,
+    check_changes,
+};
 pub use email::{EmailAddress, EmailError};
 pub use identity::{IdentityError, IdentityHash, IdentityKey, normalise_name};
 pub use ids::{AppointmentId, CheckInId, ClinicId, IdError, KioskId, RegistrationId};
@@ -26,6 +32,7 @@ pub use registration::{
     EmergencyContact, FieldSource, NewPatientRegistration, PreferredName, Relationship, Sourced,
 };
 pub use sex::{SexCode, SexOption, SexOptionError, SexOptions};
+pub use staff_need::StaffNeed;
 pub use text::TextError;
 
 use serde::{Deserialize, Serialize};

@@ -4,20 +4,21 @@
 
 use super::workers::OutboxWorker;
 use crate::checkin::{Effect, Event, Journey, Screen};
+use crate::domain::StaffNeed;
 use jiff::Timestamp;
 
 /// The journey and the workers that carry out its effects.
 pub struct KioskCore {
     journey: Journey,
     outbox: OutboxWorker,
-    request_help: Box<dyn Fn(Timestamp) + Send>,
+    request_help: Box<dyn Fn(StaffNeed, Timestamp) + Send>,
 }
 
 impl KioskCore {
     pub fn new(
         journey: Journey,
         outbox: OutboxWorker,
-        request_help: impl Fn(Timestamp) + Send + 'static,
+        request_help: impl Fn(StaffNeed, Timestamp) + Send + 'static,
     ) -> Self {
         Self {
             journey,
@@ -39,9 +40,9 @@ impl KioskCore {
             match effect {
                 Effect::Show(screen) => shown = Some(screen),
                 Effect::Persist { op, check_in } => self.outbox.persist(op, check_in),
-                Effect::RequestHelp => {
-                    tracing::info!("patient asked for help");
-                    (self.request_help)(now);
+                Effect::RequestHelp(need) => {
+                    tracing::info!(need = need.as_str(), "patient needs the desk");
+                    (self.request_help)(need, now);
                 }
             }
         }

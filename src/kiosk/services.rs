@@ -136,7 +136,7 @@ impl KioskServices {
         .map_err(ServicesError::Thread)?;
         let core = KioskCore::new(journey, outbox, {
             let sync = sync.clone();
-            move |at| sync.request_help(at)
+            move |need, at| sync.request_help(need, at)
         });
         Ok(Self {
             core,

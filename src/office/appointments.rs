@@ -2,7 +2,7 @@
 //! or the synthetic demo set.
 
 use super::store::NewAppointment;
-use crate::domain::{Cents, DateOfBirth, PersonName};
+use crate::domain::{Cents, ContactField, ContactOnFile, DateOfBirth, PersonName};
 use jiff::civil::{Date, Time};
 use serde::Deserialize;
 use serde::de::IntoDeserializer;
@@ -12,16 +12,21 @@ use std::io::Read;
 pub enum ImportError {
     #[error("CSV line {line}: {reason}")]
     Row { line: u64, reason: String },
-    #[error("CSV header must be: {COLUMNS} (optionally followed by ,{DOB_COLUMN})")]
+    #[error(
+        "CSV header must be: {COLUMNS}, optionally followed by any of \
+         {DOB_COLUMN},address_line1,address_line2,city,state,zip,phone,email (each once)"
+    )]
     Header,
     #[error("CSV: {0}")]
     Csv(#[from] csv::Error),
 }
 
 /// One row of the appointments CSV. Columns, with a header row:
-/// `appointment_id,date,time,last_name,first_name,provider,copay[,date_of_birth]`
-/// (`date` as 2026-11-23, `time` as 09:30, `copay` in dollars as 25.00, the optional
-/// `date_of_birth` as 1950-01-01 or empty when unknown).
+/// `appointment_id,date,time,last_name,first_name,provider,copay` (`date` as 2026-11-23,
+/// `time` as 09:30, `copay` in dollars as 25.00), then optionally, in any order:
+/// `date_of_birth` (1950-01-01) and the contact details on file `address_line1`,
+/// `address_line2`, `city`, `state`, `zip`, `phone`, `email`. An empty cell is unknown.
+/// A file without contact columns leaves the contact details on file as they are.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CsvRow {
@@ -34,6 +39,34 @@ struct CsvRow {
     copay: String,
     #[serde(default)]
     date_of_birth: String,
+    #[serde(default)]
+    address_line1: String,
+    #[serde(default)]
+    address_line2: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    zip: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+}
+
+impl CsvRow {
+    fn contact_cell(&self, field: ContactField) -> &str {
+        match field {
+            ContactField::AddressLine1 => &self.address_line1,
+            ContactField::AddressLine2 => &self.address_line2,
+            ContactField::City => &self.city,
+            ContactField::State => &self.state,
+            ContactField::Zip => &self.zip,
+            ContactField::Phone => &self.phone,
+            ContactField::Email => &self.email,
+        }
+    }
 }
 
 const COLUMNS: &str = "appointment_id,date,time,last_name,first_name,provider,copay";
@@ -45,12 +78,8 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(input);
-    let header_ok = reader.headers().is_ok_and(|h| {
-        h.iter().eq(COLUMNS.split(',')) || h.iter().eq(COLUMNS.split(',').chain([DOB_COLUMN]))
-    });
-    if !header_ok {
-        return Err(ImportError::Header);
-    }
+    let header = reader.headers().map_err(|_| ImportError::Header)?.clone();
+    let has_contact = check_header(&header)?;
     let mut list = Vec::new();
     for (index, record) in reader.deserialize::<CsvRow>().enumerate() {
         let line = index as u64 + 2;
@@ -71,6 +100,17 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
         if row.provider.is_empty() || row.provider.len() > 80 {
             return Err(bad("provider must be 1-80 characters"));
         }
+        let contact = if has_contact {
+            let mut contact = ContactOnFile::default();
+            for field in ContactField::ALL {
+                contact
+                    .set(field, row.contact_cell(field))
+                    .map_err(|e| bad(&e.to_string()))?;
+            }
+            Some(contact)
+        } else {
+            None
+        };
         list.push(NewAppointment {
             external_id: row.appointment_id,
             day: row
@@ -87,9 +127,29 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
             copay: Cents::parse_dollars(&row.copay).map_err(|e| bad(&format!("copay: {e}")))?,
             date_of_birth: parse_dob(&row.date_of_birth)
                 .map_err(|_| bad("date_of_birth must look like 1950-01-01"))?,
+            contact,
         });
     }
     Ok(list)
+}
+
+/// Checks the header: the required columns in order, then known optional ones, each at
+/// most once. Says whether the file carries contact details.
+fn check_header(header: &csv::StringRecord) -> Result<bool, ImportError> {
+    let required = COLUMNS.split(',').count();
+    if !header.iter().take(required).eq(COLUMNS.split(',')) {
+        return Err(ImportError::Header);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut has_contact = false;
+    for name in header.iter().skip(required) {
+        let contact = ContactField::parse(name).is_some();
+        if !(contact || name == DOB_COLUMN) || !seen.insert(name) {
+            return Err(ImportError::Header);
+        }
+        has_contact |= contact;
+    }
+    Ok(has_contact)
 }
 
 /// An empty cell is an unknown date of birth. Checked for format and the 1900 floor only,
@@ -132,9 +192,29 @@ pub fn demo_set(day: Date) -> Vec<NewAppointment> {
                 provider: PROVIDERS[i % PROVIDERS.len()].into(),
                 copay: Cents::new([2500, 4000, 0, 1500][i % 4]),
                 date_of_birth: Some(demo_dob(i)),
+                contact: Some(demo_contact(i)),
             }
         })
         .collect()
+}
+
+/// Obviously fake contact details: numbered Example St addresses, 555-01xx phones.
+fn demo_contact(i: usize) -> ContactOnFile {
+    let mut contact = ContactOnFile::default();
+    let values = [
+        (
+            ContactField::AddressLine1,
+            format!("{} Example St", 100 + i),
+        ),
+        (ContactField::City, "Exampleville".to_owned()),
+        (ContactField::State, "TX".to_owned()),
+        (ContactField::Zip, "75001".to_owned()),
+        (ContactField::Phone, format!("555-01{i:02}")),
+    ];
+    for (field, value) in values {
+        contact.set(field, &value).expect("demo contacts are valid");
+    }
+    contact
 }
 
 /// Obviously fake dates of birth: 1950-01-01, then two years and a day apart.
@@ -202,6 +282,43 @@ mod tests {
         let list = parse_csv(with.as_bytes()).unwrap();
         assert_eq!(list[0].date_of_birth.unwrap().date(), date(1950, 1, 1));
         assert_eq!(list[1].date_of_birth, None);
+    }
+
+    #[test]
+    fn contact_columns_are_optional_in_any_order_and_checked() {
+        let without = format!("{HEADER}A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25\n");
+        assert_eq!(parse_csv(without.as_bytes()).unwrap()[0].contact, None);
+        let with = "appointment_id,date,time,last_name,first_name,provider,copay,phone,\
+                    date_of_birth,address_line1,zip\n\
+                    A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25,555-0100,1950-01-01,\
+                    123 Example St,75001\n\
+                    A-2,2026-11-23,09:45,Sample,Bruno,Dr. Demo Able,25,,,,\n";
+        let list = parse_csv(with.as_bytes()).unwrap();
+        let ada = list[0].contact.as_ref().unwrap();
+        assert_eq!(ada.get(ContactField::Phone), Some("555-0100"));
+        assert_eq!(ada.get(ContactField::AddressLine1), Some("123 Example St"));
+        assert_eq!(ada.get(ContactField::City), None);
+        assert_eq!(list[0].date_of_birth.unwrap().date(), date(1950, 1, 1));
+        assert!(list[1].contact.as_ref().unwrap().is_empty());
+
+        let long = "9".repeat(11);
+        let bad = format!(
+            "{}zip\nA-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25,{long}\n",
+            HEADER.trim_end().to_owned() + ","
+        );
+        let error = parse_csv(bad.as_bytes()).unwrap_err().to_string();
+        assert!(error.contains("line 2") && error.contains("ZIP"), "{error}");
+        assert!(!error.contains(&long), "{error}");
+        for header in [
+            "appointment_id,date,time,last_name,first_name,provider,copay,phone,phone\n",
+            "appointment_id,date,time,last_name,first_name,provider,copay,shoe_size\n",
+            "appointment_id,date,time,last_name,first_name,provider,phone,copay\n",
+        ] {
+            assert!(matches!(
+                parse_csv(header.as_bytes()),
+                Err(ImportError::Header)
+            ));
+        }
     }
 
     #[test]

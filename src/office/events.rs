@@ -6,7 +6,10 @@
 //! `Last-Event-ID` and gets exactly what it missed; a page too far behind, or holding an
 //! id from before this process started, is told to resync (reload the whole queue).
 
-use crate::domain::{AppointmentId, CheckInId, CheckInStatus, KioskId, RegistrationId};
+use super::store::NeedId;
+use crate::domain::{
+    AppointmentId, CheckInId, CheckInStatus, DetailsChangeId, KioskId, RegistrationId,
+};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -32,8 +35,15 @@ pub enum QueueEvent {
     KioskHealth {
         kiosk: KioskId,
     },
-    HelpRequested {
+    /// A kiosk sent its patient to the desk (a new "needs staff" item, or a newer reason
+    /// on the open one).
+    StaffNeeded {
+        need: NeedId,
         kiosk: KioskId,
+    },
+    /// Staff are on their way.
+    StaffNeedAnswered {
+        need: NeedId,
     },
     AppointmentsChanged,
     /// A new patient registered at a kiosk; staff review it.
@@ -43,6 +53,15 @@ pub enum QueueEvent {
     /// Staff accepted or discarded a registration.
     RegistrationReviewed {
         registration: RegistrationId,
+    },
+    /// A returning patient asked to change their contact details.
+    DetailsChanged {
+        change: DetailsChangeId,
+        appointment: AppointmentId,
+    },
+    /// Staff decided a field of a change request (or closed it).
+    DetailsChangeDecided {
+        change: DetailsChangeId,
     },
 }
 
@@ -204,8 +223,8 @@ fn resumable(ring: &Ring, seen: u64) -> bool {
 mod tests {
     use super::*;
 
-    fn help(n: u8) -> QueueEvent {
-        QueueEvent::HelpRequested {
+    fn beat(n: u8) -> QueueEvent {
+        QueueEvent::KioskHealth {
             kiosk: KioskId::new(&format!("lobby-{n}")).unwrap(),
         }
     }
@@ -220,25 +239,25 @@ mod tests {
     #[test]
     fn ids_increase_and_start_from_the_clock() {
         let events = Events::new("2026-11-23T15:00:00Z".parse().unwrap());
-        let a = events.publish(help(1));
-        let b = events.publish(help(2));
+        let a = events.publish(beat(1));
+        let b = events.publish(beat(2));
         assert_eq!(a.get(), 1_795_446_000_000_000);
         assert_eq!(b.get(), a.get() + 1);
         let restarted = Events::new("2026-11-23T15:00:01Z".parse().unwrap());
-        assert!(restarted.publish(help(3)) > b);
+        assert!(restarted.publish(beat(3)) > b);
     }
 
     #[test]
     fn a_page_gets_exactly_what_it_missed() {
         let events = Events::starting_at(100);
         for n in 0..5 {
-            events.publish(help(n));
+            events.publish(beat(n));
         }
         assert_eq!(ids(&events.resume(Some("101")).resume), vec![102, 103, 104]);
         assert_eq!(ids(&events.resume(Some("104")).resume), Vec::<u64>::new());
         assert_eq!(ids(&events.resume(None).resume), Vec::<u64>::new());
         let mut sub = events.resume(Some("102"));
-        events.publish(help(9));
+        events.publish(beat(9));
         assert_eq!(
             sub.live.try_recv().unwrap().id.get(),
             105,
@@ -255,7 +274,7 @@ mod tests {
             "before the first event, resume from just before it"
         );
         for n in 0..(RING_LEN + 10) {
-            events.publish(help((n % 200) as u8));
+            events.publish(beat((n % 200) as u8));
         }
         let newest = EventId(100 + RING_LEN as u64 + 9);
         for stale in ["5", "99", "100", "108", "999999999", "abc", "", "-1"] {
@@ -272,7 +291,7 @@ mod tests {
     #[test]
     fn a_page_resynced_before_the_first_event_resumes_from_there() {
         let events = Events::starting_at(100);
-        events.publish(help(1));
+        events.publish(beat(1));
         assert_eq!(ids(&events.resume(Some("99")).resume), vec![100]);
     }
 }

@@ -5,12 +5,15 @@ use super::auth::AuthenticatedKiosk;
 use super::error::{ApiError, ApiJson};
 use super::events::QueueEvent;
 use super::server::AppState;
+use super::store::Actor;
 use crate::api::{
-    CheckInSubmission, Heartbeat, HelpRequest, KioskConfig, OpenError, OutboxBody, RosterResponse,
-    SealedDelivery, SubmissionOutcome, SubmissionReceipt,
+    AppointmentContact, CheckInSubmission, DetailsChangeSubmission, Heartbeat, HelpRequest,
+    KioskConfig, OpenError, OutboxBody, RosterResponse, SealedDelivery, SubmissionOutcome,
+    SubmissionReceipt,
 };
 use crate::checkin::RosterEntry;
-use axum::extract::State;
+use crate::domain::{AppointmentId, KioskId};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -24,6 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/kiosk/v1/outbox", post(deliver_outbox))
         .route("/api/kiosk/v1/heartbeat", post(heartbeat))
         .route("/api/kiosk/v1/help", post(help))
+        .route(
+            "/api/kiosk/v1/appointments/{handle}/contact",
+            get(appointment_contact),
+        )
 }
 
 async fn config(State(state): State<AppState>, _kiosk: AuthenticatedKiosk) -> Json<KioskConfig> {
@@ -107,7 +114,87 @@ async fn deliver_outbox(
         OutboxBody::Registration(submission) => {
             super::registrations::receive(&state, kiosk, *submission).await
         }
+        OutboxBody::DetailsChange(change) => submit_details_change(&state, kiosk, change).await,
     }
+}
+
+/// A returning patient's change request, opened from its sealed delivery: stored once,
+/// then announced to staff for review.
+async fn submit_details_change(
+    state: &AppState,
+    kiosk: KioskId,
+    change: DetailsChangeSubmission,
+) -> Result<(StatusCode, Json<SubmissionReceipt>), ApiError> {
+    if change.clinic != state.config.clinic_id {
+        return Err(ApiError::BadRequest {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "wrong_clinic",
+            message: format!("this office is clinic {}", state.config.clinic_id),
+        });
+    }
+    let (id, appointment, fields) = (change.id, change.appointment, change.changes.len());
+    let now = Timestamp::now();
+    let outcome = state
+        .db({
+            let kiosk = kiosk.clone();
+            move |db| db.record_details_change(&change, &kiosk, now)
+        })
+        .await?;
+    tracing::info!(details_change = %id, %appointment, %kiosk, fields, ?outcome, "details change received");
+    if outcome == SubmissionOutcome::Accepted {
+        state.events.publish(QueueEvent::DetailsChanged {
+            change: id,
+            appointment,
+        });
+    }
+    let status = match outcome {
+        SubmissionOutcome::Accepted => StatusCode::CREATED,
+        _ => StatusCode::OK,
+    };
+    Ok((status, Json(SubmissionReceipt { outcome })))
+}
+
+/// `GET /api/kiosk/v1/appointments/{handle}/contact`: the contact details on file for
+/// one of today's appointments, so its patient can confirm them at the kiosk. A PHI
+/// disclosure to a kiosk: audited. Any other day's appointment is as unknown as a
+/// made-up handle (404).
+async fn appointment_contact(
+    State(state): State<AppState>,
+    AuthenticatedKiosk(kiosk): AuthenticatedKiosk,
+    Path(handle): Path<String>,
+) -> Result<Json<AppointmentContact>, ApiError> {
+    if handle.is_empty() || handle.len() > 20 || !handle.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::NotFound);
+    }
+    let appointment = AppointmentId::new(handle.parse().map_err(|_| ApiError::NotFound)?);
+    let now = Timestamp::now();
+    let today = state.today(now);
+    let contact = state
+        .db({
+            let kiosk = kiosk.clone();
+            move |db| {
+                let found = db
+                    .contact_on_file(appointment)?
+                    .filter(|(day, _)| *day == today)
+                    .map(|(_, contact)| contact);
+                if found.is_some() {
+                    db.audit(
+                        now,
+                        &Actor::Kiosk(kiosk),
+                        "contact.disclose",
+                        &appointment.to_string(),
+                    )?;
+                }
+                Ok(found)
+            }
+        })
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    tracing::info!(%appointment, %kiosk, "contact details sent to kiosk");
+    Ok(Json(AppointmentContact {
+        appointment,
+        contact,
+    }))
 }
 
 /// A check-in, opened from its sealed delivery, into the intake.
@@ -162,6 +249,8 @@ async fn heartbeat(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /api/kiosk/v1/help`: the patient at this kiosk needs the desk; becomes (or
+/// updates) the kiosk's "needs staff" item at the top of the staff queue.
 async fn help(
     State(state): State<AppState>,
     AuthenticatedKiosk(kiosk): AuthenticatedKiosk,
@@ -170,13 +259,16 @@ async fn help(
     let now = Timestamp::now();
     // The kiosk's clock may be off; the office's clock orders the desk's work.
     let _ = request.requested_at;
-    state
+    let reason = request.reason;
+    let need = state
         .db({
             let kiosk = kiosk.clone();
-            move |db| db.set_help_requested(&kiosk, Some(now), now)
+            move |db| db.raise_need(&kiosk, reason, now)
         })
         .await?;
-    tracing::info!(%kiosk, "patient asked for help at kiosk");
-    state.events.publish(QueueEvent::HelpRequested { kiosk });
+    tracing::info!(%kiosk, %need, reason = reason.as_str(), "kiosk sent a patient to the desk");
+    state
+        .events
+        .publish(QueueEvent::StaffNeeded { need, kiosk });
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,6 +3,7 @@
 pub mod appointments;
 pub mod auth;
 pub mod config;
+pub mod details_review;
 pub mod error;
 pub mod events;
 pub mod intake;
@@ -11,6 +12,7 @@ pub mod kiosk_api;
 pub mod registrations;
 pub mod server;
 pub mod staff;
+pub mod staff_needs;
 pub mod store;
 
 pub use config::OfficeConfig;

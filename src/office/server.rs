@@ -7,7 +7,7 @@ use super::events::Events;
 use super::intake::Intake;
 use super::keys::{self, KeyError};
 use super::store::{OfficeStore, StoreError};
-use super::{kiosk_api, registrations, staff};
+use super::{details_review, kiosk_api, registrations, staff, staff_needs};
 use crate::seal::SealSecretKey;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -141,6 +141,8 @@ impl Office {
             .merge(kiosk_api::routes())
             .merge(staff::routes())
             .merge(registrations::routes())
+            .merge(staff_needs::routes())
+            .merge(details_review::routes())
             .route("/healthz", axum::routing::get(|| async { "ok" }))
             .layer(DefaultBodyLimit::max(MAX_BODY))
             .layer(tower_http::trace::TraceLayer::new_for_http())

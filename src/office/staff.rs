@@ -1,9 +1,11 @@
 //! The staff side: the queue page, its JSON, the live event stream, staff actions and
 //! printable check-in codes.
 
+use super::details_review::DetailsChangeItem;
 use super::error::{ApiError, ApiJson};
 use super::events::{Numbered, QueueEvent, Resume, Subscription};
 use super::server::AppState;
+use super::staff_needs::StaffNeedItem;
 use super::store::{Actor, Appointment, KioskHealth, QueueRow};
 use crate::api::OutboxHealth;
 use crate::domain::{AppointmentId, CheckInId, CheckInStatus, KioskId, StaffName};
@@ -36,7 +38,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/staff/v1/queue", get(queue))
         .route("/api/staff/v1/events", get(events))
         .route("/api/staff/v1/checkins/{id}/status", post(set_status))
-        .route("/api/staff/v1/kiosks/{id}/help/clear", post(clear_help))
         .route("/api/staff/v1/appointments/{id}/token", get(token))
         .route("/staff/appointments/{id}/qr.svg", get(qr_svg))
 }
@@ -87,7 +88,6 @@ pub struct KioskItem {
     /// Unsent rows, or a fault the page shows as an alert.
     pub outbox: OutboxHealth,
     pub scanner_connected: bool,
-    pub help_requested_at: Option<Timestamp>,
     pub version: String,
 }
 
@@ -97,6 +97,10 @@ pub struct QueueView {
     pub clinic_name: String,
     pub day: String,
     pub now: Timestamp,
+    /// Patients waiting at a kiosk for staff, oldest first: shown above everything.
+    pub staff_needs: Vec<StaffNeedItem>,
+    /// Returning patients' contact-detail changes waiting for review.
+    pub details_changes: Vec<DetailsChangeItem>,
     pub checked_in: Vec<QueueItem>,
     pub expected: Vec<ExpectedItem>,
     pub kiosks: Vec<KioskItem>,
@@ -112,18 +116,20 @@ async fn queue(State(state): State<AppState>) -> Result<Json<QueueView>, ApiErro
     let (start, end) = state
         .day_bounds(today)
         .ok_or_else(|| ApiError::internal("clinic day out of range"))?;
-    let (rows, appointments, kiosks) = state
+    let (rows, appointments, kiosks, needs, changes) = state
         .db(move |db| {
             let rows = db.queue(start, end)?;
             let appointments = db.appointments_on(today)?;
             let kiosks = db.kiosks()?;
+            let needs = db.open_needs()?;
+            let changes = db.open_details_changes()?;
             db.audit(
                 now,
                 &Actor::Staff(STAFF_ACTOR.into()),
                 "queue.view",
                 &today.to_string(),
             )?;
-            Ok((rows, appointments, kiosks))
+            Ok((rows, appointments, kiosks, needs, changes))
         })
         .await?;
     let arrived: std::collections::HashSet<_> = rows.iter().map(|r| r.appointment).collect();
@@ -131,6 +137,8 @@ async fn queue(State(state): State<AppState>) -> Result<Json<QueueView>, ApiErro
         clinic_name: state.config.clinic_name.clone(),
         day: today.to_string(),
         now,
+        staff_needs: needs.into_iter().map(StaffNeedItem::from).collect(),
+        details_changes: changes.into_iter().map(DetailsChangeItem::from).collect(),
         checked_in: rows.into_iter().map(queue_item).collect(),
         expected: appointments
             .into_iter()
@@ -167,7 +175,6 @@ fn kiosk_item(health: KioskHealth, now: Timestamp) -> KioskItem {
         last_seen_at: health.last_seen_at,
         outbox: health.outbox,
         scanner_connected: health.scanner_connected,
-        help_requested_at: health.help_requested_at,
         version: health.version,
     }
 }
@@ -250,30 +257,6 @@ async fn set_status(
         check_in: id,
         status,
     });
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn clear_help(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    let kiosk = KioskId::new(&id).map_err(|_| ApiError::NotFound)?;
-    let now = Timestamp::now();
-    state
-        .db({
-            let kiosk = kiosk.clone();
-            move |db| {
-                db.set_help_requested(&kiosk, None, now)?;
-                db.audit(
-                    now,
-                    &Actor::Staff(STAFF_ACTOR.into()),
-                    "kiosk.help.answer",
-                    kiosk.as_str(),
-                )
-            }
-        })
-        .await?;
-    state.events.publish(QueueEvent::KioskHealth { kiosk });
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -377,6 +360,8 @@ mod tests {
             clinic_name: "Demo Family Practice".into(),
             day: "2026-11-23".into(),
             now: "2026-11-23T15:00:00Z".parse().unwrap(),
+            staff_needs: Vec::new(),
+            details_changes: Vec::new(),
             checked_in: vec![QueueItem {
                 check_in: CheckInId::random(),
                 appointment: AppointmentId::new(7),

@@ -13,8 +13,8 @@ use crate::api::{
     CheckInSubmission, Heartbeat, OutboxHealth, RegistrationSubmission, SubmissionOutcome,
 };
 use crate::domain::{
-    AppointmentId, Cents, CheckInId, CheckInStatus, DateOfBirth, KioskId, NewPatientRegistration,
-    PersonName, RegistrationId,
+    AppointmentId, Cents, CheckInId, CheckInStatus, ContactField, ContactOnFile, DateOfBirth,
+    KioskId, NewPatientRegistration, PersonName, RegistrationId,
 };
 use crate::store::{MigrateError, open_database};
 use jiff::Timestamp;
@@ -23,6 +23,11 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Deserialize;
 use serde::de::IntoDeserializer;
 use std::path::Path;
+
+mod details;
+mod needs;
+pub use details::{Close, Decided, DetailsChangeReview, FieldDecision, FieldReview};
+pub use needs::{Answer, NeedId, OpenNeed};
 
 const MIGRATIONS: &[&str] = &[
     "
@@ -122,6 +127,52 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX registrations_by_arrival ON registrations (received_at);
 ",
+    "
+    -- 'Needs staff' items (see `needs`); they replace kiosk_health.help_requested_at,
+    -- which is no longer written or read.
+    CREATE TABLE staff_needs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kiosk TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        raised_at TEXT NOT NULL,
+        answered_at TEXT,
+        answered_by TEXT
+    ) STRICT;
+    CREATE INDEX staff_needs_open ON staff_needs (kiosk) WHERE answered_at IS NULL;
+",
+    "
+    -- Contact details on file (see `details`), when the import carried them; staff
+    -- approving a patient's change request updates them.
+    ALTER TABLE appointments ADD COLUMN address_line1 TEXT;
+    ALTER TABLE appointments ADD COLUMN address_line2 TEXT;
+    ALTER TABLE appointments ADD COLUMN city TEXT;
+    ALTER TABLE appointments ADD COLUMN state TEXT;
+    ALTER TABLE appointments ADD COLUMN zip TEXT;
+    ALTER TABLE appointments ADD COLUMN phone TEXT;
+    ALTER TABLE appointments ADD COLUMN email TEXT;
+    -- A returning patient's change request, stored once by its kiosk-made id, open until
+    -- staff have decided every field (and gone over the details, when the kiosk could
+    -- not check them offline).
+    CREATE TABLE details_changes (
+        id TEXT PRIMARY KEY,
+        appointment INTEGER NOT NULL,
+        kiosk TEXT NOT NULL,
+        submitted_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        unchecked_offline INTEGER NOT NULL,
+        closed_at TEXT
+    ) STRICT;
+    CREATE TABLE details_change_fields (
+        change_id TEXT NOT NULL REFERENCES details_changes (id),
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,
+        source TEXT NOT NULL,
+        decision TEXT CHECK (decision IN ('approved', 'rejected')),
+        decided_at TEXT,
+        decided_by TEXT,
+        PRIMARY KEY (change_id, field)
+    ) STRICT;
+",
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit
@@ -167,6 +218,8 @@ pub struct NewAppointment {
     pub copay: Cents,
     /// `None` when the import did not carry it.
     pub date_of_birth: Option<DateOfBirth>,
+    /// `None` when the import carried no contact columns: what is on file is kept.
+    pub contact: Option<ContactOnFile>,
 }
 
 /// A check-in with what staff need to see of its appointment.
@@ -190,7 +243,6 @@ pub struct KioskHealth {
     pub uptime_secs: u64,
     pub outbox: OutboxHealth,
     pub scanner_connected: bool,
-    pub help_requested_at: Option<Timestamp>,
 }
 
 /// Who did something, for the audit log.
@@ -202,7 +254,7 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match self {
             Actor::Kiosk(id) => format!("kiosk:{id}"),
             Actor::Staff(who) => format!("staff:{who}"),
@@ -285,18 +337,28 @@ impl OfficeStore {
             let mut stmt = tx.prepare(
                 "INSERT INTO appointments
                    (handle, external_id, day, starts_at, first_name, last_name, provider,
-                    copay_cents, date_of_birth)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                    copay_cents, date_of_birth, address_line1, address_line2, city, state,
+                    zip, phone, email)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
                  ON CONFLICT (external_id) DO UPDATE SET
                    day = excluded.day, starts_at = excluded.starts_at,
                    first_name = excluded.first_name, last_name = excluded.last_name,
                    provider = excluded.provider, copay_cents = excluded.copay_cents,
-                   date_of_birth = excluded.date_of_birth",
+                   date_of_birth = excluded.date_of_birth,
+                   address_line1 = iif(?17, excluded.address_line1, address_line1),
+                   address_line2 = iif(?17, excluded.address_line2, address_line2),
+                   city = iif(?17, excluded.city, city),
+                   state = iif(?17, excluded.state, state),
+                   zip = iif(?17, excluded.zip, zip),
+                   phone = iif(?17, excluded.phone, phone),
+                   email = iif(?17, excluded.email, email)",
             )?;
             for a in list {
                 let mut tries = 0;
                 loop {
                     let handle = draw()?;
+                    let contact = a.contact.clone().unwrap_or_default();
+                    let on_file = |field| contact.get(field);
                     let written = stmt.execute(params![
                         handle.cast_signed(),
                         a.external_id,
@@ -307,6 +369,14 @@ impl OfficeStore {
                         a.provider,
                         i64::from(a.copay.get()),
                         a.date_of_birth.map(|d| d.date().to_string()),
+                        on_file(ContactField::AddressLine1),
+                        on_file(ContactField::AddressLine2),
+                        on_file(ContactField::City),
+                        on_file(ContactField::State),
+                        on_file(ContactField::Zip),
+                        on_file(ContactField::Phone),
+                        on_file(ContactField::Email),
+                        a.contact.is_some(),
                     ]);
                     tries += 1;
                     match written {
@@ -487,27 +557,10 @@ impl OfficeStore {
         Ok(())
     }
 
-    /// A patient asked for help at `kiosk`; `None` clears the request (staff went over).
-    pub fn set_help_requested(
-        &mut self,
-        kiosk: &KioskId,
-        at: Option<Timestamp>,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO kiosk_health
-               (kiosk, last_seen_at, version, uptime_secs, outbox_depth, scanner_connected, help_requested_at)
-             VALUES (?1, ?2, '', 0, 0, 0, ?3)
-             ON CONFLICT (kiosk) DO UPDATE SET help_requested_at = excluded.help_requested_at",
-            params![kiosk.as_str(), ts(now), at.map(ts)],
-        )?;
-        Ok(())
-    }
-
     pub fn kiosks(&self) -> Result<Vec<KioskHealth>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT kiosk, last_seen_at, version, uptime_secs, outbox_depth, scanner_connected,
-                    help_requested_at, outbox_state, outbox_unreadable
+                    outbox_state, outbox_unreadable
              FROM kiosk_health ORDER BY kiosk",
         )?;
         let rows = stmt.query_map([], |row| {
@@ -518,13 +571,12 @@ impl OfficeStore {
                 row.get::<_, i64>(3)?,
                 row.get::<_, i64>(4)?,
                 row.get::<_, bool>(5)?,
-                row.get::<_, Option<String>>(6)?,
-                row.get::<_, String>(7)?,
-                row.get::<_, i64>(8)?,
+                row.get::<_, String>(6)?,
+                row.get::<_, i64>(7)?,
             ))
         })?;
         rows.map(|r| {
-            let (kiosk, seen, version, uptime, depth, scanner, help, state, unreadable) = r?;
+            let (kiosk, seen, version, uptime, depth, scanner, state, unreadable) = r?;
             let depth = depth.cast_unsigned();
             let outbox = match state.as_str() {
                 "ok" => OutboxHealth::Ok { depth },
@@ -542,7 +594,6 @@ impl OfficeStore {
                 uptime_secs: uptime.cast_unsigned(),
                 outbox,
                 scanner_connected: scanner,
-                help_requested_at: help.map(|h| parse(&h, "help time")).transpose()?,
             })
         })
         .collect()
@@ -1063,6 +1114,7 @@ mod tests {
             provider: "Dr. Demo Able".into(),
             copay: Cents::new(2500),
             date_of_birth: None,
+            contact: None,
         }
     }
 

@@ -3,7 +3,10 @@
 //! office acknowledges it, so nothing is lost and nothing is kept readable.
 
 use super::migrate::{MigrateError, open_database};
-use crate::api::{CheckInSubmission, OutboxBody, OutboxId, OutboxKind, RegistrationSubmission};
+use crate::api::{
+    CheckInSubmission, DetailsChangeSubmission, OutboxBody, OutboxId, OutboxKind,
+    RegistrationSubmission,
+};
 use crate::domain::AppointmentId;
 use crate::seal::{SEAL_OVERHEAD, SealError, SealPublicKey};
 use jiff::civil::Date;
@@ -192,6 +195,17 @@ impl KioskStore {
         Ok(())
     }
 
+    /// Seals a returning patient's change to their contact details to the office's key
+    /// and writes it to the outbox, to be delivered like a check-in. Without a pinned
+    /// office key nothing is written ([`StoreError::NoOfficeKey`]).
+    pub fn enqueue_details_change(
+        &mut self,
+        change: &DetailsChangeSubmission,
+        day: Date,
+    ) -> Result<(), StoreError> {
+        self.enqueue_body(&OutboxBody::DetailsChange(change.clone()), day)
+    }
+
     /// Seals a new patient's registration to the office's key and writes it to the outbox;
     /// a retry of the same id keeps the first row. Without a pinned office key nothing is
     /// written ([`StoreError::NoOfficeKey`]).
@@ -349,6 +363,66 @@ mod tests {
         let mut store = KioskStore::open(path).unwrap();
         store.set_office_seal_key(&office.public_key()).unwrap();
         (store, office)
+    }
+
+    #[test]
+    fn a_details_change_is_sealed_in_the_outbox_and_uses_no_appointment() {
+        use crate::domain::{ChangeSource, ContactField, DetailsChangeId, FieldChange};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.db");
+        let change = DetailsChangeSubmission {
+            id: DetailsChangeId::random(),
+            clinic: crate::domain::ClinicId::new(1).unwrap(),
+            appointment: AppointmentId::new(42),
+            submitted_at: "2026-11-23T15:00:00Z".parse().unwrap(),
+            changes: vec![
+                FieldChange::new(
+                    ContactField::AddressLine1,
+                    "123 Example St",
+                    ChangeSource::TypedAtKiosk,
+                )
+                .unwrap(),
+            ],
+            unchecked_offline: false,
+        };
+        let mut bare = KioskStore::open(&dir.path().join("bare.db")).unwrap();
+        assert!(matches!(
+            bare.enqueue_details_change(&change, date(2026, 11, 23)),
+            Err(StoreError::NoOfficeKey)
+        ));
+        let (mut store, office) = store_at(&path);
+        store
+            .enqueue_details_change(&change, date(2026, 11, 23))
+            .unwrap();
+        // A retry of the same request is one row.
+        store
+            .enqueue_details_change(&change, date(2026, 11, 23))
+            .unwrap();
+        let rows = store.pending(0, 10).unwrap();
+        assert_eq!(rows.len(), 1);
+        let PendingRow::Sealed(row) = &rows[0] else {
+            panic!("unreadable row")
+        };
+        assert_eq!(row.kind, OutboxKind::DetailsChange);
+        let delivery = SealedDelivery {
+            id: row.id,
+            kind: row.kind,
+            sealed: row.sealed.clone(),
+        };
+        assert_eq!(
+            delivery.open(&office),
+            Ok(OutboxBody::DetailsChange(change))
+        );
+        assert!(store.used_on(date(2026, 11, 23)).unwrap().is_empty());
+        drop(store);
+        let bytes = std::fs::read(&path).unwrap();
+        let wal = std::fs::read(dir.path().join("kiosk.db-wal")).unwrap_or_default();
+        for file in [bytes, wal] {
+            assert!(
+                !file.windows(7).any(|w| w == b"Example"),
+                "no plaintext at rest"
+            );
+        }
     }
 
     fn opened_bodies(rows: Vec<PendingRow>, office: &SealSecretKey) -> Vec<OutboxBody> {

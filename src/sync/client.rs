@@ -1,9 +1,10 @@
 //! The HTTP client for the office's kiosk API.
 
 use crate::api::{
-    ErrorBody, Heartbeat, HelpRequest, KioskConfig, RosterResponse, SealedDelivery,
-    SubmissionReceipt,
+    AppointmentContact, ErrorBody, Heartbeat, HelpRequest, KioskConfig, RosterResponse,
+    SealedDelivery, SubmissionReceipt,
 };
+use crate::domain::AppointmentId;
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use std::time::Duration;
@@ -108,6 +109,23 @@ impl OfficeClient {
     pub fn heartbeat(&self, beat: &Heartbeat) -> Result<(), ClientError> {
         self.send(self.http.post(self.url("/heartbeat")).json(beat))
             .map(drop)
+    }
+
+    /// The contact details on file for one of today's appointments, for its patient to
+    /// confirm; `None` when the office knows no such appointment today.
+    pub fn contact(
+        &self,
+        appointment: AppointmentId,
+    ) -> Result<Option<AppointmentContact>, ClientError> {
+        let path = format!("/appointments/{}/contact", appointment.get());
+        match self.send(self.http.get(self.url(&path))) {
+            Ok(response) => response
+                .json()
+                .map(Some)
+                .map_err(|_| ClientError::BadAnswer),
+            Err(ClientError::Rejected { status: 404, .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 
     pub fn help(&self, request: &HelpRequest) -> Result<(), ClientError> {

@@ -1,18 +1,30 @@
-//! "Call staff" on a thread of its own: a help request goes to the office the moment it
-//! is made and is retried on a short schedule of its own until the office answers. It
-//! never waits behind the outbox's delivery backoff or a long delivery pass.
+//! Getting the desk to the kiosk, on a thread of its own: a help request ("Call staff",
+//! or an ending that sends the patient to the desk) goes to the office the moment it is
+//! made and is retried on a short schedule of its own, never behind the outbox's delivery
+//! backoff or a long delivery pass.
+//!
+//! Retries are bounded: a request still undelivered after `give_up_after` is dropped,
+//! since the patient has long gone to the desk by then or left. Only the newest request
+//! waits: a newer need from this kiosk supersedes an older one not yet sent (it is the
+//! same patient, or the next one). A request names no one, so it need not be sealed or
+//! kept on disk.
 
 use super::client::{ClientError, OfficeClient};
 use crate::api::HelpRequest;
-use jiff::Timestamp;
-use std::collections::VecDeque;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 enum Command {
-    Help(Timestamp),
+    Help(HelpRequest),
     Stop,
+}
+
+/// How the help thread retries.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct HelpRetry {
+    pub every: Duration,
+    pub give_up_after: Duration,
 }
 
 /// The help thread; stops when dropped.
@@ -22,19 +34,19 @@ pub(super) struct HelpSender {
 }
 
 impl HelpSender {
-    pub(super) fn start(client: OfficeClient, retry_every: Duration) -> std::io::Result<Self> {
+    pub(super) fn start(client: OfficeClient, retry: HelpRetry) -> std::io::Result<Self> {
         let (commands, receiver) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("help".into())
-            .spawn(move || run(&client, retry_every, &receiver))?;
+            .spawn(move || run(&client, retry, &receiver))?;
         Ok(Self {
             commands,
             thread: Some(thread),
         })
     }
 
-    pub(super) fn request(&self, at: Timestamp) {
-        let _ = self.commands.send(Command::Help(at));
+    pub(super) fn request(&self, request: HelpRequest) {
+        let _ = self.commands.send(Command::Help(request));
     }
 }
 
@@ -47,41 +59,123 @@ impl Drop for HelpSender {
     }
 }
 
-fn run(client: &OfficeClient, retry_every: Duration, commands: &mpsc::Receiver<Command>) {
-    let mut waiting = VecDeque::new();
-    loop {
-        // Nothing waiting: sleep until asked. Something undelivered: try again in a while.
-        let command = if waiting.is_empty() {
-            commands.recv().map_err(|_| RecvTimeoutError::Disconnected)
-        } else {
-            commands.recv_timeout(retry_every)
-        };
-        match command {
-            Ok(Command::Help(at)) => waiting.push_back(at),
-            Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return,
-            Err(RecvTimeoutError::Timeout) => {}
+/// The one request waiting to go out, and when it stops being worth sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Waiting {
+    request: HelpRequest,
+    give_up_at: Instant,
+}
+
+impl Waiting {
+    /// `request`, made at `now`, takes the place of whatever was waiting.
+    fn supersede(
+        previous: Option<Waiting>,
+        request: HelpRequest,
+        now: Instant,
+        retry: HelpRetry,
+    ) -> Waiting {
+        if let Some(previous) = previous {
+            tracing::info!(
+                old = previous.request.reason.as_str(),
+                new = request.reason.as_str(),
+                "an unsent help request was superseded by a newer one"
+            );
         }
-        send_waiting(client, &mut waiting);
+        Waiting {
+            request,
+            give_up_at: now + retry.give_up_after,
+        }
+    }
+
+    fn expired(&self, now: Instant) -> bool {
+        now >= self.give_up_at
     }
 }
 
-/// Sends waiting requests, oldest first, until one fails to get through.
-fn send_waiting(client: &OfficeClient, waiting: &mut VecDeque<Timestamp>) {
-    while let Some(at) = waiting.front().copied() {
-        match client.help(&HelpRequest { requested_at: at }) {
-            Ok(()) => {
-                tracing::info!("help request delivered");
-                waiting.pop_front();
+fn run(client: &OfficeClient, retry: HelpRetry, commands: &mpsc::Receiver<Command>) {
+    let mut waiting: Option<Waiting> = None;
+    loop {
+        // Nothing waiting: sleep until asked. Something undelivered: try again in a while.
+        let command = if waiting.is_none() {
+            commands.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        } else {
+            commands.recv_timeout(retry.every)
+        };
+        match command {
+            Ok(Command::Help(request)) => {
+                waiting = Some(Waiting::supersede(waiting, request, Instant::now(), retry));
             }
-            Err(error @ ClientError::Rejected { .. }) => {
-                // Retrying an answer that will not change would page no one.
-                tracing::error!(%error, "office refused a help request");
-                waiting.pop_front();
-            }
-            Err(error) => {
-                tracing::warn!(%error, "help request not delivered yet; retrying");
-                return;
-            }
+            Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Timeout) => {}
         }
+        let Some(current) = waiting else { continue };
+        if current.expired(Instant::now()) {
+            tracing::error!(
+                reason = current.request.reason.as_str(),
+                "help request could not reach the office in time; given up"
+            );
+            waiting = None;
+            continue;
+        }
+        if send(client, &current.request) {
+            waiting = None;
+        }
+    }
+}
+
+/// Tries once; `true` when there is nothing more to do with this request.
+fn send(client: &OfficeClient, request: &HelpRequest) -> bool {
+    match client.help(request) {
+        Ok(()) => {
+            tracing::info!(reason = request.reason.as_str(), "help request delivered");
+            true
+        }
+        Err(error @ ClientError::Rejected { .. }) => {
+            // Retrying an answer that will not change would page no one.
+            tracing::error!(%error, "office refused a help request");
+            true
+        }
+        Err(error) => {
+            tracing::warn!(%error, "help request not delivered yet; retrying");
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::StaffNeed;
+
+    const RETRY: HelpRetry = HelpRetry {
+        every: Duration::from_secs(2),
+        give_up_after: Duration::from_secs(300),
+    };
+
+    fn request(reason: StaffNeed) -> HelpRequest {
+        HelpRequest {
+            requested_at: "2026-11-23T15:00:00Z".parse().unwrap(),
+            reason,
+        }
+    }
+
+    #[test]
+    fn a_newer_need_replaces_the_waiting_one_and_restarts_its_clock() {
+        let start = Instant::now();
+        let first = Waiting::supersede(None, request(StaffNeed::PatientAsked), start, RETRY);
+        assert_eq!(first.give_up_at, start + RETRY.give_up_after);
+        let later = start + Duration::from_secs(60);
+        let second = Waiting::supersede(Some(first), request(StaffNeed::NoMatch), later, RETRY);
+        assert_eq!(second.request.reason, StaffNeed::NoMatch);
+        assert_eq!(second.give_up_at, later + RETRY.give_up_after);
+    }
+
+    #[test]
+    fn a_request_is_given_up_after_the_bound_not_before() {
+        let start = Instant::now();
+        let waiting = Waiting::supersede(None, request(StaffNeed::NoCode), start, RETRY);
+        assert!(!waiting.expired(start));
+        assert!(!waiting.expired(start + RETRY.give_up_after - Duration::from_millis(1)));
+        assert!(waiting.expired(start + RETRY.give_up_after));
     }
 }

@@ -2,10 +2,10 @@
 //! is due or it is woken. Help requests go out from a thread of their own (see `help`).
 
 use super::client::{ClientError, OfficeClient};
-use super::help::HelpSender;
-use crate::api::{Heartbeat, KioskConfig, OutboxHealth, OutboxId, SealedDelivery};
+use super::help::{HelpRetry, HelpSender};
+use crate::api::{Heartbeat, HelpRequest, KioskConfig, OutboxHealth, OutboxId, SealedDelivery};
 use crate::checkin::{Event, OfficeTrust, Roster};
-use crate::domain::ClinicId;
+use crate::domain::{ClinicId, StaffNeed};
 use crate::store::{KioskStore, PendingRow, StoreError};
 use base64::Engine as _;
 use jiff::Timestamp;
@@ -28,6 +28,9 @@ pub struct WorkerSettings {
     /// How often an undelivered help request is tried again (its own schedule, not the
     /// delivery backoff: a patient waiting for staff must not wait out an outage).
     pub help_retry_every: Duration,
+    /// A help request still undelivered after this long is dropped: by then the patient
+    /// has gone to the desk or left.
+    pub help_give_up_after: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -38,6 +41,7 @@ impl Default for WorkerSettings {
             min_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(30),
             help_retry_every: Duration::from_secs(2),
+            help_give_up_after: Duration::from_secs(5 * 60),
         }
     }
 }
@@ -72,9 +76,14 @@ impl SyncHandle {
         let _ = self.commands.send(Command::Wake);
     }
 
-    /// A patient asked for help; sent at once, and retried until the office answers.
-    pub fn request_help(&self, at: Timestamp) {
-        self.help.request(at);
+    /// The patient at this kiosk needs the desk, for `need`; sent at once, and retried
+    /// until the office answers (for a few minutes at most). A newer need supersedes one
+    /// not yet sent.
+    pub fn request_help(&self, need: StaffNeed, at: Timestamp) {
+        self.help.request(HelpRequest {
+            requested_at: at,
+            reason: need,
+        });
     }
 
     pub fn status(&self) -> SyncStatus {
@@ -220,8 +229,14 @@ impl SyncWorker {
         on_event: impl Fn(Event) + Send + 'static,
     ) -> Result<SyncHandle, StartError> {
         let store = KioskStore::open(&store_path)?;
-        let help = HelpSender::start(client.clone(), settings.help_retry_every)
-            .map_err(StartError::Thread)?;
+        let help = HelpSender::start(
+            client.clone(),
+            HelpRetry {
+                every: settings.help_retry_every,
+                give_up_after: settings.help_give_up_after,
+            },
+        )
+        .map_err(StartError::Thread)?;
         let (commands, receiver) = mpsc::channel();
         let status = Arc::new(Mutex::new(SyncStatus::default()));
         let thread = std::thread::Builder::new()

@@ -2,7 +2,7 @@
 //! and synthetic appointments.
 #![allow(dead_code)]
 
-use frontdesk::checkin::{Ending, Event, PageView, Screen, Tap};
+use frontdesk::checkin::{Ending, Event, IdentifyTap, PageView, Screen, Tap};
 use frontdesk::devices::scanner::Scanner;
 use frontdesk::devices::scanner_sim::ScannerSimulator;
 use frontdesk::domain::KioskId;
@@ -105,6 +105,19 @@ impl TestOffice {
         .unwrap();
         view.token
     }
+}
+
+/// The handle of today's first appointment (by start time).
+pub fn first_appointment_id(office: &TestOffice) -> frontdesk::domain::AppointmentId {
+    let today = office.state.today(Timestamp::now());
+    office
+        .state
+        .store
+        .lock()
+        .unwrap()
+        .appointments_on(today)
+        .unwrap()[0]
+        .id
 }
 
 /// Submits a check-in for today's first appointment, as a kiosk would; returns its id.
@@ -234,6 +247,7 @@ pub fn fast_sync() -> WorkerSettings {
         min_backoff: Duration::from_millis(50),
         max_backoff: Duration::from_millis(200),
         help_retry_every: Duration::from_millis(50),
+        help_give_up_after: Duration::from_secs(60),
     }
 }
 
@@ -297,6 +311,24 @@ impl HeadlessKiosk {
                 .map(|s| s.page.clone())
                 .filter(|page| want(page))
         })
+    }
+
+    /// Starts identifying by name, once the kiosk has today's list (before that, it sends
+    /// the patient to the desk, and this starts over).
+    pub fn open_name_keyboard(&self) {
+        wait_until("the name keyboard", || {
+            self.tap(Tap::Identify(IdentifyTap::TypeName));
+            let page = self.wait_for_page("a page after the tap", |page| {
+                matches!(page, PageView::TypeName(_) | PageView::Ending(_))
+            });
+            if matches!(page, PageView::TypeName(_)) {
+                return Some(());
+            }
+            self.tap(Tap::StartOver);
+            self.wait_for_page("welcome", |page| *page == PageView::Identify);
+            std::thread::sleep(Duration::from_millis(100));
+            None
+        });
     }
 
     pub fn outbox_depth(&self) -> u64 {
