@@ -160,7 +160,7 @@ async fn queue_row_appears_live_without_reload() {
         .expect("the kiosk fault appears live");
     assert_eq!(
         fault.text().await.unwrap(),
-        "Kiosk fault: 2 check-ins cannot be read"
+        "Kiosk fault: 2 saved items (check-ins, registrations, details) cannot be read"
     );
 
     // Keep a picture of what staff see, for people to look at.
