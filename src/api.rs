@@ -643,4 +643,17 @@ mod tests {
         assert!(OutboxHealth::DatabaseError.is_fault());
         assert!(!OutboxHealth::Ok { depth: 9 }.is_fault());
     }
+
+    #[test]
+    fn the_details_change_fuzz_seed_parses() {
+        let seed = include_str!("../fuzz/seeds/details_change_json/sample.json");
+        let change: DetailsChangeSubmission = serde_json::from_str(seed).unwrap();
+        assert_eq!(change.changes.len(), 2);
+        let contact: AppointmentContact = serde_json::from_str(seed).unwrap();
+        assert_eq!(
+            contact.contact.get(crate::domain::ContactField::City),
+            Some("Testopolis")
+        );
+    }
+
 }
