@@ -38,7 +38,7 @@ impl KioskCore {
         for effect in self.journey.handle(event, now) {
             match effect {
                 Effect::Show(screen) => shown = Some(screen),
-                Effect::Persist { op, check_in } => self.outbox.persist(op, check_in),
+                Effect::Persist { op, row } => self.outbox.persist(op, row),
                 Effect::RequestHelp => {
                     tracing::info!("patient asked for help");
                     (self.request_help)(now);

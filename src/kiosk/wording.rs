@@ -2,7 +2,7 @@
 //! people say them, not ISO. Hand-written for our two languages: jiff formats English
 //! names only, and a locale library (ICU) would add megabytes for two tables.
 
-use crate::domain::Language;
+use crate::domain::{Language, Relationship};
 use jiff::civil::{Date, Time, Weekday};
 
 /// English "9:05 AM", "12:30 PM"; Spanish "9:05", "16:45" (a 24-hour clock, no AM/PM).
@@ -38,6 +38,33 @@ pub fn long_date(date: Date, language: Language) -> String {
             date.day(),
             ES_MONTHS[month]
         ),
+    }
+}
+
+/// A full date, as a date of birth reads: English "January 2, 1950"; Spanish
+/// "2 de enero de 1950".
+pub fn full_date(date: Date, language: Language) -> String {
+    let month = month_in_sentence(date.month(), language);
+    match language {
+        Language::English => format!("{month} {}, {}", date.day(), date.year()),
+        Language::Spanish => format!("{} de {month} de {}", date.day(), date.year()),
+    }
+}
+
+/// How an emergency contact is related, as a button says it.
+pub fn relationship(relationship: Relationship, language: Language) -> &'static str {
+    match language {
+        Language::English => relationship.english(),
+        Language::Spanish => match relationship {
+            Relationship::Spouse => "Cónyuge",
+            Relationship::Partner => "Pareja",
+            Relationship::Parent => "Padre o madre",
+            Relationship::Child => "Hijo o hija",
+            Relationship::Sibling => "Hermano o hermana",
+            Relationship::Guardian => "Tutor legal",
+            Relationship::Friend => "Amigo o amiga",
+            Relationship::Other => "Otro",
+        },
     }
 }
 

@@ -36,9 +36,11 @@ fn page_of(page: &PageView) -> Page {
         PageView::BirthDate(_) => Page::BirthDate,
         PageView::WhichAppointment(_) => Page::WhichTime,
         PageView::NotFound => Page::NotFound,
+        PageView::Register(_) => Page::Register,
+        PageView::RegisterReview(_) => Page::Review,
         PageView::Confirm(_) => Page::Confirm,
         PageView::CheckingIn => Page::Saving,
-        PageView::Ending(Ending::CheckedIn { .. }) => Page::Done,
+        PageView::Ending(Ending::CheckedIn { .. } | Ending::Registered) => Page::Done,
         PageView::Ending(Ending::Problem(_)) => Page::Problem,
         PageView::Ending(Ending::SeeFrontDesk(_)) => Page::FrontDesk,
     }
