@@ -185,7 +185,7 @@ fn scan_next(
         }
     };
     *scans += 1;
-    if *scans % 3 == 0
+    if (*scans).is_multiple_of(3)
         && let Some(licence) = demo_licence(&expected)
     {
         tracing::info!(appointment = %expected.appointment, "simulated scanner reads a licence");
