@@ -533,3 +533,78 @@ fn a_failed_save_says_so() {
         PageView::Ending(Ending::Problem(frontdesk::checkin::Problem::SaveFailed))
     );
 }
+
+#[test]
+fn the_office_sex_options_show_in_the_patients_language() {
+    use frontdesk::checkin::Choice;
+    use frontdesk::domain::{SexOption, SexOptions};
+    let mut journey = journey();
+    let options = SexOptions::new(vec![
+        SexOption::new("woman", "Woman", "Mujer").unwrap(),
+        SexOption::new("man", "Man", "Hombre").unwrap(),
+        SexOption::new("x", "Another", "Otro").unwrap(),
+    ])
+    .unwrap();
+    journey.handle(Event::SexOptionsLearned(options), morning());
+    tap(&mut journey, Tap::SwitchLanguage);
+    id(&mut journey, IdentifyTap::Register);
+    answer(&mut journey, "ADA");
+    answer(&mut journey, "TESTPATIENT");
+    reg(&mut journey, RegisterTap::Skip);
+    enter_birth_date(&mut journey, date(1950, 1, 2));
+    let RegisterInput::Choice { choices, chosen } = form(&journey).input else {
+        panic!("sex is a choice");
+    };
+    assert_eq!(
+        choices,
+        ["Mujer", "Hombre", "Otro"].map(|l| Choice::Label(l.into()))
+    );
+    assert_eq!(chosen, None);
+    reg(&mut journey, RegisterTap::Choose(1));
+    reg(&mut journey, RegisterTap::Next);
+    for text in [
+        "123 EXAMPLE ST",
+        "",
+        "TESTVILLE",
+        "IL",
+        "62701",
+        "2175550123",
+        "",
+    ] {
+        answer(&mut journey, text);
+    }
+    reg(&mut journey, RegisterTap::Next);
+    reg(&mut journey, RegisterTap::Skip);
+    let registration = send(&mut journey);
+    assert_eq!(registration.sex.unwrap().value.as_str(), "man");
+}
+
+#[test]
+fn before_the_office_is_known_registration_is_not_ready() {
+    let mut journey = Journey::new(
+        JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
+        JourneyPlan::standard(),
+        None,
+        [],
+        morning(),
+    );
+    id(&mut journey, IdentifyTap::Register);
+    assert_eq!(
+        journey.screen().page,
+        PageView::Ending(Ending::Problem(frontdesk::checkin::Problem::NotReady))
+    );
+}
+
+#[test]
+fn a_form_tap_off_the_form_does_nothing() {
+    // (A patient with an appointment goes from identify straight to "Is this you?": the
+    // register step skips itself, as tests/checkin_flow.rs and identify_by_name.rs show.)
+    let mut journey = journey();
+    id(&mut journey, IdentifyTap::TypeName);
+    id(&mut journey, IdentifyTap::Key(NameKey::Char('X')));
+    id(&mut journey, IdentifyTap::NameDone);
+    enter_birth_date(&mut journey, date(1950, 1, 2));
+    assert_eq!(journey.screen().page, PageView::NotFound);
+    reg(&mut journey, RegisterTap::Next);
+    assert_eq!(journey.screen().page, PageView::NotFound, "not a form tap");
+}

@@ -528,3 +528,52 @@ impl Answers {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Language;
+
+    #[test]
+    fn every_question_has_screens_in_order() {
+        for question in Question::ALL {
+            let first = question.first_field();
+            assert_eq!(first.question(), question);
+            assert_eq!(
+                question.number() as usize,
+                Question::ALL.iter().position(|q| *q == question).unwrap() + 1
+            );
+        }
+        assert!(Field::LastName.ends_question() && !Field::FirstName.ends_question());
+        assert_eq!(Field::ContactPhone.next(), None);
+        assert_eq!(Field::FirstName.previous(), None);
+    }
+
+    #[test]
+    fn a_licence_street_splits_into_two_lines_and_prefill_debug_names_nothing() {
+        let prefill = Prefill {
+            street: "123 EXAMPLE ST, APT 4".into(),
+            city: "TESTVILLE".into(),
+            ..Prefill::typed(
+                "TESTPATIENT",
+                DateOfBirth::new(
+                    jiff::civil::date(1950, 1, 2),
+                    jiff::civil::date(2026, 11, 23),
+                )
+                .unwrap(),
+            )
+        };
+        let mut answers = Answers::new(Language::English);
+        answers.prefill(&prefill);
+        assert_eq!(
+            answers.text(Field::AddressLine1).text.as_str(),
+            "123 EXAMPLE ST"
+        );
+        assert_eq!(answers.text(Field::AddressLine2).text.as_str(), "APT 4");
+        assert_eq!(answers.text(Field::LastName).text.as_str(), "TESTPATIENT");
+        let debug = format!("{prefill:?} {answers:?}");
+        for secret in ["EXAMPLE", "APT", "TESTVILLE", "TESTPATIENT", "1950"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+    }
+}
