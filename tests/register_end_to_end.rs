@@ -73,7 +73,7 @@ fn a_registration_typed_at_the_kiosk_reaches_the_office_and_leaves_nothing_on_th
     answer(&kiosk, Field::LastName, "REGISTRANTOVA");
     answer(&kiosk, Field::PreferredName, "QUADDIE");
     kiosk.wait_for_page("the date of birth", |page| {
-        matches!(page, PageView::BirthDate(_))
+        matches!(page, PageView::RegisterBirthDate(_))
     });
     for digit in [1, 9, 3, 7] {
         kiosk.tap(Tap::Identify(IdentifyTap::Digit(digit)));

@@ -106,7 +106,10 @@ fn fill_everything(journey: &mut Journey) {
     answer(journey, "ADA");
     answer(journey, "TESTPATIENT");
     answer(journey, "ADDIE");
-    assert!(matches!(journey.screen().page, PageView::BirthDate(_)));
+    assert!(matches!(
+        journey.screen().page,
+        PageView::RegisterBirthDate(_)
+    ));
     enter_birth_date(journey, date(1950, 1, 2));
     assert_eq!(field(journey), Field::Sex);
     reg(journey, RegisterTap::Choose(0));
@@ -334,12 +337,15 @@ fn not_found_registers_with_the_typed_last_name_and_birth_date() {
     reg(&mut journey, RegisterTap::Next);
     reg(&mut journey, RegisterTap::Skip);
     // The date of birth is there too: the day is the one tap left.
-    let PageView::BirthDate(frontdesk::checkin::BirthView::Day { year, month, .. }) =
-        journey.screen().page
-    else {
+    let PageView::RegisterBirthDate(birth) = journey.screen().page else {
+        panic!("expected the date of birth");
+    };
+    let frontdesk::checkin::BirthView::Day { year, month, .. } = birth.entry else {
         panic!("expected the day of the date entered");
     };
     assert_eq!((year, month), (1950, 1));
+    assert_eq!((birth.step, birth.steps), (3, 9));
+    assert!(!birth.prefilled, "typed here, not from an ID");
     id(&mut journey, IdentifyTap::Day(2));
     reg(&mut journey, RegisterTap::Skip);
     for text in [
@@ -378,6 +384,10 @@ fn an_unmatched_licence_prefills_the_form_from_the_licence() {
     assert_eq!(shown(&journey), "TESTPATIENT");
     reg(&mut journey, RegisterTap::Next);
     reg(&mut journey, RegisterTap::Skip);
+    let PageView::RegisterBirthDate(birth) = journey.screen().page else {
+        panic!("expected the date of birth");
+    };
+    assert!(birth.prefilled, "from the licence, to confirm");
     id(&mut journey, IdentifyTap::Day(1));
     // The licence's sex is chosen, still to be confirmed.
     let view = form(&journey);

@@ -74,6 +74,7 @@ fn a_new_patient_registers_in_english() {
     assert!(kiosk.visible("Step 2 of 9"));
     kiosk.tap("Skip");
     assert!(kiosk.visible("What year were you born?"));
+    assert!(kiosk.visible("Step 3 of 9"));
     for digit in ["1", "9", "5", "0"] {
         kiosk.tap(digit);
     }

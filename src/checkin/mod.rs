@@ -29,6 +29,6 @@ pub use screen::{
 pub use session::{IdentifiedAppointment, IdentifiedBy, Session};
 pub use steps::{
     BirthView, Choice, ConfirmTap, Field, FieldKind, FormError, FormText, IdentifyTap, Keyboard,
-    MAX_NAME_CHARS, NameKey, NewPatient, Prefill, Question, RegisterInput, RegisterTap,
-    RegisterView, ReviewAnswer, ReviewRow, ReviewView, TypedName, phone_as_typed,
+    MAX_NAME_CHARS, NameKey, NewPatient, Prefill, Question, RegisterBirthView, RegisterInput,
+    RegisterTap, RegisterView, ReviewAnswer, ReviewRow, ReviewView, TypedName, phone_as_typed,
 };

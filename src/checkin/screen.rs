@@ -2,7 +2,7 @@
 //! one is up, the language and the display preferences. Each variant carries only what its page displays.
 
 use super::display::DisplayPrefs;
-use super::steps::{BirthView, RegisterView, ReviewView, TypedName};
+use super::steps::{BirthView, RegisterBirthView, RegisterView, ReviewView, TypedName};
 use crate::domain::{DisplayName, Language};
 use jiff::civil::{Date, Time};
 
@@ -32,6 +32,8 @@ pub enum PageView {
     NotFound,
     /// Register step: one question of the new-patient form.
     Register(RegisterView),
+    /// Register step: the date of birth, on the identify step's date page.
+    RegisterBirthDate(RegisterBirthView),
     /// Register step: every answer, to check and send.
     RegisterReview(ReviewView),
     /// Confirm step: "Is this you?"

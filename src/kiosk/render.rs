@@ -7,8 +7,8 @@ use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
     BirthView, Choice, ConfirmDetails, DisplayPrefs, Ending, Field, FormError, FrontDeskReason,
-    Keyboard, NameNotice, NameView, OverlayView, PageView, Problem, Question, RegisterInput,
-    RegisterView, ReviewAnswer, ReviewRow, ReviewView, Screen, TypedName,
+    Keyboard, NameNotice, NameView, OverlayView, PageView, Problem, Question, RegisterBirthView,
+    RegisterInput, RegisterView, ReviewAnswer, ReviewRow, ReviewView, Screen, TypedName,
 };
 use crate::domain::{Language, PersonName, Relationship};
 use jiff::civil::{Time, date};
@@ -284,6 +284,20 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
                 false,
                 Some(FormError::ChooseOne),
             ),
+        ),
+        page(
+            "register-birth-day-from-licence",
+            PageView::RegisterBirthDate(RegisterBirthView {
+                entry: BirthView::Day {
+                    year: 1950,
+                    month: 1,
+                    last_day: 31,
+                    last_enabled: 31,
+                },
+                step: 3,
+                steps: 9,
+                prefilled: true,
+            }),
         ),
         page("register-review", PageView::RegisterReview(sample_review())),
         page("registered", PageView::Ending(Ending::Registered)),

@@ -22,7 +22,8 @@ pub use identify::{BirthView, IdentifyTap, MAX_NAME_CHARS, NameKey, TypedName};
 pub(crate) use register::Register;
 pub use register::{
     Choice, Field, FieldKind, FormError, FormText, Keyboard, NewPatient, Prefill, Question,
-    RegisterInput, RegisterTap, RegisterView, ReviewAnswer, ReviewRow, ReviewView, phone_as_typed,
+    RegisterBirthView, RegisterInput, RegisterTap, RegisterView, ReviewAnswer, ReviewRow,
+    ReviewView, phone_as_typed,
 };
 
 /// What a step may read and change while it handles an event.

@@ -9,7 +9,7 @@ mod keys;
 pub use form::{Field, FieldKind, FormError, Prefill, Question};
 pub use keys::{FormText, Keyboard, phone_as_typed};
 
-use super::identify::{BirthEntry, BirthStep};
+use super::identify::{BirthEntry, BirthStep, BirthView};
 use super::{Go, IdentifyTap, NameKey, Outcome, Step, StepContext};
 use crate::checkin::event::Tap;
 use crate::checkin::screen::{Ending, PageView, Problem};
@@ -73,6 +73,16 @@ pub struct RegisterView {
     pub optional: bool,
     /// Why "Next" did not move on.
     pub error: Option<FormError>,
+}
+
+/// The date-of-birth question: the identify step's date entry with the form's progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterBirthView {
+    pub entry: BirthView,
+    pub step: u8,
+    pub steps: u8,
+    /// The date came from a licence (or was typed to find an appointment).
+    pub prefilled: bool,
 }
 
 /// What the page's input is.
@@ -447,7 +457,14 @@ impl Form {
     fn view(&self, session: &Session) -> PageView {
         let field = match self.at {
             At::Review => return PageView::RegisterReview(self.review(session)),
-            At::Field(Field::BirthDate) => return PageView::BirthDate(self.birth.view(self.today)),
+            At::Field(Field::BirthDate) => {
+                return PageView::RegisterBirthDate(RegisterBirthView {
+                    entry: self.birth.view(self.today),
+                    step: Question::BirthDate.number(),
+                    steps: Question::ALL.len() as u8,
+                    prefilled: self.answers.prefilled(Field::BirthDate),
+                });
+            }
             At::Field(field) => field,
         };
         let input = match field.kind() {
