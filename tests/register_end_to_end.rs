@@ -1,13 +1,16 @@
 //! A new patient registers at a kiosk end to end over real HTTP on loopback: the office
-//! hub, a kiosk core (no window) with its outbox worker and the real sync worker. What
-//! the patient typed arrives in the staff API, and no kiosk database file holds any of it
-//! afterwards.
+//! hub, a kiosk core (no window) with its outbox worker and the real sync worker. The
+//! kiosk offers the office's sex / gender options, what the patient typed arrives in the
+//! staff API, and no kiosk database file holds any of it afterwards.
 
 mod support;
 
+use frontdesk::checkin::{Choice, RegisterInput};
 use frontdesk::checkin::{Ending, Field, IdentifyTap, NameKey, PageView, RegisterTap, Tap};
+use frontdesk::domain::{SexOption, SexOptions};
+use frontdesk::office::Office;
 use frontdesk::office::registrations::RegistrationsView;
-use support::{HeadlessKiosk, KIOSK_TOKEN, start_office, wait_until};
+use support::{HeadlessKiosk, KIOSK_TOKEN, office_config, wait_until};
 
 /// Starts a registration once the kiosk knows its office (before that it says it is not
 /// ready, and the test starts over).
@@ -66,8 +69,20 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 #[test]
 fn a_registration_typed_at_the_kiosk_reaches_the_office_and_leaves_nothing_on_the_kiosk() {
     let dir = tempfile::tempdir().unwrap();
-    let office = start_office(&dir.path().join("office"), "127.0.0.1:0".parse().unwrap());
-    let kiosk = HeadlessKiosk::start(&dir.path().join("kiosk"), &office.base, KIOSK_TOKEN);
+    // An office with its own sex / gender options: the kiosk offers them.
+    let mut config = office_config(&dir.path().join("office"), "127.0.0.1:0".parse().unwrap());
+    config.sex_options = SexOptions::new(vec![
+        SexOption::new("woman", "Woman", "Mujer").unwrap(),
+        SexOption::new("man", "Man", "Hombre").unwrap(),
+        SexOption::new("nonbinary", "Non-binary", "No binario").unwrap(),
+    ])
+    .unwrap();
+    let server = Office::open(config)
+        .unwrap()
+        .serve_in_background(std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .unwrap();
+    let base = format!("http://{}", server.addr());
+    let kiosk = HeadlessKiosk::start(&dir.path().join("kiosk"), &base, KIOSK_TOKEN);
     open_registration(&kiosk);
     answer(&kiosk, Field::FirstName, "ADAQUEEN");
     answer(&kiosk, Field::LastName, "REGISTRANTOVA");
@@ -80,8 +95,19 @@ fn a_registration_typed_at_the_kiosk_reaches_the_office_and_leaves_nothing_on_th
     }
     kiosk.tap(Tap::Identify(IdentifyTap::Month(3)));
     kiosk.tap(Tap::Identify(IdentifyTap::Day(14)));
-    on(&kiosk, Field::Sex);
-    // The office's options (the default list): "nonbinary" is the third.
+    let PageView::Register(sex) = kiosk.wait_for_page(
+        "the sex / gender question",
+        |page| matches!(page, PageView::Register(view) if view.field == Field::Sex),
+    ) else {
+        unreachable!()
+    };
+    let RegisterInput::Choice { choices, .. } = sex.input else {
+        panic!("a choice")
+    };
+    assert_eq!(
+        choices,
+        ["Woman", "Man", "Non-binary"].map(|l| Choice::Label(l.into()))
+    );
     register(&kiosk, RegisterTap::Choose(2));
     register(&kiosk, RegisterTap::Next);
     answer(&kiosk, Field::AddressLine1, "77 FAKEPLACE TESTWAY");
@@ -109,7 +135,7 @@ fn a_registration_typed_at_the_kiosk_reaches_the_office_and_leaves_nothing_on_th
 
     let item = wait_until("the registration at the office", || {
         let view: RegistrationsView =
-            reqwest::blocking::get(format!("{}/api/staff/v1/registrations", office.base))
+            reqwest::blocking::get(format!("{base}/api/staff/v1/registrations"))
                 .unwrap()
                 .json()
                 .unwrap();
@@ -133,6 +159,7 @@ fn a_registration_typed_at_the_kiosk_reaches_the_office_and_leaves_nothing_on_th
         "62794",
         "adaqueen.registrant@example.com",
         "BRUNOCLAUS",
+        "Non-binary",
     ] {
         assert!(all.contains(typed), "{typed:?} not in {all}");
     }
