@@ -5,11 +5,15 @@
 
 mod form;
 mod keys;
+mod view;
 
 pub use form::{Field, FieldKind, FormError, Prefill, Question};
 pub use keys::{FormText, Keyboard, phone_as_typed};
+pub use view::{
+    Choice, RegisterBirthView, RegisterInput, RegisterView, ReviewAnswer, ReviewRow, ReviewView,
+};
 
-use super::identify::{BirthEntry, BirthStep, BirthView};
+use super::identify::{BirthEntry, BirthStep};
 use super::{Go, IdentifyTap, NameKey, Outcome, Step, StepContext};
 use crate::checkin::event::Tap;
 use crate::checkin::screen::{Ending, PageView, Problem};
@@ -19,7 +23,6 @@ use crate::domain::{FieldSource, Language, Relationship, SexCode, SexOptions, So
 use crate::scan::aamva;
 use form::Answers;
 use jiff::civil::Date;
-use std::fmt;
 
 /// Taps on the registration pages. The date of birth reuses the identify step's date
 /// page, so its taps arrive as [`IdentifyTap`]s.
@@ -55,108 +58,6 @@ impl NewPatient {
             prefill,
             finished: None,
         }
-    }
-}
-
-/// One screen of the form as the page draws it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct RegisterView {
-    pub field: Field,
-    /// The question's number, for "Step 3 of 9".
-    pub step: u8,
-    pub steps: u8,
-    pub input: RegisterInput,
-    /// The answer came from a licence (or was typed to find an appointment) and is shown
-    /// for the patient to confirm.
-    pub prefilled: bool,
-    /// "Skip" is offered.
-    pub optional: bool,
-    /// Why "Next" did not move on.
-    pub error: Option<FormError>,
-}
-
-/// The date-of-birth question: the identify step's date entry with the form's progress.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegisterBirthView {
-    pub entry: BirthView,
-    pub step: u8,
-    pub steps: u8,
-    /// The date came from a licence (or was typed to find an appointment).
-    pub prefilled: bool,
-}
-
-/// What the page's input is.
-#[derive(Clone, PartialEq, Eq)]
-pub enum RegisterInput {
-    /// A text field and its keyboard. `shown` is the text as displayed (a phone number
-    /// formatted while it is typed).
-    Text {
-        shown: String,
-        keyboard: Keyboard,
-        /// The field is full: the keyboard takes no more.
-        full: bool,
-    },
-    /// Buttons; `chosen` is the one picked.
-    Choice {
-        choices: Vec<Choice>,
-        chosen: Option<usize>,
-    },
-}
-
-/// One choice button.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Choice {
-    /// A label from the office, already in the patient's language.
-    Label(String),
-    Language(Language),
-    Relationship(Relationship),
-}
-
-/// The review page: every question and its answer.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ReviewView {
-    pub rows: Vec<ReviewRow>,
-}
-
-/// One answer on the review page.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ReviewRow {
-    pub question: Question,
-    pub answer: ReviewAnswer,
-    /// Came from a licence and is unchanged.
-    pub prefilled: bool,
-}
-
-/// An answer as the review page shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub enum ReviewAnswer {
-    /// An optional question left out.
-    Skipped,
-    /// Lines of text, as typed (or an office label).
-    Lines(Vec<String>),
-    Date(Date),
-    Language(Language),
-    Contact {
-        name: String,
-        relationship: Relationship,
-        phone: String,
-    },
-}
-
-/// PHI: only which screen shows.
-impl fmt::Debug for RegisterView {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RegisterView")
-            .field("field", &self.field)
-            .field("error", &self.error)
-            .finish_non_exhaustive()
-    }
-}
-
-/// PHI: only how many rows.
-impl fmt::Debug for ReviewView {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ReviewView({} rows)", self.rows.len())
     }
 }
 
@@ -455,178 +356,24 @@ impl Form {
     }
 
     fn view(&self, session: &Session) -> PageView {
-        let field = match self.at {
-            At::Review => return PageView::RegisterReview(self.review(session)),
-            At::Field(Field::BirthDate) => {
-                return PageView::RegisterBirthDate(RegisterBirthView {
-                    entry: self.birth.view(self.today),
-                    step: Question::BirthDate.number(),
-                    steps: Question::ALL.len() as u8,
-                    prefilled: self.answers.prefilled(Field::BirthDate),
-                });
+        let language = session.language;
+        match self.at {
+            At::Review => {
+                PageView::RegisterReview(view::review(&self.answers, &self.sex_options, language))
             }
-            At::Field(field) => field,
-        };
-        let input = match field.kind() {
-            FieldKind::Text { keyboard, max } => {
-                let text = self.answers.text(field).text.as_str();
-                RegisterInput::Text {
-                    shown: if keyboard == Keyboard::Digits && max == 10 {
-                        phone_as_typed(text)
-                    } else {
-                        text.to_owned()
-                    },
-                    keyboard,
-                    full: text.chars().count() >= max,
-                }
-            }
-            FieldKind::Choice | FieldKind::Date => self.choices(field, session),
-        };
-        PageView::Register(RegisterView {
-            field,
-            step: field.question().number(),
-            steps: Question::ALL.len() as u8,
-            input,
-            prefilled: self.answers.prefilled(field),
-            optional: field.optional(),
-            error: self.error,
-        })
-    }
-
-    fn choices(&self, field: Field, session: &Session) -> RegisterInput {
-        match field {
-            Field::Sex => {
-                let options = &self.sex_options;
-                RegisterInput::Choice {
-                    choices: options
-                        .options()
-                        .iter()
-                        .map(|o| Choice::Label(o.label(session.language).to_owned()))
-                        .collect(),
-                    chosen: self
-                        .answers
-                        .sex
-                        .as_ref()
-                        .and_then(|s| options.options().iter().position(|o| *o.code() == s.value)),
-                }
-            }
-            Field::Language => RegisterInput::Choice {
-                choices: Language::ALL.into_iter().map(Choice::Language).collect(),
-                chosen: Language::ALL
-                    .iter()
-                    .position(|l| *l == self.answers.language),
-            },
-            _ => RegisterInput::Choice {
-                choices: Relationship::ALL
-                    .into_iter()
-                    .map(Choice::Relationship)
-                    .collect(),
-                chosen: self
-                    .answers
-                    .relationship
-                    .and_then(|r| Relationship::ALL.iter().position(|x| *x == r)),
-            },
+            At::Field(Field::BirthDate) => PageView::RegisterBirthDate(RegisterBirthView {
+                entry: self.birth.view(self.today),
+                step: Question::BirthDate.number(),
+                steps: Question::ALL.len() as u8,
+                prefilled: self.answers.prefilled(Field::BirthDate),
+            }),
+            At::Field(field) => PageView::Register(view::question(
+                &self.answers,
+                field,
+                self.error,
+                &self.sex_options,
+                language,
+            )),
         }
-    }
-
-    fn review(&self, session: &Session) -> ReviewView {
-        let text = |field| self.answers.text(field).text.as_str().to_owned();
-        let lines = |fields: &[Field]| {
-            let lines: Vec<String> = fields
-                .iter()
-                .map(|f| text(*f))
-                .filter(|t| !t.trim().is_empty())
-                .collect();
-            if lines.is_empty() {
-                ReviewAnswer::Skipped
-            } else {
-                ReviewAnswer::Lines(lines)
-            }
-        };
-        let prefilled = |fields: &[Field]| fields.iter().any(|f| self.answers.prefilled(*f));
-        let rows = Question::ALL
-            .into_iter()
-            .map(|question| {
-                let (answer, from_elsewhere) = match question {
-                    Question::Name => (
-                        ReviewAnswer::Lines(vec![format!(
-                            "{} {}",
-                            text(Field::FirstName),
-                            text(Field::LastName)
-                        )]),
-                        prefilled(&[Field::FirstName, Field::LastName]),
-                    ),
-                    Question::PreferredName => (lines(&[Field::PreferredName]), false),
-                    Question::BirthDate => (
-                        self.answers
-                            .date_of_birth
-                            .as_ref()
-                            .map_or(ReviewAnswer::Skipped, |d| {
-                                ReviewAnswer::Date(d.value.date())
-                            }),
-                        self.answers.prefilled(Field::BirthDate),
-                    ),
-                    Question::Sex => (
-                        self.answers
-                            .sex
-                            .as_ref()
-                            .and_then(|s| self.sex_options.find(&s.value).cloned())
-                            .map_or(ReviewAnswer::Skipped, |o| {
-                                ReviewAnswer::Lines(vec![o.label(session.language).to_owned()])
-                            }),
-                        self.answers.prefilled(Field::Sex),
-                    ),
-                    Question::Address => {
-                        let city_line = format!(
-                            "{}, {} {}",
-                            text(Field::City),
-                            text(Field::State),
-                            text(Field::Zip)
-                        );
-                        let mut lines = vec![text(Field::AddressLine1)];
-                        lines.extend(Some(text(Field::AddressLine2)).filter(|t| !t.is_empty()));
-                        lines.push(city_line);
-                        (
-                            ReviewAnswer::Lines(lines),
-                            prefilled(&[
-                                Field::AddressLine1,
-                                Field::City,
-                                Field::State,
-                                Field::Zip,
-                            ]),
-                        )
-                    }
-                    Question::Phone => (
-                        ReviewAnswer::Lines(vec![phone_as_typed(&text(Field::Phone))]),
-                        false,
-                    ),
-                    Question::Email => (lines(&[Field::Email]), false),
-                    Question::Language => (ReviewAnswer::Language(self.answers.language), false),
-                    Question::EmergencyContact => (
-                        match self.answers.relationship {
-                            Some(relationship) if !self.answers.skipped_contact() => {
-                                ReviewAnswer::Contact {
-                                    name: format!(
-                                        "{} {}",
-                                        text(Field::ContactFirstName),
-                                        text(Field::ContactLastName)
-                                    ),
-                                    relationship,
-                                    phone: phone_as_typed(&text(Field::ContactPhone)),
-                                }
-                            }
-                            _ => ReviewAnswer::Skipped,
-                        },
-                        false,
-                    ),
-                };
-                ReviewRow {
-                    question,
-                    answer,
-                    prefilled: from_elsewhere,
-                }
-            })
-            .collect();
-        ReviewView { rows }
     }
 }
