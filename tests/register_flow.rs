@@ -618,3 +618,18 @@ fn a_form_tap_off_the_form_does_nothing() {
     reg(&mut journey, RegisterTap::Next);
     assert_eq!(journey.screen().page, PageView::NotFound, "not a form tap");
 }
+
+#[test]
+fn the_thank_you_page_returns_to_welcome_like_the_check_in_one() {
+    let mut journey = journey();
+    fill_everything(&mut journey);
+    send(&mut journey);
+    journey.handle(Event::Tick, morning() + SignedDuration::from_secs(7));
+    assert_eq!(journey.screen().page, PageView::Ending(Ending::Registered));
+    journey.handle(Event::Tick, morning() + SignedDuration::from_secs(8));
+    assert_eq!(journey.screen().page, PageView::Identify);
+    assert!(
+        format!("{journey:?}").contains("new_patient: None"),
+        "the session is wiped"
+    );
+}

@@ -154,6 +154,19 @@ mod tests {
     }
 
     #[test]
+    fn dates_of_birth_and_relationships_in_both_languages() {
+        let born = date(1950, 1, 2);
+        assert_eq!(full_date(born, Language::English), "January 2, 1950");
+        assert_eq!(full_date(born, Language::Spanish), "2 de enero de 1950");
+        for relationship in Relationship::ALL {
+            let en = super::relationship(relationship, Language::English);
+            let es = super::relationship(relationship, Language::Spanish);
+            assert_eq!(en, relationship.english());
+            assert_ne!(en, es, "{relationship:?} has a Spanish word");
+        }
+    }
+
+    #[test]
     fn spanish_has_no_english_names_and_no_am_pm() {
         let es = Language::Spanish;
         assert_eq!(clock_time(Time::constant(9, 5, 0, 0), es), "9:05");
