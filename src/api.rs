@@ -655,5 +655,4 @@ mod tests {
             Some("Testopolis")
         );
     }
-
 }

@@ -6,7 +6,7 @@ use ed25519_dalek::SigningKey;
 use frontdesk::checkin::{
     Completion, ConfirmDetails, ConfirmTap, DisplayPrefs, Effect, Ending, Event, FrontDeskReason,
     Journey, JourneyPlan, JourneySettings, OfficeTrust, OpId, OpResult, OverlayView, PageView,
-    PendingCheckIn, Problem, Roster, RosterEntry, Screen, StepKind, Tap,
+    PendingCheckIn, PendingRow, Problem, Roster, RosterEntry, Screen, StepKind, Tap,
 };
 use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{AppointmentId, ClinicId, Language, PersonName, StaffNeed};
@@ -144,7 +144,10 @@ fn persisted(effects: &[Effect]) -> (OpId, PendingCheckIn) {
     effects
         .iter()
         .find_map(|e| match e {
-            Effect::Persist { op, check_in } => Some((*op, check_in.clone())),
+            Effect::Persist {
+                op,
+                row: PendingRow::CheckIn(check_in),
+            } => Some((*op, check_in.clone())),
             _ => None,
         })
         .expect("a Persist effect")
@@ -155,10 +158,15 @@ fn completed(op: OpId, result: OpResult) -> Event {
 }
 
 #[test]
-fn the_standard_journey_identifies_confirms_and_checks_in() {
+fn the_standard_journey_identifies_registers_new_patients_confirms_and_checks_in() {
     assert_eq!(
         JourneyPlan::standard().steps(),
-        [StepKind::Identify, StepKind::Confirm, StepKind::CheckIn]
+        [
+            StepKind::Identify,
+            StepKind::Register,
+            StepKind::Confirm,
+            StepKind::CheckIn
+        ]
     );
     assert_eq!(journey().screen(), welcome());
 }

@@ -4,8 +4,8 @@
 
 use frontdesk::checkin::{
     BirthView, ConfirmTap, Effect, Ending, Event, FrontDeskReason, IdentifyTap, Journey,
-    JourneyPlan, JourneySettings, NameKey, NameNotice, OfficeTrust, OverlayView, PageView, Problem,
-    Roster, RosterEntry, Tap,
+    JourneyPlan, JourneySettings, NameKey, NameNotice, OfficeTrust, OverlayView, PageView,
+    PendingRow, Problem, Roster, RosterEntry, Tap,
 };
 use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{AppointmentId, ClinicId, DateOfBirth, IdentityKey, PersonName};
@@ -131,7 +131,10 @@ fn name_and_birth_date_find_the_appointment_and_check_it_in() {
     let check_in = effects
         .iter()
         .find_map(|e| match e {
-            Effect::Persist { check_in, .. } => Some(check_in.clone()),
+            Effect::Persist {
+                row: PendingRow::CheckIn(check_in),
+                ..
+            } => Some(check_in.clone()),
             _ => None,
         })
         .expect("a check-in to save");

@@ -3,9 +3,10 @@
 use super::knowledge::OfficeTrust;
 use super::roster::Roster;
 use super::screen::Screen;
-use super::steps::{ConfirmTap, IdentifyTap};
+use super::steps::{ConfirmTap, IdentifyTap, RegisterTap};
+use crate::api::RegistrationSubmission;
 use crate::devices::scan::Scan;
-use crate::domain::{AppointmentId, CheckInId, ClinicId, StaffNeed};
+use crate::domain::{AppointmentId, CheckInId, ClinicId, SexOptions, StaffNeed};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use std::fmt;
@@ -24,6 +25,8 @@ pub enum Event {
     RosterUpdated(Roster),
     /// The office's identity and token-signing key became known.
     OfficeTrusted(OfficeTrust),
+    /// The office's sex / gender options for the registration form.
+    SexOptionsLearned(SexOptions),
     /// Time passed (the shell sends one every second or so).
     Tick,
 }
@@ -48,6 +51,7 @@ pub enum Tap {
     StartOver,
     Identify(IdentifyTap),
     Confirm(ConfirmTap),
+    Register(RegisterTap),
 }
 
 /// Names one operation a worker carries out, so its answer reaches the step that asked
@@ -80,9 +84,9 @@ pub struct Completion {
 /// What an operation came to, by kind of operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpResult {
-    /// The check-in is durably in the outbox.
+    /// The check-in or registration is durably in the outbox.
     Persisted,
-    /// The outbox write failed; the patient is not checked in.
+    /// The outbox write failed; the patient is not checked in (or registered).
     PersistFailed,
 }
 
@@ -97,14 +101,29 @@ pub struct PendingCheckIn {
     pub day: Date,
 }
 
+/// A new patient's registration to write to the kiosk outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRegistration {
+    pub submission: RegistrationSubmission,
+    /// The clinic's calendar day it was sent on (the outbox keeps days, never times).
+    pub day: Date,
+}
+
+/// A row for the kiosk outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PendingRow {
+    CheckIn(PendingCheckIn),
+    Registration(Box<PendingRegistration>),
+}
+
 /// What the shell must do. Anything that takes time is carried out off the UI thread and
 /// answered with [`Event::Completed`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Replace what is on screen.
     Show(Screen),
-    /// Write this check-in to the outbox.
-    Persist { op: OpId, check_in: PendingCheckIn },
+    /// Write this row to the outbox.
+    Persist { op: OpId, row: PendingRow },
     /// Tell the front desk someone at this kiosk needs them, and why.
     RequestHelp(StaffNeed),
 }

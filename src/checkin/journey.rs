@@ -5,7 +5,7 @@ use super::event::{Completion, Effect, Event, OpId, Tap};
 use super::knowledge::{Knowledge, OfficeTrust};
 use super::screen::{Ending, FrontDeskReason, OverlayView, PageView, Problem, Screen};
 use super::session::Session;
-use super::steps::{CheckIn, Confirm, Go, Identify, Outcome, Step, StepContext};
+use super::steps::{CheckIn, Confirm, Go, Identify, Outcome, Register, Step, StepContext};
 use crate::devices::scan::Scan;
 use crate::domain::{AppointmentId, StaffNeed};
 use jiff::{SignedDuration, Timestamp};
@@ -15,6 +15,8 @@ use jiff::{SignedDuration, Timestamp};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepKind {
     Identify,
+    /// A new patient's registration form (skipped for a patient with an appointment).
+    Register,
     Confirm,
     CheckIn,
 }
@@ -23,6 +25,7 @@ impl StepKind {
     fn start(self) -> Box<dyn Step> {
         match self {
             StepKind::Identify => Box::<Identify>::default(),
+            StepKind::Register => Box::<Register>::default(),
             StepKind::Confirm => Box::new(Confirm),
             StepKind::CheckIn => Box::<CheckIn>::default(),
         }
@@ -38,10 +41,15 @@ pub struct JourneyPlan {
 }
 
 impl JourneyPlan {
-    /// identify → confirm → check in.
+    /// identify → register (new patients only) → confirm → check in.
     pub fn standard() -> Self {
         Self {
-            steps: vec![StepKind::Identify, StepKind::Confirm, StepKind::CheckIn],
+            steps: vec![
+                StepKind::Identify,
+                StepKind::Register,
+                StepKind::Confirm,
+                StepKind::CheckIn,
+            ],
         }
     }
 
@@ -196,6 +204,10 @@ impl Journey {
                 self.knowledge.trust = Some(trust);
                 Vec::new()
             }
+            Event::SexOptionsLearned(options) => {
+                self.knowledge.sex_options = options;
+                Vec::new()
+            }
             Event::Tick => {
                 self.on_tick();
                 Vec::new()
@@ -252,8 +264,10 @@ impl Journey {
                 Vec::new()
             }
             // The page is covered: a tap meant for it is stale.
-            Tap::Identify(_) | Tap::Confirm(_) if self.overlay.is_some() => Vec::new(),
-            Tap::Identify(_) | Tap::Confirm(_) => {
+            Tap::Identify(_) | Tap::Confirm(_) | Tap::Register(_) if self.overlay.is_some() => {
+                Vec::new()
+            }
+            Tap::Identify(_) | Tap::Confirm(_) | Tap::Register(_) => {
                 let outcome = self.in_step(|step, cx| step.on_tap(tap, cx));
                 self.apply(outcome, None)
             }
@@ -288,7 +302,7 @@ impl Journey {
 
     fn idle_rule(&self) -> IdleRule {
         match &self.position {
-            Position::Ending(Ending::CheckedIn { .. }) => {
+            Position::Ending(Ending::CheckedIn { .. } | Ending::Registered) => {
                 IdleRule::WipeAfter(self.settings.done_timeout)
             }
             Position::Ending(_) => IdleRule::WipeAfter(self.settings.idle_timeout),
@@ -397,7 +411,9 @@ impl Journey {
 /// to the desk has its line here.
 fn staff_need(ending: &Ending) -> Option<StaffNeed> {
     match ending {
-        Ending::CheckedIn { .. } => None,
+        // A new patient takes a seat; the registration itself is flagged for review on
+        // the staff page, so no one needs to come to the kiosk.
+        Ending::CheckedIn { .. } | Ending::Registered => None,
         Ending::SeeFrontDesk(FrontDeskReason::NotMe) => Some(StaffNeed::NotMe),
         Ending::SeeFrontDesk(FrontDeskReason::NoMatch) => Some(StaffNeed::NoMatch),
         Ending::SeeFrontDesk(FrontDeskReason::SeveralMatches) => Some(StaffNeed::SeveralMatches),

@@ -2,7 +2,7 @@
 //! roster, and the appointments already checked in here. Outlives every session.
 
 use super::roster::Roster;
-use crate::domain::{AppointmentId, ClinicId};
+use crate::domain::{AppointmentId, ClinicId, SexOptions};
 use ed25519_dalek::VerifyingKey;
 use jiff::tz::TimeZone;
 use std::collections::HashSet;
@@ -26,4 +26,6 @@ pub struct Knowledge {
     pub roster: Roster,
     /// Appointments checked in at this kiosk today (survives restarts via the store).
     pub used: HashSet<AppointmentId>,
+    /// The sex / gender choices of the registration form, as the office configures them.
+    pub sex_options: SexOptions,
 }

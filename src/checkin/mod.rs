@@ -16,7 +16,9 @@ mod session;
 mod steps;
 
 pub use display::DisplayPrefs;
-pub use event::{Completion, Effect, Event, OpId, OpResult, PendingCheckIn, Tap};
+pub use event::{
+    Completion, Effect, Event, OpId, OpResult, PendingCheckIn, PendingRegistration, PendingRow, Tap,
+};
 pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};
 pub use knowledge::{Knowledge, OfficeTrust};
 pub use roster::{Roster, RosterEntry};
@@ -25,4 +27,8 @@ pub use screen::{
     Screen,
 };
 pub use session::{IdentifiedAppointment, IdentifiedBy, Session};
-pub use steps::{BirthView, ConfirmTap, IdentifyTap, MAX_NAME_CHARS, NameKey, TypedName};
+pub use steps::{
+    BirthView, Choice, ConfirmTap, Field, FieldKind, FormError, FormText, IdentifyTap, Keyboard,
+    MAX_NAME_CHARS, NameKey, NewPatient, Prefill, Question, RegisterBirthView, RegisterInput,
+    RegisterTap, RegisterView, ReviewAnswer, ReviewRow, ReviewView, TypedName, phone_as_typed,
+};

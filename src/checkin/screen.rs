@@ -2,7 +2,7 @@
 //! one is up, the language and the display preferences. Each variant carries only what its page displays.
 
 use super::display::DisplayPrefs;
-use super::steps::{BirthView, TypedName};
+use super::steps::{BirthView, RegisterBirthView, RegisterView, ReviewView, TypedName};
 use crate::domain::{DisplayName, Language};
 use jiff::civil::{Date, Time};
 
@@ -30,6 +30,12 @@ pub enum PageView {
     WhichAppointment(Vec<Time>),
     /// Identify step: name and date of birth matched no appointment today.
     NotFound,
+    /// Register step: one question of the new-patient form.
+    Register(RegisterView),
+    /// Register step: the date of birth, on the identify step's date page.
+    RegisterBirthDate(RegisterBirthView),
+    /// Register step: every answer, to check and send.
+    RegisterReview(ReviewView),
     /// Confirm step: "Is this you?"
     Confirm(ConfirmDetails),
     /// Check-in step: writing the check-in down.
@@ -47,6 +53,9 @@ pub enum Ending {
     Problem(Problem),
     /// The patient needs the front desk.
     SeeFrontDesk(FrontDeskReason),
+    /// A new patient's registration is saved: "please take a seat, the front desk will
+    /// call you to finish your registration".
+    Registered,
 }
 
 /// The name keyboard page.

@@ -3,6 +3,7 @@
 
 use super::display::DisplayPrefs;
 use super::screen::ConfirmDetails;
+use super::steps::NewPatient;
 use crate::domain::{AppointmentId, ClinicId, Language};
 use jiff::civil::Date;
 
@@ -14,6 +15,9 @@ pub struct Session {
     pub display: DisplayPrefs,
     /// Set by the identify step; read by the steps after it.
     pub appointment: Option<IdentifiedAppointment>,
+    /// Set by the identify step for a new patient; the register step fills in their
+    /// registration and the check-in step saves it.
+    pub new_patient: Option<NewPatient>,
 }
 
 /// An appointment the patient identified themselves with.

@@ -39,7 +39,7 @@ impl KioskCore {
         for effect in self.journey.handle(event, now) {
             match effect {
                 Effect::Show(screen) => shown = Some(screen),
-                Effect::Persist { op, check_in } => self.outbox.persist(op, check_in),
+                Effect::Persist { op, row } => self.outbox.persist(op, row),
                 Effect::RequestHelp(need) => {
                     tracing::info!(need = need.as_str(), "patient needs the desk");
                     (self.request_help)(need, now);

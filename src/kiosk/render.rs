@@ -6,10 +6,11 @@ use super::app::present;
 use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
-    BirthView, ConfirmDetails, DisplayPrefs, Ending, FrontDeskReason, NameNotice, NameView,
-    OverlayView, PageView, Problem, Screen, TypedName,
+    BirthView, Choice, ConfirmDetails, DisplayPrefs, Ending, Field, FormError, FrontDeskReason,
+    Keyboard, NameNotice, NameView, OverlayView, PageView, Problem, Question, RegisterBirthView,
+    RegisterInput, RegisterView, ReviewAnswer, ReviewRow, ReviewView, Screen, TypedName,
 };
-use crate::domain::{Language, PersonName};
+use crate::domain::{Language, PersonName, Relationship};
 use jiff::civil::{Time, date};
 use slint::{ComponentHandle, PhysicalSize, PlatformError};
 use std::path::{Path, PathBuf};
@@ -29,6 +30,71 @@ pub enum RenderError {
 
 /// The display sizes the kiosk is designed for: a 1280x800 panel and the official 7" Pi display.
 pub const SIZES: [(u32, u32); 2] = [(1280, 800), (800, 480)];
+
+/// A text field's input as the form shows it.
+fn text(shown: &str, keyboard: Keyboard) -> RegisterInput {
+    RegisterInput::Text {
+        shown: shown.into(),
+        keyboard,
+        full: false,
+    }
+}
+
+/// One screen of the registration form.
+fn form(field: Field, input: RegisterInput, prefilled: bool, error: Option<FormError>) -> PageView {
+    PageView::Register(RegisterView {
+        field,
+        step: field.question().number(),
+        steps: Question::ALL.len() as u8,
+        input,
+        prefilled,
+        optional: field.optional(),
+        error,
+    })
+}
+
+/// The review page of a complete, obviously fake registration.
+fn sample_review() -> ReviewView {
+    let lines = |lines: &[&str]| ReviewAnswer::Lines(lines.iter().map(|l| l.to_string()).collect());
+    let row = |question, answer, prefilled| ReviewRow {
+        question,
+        answer,
+        prefilled,
+    };
+    ReviewView {
+        rows: vec![
+            row(Question::Name, lines(&["ADA TESTPATIENT"]), true),
+            row(Question::PreferredName, ReviewAnswer::Skipped, false),
+            row(
+                Question::BirthDate,
+                ReviewAnswer::Date(date(1950, 1, 2)),
+                true,
+            ),
+            row(Question::Sex, lines(&["Female"]), false),
+            row(
+                Question::Address,
+                lines(&["123 EXAMPLE ST", "APT 4", "TESTVILLE, IL 62701"]),
+                true,
+            ),
+            row(Question::Phone, lines(&["(217) 555-0123"]), false),
+            row(Question::Email, lines(&["ada@example.com"]), false),
+            row(
+                Question::Language,
+                ReviewAnswer::Language(Language::Spanish),
+                false,
+            ),
+            row(
+                Question::EmergencyContact,
+                ReviewAnswer::Contact {
+                    name: "BRUNO SAMPLE".into(),
+                    relationship: Relationship::Sibling,
+                    phone: "(217) 555-0199".into(),
+                },
+                false,
+            ),
+        ],
+    }
+}
 
 /// Every page and overlay, with synthetic content, by file name (without language).
 pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
@@ -126,6 +192,115 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
         problem("problem-not-on-today", Problem::NotOnToday),
         problem("problem-not-ready", Problem::NotReady),
         problem("problem-save-failed", Problem::SaveFailed),
+        page(
+            "register-first-name-from-licence",
+            form(Field::FirstName, text("ADA", Keyboard::Name), true, None),
+        ),
+        page(
+            "register-state",
+            form(
+                Field::State,
+                text("I", Keyboard::Letters),
+                false,
+                Some(FormError::State),
+            ),
+        ),
+        page(
+            "register-street",
+            form(
+                Field::AddressLine1,
+                text("123 EXAMPLE ST", Keyboard::Address),
+                false,
+                None,
+            ),
+        ),
+        page(
+            "register-zip-error",
+            form(
+                Field::Zip,
+                text("6270", Keyboard::Digits),
+                false,
+                Some(FormError::ZipDigits),
+            ),
+        ),
+        page(
+            "register-phone",
+            form(
+                Field::Phone,
+                text("(217) 555-01", Keyboard::Digits),
+                false,
+                None,
+            ),
+        ),
+        page(
+            "register-email-error",
+            form(
+                Field::Email,
+                text("ada@example", Keyboard::Email),
+                false,
+                Some(FormError::Email),
+            ),
+        ),
+        page(
+            "register-sex",
+            form(
+                Field::Sex,
+                RegisterInput::Choice {
+                    choices: [
+                        "Female",
+                        "Male",
+                        "Non-binary",
+                        "Another gender",
+                        "Prefer not to say",
+                    ]
+                    .map(|l| Choice::Label(l.into()))
+                    .to_vec(),
+                    chosen: Some(0),
+                },
+                true,
+                None,
+            ),
+        ),
+        page(
+            "register-language",
+            form(
+                Field::Language,
+                RegisterInput::Choice {
+                    choices: Language::ALL.map(Choice::Language).to_vec(),
+                    chosen: Some(0),
+                },
+                false,
+                None,
+            ),
+        ),
+        page(
+            "register-relationship",
+            form(
+                Field::Relationship,
+                RegisterInput::Choice {
+                    choices: Relationship::ALL.map(Choice::Relationship).to_vec(),
+                    chosen: None,
+                },
+                false,
+                Some(FormError::ChooseOne),
+            ),
+        ),
+        page(
+            "register-birth-day-from-licence",
+            PageView::RegisterBirthDate(RegisterBirthView {
+                entry: BirthView::Day {
+                    year: 1950,
+                    month: 1,
+                    last_day: 31,
+                    last_enabled: 31,
+                },
+                step: 3,
+                steps: 9,
+                prefilled: true,
+            }),
+        ),
+        page("register-review", PageView::RegisterReview(sample_review())),
+        page("registered", PageView::Ending(Ending::Registered)),
         page(
             "front-desk-no-match",
             PageView::Ending(Ending::SeeFrontDesk(FrontDeskReason::NoMatch)),

@@ -2,7 +2,7 @@
 //! people say them, not ISO. Hand-written for our two languages: jiff formats English
 //! names only, and a locale library (ICU) would add megabytes for two tables.
 
-use crate::domain::Language;
+use crate::domain::{Language, Relationship};
 use jiff::civil::{Date, Time, Weekday};
 
 /// English "9:05 AM", "12:30 PM"; Spanish "9:05", "16:45" (a 24-hour clock, no AM/PM).
@@ -38,6 +38,33 @@ pub fn long_date(date: Date, language: Language) -> String {
             date.day(),
             ES_MONTHS[month]
         ),
+    }
+}
+
+/// A full date, as a date of birth reads: English "January 2, 1950"; Spanish
+/// "2 de enero de 1950".
+pub fn full_date(date: Date, language: Language) -> String {
+    let month = month_in_sentence(date.month(), language);
+    match language {
+        Language::English => format!("{month} {}, {}", date.day(), date.year()),
+        Language::Spanish => format!("{} de {month} de {}", date.day(), date.year()),
+    }
+}
+
+/// How an emergency contact is related, as a button says it.
+pub fn relationship(relationship: Relationship, language: Language) -> &'static str {
+    match language {
+        Language::English => relationship.english(),
+        Language::Spanish => match relationship {
+            Relationship::Spouse => "Cónyuge",
+            Relationship::Partner => "Pareja",
+            Relationship::Parent => "Padre o madre",
+            Relationship::Child => "Hijo o hija",
+            Relationship::Sibling => "Hermano o hermana",
+            Relationship::Guardian => "Tutor legal",
+            Relationship::Friend => "Amigo o amiga",
+            Relationship::Other => "Otro",
+        },
     }
 }
 
@@ -124,6 +151,19 @@ mod tests {
         assert_eq!(clock_time(Time::constant(16, 45, 0, 0), en), "4:45 PM");
         assert_eq!(long_date(date(2026, 11, 30), en), "Monday, November 30");
         assert_eq!(long_date(date(2027, 1, 3), en), "Sunday, January 3");
+    }
+
+    #[test]
+    fn dates_of_birth_and_relationships_in_both_languages() {
+        let born = date(1950, 1, 2);
+        assert_eq!(full_date(born, Language::English), "January 2, 1950");
+        assert_eq!(full_date(born, Language::Spanish), "2 de enero de 1950");
+        for relationship in Relationship::ALL {
+            let en = super::relationship(relationship, Language::English);
+            let es = super::relationship(relationship, Language::Spanish);
+            assert_eq!(en, relationship.english());
+            assert_ne!(en, es, "{relationship:?} has a Spanish word");
+        }
     }
 
     #[test]

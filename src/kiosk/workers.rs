@@ -2,7 +2,9 @@
 //! [`Event::Completed`] carrying the operation's id. The UI thread only hands a job over.
 
 use crate::api::CheckInSubmission;
-use crate::checkin::{Completion, Event, OpId, OpResult, PendingCheckIn};
+use crate::checkin::{
+    Completion, Event, OpId, OpResult, PendingCheckIn, PendingRegistration, PendingRow,
+};
 use crate::store::KioskStore;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -11,7 +13,7 @@ use std::thread::JoinHandle;
 pub type Post = std::sync::Arc<dyn Fn(Event) + Send + Sync>;
 
 enum Job {
-    Persist { op: OpId, check_in: PendingCheckIn },
+    Persist { op: OpId, row: PendingRow },
 }
 
 /// The outbox writer: one thread with its own connection to the kiosk database, so a
@@ -23,7 +25,7 @@ pub struct OutboxWorker {
 
 impl OutboxWorker {
     /// Starts the writer. `post` receives each answer; `saved` is called after each
-    /// check-in reaches the outbox (to wake the sync thread).
+    /// row reaches the outbox (to wake the sync thread).
     pub fn start(
         mut store: KioskStore,
         post: Post,
@@ -35,8 +37,13 @@ impl OutboxWorker {
             .spawn(move || {
                 while let Ok(job) = queue.recv() {
                     match job {
-                        Job::Persist { op, check_in } => {
-                            let result = persist(&mut store, &check_in);
+                        Job::Persist { op, row } => {
+                            let result = match &row {
+                                PendingRow::CheckIn(check_in) => persist(&mut store, check_in),
+                                PendingRow::Registration(registration) => {
+                                    persist_registration(&mut store, registration)
+                                }
+                            };
                             if result == OpResult::Persisted {
                                 saved();
                             }
@@ -51,12 +58,12 @@ impl OutboxWorker {
         })
     }
 
-    /// Queues a check-in for the outbox; the answer comes as an event.
-    pub fn persist(&self, op: OpId, check_in: PendingCheckIn) {
+    /// Queues a check-in or registration for the outbox; the answer comes as an event.
+    pub fn persist(&self, op: OpId, row: PendingRow) {
         let sent = self
             .jobs
             .as_ref()
-            .is_some_and(|jobs| jobs.send(Job::Persist { op, check_in }).is_ok());
+            .is_some_and(|jobs| jobs.send(Job::Persist { op, row }).is_ok());
         if !sent {
             tracing::error!(%op, "outbox writer has stopped");
         }
@@ -87,6 +94,20 @@ fn persist(store: &mut KioskStore, check_in: &PendingCheckIn) -> OpResult {
         }
         Err(error) => {
             tracing::error!(%error, check_in = %check_in.id, "outbox write failed");
+            OpResult::PersistFailed
+        }
+    }
+}
+
+fn persist_registration(store: &mut KioskStore, pending: &PendingRegistration) -> OpResult {
+    let id = pending.submission.id;
+    match store.enqueue_registration(&pending.submission, pending.day) {
+        Ok(()) => {
+            tracing::info!(registration = %id, "registration saved to outbox");
+            OpResult::Persisted
+        }
+        Err(error) => {
+            tracing::error!(%error, registration = %id, "outbox write failed");
             OpResult::PersistFailed
         }
     }

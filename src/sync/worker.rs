@@ -333,6 +333,9 @@ impl Worker {
             tracing::info!(clinic = %trust.clinic, "office key learned");
             self.trusted = true;
             (self.on_event)(Event::OfficeTrusted(trust));
+            (self.on_event)(Event::SexOptionsLearned(
+                config.sex_options.clone().unwrap_or_default(),
+            ));
         }
         self.deliver()?;
         if heartbeat_due {

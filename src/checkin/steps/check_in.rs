@@ -1,12 +1,15 @@
-//! Check-in step: the arrival is written to the outbox by a worker; "done" shows only
-//! once it is durably there.
+//! Check-in step: the arrival (or a new patient's registration) is written to the outbox
+//! by a worker; "done" shows only once it is durably there.
 
 use super::{Outcome, Step, StepContext};
-use crate::checkin::event::{Completion, Effect, OpId, OpResult, PendingCheckIn};
+use crate::api::RegistrationSubmission;
+use crate::checkin::event::{
+    Completion, Effect, OpId, OpResult, PendingCheckIn, PendingRegistration, PendingRow,
+};
 use crate::checkin::screen::{Ending, PageView, Problem};
 use crate::checkin::session::Session;
 use crate::devices::scan::Scan;
-use crate::domain::CheckInId;
+use crate::domain::{CheckInId, RegistrationId};
 
 #[derive(Debug, Default)]
 pub(crate) struct CheckIn {
@@ -17,11 +20,21 @@ pub(crate) struct CheckIn {
 #[derive(Debug)]
 struct Saving {
     op: OpId,
-    check_in: PendingCheckIn,
+    what: Saved,
+}
+
+/// What is being written (ids only: the registration itself is in the effect).
+#[derive(Debug)]
+enum Saved {
+    CheckIn(PendingCheckIn),
+    Registration(RegistrationId),
 }
 
 impl Step for CheckIn {
     fn enter(&mut self, cx: &mut StepContext<'_>) -> Outcome {
+        if cx.session.new_patient.is_some() {
+            return self.register(cx);
+        }
         let Some(appointment) = &cx.session.appointment else {
             tracing::error!("check-in step reached without an identified appointment");
             return Outcome::end(Ending::Problem(Problem::SaveFailed));
@@ -36,9 +49,12 @@ impl Step for CheckIn {
         let op = cx.new_op();
         self.saving = Some(Saving {
             op,
-            check_in: check_in.clone(),
+            what: Saved::CheckIn(check_in.clone()),
         });
-        Outcome::stay().with(Effect::Persist { op, check_in })
+        Outcome::stay().with(Effect::Persist {
+            op,
+            row: PendingRow::CheckIn(check_in),
+        })
     }
 
     fn on_scan(&mut self, _scan: &Scan, _cx: &mut StepContext<'_>) -> Outcome {
@@ -50,20 +66,27 @@ impl Step for CheckIn {
         let Some(saving) = self.saving.take_if(|s| s.op == completion.op) else {
             return Outcome::stay();
         };
-        let id = saving.check_in.id;
-        match completion.result {
-            OpResult::Persisted => {
-                let appointment = saving.check_in.appointment;
+        match (saving.what, &completion.result) {
+            (Saved::CheckIn(check_in), OpResult::Persisted) => {
+                let appointment = check_in.appointment;
                 let knowledge = &mut *cx.knowledge;
                 knowledge.used.insert(appointment);
                 let queue_position =
                     (!knowledge.roster.is_empty()).then(|| knowledge.roster.waiting() + 1);
                 knowledge.roster.mark_checked_in(appointment);
-                tracing::info!(check_in = %id, "check-in saved");
+                tracing::info!(check_in = %check_in.id, "check-in saved");
                 Outcome::end(Ending::CheckedIn { queue_position })
             }
-            OpResult::PersistFailed => {
-                tracing::error!(check_in = %id, "check-in could not be saved on the kiosk");
+            (Saved::CheckIn(check_in), OpResult::PersistFailed) => {
+                tracing::error!(check_in = %check_in.id, "check-in could not be saved on the kiosk");
+                Outcome::end(Ending::Problem(Problem::SaveFailed))
+            }
+            (Saved::Registration(id), OpResult::Persisted) => {
+                tracing::info!(registration = %id, "registration saved");
+                Outcome::end(Ending::Registered)
+            }
+            (Saved::Registration(id), OpResult::PersistFailed) => {
+                tracing::error!(registration = %id, "registration could not be saved on the kiosk");
                 Outcome::end(Ending::Problem(Problem::SaveFailed))
             }
         }
@@ -75,5 +98,36 @@ impl Step for CheckIn {
 
     fn busy(&self) -> bool {
         self.saving.is_some()
+    }
+}
+
+impl CheckIn {
+    /// A new patient: their finished registration goes to the outbox instead.
+    fn register(&mut self, cx: &mut StepContext<'_>) -> Outcome {
+        let registration = cx
+            .session
+            .new_patient
+            .as_ref()
+            .and_then(|p| p.finished.clone());
+        let (Some(registration), Some(trust)) = (registration, &cx.knowledge.trust) else {
+            tracing::error!("check-in step reached without a finished registration");
+            return Outcome::end(Ending::Problem(Problem::SaveFailed));
+        };
+        let submission = RegistrationSubmission {
+            id: RegistrationId::random(),
+            clinic: trust.clinic,
+            submitted_at: cx.now,
+            registration,
+        };
+        let day = cx.now.to_zoned(trust.timezone.clone()).date();
+        let op = cx.new_op();
+        self.saving = Some(Saving {
+            op,
+            what: Saved::Registration(submission.id),
+        });
+        Outcome::stay().with(Effect::Persist {
+            op,
+            row: PendingRow::Registration(Box::new(PendingRegistration { submission, day })),
+        })
     }
 }

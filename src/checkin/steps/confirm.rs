@@ -17,6 +17,15 @@ pub enum ConfirmTap {
 pub(crate) struct Confirm;
 
 impl Step for Confirm {
+    fn enter(&mut self, cx: &mut StepContext<'_>) -> Outcome {
+        // A new patient has no appointment to confirm.
+        if cx.session.new_patient.is_some() {
+            Outcome::go(Go::Next)
+        } else {
+            Outcome::stay()
+        }
+    }
+
     fn on_tap(&mut self, tap: Tap, _cx: &mut StepContext<'_>) -> Outcome {
         match tap {
             Tap::Confirm(ConfirmTap::Yes) => Outcome::go(Go::Next),

@@ -5,6 +5,7 @@
 mod check_in;
 mod confirm;
 mod identify;
+mod register;
 
 use super::event::{Completion, Effect, OpId, Tap};
 use super::knowledge::Knowledge;
@@ -18,6 +19,12 @@ pub(crate) use confirm::Confirm;
 pub use confirm::ConfirmTap;
 pub(crate) use identify::Identify;
 pub use identify::{BirthView, IdentifyTap, MAX_NAME_CHARS, NameKey, TypedName};
+pub(crate) use register::Register;
+pub use register::{
+    Choice, Field, FieldKind, FormError, FormText, Keyboard, NewPatient, Prefill, Question,
+    RegisterBirthView, RegisterInput, RegisterTap, RegisterView, ReviewAnswer, ReviewRow,
+    ReviewView, phone_as_typed,
+};
 
 /// What a step may read and change while it handles an event.
 pub(crate) struct StepContext<'a> {

@@ -26,10 +26,14 @@ pub fn wire(ui: &MainWindow, taps: &Taps) {
 
 pub fn present(ui: &MainWindow, screen: &Screen) {
     let adapter = ui.global::<BirthDateAdapter>();
-    let view = match &screen.page {
-        PageView::BirthDate(view) => Some(view),
-        _ => None,
+    let (view, progress) = match &screen.page {
+        PageView::BirthDate(view) => (Some(view), None),
+        PageView::RegisterBirthDate(register) => (Some(&register.entry), Some(register)),
+        _ => (None, None),
     };
+    adapter.set_step(progress.map_or(0, |p| i32::from(p.step)));
+    adapter.set_steps(progress.map_or(0, |p| i32::from(p.steps)));
+    adapter.set_prefilled(progress.is_some_and(|p| p.prefilled));
     let language = screen.language;
     let (mut typed, mut digits, mut year, mut months, mut month_name) = (
         String::new(),

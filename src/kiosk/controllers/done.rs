@@ -1,4 +1,4 @@
-//! `DoneAdapter`: checked in, take a seat.
+//! `DoneAdapter`: checked in (or registered), take a seat.
 
 use super::{Taps, on};
 use crate::checkin::{Ending, PageView, Screen, Tap};
@@ -16,6 +16,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
         _ => None,
     };
     let adapter = ui.global::<DoneAdapter>();
+    adapter.set_registered(screen.page == PageView::Ending(Ending::Registered));
     adapter.set_position_known(position.is_some());
     adapter.set_queue_position(position.map_or(0, |n| i32::try_from(n).unwrap_or(i32::MAX)));
 }

@@ -33,12 +33,14 @@ fn page_of(page: &PageView) -> Page {
     match page {
         PageView::Identify => Page::Welcome,
         PageView::TypeName(_) => Page::TypeName,
-        PageView::BirthDate(_) => Page::BirthDate,
+        PageView::BirthDate(_) | PageView::RegisterBirthDate(_) => Page::BirthDate,
         PageView::WhichAppointment(_) => Page::WhichTime,
         PageView::NotFound => Page::NotFound,
+        PageView::Register(_) => Page::Register,
+        PageView::RegisterReview(_) => Page::Review,
         PageView::Confirm(_) => Page::Confirm,
         PageView::CheckingIn => Page::Saving,
-        PageView::Ending(Ending::CheckedIn { .. }) => Page::Done,
+        PageView::Ending(Ending::CheckedIn { .. } | Ending::Registered) => Page::Done,
         PageView::Ending(Ending::Problem(_)) => Page::Problem,
         PageView::Ending(Ending::SeeFrontDesk(_)) => Page::FrontDesk,
     }

@@ -11,6 +11,8 @@ mod header;
 mod help;
 mod not_found;
 mod problem;
+mod register;
+mod review;
 mod still_there;
 mod type_name;
 mod welcome;
@@ -37,6 +39,8 @@ pub fn wire(ui: &MainWindow, taps: &Taps) {
     birth_date::wire(ui, taps);
     which_time::wire(ui, taps);
     not_found::wire(ui, taps);
+    register::wire(ui, taps);
+    review::wire(ui, taps);
     confirm::wire(ui, taps);
     done::wire(ui, taps);
     problem::wire(ui, taps);
@@ -50,6 +54,8 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     type_name::present(ui, screen);
     birth_date::present(ui, screen);
     which_time::present(ui, screen);
+    register::present(ui, screen);
+    review::present(ui, screen);
     confirm::present(ui, screen);
     done::present(ui, screen);
     problem::present(ui, screen);

@@ -9,4 +9,6 @@ use slint::ComponentHandle;
 pub fn wire(ui: &MainWindow, taps: &Taps) {
     ui.global::<WelcomeAdapter>()
         .on_type_name(on(taps, Tap::Identify(IdentifyTap::TypeName)));
+    ui.global::<WelcomeAdapter>()
+        .on_register(on(taps, Tap::Identify(IdentifyTap::Register)));
 }

@@ -17,11 +17,12 @@ use crate::checkin::screen::{
     ConfirmDetails, Ending, FrontDeskReason, NameNotice, NameView, PageView, Problem,
 };
 use crate::checkin::session::{IdentifiedAppointment, IdentifiedBy, Session};
+use crate::checkin::steps::register::{NewPatient, Prefill};
 use crate::devices::scan::Scan;
 use crate::domain::DateOfBirth;
-use crate::scan::aamva;
+use crate::scan::aamva::{self, LicenceData};
 use crate::token::{CheckInToken, TokenError};
-use birth::BirthStep;
+pub(crate) use birth::BirthStep;
 use jiff::civil::{Date, Time};
 
 /// Most appointments offered by time when a name and date of birth match several; more
@@ -55,6 +56,11 @@ pub enum IdentifyTap {
     TryAgain,
     /// "Ask the front desk" after no appointment was found.
     AskDesk,
+    /// "I am a new patient" after no appointment was found: register, starting with
+    /// what was typed or scanned.
+    NewPatient,
+    /// Welcome: "New patient? Register here".
+    Register,
 }
 
 #[derive(Debug, Default)]
@@ -84,6 +90,10 @@ enum Stage {
     },
     NotFound {
         typed: TypedName,
+        date_of_birth: DateOfBirth,
+        /// The licence that matched nothing, to start a registration with (it holds no
+        /// licence number).
+        licence: Option<Box<LicenceData>>,
     },
 }
 
@@ -149,6 +159,19 @@ impl Identify {
     ) -> (Stage, Outcome) {
         use IdentifyTap as T;
         match (stage, tap) {
+            (Stage::Welcome, T::Register) => {
+                if cx.knowledge.trust.is_some() {
+                    tracing::info!("new patient registration started");
+                    cx.session.new_patient = Some(NewPatient::new(None));
+                    (Stage::Welcome, Outcome::go(Go::Next))
+                } else {
+                    tracing::warn!("registration asked for before the office is known");
+                    (
+                        Stage::Welcome,
+                        Outcome::end(Ending::Problem(Problem::NotReady)),
+                    )
+                }
+            }
             (Stage::Welcome, T::TypeName) => {
                 if clinic_today(cx).is_some() && cx.knowledge.roster.can_match() {
                     (name_stage(TypedName::default(), None), Outcome::stay())
@@ -198,7 +221,7 @@ impl Identify {
                     ),
                     BirthStep::Left => (name_stage(typed, None), Outcome::stay()),
                     BirthStep::Done(dob) => {
-                        self.matched(typed, dob, IdentifiedBy::NameAndBirthDate, cx)
+                        self.matched(typed, dob, IdentifiedBy::NameAndBirthDate, None, cx)
                     }
                 }
             }
@@ -219,7 +242,28 @@ impl Identify {
                 Some(today) => (birth_stage(typed, today), Outcome::stay()),
                 None => (Stage::Welcome, Outcome::stay()),
             },
-            (Stage::NotFound { typed }, T::TryAgain) => (name_stage(typed, None), Outcome::stay()),
+            (Stage::NotFound { typed, .. }, T::TryAgain) => {
+                (name_stage(typed, None), Outcome::stay())
+            }
+            (
+                Stage::NotFound {
+                    typed,
+                    date_of_birth,
+                    licence,
+                },
+                T::NewPatient,
+            ) => {
+                let prefill = match licence {
+                    Some(licence) => Prefill::from_licence(&licence),
+                    None => Prefill::typed(typed.as_str(), date_of_birth),
+                };
+                tracing::info!(
+                    source = prefill.source.as_str(),
+                    "new patient registration started"
+                );
+                cx.session.new_patient = Some(NewPatient::new(Some(prefill)));
+                (Stage::Welcome, Outcome::go(Go::Next))
+            }
             (Stage::NotFound { .. }, T::AskDesk) => (
                 Stage::Welcome,
                 Outcome::end(Ending::SeeFrontDesk(FrontDeskReason::NoMatch)),
@@ -238,8 +282,14 @@ impl Identify {
             Ok(licence) => {
                 tracing::info!(issuer = %licence.issuer, version = licence.aamva_version, "licence read");
                 let typed = TypedName::from_text(&licence.family_name);
-                let (stage, outcome) =
-                    self.matched(typed, licence.date_of_birth, IdentifiedBy::Licence, cx);
+                let dob = licence.date_of_birth;
+                let (stage, outcome) = self.matched(
+                    typed,
+                    dob,
+                    IdentifiedBy::Licence,
+                    Some(Box::new(licence)),
+                    cx,
+                );
                 self.stage = stage;
                 outcome
             }
@@ -258,6 +308,7 @@ impl Identify {
         typed: TypedName,
         dob: DateOfBirth,
         by: IdentifiedBy,
+        licence: Option<Box<LicenceData>>,
         cx: &mut StepContext<'_>,
     ) -> (Stage, Outcome) {
         let (Some(trust), Some(today)) = (&cx.knowledge.trust, clinic_today(cx)) else {
@@ -305,7 +356,14 @@ impl Identify {
             }
             Found::Nothing => {
                 tracing::info!(?by, "no appointment matched");
-                (Stage::NotFound { typed }, Outcome::stay())
+                (
+                    Stage::NotFound {
+                        typed,
+                        date_of_birth: dob,
+                        licence,
+                    },
+                    Outcome::stay(),
+                )
             }
         }
     }
