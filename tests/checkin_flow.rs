@@ -48,14 +48,14 @@ fn trust() -> OfficeTrust {
     }
 }
 
+/// The plan these tests follow: the standard one without the details step (tested on its
+/// own in details_flow.rs), so "Yes, this is me" goes straight to the check-in.
+fn plan() -> JourneyPlan {
+    JourneyPlan::standard().without(StepKind::Details)
+}
+
 fn journey() -> Journey {
-    Journey::new(
-        settings(),
-        JourneyPlan::standard(),
-        Some(trust()),
-        [],
-        morning(),
-    )
+    Journey::new(settings(), plan(), Some(trust()), [], morning())
 }
 
 fn token(appointment: u64) -> CheckInToken {
@@ -161,6 +161,21 @@ fn completed(op: OpId, result: OpResult) -> Event {
 fn the_standard_journey_identifies_registers_new_patients_confirms_and_checks_in() {
     assert_eq!(
         JourneyPlan::standard().steps(),
+        [
+            StepKind::Identify,
+            StepKind::Register,
+            StepKind::Confirm,
+            StepKind::Details,
+            StepKind::CheckIn
+        ]
+    );
+    // An office may leave a step out, but never identifying or checking in.
+    assert_eq!(
+        JourneyPlan::standard()
+            .without(StepKind::Details)
+            .without(StepKind::Identify)
+            .without(StepKind::CheckIn)
+            .steps(),
         [
             StepKind::Identify,
             StepKind::Register,
@@ -327,7 +342,7 @@ fn the_same_code_cannot_be_used_twice() {
 fn used_appointments_survive_a_restart_and_come_from_the_office_too() {
     let mut journey = Journey::new(
         settings(),
-        JourneyPlan::standard(),
+        plan(),
         Some(trust()),
         [AppointmentId::new(1001)],
         morning(),
@@ -411,7 +426,7 @@ fn bad_codes_and_other_barcodes_get_a_problem_screen_each() {
 
 #[test]
 fn without_the_office_key_codes_cannot_be_checked_until_it_arrives() {
-    let mut journey = Journey::new(settings(), JourneyPlan::standard(), None, [], morning());
+    let mut journey = Journey::new(settings(), plan(), None, [], morning());
     let effects = journey.handle(scan_of(1001), morning());
     assert_eq!(page(&effects), problem(Problem::NotReady));
     assert_eq!(desk_told(&effects), vec![StaffNeed::KioskNotReady]);

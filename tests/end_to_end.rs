@@ -5,7 +5,11 @@
 
 mod support;
 
-use frontdesk::checkin::{ConfirmTap, Ending, IdentifyTap, NameKey, PageView, Problem, Tap};
+use frontdesk::checkin::{
+    ConfirmTap, DetailsTap, DetailsView, Ending, IdentifyTap, NameKey, PageView, Problem,
+    RegisterTap, Tap,
+};
+use frontdesk::domain::ContactField;
 use frontdesk::office::staff::QueueItem;
 use std::io::{BufRead, BufReader};
 use std::sync::mpsc;
@@ -71,8 +75,8 @@ fn scanned_code_reaches_staff_queue_and_event_stream() {
     });
 }
 
-/// On "Is this you?" showing Ada T., the patient taps yes; the check-in reaches the staff
-/// queue under her name.
+/// On "Is this you?" showing Ada T., the patient taps yes, sees the address the office
+/// has on file and says it is right; the check-in reaches the staff queue under her name.
 fn ada_says_yes_and_reaches_the_queue(
     kiosk: &HeadlessKiosk,
     office: &TestOffice,
@@ -83,6 +87,18 @@ fn ada_says_yes_and_reaches_the_queue(
     };
     assert_eq!(details.display_name.unwrap().as_str(), "Ada T.");
     kiosk.tap(Tap::Confirm(ConfirmTap::Yes));
+    let PageView::ContactDetails(DetailsView::OnFile(on_file)) = kiosk
+        .wait_for_page("the details on file", |page| {
+            matches!(page, PageView::ContactDetails(DetailsView::OnFile(_)))
+        })
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        on_file.get(ContactField::AddressLine1),
+        Some("100 Example St")
+    );
+    kiosk.tap(Tap::Details(DetailsTap::Correct));
     kiosk.wait_for_page("the done screen", is_done);
     let row = wait_until("the check-in in the staff queue", || {
         office.queue().checked_in.into_iter().next()
@@ -158,4 +174,56 @@ fn a_scanned_licence_checks_the_patient_in() {
         None
     });
     ada_says_yes_and_reaches_the_queue(&kiosk, &office, confirm);
+}
+
+#[test]
+fn a_changed_phone_reaches_the_office_as_a_change_request_and_the_patient_is_checked_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = start_office(&dir.path().join("office"), "127.0.0.1:0".parse().unwrap());
+    let mut kiosk = HeadlessKiosk::start(&dir.path().join("kiosk"), &office.base, KIOSK_TOKEN);
+    wait_until("the kiosk to learn the office", || {
+        kiosk.sync.status().office_reachable.then_some(())
+    });
+    kiosk.scanner.scan(&office.token(0)).unwrap();
+    kiosk.wait_for_page("the confirm screen", is_confirm);
+    kiosk.tap(Tap::Confirm(ConfirmTap::Yes));
+    kiosk.wait_for_page("the details on file", |page| {
+        matches!(page, PageView::ContactDetails(DetailsView::OnFile(_)))
+    });
+    kiosk.tap(Tap::Details(DetailsTap::Changed));
+    // Street, unit, city, state, ZIP as on file; then the phone, typed anew.
+    for _ in 0..5 {
+        kiosk.tap(Tap::Register(RegisterTap::Next));
+    }
+    kiosk.tap(Tap::Register(RegisterTap::Key(NameKey::Clear)));
+    for c in "2175550142".chars() {
+        kiosk.tap(Tap::Register(RegisterTap::Key(NameKey::Char(c))));
+    }
+    kiosk.tap(Tap::Register(RegisterTap::Next));
+    kiosk.tap(Tap::Register(RegisterTap::Next));
+    kiosk.wait_for_page(
+        "the list of changes",
+        |page| matches!(page, PageView::ContactDetails(DetailsView::Changes(c)) if c.len() == 1),
+    );
+    kiosk.tap(Tap::Details(DetailsTap::Send));
+    kiosk.wait_for_page("the done screen", is_done);
+    let change = wait_until("the change request at the office", || {
+        office.queue().details_changes.into_iter().next()
+    });
+    assert!(!change.unchecked_offline);
+    assert_eq!(change.fields.len(), 1);
+    assert_eq!(change.fields[0].field, ContactField::Phone);
+    wait_until("the check-in in the staff queue", || {
+        office.queue().checked_in.into_iter().next()
+    });
+    wait_until("the outbox to drain", || {
+        (kiosk.outbox_depth() == 0).then_some(())
+    });
+    let bytes = kiosk_database_bytes(&kiosk);
+    for typed in ["2175550142", "(217) 555-0142"] {
+        assert!(
+            !contains(&bytes, typed),
+            "the kiosk database holds {typed:?}"
+        );
+    }
 }

@@ -5,7 +5,7 @@
 use frontdesk::checkin::{
     BirthView, ConfirmTap, Effect, Ending, Event, FrontDeskReason, IdentifyTap, Journey,
     JourneyPlan, JourneySettings, NameKey, NameNotice, OfficeTrust, OverlayView, PageView,
-    PendingRow, Problem, Roster, RosterEntry, Tap,
+    PendingRow, Problem, Roster, RosterEntry, StepKind, Tap,
 };
 use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{AppointmentId, ClinicId, DateOfBirth, IdentityKey, PersonName};
@@ -65,7 +65,8 @@ fn roster() -> Roster {
 fn journey_with(roster: Roster) -> Journey {
     let mut journey = Journey::new(
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
-        JourneyPlan::standard(),
+        // The details step has its own tests (details_flow.rs).
+        JourneyPlan::standard().without(StepKind::Details),
         Some(trust()),
         [],
         morning(),

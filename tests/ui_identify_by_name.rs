@@ -102,7 +102,7 @@ fn a_patient_types_their_name_and_picks_their_birth_date() {
     assert!(kiosk.visible("Bea G."));
     assert!(kiosk.visible("Appointment at 2:30 PM with Dr. Demo Able"));
     kiosk.tap("Yes, this is me");
-    kiosk.until_saved();
+    kiosk.until_page(Page::Done);
     assert!(kiosk.visible("Thank you, you are checked in"));
     kiosk.tap("Done");
     // The next patient finds an empty keyboard.

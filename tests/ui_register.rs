@@ -116,7 +116,7 @@ fn a_new_patient_registers_in_english() {
     assert!(kiosk.visible("(217) 555-0100"));
     show_whole_page(&kiosk, "Send");
     kiosk.tap("Send");
-    kiosk.until_saved();
+    kiosk.until_page(Page::Done);
     assert!(kiosk.visible("Thank you."));
     assert!(
         kiosk.visible(
@@ -170,7 +170,7 @@ fn un_paciente_nuevo_se_registra_en_espanol() {
     assert!(kiosk.visible("Español"), "the preferred language");
     show_whole_page(&kiosk, "Enviar");
     kiosk.tap("Enviar");
-    kiosk.until_saved();
+    kiosk.until_page(Page::Done);
     assert!(kiosk.visible("Gracias."));
     assert_eq!(outbox_rows(&kiosk), 1);
 }

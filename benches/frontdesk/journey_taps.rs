@@ -1,21 +1,24 @@
 //! Figure 10 (taps and screens): what a returning patient without a code does at the
 //! kiosk, counted by driving the real journey (no UI) through every patient of the demo
 //! set: "Type my name instead", the last name key by key, Next, the four digits of the
-//! year, the month, the day, "Yes, this is me"; and, beside it, the same patient with the
-//! code from their reminder, and with their driver's licence.
+//! year, the month, the day, "Yes, this is me", "Yes, this is right" (their address on
+//! file); and, beside it, the same patient with the code from their reminder, and with
+//! their driver's licence.
 
 use crate::report::Report;
 use frontdesk::checkin::{
-    ConfirmTap, Effect, Event, IdentifyTap, Journey, JourneyPlan, JourneySettings, NameKey,
-    OfficeTrust, PageView, Roster, RosterEntry, Tap,
+    Completion, ConfirmTap, DetailsTap, DetailsView, Effect, Ending, Event, IdentifyTap, Journey,
+    JourneyPlan, JourneySettings, NameKey, OfficeTrust, OpResult, PageView, Roster, RosterEntry,
+    Tap,
 };
 use frontdesk::devices::Scan;
-use frontdesk::domain::{AppointmentId, ClinicId, IdentityKey};
+use frontdesk::domain::{AppointmentId, ClinicId, ContactField, ContactOnFile, IdentityKey};
 use frontdesk::office::appointments::demo_set;
 use frontdesk::scan::aamva_sample::{Subfile, encode};
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
+use std::collections::VecDeque;
 use std::mem::discriminant;
 
 /// Which screen a page is: the kind of page, and for the date of birth which part (year,
@@ -181,49 +184,68 @@ fn fresh(trust: &OfficeTrust, roster: &Roster, now: Timestamp) -> Journey {
     journey
 }
 
-/// Plays `events`, then "Yes, this is me", and the check-in's save; counts what it took
-/// to reach "take a seat".
+/// Plays `events`, then "Yes, this is me"; answers the look-up of the details on file
+/// with an address and taps "Yes, this is right", and answers each save; counts what it
+/// took to reach "take a seat".
 fn drive(journey: &mut Journey, events: Vec<Event>, now: Timestamp) -> anyhow::Result<Cost> {
     let mut cost = Cost {
         screens: 1,
         ..Cost::default()
     };
     let mut last = screen_of(&journey.screen().page);
-    let mut saving = None;
-    let all = events
-        .into_iter()
-        .chain([Event::Tapped(Tap::Confirm(ConfirmTap::Yes))]);
-    for event in all {
+    let mut queue: VecDeque<Event> = events.into();
+    queue.push_back(Event::Tapped(Tap::Confirm(ConfirmTap::Yes)));
+    while let Some(event) = queue.pop_front() {
         match event {
             Event::Tapped(_) => cost.taps += 1,
             Event::Scanned(_) => cost.scans += 1,
             _ => {}
         }
         for effect in journey.handle(event, now) {
-            match effect {
-                Effect::Show(screen) if screen_of(&screen.page) != last => {
-                    cost.screens += 1;
-                    last = screen_of(&screen.page);
+            let answer = match effect {
+                Effect::Show(screen) => {
+                    if matches!(
+                        screen.page,
+                        PageView::ContactDetails(DetailsView::OnFile(_))
+                    ) {
+                        queue.push_back(Event::Tapped(Tap::Details(DetailsTap::Correct)));
+                    }
+                    let shown = screen_of(&screen.page);
+                    if shown != last {
+                        cost.screens += 1;
+                        last = shown;
+                    }
+                    None
                 }
-                Effect::Persist { op, .. } => saving = Some(op),
-                _ => {}
+                Effect::FetchContact { op, .. } => Some((op, OpResult::Contact(Some(on_file())))),
+                Effect::Persist { op, .. } => Some((op, OpResult::Persisted)),
+                Effect::RequestHelp(_) => None,
+            };
+            if let Some((op, result)) = answer {
+                queue.push_back(Event::Completed(Completion { op, result }));
             }
         }
     }
-    let op = saving.ok_or_else(|| anyhow::anyhow!("the journey never saved; on {last:?}"))?;
-    journey.handle(
-        Event::Completed(frontdesk::checkin::Completion {
-            op,
-            result: frontdesk::checkin::OpResult::Persisted,
-        }),
-        now,
-    );
-    if !matches!(journey.screen().page, PageView::Ending(_)) {
-        anyhow::bail!("the journey did not end");
-    }
-    // "Take a seat" is the last screen.
-    if screen_of(&journey.screen().page) != last {
-        cost.screens += 1;
+    if !matches!(
+        journey.screen().page,
+        PageView::Ending(Ending::CheckedIn { .. })
+    ) {
+        anyhow::bail!("the journey did not check the patient in; on {last:?}");
     }
     Ok(cost)
+}
+
+/// An address and phone on file, as a returning patient confirms them.
+fn on_file() -> ContactOnFile {
+    let mut contact = ContactOnFile::default();
+    for (field, value) in [
+        (ContactField::AddressLine1, "100 Example St"),
+        (ContactField::City, "Exampleville"),
+        (ContactField::State, "TX"),
+        (ContactField::Zip, "75001"),
+        (ContactField::Phone, "2175550100"),
+    ] {
+        contact.set(field, value).expect("a valid sample contact");
+    }
+    contact
 }

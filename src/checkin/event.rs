@@ -3,10 +3,10 @@
 use super::knowledge::OfficeTrust;
 use super::roster::Roster;
 use super::screen::Screen;
-use super::steps::{ConfirmTap, IdentifyTap, RegisterTap};
-use crate::api::RegistrationSubmission;
+use super::steps::{ConfirmTap, DetailsTap, IdentifyTap, RegisterTap};
+use crate::api::{DetailsChangeSubmission, RegistrationSubmission};
 use crate::devices::scan::Scan;
-use crate::domain::{AppointmentId, CheckInId, ClinicId, SexOptions, StaffNeed};
+use crate::domain::{AppointmentId, CheckInId, ClinicId, ContactOnFile, SexOptions, StaffNeed};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use std::fmt;
@@ -52,6 +52,7 @@ pub enum Tap {
     Identify(IdentifyTap),
     Confirm(ConfirmTap),
     Register(RegisterTap),
+    Details(DetailsTap),
 }
 
 /// Names one operation a worker carries out, so its answer reaches the step that asked
@@ -84,10 +85,14 @@ pub struct Completion {
 /// What an operation came to, by kind of operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpResult {
-    /// The check-in or registration is durably in the outbox.
+    /// The row (check-in, registration, details change) is durably in the outbox.
     Persisted,
     /// The outbox write failed; the patient is not checked in (or registered).
     PersistFailed,
+    /// The office's contact details for the appointment (`None`: nothing on file).
+    Contact(Option<ContactOnFile>),
+    /// The office could not be asked (offline, or it did not answer in time).
+    ContactUnavailable,
 }
 
 /// A check-in to write to the kiosk outbox.
@@ -109,11 +114,20 @@ pub struct PendingRegistration {
     pub day: Date,
 }
 
+/// A returning patient's change to their contact details, to write to the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingDetailsChange {
+    pub submission: DetailsChangeSubmission,
+    /// The clinic's calendar day it was sent on.
+    pub day: Date,
+}
+
 /// A row for the kiosk outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PendingRow {
     CheckIn(PendingCheckIn),
     Registration(Box<PendingRegistration>),
+    DetailsChange(Box<PendingDetailsChange>),
 }
 
 /// What the shell must do. Anything that takes time is carried out off the UI thread and
@@ -124,6 +138,11 @@ pub enum Effect {
     Show(Screen),
     /// Write this row to the outbox.
     Persist { op: OpId, row: PendingRow },
+    /// Ask the office for the contact details on file for this appointment.
+    FetchContact {
+        op: OpId,
+        appointment: AppointmentId,
+    },
     /// Tell the front desk someone at this kiosk needs them, and why.
     RequestHelp(StaffNeed),
 }

@@ -5,7 +5,7 @@ use super::event::{Completion, Effect, Event, OpId, Tap};
 use super::knowledge::{Knowledge, OfficeTrust};
 use super::screen::{Ending, FrontDeskReason, OverlayView, PageView, Problem, Screen};
 use super::session::Session;
-use super::steps::{CheckIn, Confirm, Go, Identify, Outcome, Register, Step, StepContext};
+use super::steps::{CheckIn, Confirm, Details, Go, Identify, Outcome, Register, Step, StepContext};
 use crate::devices::scan::Scan;
 use crate::domain::{AppointmentId, StaffNeed};
 use jiff::{SignedDuration, Timestamp};
@@ -18,6 +18,8 @@ pub enum StepKind {
     /// A new patient's registration form (skipped for a patient with an appointment).
     Register,
     Confirm,
+    /// A returning patient confirms or changes the contact details on file.
+    Details,
     CheckIn,
 }
 
@@ -27,6 +29,7 @@ impl StepKind {
             StepKind::Identify => Box::<Identify>::default(),
             StepKind::Register => Box::<Register>::default(),
             StepKind::Confirm => Box::new(Confirm),
+            StepKind::Details => Box::<Details>::default(),
             StepKind::CheckIn => Box::<CheckIn>::default(),
         }
     }
@@ -41,16 +44,27 @@ pub struct JourneyPlan {
 }
 
 impl JourneyPlan {
-    /// identify → register (new patients only) → confirm → check in.
+    /// identify → register (new patients only) → confirm → details (returning patients)
+    /// → check in.
     pub fn standard() -> Self {
         Self {
             steps: vec![
                 StepKind::Identify,
                 StepKind::Register,
                 StepKind::Confirm,
+                StepKind::Details,
                 StepKind::CheckIn,
             ],
         }
+    }
+
+    /// The same plan without `step` (an office that does not ask for it). The first and
+    /// last steps (identify, check in) cannot be left out: the plan is returned as it was.
+    pub fn without(mut self, step: StepKind) -> Self {
+        if !matches!(step, StepKind::Identify | StepKind::CheckIn) {
+            self.steps.retain(|s| *s != step);
+        }
+        self
     }
 
     pub fn steps(&self) -> &[StepKind] {
@@ -264,10 +278,12 @@ impl Journey {
                 Vec::new()
             }
             // The page is covered: a tap meant for it is stale.
-            Tap::Identify(_) | Tap::Confirm(_) | Tap::Register(_) if self.overlay.is_some() => {
+            Tap::Identify(_) | Tap::Confirm(_) | Tap::Register(_) | Tap::Details(_)
+                if self.overlay.is_some() =>
+            {
                 Vec::new()
             }
-            Tap::Identify(_) | Tap::Confirm(_) | Tap::Register(_) => {
+            Tap::Identify(_) | Tap::Confirm(_) | Tap::Register(_) | Tap::Details(_) => {
                 let outcome = self.in_step(|step, cx| step.on_tap(tap, cx));
                 self.apply(outcome, None)
             }

@@ -17,7 +17,8 @@ mod steps;
 
 pub use display::DisplayPrefs;
 pub use event::{
-    Completion, Effect, Event, OpId, OpResult, PendingCheckIn, PendingRegistration, PendingRow, Tap,
+    Completion, Effect, Event, OpId, OpResult, PendingCheckIn, PendingDetailsChange,
+    PendingRegistration, PendingRow, Tap,
 };
 pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};
 pub use knowledge::{Knowledge, OfficeTrust};
@@ -28,7 +29,8 @@ pub use screen::{
 };
 pub use session::{IdentifiedAppointment, IdentifiedBy, Session};
 pub use steps::{
-    BirthView, Choice, ConfirmTap, Field, FieldKind, FormError, FormText, IdentifyTap, Keyboard,
-    MAX_NAME_CHARS, NameKey, NewPatient, Prefill, Question, RegisterBirthView, RegisterInput,
-    RegisterTap, RegisterView, ReviewAnswer, ReviewRow, ReviewView, TypedName, phone_as_typed,
+    BirthView, Choice, ConfirmTap, ContactChange, DetailsTap, DetailsView, Field, FieldKind,
+    FormError, FormText, IdentifyTap, Keyboard, MAX_NAME_CHARS, NameKey, NewPatient, Prefill,
+    Question, RegisterBirthView, RegisterInput, RegisterTap, RegisterView, ReviewAnswer, ReviewRow,
+    ReviewView, TypedName, phone_as_typed,
 };

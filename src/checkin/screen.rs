@@ -2,7 +2,9 @@
 //! one is up, the language and the display preferences. Each variant carries only what its page displays.
 
 use super::display::DisplayPrefs;
-use super::steps::{BirthView, RegisterBirthView, RegisterView, ReviewView, TypedName};
+use super::steps::{
+    BirthView, DetailsView, RegisterBirthView, RegisterView, ReviewView, TypedName,
+};
 use crate::domain::{DisplayName, Language};
 use jiff::civil::{Date, Time};
 
@@ -38,6 +40,8 @@ pub enum PageView {
     RegisterReview(ReviewView),
     /// Confirm step: "Is this you?"
     Confirm(ConfirmDetails),
+    /// Details step: the contact details on file (changes are typed on `Register` pages).
+    ContactDetails(DetailsView),
     /// Check-in step: writing the check-in down.
     CheckingIn,
     /// The journey is over, one way or another.

@@ -103,46 +103,9 @@ impl ContactField {
     }
 }
 
-/// Where a value in a change request came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeSource {
-    /// The patient typed it on the kiosk.
-    TypedAtKiosk,
-    /// Read from the patient's driver's licence or ID card.
-    FromLicence,
-    /// What the office had on file (the patient confirmed it).
-    OnFile,
-}
-
-impl ChangeSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeSource::TypedAtKiosk => "typed_at_kiosk",
-            ChangeSource::FromLicence => "from_licence",
-            ChangeSource::OnFile => "on_file",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            ChangeSource::TypedAtKiosk,
-            ChangeSource::FromLicence,
-            ChangeSource::OnFile,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-
-    /// What staff read.
-    pub fn label(self) -> &'static str {
-        match self {
-            ChangeSource::TypedAtKiosk => "Typed at the kiosk",
-            ChangeSource::FromLicence => "Read from licence",
-            ChangeSource::OnFile => "On file",
-        }
-    }
-}
+/// Where a value in a change request came from: the registration form's sources, one
+/// type for both so staff read them the same way.
+pub type ChangeSource = super::FieldSource;
 
 /// One field a patient wants changed, checked on construction and on parse.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -37,6 +37,25 @@ impl FieldSource {
             FieldSource::OnFile => "on_file",
         }
     }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            FieldSource::TypedAtKiosk,
+            FieldSource::FromLicence,
+            FieldSource::OnFile,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    /// What staff read.
+    pub fn label(self) -> &'static str {
+        match self {
+            FieldSource::TypedAtKiosk => "Typed at the kiosk",
+            FieldSource::FromLicence => "Read from licence",
+            FieldSource::OnFile => "On file",
+        }
+    }
 }
 
 /// A value with where it came from.

@@ -1,8 +1,9 @@
 //! `KioskCore`: the journey plus the hand-over of its effects to workers. No Slint here,
 //! so end-to-end tests run a kiosk without a window, and nothing here waits on disk or
-//! network: a `Persist` is queued to the outbox worker, a help request to the sync thread.
+//! network: a `Persist` is queued to the outbox worker, a contact look-up to the look-up
+//! worker, a help request to the sync thread.
 
-use super::workers::OutboxWorker;
+use super::workers::{LookupWorker, OutboxWorker};
 use crate::checkin::{Effect, Event, Journey, Screen};
 use crate::domain::StaffNeed;
 use jiff::Timestamp;
@@ -11,6 +12,7 @@ use jiff::Timestamp;
 pub struct KioskCore {
     journey: Journey,
     outbox: OutboxWorker,
+    lookup: LookupWorker,
     request_help: Box<dyn Fn(StaffNeed, Timestamp) + Send>,
 }
 
@@ -18,11 +20,13 @@ impl KioskCore {
     pub fn new(
         journey: Journey,
         outbox: OutboxWorker,
+        lookup: LookupWorker,
         request_help: impl Fn(StaffNeed, Timestamp) + Send + 'static,
     ) -> Self {
         Self {
             journey,
             outbox,
+            lookup,
             request_help: Box::new(request_help),
         }
     }
@@ -40,6 +44,7 @@ impl KioskCore {
             match effect {
                 Effect::Show(screen) => shown = Some(screen),
                 Effect::Persist { op, row } => self.outbox.persist(op, row),
+                Effect::FetchContact { op, appointment } => self.lookup.fetch(op, appointment),
                 Effect::RequestHelp(need) => {
                     tracing::info!(need = need.as_str(), "patient needs the desk");
                     (self.request_help)(need, now);

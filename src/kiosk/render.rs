@@ -6,11 +6,12 @@ use super::app::present;
 use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
-    BirthView, Choice, ConfirmDetails, DisplayPrefs, Ending, Field, FormError, FrontDeskReason,
-    Keyboard, NameNotice, NameView, OverlayView, PageView, Problem, Question, RegisterBirthView,
-    RegisterInput, RegisterView, ReviewAnswer, ReviewRow, ReviewView, Screen, TypedName,
+    BirthView, Choice, ConfirmDetails, ContactChange, DetailsView, DisplayPrefs, Ending, Field,
+    FormError, FrontDeskReason, Keyboard, NameNotice, NameView, OverlayView, PageView, Problem,
+    Question, RegisterBirthView, RegisterInput, RegisterView, ReviewAnswer, ReviewRow, ReviewView,
+    Screen, TypedName,
 };
-use crate::domain::{Language, PersonName, Relationship};
+use crate::domain::{ContactField, ContactOnFile, Language, PersonName, Relationship};
 use jiff::civil::{Time, date};
 use slint::{ComponentHandle, PhysicalSize, PlatformError};
 use std::path::{Path, PathBuf};
@@ -167,6 +168,34 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
                 starts_at: Time::constant(10, 30, 0, 0),
                 provider: None,
             }),
+        ),
+        page(
+            "details-fetching",
+            PageView::ContactDetails(DetailsView::Fetching),
+        ),
+        page(
+            "details-on-file",
+            PageView::ContactDetails(DetailsView::OnFile(sample_contact())),
+        ),
+        page(
+            "details-changes",
+            PageView::ContactDetails(DetailsView::Changes(vec![
+                ContactChange {
+                    field: ContactField::AddressLine1,
+                    on_file: Some("100 Example St".into()),
+                    new: "456 SAMPLE AVE".into(),
+                },
+                ContactChange {
+                    field: ContactField::AddressLine2,
+                    on_file: None,
+                    new: "APT 9".into(),
+                },
+                ContactChange {
+                    field: ContactField::Phone,
+                    on_file: Some("2175550100".into()),
+                    new: "2175550142".into(),
+                },
+            ])),
         ),
         page("saving", PageView::CheckingIn),
         page(
@@ -400,6 +429,25 @@ fn mode_runs() -> [ModeRun; 7] {
             Some(SOME),
         ),
     ]
+}
+
+/// Obviously fake contact details on file, for the details pages.
+fn sample_contact() -> ContactOnFile {
+    let mut contact = ContactOnFile::default();
+    for (field, value) in [
+        (ContactField::AddressLine1, "100 Example St"),
+        (ContactField::AddressLine2, "Unit 4"),
+        (ContactField::City, "Exampleville"),
+        (ContactField::State, "TX"),
+        (ContactField::Zip, "75001"),
+        (ContactField::Phone, "2175550100"),
+        (ContactField::Email, "ada.testpatient@example.com"),
+    ] {
+        contact
+            .set(field, value)
+            .expect("the sample contact is valid");
+    }
+    contact
 }
 
 /// Renders every screen in every language at every size into `dir`

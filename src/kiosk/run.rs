@@ -4,7 +4,9 @@ use super::app::{self, KioskApp};
 use super::config::KioskConfig;
 use super::headless::{HeadlessPlatform, HeadlessWindow, write_png};
 use super::services::KioskServices;
-use super::{ConfirmAdapter, DoneAdapter, KioskAdapter, MainWindow, Page};
+use super::{
+    ConfirmAdapter, DetailsAdapter, DetailsMode, DoneAdapter, KioskAdapter, MainWindow, Page,
+};
 use crate::devices::scanner::Scanner;
 use crate::sync::{SyncHandle, WorkerSettings};
 use anyhow::Context as _;
@@ -154,8 +156,9 @@ pub fn assemble(
 }
 
 /// For the demo without a display: someone who taps "Yes, this is me" two seconds after
-/// seeing their name, and "Done" three seconds after being told to sit. It presses the
-/// same adapter callbacks the buttons do.
+/// seeing their name, "Yes, this is right" two seconds after seeing their address, and
+/// "Done" three seconds after being told to sit. It presses the same adapter callbacks
+/// the buttons do.
 fn scripted_patient(ui: &MainWindow) -> slint::Timer {
     let timer = slint::Timer::default();
     let weak = ui.as_weak();
@@ -175,6 +178,14 @@ fn scripted_patient(ui: &MainWindow) -> slint::Timer {
                 Page::Confirm if waited >= Duration::from_secs(2) => {
                     tracing::info!("scripted patient taps \"Yes, this is me\"");
                     ui.global::<ConfirmAdapter>().invoke_yes();
+                    seen.1 = Instant::now();
+                }
+                Page::Details
+                    if waited >= Duration::from_secs(2)
+                        && ui.global::<DetailsAdapter>().get_mode() == DetailsMode::OnFile =>
+                {
+                    tracing::info!("scripted patient taps \"Yes, this is right\"");
+                    ui.global::<DetailsAdapter>().invoke_correct();
                     seen.1 = Instant::now();
                 }
                 Page::Done if waited >= Duration::from_secs(3) => {

@@ -4,7 +4,7 @@
 
 use super::config::KioskConfig;
 use super::core::KioskCore;
-use super::workers::{OutboxWorker, Post};
+use super::workers::{LookupWorker, OutboxWorker, Post};
 use crate::checkin::{Event, Journey, JourneyPlan, JourneySettings};
 use crate::devices::scanner::{Scanner, ScannerError, ScannerPort};
 use crate::store::{KioskStore, StoreError};
@@ -15,6 +15,7 @@ use jiff::{SignedDuration, Timestamp};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 /// Why the kiosk could not start.
 #[derive(Debug, thiserror::Error)]
@@ -129,12 +130,20 @@ impl KioskServices {
                 move |event| post(event)
             },
         )?);
+        // A patient waits at the screen for this one: give up sooner than the sync does.
+        let lookup_client = OfficeClient::with_timeout(
+            &config.office_url,
+            &config.office_token,
+            Duration::from_secs(4),
+        )?;
+        let lookup =
+            LookupWorker::start(lookup_client, post.clone()).map_err(ServicesError::Thread)?;
         let outbox = OutboxWorker::start(KioskStore::open(&db_path)?, post, {
             let sync = sync.clone();
             move || sync.wake()
         })
         .map_err(ServicesError::Thread)?;
-        let core = KioskCore::new(journey, outbox, {
+        let core = KioskCore::new(journey, outbox, lookup, {
             let sync = sync.clone();
             move |need, at| sync.request_help(need, at)
         });

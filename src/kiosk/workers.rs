@@ -3,9 +3,12 @@
 
 use crate::api::CheckInSubmission;
 use crate::checkin::{
-    Completion, Event, OpId, OpResult, PendingCheckIn, PendingRegistration, PendingRow,
+    Completion, Event, OpId, OpResult, PendingCheckIn, PendingDetailsChange, PendingRegistration,
+    PendingRow,
 };
+use crate::domain::AppointmentId;
 use crate::store::KioskStore;
+use crate::sync::OfficeClient;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
@@ -42,6 +45,9 @@ impl OutboxWorker {
                                 PendingRow::CheckIn(check_in) => persist(&mut store, check_in),
                                 PendingRow::Registration(registration) => {
                                     persist_registration(&mut store, registration)
+                                }
+                                PendingRow::DetailsChange(change) => {
+                                    persist_details_change(&mut store, change)
                                 }
                             };
                             if result == OpResult::Persisted {
@@ -109,6 +115,55 @@ fn persist_registration(store: &mut KioskStore, pending: &PendingRegistration) -
         Err(error) => {
             tracing::error!(%error, registration = %id, "outbox write failed");
             OpResult::PersistFailed
+        }
+    }
+}
+
+fn persist_details_change(store: &mut KioskStore, pending: &PendingDetailsChange) -> OpResult {
+    let id = pending.submission.id;
+    match store.enqueue_details_change(&pending.submission, pending.day) {
+        Ok(()) => {
+            tracing::info!(details_change = %id, fields = pending.submission.changes.len(), "details change saved to outbox");
+            OpResult::Persisted
+        }
+        Err(error) => {
+            tracing::error!(%error, details_change = %id, "outbox write failed");
+            OpResult::PersistFailed
+        }
+    }
+}
+
+/// Asks the office for the contact details on file, one appointment at a time, on its own
+/// thread with its own connection: the UI thread never waits on the network. The thread
+/// ends with the worker (after the look-up in hand, if any).
+pub struct LookupWorker {
+    jobs: mpsc::Sender<(OpId, AppointmentId)>,
+}
+
+impl LookupWorker {
+    pub fn start(client: OfficeClient, post: Post) -> std::io::Result<Self> {
+        let (jobs, queue) = mpsc::channel::<(OpId, AppointmentId)>();
+        std::thread::Builder::new()
+            .name("lookup".into())
+            .spawn(move || {
+                while let Ok((op, appointment)) = queue.recv() {
+                    let result = match client.contact(appointment) {
+                        Ok(found) => OpResult::Contact(found.map(|answer| answer.contact)),
+                        Err(error) => {
+                            tracing::info!(%error, %appointment, "contact details not available");
+                            OpResult::ContactUnavailable
+                        }
+                    };
+                    post(Event::Completed(Completion { op, result }));
+                }
+            })?;
+        Ok(Self { jobs })
+    }
+
+    /// Queues a look-up; the answer comes as an event.
+    pub fn fetch(&self, op: OpId, appointment: AppointmentId) {
+        if self.jobs.send((op, appointment)).is_err() {
+            tracing::error!(%op, "look-up worker has stopped");
         }
     }
 }

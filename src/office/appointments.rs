@@ -198,7 +198,7 @@ pub fn demo_set(day: Date) -> Vec<NewAppointment> {
         .collect()
 }
 
-/// Obviously fake contact details: numbered Example St addresses, 555-01xx phones.
+/// Obviously fake contact details: numbered Example St addresses, (217) 555-01xx phones.
 fn demo_contact(i: usize) -> ContactOnFile {
     let mut contact = ContactOnFile::default();
     let values = [
@@ -209,7 +209,7 @@ fn demo_contact(i: usize) -> ContactOnFile {
         (ContactField::City, "Exampleville".to_owned()),
         (ContactField::State, "TX".to_owned()),
         (ContactField::Zip, "75001".to_owned()),
-        (ContactField::Phone, format!("555-01{i:02}")),
+        (ContactField::Phone, format!("(217) 555-{:04}", 100 + i)),
     ];
     for (field, value) in values {
         contact.set(field, &value).expect("demo contacts are valid");

@@ -44,9 +44,19 @@ pub struct OfficeClient {
 
 impl OfficeClient {
     pub fn new(base_url: &str, token: &str) -> Result<Self, ClientError> {
+        Self::with_timeout(base_url, token, Duration::from_secs(10))
+    }
+
+    /// A client whose requests give up after `timeout`: a patient waiting at the screen
+    /// for a look-up should not wait as long as a background sync may.
+    pub fn with_timeout(
+        base_url: &str,
+        token: &str,
+        timeout: Duration,
+    ) -> Result<Self, ClientError> {
         let http = Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(3).min(timeout))
+            .timeout(timeout)
             .user_agent(concat!("frontdesk-kiosk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Unreachable(e.to_string()))?;

@@ -7,10 +7,10 @@
 use ed25519_dalek::SigningKey;
 use frontdesk::checkin::{Event, OfficeTrust};
 use frontdesk::domain::ClinicId;
-use frontdesk::kiosk::MainWindow;
 use frontdesk::kiosk::app::KioskApp;
 use frontdesk::kiosk::config::KioskConfig;
 use frontdesk::kiosk::services::KioskServices;
+use frontdesk::kiosk::{KioskAdapter, MainWindow, Page};
 use frontdesk::seal::SealSecretKey;
 use frontdesk::store::KioskStore;
 use frontdesk::sync::WorkerSettings;
@@ -110,18 +110,19 @@ impl UiKiosk {
             .unwrap_or(false)
     }
 
-    /// Hands what the workers posted to the UI thread, until the outbox has answered.
-    pub fn until_saved(&self) {
-        loop {
-            let event = self
-                .posted
-                .recv_timeout(Duration::from_secs(10))
-                .expect("the outbox worker answers");
-            let saved = matches!(event, Event::Completed(_));
+    /// Hands what the workers posted (look-ups, outbox writes) to the UI thread until the
+    /// kiosk shows `page`.
+    pub fn until_page(&self, page: Page) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while self.ui.global::<KioskAdapter>().get_page() != page {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let event = self.posted.recv_timeout(left).unwrap_or_else(|_| {
+                panic!(
+                    "waited for {page:?}; the kiosk shows {:?}",
+                    self.ui.global::<KioskAdapter>().get_page()
+                )
+            });
             self.app.dispatch(event);
-            if saved {
-                return;
-            }
         }
     }
 }

@@ -89,6 +89,12 @@ impl Step for CheckIn {
                 tracing::error!(registration = %id, "registration could not be saved on the kiosk");
                 Outcome::end(Ending::Problem(Problem::SaveFailed))
             }
+            // Op ids are unique: a look-up's answer cannot be this save's. Never seen;
+            // said plainly rather than leaving the patient waiting.
+            (_, OpResult::Contact(_) | OpResult::ContactUnavailable) => {
+                tracing::error!(op = %completion.op, "a save was answered like a look-up");
+                Outcome::end(Ending::Problem(Problem::SaveFailed))
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod check_in;
 mod confirm;
+mod details;
 mod identify;
 mod register;
 
@@ -17,6 +18,8 @@ use jiff::Timestamp;
 pub(crate) use check_in::CheckIn;
 pub(crate) use confirm::Confirm;
 pub use confirm::ConfirmTap;
+pub(crate) use details::Details;
+pub use details::{ContactChange, DetailsTap, DetailsView};
 pub(crate) use identify::Identify;
 pub use identify::{BirthView, IdentifyTap, MAX_NAME_CHARS, NameKey, TypedName};
 pub(crate) use register::Register;

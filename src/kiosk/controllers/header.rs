@@ -39,6 +39,7 @@ fn page_of(page: &PageView) -> Page {
         PageView::Register(_) => Page::Register,
         PageView::RegisterReview(_) => Page::Review,
         PageView::Confirm(_) => Page::Confirm,
+        PageView::ContactDetails(_) => Page::Details,
         PageView::CheckingIn => Page::Saving,
         PageView::Ending(Ending::CheckedIn { .. } | Ending::Registered) => Page::Done,
         PageView::Ending(Ending::Problem(_)) => Page::Problem,

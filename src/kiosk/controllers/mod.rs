@@ -5,6 +5,7 @@
 
 mod birth_date;
 mod confirm;
+mod details;
 mod done;
 mod front_desk;
 mod header;
@@ -42,6 +43,7 @@ pub fn wire(ui: &MainWindow, taps: &Taps) {
     register::wire(ui, taps);
     review::wire(ui, taps);
     confirm::wire(ui, taps);
+    details::wire(ui, taps);
     done::wire(ui, taps);
     problem::wire(ui, taps);
     front_desk::wire(ui, taps);
@@ -57,6 +59,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     register::present(ui, screen);
     review::present(ui, screen);
     confirm::present(ui, screen);
+    details::present(ui, screen);
     done::present(ui, screen);
     problem::present(ui, screen);
     front_desk::present(ui, screen);

@@ -21,8 +21,9 @@ use crate::checkin::session::Session;
 use crate::devices::scan::Scan;
 use crate::domain::{FieldSource, Language, Relationship, SexCode, SexOptions, Sourced};
 use crate::scan::aamva;
-use form::Answers;
+pub(crate) use form::Answers;
 use jiff::civil::Date;
+pub(crate) use view::question;
 
 /// Taps on the registration pages. The date of birth reuses the identify step's date
 /// page, so its taps arrive as [`IdentifyTap`]s.

@@ -111,7 +111,7 @@ impl fmt::Debug for ReviewView {
 }
 
 /// One question of the form as its page shows it.
-pub(super) fn question(
+pub(crate) fn question(
     answers: &Answers,
     field: Field,
     error: Option<FormError>,
