@@ -28,7 +28,7 @@ fn client(office: &TestOffice) -> OfficeClient {
     OfficeClient::new(&office.base, KIOSK_TOKEN).unwrap()
 }
 
-/// Today's first appointment (Ada Testpatient, 100 Example St, 555-0100 in the demo set).
+/// Today's first appointment (Ada Testpatient, 100 Example St, (217) 555-0100 in the demo set).
 fn first_appointment(office: &TestOffice) -> AppointmentId {
     client(office).roster().unwrap().entries[0].appointment
 }
@@ -90,7 +90,7 @@ fn a_kiosk_gets_the_contact_on_file_for_todays_appointment_only_and_it_is_audite
     assert_eq!(on_file(ContactField::City), Some("Exampleville"));
     assert_eq!(on_file(ContactField::State), Some("TX"));
     assert_eq!(on_file(ContactField::Zip), Some("75001"));
-    assert_eq!(on_file(ContactField::Phone), Some("555-0100"));
+    assert_eq!(on_file(ContactField::Phone), Some("(217) 555-0100"));
     assert_eq!(on_file(ContactField::AddressLine2), None);
     assert_eq!(audited(&office, "contact.disclose"), vec![ada.to_string()]);
 
@@ -217,7 +217,7 @@ fn a_change_request_goes_sealed_through_the_kiosk_outbox_and_staff_decide_each_f
             ),
             (
                 "Phone",
-                Some("555-0100"),
+                Some("(217) 555-0100"),
                 "555-0199",
                 "Read from licence",
                 None
@@ -285,7 +285,7 @@ fn a_change_request_goes_sealed_through_the_kiosk_outbox_and_staff_decide_each_f
     );
     assert_eq!(
         on_file.get(ContactField::Phone),
-        Some("555-0100"),
+        Some("(217) 555-0100"),
         "rejected"
     );
     let key = change.id.to_string();

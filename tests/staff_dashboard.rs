@@ -383,7 +383,7 @@ async fn a_details_change_is_reviewed_field_by_field_on_the_patients_row() {
         "456 Sample Ave",
         "Typed at the kiosk",
         "Phone",
-        "555-0100",
+        "(217) 555-0100",
         "555-0199",
         "Read from licence",
     ] {
@@ -474,7 +474,7 @@ async fn a_details_change_is_reviewed_field_by_field_on_the_patients_row() {
         on_file.get(ContactField::AddressLine1),
         Some("456 Sample Ave")
     );
-    assert_eq!(on_file.get(ContactField::Phone), Some("555-0100"));
+    assert_eq!(on_file.get(ContactField::Phone), Some("(217) 555-0100"));
 
     browser.close().await.unwrap();
     tokio::task::spawn_blocking(move || office.stop())
