@@ -282,28 +282,7 @@ impl fmt::Debug for ContactOnFile {
     }
 }
 
-/// One change request, made by the kiosk so that a retried delivery is recognised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct DetailsChangeId(uuid::Uuid);
-
-impl DetailsChangeId {
-    pub fn random() -> Self {
-        Self(uuid::Uuid::new_v4())
-    }
-    pub fn parse(text: &str) -> Option<Self> {
-        uuid::Uuid::parse_str(text).ok().map(Self)
-    }
-    pub fn as_uuid(self) -> uuid::Uuid {
-        self.0
-    }
-}
-
-impl fmt::Display for DetailsChangeId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+pub use super::ids::DetailsChangeId;
 
 #[cfg(test)]
 mod tests {

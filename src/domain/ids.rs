@@ -143,6 +143,11 @@ kiosk_made_id!(
     /// recognised as the same one.
     RegistrationId
 );
+kiosk_made_id!(
+    /// One change request to a patient's contact details, made by the kiosk so that a
+    /// retried delivery is recognised as the same one.
+    DetailsChangeId
+);
 
 /// A lobby kiosk, named in configuration (e.g. `lobby-1`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -1,7 +1,9 @@
 //! The last name as the patient types it on the kiosk's keyboard: letters (accented ones
 //! too), space, apostrophe and hyphen, at most [`MAX_NAME_CHARS`]. Keys outside that set
-//! are refused here, so a stale or forged tap cannot put anything else in.
+//! are refused (by the form's name keyboard), so a stale or forged tap cannot put
+//! anything else in.
 
+use crate::checkin::steps::register::{FormText, Keyboard};
 use crate::domain::normalise_name;
 use std::fmt;
 
@@ -29,65 +31,40 @@ impl fmt::Debug for NameKey {
     }
 }
 
-/// What has been typed so far. PHI: `Debug` shows only the length.
+/// What has been typed so far: the registration form's text on its name keyboard.
+/// PHI: `Debug` shows only the length.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct TypedName(String);
+pub struct TypedName(FormText);
 
 impl TypedName {
     /// A name from elsewhere (a licence), cut to what the keyboard accepts.
     pub fn from_text(text: &str) -> Self {
-        let mut name = Self::default();
-        for c in text.chars() {
-            name.press(NameKey::Char(c.to_uppercase().next().unwrap_or(c)));
-        }
-        name
+        Self(FormText::from_text(text, Keyboard::Name, MAX_NAME_CHARS))
     }
 
     /// Applies one key. Returns whether the text changed.
     pub fn press(&mut self, key: NameKey) -> bool {
-        match key {
-            NameKey::Char(c) if accepts(c) => {
-                let len = self.0.chars().count();
-                // No leading space and no doubled space: they are never meant.
-                let pointless = c == ' ' && (len == 0 || self.0.ends_with(' '));
-                if len >= MAX_NAME_CHARS || pointless {
-                    return false;
-                }
-                self.0.push(c);
-                true
-            }
-            NameKey::Char(_) => false,
-            NameKey::Backspace => self.0.pop().is_some(),
-            NameKey::Clear => {
-                let had = !self.0.is_empty();
-                self.0.clear();
-                had
-            }
-        }
+        self.0.press(key, Keyboard::Name, MAX_NAME_CHARS)
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 
     /// Whether the text can be looked up: it has at least one letter.
     pub fn is_searchable(&self) -> bool {
-        normalise_name(&self.0).is_ok()
+        normalise_name(self.as_str()).is_ok()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.as_str().is_empty()
     }
 }
 
 impl fmt::Debug for TypedName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TypedName({} chars)", self.0.chars().count())
+        write!(f, "TypedName({} chars)", self.as_str().chars().count())
     }
-}
-
-fn accepts(c: char) -> bool {
-    c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '’')
 }
 
 #[cfg(test)]
