@@ -158,7 +158,7 @@ pub fn run(report: &mut Report) -> anyhow::Result<()> {
         "the same patients scanning their reminder code",
     );
     report.note(format!(
-        "identify by licence: {:.0} scan + {:.0} tap over {:.0} screens, as with a code",
+        "identify by licence: scans {:.0}, taps {:.0}, screens {:.0}, as with a code",
         mean(&licensed, |c| c.scans),
         mean(&licensed, |c| c.taps),
         mean(&licensed, |c| c.screens),
