@@ -300,3 +300,56 @@ fn a_half_typed_change_is_wiped_with_the_patient_and_debug_shows_nothing() {
         PageView::Ending(Ending::CheckedIn { .. })
     ));
 }
+
+#[test]
+fn a_scanned_licence_fills_in_its_address_marked_as_read_from_it() {
+    use frontdesk::domain::ChangeSource;
+    use frontdesk::scan::aamva_sample::{Subfile, encode};
+    let (mut journey, op) = at_details();
+    answer(&mut journey, op, OpResult::Contact(Some(on_file())));
+    let licence = encode(
+        "636000",
+        10,
+        0,
+        &[Subfile {
+            kind: "DL",
+            elements: &[
+                ("DCS", "TESTPATIENT"),
+                ("DAC", "ADA"),
+                ("DBB", "01011950"),
+                ("DAG", "456 SAMPLE AVE"),
+                ("DAI", "TESTOPOLIS"),
+                ("DAJ", "IL"),
+                ("DAK", "627940000"),
+                ("DAQ", "T00000000"),
+            ],
+        }],
+    );
+    journey.handle(Event::Scanned(Scan::classify(licence)), morning());
+    let PageView::Register(view) = journey.screen().page else {
+        panic!("expected the first field")
+    };
+    assert!(view.prefilled, "shown as filled in from the ID");
+    assert_eq!(
+        field_shown(&journey),
+        (Field::AddressLine1, "456 SAMPLE AVE".into())
+    );
+    for _ in 0..7 {
+        next(&mut journey);
+    }
+    // City, state and ZIP say what is on file already: only the street changed.
+    let effects = tap(&mut journey, Tap::Details(DetailsTap::Send));
+    let (_, PendingRow::DetailsChange(change)) = persisted(&effects).unwrap() else {
+        panic!("expected a details change")
+    };
+    let debug = format!("{:?}", change.submission.changes);
+    assert_eq!(change.submission.changes.len(), 1, "{debug}");
+    assert_eq!(
+        change.submission.changes[0].field(),
+        ContactField::AddressLine1
+    );
+    assert_eq!(
+        change.submission.changes[0].source(),
+        ChangeSource::FromLicence
+    );
+}

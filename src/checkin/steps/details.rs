@@ -1,12 +1,14 @@
 //! Details step: a returning patient sees the address, phone and email the office has on
 //! file for them and says whether they are still right. Changes are typed on the
 //! registration form's screens and keyboards (only the contact fields, each starting from
-//! what is on file) and reach the office as a change request that staff approve field by
+//! what is on file; a scanned licence fills in its address) and reach the office as a change request that staff approve field by
 //! field. When the office cannot be asked (offline), the step is skipped and the desk is
 //! flagged through the outbox; with nothing on file, it is skipped quietly.
 
 use super::register::{Answers, question};
-use super::{Field, FieldKind, FormError, FormText, Go, Outcome, RegisterTap, Step, StepContext};
+use super::{
+    Field, FieldKind, FormError, FormText, Go, Outcome, Prefill, RegisterTap, Step, StepContext,
+};
 use crate::api::DetailsChangeSubmission;
 use crate::checkin::event::{
     Completion, Effect, OpId, OpResult, PendingDetailsChange, PendingRow, Tap,
@@ -18,6 +20,7 @@ use crate::domain::{
     ChangeSource, ContactField, ContactOnFile, DetailsChangeId, FieldChange, FieldSource,
     SexOptions,
 };
+use crate::scan::aamva;
 use std::fmt;
 
 /// Taps on the details pages (the typing itself arrives as [`RegisterTap`]s).
@@ -116,11 +119,21 @@ impl Step for Details {
         Outcome::stay().with(Effect::FetchContact { op, appointment })
     }
 
-    fn on_scan(&mut self, _scan: &Scan, _cx: &mut StepContext<'_>) -> Outcome {
+    fn on_scan(&mut self, scan: &Scan, cx: &mut StepContext<'_>) -> Outcome {
         if self.busy() {
             return Outcome::stay();
         }
-        Outcome::go(Go::NewPatient)
+        match scan {
+            // The patient's licence: its address, to confirm field by field.
+            Scan::DriversLicence(text) => {
+                self.fill_from_licence(text, cx);
+                Outcome::stay()
+            }
+            // Someone with an appointment code is someone else: start over with it.
+            Scan::CheckInCode(_) => Outcome::go(Go::NewPatient),
+            // Nothing typed is lost to a stray scan.
+            Scan::SmartHealthCard(_) | Scan::Other(_) => Outcome::stay(),
+        }
     }
 
     fn on_tap(&mut self, tap: Tap, cx: &mut StepContext<'_>) -> Outcome {
@@ -219,16 +232,16 @@ impl Step for Details {
                 );
                 view.step = *at as u8 + 1;
                 view.steps = FIELDS.len() as u8;
-                // Every field starts from what is on file: nothing is "from your ID",
-                // and emptying a field is done with "Clear", not "Skip".
-                view.prefilled = false;
+                // Every field starts from what is on file; "from your ID" only for what
+                // a scanned licence filled in. Emptying a field is "Clear", not "Skip".
+                view.prefilled = answers.text(FIELDS[*at].0).source == FieldSource::FromLicence;
                 view.optional = false;
                 PageView::Register(view)
             }
             Stage::Changes { on_file, answers } => PageView::ContactDetails(DetailsView::Changes(
                 changed_fields(on_file, answers)
                     .into_iter()
-                    .map(|(field, value)| ContactChange {
+                    .map(|(field, value, _)| ContactChange {
                         field,
                         on_file: on_file.get(field).map(str::to_owned),
                         new: value,
@@ -244,11 +257,49 @@ impl Step for Details {
 }
 
 impl Details {
+    /// Fills the address fields from a scanned licence (marked as read from it) and goes
+    /// to the first field, so the patient confirms each. An unreadable licence changes
+    /// nothing; the patient types instead.
+    fn fill_from_licence(&mut self, text: &str, cx: &StepContext<'_>) {
+        let Some(today) = cx
+            .knowledge
+            .trust
+            .as_ref()
+            .map(|trust| cx.now.to_zoned(trust.timezone.clone()).date())
+        else {
+            return;
+        };
+        let licence = match aamva::parse(text, today) {
+            Ok(licence) => licence,
+            Err(error) => {
+                tracing::info!(%error, "licence unreadable on the details page");
+                return;
+            }
+        };
+        let (on_file, mut answers) = match std::mem::take(&mut self.stage) {
+            Stage::OnFile { on_file } => {
+                let answers = Box::new(answers_from(&on_file, cx.session.language));
+                (on_file, answers)
+            }
+            Stage::Editing {
+                on_file, answers, ..
+            }
+            | Stage::Changes { on_file, answers } => (on_file, answers),
+            other => {
+                self.stage = other;
+                return;
+            }
+        };
+        answers.prefill(&Prefill::from_licence(&licence));
+        tracing::info!("licence read on the details page");
+        self.stage = editing(on_file, answers, 0);
+    }
+
     /// Writes the change request (or, `unchecked_offline`, the flag that the details
     /// could not be checked) to the outbox; the step moves on once it is there.
     fn save(
         &mut self,
-        changes: Vec<(ContactField, String)>,
+        changes: Vec<(ContactField, String, ChangeSource)>,
         unchecked_offline: bool,
         cx: &mut StepContext<'_>,
     ) -> (Stage, Outcome) {
@@ -257,8 +308,8 @@ impl Details {
         };
         let changes: Vec<FieldChange> = changes
             .into_iter()
-            .filter_map(|(field, value)| {
-                FieldChange::new(field, &value, ChangeSource::TypedAtKiosk)
+            .filter_map(|(field, value, source)| {
+                FieldChange::new(field, &value, source)
                     .inspect_err(|error| tracing::error!(?field, %error, "change not taken"))
                     .ok()
             })
@@ -372,8 +423,12 @@ fn answers_from(on_file: &ContactOnFile, language: crate::domain::Language) -> A
     answers
 }
 
-/// The fields whose answer differs from what is on file, with the new value.
-fn changed_fields(on_file: &ContactOnFile, answers: &Answers) -> Vec<(ContactField, String)> {
+/// The fields whose answer differs from what is on file, with the new value and where it
+/// came from (typed, or read from a licence and not changed since).
+fn changed_fields(
+    on_file: &ContactOnFile,
+    answers: &Answers,
+) -> Vec<(ContactField, String, ChangeSource)> {
     FIELDS
         .into_iter()
         .filter_map(|(field, contact_field)| {
@@ -381,7 +436,7 @@ fn changed_fields(on_file: &ContactOnFile, answers: &Answers) -> Vec<(ContactFie
             let new = answer.text.as_str().trim();
             let old = on_file.get(contact_field).unwrap_or("").trim();
             (answer.source != FieldSource::OnFile && !same(contact_field, old, new))
-                .then(|| (contact_field, new.to_owned()))
+                .then(|| (contact_field, new.to_owned(), answer.source))
         })
         .collect()
 }
