@@ -122,6 +122,20 @@ pub enum DecodeError {
     UnknownCommand(u8, u8, usize),
     #[error("byte {0:#04x} at byte {1} is not printable text")]
     NotText(u8, usize),
+    #[error("QR code at byte {0} holds more than {QR_MAX} bytes")]
+    QrTooLong(usize),
+}
+
+impl DecodeError {
+    /// Where in the input the problem starts.
+    pub fn offset(&self) -> usize {
+        match *self {
+            Self::Truncated(at)
+            | Self::UnknownCommand(_, _, at)
+            | Self::NotText(_, at)
+            | Self::QrTooLong(at) => at,
+        }
+    }
 }
 
 /// Decodes the printer bytes of the subset above into the text a printer would show:
@@ -233,6 +247,9 @@ impl Decoder {
         match function {
             Some(80) => {
                 let data = params.get(3..).ok_or(DecodeError::Truncated(at))?;
+                if data.len() > QR_MAX {
+                    return Err(DecodeError::QrTooLong(at));
+                }
                 self.qr = Some(String::from_utf8_lossy(data).into_owned());
             }
             Some(81) => {
@@ -301,6 +318,10 @@ mod tests {
         assert_eq!(render(b"\x1d(k\xff\xff1P0"), Err(DecodeError::Truncated(0)));
         assert_eq!(render(b"\x1dV"), Err(DecodeError::Truncated(0)));
         assert_eq!(render(b"\x1dVA"), Err(DecodeError::Truncated(0)));
+        let mut long = b"ok\n\x1d(k\xb5\x1b1P0".to_vec();
+        long.resize(long.len() + QR_MAX + 1, b'7');
+        assert_eq!(render(&long), Err(DecodeError::QrTooLong(3)));
+        assert_eq!(DecodeError::QrTooLong(3).offset(), 3);
     }
 
     #[test]

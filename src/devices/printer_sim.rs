@@ -133,7 +133,12 @@ fn serve(mut device: TTYPort, state: &Mutex<State>, stop: &AtomicBool) {
         let n = match device.read(&mut buf) {
             Ok(n) => n,
             Err(error) if error.kind() == std::io::ErrorKind::TimedOut => continue,
-            Err(_) => return,
+            // No driver has the line open (before it opens, after it closes): Linux
+            // answers EIO then. Wait for one.
+            Err(_) => {
+                std::thread::sleep(POLL);
+                continue;
+            }
         };
         let mut answers = Vec::new();
         {
@@ -146,8 +151,7 @@ fn serve(mut device: TTYPort, state: &Mutex<State>, stop: &AtomicBool) {
             }
             state.received.extend_from_slice(&buf[..n]);
         }
-        if !answers.is_empty() && device.write_all(&answers).is_err() {
-            return;
-        }
+        // A driver that closed the line before the answer went out no longer wants it.
+        let _ = device.write_all(&answers);
     }
 }
