@@ -448,6 +448,38 @@ mod tests {
     }
 
     #[test]
+    fn bitmap_qr_dots_are_the_code_modules_leftmost_bit_first() {
+        let payload = "FD1:9b2f0c7e-demo-ref";
+        let raster = qr_raster(payload, 384).unwrap();
+        assert_eq!(&raster[..4], b"\x1dv0\x00");
+        let row_bytes = usize::from(u16::from_le_bytes([raster[4], raster[5]]));
+        let height = usize::from(u16::from_le_bytes([raster[6], raster[7]]));
+        let dots = &raster[8..];
+        assert_eq!(dots.len(), row_bytes * height);
+        let black = |x: usize, y: usize| dots[y * row_bytes + x / 8] & (0x80 >> (x % 8)) != 0;
+
+        let code =
+            qrcode::QrCode::with_error_correction_level(payload, qrcode::EcLevel::M).unwrap();
+        let modules = code.width();
+        let scale = usize::from(QR_MODULE);
+        assert_eq!(height, (modules + 2 * QR_QUIET) * scale);
+        let colors = code.to_colors();
+        for my in 0..modules {
+            for mx in 0..modules {
+                // The centre dot of each module, past the quiet zone.
+                let (x, y) = (
+                    (QR_QUIET + mx) * scale + scale / 2,
+                    (QR_QUIET + my) * scale + scale / 2,
+                );
+                let dark = colors[my * modules + mx] == qrcode::Color::Dark;
+                assert_eq!(black(x, y), dark, "module {mx},{my}");
+            }
+        }
+        // The quiet zone is white.
+        assert!((0..height).all(|y| !black(0, y) && !black(QR_QUIET * scale - 1, y)));
+    }
+
+    #[test]
     fn bitmap_qr_fits_the_paper_and_decodes_as_an_image() {
         for columns in [Columns::NARROW, Columns::WIDE_48] {
             let layout = Layout {
