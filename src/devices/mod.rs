@@ -1,8 +1,9 @@
 //! Devices beside the screen: each a driver for the real hardware and a simulator that
 //! speaks the same bytes on a pseudo-terminal, so tests run the production driver.
 //!
-//! `scan`, `framing` and `escpos` are pure and always compiled (the check-in logic and the fuzzers
-//! use them without the `kiosk` feature); the serial drivers need it.
+//! `scan`, `framing`, `escpos` and the ZVT link (`zvt`, generic over any byte pipe) are
+//! always compiled (the check-in logic and the fuzzers use them without the `kiosk`
+//! feature); the serial drivers and the serial port impls need it.
 
 pub mod escpos;
 pub mod framing;
@@ -17,5 +18,6 @@ pub mod scan;
 pub mod scanner;
 #[cfg(feature = "kiosk")]
 pub mod scanner_sim;
+pub mod zvt;
 
 pub use scan::{Scan, ScanKind};

@@ -1,0 +1,23 @@
+//! ZVT ("Zahlungsverkehrsterminal"), the open card-terminal protocol, over a serial line:
+//! the transport layer every payment command rides on.
+//!
+//! - [`crc`]: the frame checksum (CRC-16/KERMIT).
+//! - [`frame`]: `DLE STX` + APDU with DLE doubled + `DLE ETX` + CRC, and an incremental
+//!   decoder that also recognises the single-byte ACK and NAK. Pure, fuzzed.
+//! - [`apdu`]: class, instruction and data with ZVT's length rules. Pure, fuzzed.
+//! - [`transport`]: [`ZvtLink`], which sends an APDU until it is acknowledged and receives
+//!   frames, acknowledging good ones and refusing garbled ones.
+//!
+//! The published `zvt` crate (0.1, MIT OR Apache-2.0) is not used: it speaks ZVT over TCP
+//! only (no DLE framing, CRC or ACK/NAK), is built on tokio streams, and would pull tokio,
+//! clap, env_logger and chrono into the kiosk for what here is a few dozen lines of APDU
+//! code. Its packet definitions stay a candidate for the application layer.
+
+pub mod apdu;
+pub mod crc;
+pub mod frame;
+pub mod transport;
+
+pub use apdu::{Apdu, ApduError};
+pub use frame::{FrameDecoder, FrameError, Received};
+pub use transport::{LinkError, LinkPort, LinkSettings, LinkStats, ZvtLink};
