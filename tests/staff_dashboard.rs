@@ -562,20 +562,11 @@ async fn a_registration_shows_flagged_and_accepting_it_puts_the_patient_in_the_q
         let _ = std::fs::write(out, png);
     }
 
-    let accept = card
-        .find(Locator::XPath(".//button[text()='Accept']"))
-        .await
-        .unwrap();
-    accept.click().await.unwrap();
-    let row = browser
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::XPath(
-            "//tbody[@id='waiting']/tr[td[text()='Registrantova, Adaqueen']]",
-        ))
-        .await
-        .expect("the accepted patient is in the waiting queue");
-    let text = row.text().await.unwrap();
+    // The page re-renders on every event: find (and find again) rather than hold on to
+    // an element that may be gone.
+    click(&browser, "#registrations button", "Accept").await;
+    let text = text_of(&browser, "#waiting tr[data-check-in]").await;
+    assert!(text.contains("Registrantova, Adaqueen"), "{text}");
     assert!(text.contains("Walk-in (new patient)"), "{text}");
     assert!(text.contains("Arrived"), "{text}");
     browser
