@@ -110,15 +110,14 @@ async fn queue_row_appears_live_without_reload() {
         .await
         .unwrap();
 
-    let row = browser
+    let row = format!("#waiting tr[data-check-in='{check_in}']");
+    browser
         .wait()
         .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(&format!(
-            "#waiting tr[data-check-in='{check_in}']"
-        )))
+        .for_element(Locator::Css(&row))
         .await
         .expect("the new check-in appears in the waiting list");
-    let text = row.text().await.unwrap();
+    let text = text_of(&browser, &row).await;
     assert!(text.contains("Testpatient, Ada"), "{text}");
     assert!(text.contains("Arrived"), "{text}");
     let marker = browser
@@ -525,16 +524,17 @@ async fn a_registration_shows_flagged_and_accepting_it_puts_the_patient_in_the_q
         .await
         .unwrap();
 
-    let card = browser
+    let pending = format!(
+        "#registrations [data-registration='{}'][data-status='pending']",
+        submission.id
+    );
+    browser
         .wait()
         .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(&format!(
-            "#registrations [data-registration='{}'][data-status='pending']",
-            submission.id
-        )))
+        .for_element(Locator::Css(&pending))
         .await
         .expect("the registration appears live, flagged");
-    let text = card.text().await.unwrap();
+    let text = text_of(&browser, &pending).await;
     for shown in [
         "New patient — please review",
         "Registrantova, Adaqueen",
