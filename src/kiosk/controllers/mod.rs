@@ -20,7 +20,7 @@ mod welcome;
 mod which_time;
 
 use super::MainWindow;
-use crate::checkin::{Screen, Tap};
+use crate::checkin::{NameKey, Screen, Tap};
 use std::rc::Rc;
 
 /// Turns a tap into an event for the journey.
@@ -30,6 +30,18 @@ pub type Taps = Rc<dyn Fn(Tap)>;
 fn on(taps: &Taps, tap: Tap) -> impl Fn() + 'static {
     let taps = taps.clone();
     move || taps(tap)
+}
+
+/// A callback for a keyboard's `key(string)`: one character per key becomes the tap
+/// `tap(NameKey::Char(c))`; anything else is not a key of ours and is dropped.
+fn on_key(taps: &Taps, tap: fn(NameKey) -> Tap) -> impl Fn(slint::SharedString) + 'static {
+    let taps = taps.clone();
+    move |text| {
+        let mut chars = text.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            taps(tap(NameKey::Char(c)));
+        }
+    }
 }
 
 /// Connects every button of every page.

@@ -1,7 +1,7 @@
 //! `RegisterAdapter`: one question of the new-patient form. Keys and choices are taps
 //! the journey applies; the page shows only what the journey says was typed.
 
-use super::{Taps, on};
+use super::{Taps, on, on_key};
 use crate::checkin::{
     Choice, Field, FormError, Keyboard, NameKey, PageView, RegisterInput, RegisterTap, Screen, Tap,
 };
@@ -12,16 +12,7 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 pub fn wire(ui: &MainWindow, taps: &Taps) {
     let adapter = ui.global::<RegisterAdapter>();
     let key = |k| Tap::Register(RegisterTap::Key(k));
-    adapter.on_key({
-        let taps = taps.clone();
-        move |text| {
-            // One character per key; anything else is not a key of ours.
-            let mut chars = text.chars();
-            if let (Some(c), None) = (chars.next(), chars.next()) {
-                taps(key(NameKey::Char(c)));
-            }
-        }
-    });
+    adapter.on_key(on_key(taps, key));
     adapter.on_delete(on(taps, key(NameKey::Backspace)));
     adapter.on_clear(on(taps, key(NameKey::Clear)));
     adapter.on_choose({

@@ -1,7 +1,7 @@
 //! `TypeNameAdapter`: the name keyboard. Each key is a tap the journey applies; the page
 //! only shows what the journey says was typed.
 
-use super::{Taps, on};
+use super::{Taps, on, on_key};
 use crate::checkin::{IdentifyTap, NameKey, NameNotice, PageView, Screen, Tap};
 use crate::kiosk::{MainWindow, TypeNameAdapter};
 use slint::ComponentHandle;
@@ -9,16 +9,7 @@ use slint::ComponentHandle;
 pub fn wire(ui: &MainWindow, taps: &Taps) {
     let adapter = ui.global::<TypeNameAdapter>();
     let key = |k| Tap::Identify(IdentifyTap::Key(k));
-    adapter.on_key({
-        let taps = taps.clone();
-        move |text| {
-            // One character per key; anything else is not a key of ours.
-            let mut chars = text.chars();
-            if let (Some(c), None) = (chars.next(), chars.next()) {
-                taps(key(NameKey::Char(c)));
-            }
-        }
-    });
+    adapter.on_key(on_key(taps, key));
     adapter.on_delete(on(taps, key(NameKey::Backspace)));
     adapter.on_clear(on(taps, key(NameKey::Clear)));
     adapter.on_next(on(taps, Tap::Identify(IdentifyTap::NameDone)));
