@@ -3,9 +3,9 @@
 
 use crate::checkin::RosterEntry;
 use crate::domain::{
-    AppointmentId, CheckInId, ClinicId, ContactOnFile, DetailsChangeError, DetailsChangeId,
-    FieldChange, IdentityKey, NewPatientRegistration, RegistrationId, SexOptions, StaffNeed,
-    check_changes,
+    AmountDue, AppointmentId, CheckInId, ClinicId, ContactOnFile, DetailsChangeError,
+    DetailsChangeId, FieldChange, IdentityKey, NewPatientRegistration, PaymentId, PaymentOutcome,
+    RegistrationId, SexOptions, StaffNeed, check_changes,
 };
 use crate::seal::{SealError, SealPublicKey, SealSecretKey};
 use jiff::Timestamp;
@@ -52,6 +52,22 @@ impl CheckInSubmission {
             arrived_at: "2026-11-23T15:00:00Z".parse().expect("a valid timestamp"),
         }
     }
+}
+
+/// How a co-pay payment at the kiosk ended, carried sealed inside a [`SealedDelivery`];
+/// idempotent by `id`. Sent once per payment, when it is settled (live, or by
+/// reconciliation after a restart).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentSubmission {
+    pub id: PaymentId,
+    pub clinic: ClinicId,
+    pub appointment: AppointmentId,
+    /// What the office said was due when the patient started.
+    pub due: AmountDue,
+    /// When the payment was settled.
+    pub settled_at: Timestamp,
+    pub outcome: PaymentOutcome,
 }
 
 /// A new patient's registration, carried sealed inside a [`SealedDelivery`]; idempotent

@@ -148,6 +148,12 @@ kiosk_made_id!(
     /// retried delivery is recognised as the same one.
     DetailsChangeId
 );
+kiosk_made_id!(
+    /// One payment (one amount the patient agreed to pay, with all its attempts), made by
+    /// the kiosk before the terminal is asked, so the journal, the outbox and the office all
+    /// name it the same.
+    PaymentId
+);
 
 /// A lobby kiosk, named in configuration (e.g. `lobby-1`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

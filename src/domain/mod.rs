@@ -9,6 +9,7 @@ mod ids;
 mod language;
 mod money;
 mod name;
+mod payment;
 mod phone;
 mod registration;
 mod sex;
@@ -23,10 +24,14 @@ pub use details_change::{
 };
 pub use email::{EmailAddress, EmailError};
 pub use identity::{IdentityError, IdentityHash, IdentityKey, normalise_name};
-pub use ids::{AppointmentId, CheckInId, ClinicId, IdError, KioskId, RegistrationId};
+pub use ids::{AppointmentId, CheckInId, ClinicId, IdError, KioskId, PaymentId, RegistrationId};
 pub use language::Language;
 pub use money::{Cents, MoneyError};
 pub use name::{DisplayName, NameError, PersonName, StaffName};
+pub use payment::{
+    AmountDue, AuthCode, MaskedCard, PaymentOutcome, PaymentProblem, PaymentTextError,
+    TerminalReceiptNo,
+};
 pub use phone::{PhoneError, PhoneNumber};
 pub use registration::{
     EmergencyContact, FieldSource, NewPatientRegistration, PreferredName, Relationship, Sourced,
