@@ -159,6 +159,9 @@ pub enum PaymentOutcome {
     },
     /// The patient chose to pay at the desk, before or after `declines` declined attempts.
     PayAtDesk { declines: u8 },
+    /// The payment was cut short (the kiosk restarted mid-payment) and reconciliation
+    /// found that the terminal charged nothing.
+    NotPaid,
     /// Not paid, and the kiosk could not settle why: staff must look at the terminal.
     NeedsStaff { problem: PaymentProblem },
 }
@@ -170,6 +173,7 @@ impl PaymentOutcome {
             PaymentOutcome::Paid { .. } => "paid",
             PaymentOutcome::PayAtDesk { declines: 0 } => "pay_at_desk",
             PaymentOutcome::PayAtDesk { .. } => "declined",
+            PaymentOutcome::NotPaid => "not_paid",
             PaymentOutcome::NeedsStaff { .. } => "needs_staff",
         }
     }
