@@ -97,6 +97,7 @@ fn entry(appointment: u64, checked_in: bool) -> RosterEntry {
         provider: "Dr. Example".into(),
         checked_in,
         identity: None,
+        due: Default::default(),
     }
 }
 

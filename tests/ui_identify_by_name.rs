@@ -30,6 +30,7 @@ fn kiosk_with_roster() -> UiKiosk {
         provider: "Dr. Demo Able".into(),
         checked_in: false,
         identity: Some(key.hash("García-López", dob).unwrap()),
+        due: Default::default(),
     };
     kiosk.app.dispatch(Event::RosterUpdated(
         Roster::new(vec![entry], 0).with_identity_key(Some(key)),

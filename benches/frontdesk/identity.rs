@@ -42,6 +42,7 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
                 provider: "Dr. Bench Able".into(),
                 checked_in: false,
                 identity: Some(key.hash(&last, dob)?),
+                due: Default::default(),
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;

@@ -59,6 +59,7 @@ pub fn run(report: &mut Report) -> anyhow::Result<()> {
                     Some(dob) => Some(key.hash(a.patient.last(), dob)?),
                     None => None,
                 },
+                due: Default::default(),
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;

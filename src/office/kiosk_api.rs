@@ -12,7 +12,7 @@ use crate::api::{
     SubmissionReceipt,
 };
 use crate::checkin::RosterEntry;
-use crate::domain::{AppointmentId, KioskId};
+use crate::domain::{AmountDue, AppointmentId, Cents, KioskId};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -77,6 +77,10 @@ async fn roster(
             starts_at: a.starts_at,
             provider: a.provider,
             checked_in: checked.contains(&a.id),
+            due: AmountDue {
+                copay: a.copay,
+                balance: Cents::ZERO,
+            },
         })
         .collect();
     Ok(Json(RosterResponse {
