@@ -6,7 +6,7 @@ use ed25519_dalek::SigningKey;
 use frontdesk::checkin::{
     Completion, ConfirmDetails, ConfirmTap, DisplayPrefs, Effect, Ending, Event, FrontDeskReason,
     Journey, JourneyPlan, JourneySettings, OfficeTrust, OpId, OpResult, OverlayView, PageView,
-    PendingCheckIn, PendingRow, Problem, Roster, RosterEntry, Screen, StepKind, Tap,
+    PaymentNote, PendingCheckIn, PendingRow, Problem, Roster, RosterEntry, Screen, StepKind, Tap,
 };
 use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{AppointmentId, ClinicId, Language, PersonName, StaffNeed};
@@ -235,7 +235,8 @@ fn yes_hands_the_check_in_to_a_worker_and_done_shows_only_after_it_is_saved() {
     assert_eq!(
         page(&effects),
         Some(PageView::Ending(Ending::CheckedIn {
-            queue_position: Some(3)
+            queue_position: Some(3),
+            payment: PaymentNote::Nothing,
         }))
     );
 }
@@ -291,6 +292,7 @@ fn a_result_that_arrives_while_help_shows_is_kept_and_applied() {
     assert_eq!(screen.overlay, Some(OverlayView::HelpComing));
     let done = PageView::Ending(Ending::CheckedIn {
         queue_position: Some(1),
+        payment: PaymentNote::Nothing,
     });
     assert_eq!(screen.page, done);
     let effects = journey.handle(tap(Tap::HelpBack), later(3));

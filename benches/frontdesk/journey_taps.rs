@@ -220,7 +220,11 @@ fn drive(journey: &mut Journey, events: Vec<Event>, now: Timestamp) -> anyhow::R
                 }
                 Effect::FetchContact { op, .. } => Some((op, OpResult::Contact(Some(on_file())))),
                 Effect::Persist { op, .. } => Some((op, OpResult::Persisted)),
-                Effect::RequestHelp(_) => None,
+                // No card terminal in this count: payment effects never come.
+                Effect::RequestHelp(_)
+                | Effect::TakePayment { .. }
+                | Effect::CancelPayment { .. }
+                | Effect::SettlePayment { .. } => None,
             };
             if let Some((op, result)) = answer {
                 queue.push_back(Event::Completed(Completion { op, result }));

@@ -1,12 +1,17 @@
 //! What goes into the journey (events) and what comes out of it (effects).
 
 use super::knowledge::OfficeTrust;
+use super::knowledge::PaymentsReadiness;
 use super::roster::Roster;
 use super::screen::Screen;
-use super::steps::{ConfirmTap, DetailsTap, IdentifyTap, RegisterTap};
-use crate::api::{DetailsChangeSubmission, RegistrationSubmission};
+use super::steps::{ConfirmTap, DetailsTap, IdentifyTap, PaymentTap, RegisterTap};
+use crate::api::{DetailsChangeSubmission, PaymentSubmission, RegistrationSubmission};
+use crate::devices::payment::{NotTaken, TerminalPrompt};
 use crate::devices::scan::Scan;
-use crate::domain::{AppointmentId, CheckInId, ClinicId, ContactOnFile, SexOptions, StaffNeed};
+use crate::domain::{
+    AmountDue, AppointmentId, Cents, CheckInId, ClinicId, ContactOnFile, PaymentId, SexOptions,
+    StaffNeed,
+};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use std::fmt;
@@ -27,6 +32,8 @@ pub enum Event {
     OfficeTrusted(OfficeTrust),
     /// The office's sex / gender options for the registration form.
     SexOptionsLearned(SexOptions),
+    /// The card terminal became ready, or stopped answering.
+    PaymentsReadiness(PaymentsReadiness),
     /// Time passed (the shell sends one every second or so).
     Tick,
 }
@@ -53,6 +60,7 @@ pub enum Tap {
     Confirm(ConfirmTap),
     Register(RegisterTap),
     Details(DetailsTap),
+    Payment(PaymentTap),
 }
 
 /// Names one operation a worker carries out, so its answer reaches the step that asked
@@ -93,6 +101,26 @@ pub enum OpResult {
     Contact(Option<ContactOnFile>),
     /// The office could not be asked (offline, or it did not answer in time).
     ContactUnavailable,
+    /// Not an answer yet: the terminal asks something of the patient (the payment goes on).
+    TerminalPrompt(TerminalPrompt),
+    /// How the payment ended at the terminal; already in the journal, and in the outbox
+    /// when it is settled.
+    Payment(PaymentAnswer),
+}
+
+/// How a payment on the terminal ended, as the patient is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentAnswer {
+    /// Approved, recorded and sent to the office.
+    Approved,
+    /// Nothing charged; the patient may try again or pay at the desk.
+    NotTaken(NotTaken),
+    /// The terminal could not be reached or failed before taking the card: nothing
+    /// charged, the desk takes the payment (recorded for the office).
+    TerminalDown,
+    /// The terminal's answer was lost and could not be settled: the desk must look at the
+    /// terminal (recorded for the office as needing staff).
+    Unsettled,
 }
 
 /// A check-in to write to the kiosk outbox.
@@ -122,6 +150,19 @@ pub struct PendingDetailsChange {
     pub day: Date,
 }
 
+/// A payment for the worker to take on the terminal; every attempt at the same payment
+/// has the same `id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingPayment {
+    pub id: PaymentId,
+    pub clinic: ClinicId,
+    pub appointment: AppointmentId,
+    pub due: AmountDue,
+    pub amount: Cents,
+    /// The clinic's calendar day (for the outbox).
+    pub day: Date,
+}
+
 /// A row for the kiosk outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PendingRow {
@@ -145,4 +186,16 @@ pub enum Effect {
     },
     /// Tell the front desk someone at this kiosk needs them, and why.
     RequestHelp(StaffNeed),
+    /// Take this payment on the card terminal: prompts come back as
+    /// [`OpResult::TerminalPrompt`], the end as [`OpResult::Payment`].
+    TakePayment { op: OpId, request: PendingPayment },
+    /// Abort the payment under way at the terminal.
+    CancelPayment { op: OpId },
+    /// Record how a payment ended without the terminal (the patient pays at the desk):
+    /// journal and outbox in one write, answered with `Persisted` / `PersistFailed`.
+    SettlePayment {
+        op: OpId,
+        submission: Box<PaymentSubmission>,
+        day: Date,
+    },
 }

@@ -5,7 +5,9 @@ use super::event::{Completion, Effect, Event, OpId, Tap};
 use super::knowledge::{Knowledge, OfficeTrust};
 use super::screen::{Ending, FrontDeskReason, OverlayView, PageView, Problem, Screen};
 use super::session::Session;
-use super::steps::{CheckIn, Confirm, Details, Go, Identify, Outcome, Register, Step, StepContext};
+use super::steps::{
+    CheckIn, Confirm, Details, Go, Identify, Outcome, Payment, Register, Step, StepContext,
+};
 use crate::devices::scan::Scan;
 use crate::domain::{AppointmentId, StaffNeed};
 use jiff::{SignedDuration, Timestamp};
@@ -21,6 +23,9 @@ pub enum StepKind {
     /// A returning patient confirms or changes the contact details on file.
     Details,
     CheckIn,
+    /// The co-pay on the card terminal, after the check-in is saved (skipped when nothing
+    /// is due or no terminal is configured).
+    Payment,
 }
 
 impl StepKind {
@@ -31,6 +36,7 @@ impl StepKind {
             StepKind::Confirm => Box::new(Confirm),
             StepKind::Details => Box::<Details>::default(),
             StepKind::CheckIn => Box::<CheckIn>::default(),
+            StepKind::Payment => Box::<Payment>::default(),
         }
     }
 }
@@ -45,7 +51,7 @@ pub struct JourneyPlan {
 
 impl JourneyPlan {
     /// identify → register (new patients only) → confirm → details (returning patients)
-    /// → check in.
+    /// → check in → payment.
     pub fn standard() -> Self {
         Self {
             steps: vec![
@@ -54,12 +60,13 @@ impl JourneyPlan {
                 StepKind::Confirm,
                 StepKind::Details,
                 StepKind::CheckIn,
+                StepKind::Payment,
             ],
         }
     }
 
-    /// The same plan without `step` (an office that does not ask for it). The first and
-    /// last steps (identify, check in) cannot be left out: the plan is returned as it was.
+    /// The same plan without `step` (an office that does not ask for it). Identify and
+    /// check in cannot be left out: the plan is returned as it was.
     pub fn without(mut self, step: StepKind) -> Self {
         if !matches!(step, StepKind::Identify | StepKind::CheckIn) {
             self.steps.retain(|s| *s != step);
@@ -222,6 +229,10 @@ impl Journey {
                 self.knowledge.sex_options = options;
                 Vec::new()
             }
+            Event::PaymentsReadiness(readiness) => {
+                self.knowledge.payments = readiness;
+                Vec::new()
+            }
             Event::Tick => {
                 self.on_tick();
                 Vec::new()
@@ -278,12 +289,20 @@ impl Journey {
                 Vec::new()
             }
             // The page is covered: a tap meant for it is stale.
-            Tap::Identify(_) | Tap::Confirm(_) | Tap::Register(_) | Tap::Details(_)
+            Tap::Identify(_)
+            | Tap::Confirm(_)
+            | Tap::Register(_)
+            | Tap::Details(_)
+            | Tap::Payment(_)
                 if self.overlay.is_some() =>
             {
                 Vec::new()
             }
-            Tap::Identify(_) | Tap::Confirm(_) | Tap::Register(_) | Tap::Details(_) => {
+            Tap::Identify(_)
+            | Tap::Confirm(_)
+            | Tap::Register(_)
+            | Tap::Details(_)
+            | Tap::Payment(_) => {
                 let outcome = self.in_step(|step, cx| step.on_tap(tap, cx));
                 self.apply(outcome, None)
             }
@@ -396,10 +415,7 @@ impl Journey {
         };
         let next = index + 1;
         let Some(kind) = self.plan.steps.get(next) else {
-            // The last step ends the journey itself; this is a plan without one.
-            tracing::error!(step = next, "journey ran past its last step");
-            self.wipe();
-            return Vec::new();
+            return self.finish();
         };
         self.position = Position::Step {
             index: next,
@@ -408,6 +424,23 @@ impl Journey {
         self.last_input = self.now;
         let outcome = self.in_step(|step, cx| step.enter(cx));
         self.apply(outcome, None)
+    }
+
+    /// The plan has run out: the patient is checked in (the steps after the check-in only
+    /// add to it).
+    fn finish(&mut self) -> Vec<Effect> {
+        let ending = match self.session.checked_in {
+            Some(saved) => Ending::CheckedIn {
+                queue_position: saved.queue_position,
+                payment: self.session.payment,
+            },
+            None => {
+                // Only a plan without its check-in step gets here; `without` prevents it.
+                tracing::error!("journey ran past its last step without a check-in");
+                Ending::Problem(Problem::SaveFailed)
+            }
+        };
+        self.apply(Outcome::end(ending), None)
     }
 
     /// Forgets the patient: a fresh session on the first step, no overlay.

@@ -28,4 +28,18 @@ pub struct Knowledge {
     pub used: HashSet<AppointmentId>,
     /// The sex / gender choices of the registration form, as the office configures them.
     pub sex_options: SexOptions,
+    /// Whether co-pays can be taken on a card terminal here now.
+    pub payments: PaymentsReadiness,
+}
+
+/// Whether this kiosk can take a card payment now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PaymentsReadiness {
+    /// No card terminal configured: the payment step is left out.
+    #[default]
+    NoTerminal,
+    Ready,
+    /// Configured but not answering (unplugged, faulty): patients are sent to the desk
+    /// to pay.
+    Unavailable,
 }

@@ -17,20 +17,20 @@ mod steps;
 
 pub use display::DisplayPrefs;
 pub use event::{
-    Completion, Effect, Event, OpId, OpResult, PendingCheckIn, PendingDetailsChange,
-    PendingRegistration, PendingRow, Tap,
+    Completion, Effect, Event, OpId, OpResult, PaymentAnswer, PendingCheckIn, PendingDetailsChange,
+    PendingPayment, PendingRegistration, PendingRow, Tap,
 };
 pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};
-pub use knowledge::{Knowledge, OfficeTrust};
+pub use knowledge::{Knowledge, OfficeTrust, PaymentsReadiness};
 pub use roster::{Roster, RosterEntry};
 pub use screen::{
-    ConfirmDetails, Ending, FrontDeskReason, NameNotice, NameView, OverlayView, PageView, Problem,
-    Screen,
+    ConfirmDetails, Ending, FrontDeskReason, NameNotice, NameView, OverlayView, PageView,
+    PaymentNote, Problem, Screen,
 };
-pub use session::{IdentifiedAppointment, IdentifiedBy, Session};
+pub use session::{IdentifiedAppointment, IdentifiedBy, SavedCheckIn, Session};
 pub use steps::{
     BirthView, Choice, ConfirmTap, ContactChange, DetailsTap, DetailsView, Field, FieldKind,
-    FormError, FormText, IdentifyTap, Keyboard, MAX_NAME_CHARS, NameKey, NewPatient, Prefill,
-    Question, RegisterBirthView, RegisterInput, RegisterTap, RegisterView, ReviewAnswer, ReviewRow,
-    ReviewView, TypedName, phone_as_typed,
+    FormError, FormText, IdentifyTap, Keyboard, MAX_NAME_CHARS, NameKey, NewPatient, PaymentTap,
+    PaymentView, Prefill, Question, RegisterBirthView, RegisterInput, RegisterTap, RegisterView,
+    ReviewAnswer, ReviewRow, ReviewView, TypedName, phone_as_typed,
 };

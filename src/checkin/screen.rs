@@ -3,9 +3,9 @@
 
 use super::display::DisplayPrefs;
 use super::steps::{
-    BirthView, DetailsView, RegisterBirthView, RegisterView, ReviewView, TypedName,
+    BirthView, DetailsView, PaymentView, RegisterBirthView, RegisterView, ReviewView, TypedName,
 };
-use crate::domain::{DisplayName, Language};
+use crate::domain::{Cents, DisplayName, Language};
 use jiff::civil::{Date, Time};
 
 /// Everything the shell needs to draw the kiosk.
@@ -44,6 +44,8 @@ pub enum PageView {
     ContactDetails(DetailsView),
     /// Check-in step: writing the check-in down.
     CheckingIn,
+    /// Payment step: the co-pay on the card terminal, or at the desk.
+    Payment(PaymentView),
     /// The journey is over, one way or another.
     Ending(Ending),
 }
@@ -51,8 +53,12 @@ pub enum PageView {
 /// How a journey ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
-    /// "Thank you, please take a seat." `None` when the queue is unknown (office not reached).
-    CheckedIn { queue_position: Option<u32> },
+    /// "Thank you, please take a seat." `None` when the queue is unknown (office not
+    /// reached); and what became of the co-pay.
+    CheckedIn {
+        queue_position: Option<u32>,
+        payment: PaymentNote,
+    },
     /// The code cannot be used; says why in plain words.
     Problem(Problem),
     /// The patient needs the front desk.
@@ -60,6 +66,22 @@ pub enum Ending {
     /// A new patient's registration is saved: "please take a seat, the front desk will
     /// call you to finish your registration".
     Registered,
+}
+
+/// What the checked-in page says about paying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PaymentNote {
+    /// Nothing due, or no payment asked at this kiosk.
+    #[default]
+    Nothing,
+    /// Paid on the terminal: "your receipt is printing".
+    Paid(Cents),
+    /// The patient chose to pay this at the desk.
+    PayAtDesk(Cents),
+    /// The terminal is not working: please pay this at the desk.
+    TerminalDown(Cents),
+    /// The payment could not be confirmed: see the desk before sitting down.
+    SeeDesk,
 }
 
 /// The name keyboard page.

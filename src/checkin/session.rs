@@ -2,7 +2,7 @@
 //! timeout, done, start over), so nothing of one patient can reach the next.
 
 use super::display::DisplayPrefs;
-use super::screen::ConfirmDetails;
+use super::screen::{ConfirmDetails, PaymentNote};
 use super::steps::NewPatient;
 use crate::domain::{AppointmentId, ClinicId, Language};
 use jiff::civil::Date;
@@ -18,6 +18,17 @@ pub struct Session {
     /// Set by the identify step for a new patient; the register step fills in their
     /// registration and the check-in step saves it.
     pub new_patient: Option<NewPatient>,
+    /// Set once the check-in is durably saved; the steps after it (payment) cannot undo it.
+    pub checked_in: Option<SavedCheckIn>,
+    /// What the ending says about paying.
+    pub payment: PaymentNote,
+}
+
+/// A check-in saved to the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SavedCheckIn {
+    /// The patient's place in the lobby queue; `None` when the office was not reached.
+    pub queue_position: Option<u32>,
 }
 
 /// An appointment the patient identified themselves with.

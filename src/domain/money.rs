@@ -30,6 +30,12 @@ impl Cents {
         self.0
     }
 
+    /// The sum, or the largest amount if it would overflow (four billion cents is far
+    /// beyond anything a kiosk is asked to take).
+    pub fn saturating_add(self, other: Cents) -> Cents {
+        Cents(self.0.saturating_add(other.0))
+    }
+
     /// Parses dollars as written in a spreadsheet: `25`, `25.5`, `25.00`, `$25.00`.
     pub fn parse_dollars(text: &str) -> Result<Self, MoneyError> {
         let text = text.trim();

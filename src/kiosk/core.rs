@@ -45,6 +45,10 @@ impl KioskCore {
                 Effect::Show(screen) => shown = Some(screen),
                 Effect::Persist { op, row } => self.outbox.persist(op, row),
                 Effect::FetchContact { op, appointment } => self.lookup.fetch(op, appointment),
+                // WIRE-PAYMENTS: the payment worker lands with the journal (this session).
+                Effect::TakePayment { .. }
+                | Effect::CancelPayment { .. }
+                | Effect::SettlePayment { .. } => {}
                 Effect::RequestHelp(need) => {
                     tracing::info!(need = need.as_str(), "patient needs the desk");
                     (self.request_help)(need, now);

@@ -7,11 +7,14 @@ use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
     BirthView, Choice, ConfirmDetails, ContactChange, DetailsView, DisplayPrefs, Ending, Field,
-    FormError, FrontDeskReason, Keyboard, NameNotice, NameView, OverlayView, PageView, Problem,
-    Question, RegisterBirthView, RegisterInput, RegisterView, ReviewAnswer, ReviewRow, ReviewView,
-    Screen, TypedName,
+    FormError, FrontDeskReason, Keyboard, NameNotice, NameView, OverlayView, PageView, PaymentNote,
+    PaymentView, Problem, Question, RegisterBirthView, RegisterInput, RegisterView, ReviewAnswer,
+    ReviewRow, ReviewView, Screen, TypedName,
 };
-use crate::domain::{ContactField, ContactOnFile, Language, PersonName, Relationship};
+use crate::devices::payment::{NotTaken, TerminalPrompt};
+use crate::domain::{
+    AmountDue, Cents, ContactField, ContactOnFile, Language, PersonName, Relationship,
+};
 use jiff::civil::{Time, date};
 use slint::{ComponentHandle, PhysicalSize, PlatformError};
 use std::path::{Path, PathBuf};
@@ -202,14 +205,69 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
             "done",
             PageView::Ending(Ending::CheckedIn {
                 queue_position: Some(3),
+                payment: PaymentNote::Nothing,
             }),
         ),
         page(
             "done-offline",
             PageView::Ending(Ending::CheckedIn {
                 queue_position: None,
+                payment: PaymentNote::Nothing,
             }),
         ),
+        page(
+            "payment-copay",
+            PageView::Payment(PaymentView::Offer(due(2500, 0))),
+        ),
+        page(
+            "payment-copay-and-balance",
+            PageView::Payment(PaymentView::Offer(due(2500, 4075))),
+        ),
+        page(
+            "payment-balance",
+            PageView::Payment(PaymentView::Offer(due(0, 4075))),
+        ),
+        page(
+            "payment-present-card",
+            paying(2500, Some(TerminalPrompt::PresentCard), false),
+        ),
+        page(
+            "payment-pin",
+            paying(2500, Some(TerminalPrompt::EnterPin), false),
+        ),
+        page(
+            "payment-card-not-read",
+            paying(2500, Some(TerminalPrompt::CardNotRead), false),
+        ),
+        page(
+            "payment-processing",
+            paying(2500, Some(TerminalPrompt::Processing), false),
+        ),
+        page(
+            "payment-cancelling",
+            paying(2500, Some(TerminalPrompt::PresentCard), true),
+        ),
+        page("payment-declined", not_taken(NotTaken::Declined, true)),
+        page(
+            "payment-declined-last",
+            not_taken(NotTaken::Declined, false),
+        ),
+        page(
+            "payment-card-removed",
+            not_taken(NotTaken::CardRemoved, true),
+        ),
+        page("payment-timed-out", not_taken(NotTaken::TimedOut, true)),
+        page("payment-saving", PageView::Payment(PaymentView::Saving)),
+        page("done-paid", done(PaymentNote::Paid(Cents::new(2500)))),
+        page(
+            "done-pay-at-desk",
+            done(PaymentNote::PayAtDesk(Cents::new(6575))),
+        ),
+        page(
+            "done-terminal-down",
+            done(PaymentNote::TerminalDown(Cents::new(2500))),
+        ),
+        page("done-see-desk", done(PaymentNote::SeeDesk)),
         problem("problem-unknown-code", Problem::UnknownCode),
         problem("problem-not-a-check-in-code", Problem::NotACheckInCode),
         problem("problem-old-code", Problem::OldCode),
@@ -432,6 +490,36 @@ fn mode_runs() -> [ModeRun; 7] {
 }
 
 /// Obviously fake contact details on file, for the details pages.
+fn due(copay: u32, balance: u32) -> AmountDue {
+    AmountDue {
+        copay: Cents::new(copay),
+        balance: Cents::new(balance),
+    }
+}
+
+fn paying(amount: u32, prompt: Option<TerminalPrompt>, cancelling: bool) -> PageView {
+    PageView::Payment(PaymentView::Paying {
+        amount: Cents::new(amount),
+        prompt,
+        cancelling,
+    })
+}
+
+fn not_taken(reason: NotTaken, can_retry: bool) -> PageView {
+    PageView::Payment(PaymentView::NotTaken {
+        amount: Cents::new(2500),
+        reason,
+        can_retry,
+    })
+}
+
+fn done(payment: PaymentNote) -> PageView {
+    PageView::Ending(Ending::CheckedIn {
+        queue_position: Some(2),
+        payment,
+    })
+}
+
 fn sample_contact() -> ContactOnFile {
     let mut contact = ContactOnFile::default();
     for (field, value) in [

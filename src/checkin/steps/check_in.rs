@@ -1,13 +1,14 @@
 //! Check-in step: the arrival (or a new patient's registration) is written to the outbox
-//! by a worker; "done" shows only once it is durably there.
+//! by a worker; the journey moves on (to payment, then "done") only once it is durably
+//! there.
 
-use super::{Outcome, Step, StepContext};
+use super::{Go, Outcome, Step, StepContext};
 use crate::api::RegistrationSubmission;
 use crate::checkin::event::{
     Completion, Effect, OpId, OpResult, PendingCheckIn, PendingRegistration, PendingRow,
 };
 use crate::checkin::screen::{Ending, PageView, Problem};
-use crate::checkin::session::Session;
+use crate::checkin::session::{SavedCheckIn, Session};
 use crate::devices::scan::Scan;
 use crate::domain::{CheckInId, RegistrationId};
 
@@ -75,7 +76,8 @@ impl Step for CheckIn {
                     (!knowledge.roster.is_empty()).then(|| knowledge.roster.waiting() + 1);
                 knowledge.roster.mark_checked_in(appointment);
                 tracing::info!(check_in = %check_in.id, "check-in saved");
-                Outcome::end(Ending::CheckedIn { queue_position })
+                cx.session.checked_in = Some(SavedCheckIn { queue_position });
+                Outcome::go(Go::Next)
             }
             (Saved::CheckIn(check_in), OpResult::PersistFailed) => {
                 tracing::error!(check_in = %check_in.id, "check-in could not be saved on the kiosk");
@@ -91,7 +93,13 @@ impl Step for CheckIn {
             }
             // Op ids are unique: a look-up's answer cannot be this save's. Never seen;
             // said plainly rather than leaving the patient waiting.
-            (_, OpResult::Contact(_) | OpResult::ContactUnavailable) => {
+            (
+                _,
+                OpResult::Contact(_)
+                | OpResult::ContactUnavailable
+                | OpResult::TerminalPrompt(_)
+                | OpResult::Payment(_),
+            ) => {
                 tracing::error!(op = %completion.op, "a save was answered like a look-up");
                 Outcome::end(Ending::Problem(Problem::SaveFailed))
             }

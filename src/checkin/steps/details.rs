@@ -189,7 +189,11 @@ impl Step for Details {
                     self.stage = Stage::Idle;
                     Outcome::go(Go::Next)
                 }
-                OpResult::ContactUnavailable | OpResult::Persisted | OpResult::PersistFailed => {
+                OpResult::ContactUnavailable
+                | OpResult::Persisted
+                | OpResult::PersistFailed
+                | OpResult::TerminalPrompt(_)
+                | OpResult::Payment(_) => {
                     tracing::info!("details cannot be checked now; flagging them for the desk");
                     let (stage, outcome) = self.save(Vec::new(), true, cx);
                     self.stage = stage;

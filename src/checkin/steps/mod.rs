@@ -6,6 +6,7 @@ mod check_in;
 mod confirm;
 mod details;
 mod identify;
+mod payment;
 mod register;
 
 use super::event::{Completion, Effect, OpId, Tap};
@@ -22,6 +23,8 @@ pub(crate) use details::Details;
 pub use details::{ContactChange, DetailsTap, DetailsView};
 pub(crate) use identify::Identify;
 pub use identify::{BirthView, IdentifyTap, MAX_NAME_CHARS, NameKey, TypedName};
+pub(crate) use payment::Payment;
+pub use payment::{PaymentTap, PaymentView};
 pub(crate) use register::Register;
 pub use register::{
     Choice, Field, FieldKind, FormError, FormText, Keyboard, NewPatient, Prefill, Question,

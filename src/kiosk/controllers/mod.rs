@@ -11,6 +11,7 @@ mod front_desk;
 mod header;
 mod help;
 mod not_found;
+mod payment;
 mod problem;
 mod register;
 mod review;
@@ -56,6 +57,7 @@ pub fn wire(ui: &MainWindow, taps: &Taps) {
     review::wire(ui, taps);
     confirm::wire(ui, taps);
     details::wire(ui, taps);
+    payment::wire(ui, taps);
     done::wire(ui, taps);
     problem::wire(ui, taps);
     front_desk::wire(ui, taps);
@@ -72,6 +74,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     review::present(ui, screen);
     confirm::present(ui, screen);
     details::present(ui, screen);
+    payment::present(ui, screen);
     done::present(ui, screen);
     problem::present(ui, screen);
     front_desk::present(ui, screen);
