@@ -159,7 +159,7 @@ fn completed(op: OpId, result: OpResult) -> Event {
 }
 
 #[test]
-fn the_standard_journey_identifies_registers_new_patients_confirms_and_checks_in() {
+fn the_standard_journey_identifies_registers_new_patients_confirms_checks_in_and_pays() {
     assert_eq!(
         JourneyPlan::standard().steps(),
         [
@@ -167,7 +167,8 @@ fn the_standard_journey_identifies_registers_new_patients_confirms_and_checks_in
             StepKind::Register,
             StepKind::Confirm,
             StepKind::Details,
-            StepKind::CheckIn
+            StepKind::CheckIn,
+            StepKind::Payment,
         ]
     );
     // An office may leave a step out, but never identifying or checking in.
@@ -181,7 +182,8 @@ fn the_standard_journey_identifies_registers_new_patients_confirms_and_checks_in
             StepKind::Identify,
             StepKind::Register,
             StepKind::Confirm,
-            StepKind::CheckIn
+            StepKind::CheckIn,
+            StepKind::Payment,
         ]
     );
     assert_eq!(journey().screen(), welcome());

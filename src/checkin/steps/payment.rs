@@ -96,10 +96,17 @@ impl Step for Payment {
         if due.is_nothing() {
             return Outcome::go(Go::Next);
         }
-        if cx.knowledge.payments != PaymentsReadiness::Ready {
-            // No terminal here, or it is not answering: the desk takes it.
-            cx.session.payment = PaymentNote::PayAtDesk(due.copay.saturating_add(due.balance));
-            return Outcome::go(Go::Next);
+        let total = due.copay.saturating_add(due.balance);
+        match cx.knowledge.payments {
+            PaymentsReadiness::Ready => {}
+            PaymentsReadiness::NoTerminal => {
+                cx.session.payment = PaymentNote::PayAtDesk(total);
+                return Outcome::go(Go::Next);
+            }
+            PaymentsReadiness::Unavailable => {
+                cx.session.payment = PaymentNote::TerminalDown(total);
+                return Outcome::go(Go::Next);
+            }
         }
         self.id = Some(PaymentId::random());
         self.due = due;
