@@ -15,6 +15,10 @@ pub enum ConfigError {
     Timeouts,
     #[error("scanner gap_ms must be {}-{}", MIN_GAP.as_millis(), MAX_GAP.as_millis())]
     ScannerGap,
+    #[error("card_terminal password must be 6 digits")]
+    TerminalPassword,
+    #[error("card_terminal payment_timeout_secs must be 30-300")]
+    TerminalTimeout,
 }
 
 /// The serial barcode scanner.
@@ -48,6 +52,71 @@ impl ScannerConfig {
     }
 }
 
+/// The card terminal beside the screen. Semi-integrated: the kiosk sends an amount and
+/// gets a result; card data stays in the terminal.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CardTerminalConfig {
+    pub port: PathBuf,
+    #[serde(default = "default_baud")]
+    pub baud: u32,
+    /// The protocol the terminal speaks; "zvt" (the default) is the one there is.
+    #[serde(default)]
+    pub protocol: TerminalProtocol,
+    /// The terminal's ECR password (6 digits, from its merchant setup).
+    #[serde(default = "default_terminal_password")]
+    pub password: String,
+    /// The longest a patient may take at the terminal before the kiosk aborts the payment.
+    #[serde(default = "default_payment_timeout_secs")]
+    pub payment_timeout_secs: u64,
+}
+
+impl std::fmt::Debug for CardTerminalConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardTerminalConfig")
+            .field("port", &self.port)
+            .field("baud", &self.baud)
+            .field("protocol", &self.protocol)
+            .field("password", &"<secret>")
+            .field("payment_timeout_secs", &self.payment_timeout_secs)
+            .finish()
+    }
+}
+
+impl CardTerminalConfig {
+    /// A ZVT terminal at `port` with every other setting at its default.
+    pub fn new(port: PathBuf) -> Self {
+        Self {
+            port,
+            baud: default_baud(),
+            protocol: TerminalProtocol::default(),
+            password: default_terminal_password(),
+            payment_timeout_secs: default_payment_timeout_secs(),
+        }
+    }
+
+    pub fn payment_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.payment_timeout_secs)
+    }
+}
+
+/// Which protocol the card terminal speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TerminalProtocol {
+    /// ZVT over RS-232 / USB serial.
+    #[default]
+    Zvt,
+}
+
+fn default_terminal_password() -> String {
+    "000000".into()
+}
+
+fn default_payment_timeout_secs() -> u64 {
+    120
+}
+
 fn default_baud() -> u32 {
     9600
 }
@@ -72,6 +141,8 @@ pub struct KioskConfig {
     pub done_timeout_secs: u64,
     /// Absent: no scanner attached (codes cannot be scanned; the screen says to see the desk).
     pub scanner: Option<ScannerConfig>,
+    /// Absent: no card terminal (patients are told to pay what is due at the desk).
+    pub card_terminal: Option<CardTerminalConfig>,
 }
 
 impl std::fmt::Debug for KioskConfig {
@@ -82,6 +153,7 @@ impl std::fmt::Debug for KioskConfig {
             .field("office_token", &"<secret>")
             .field("data_dir", &self.data_dir)
             .field("scanner", &self.scanner)
+            .field("card_terminal", &self.card_terminal)
             .finish_non_exhaustive()
     }
 }
@@ -96,6 +168,7 @@ impl Default for KioskConfig {
             idle_timeout_secs: 60,
             done_timeout_secs: 10,
             scanner: None,
+            card_terminal: None,
         }
     }
 }
@@ -120,6 +193,15 @@ impl KioskConfig {
             && !(MIN_GAP..=MAX_GAP).contains(&scanner.gap())
         {
             return Err(ConfigError::ScannerGap);
+        }
+        if let Some(terminal) = &self.card_terminal {
+            let password = &terminal.password;
+            if password.len() != 6 || !password.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ConfigError::TerminalPassword);
+            }
+            if !(30..=300).contains(&terminal.payment_timeout_secs) {
+                return Err(ConfigError::TerminalTimeout);
+            }
         }
         Ok(())
     }
@@ -196,5 +278,51 @@ mod tests {
             Err(ConfigError::ScannerGap)
         ));
         assert!(scanner("gap_ms = 50").is_ok());
+    }
+
+    /// Loads a kiosk.toml with a `[card_terminal]` section, through the real loader.
+    fn terminal(settings: &str) -> Result<CardTerminalConfig, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.toml");
+        std::fs::write(
+            &path,
+            format!("[card_terminal]\nport = \"/dev/ttyUSB0\"\n{settings}"),
+        )
+        .unwrap();
+        let config = KioskConfig::load(&path)?;
+        Ok(config.card_terminal.expect("card_terminal section"))
+    }
+
+    #[test]
+    fn card_terminal_settings() {
+        let defaults = terminal("").unwrap();
+        assert_eq!(defaults, CardTerminalConfig::new("/dev/ttyUSB0".into()));
+        assert_eq!(defaults.protocol, TerminalProtocol::Zvt);
+        assert_eq!(defaults.payment_timeout_secs, 120);
+        let set = terminal(
+            "baud = 19200\nprotocol = \"zvt\"\npassword = \"123456\"\npayment_timeout_secs = 90",
+        )
+        .unwrap();
+        assert_eq!((set.baud, set.payment_timeout_secs), (19200, 90));
+        assert!(
+            !format!("{set:?}").contains("123456"),
+            "the password is never logged"
+        );
+        assert!(matches!(
+            terminal("protocol = \"opi\""),
+            Err(ConfigError::File(_))
+        ));
+        for bad in ["12345", "1234567", "12345a"] {
+            assert!(matches!(
+                terminal(&format!("password = \"{bad}\"")),
+                Err(ConfigError::TerminalPassword)
+            ));
+        }
+        for bad in [29, 301] {
+            assert!(matches!(
+                terminal(&format!("payment_timeout_secs = {bad}")),
+                Err(ConfigError::TerminalTimeout)
+            ));
+        }
     }
 }
