@@ -590,6 +590,135 @@ mod driver_tests {
         assert_eq!(store.depth().unwrap(), 1);
     }
 
+    /// Where the kiosk died in a payment, and what the terminal had done by then.
+    struct CrashCase {
+        spec: &'static str,
+        /// Steps done before the crash: 1 open, 2 begin attempt, 3 record answer, 4 settle.
+        steps: usize,
+        charged: bool,
+        last: LastTransaction,
+    }
+
+    #[test]
+    fn a_crash_after_any_step_ends_paid_once_or_not_paid_as_the_terminal_did() {
+        let unchanged = LastTransaction::Approved(approval(900, 41));
+        let charged = LastTransaction::Approved(approval(2500, 42));
+        let declined = LastTransaction::NotApproved {
+            receipt_no: Some(receipt(42)),
+        };
+        let cases = [
+            CrashCase {
+                spec: "after the intent",
+                steps: 1,
+                charged: false,
+                last: unchanged.clone(),
+            },
+            CrashCase {
+                spec: "after sent, before the request left",
+                steps: 2,
+                charged: false,
+                last: unchanged,
+            },
+            CrashCase {
+                spec: "after sent, the terminal charged",
+                steps: 2,
+                charged: true,
+                last: charged.clone(),
+            },
+            CrashCase {
+                spec: "after sent, the terminal declined",
+                steps: 2,
+                charged: false,
+                last: declined.clone(),
+            },
+            CrashCase {
+                spec: "after the approval was journalled",
+                steps: 3,
+                charged: true,
+                last: charged.clone(),
+            },
+            CrashCase {
+                spec: "after the decline was journalled",
+                steps: 3,
+                charged: false,
+                last: declined,
+            },
+            CrashCase {
+                spec: "after settling",
+                steps: 4,
+                charged: true,
+                last: charged,
+            },
+        ];
+        for case in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("k.db");
+            let new = new_payment(2500);
+            let outbox = Outbox::default();
+            {
+                let mut store = store_at(&path);
+                store
+                    .note_last_transaction(&LastTransaction::Approved(approval(900, 41)))
+                    .unwrap();
+                store.open_payment(&new, at(0)).unwrap();
+                if case.steps >= 2 {
+                    let ticket = store.begin_attempt(new.id, at(1)).unwrap();
+                    if case.steps >= 3 {
+                        let answer = if case.charged {
+                            approved(2500, 42)
+                        } else {
+                            refused(crate::devices::payment::NotTaken::Declined)
+                        };
+                        store.record_answer(ticket, &answer, at(2)).unwrap();
+                    }
+                }
+                if case.steps >= 4 {
+                    let Some(Journaled::Open(entry)) = store.payment(new.id).unwrap() else {
+                        panic!("{}: open", case.spec)
+                    };
+                    let settlement = settled_by_journal(&entry).unwrap();
+                    store
+                        .settle(new.id, settlement, at(3), day(), &|s| outbox.row(s))
+                        .unwrap();
+                }
+                // Killed: the connection is never closed, so nothing is checkpointed or
+                // flushed on the way out; only what each call committed is there.
+                std::mem::forget(store);
+            }
+            let mut store = KioskStore::open(&path).unwrap();
+            let mut terminal = Scripted::answering(Ok(case.last));
+            let recovered =
+                recover(&mut store, &mut terminal, at(60), day(), &|s| outbox.row(s)).unwrap();
+            let written = outbox.written.borrow();
+            assert_eq!(written.len(), 1, "{}: exactly one outbox row", case.spec);
+            assert_eq!(store.depth().unwrap(), 1, "{}", case.spec);
+            assert_eq!(
+                recovered.len(),
+                usize::from(case.steps < 4),
+                "{}: settled once",
+                case.spec
+            );
+            let expected = if case.charged { "paid" } else { "not_paid" };
+            assert_eq!(written[0].outcome.status_str(), expected, "{}", case.spec);
+            if case.charged {
+                assert!(
+                    matches!(written[0].outcome, PaymentOutcome::Paid { amount, receipt_no, .. }
+                        if amount == Cents::new(2500) && receipt_no == receipt(42)),
+                    "{}",
+                    case.spec
+                );
+            }
+            assert!(
+                terminal
+                    .calls
+                    .iter()
+                    .all(|call| *call == "last_transaction"),
+                "{}: never charged or reversed",
+                case.spec
+            );
+        }
+    }
+
     #[test]
     fn every_unsettled_payment_is_settled_asking_the_terminal_once() {
         let dir = tempfile::tempdir().unwrap();
