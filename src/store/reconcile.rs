@@ -98,7 +98,15 @@ pub fn recover(
     for entry in store.unsettled_payments()? {
         let settlement = match settled_by_journal(&entry) {
             Some(settlement) => settlement,
-            None => reconcile(&entry, last.get_or_insert_with(|| ask(terminal))),
+            None => {
+                let answer = match last.take() {
+                    Some(answer) => answer,
+                    None => ask_and_note(store, terminal)?,
+                };
+                let settlement = reconcile(&entry, &answer);
+                last = Some(answer);
+                settlement
+            }
         };
         tracing::info!(
             payment = %entry.id,
@@ -114,24 +122,29 @@ pub fn recover(
         });
     }
     if last.is_none() && store.terminal_baseline()? == Baseline::Unknown {
-        last = Some(ask(terminal));
-    }
-    if let Some(Ok(last)) = &last {
-        store.note_last_transaction(last)?;
+        // Only to learn the baseline; an unreachable terminal was logged in there.
+        let _learned = ask_and_note(store, terminal)?;
     }
     Ok(recovered)
 }
 
-fn ask(terminal: &mut dyn PaymentTerminal) -> Result<LastTransaction, TerminalError> {
+/// Asks the terminal its last transaction and keeps the answer as the next baseline at
+/// once, before anything is settled by it: a recovered approval must never look new to a
+/// later attempt, even if settling fails half-way through the journal.
+fn ask_and_note(
+    store: &mut KioskStore,
+    terminal: &mut dyn PaymentTerminal,
+) -> Result<Result<LastTransaction, TerminalError>, JournalError> {
     let last = terminal.last_transaction();
-    if let Err(error) = &last {
+    match &last {
+        Ok(last) => store.note_last_transaction(last)?,
         // The error's text is the driver's, never card data; the kind is enough here.
-        tracing::warn!(
+        Err(error) => tracing::warn!(
             may_have_charged = error.may_have_charged(),
             "terminal could not name its last transaction"
-        );
+        ),
     }
-    last
+    Ok(last)
 }
 
 #[cfg(test)]
@@ -771,6 +784,56 @@ mod driver_tests {
         );
         assert_eq!(store.depth().unwrap(), 4);
         assert!(store.unsettled_payments().unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_terminals_answer_is_kept_as_the_baseline_even_when_settling_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store_at(&dir.path().join("k.db"));
+        store
+            .note_last_transaction(&LastTransaction::Approved(approval(900, 41)))
+            .unwrap();
+        let new = new_payment(2500);
+        journal(&mut store, &new, &[], true);
+        store
+            .conn
+            .execute_batch(
+                "CREATE TRIGGER full_disk BEFORE INSERT ON outbox
+                 BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+            )
+            .unwrap();
+        let mut terminal = Scripted::answering(Ok(LastTransaction::Approved(approval(2500, 42))));
+        assert!(
+            recover(&mut store, &mut terminal, at(60), day(), &|s| {
+                Outbox::default().row(s)
+            })
+            .is_err()
+        );
+        assert_eq!(
+            store.terminal_baseline().unwrap(),
+            Baseline::Receipt(receipt(42)),
+            "a later payment will not take receipt 42 for its own"
+        );
+        let Some(Journaled::Open(entry)) = store.payment(new.id).unwrap() else {
+            panic!("still unsettled")
+        };
+        assert_eq!(
+            entry.baseline,
+            Baseline::Receipt(receipt(41)),
+            "the payment keeps the baseline it was sent with"
+        );
+        store.conn.execute_batch("DROP TRIGGER full_disk").unwrap();
+        let recovered = recover(&mut store, &mut terminal, at(61), day(), &|s| {
+            Outbox::default().row(s)
+        })
+        .unwrap();
+        assert!(matches!(
+            recovered[0].outcome,
+            PaymentOutcome::Paid {
+                recovered: true,
+                ..
+            }
+        ));
     }
 
     #[test]
