@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
         created_on TEXT NOT NULL
     ) STRICT;
 ",
+    super::payments::JOURNAL_MIGRATION,
 ];
 
 /// Where the pinned office sealing key is kept in `settings`.
@@ -93,7 +94,9 @@ impl PendingRow {
 
 /// The kiosk database. One connection; the UI thread and the sync worker each open their own.
 pub struct KioskStore {
-    conn: Connection,
+    /// Shared with the payments journal, which settles a payment and writes its outbox row
+    /// in one transaction.
+    pub(super) conn: Connection,
 }
 
 impl KioskStore {
@@ -319,7 +322,7 @@ impl KioskStore {
     }
 }
 
-fn insert_sealed(
+pub(super) fn insert_sealed(
     tx: &Transaction<'_>,
     body: &OutboxBody,
     key: &SealPublicKey,
