@@ -9,8 +9,8 @@ use crate::api::{DetailsChangeSubmission, PaymentSubmission, RegistrationSubmiss
 use crate::devices::payment::{NotTaken, TerminalPrompt};
 use crate::devices::scan::Scan;
 use crate::domain::{
-    AmountDue, AppointmentId, Cents, CheckInId, ClinicId, ContactOnFile, PaymentId, SexOptions,
-    StaffNeed,
+    AmountDue, AppointmentId, Cents, CheckInId, ClinicId, ContactOnFile, Language, PaymentId,
+    SexOptions, StaffNeed,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -161,6 +161,12 @@ pub struct PendingPayment {
     pub amount: Cents,
     /// The clinic's calendar day (for the outbox).
     pub day: Date,
+    /// For the receipt: the patient's initials ("A. T."), never a name.
+    pub initials: Option<String>,
+    /// For the receipt's QR code: the check-in this payment belongs to.
+    pub check_in: Option<CheckInId>,
+    /// For the receipt: the patient's language.
+    pub language: Language,
 }
 
 /// A row for the kiosk outbox.

@@ -4,7 +4,7 @@
 use super::display::DisplayPrefs;
 use super::screen::{ConfirmDetails, PaymentNote};
 use super::steps::NewPatient;
-use crate::domain::{AppointmentId, ClinicId, Language};
+use crate::domain::{AppointmentId, CheckInId, ClinicId, Language};
 use jiff::civil::Date;
 
 /// The patient at the kiosk now.
@@ -27,6 +27,7 @@ pub struct Session {
 /// A check-in saved to the outbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SavedCheckIn {
+    pub id: CheckInId,
     /// The patient's place in the lobby queue; `None` when the office was not reached.
     pub queue_position: Option<u32>,
 }

@@ -1,8 +1,9 @@
 //! `KioskCore`: the journey plus the hand-over of its effects to workers. No Slint here,
 //! so end-to-end tests run a kiosk without a window, and nothing here waits on disk or
 //! network: a `Persist` is queued to the outbox worker, a contact look-up to the look-up
-//! worker, a help request to the sync thread.
+//! worker, a payment to the payment worker, a help request to the sync thread.
 
+use super::payments::PaymentWorker;
 use super::workers::{LookupWorker, OutboxWorker};
 use crate::checkin::{Effect, Event, Journey, Screen};
 use crate::domain::StaffNeed;
@@ -13,6 +14,8 @@ pub struct KioskCore {
     journey: Journey,
     outbox: OutboxWorker,
     lookup: LookupWorker,
+    /// `None` on a kiosk without a card terminal (the journey then never asks to pay).
+    payments: Option<PaymentWorker>,
     request_help: Box<dyn Fn(StaffNeed, Timestamp) + Send>,
 }
 
@@ -27,8 +30,15 @@ impl KioskCore {
             journey,
             outbox,
             lookup,
+            payments: None,
             request_help: Box::new(request_help),
         }
+    }
+
+    /// Adds the card terminal's worker.
+    pub fn with_payments(mut self, payments: PaymentWorker) -> Self {
+        self.payments = Some(payments);
+        self
     }
 
     /// The screen that should be showing.
@@ -45,10 +55,23 @@ impl KioskCore {
                 Effect::Show(screen) => shown = Some(screen),
                 Effect::Persist { op, row } => self.outbox.persist(op, row),
                 Effect::FetchContact { op, appointment } => self.lookup.fetch(op, appointment),
-                // WIRE-PAYMENTS: the payment worker lands with the journal (this session).
-                Effect::TakePayment { .. }
-                | Effect::CancelPayment { .. }
-                | Effect::SettlePayment { .. } => {}
+                Effect::TakePayment { op, request } => match &self.payments {
+                    Some(payments) => payments.take(op, request),
+                    None => tracing::error!(%op, "payment asked of a kiosk without a terminal"),
+                },
+                Effect::CancelPayment { op } => {
+                    if let Some(payments) = &self.payments {
+                        payments.cancel(op);
+                    }
+                }
+                Effect::SettlePayment {
+                    op,
+                    submission,
+                    day,
+                } => match &self.payments {
+                    Some(payments) => payments.settle(op, submission, day),
+                    None => tracing::error!(%op, "payment settled on a kiosk without a terminal"),
+                },
                 Effect::RequestHelp(need) => {
                     tracing::info!(need = need.as_str(), "patient needs the desk");
                     (self.request_help)(need, now);

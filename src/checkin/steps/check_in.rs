@@ -76,7 +76,10 @@ impl Step for CheckIn {
                     (!knowledge.roster.is_empty()).then(|| knowledge.roster.waiting() + 1);
                 knowledge.roster.mark_checked_in(appointment);
                 tracing::info!(check_in = %check_in.id, "check-in saved");
-                cx.session.checked_in = Some(SavedCheckIn { queue_position });
+                cx.session.checked_in = Some(SavedCheckIn {
+                    id: check_in.id,
+                    queue_position,
+                });
                 Outcome::go(Go::Next)
             }
             (Saved::CheckIn(check_in), OpResult::PersistFailed) => {

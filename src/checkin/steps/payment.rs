@@ -214,6 +214,13 @@ impl Payment {
             due: self.due,
             amount,
             day: appointment.day,
+            initials: appointment
+                .details
+                .display_name
+                .as_ref()
+                .map(|name| initials(name.as_str())),
+            check_in: cx.session.checked_in.map(|saved| saved.id),
+            language: cx.session.language,
         };
         self.stage = Stage::Paying {
             op,
@@ -281,5 +288,25 @@ impl Payment {
                 Outcome::go(Go::Next)
             }
         }
+    }
+}
+
+/// "A. T." from a display name such as "Ada T.": the first letter of each word.
+fn initials(display_name: &str) -> String {
+    display_name
+        .split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .map(|first| format!("{first}."))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn initials_take_the_first_letter_of_each_word() {
+        assert_eq!(super::initials("Ada T."), "A. T.");
+        assert_eq!(super::initials("Mary Ann T."), "M. A. T.");
+        assert_eq!(super::initials(""), "");
     }
 }
