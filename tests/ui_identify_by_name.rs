@@ -29,6 +29,7 @@ fn kiosk_with_roster() -> UiKiosk {
         starts_at: Time::constant(14, 30, 0, 0),
         provider: "Dr. Demo Able".into(),
         checked_in: false,
+        due: frontdesk::domain::AmountDue::default(),
         identity: Some(key.hash("García-López", dob).unwrap()),
     };
     kiosk.app.dispatch(Event::RosterUpdated(

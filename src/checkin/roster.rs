@@ -2,7 +2,9 @@
 //! a keyed hash per appointment to find it by last name + date of birth without a readable
 //! list of either.
 
-use crate::domain::{AppointmentId, DateOfBirth, DisplayName, IdentityHash, IdentityKey};
+use crate::domain::{
+    AmountDue, AppointmentId, DateOfBirth, DisplayName, IdentityHash, IdentityKey,
+};
 use jiff::civil::Time;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -20,6 +22,10 @@ pub struct RosterEntry {
     /// on file (or predates it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<IdentityHash>,
+    /// What to collect at check-in (co-pay, and any balance from earlier visits); nothing
+    /// from offices that predate payments.
+    #[serde(default)]
+    pub due: AmountDue,
 }
 
 /// Today's appointments, held in memory only (names are PHI; the kiosk never stores them).
@@ -113,6 +119,7 @@ mod tests {
             starts_at: Time::constant(hour, 0, 0, 0),
             provider: "Dr. Demo Able".into(),
             checked_in: false,
+            due: AmountDue::default(),
             identity: born.map(|b| key_for(TODAY).hash(last, b).unwrap()),
         }
     }
