@@ -374,7 +374,8 @@ pub fn report_html(clinic: &str, day: Date, days: &[KioskDay]) -> String {
 <style>
   body {{ font: 15px/1.4 system-ui, "DejaVu Sans", sans-serif; color: #1b2430; margin: 24px; }}
   h1 {{ font-size: 20px; margin: 0 0 4px; }}
-  p {{ color: #5a6676; margin: 0 0 16px; }}
+  p {{ color: #5a6676; margin: 0 0 8px; }}
+  form {{ margin: 0 0 16px; }}
   table {{ border-collapse: collapse; }}
   th, td {{ padding: 6px 12px; border-bottom: 1px solid #d9dee5; text-align: right; }}
   th[scope="row"], thead th:first-child {{ text-align: left; }}
@@ -384,7 +385,10 @@ pub fn report_html(clinic: &str, day: Date, days: &[KioskDay]) -> String {
 </head>
 <body>
 <h1>Kiosk payments, {day}</h1>
-<p>{clinic} · <a href="?day={day}&amp;format=csv">Download CSV</a></p>
+<p>{clinic} · payments counted by when they were settled ·
+<a href="?day={day}&amp;format=csv">Download CSV</a></p>
+<form method="get"><label>Another day <input type="date" name="day" value="{day}"></label>
+<button type="submit">Show</button></form>
 <table id="report">
 <thead><tr><th>Kiosk</th><th>Payments</th><th>Paid</th><th>Paid total</th><th>Declined</th>
 <th>Pay at desk</th><th>Not paid</th><th>Needs staff</th><th>Due at desk</th></tr></thead>
