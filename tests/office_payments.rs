@@ -464,5 +464,5 @@ fn the_end_of_day_report_counts_each_kiosk_as_html_and_csv() {
         .map(|e| e.subject.as_str())
         .collect();
     let day = day.to_string();
-    assert_eq!(views, [&*"2020-01-01", &day, &day]);
+    assert_eq!(views, ["2020-01-01", day.as_str(), day.as_str()]);
 }

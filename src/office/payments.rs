@@ -350,10 +350,10 @@ pub fn report_html(clinic: &str, day: Date, days: &[KioskDay]) -> String {
         } else {
             escape(&d.kiosk)
         };
-        let _ = write!(
+        let _ = writeln!(
             rows,
             "<tr{class} data-kiosk=\"{kiosk}\"><th scope=\"row\">{name}</th><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+             <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             d.payments,
             d.paid.count,
             dollars(d.paid.cents),
