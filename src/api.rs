@@ -750,6 +750,19 @@ mod tests {
     }
 
     #[test]
+    fn the_payment_fuzz_seeds_parse() {
+        let paid: PaymentSubmission =
+            serde_json::from_str(include_str!("../fuzz/seeds/payment_json/paid.json")).unwrap();
+        assert_eq!(paid.outcome.status_str(), "paid");
+        assert_eq!(paid.due.balance, crate::domain::Cents::new(1250));
+        let unsettled: PaymentSubmission =
+            serde_json::from_str(include_str!("../fuzz/seeds/payment_json/needs_staff.json"))
+                .unwrap();
+        assert_eq!(unsettled.outcome.status_str(), "needs_staff");
+        assert!(unsettled.due.balance == crate::domain::Cents::ZERO);
+    }
+
+    #[test]
     fn the_details_change_fuzz_seed_parses() {
         let seed = include_str!("../fuzz/seeds/details_change_json/sample.json");
         let change: DetailsChangeSubmission = serde_json::from_str(seed).unwrap();

@@ -424,7 +424,7 @@ fn the_end_of_day_report_counts_each_kiosk_as_html_and_csv() {
         "kiosk,payments,paid,paid_total,declined,pay_at_desk,not_paid,needs_staff,due_at_desk\n\
          lobby-1,2,1,25.00,1,0,0,0,40.00\n\
          lobby-2,4,1,115.50,0,1,1,1,40.00\n\
-         all,6,2,140.50,1,1,1,1,80.00\n"
+         all kiosks,6,2,140.50,1,1,1,1,80.00\n"
     );
 
     let html = get(&format!("day={day}"));
@@ -447,7 +447,10 @@ fn the_end_of_day_report_counts_each_kiosk_as_html_and_csv() {
 
     // Another day has nothing; a malformed day or format is a clear 400.
     let empty = get("day=2020-01-01&format=csv").text().unwrap();
-    assert_eq!(empty.lines().nth(1), Some("all,0,0,0.00,0,0,0,0,0.00"));
+    assert_eq!(
+        empty.lines().nth(1),
+        Some("all kiosks,0,0,0.00,0,0,0,0,0.00")
+    );
     for (query, code) in [
         ("day=23/11/2026", "bad_day"),
         ("day=2026-11-23&format=pdf", "bad_format"),

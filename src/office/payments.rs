@@ -227,10 +227,11 @@ impl PaymentTotals {
     }
 }
 
-/// One kiosk's line of the end-of-day report.
+/// One kiosk's line of the end-of-day report, or the whole day's.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KioskDay {
-    pub kiosk: String,
+    /// `None`: the line of all kiosks together.
+    pub kiosk: Option<KioskId>,
     /// Every payment the kiosk reported that day, however it ended.
     pub payments: u32,
     pub paid: Tally,
@@ -263,18 +264,15 @@ impl KioskDay {
     }
 }
 
-/// The report: one line per kiosk (by name), then the whole day's (kiosk `all`).
+/// The report: one line per kiosk (by name), then the whole day's.
 pub fn kiosk_days<'a>(items: impl IntoIterator<Item = &'a PaymentItem>) -> Vec<KioskDay> {
-    let mut kiosks: BTreeMap<&str, KioskDay> = BTreeMap::new();
-    let mut all = KioskDay {
-        kiosk: "all".into(),
-        ..KioskDay::default()
-    };
+    let mut kiosks: BTreeMap<&KioskId, KioskDay> = BTreeMap::new();
+    let mut all = KioskDay::default();
     for item in items {
         kiosks
-            .entry(item.kiosk.as_str())
+            .entry(&item.kiosk)
             .or_insert_with(|| KioskDay {
-                kiosk: item.kiosk.as_str().to_owned(),
+                kiosk: Some(item.kiosk.clone()),
                 ..KioskDay::default()
             })
             .add(item);
@@ -282,6 +280,9 @@ pub fn kiosk_days<'a>(items: impl IntoIterator<Item = &'a PaymentItem>) -> Vec<K
     }
     kiosks.into_values().chain([all]).collect()
 }
+
+/// The whole day's line is named with a space, which no kiosk name has.
+const ALL_KIOSKS: &str = "all kiosks";
 
 /// Cents as `$25.00` (thousands unseparated, like [`Cents`]).
 fn dollars(cents: u64) -> String {
@@ -305,7 +306,10 @@ pub fn report_csv(days: &[KioskDay]) -> Result<String, csv::Error> {
     for day in days {
         let plain = |cents: u64| format!("{}.{:02}", cents / 100, cents % 100);
         out.write_record([
-            day.kiosk.clone(),
+            day.kiosk
+                .as_ref()
+                .map_or(ALL_KIOSKS, KioskId::as_str)
+                .to_owned(),
             day.payments.to_string(),
             day.paid.count.to_string(),
             plain(day.paid.cents),
@@ -340,19 +344,17 @@ fn escape(text: &str) -> String {
 pub fn report_html(clinic: &str, day: Date, days: &[KioskDay]) -> String {
     let mut rows = String::new();
     for d in days {
-        let class = if d.kiosk == "all" {
-            " class=\"total\""
-        } else {
-            ""
-        };
-        let name = if d.kiosk == "all" {
-            "All kiosks".to_owned()
-        } else {
-            escape(&d.kiosk)
+        // Kiosk names are lowercase letters, digits and dashes: nothing to escape.
+        let (head, name) = match &d.kiosk {
+            Some(kiosk) => (
+                format!("<tr data-kiosk=\"{kiosk}\">", kiosk = kiosk.as_str()),
+                kiosk.as_str().to_owned(),
+            ),
+            None => ("<tr class=\"total\">".to_owned(), "All kiosks".to_owned()),
         };
         let _ = writeln!(
             rows,
-            "<tr{class} data-kiosk=\"{kiosk}\"><th scope=\"row\">{name}</th><td>{}</td><td>{}</td>\
+            "{head}<th scope=\"row\">{name}</th><td>{}</td><td>{}</td>\
              <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             d.payments,
             d.paid.count,
@@ -362,7 +364,6 @@ pub fn report_html(clinic: &str, day: Date, days: &[KioskDay]) -> String {
             d.not_paid,
             d.needs_staff,
             dollars(d.due_at_desk_cents),
-            kiosk = escape(&d.kiosk),
         );
     }
     format!(
@@ -653,12 +654,15 @@ mod tests {
             }
         );
         let days = kiosk_days(&items);
-        let names: Vec<_> = days.iter().map(|d| d.kiosk.as_str()).collect();
-        assert_eq!(names, ["lobby-1", "lobby-2", "all"]);
+        let names: Vec<_> = days
+            .iter()
+            .map(|d| d.kiosk.as_ref().map(KioskId::as_str))
+            .collect();
+        assert_eq!(names, [Some("lobby-1"), Some("lobby-2"), None]);
         assert_eq!(
             days[0],
             KioskDay {
-                kiosk: "lobby-1".into(),
+                kiosk: Some(KioskId::new("lobby-1").unwrap()),
                 payments: 4,
                 paid: Tally {
                     count: 2,
@@ -680,7 +684,7 @@ mod tests {
             "kiosk,payments,paid,paid_total,declined,pay_at_desk,not_paid,needs_staff,due_at_desk"
         );
         assert_eq!(lines[1], "lobby-1,4,2,55.00,1,1,0,0,50.00");
-        assert_eq!(lines[3], "all,7,3,80.00,1,1,1,1,55.00");
+        assert_eq!(lines[3], "all kiosks,7,3,80.00,1,1,1,1,55.00");
         let html = report_html(
             "Demo <Family> Practice",
             "2026-11-23".parse().unwrap(),

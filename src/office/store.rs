@@ -1,5 +1,5 @@
-//! The office database (SQLite, WAL): appointments, check-ins, new-patient registrations,
-//! kiosk health, audit log.
+//! The office database (SQLite, WAL): appointments, check-ins, payments, new-patient
+//! registrations, kiosk health, audit log.
 //!
 //! Every method takes `now` from the caller; nothing here reads the clock.
 //!
