@@ -39,7 +39,8 @@ struct Pending {
     reply: tokio::sync::oneshot::Sender<Result<Recorded, Arc<StoreError>>>,
 }
 
-/// The way in for check-ins and payments; cheap to clone. The writer thread ends with the last clone.
+/// The way in for check-ins and payments; cheap to clone. The writer thread ends with
+/// the last clone.
 #[derive(Clone)]
 pub struct Intake {
     queue: mpsc::Sender<Pending>,
@@ -61,7 +62,7 @@ impl Intake {
         Ok(Self { queue, in_hand })
     }
 
-    /// Check-ins handed to the writer and not yet stored (or refused by the store).
+    /// Submissions handed to the writer and not yet stored (or refused by the store).
     pub fn in_hand(&self) -> usize {
         self.in_hand.load(Ordering::SeqCst)
     }

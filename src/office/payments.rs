@@ -509,7 +509,10 @@ pub(super) async fn receive(
         .map_err(ApiError::internal)?;
     match stored {
         Ok(stored) => {
-            tracing::info!(payment = %id, %appointment, %kiosk, status, ?stored, "payment received");
+            tracing::info!(
+                payment = %id, %appointment, %kiosk, status, ?stored,
+                "payment received"
+            );
             let (code, outcome) = match stored {
                 PaymentStored::Accepted { .. } => {
                     (StatusCode::CREATED, SubmissionOutcome::Accepted)
@@ -519,7 +522,10 @@ pub(super) async fn receive(
             Ok((code, Json(SubmissionReceipt { outcome })))
         }
         Err(refused) => {
-            tracing::warn!(payment = %id, %appointment, %kiosk, status, code = refused.code(), "payment refused");
+            tracing::warn!(
+                payment = %id, %appointment, %kiosk, status, code = refused.code(),
+                "payment refused"
+            );
             let status = match refused {
                 PaymentRefused::Conflict => StatusCode::CONFLICT,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
