@@ -277,4 +277,44 @@ mod tests {
         );
         assert_eq!(store.open_needs().unwrap().len(), 1);
     }
+
+    #[test]
+    fn a_batch_stores_check_ins_and_payments_and_a_refusal_spoils_nothing_else() {
+        use crate::api::{CheckInSubmission, SubmissionOutcome};
+        use crate::office::store::{Arrival, Recorded};
+        let (_dir, mut store, ada) = store_with_ada();
+        let kiosk = KioskId::new("lobby-1").unwrap();
+        let check_in = Arrival::CheckIn(CheckInSubmission {
+            id: crate::domain::CheckInId::random(),
+            clinic: crate::domain::ClinicId::new(1).unwrap(),
+            appointment: ada,
+            arrived_at: at("2026-11-23T15:01:00Z"),
+        });
+        let payment = PaymentSubmission::sample(ada.get());
+        let stranger = Arrival::Payment(PaymentSubmission::sample(ada.get().wrapping_add(1)));
+        let paid = Arrival::Payment(payment.clone());
+        let outcomes = store
+            .record_arrivals(
+                &[
+                    (&check_in, &kiosk),
+                    (&stranger, &kiosk),
+                    (&paid, &kiosk),
+                    (&paid, &kiosk),
+                ],
+                at("2026-11-23T15:02:01Z"),
+            )
+            .unwrap();
+        assert_eq!(
+            outcomes,
+            vec![
+                Recorded::CheckIn(SubmissionOutcome::Accepted),
+                Recorded::Payment(Err(PaymentRefused::UnknownAppointment)),
+                Recorded::Payment(Ok(PaymentStored::Accepted { need: None })),
+                Recorded::Payment(Ok(PaymentStored::AlreadyStored)),
+            ]
+        );
+        let day = (at("2026-11-23T00:00:00Z"), at("2026-11-24T00:00:00Z"));
+        assert_eq!(store.queue(day.0, day.1).unwrap().len(), 1);
+        assert_eq!(store.payments_settled(day.0, day.1).unwrap().len(), 1);
+    }
 }
