@@ -70,6 +70,31 @@ pub struct PaymentSubmission {
     pub outcome: PaymentOutcome,
 }
 
+#[cfg(test)]
+impl PaymentSubmission {
+    /// A fresh approved $25.00 co-pay for clinic 1 and `appointment`.
+    pub(crate) fn sample(appointment: u64) -> Self {
+        use crate::domain::{AuthCode, Cents, MaskedCard, TerminalReceiptNo};
+        Self {
+            id: PaymentId::random(),
+            clinic: ClinicId::new(1).expect("clinic 1 is valid"),
+            appointment: AppointmentId::new(appointment),
+            due: AmountDue {
+                copay: Cents::new(2500),
+                balance: Cents::ZERO,
+            },
+            settled_at: "2026-11-23T15:02:00Z".parse().expect("a valid timestamp"),
+            outcome: PaymentOutcome::Paid {
+                amount: Cents::new(2500),
+                card: MaskedCard::new("************0019").expect("a masked card"),
+                auth_code: AuthCode::new("A1B2C3").expect("an auth code"),
+                receipt_no: TerminalReceiptNo::new(42).expect("a receipt number"),
+                recovered: false,
+            },
+        }
+    }
+}
+
 /// A new patient's registration, carried sealed inside a [`SealedDelivery`]; idempotent
 /// by `id`. `Debug` names no one (see [`NewPatientRegistration`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,14 +238,14 @@ pub struct HelpRequest {
     pub reason: StaffNeed,
 }
 
-/// What an outbox row holds; the variant is the row's kind. Payment and the rest join
-/// here.
+/// What an outbox row holds; the variant is the row's kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutboxBody {
     CheckIn(CheckInSubmission),
     /// Boxed: a registration is ten times the size of a check-in.
     Registration(Box<RegistrationSubmission>),
     DetailsChange(DetailsChangeSubmission),
+    Payment(PaymentSubmission),
 }
 
 /// An outbox row's kind: stored and sent in the clear beside the sealed body, so the
@@ -231,6 +256,7 @@ pub enum OutboxKind {
     CheckIn,
     Registration,
     DetailsChange,
+    Payment,
 }
 
 impl OutboxKind {
@@ -239,6 +265,7 @@ impl OutboxKind {
             OutboxKind::CheckIn => "check_in",
             OutboxKind::Registration => "registration",
             OutboxKind::DetailsChange => "details_change",
+            OutboxKind::Payment => "payment",
         }
     }
 
@@ -247,6 +274,7 @@ impl OutboxKind {
             "check_in" => Some(OutboxKind::CheckIn),
             "registration" => Some(OutboxKind::Registration),
             "details_change" => Some(OutboxKind::DetailsChange),
+            "payment" => Some(OutboxKind::Payment),
             _ => None,
         }
     }
@@ -282,6 +310,12 @@ impl From<DetailsChangeId> for OutboxId {
     }
 }
 
+impl From<PaymentId> for OutboxId {
+    fn from(id: PaymentId) -> Self {
+        Self(id.as_uuid())
+    }
+}
+
 impl fmt::Display for OutboxId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
@@ -294,6 +328,7 @@ impl OutboxBody {
             OutboxBody::CheckIn(_) => OutboxKind::CheckIn,
             OutboxBody::Registration(_) => OutboxKind::Registration,
             OutboxBody::DetailsChange(_) => OutboxKind::DetailsChange,
+            OutboxBody::Payment(_) => OutboxKind::Payment,
         }
     }
 
@@ -302,6 +337,7 @@ impl OutboxBody {
             OutboxBody::CheckIn(submission) => submission.id.into(),
             OutboxBody::Registration(submission) => submission.id.into(),
             OutboxBody::DetailsChange(change) => change.id.into(),
+            OutboxBody::Payment(payment) => payment.id.into(),
         }
     }
 
@@ -311,6 +347,7 @@ impl OutboxBody {
             OutboxBody::CheckIn(submission) => serde_json::to_vec(submission),
             OutboxBody::Registration(submission) => serde_json::to_vec(submission),
             OutboxBody::DetailsChange(change) => serde_json::to_vec(change),
+            OutboxBody::Payment(payment) => serde_json::to_vec(payment),
         };
         // Serialising plain structs of strings, ids and timestamps to memory cannot fail.
         json.unwrap_or_default()
@@ -326,6 +363,9 @@ impl OutboxBody {
                 .map_err(|_| OpenError::BadBody(kind)),
             OutboxKind::DetailsChange => serde_json::from_slice(bytes)
                 .map(OutboxBody::DetailsChange)
+                .map_err(|_| OpenError::BadBody(kind)),
+            OutboxKind::Payment => serde_json::from_slice(bytes)
+                .map(OutboxBody::Payment)
                 .map_err(|_| OpenError::BadBody(kind)),
         }
     }
@@ -486,6 +526,55 @@ mod tests {
     }
 
     #[test]
+    fn a_sealed_payment_opens_at_the_office_and_hides_the_card_on_the_way() {
+        let key = office_key();
+        let submission = PaymentSubmission::sample(42);
+        let body = OutboxBody::Payment(submission.clone());
+        assert_eq!(body.kind(), OutboxKind::Payment);
+        assert_eq!(body.id(), OutboxId::from(submission.id));
+        let delivery = SealedDelivery::seal(&body, &key.public_key()).unwrap();
+        let json = serde_json::to_string(&delivery).unwrap();
+        assert!(json.contains(r#""kind":"payment""#), "{json}");
+        for secret in ["0019", "A1B2C3", "2500"] {
+            assert!(!json.contains(secret), "{secret} in {json}");
+        }
+        let received: SealedDelivery = serde_json::from_str(&json).unwrap();
+        assert_eq!(received.open(&key), Ok(body));
+        assert_eq!(OutboxKind::parse("payment"), Some(OutboxKind::Payment));
+        // A check-in's body under a payment's kind does not open.
+        let check_in = OutboxBody::CheckIn(CheckInSubmission::sample(1));
+        let mislabelled = SealedDelivery {
+            kind: OutboxKind::Payment,
+            ..SealedDelivery::seal(&check_in, &key.public_key()).unwrap()
+        };
+        assert_eq!(
+            mislabelled.open(&key),
+            Err(OpenError::BadBody(OutboxKind::Payment))
+        );
+    }
+
+    #[test]
+    fn a_roster_entry_from_an_office_before_payments_owes_nothing() {
+        let old = r#"{"appointment":"7","display_name":"Ada T.","starts_at":"09:30:00",
+            "provider":"Dr. Demo Able","checked_in":false}"#;
+        let entry: RosterEntry = serde_json::from_str(old).unwrap();
+        assert!(entry.due.is_nothing());
+        let due = AmountDue {
+            copay: crate::domain::Cents::new(2500),
+            balance: crate::domain::Cents::new(1250),
+        };
+        let json = serde_json::to_value(RosterEntry { due, ..entry }).unwrap();
+        assert_eq!(
+            json["due"],
+            serde_json::json!({"copay": 2500, "balance": 1250})
+        );
+        assert_eq!(
+            serde_json::from_value::<RosterEntry>(json).unwrap().due,
+            due
+        );
+    }
+
+    #[test]
     fn the_kiosk_config_reads_with_or_without_sex_options() {
         let key = office_key().public_key();
         let config = KioskConfig {
@@ -536,7 +625,7 @@ mod tests {
         );
         assert!(
             serde_json::from_str::<SealedDelivery>(
-                r#"{"id":"00000000-0000-4000-8000-000000000000","kind":"payment","sealed":""}"#
+                r#"{"id":"00000000-0000-4000-8000-000000000000","kind":"insurance","sealed":""}"#
             )
             .is_err()
         );
@@ -658,6 +747,19 @@ mod tests {
         );
         assert!(OutboxHealth::DatabaseError.is_fault());
         assert!(!OutboxHealth::Ok { depth: 9 }.is_fault());
+    }
+
+    #[test]
+    fn the_payment_fuzz_seeds_parse() {
+        let paid: PaymentSubmission =
+            serde_json::from_str(include_str!("../fuzz/seeds/payment_json/paid.json")).unwrap();
+        assert_eq!(paid.outcome.status_str(), "paid");
+        assert_eq!(paid.due.balance, crate::domain::Cents::new(1250));
+        let unsettled: PaymentSubmission =
+            serde_json::from_str(include_str!("../fuzz/seeds/payment_json/needs_staff.json"))
+                .unwrap();
+        assert_eq!(unsettled.outcome.status_str(), "needs_staff");
+        assert!(unsettled.due.balance == crate::domain::Cents::ZERO);
     }
 
     #[test]

@@ -96,8 +96,8 @@ fn entry(appointment: u64, checked_in: bool) -> RosterEntry {
         starts_at: Time::constant(10, 45, 0, 0),
         provider: "Dr. Example".into(),
         checked_in,
+        due: frontdesk::domain::AmountDue::default(),
         identity: None,
-        due: Default::default(),
     }
 }
 

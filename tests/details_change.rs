@@ -109,6 +109,7 @@ fn a_kiosk_gets_the_contact_on_file_for_todays_appointment_only_and_it_is_audite
             patient: frontdesk::domain::PersonName::new("Bruno", "Sample").unwrap(),
             provider: "Dr. Demo Able".into(),
             copay: frontdesk::domain::Cents::new(0),
+            balance: frontdesk::domain::Cents::ZERO,
             date_of_birth: None,
             contact: None,
         }])

@@ -42,8 +42,8 @@ fn entry(id: u64, first: &str, last: &str, born: Date, hour: i8) -> RosterEntry 
         starts_at: Time::constant(hour, 0, 0, 0),
         provider: "Dr. Demo Able".into(),
         checked_in: false,
+        due: frontdesk::domain::AmountDue::default(),
         identity: Some(identity_key().hash(last, dob).unwrap()),
-        due: Default::default(),
     }
 }
 

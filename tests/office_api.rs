@@ -228,6 +228,7 @@ fn an_appointment_no_code_can_carry_gets_a_clear_500_that_names_no_one() {
             patient: frontdesk::domain::PersonName::new("Ada", "Testpatient").unwrap(),
             provider: "Dr. Demo Able".into(),
             copay: frontdesk::domain::Cents::new(0),
+            balance: frontdesk::domain::Cents::ZERO,
             date_of_birth: None,
             contact: None,
         }])

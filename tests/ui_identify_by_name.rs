@@ -29,8 +29,8 @@ fn kiosk_with_roster() -> UiKiosk {
         starts_at: Time::constant(14, 30, 0, 0),
         provider: "Dr. Demo Able".into(),
         checked_in: false,
+        due: frontdesk::domain::AmountDue::default(),
         identity: Some(key.hash("García-López", dob).unwrap()),
-        due: Default::default(),
     };
     kiosk.app.dispatch(Event::RosterUpdated(
         Roster::new(vec![entry], 0).with_identity_key(Some(key)),

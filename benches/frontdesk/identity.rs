@@ -41,8 +41,8 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
                 starts_at: Time::new((minute / 60) as i8, (minute % 60) as i8, 0, 0)?,
                 provider: "Dr. Bench Able".into(),
                 checked_in: false,
+                due: frontdesk::domain::AmountDue::default(),
                 identity: Some(key.hash(&last, dob)?),
-                due: Default::default(),
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;

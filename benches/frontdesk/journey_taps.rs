@@ -55,11 +55,11 @@ pub fn run(report: &mut Report) -> anyhow::Result<()> {
                 starts_at: Time::constant(16, 0, 0, 0),
                 provider: a.provider.clone(),
                 checked_in: false,
+                due: frontdesk::domain::AmountDue::default(),
                 identity: match a.date_of_birth {
                     Some(dob) => Some(key.hash(a.patient.last(), dob)?),
                     None => None,
                 },
-                due: Default::default(),
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;

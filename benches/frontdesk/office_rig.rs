@@ -41,6 +41,7 @@ pub fn appointments(day: jiff::civil::Date, count: usize) -> Vec<NewAppointment>
                 patient: demo[i % demo.len()].patient.clone(),
                 provider: "Dr. Bench Able".into(),
                 copay: Cents::new(2500),
+                balance: Cents::ZERO,
                 date_of_birth: demo[i % demo.len()].date_of_birth,
                 contact: None,
             }

@@ -22,7 +22,8 @@ pub struct RosterEntry {
     /// on file (or predates it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<IdentityHash>,
-    /// What the patient owes at check-in (nothing from offices that predate payments).
+    /// What to collect at check-in (co-pay, and any balance from earlier visits); nothing
+    /// from offices that predate payments.
     #[serde(default)]
     pub due: AmountDue,
 }
@@ -118,8 +119,8 @@ mod tests {
             starts_at: Time::constant(hour, 0, 0, 0),
             provider: "Dr. Demo Able".into(),
             checked_in: false,
+            due: AmountDue::default(),
             identity: born.map(|b| key_for(TODAY).hash(last, b).unwrap()),
-            due: Default::default(),
         }
     }
 

@@ -31,11 +31,14 @@ pub enum StaffNeed {
     SaveFailed,
     /// The patient changed their details, or the details could not be checked offline.
     DetailsToReview,
+    /// A co-pay ended unsettled (the terminal could not say whether the card was
+    /// charged, or disagreed with the kiosk): someone must look at the terminal.
+    PaymentProblem,
 }
 
 impl StaffNeed {
     /// Every need, in declaration order.
-    pub const ALL: [StaffNeed; 11] = [
+    pub const ALL: [StaffNeed; 12] = [
         StaffNeed::PatientAsked,
         StaffNeed::NoCode,
         StaffNeed::NotMe,
@@ -47,6 +50,7 @@ impl StaffNeed {
         StaffNeed::KioskNotReady,
         StaffNeed::SaveFailed,
         StaffNeed::DetailsToReview,
+        StaffNeed::PaymentProblem,
     ];
 
     /// What staff read on the queue page (English: the staff page is English only).
@@ -65,6 +69,9 @@ impl StaffNeed {
             }
             StaffNeed::SaveFailed => "Kiosk could not save the check-in",
             StaffNeed::DetailsToReview => "Patient's details need review",
+            StaffNeed::PaymentProblem => {
+                "Co-pay not settled: check the card terminal before charging again"
+            }
         }
     }
 
@@ -82,6 +89,7 @@ impl StaffNeed {
             StaffNeed::KioskNotReady => "kiosk_not_ready",
             StaffNeed::SaveFailed => "save_failed",
             StaffNeed::DetailsToReview => "details_to_review",
+            StaffNeed::PaymentProblem => "payment_problem",
         }
     }
 

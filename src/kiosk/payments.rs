@@ -46,7 +46,10 @@ impl Default for PaymentWorkerSettings {
 }
 
 enum Job {
-    Take { op: OpId, request: PendingPayment },
+    Take {
+        op: OpId,
+        request: PendingPayment,
+    },
     Settle {
         op: OpId,
         submission: Box<PaymentSubmission>,
@@ -121,7 +124,10 @@ impl PaymentWorker {
     }
 
     fn send(&self, job: Job) {
-        let sent = self.jobs.as_ref().is_some_and(|jobs| jobs.send(job).is_ok());
+        let sent = self
+            .jobs
+            .as_ref()
+            .is_some_and(|jobs| jobs.send(job).is_ok());
         if !sent {
             tracing::error!("payment worker has stopped");
         }
@@ -276,8 +282,7 @@ impl Runner {
                     result: OpResult::TerminalPrompt(shown),
                 }));
             };
-            self.terminal
-                .authorise(request.amount, &mut prompt, &abort)
+            self.terminal.authorise(request.amount, &mut prompt, &abort)
         };
         *self.current.lock().unwrap_or_else(|e| e.into_inner()) = None;
         let fault = matches!(answer, Err(TerminalError::NotReached(_)));
@@ -327,7 +332,11 @@ impl Runner {
     }
 
     /// The first attempt journals the payment; a retry finds it there.
-    fn journal_intent(&mut self, request: &PendingPayment, now: Timestamp) -> Result<(), JournalError> {
+    fn journal_intent(
+        &mut self,
+        request: &PendingPayment,
+        now: Timestamp,
+    ) -> Result<(), JournalError> {
         if self.store.payment(request.id)?.is_some() {
             return Ok(());
         }

@@ -14,7 +14,8 @@ pub enum ImportError {
     Row { line: u64, reason: String },
     #[error(
         "CSV header must be: {COLUMNS}, optionally followed by any of \
-         {DOB_COLUMN},address_line1,address_line2,city,state,zip,phone,email (each once)"
+         {DOB_COLUMN},{BALANCE_COLUMN},address_line1,address_line2,city,state,zip,phone,email \
+         (each once)"
     )]
     Header,
     #[error("CSV: {0}")]
@@ -24,9 +25,11 @@ pub enum ImportError {
 /// One row of the appointments CSV. Columns, with a header row:
 /// `appointment_id,date,time,last_name,first_name,provider,copay` (`date` as 2026-11-23,
 /// `time` as 09:30, `copay` in dollars as 25.00), then optionally, in any order:
-/// `date_of_birth` (1950-01-01) and the contact details on file `address_line1`,
-/// `address_line2`, `city`, `state`, `zip`, `phone`, `email`. An empty cell is unknown.
-/// A file without contact columns leaves the contact details on file as they are.
+/// `date_of_birth` (1950-01-01), `balance` (what is left to pay from earlier visits, in
+/// dollars like `copay`; empty or absent is none) and the contact details on file
+/// `address_line1`, `address_line2`, `city`, `state`, `zip`, `phone`, `email`. An empty
+/// cell is unknown. A file without contact columns leaves the contact details on file as
+/// they are.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CsvRow {
@@ -39,6 +42,8 @@ struct CsvRow {
     copay: String,
     #[serde(default)]
     date_of_birth: String,
+    #[serde(default)]
+    balance: String,
     #[serde(default)]
     address_line1: String,
     #[serde(default)]
@@ -71,6 +76,7 @@ impl CsvRow {
 
 const COLUMNS: &str = "appointment_id,date,time,last_name,first_name,provider,copay";
 const DOB_COLUMN: &str = "date_of_birth";
+const BALANCE_COLUMN: &str = "balance";
 
 /// Reads and validates every row; a single bad row rejects the file (naming its line, not
 /// its contents), so a half-imported day never happens.
@@ -125,6 +131,11 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
                 .map_err(|e| bad(&format!("patient name: {e}")))?,
             provider: row.provider,
             copay: Cents::parse_dollars(&row.copay).map_err(|e| bad(&format!("copay: {e}")))?,
+            balance: if row.balance.is_empty() {
+                Cents::ZERO
+            } else {
+                Cents::parse_dollars(&row.balance).map_err(|e| bad(&format!("balance: {e}")))?
+            },
             date_of_birth: parse_dob(&row.date_of_birth)
                 .map_err(|_| bad("date_of_birth must look like 1950-01-01"))?,
             contact,
@@ -144,7 +155,7 @@ fn check_header(header: &csv::StringRecord) -> Result<bool, ImportError> {
     let mut has_contact = false;
     for name in header.iter().skip(required) {
         let contact = ContactField::parse(name).is_some();
-        if !(contact || name == DOB_COLUMN) || !seen.insert(name) {
+        if !(contact || name == DOB_COLUMN || name == BALANCE_COLUMN) || !seen.insert(name) {
             return Err(ImportError::Header);
         }
         has_contact |= contact;
@@ -191,6 +202,12 @@ pub fn demo_set(day: Date) -> Vec<NewAppointment> {
                 patient: PersonName::new(first, last).expect("demo names are valid"),
                 provider: PROVIDERS[i % PROVIDERS.len()].into(),
                 copay: Cents::new([2500, 4000, 0, 1500][i % 4]),
+                // A few patients owe from earlier visits, one of them with no co-pay today.
+                balance: Cents::new(match i {
+                    5 => 7550,
+                    10 => 1200,
+                    _ => 0,
+                }),
                 date_of_birth: Some(demo_dob(i)),
                 contact: Some(demo_contact(i)),
             }
@@ -319,6 +336,37 @@ mod tests {
                 Err(ImportError::Header)
             ));
         }
+    }
+
+    #[test]
+    fn the_balance_column_is_optional_in_dollars_and_checked() {
+        let without = format!("{HEADER}A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25\n");
+        assert_eq!(
+            parse_csv(without.as_bytes()).unwrap()[0].balance,
+            Cents::ZERO
+        );
+        let with = "appointment_id,date,time,last_name,first_name,provider,copay,balance\n\
+                    A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25,75.50\n\
+                    A-2,2026-11-23,09:45,Sample,Bruno,Dr. Demo Able,25,\n";
+        let list = parse_csv(with.as_bytes()).unwrap();
+        assert_eq!(list[0].balance, Cents::new(7550));
+        assert_eq!(list[1].balance, Cents::ZERO);
+        let bad = "appointment_id,date,time,last_name,first_name,provider,copay,balance\n\
+                   A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25,-3\n";
+        let error = parse_csv(bad.as_bytes()).unwrap_err().to_string();
+        assert!(
+            error.contains("line 2") && error.contains("balance"),
+            "{error}"
+        );
+        let twice =
+            "appointment_id,date,time,last_name,first_name,provider,copay,balance,balance\n";
+        assert!(matches!(
+            parse_csv(twice.as_bytes()),
+            Err(ImportError::Header)
+        ));
+        let demo = demo_set(date(2026, 11, 23));
+        assert_eq!(demo[5].balance, Cents::new(7550));
+        assert_eq!(demo.iter().filter(|a| a.balance > Cents::ZERO).count(), 2);
     }
 
     #[test]

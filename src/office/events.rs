@@ -8,7 +8,7 @@
 
 use super::store::NeedId;
 use crate::domain::{
-    AppointmentId, CheckInId, CheckInStatus, DetailsChangeId, KioskId, RegistrationId,
+    AppointmentId, CheckInId, CheckInStatus, DetailsChangeId, KioskId, PaymentId, RegistrationId,
 };
 use jiff::Timestamp;
 use serde::Serialize;
@@ -62,6 +62,11 @@ pub enum QueueEvent {
     /// Staff decided a field of a change request (or closed it).
     DetailsChangeDecided {
         change: DetailsChangeId,
+    },
+    /// A kiosk reported how a co-pay ended (paid, pay at desk, needs staff...).
+    PaymentRecorded {
+        payment: PaymentId,
+        appointment: AppointmentId,
     },
 }
 

@@ -1,22 +1,24 @@
-//! Group commit for arriving check-ins. Submissions that arrive while the previous commit
-//! is being flushed to disk are stored together in the next transaction, so many kiosks
-//! at once cost one disk flush per batch instead of one each. A lone kiosk waits for
-//! nothing extra: its check-in is committed as soon as the store is free. Every kiosk is
-//! still answered only after its check-in is on disk.
+//! Group commit for arriving check-ins and payments. Submissions that arrive while the
+//! previous commit is being flushed to disk are stored together in the next transaction,
+//! so many kiosks at once cost one disk flush per batch instead of one each. A lone kiosk
+//! waits for nothing extra: its submission is committed as soon as the store is free.
+//! Every kiosk is still answered only after its submission is on disk.
 //!
-//! The writer, not the HTTP handler, announces new check-ins to staff, right after the
+//! The writer, not the HTTP handler, announces what it stored to staff, right after the
 //! commit: a kiosk that gave up waiting (timeout, dropped connection) has still checked
-//! the patient in, and its retry is answered "already stored", which announces nothing.
+//! the patient in (or reported the payment), and its retry is answered "already stored",
+//! which announces nothing.
 
 use super::events::{Events, QueueEvent};
-use super::store::{OfficeStore, StoreError};
-use crate::api::{CheckInSubmission, SubmissionOutcome};
+use super::payments::PaymentRefused;
+use super::store::{Arrival, OfficeStore, PaymentStored, Recorded, StoreError};
+use crate::api::{CheckInSubmission, PaymentSubmission, SubmissionOutcome};
 use crate::domain::KioskId;
 use jiff::Timestamp;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
-/// Most check-ins in one transaction; bounds how long the store stays locked.
+/// Most submissions in one transaction; bounds how long the store stays locked.
 const MAX_BATCH: usize = 256;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,15 +27,20 @@ pub enum IntakeError {
     Store(Arc<StoreError>),
     #[error("the check-in writer has stopped")]
     Stopped,
+    /// The writer answers each submission with an outcome of its own kind; this is that
+    /// promise broken, reported instead of trusted.
+    #[error("the check-in writer answered for another kind of submission")]
+    Mismatched,
 }
 
 struct Pending {
-    submission: CheckInSubmission,
+    arrival: Arrival,
     kiosk: KioskId,
-    reply: tokio::sync::oneshot::Sender<Result<SubmissionOutcome, Arc<StoreError>>>,
+    reply: tokio::sync::oneshot::Sender<Result<Recorded, Arc<StoreError>>>,
 }
 
-/// The way in for check-ins; cheap to clone. The writer thread ends with the last clone.
+/// The way in for check-ins and payments; cheap to clone. The writer thread ends with
+/// the last clone.
 #[derive(Clone)]
 pub struct Intake {
     queue: mpsc::Sender<Pending>,
@@ -55,7 +62,7 @@ impl Intake {
         Ok(Self { queue, in_hand })
     }
 
-    /// Check-ins handed to the writer and not yet stored (or refused by the store).
+    /// Submissions handed to the writer and not yet stored (or refused by the store).
     pub fn in_hand(&self) -> usize {
         self.in_hand.load(Ordering::SeqCst)
     }
@@ -66,14 +73,33 @@ impl Intake {
         submission: CheckInSubmission,
         kiosk: KioskId,
     ) -> Result<SubmissionOutcome, IntakeError> {
+        match self.hand_over(Arrival::CheckIn(submission), kiosk).await? {
+            Recorded::CheckIn(outcome) => Ok(outcome),
+            Recorded::Payment(_) => Err(IntakeError::Mismatched),
+        }
+    }
+
+    /// Stores `payment` (or refuses it, storing nothing); returns once it is committed.
+    pub async fn submit_payment(
+        &self,
+        payment: PaymentSubmission,
+        kiosk: KioskId,
+    ) -> Result<Result<PaymentStored, PaymentRefused>, IntakeError> {
+        match self.hand_over(Arrival::Payment(payment), kiosk).await? {
+            Recorded::Payment(outcome) => Ok(outcome),
+            Recorded::CheckIn(_) => Err(IntakeError::Mismatched),
+        }
+    }
+
+    async fn hand_over(&self, arrival: Arrival, kiosk: KioskId) -> Result<Recorded, IntakeError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.in_hand.fetch_add(1, Ordering::SeqCst);
-        // From here the check-in is the writer's: if this future is dropped (the kiosk
+        // From here the submission is the writer's: if this future is dropped (the kiosk
         // went away), it is still stored and announced.
         if self
             .queue
             .send(Pending {
-                submission,
+                arrival,
                 kiosk,
                 reply,
             })
@@ -83,7 +109,7 @@ impl Intake {
             return Err(IntakeError::Stopped);
         }
         match answer.await {
-            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Ok(recorded)) => Ok(recorded),
             Ok(Err(error)) => Err(IntakeError::Store(error)),
             Err(_) => Err(IntakeError::Stopped),
         }
@@ -104,33 +130,28 @@ fn write_batches(
                 Err(_) => break,
             }
         }
-        let items: Vec<(&CheckInSubmission, &KioskId)> =
-            batch.iter().map(|p| (&p.submission, &p.kiosk)).collect();
+        let items: Vec<(&Arrival, &KioskId)> =
+            batch.iter().map(|p| (&p.arrival, &p.kiosk)).collect();
         let result = store
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .record_check_ins(&items, Timestamp::now());
+            .record_arrivals(&items, Timestamp::now());
         let count = batch.len();
         match result {
             Ok(outcomes) => {
                 for (pending, outcome) in batch.into_iter().zip(outcomes) {
-                    if outcome == SubmissionOutcome::Accepted {
-                        events.publish(QueueEvent::CheckedIn {
-                            check_in: pending.submission.id,
-                            appointment: pending.submission.appointment,
-                        });
-                    }
+                    announce(events, &pending, outcome);
                     if pending.reply.send(Ok(outcome)).is_err() {
                         tracing::info!(
-                            check_in = %pending.submission.id,
-                            "check-in stored; its kiosk stopped waiting for the answer"
+                            kiosk = %pending.kiosk,
+                            "submission stored; its kiosk stopped waiting for the answer"
                         );
                     }
                 }
             }
             Err(error) => {
-                // Nothing of the batch was stored; every kiosk keeps its check-in and retries.
-                tracing::error!(%error, count = batch.len(), "cannot store check-ins");
+                // Nothing of the batch was stored; every kiosk keeps its rows and retries.
+                tracing::error!(%error, count = batch.len(), "cannot store check-ins or payments");
                 let error = Arc::new(error);
                 for pending in batch {
                     let _ = pending.reply.send(Err(error.clone()));
@@ -138,5 +159,30 @@ fn write_batches(
             }
         }
         in_hand.fetch_sub(count, Ordering::SeqCst);
+    }
+}
+
+/// Tells staff pages what was stored now (never a repeat or a refusal).
+fn announce(events: &Events, pending: &Pending, outcome: Recorded) {
+    match (&pending.arrival, outcome) {
+        (Arrival::CheckIn(submission), Recorded::CheckIn(SubmissionOutcome::Accepted)) => {
+            events.publish(QueueEvent::CheckedIn {
+                check_in: submission.id,
+                appointment: submission.appointment,
+            });
+        }
+        (Arrival::Payment(payment), Recorded::Payment(Ok(PaymentStored::Accepted { need }))) => {
+            events.publish(QueueEvent::PaymentRecorded {
+                payment: payment.id,
+                appointment: payment.appointment,
+            });
+            if let Some(need) = need {
+                events.publish(QueueEvent::StaffNeeded {
+                    need,
+                    kiosk: pending.kiosk.clone(),
+                });
+            }
+        }
+        _ => {}
     }
 }

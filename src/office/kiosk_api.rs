@@ -1,5 +1,5 @@
 //! `/api/kiosk/v1`: configuration, today's roster, sealed outbox delivery (check-ins here,
-//! registrations in `registrations`), heartbeat, help.
+//! registrations in `registrations`, payments in `payments`), heartbeat, help.
 
 use super::auth::AuthenticatedKiosk;
 use super::error::{ApiError, ApiJson};
@@ -12,7 +12,7 @@ use crate::api::{
     SubmissionReceipt,
 };
 use crate::checkin::RosterEntry;
-use crate::domain::{AmountDue, AppointmentId, Cents, KioskId};
+use crate::domain::{AmountDue, AppointmentId, KioskId};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -79,7 +79,7 @@ async fn roster(
             checked_in: checked.contains(&a.id),
             due: AmountDue {
                 copay: a.copay,
-                balance: Cents::ZERO,
+                balance: a.balance,
             },
         })
         .collect();
@@ -119,6 +119,7 @@ async fn deliver_outbox(
             super::registrations::receive(&state, kiosk, *submission).await
         }
         OutboxBody::DetailsChange(change) => submit_details_change(&state, kiosk, change).await,
+        OutboxBody::Payment(payment) => super::payments::receive(&state, kiosk, payment).await,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod events;
 pub mod intake;
 pub mod keys;
 pub mod kiosk_api;
+pub mod payments;
 pub mod registrations;
 pub mod server;
 pub mod staff;

@@ -7,7 +7,7 @@ use super::events::Events;
 use super::intake::Intake;
 use super::keys::{self, KeyError};
 use super::store::{OfficeStore, StoreError};
-use super::{details_review, kiosk_api, registrations, staff, staff_needs};
+use super::{details_review, kiosk_api, payments, registrations, staff, staff_needs};
 use crate::seal::SealSecretKey;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -143,6 +143,7 @@ impl Office {
             .merge(registrations::routes())
             .merge(staff_needs::routes())
             .merge(details_review::routes())
+            .merge(payments::routes())
             .route("/healthz", axum::routing::get(|| async { "ok" }))
             .layer(DefaultBodyLimit::max(MAX_BODY))
             .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -4,11 +4,12 @@
 use super::details_review::DetailsChangeItem;
 use super::error::{ApiError, ApiJson};
 use super::events::{Numbered, QueueEvent, Resume, Subscription};
+use super::payments::{PaymentItem, PaymentTotals};
 use super::server::AppState;
 use super::staff_needs::StaffNeedItem;
 use super::store::{Actor, Appointment, KioskHealth, QueueRow};
 use crate::api::OutboxHealth;
-use crate::domain::{AppointmentId, CheckInId, CheckInStatus, KioskId, StaffName};
+use crate::domain::{AmountDue, AppointmentId, CheckInId, CheckInStatus, KioskId, StaffName};
 use crate::token::{CheckInToken, SignError};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -18,6 +19,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::convert::Infallible;
 use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -67,6 +69,10 @@ pub struct QueueItem {
     pub arrived_at: Timestamp,
     pub status: CheckInStatus,
     pub kiosk: KioskId,
+    /// Co-pay and balance on file; `None` when the appointment is no longer on file.
+    pub due: Option<AmountDue>,
+    /// The appointment's payments settled today, oldest first.
+    pub payments: Vec<PaymentItem>,
 }
 
 /// An appointment not yet checked in.
@@ -77,6 +83,9 @@ pub struct ExpectedItem {
     pub starts_at: String,
     pub provider: String,
     pub copay: String,
+    pub due: AmountDue,
+    /// A payment can arrive before its check-in (the co-pay step comes first).
+    pub payments: Vec<PaymentItem>,
 }
 
 /// A kiosk's health as the page shows it.
@@ -104,6 +113,8 @@ pub struct QueueView {
     pub checked_in: Vec<QueueItem>,
     pub expected: Vec<ExpectedItem>,
     pub kiosks: Vec<KioskItem>,
+    /// Today's payments, all kiosks.
+    pub payment_totals: PaymentTotals,
 }
 
 fn hhmm(appointment: &Appointment) -> String {
@@ -116,30 +127,46 @@ async fn queue(State(state): State<AppState>) -> Result<Json<QueueView>, ApiErro
     let (start, end) = state
         .day_bounds(today)
         .ok_or_else(|| ApiError::internal("clinic day out of range"))?;
-    let (rows, appointments, kiosks, needs, changes) = state
+    let (rows, appointments, kiosks, needs, changes, payments) = state
         .db(move |db| {
             let rows = db.queue(start, end)?;
             let appointments = db.appointments_on(today)?;
             let kiosks = db.kiosks()?;
             let needs = db.open_needs()?;
             let changes = db.open_details_changes()?;
+            let payments = db.payments_settled(start, end)?;
             db.audit(
                 now,
                 &Actor::Staff(STAFF_ACTOR.into()),
                 "queue.view",
                 &today.to_string(),
             )?;
-            Ok((rows, appointments, kiosks, needs, changes))
+            Ok((rows, appointments, kiosks, needs, changes, payments))
         })
         .await?;
     let arrived: std::collections::HashSet<_> = rows.iter().map(|r| r.appointment).collect();
+    let payments: Vec<PaymentItem> = payments.iter().map(PaymentItem::from).collect();
+    let payment_totals = PaymentTotals::of(&payments);
+    let mut by_appointment: HashMap<AppointmentId, Vec<PaymentItem>> = HashMap::new();
+    for payment in payments {
+        by_appointment
+            .entry(payment.appointment)
+            .or_default()
+            .push(payment);
+    }
     Ok(Json(QueueView {
         clinic_name: state.config.clinic_name.clone(),
         day: today.to_string(),
         now,
         staff_needs: needs.into_iter().map(StaffNeedItem::from).collect(),
         details_changes: changes.into_iter().map(DetailsChangeItem::from).collect(),
-        checked_in: rows.into_iter().map(queue_item).collect(),
+        checked_in: rows
+            .into_iter()
+            .map(|row| {
+                let payments = by_appointment.remove(&row.appointment).unwrap_or_default();
+                queue_item(row, payments)
+            })
+            .collect(),
         expected: appointments
             .into_iter()
             .filter(|a| !arrived.contains(&a.id))
@@ -147,20 +174,31 @@ async fn queue(State(state): State<AppState>) -> Result<Json<QueueView>, ApiErro
                 appointment: a.id,
                 patient: a.patient.staff_form(),
                 starts_at: hhmm(&a),
-                provider: a.provider,
                 copay: a.copay.to_string(),
+                due: AmountDue {
+                    copay: a.copay,
+                    balance: a.balance,
+                },
+                payments: by_appointment.remove(&a.id).unwrap_or_default(),
+                provider: a.provider,
             })
             .collect(),
         kiosks: kiosks.into_iter().map(|k| kiosk_item(k, now)).collect(),
+        payment_totals,
     }))
 }
 
-fn queue_item(row: QueueRow) -> QueueItem {
+fn queue_item(row: QueueRow, payments: Vec<PaymentItem>) -> QueueItem {
     QueueItem {
         check_in: row.check_in,
         appointment: row.appointment,
         patient: row.details.as_ref().map(|a| a.patient.staff_form()),
         starts_at: row.details.as_ref().map(hhmm),
+        due: row.details.as_ref().map(|a| AmountDue {
+            copay: a.copay,
+            balance: a.balance,
+        }),
+        payments,
         provider: row.details.map(|a| a.provider),
         arrived_at: row.arrived_at,
         status: row.status,
@@ -371,6 +409,8 @@ mod tests {
                 arrived_at: "2026-11-23T14:55:00Z".parse().unwrap(),
                 status: CheckInStatus::Arrived,
                 kiosk: KioskId::new("lobby-1").unwrap(),
+                due: Some(AmountDue::default()),
+                payments: Vec::new(),
             }],
             expected: vec![ExpectedItem {
                 appointment: AppointmentId::new(8),
@@ -378,8 +418,11 @@ mod tests {
                 starts_at: "09:45".into(),
                 provider: "Dr. Demo Able".into(),
                 copay: "$25.00".into(),
+                due: AmountDue::default(),
+                payments: Vec::new(),
             }],
             kiosks: Vec::new(),
+            payment_totals: PaymentTotals::default(),
         };
         let debug = format!("{view:?}");
         for part in ["Ada", "Testpatient", "Bruno", "Sample"] {

@@ -1,5 +1,5 @@
-//! The office database (SQLite, WAL): appointments, check-ins, new-patient registrations,
-//! kiosk health, audit log.
+//! The office database (SQLite, WAL): appointments, check-ins, payments, new-patient
+//! registrations, kiosk health, audit log.
 //!
 //! Every method takes `now` from the caller; nothing here reads the clock.
 //!
@@ -10,12 +10,14 @@
 //! else after a restore or a move to another database.
 
 use crate::api::{
-    CheckInSubmission, Heartbeat, OutboxHealth, RegistrationSubmission, SubmissionOutcome,
+    CheckInSubmission, Heartbeat, OutboxHealth, PaymentSubmission, RegistrationSubmission,
+    SubmissionOutcome,
 };
 use crate::domain::{
     AppointmentId, Cents, CheckInId, CheckInStatus, ContactField, ContactOnFile, DateOfBirth,
     KioskId, NewPatientRegistration, PersonName, RegistrationId,
 };
+use crate::office::payments::PaymentRefused;
 use crate::store::{MigrateError, open_database};
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
@@ -26,8 +28,10 @@ use std::path::Path;
 
 mod details;
 mod needs;
+mod payments;
 pub use details::{Close, Decided, DetailsChangeReview, FieldDecision, FieldReview};
 pub use needs::{Answer, NeedId, OpenNeed};
+pub use payments::{PaymentRow, PaymentStored};
 
 const MIGRATIONS: &[&str] = &[
     "
@@ -173,6 +177,28 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (change_id, field)
     ) STRICT;
 ",
+    "
+    -- What is left to pay from earlier visits (see `payments`), when the import carried it.
+    ALTER TABLE appointments ADD COLUMN balance_cents INTEGER NOT NULL DEFAULT 0
+        CHECK (balance_cents >= 0);
+    -- Co-pays taken (or not) at kiosks, stored once by the kiosk-made id. `appointment`
+    -- is the handle; `body` is the submission's JSON, which a redelivery must repeat
+    -- exactly. The other columns are copies for the day's totals and the report.
+    CREATE TABLE payments (
+        id TEXT PRIMARY KEY,
+        appointment INTEGER NOT NULL,
+        kiosk TEXT NOT NULL,
+        settled_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        status TEXT NOT NULL
+            CHECK (status IN ('paid', 'declined', 'pay_at_desk', 'not_paid', 'needs_staff')),
+        paid_cents INTEGER NOT NULL CHECK (paid_cents >= 0),
+        due_cents INTEGER NOT NULL CHECK (due_cents >= 0),
+        body TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX payments_by_settled ON payments (settled_at);
+    CREATE INDEX payments_by_appointment ON payments (appointment);
+",
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit
@@ -203,6 +229,8 @@ pub struct Appointment {
     pub patient: PersonName,
     pub provider: String,
     pub copay: Cents,
+    /// Left to pay from earlier visits; zero when the import did not carry it.
+    pub balance: Cents,
     /// `None` when the import did not carry it.
     pub date_of_birth: Option<DateOfBirth>,
 }
@@ -216,10 +244,26 @@ pub struct NewAppointment {
     pub patient: PersonName,
     pub provider: String,
     pub copay: Cents,
+    /// Left to pay from earlier visits; zero when the import did not carry it.
+    pub balance: Cents,
     /// `None` when the import did not carry it.
     pub date_of_birth: Option<DateOfBirth>,
     /// `None` when the import carried no contact columns: what is on file is kept.
     pub contact: Option<ContactOnFile>,
+}
+
+/// What the intake stores in its batches (see [`OfficeStore::record_arrivals`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arrival {
+    CheckIn(CheckInSubmission),
+    Payment(PaymentSubmission),
+}
+
+/// What storing an [`Arrival`] came to, of the same kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    CheckIn(SubmissionOutcome),
+    Payment(Result<PaymentStored, PaymentRefused>),
 }
 
 /// A check-in with what staff need to see of its appointment.
@@ -280,7 +324,7 @@ fn parse<T: std::str::FromStr>(text: &str, what: &'static str) -> Result<T, Stor
     text.parse().map_err(|_| StoreError::Corrupt(what))
 }
 
-const APPOINTMENT_COLUMNS: &str = "a.handle, a.external_id, a.day, a.starts_at, a.first_name, a.last_name, a.provider, a.copay_cents, a.date_of_birth";
+const APPOINTMENT_COLUMNS: &str = "a.handle, a.external_id, a.day, a.starts_at, a.first_name, a.last_name, a.provider, a.copay_cents, a.date_of_birth, a.balance_cents";
 
 fn appointment_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Result<Appointment, StoreError>> {
     let id: i64 = row.get(at)?;
@@ -292,6 +336,7 @@ fn appointment_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Result<Appoint
     let provider: String = row.get(at + 6)?;
     let copay: i64 = row.get(at + 7)?;
     let dob: Option<String> = row.get(at + 8)?;
+    let balance: i64 = row.get(at + 9)?;
     Ok((|| {
         Ok(Appointment {
             id: AppointmentId::new(id.cast_unsigned()),
@@ -302,6 +347,9 @@ fn appointment_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Result<Appoint
                 .map_err(|_| StoreError::Corrupt("patient name"))?,
             provider,
             copay: Cents::new(u32::try_from(copay).map_err(|_| StoreError::Corrupt("co-pay"))?),
+            balance: Cents::new(
+                u32::try_from(balance).map_err(|_| StoreError::Corrupt("balance"))?,
+            ),
             date_of_birth: dob
                 .map(|text| {
                     DateOfBirth::deserialize(text.as_str().into_deserializer())
@@ -338,12 +386,14 @@ impl OfficeStore {
                 "INSERT INTO appointments
                    (handle, external_id, day, starts_at, first_name, last_name, provider,
                     copay_cents, date_of_birth, address_line1, address_line2, city, state,
-                    zip, phone, email)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                    zip, phone, email, balance_cents)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                         ?18)
                  ON CONFLICT (external_id) DO UPDATE SET
                    day = excluded.day, starts_at = excluded.starts_at,
                    first_name = excluded.first_name, last_name = excluded.last_name,
                    provider = excluded.provider, copay_cents = excluded.copay_cents,
+                   balance_cents = excluded.balance_cents,
                    date_of_birth = excluded.date_of_birth,
                    address_line1 = iif(?17, excluded.address_line1, address_line1),
                    address_line2 = iif(?17, excluded.address_line2, address_line2),
@@ -377,6 +427,7 @@ impl OfficeStore {
                         on_file(ContactField::Phone),
                         on_file(ContactField::Email),
                         a.contact.is_some(),
+                        i64::from(a.balance.get()),
                     ]);
                     tries += 1;
                     match written {
@@ -430,6 +481,31 @@ impl OfficeStore {
         let outcomes = batch
             .iter()
             .map(|(submission, kiosk)| insert_check_in_once(&tx, submission, kiosk, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit()?;
+        Ok(outcomes)
+    }
+
+    /// Stores check-ins and payments in one transaction (one disk flush), each once
+    /// however often it is submitted, with its audit entry (and, for a payment that needs
+    /// staff, its "needs staff" item); outcomes in the order given. A refused payment
+    /// stores nothing and leaves the rest of the batch alone.
+    pub fn record_arrivals(
+        &mut self,
+        batch: &[(&Arrival, &KioskId)],
+        now: Timestamp,
+    ) -> Result<Vec<Recorded>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let outcomes = batch
+            .iter()
+            .map(|(arrival, kiosk)| match arrival {
+                Arrival::CheckIn(submission) => {
+                    insert_check_in_once(&tx, submission, kiosk, now).map(Recorded::CheckIn)
+                }
+                Arrival::Payment(payment) => {
+                    payments::record_payment_in(&tx, payment, kiosk, now).map(Recorded::Payment)
+                }
+            })
             .collect::<Result<Vec<_>, _>>()?;
         tx.commit()?;
         Ok(outcomes)
@@ -1113,6 +1189,7 @@ mod tests {
             patient: PersonName::new(first, last).unwrap(),
             provider: "Dr. Demo Able".into(),
             copay: Cents::new(2500),
+            balance: Cents::ZERO,
             date_of_birth: None,
             contact: None,
         }

@@ -399,6 +399,7 @@ mod tests {
             patient: PersonName::new("Ada", "Testpatient").unwrap(),
             provider: "Dr. Demo Able".into(),
             copay: crate::domain::Cents::new(0),
+            balance: crate::domain::Cents::ZERO,
             date_of_birth: None,
             contact,
         }

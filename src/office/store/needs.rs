@@ -4,7 +4,7 @@
 use super::{Actor, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::domain::{KioskId, StaffNeed};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -51,6 +51,50 @@ pub enum Answer {
     NotFound,
 }
 
+/// [`OfficeStore::raise_need`] inside the caller's transaction (a payment that needs
+/// staff raises its item in the transaction that stores it).
+pub(super) fn raise_need_in(
+    tx: &Connection,
+    kiosk: &KioskId,
+    need: StaffNeed,
+    now: Timestamp,
+) -> Result<NeedId, StoreError> {
+    let open: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM staff_needs WHERE kiosk = ?1 AND answered_at IS NULL
+             ORDER BY id DESC LIMIT 1",
+            [kiosk.as_str()],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let id = match open {
+        Some(id) => {
+            if need != StaffNeed::PatientAsked {
+                tx.execute(
+                    "UPDATE staff_needs SET reason = ?2 WHERE id = ?1",
+                    params![id, need.as_str()],
+                )?;
+            }
+            id
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO staff_needs (kiosk, reason, raised_at) VALUES (?1, ?2, ?3)",
+                params![kiosk.as_str(), need.as_str(), ts(now)],
+            )?;
+            tx.last_insert_rowid()
+        }
+    };
+    audit_in(
+        tx,
+        now,
+        &Actor::Kiosk(kiosk.clone()),
+        &format!("staff_need.raise.{}", need.as_str()),
+        &NeedId(id).to_string(),
+    )?;
+    Ok(NeedId(id))
+}
+
 impl OfficeStore {
     /// `kiosk` sends its patient to the desk for `need`. With an item of that kiosk still
     /// open (the same patient: "Call staff", then "I don't have a code"), that item is
@@ -63,41 +107,9 @@ impl OfficeStore {
         now: Timestamp,
     ) -> Result<NeedId, StoreError> {
         let tx = self.conn.transaction()?;
-        let open: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM staff_needs WHERE kiosk = ?1 AND answered_at IS NULL
-                 ORDER BY id DESC LIMIT 1",
-                [kiosk.as_str()],
-                |row| row.get(0),
-            )
-            .optional()?;
-        let id = match open {
-            Some(id) => {
-                if need != StaffNeed::PatientAsked {
-                    tx.execute(
-                        "UPDATE staff_needs SET reason = ?2 WHERE id = ?1",
-                        params![id, need.as_str()],
-                    )?;
-                }
-                id
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO staff_needs (kiosk, reason, raised_at) VALUES (?1, ?2, ?3)",
-                    params![kiosk.as_str(), need.as_str(), ts(now)],
-                )?;
-                tx.last_insert_rowid()
-            }
-        };
-        audit_in(
-            &tx,
-            now,
-            &Actor::Kiosk(kiosk.clone()),
-            &format!("staff_need.raise.{}", need.as_str()),
-            &NeedId(id).to_string(),
-        )?;
+        let id = raise_need_in(&tx, kiosk, need, now)?;
         tx.commit()?;
-        Ok(NeedId(id))
+        Ok(id)
     }
 
     /// Items nobody has answered yet, oldest first.
