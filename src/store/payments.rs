@@ -743,8 +743,6 @@ fn decode(id: PaymentId, values: &[Value]) -> Option<Journaled> {
 #[cfg(test)]
 pub(super) mod fixtures {
     use super::*;
-    use crate::api::DetailsChangeSubmission;
-    use crate::domain::DetailsChangeId;
     use crate::seal::SealSecretKey;
     use std::cell::RefCell;
     use std::path::Path;
@@ -796,8 +794,7 @@ pub(super) mod fixtures {
         Ok(Authorisation::NotTaken(reason))
     }
 
-    /// Stands in for `OutboxBody::Payment` until that variant exists: keeps each
-    /// submission the journal built and writes an outbox row carrying the payment's id.
+    /// Keeps each submission the journal built and writes it as its outbox row.
     #[derive(Default)]
     pub(crate) struct Outbox {
         pub(crate) written: RefCell<Vec<PaymentSubmission>>,
@@ -805,16 +802,8 @@ pub(super) mod fixtures {
 
     impl Outbox {
         pub(crate) fn row(&self, submission: PaymentSubmission) -> OutboxBody {
-            let body = OutboxBody::DetailsChange(DetailsChangeSubmission {
-                id: DetailsChangeId::parse(&submission.id.to_string()).unwrap(),
-                clinic: submission.clinic,
-                appointment: submission.appointment,
-                submitted_at: submission.settled_at,
-                changes: vec![],
-                unchecked_offline: false,
-            });
-            self.written.borrow_mut().push(submission);
-            body
+            self.written.borrow_mut().push(submission.clone());
+            OutboxBody::Payment(submission)
         }
     }
 }
