@@ -7,6 +7,10 @@
 //! - [`apdu`]: class, instruction and data with ZVT's length rules. Pure, fuzzed.
 //! - [`transport`]: [`ZvtLink`], which sends an APDU until it is acknowledged and receives
 //!   frames, acknowledging good ones and refusing garbled ones.
+//! - [`bmp`], [`tlv`]: the data fields inside APDUs and the TLV container. Pure, fuzzed.
+//! - [`message`]: the commands the kiosk sends and the terminal's messages. Pure, fuzzed.
+//! - [`terminal`]: [`ZvtTerminal`], the [`crate::devices::payment::PaymentTerminal`] over
+//!   a link.
 //!
 //! The published `zvt` crate (0.1, MIT OR Apache-2.0) is not used: it speaks ZVT over TCP
 //! only (no DLE framing, CRC or ACK/NAK), is built on tokio streams, and would pull tokio,
@@ -14,10 +18,16 @@
 //! code. Its packet definitions stay a candidate for the application layer.
 
 pub mod apdu;
+pub mod bmp;
 pub mod crc;
 pub mod frame;
+pub mod message;
+pub mod terminal;
+pub mod tlv;
 pub mod transport;
 
 pub use apdu::{Apdu, ApduError};
 pub use frame::{FrameDecoder, FrameError, Received};
+pub use message::{Command, Currency, MessageError, Password, StatusInfo, TerminalMessage};
+pub use terminal::{ZvtSettings, ZvtTerminal};
 pub use transport::{LinkError, LinkPort, LinkSettings, LinkStats, ZvtLink};
