@@ -9,7 +9,7 @@ use frontdesk::devices::payment::{
     AbortSignal, Approval, Authorisation, DayTotals, LastTransaction, NotTaken, PaymentTerminal,
     TerminalError, TerminalPrompt,
 };
-use frontdesk::devices::zvt::{LinkSettings, ZvtSettings, ZvtTerminal};
+use frontdesk::devices::zvt::{Apdu, LinkSettings, ZvtSettings, ZvtTerminal};
 use frontdesk::devices::zvt_sim::{Behaviour, Charge, SimTimings, TEST_CARD, ZvtSimulator};
 use frontdesk::domain::Cents;
 use serialport::{SerialPort, TTYPort};
@@ -185,6 +185,34 @@ fn naks_and_garbled_frames_are_retried_to_one_approval() {
     assert_eq!(stats.naks_sent, 3);
     assert!(stats.junk >= 3, "{stats:?}");
     assert_eq!(sim.charged().len(), 2);
+}
+
+#[test]
+fn a_message_the_kiosk_does_not_know_is_acknowledged_and_the_payment_goes_on() {
+    let (sim, mut terminal) = connected();
+    // 04 0E, a menu request (ZVT 04 0E): not used by the kiosk.
+    sim.interject_next(Apdu::new(0x04, 0x0E, vec![0x01, 0x02, 0x03]).unwrap());
+    let (result, prompts) = pay(&mut terminal, copay());
+    approved(result);
+    assert_eq!(prompts.len(), 4);
+    assert_eq!(sim.charged().len(), 1);
+}
+
+#[test]
+fn a_result_the_kiosk_cannot_read_is_outcome_unknown() {
+    let (sim, mut terminal) = connected();
+    sim.set_next(Behaviour::GarbledResult);
+    let error = pay(&mut terminal, copay()).0.unwrap_err();
+    assert!(
+        matches!(error, TerminalError::OutcomeUnknown(_)),
+        "{error:?}"
+    );
+    assert_eq!(sim.charged().len(), 1);
+    // The terminal still knows: reconciliation finds the charge.
+    assert!(matches!(
+        terminal.last_transaction(),
+        Ok(LastTransaction::Approved(_))
+    ));
 }
 
 #[test]

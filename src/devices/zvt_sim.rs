@@ -69,6 +69,9 @@ pub enum Behaviour {
     /// The terminal accepts the command (80 00) and charges the card, but the line goes
     /// dead for the rest of the transaction: nothing more reaches the kiosk.
     DropAfterAck,
+    /// The card is charged, but the result (04 0F) arrives mangled inside a frame whose
+    /// CRC is right (a terminal bug): the kiosk cannot read what happened.
+    GarbledResult,
 }
 
 /// How fast the simulated terminal and patient are.
@@ -182,6 +185,12 @@ impl ZvtSimulator {
         self.lock().garbles = frames;
     }
 
+    /// Sends `apdu` (e.g. a message the kiosk does not know) after the first prompt of the
+    /// next authorisation, waiting for the kiosk's 80 00 like for any message.
+    pub fn interject_next(&self, apdu: Apdu) {
+        self.lock().interject = Some(apdu);
+    }
+
     /// Waits `delay` before every frame it sends.
     pub fn set_answer_delay(&self, delay: Duration) {
         self.lock().delay = delay;
@@ -233,6 +242,7 @@ struct State {
     naks: u32,
     garbles: u32,
     delay: Duration,
+    interject: Option<Apdu>,
     next_receipt: u16,
     next_trace: u32,
     /// Approvals since the last end of day.
@@ -251,6 +261,7 @@ impl State {
             naks: 0,
             garbles: 0,
             delay: Duration::ZERO,
+            interject: None,
             next_receipt: 1,
             next_trace: 1,
             batch: Vec::new(),
@@ -374,6 +385,12 @@ impl Terminal {
         if self.prompt(INSERT_CARD) == Heard::Abort {
             return self.aborted();
         }
+        let interject = lock(&self.state).interject.take();
+        if let Some(apdu) = interject
+            && self.say_raw(&apdu) == Heard::Abort
+        {
+            return self.aborted();
+        }
         let card_wait = match behaviour {
             Behaviour::NoCard => timings.card_wait,
             _ => timings.step_pause,
@@ -409,6 +426,14 @@ impl Terminal {
             return self.not_taken(RESULT_DO_NOT_HONOUR, Some(receipt_no));
         }
         let receipt = self.approve(amount);
+        if behaviour == Behaviour::GarbledResult {
+            // BMP 04 announces six bytes; two follow.
+            let broken =
+                Apdu::new(0x04, 0x0F, vec![0x27, 0x00, 0x04, 0x00, 0x25]).expect("a short APDU");
+            self.say_raw(&broken);
+            self.say(TerminalMessage::Completion);
+            return;
+        }
         self.say(TerminalMessage::StatusInformation(receipt.info));
         self.prompt(REMOVE_CARD);
         for text in receipt.lines {
@@ -593,7 +618,15 @@ impl Terminal {
 
     /// Sends a message and waits for the kiosk's 80 00.
     fn say(&mut self, message: TerminalMessage) -> Heard {
-        if !self.reply(message) {
+        match message.to_apdu() {
+            Ok(apdu) => self.say_raw(&apdu),
+            Err(_) => Heard::Nothing,
+        }
+    }
+
+    /// Sends an APDU and waits for the kiosk's 80 00.
+    fn say_raw(&mut self, apdu: &Apdu) -> Heard {
+        if !self.line.send(&apdu.encode(), &self.state).unwrap_or(false) {
             return Heard::Nothing;
         }
         let wait = self.timings().answer_wait;
