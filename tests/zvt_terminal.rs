@@ -169,6 +169,14 @@ fn cancel_really_aborts_at_the_terminal() {
         terminal.last_transaction(),
         Ok(LastTransaction::NotApproved { receipt_no: None })
     );
+
+    // Cancelled before the terminal was asked: it is not asked at all.
+    let commands = sim.commands().len();
+    assert_eq!(
+        terminal.authorise(copay(), &mut |_| {}, &abort),
+        Ok(Authorisation::NotTaken(NotTaken::Aborted))
+    );
+    assert_eq!(sim.commands().len(), commands);
 }
 
 #[test]

@@ -16,7 +16,7 @@ use super::message::{
 };
 use super::{Apdu, LinkError, LinkPort, LinkSettings, LinkStats, ZvtLink};
 use crate::devices::payment::{
-    AbortSignal, Approval, Authorisation, DayTotals, LastTransaction, PaymentTerminal,
+    AbortSignal, Approval, Authorisation, DayTotals, LastTransaction, NotTaken, PaymentTerminal,
     TerminalError, TerminalPrompt,
 };
 use crate::domain::{AuthCode, Cents, MaskedCard, TerminalReceiptNo};
@@ -299,6 +299,10 @@ impl<P: LinkPort + Send> PaymentTerminal for ZvtTerminal<P> {
         prompt: &mut dyn FnMut(TerminalPrompt),
         abort: &AbortSignal,
     ) -> Result<Authorisation, TerminalError> {
+        // Cancelled before it began: nothing to send, nothing charged.
+        if abort.is_aborted() {
+            return Ok(Authorisation::NotTaken(NotTaken::Aborted));
+        }
         let command = Command::Authorisation {
             amount,
             currency: self.settings.currency,
@@ -467,7 +471,6 @@ fn parse(bytes: &[u8]) -> Option<TerminalMessage> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::devices::payment::NotTaken;
 
     #[test]
     fn an_approval_without_optional_fields_still_records_the_charge() {
