@@ -6,8 +6,7 @@
 //! Input layout: class byte, instruction byte, then the data.
 #![no_main]
 
-use frontdesk::devices::zvt::message::{Command, TerminalMessage};
-use frontdesk::devices::zvt::{Apdu, bmp, tlv};
+use frontdesk::devices::zvt::{Apdu, Command, TerminalMessage, bmp, tlv};
 use libfuzzer_sys::fuzz_target;
 
 fn check_message(apdu: &Apdu) {

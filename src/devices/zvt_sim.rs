@@ -10,11 +10,11 @@
 //! synthetic (`************0019`).
 
 use super::zvt::Apdu;
+use super::zvt::command::Command;
 use super::zvt::frame::{ACK, DLE, FrameDecoder, NAK, Received, encode};
 use super::zvt::message::{
-    Command, RESULT_ABORTED, RESULT_ALREADY_REVERSED, RESULT_CARD_DATA_MISSING,
-    RESULT_DO_NOT_HONOUR, RESULT_NOT_POSSIBLE, RESULT_REVERSAL_NOT_POSSIBLE, StatusInfo,
-    TerminalMessage, Totals,
+    RESULT_ABORTED, RESULT_ALREADY_REVERSED, RESULT_CARD_DATA_MISSING, RESULT_DO_NOT_HONOUR,
+    RESULT_NOT_POSSIBLE, RESULT_REVERSAL_NOT_POSSIBLE, StatusInfo, TerminalMessage, Totals,
 };
 use crate::domain::{AuthCode, Cents, MaskedCard, TerminalReceiptNo};
 use serialport::{SerialPort, TTYPort};

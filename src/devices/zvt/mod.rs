@@ -8,7 +8,8 @@
 //! - [`transport`]: [`ZvtLink`], which sends an APDU until it is acknowledged and receives
 //!   frames, acknowledging good ones and refusing garbled ones.
 //! - [`bmp`], [`tlv`]: the data fields inside APDUs and the TLV container. Pure, fuzzed.
-//! - [`message`]: the commands the kiosk sends and the terminal's messages. Pure, fuzzed.
+//! - [`command`]: the commands the kiosk sends. Pure, fuzzed.
+//! - [`message`]: the messages the terminal sends. Pure, fuzzed.
 //! - [`terminal`]: [`ZvtTerminal`], the [`crate::devices::payment::PaymentTerminal`] over
 //!   a link.
 //!
@@ -19,6 +20,7 @@
 
 pub mod apdu;
 pub mod bmp;
+pub mod command;
 pub mod crc;
 pub mod frame;
 pub mod message;
@@ -27,7 +29,8 @@ pub mod tlv;
 pub mod transport;
 
 pub use apdu::{Apdu, ApduError};
+pub use command::{Command, Currency, Password};
 pub use frame::{FrameDecoder, FrameError, Received};
-pub use message::{Command, Currency, MessageError, Password, StatusInfo, TerminalMessage};
+pub use message::{MessageError, StatusInfo, TerminalMessage};
 pub use terminal::{ZvtSettings, ZvtTerminal};
 pub use transport::{LinkError, LinkPort, LinkSettings, LinkStats, ZvtLink};

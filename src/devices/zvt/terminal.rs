@@ -11,9 +11,8 @@
 //! terminal → `NotReached`; the command reached it and the answer was lost, garbled or
 //! late → `OutcomeUnknown`. Logs carry message classes, lengths and result codes only.
 
-use super::message::{
-    Command, Currency, DEFAULT_CONFIG, Password, StatusInfo, TerminalMessage, not_taken, prompt_for,
-};
+use super::command::{Command, Currency, DEFAULT_CONFIG, Password};
+use super::message::{StatusInfo, TerminalMessage, not_taken, prompt_for};
 use super::{Apdu, LinkError, LinkPort, LinkSettings, LinkStats, ZvtLink};
 use crate::devices::payment::{
     AbortSignal, Approval, Authorisation, DayTotals, LastTransaction, NotTaken, PaymentTerminal,
