@@ -1,5 +1,5 @@
 //! ZVT ("Zahlungsverkehrsterminal"), the open card-terminal protocol, over a serial line:
-//! the transport layer every payment command rides on.
+//! the transport layer, the application messages, and the kiosk's terminal driver.
 //!
 //! - [`crc`]: the frame checksum (CRC-16/KERMIT).
 //! - [`frame`]: `DLE STX` + APDU with DLE doubled + `DLE ETX` + CRC, and an incremental
@@ -16,7 +16,10 @@
 //! The published `zvt` crate (0.1, MIT OR Apache-2.0) is not used: it speaks ZVT over TCP
 //! only (no DLE framing, CRC or ACK/NAK), is built on tokio streams, and would pull tokio,
 //! clap, env_logger and chrono into the kiosk for what here is a few dozen lines of APDU
-//! code. Its packet definitions stay a candidate for the application layer.
+//! code. Its packets are not used for the application layer either: its status
+//! information reads the card number (BMP 22) as a BCD integer, which fails on the E-masked
+//! digits terminals send and would hold a full PAN if one came; here the card is masked to
+//! its last four digits as it is parsed, and the messages are typed to what the kiosk needs.
 
 pub mod apdu;
 pub mod bmp;
