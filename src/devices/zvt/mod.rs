@@ -17,9 +17,10 @@
 //! only (no DLE framing, CRC or ACK/NAK), is built on tokio streams, and would pull tokio,
 //! clap, env_logger and chrono into the kiosk for what here is a few dozen lines of APDU
 //! code. Its packets are not used for the application layer either: its status
-//! information reads the card number (BMP 22) as a BCD integer, which fails on the E-masked
-//! digits terminals send and would hold a full PAN if one came; here the card is masked to
-//! its last four digits as it is parsed, and the messages are typed to what the kiosk needs.
+//! information holds the card number (BMP 22) as an integer, which cannot carry the
+//! E-masked digits terminals send and would hold a full PAN whole if one came; here the
+//! card is masked to its last four digits as it is parsed, and the messages are typed to
+//! what the kiosk needs.
 
 pub mod apdu;
 pub mod bmp;
