@@ -9,7 +9,9 @@ use frontdesk::devices::payment::{
     AbortSignal, Approval, Authorisation, DayTotals, LastTransaction, NotTaken, PaymentTerminal,
     TerminalError, TerminalPrompt,
 };
-use frontdesk::devices::zvt::{Apdu, LinkSettings, ZvtSettings, ZvtTerminal};
+use frontdesk::devices::zvt::{
+    Apdu, Command, Currency, LinkSettings, ZvtLink, ZvtSettings, ZvtTerminal,
+};
 use frontdesk::devices::zvt_sim::{Behaviour, Charge, SimTimings, TEST_CARD, ZvtSimulator};
 use frontdesk::domain::Cents;
 use serialport::{SerialPort, TTYPort};
@@ -284,6 +286,42 @@ fn the_last_transaction_survives_a_kiosk_restart() {
         Ok(LastTransaction::Approved(approval))
     );
     assert_eq!(sim.charged().len(), 1);
+}
+
+#[test]
+fn a_kiosk_killed_mid_payment_finds_the_terminal_listening_and_nothing_charged() {
+    // The terminal gives up on a silent kiosk after three tries of 100 ms.
+    let sim = ZvtSimulator::with_timings(SimTimings {
+        answer_wait: Duration::from_millis(100),
+        ..SimTimings::instant()
+    })
+    .unwrap();
+    {
+        // A kiosk process that dies right after the terminal accepted the payment.
+        let port = serialport::new(sim.port_path().to_string_lossy(), 9600)
+            .open_native()
+            .unwrap();
+        let mut link = ZvtLink::new(port, settings().link);
+        let authorisation = Command::Authorisation {
+            amount: copay(),
+            currency: Currency::USD,
+        };
+        link.send(&authorisation.to_apdu().encode()).unwrap();
+        assert_eq!(
+            link.receive(Duration::from_secs(2)).unwrap(),
+            [0x80, 0x00, 0x00]
+        );
+    }
+    // A restart takes a moment, longer than the terminal tries to reach the vanished kiosk.
+    std::thread::sleep(Duration::from_secs(1));
+    sim.set_timings(SimTimings::instant());
+    let mut restarted = open(&sim, settings());
+    assert_eq!(
+        restarted.last_transaction(),
+        Ok(LastTransaction::NotApproved { receipt_no: None })
+    );
+    assert!(sim.charged().is_empty());
+    approved(pay(&mut restarted, copay()).0);
 }
 
 #[test]

@@ -151,6 +151,7 @@ impl ZvtSimulator {
             },
             state: state.clone(),
             stop: stop.clone(),
+            lost: false,
         };
         let thread = std::thread::Builder::new()
             .name("zvt-sim".into())
@@ -321,6 +322,9 @@ struct Terminal {
     line: Line,
     state: Arc<Mutex<State>>,
     stop: Arc<AtomicBool>,
+    /// The kiosk stopped answering in this exchange: the rest of it is not sent (a real
+    /// terminal gives up too), so a restarted kiosk finds the terminal listening.
+    lost: bool,
 }
 
 impl Terminal {
@@ -343,6 +347,7 @@ impl Terminal {
     }
 
     fn handle(&mut self, bytes: &[u8]) {
+        self.lost = false;
         let command = Apdu::parse(bytes).map_err(|_| ()).and_then(|apdu| {
             lock(&self.state)
                 .commands
@@ -374,6 +379,12 @@ impl Terminal {
 
     fn authorise(&mut self, amount: Cents) {
         let behaviour = lock(&self.state).script.pop_front().unwrap_or_default();
+        // Until it is approved or declined, the transaction counts as broken off: what a
+        // terminal whose kiosk vanished mid-payment reports.
+        lock(&self.state).last = Last::NotApproved {
+            receipt_no: None,
+            result: RESULT_ABORTED,
+        };
         if !self.reply(TerminalMessage::Ack) {
             return;
         }
@@ -409,6 +420,10 @@ impl Terminal {
         }
         if self.prompt(PLEASE_WAIT) == Heard::Abort {
             return self.aborted();
+        }
+        if self.lost {
+            // The kiosk vanished before the card was read: the terminal breaks off.
+            return;
         }
         if behaviour == Behaviour::Decline {
             let (receipt_no, trace) = lock(&self.state).numbers();
@@ -613,7 +628,16 @@ impl Terminal {
         let Ok(apdu) = message.to_apdu() else {
             return false;
         };
-        self.line.send(&apdu.encode(), &self.state).unwrap_or(false)
+        self.send(&apdu)
+    }
+
+    fn send(&mut self, apdu: &Apdu) -> bool {
+        if self.lost {
+            return false;
+        }
+        let sent = self.line.send(&apdu.encode(), &self.state).unwrap_or(false);
+        self.lost = !sent;
+        sent
     }
 
     /// Sends a message and waits for the kiosk's 80 00.
@@ -626,7 +650,7 @@ impl Terminal {
 
     /// Sends an APDU and waits for the kiosk's 80 00.
     fn say_raw(&mut self, apdu: &Apdu) -> Heard {
-        if !self.line.send(&apdu.encode(), &self.state).unwrap_or(false) {
+        if !self.send(apdu) {
             return Heard::Nothing;
         }
         let wait = self.timings().answer_wait;
@@ -638,7 +662,10 @@ impl Terminal {
                 }
                 _ => Heard::Ack,
             },
-            _ => Heard::Nothing,
+            _ => {
+                self.lost = true;
+                Heard::Nothing
+            }
         }
     }
 
