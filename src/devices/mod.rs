@@ -1,7 +1,7 @@
 //! Devices beside the screen: each a driver for the real hardware and a simulator that
 //! speaks the same bytes on a pseudo-terminal, so tests run the production driver.
 //!
-//! `scan`, `framing`, `escpos`, the `payment` terminal trait and the ZVT link (`zvt`, generic over any byte pipe) are
+//! `scan`, `framing`, `escpos`, the `payment` terminal trait and the ZVT link and terminal driver (`zvt`, generic over any byte pipe) are
 //! always compiled (the check-in logic and the fuzzers use them without the `kiosk`
 //! feature); the serial drivers and the serial port impls need it.
 
@@ -20,5 +20,7 @@ pub mod scanner;
 #[cfg(feature = "kiosk")]
 pub mod scanner_sim;
 pub mod zvt;
+#[cfg(feature = "kiosk")]
+pub mod zvt_sim;
 
 pub use scan::{Scan, ScanKind};

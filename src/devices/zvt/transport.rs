@@ -123,6 +123,23 @@ impl<P: LinkPort> ZvtLink<P> {
         self.port
     }
 
+    /// Drops whatever the terminal sent that nobody read (a late answer to an exchange
+    /// given up on, a resend, noise after a reconnect), so that the next [`Self::send`]
+    /// cannot take a stale ACK byte for its own, nor the next [`Self::receive`] an old
+    /// frame. Reads until the line is quiet for `quiet`; counts what it dropped as junk.
+    pub fn discard_input(&mut self, quiet: Duration) -> Result<u64, LinkError> {
+        let mut dropped = self.pending.len() as u64;
+        self.pending.clear();
+        self.decoder.timed_out();
+        // A line that never goes quiet is not drained forever.
+        while dropped < MAX_APDU as u64 && self.read_byte(quiet)?.is_some() {
+            dropped += 1 + self.pending.len() as u64;
+            self.pending.clear();
+        }
+        self.stray += dropped;
+        Ok(dropped)
+    }
+
     /// Sends `apdu` as one frame and waits for its ACK; a NAK or no answer within the ACK
     /// timeout sends it again, up to the configured attempts.
     pub fn send(&mut self, apdu: &[u8]) -> Result<(), LinkError> {
