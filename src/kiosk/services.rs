@@ -2,8 +2,10 @@
 //! journey, the outbox worker, the scanner driver and the sync thread. The product's
 //! `assemble` and the integration tests both start a kiosk through here.
 
+use super::card_terminal::{CardTerminalError, SerialCardTerminal};
 use super::config::KioskConfig;
 use super::core::KioskCore;
+use super::payments::{PaymentWorker, PaymentWorkerSettings};
 use super::workers::{LookupWorker, OutboxWorker, Post};
 use crate::checkin::{Event, Journey, JourneyPlan, JourneySettings};
 use crate::devices::scanner::{Scanner, ScannerError, ScannerPort};
@@ -35,8 +37,10 @@ pub enum ServicesError {
     Sync(#[from] StartError),
     #[error("office client: {0}")]
     Client(#[from] crate::sync::ClientError),
-    #[error("cannot start the outbox writer: {0}")]
+    #[error("cannot start a worker thread: {0}")]
     Thread(std::io::Error),
+    #[error(transparent)]
+    CardTerminal(#[from] CardTerminalError),
 }
 
 /// A kiosk's running parts. Dropping it stops the scanner, the outbox writer (after the
@@ -77,7 +81,7 @@ impl KioskServices {
             .as_ref()
             .map(|t| t.timezone.clone())
             .unwrap_or_else(jiff::tz::TimeZone::system);
-        let used = store.used_on(now.to_zoned(zone).date())?;
+        let used = store.used_on(now.to_zoned(zone.clone()).date())?;
         tracing::info!(
             kiosk = %config.kiosk_id,
             outbox = store.depth()?,
@@ -138,15 +142,34 @@ impl KioskServices {
         )?;
         let lookup =
             LookupWorker::start(lookup_client, post.clone()).map_err(ServicesError::Thread)?;
-        let outbox = OutboxWorker::start(KioskStore::open(&db_path)?, post, {
+        let outbox = OutboxWorker::start(KioskStore::open(&db_path)?, post.clone(), {
             let sync = sync.clone();
             move || sync.wake()
         })
         .map_err(ServicesError::Thread)?;
-        let core = KioskCore::new(journey, outbox, lookup, {
+        let mut core = KioskCore::new(journey, outbox, lookup, {
             let sync = sync.clone();
             move |need, at| sync.request_help(need, at)
         });
+        if let Some(terminal) = &config.card_terminal {
+            let payments = PaymentWorker::start(
+                Box::new(SerialCardTerminal::new(terminal)?),
+                KioskStore::open(&db_path)?,
+                PaymentWorkerSettings {
+                    zone,
+                    ..PaymentWorkerSettings::default()
+                },
+                post.clone(),
+                {
+                    let sync = sync.clone();
+                    move || sync.wake()
+                },
+            )
+            .map_err(ServicesError::Thread)?;
+            core = core.with_payments(payments);
+        } else {
+            tracing::info!("no card terminal configured; co-pays are paid at the desk");
+        }
         Ok(Self {
             core,
             sync,

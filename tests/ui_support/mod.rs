@@ -39,17 +39,23 @@ impl UiKiosk {
     /// A kiosk that knows its office (Demo Family Practice, UTC) and is on welcome. Call
     /// from one thread only: Slint's testing platform belongs to the first caller's.
     pub fn start() -> Self {
+        Self::start_with(|_| {})
+    }
+
+    /// [`Self::start`], with `configure` adding to the kiosk's settings (devices).
+    pub fn start_with(configure: impl FnOnce(&mut KioskConfig)) -> Self {
         static PLATFORM: std::sync::Once = std::sync::Once::new();
         PLATFORM.call_once(i_slint_backend_testing::init_integration_test_with_system_time);
         let dir = tempfile::tempdir().unwrap();
         let key = SigningKey::from_bytes(&[5; 32]);
         let now = Timestamp::now();
         // No office is listening: the sync thread just retries, and nothing waits on it.
-        let config = KioskConfig {
+        let mut config = KioskConfig {
             office_url: "http://127.0.0.1:9".into(),
             data_dir: dir.path().to_owned(),
             ..KioskConfig::default()
         };
+        configure(&mut config);
         let db_path = dir.path().join("kiosk.db");
         // The office's sealing key, as the sync thread pins it on first contact.
         KioskStore::open(&db_path)
@@ -108,6 +114,21 @@ impl UiKiosk {
             .find(|e| e.accessible_role() == Some(AccessibleRole::Button))
             .and_then(|e| e.accessible_enabled())
             .unwrap_or(false)
+    }
+
+    /// Hands what the workers posted to the UI thread until one of them is `wanted`.
+    pub fn until_event(&self, wanted: impl Fn(&Event) -> bool) {
+        loop {
+            let event = self
+                .posted
+                .recv_timeout(Duration::from_secs(20))
+                .expect("the awaited event comes");
+            let found = wanted(&event);
+            self.app.dispatch(event);
+            if found {
+                return;
+            }
+        }
     }
 
     /// Hands what the workers posted (look-ups, outbox writes) to the UI thread until the

@@ -1,0 +1,146 @@
+//! A patient pays the co-pay by tapping through the real Slint screens (testing backend),
+//! against the ZVT terminal simulator on a pseudo-terminal, on a kiosk started by the
+//! product's own services: approved (charged once, receipt row in the outbox), declined
+//! then the desk, and a cancel that really aborts at the terminal.
+
+mod ui_support;
+
+use frontdesk::checkin::{Event, PaymentsReadiness, Roster, RosterEntry};
+use frontdesk::devices::scan::Scan;
+use frontdesk::devices::zvt_sim::{Behaviour, SimTimings, ZvtSimulator};
+use frontdesk::domain::{AmountDue, AppointmentId, Cents, ClinicId, PersonName};
+use frontdesk::kiosk::Page;
+use frontdesk::kiosk::config::CardTerminalConfig;
+use frontdesk::store::{KioskStore, PendingRow};
+use frontdesk::token::CheckInToken;
+use jiff::ToSpan;
+use jiff::civil::Time;
+use jiff::tz::TimeZone;
+use std::time::Duration;
+use ui_support::UiKiosk;
+
+/// A patient with appointment `id` owing $25.00 scans their code and says "yes".
+fn arrive(kiosk: &UiKiosk, id: u64) {
+    let today = kiosk.now.to_zoned(TimeZone::UTC).date();
+    let entry = RosterEntry {
+        appointment: AppointmentId::new(id),
+        display_name: PersonName::new("Ada", "Testpatient")
+            .unwrap()
+            .display_name(),
+        starts_at: Time::constant(16, 30, 0, 0),
+        provider: "Dr. Example".into(),
+        checked_in: false,
+        identity: None,
+        due: AmountDue {
+            copay: Cents::new(2500),
+            balance: Cents::ZERO,
+        },
+    };
+    kiosk
+        .app
+        .dispatch(Event::RosterUpdated(Roster::new(vec![entry], 0)));
+    let code = CheckInToken {
+        clinic: ClinicId::new(1).unwrap(),
+        appointment: AppointmentId::new(id),
+        valid_on: today,
+        starts_at: Time::constant(16, 30, 0, 0),
+        expires_at: kiosk.now + 2.hours(),
+    }
+    .sign(&kiosk.key)
+    .unwrap();
+    kiosk.app.dispatch(Event::Scanned(Scan::classify(code)));
+    kiosk.tap("Yes, this is me");
+    // No office answers the details look-up here: flagged for the desk, then on.
+    kiosk.until_page(Page::Payment);
+    assert!(kiosk.visible("Your co-pay today is $25.00"));
+}
+
+fn outbox_kinds(kiosk: &UiKiosk) -> Vec<&'static str> {
+    KioskStore::open(&kiosk.db_path)
+        .unwrap()
+        .pending(0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|row| match row {
+            PendingRow::Sealed(row) => row.kind.as_str(),
+            PendingRow::Unreadable { .. } => "unreadable",
+        })
+        .collect()
+}
+
+#[test]
+fn a_patient_pays_is_declined_and_cancels_on_the_terminal() {
+    let terminal = ZvtSimulator::with_timings(SimTimings {
+        card_wait: Duration::from_secs(30),
+        ..SimTimings::instant()
+    })
+    .unwrap();
+    let kiosk = UiKiosk::start_with(|config| {
+        config.card_terminal = Some(CardTerminalConfig::new(terminal.port_path().to_owned()));
+    });
+    kiosk.until_event(|e| matches!(e, Event::PaymentsReadiness(PaymentsReadiness::Ready)));
+
+    // Approved: charged once, the done page says so, the payment waits sealed in the outbox.
+    arrive(&kiosk, 41);
+    kiosk.tap("Pay $25.00 now");
+    kiosk.until_page(Page::Done);
+    assert!(kiosk.visible("You paid $25.00. Thank you."));
+    assert_eq!(
+        terminal
+            .charged()
+            .iter()
+            .map(|c| c.amount)
+            .collect::<Vec<_>>(),
+        [Cents::new(2500)]
+    );
+    assert!(outbox_kinds(&kiosk).contains(&"payment"));
+    kiosk.tap("Done");
+
+    // Declined: nothing charged, try again offered, then the desk.
+    arrive(&kiosk, 42);
+    terminal.set_next(Behaviour::Decline);
+    kiosk.tap("Pay $25.00 now");
+    kiosk.until_event(|e| {
+        matches!(
+            e,
+            Event::Completed(c) if matches!(c.result, frontdesk::checkin::OpResult::Payment(_))
+        )
+    });
+    assert!(kiosk.visible("The card was declined"));
+    assert!(kiosk.visible("Try again"));
+    kiosk.tap("Pay at the front desk");
+    kiosk.until_page(Page::Done);
+    assert!(kiosk.visible("Please pay $25.00 at the front desk."));
+    assert_eq!(terminal.charged().len(), 1, "the decline charged nothing");
+    kiosk.tap("Done");
+
+    // Cancel while the terminal waits for a card: it aborts there, back to the choice.
+    arrive(&kiosk, 43);
+    terminal.set_next(Behaviour::NoCard);
+    kiosk.tap("Pay $25.00 now");
+    kiosk.until_event(|e| {
+        matches!(
+            e,
+            Event::Completed(c) if matches!(c.result, frontdesk::checkin::OpResult::TerminalPrompt(_))
+        )
+    });
+    assert!(kiosk.visible("Insert, tap or swipe your card"));
+    kiosk.tap("Cancel payment");
+    assert!(!kiosk.enabled("Cancelling…"));
+    kiosk.until_event(|e| {
+        matches!(
+            e,
+            Event::Completed(c) if matches!(c.result, frontdesk::checkin::OpResult::Payment(_))
+        )
+    });
+    assert!(kiosk.visible("Your co-pay today is $25.00"));
+    assert_eq!(
+        terminal.charged().len(),
+        1,
+        "the cancelled payment charged nothing"
+    );
+    assert!(
+        terminal.commands().contains(&(0x06, 0xB0)),
+        "the kiosk sent the terminal an abort"
+    );
+}
