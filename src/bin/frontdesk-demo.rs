@@ -5,6 +5,7 @@
 use anyhow::{Context as _, bail};
 use clap::Parser;
 use frontdesk::devices::scanner_sim::ScannerSimulator;
+use frontdesk::devices::zvt_sim::{Behaviour, SimTimings, ZvtSimulator};
 use frontdesk::office::appointments::demo_set;
 use frontdesk::office::staff::{ExpectedItem, QueueView, TokenView};
 use frontdesk::scan::aamva_sample::{Subfile, encode};
@@ -28,7 +29,7 @@ struct Cli {
     #[arg(long)]
     headless: bool,
     /// Seconds between scripted scans (headless).
-    #[arg(long, default_value_t = 12)]
+    #[arg(long, default_value_t = 20)]
     scan_every: u64,
 }
 
@@ -60,14 +61,18 @@ fn main() -> anyhow::Result<()> {
     )?;
 
     let scanner = ScannerSimulator::new()?;
+    // A terminal that takes its time like a patient at it: card, PIN, bank.
+    let terminal = ZvtSimulator::with_timings(SimTimings::lifelike())?;
     let kiosk_config = cli.state_dir.join("kiosk.toml");
     std::fs::write(
         &kiosk_config,
         format!(
             "kiosk_id = \"lobby-1\"\noffice_url = \"{base}\"\noffice_token = \"{kiosk_token}\"\n\
-             data_dir = {data:?}\n\n[scanner]\nport = {port:?}\nbaud = 9600\n",
+             data_dir = {data:?}\n\n[scanner]\nport = {port:?}\nbaud = 9600\n\n\
+             [card_terminal]\nport = {terminal:?}\n",
             data = cli.state_dir.join("kiosk").display().to_string(),
             port = scanner.port_path().display().to_string(),
+            terminal = terminal.port_path().display().to_string(),
         ),
     )?;
 
@@ -135,6 +140,12 @@ fn main() -> anyhow::Result<()> {
             if Instant::now() >= next {
                 next = Instant::now() + Duration::from_secs(cli.scan_every);
                 scan_next(&http, &base, &mut scanner, &mut scans);
+                // Every fourth card is declined (the patient then pays at the desk).
+                terminal.set_next(if scans % 4 == 3 {
+                    Behaviour::Decline
+                } else {
+                    Behaviour::Approve
+                });
             }
             std::thread::sleep(Duration::from_millis(200));
         }

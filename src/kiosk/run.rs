@@ -6,6 +6,7 @@ use super::headless::{HeadlessPlatform, HeadlessWindow, write_png};
 use super::services::KioskServices;
 use super::{
     ConfirmAdapter, DetailsAdapter, DetailsMode, DoneAdapter, KioskAdapter, MainWindow, Page,
+    PaymentAdapter, PaymentMode,
 };
 use crate::devices::scanner::Scanner;
 use crate::sync::{SyncHandle, WorkerSettings};
@@ -156,7 +157,8 @@ pub fn assemble(
 }
 
 /// For the demo without a display: someone who taps "Yes, this is me" two seconds after
-/// seeing their name, "Yes, this is right" two seconds after seeing their address, and
+/// seeing their name, "Yes, this is right" two seconds after seeing their address, "Pay
+/// now" (or, declined, "Pay at the front desk") two seconds after seeing the co-pay, and
 /// "Done" three seconds after being told to sit. It presses the same adapter callbacks
 /// the buttons do.
 fn scripted_patient(ui: &MainWindow) -> slint::Timer {
@@ -186,6 +188,21 @@ fn scripted_patient(ui: &MainWindow) -> slint::Timer {
                 {
                     tracing::info!("scripted patient taps \"Yes, this is right\"");
                     ui.global::<DetailsAdapter>().invoke_correct();
+                    seen.1 = Instant::now();
+                }
+                Page::Payment if waited >= Duration::from_secs(2) => {
+                    let payment = ui.global::<PaymentAdapter>();
+                    match payment.get_mode() {
+                        PaymentMode::Offer => {
+                            tracing::info!("scripted patient taps \"Pay now\"");
+                            payment.invoke_pay_all();
+                        }
+                        PaymentMode::NotTaken => {
+                            tracing::info!("scripted patient taps \"Pay at the front desk\"");
+                            payment.invoke_pay_at_desk();
+                        }
+                        PaymentMode::Paying | PaymentMode::Saving => {}
+                    }
                     seen.1 = Instant::now();
                 }
                 Page::Done if waited >= Duration::from_secs(3) => {
