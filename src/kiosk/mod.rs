@@ -6,6 +6,7 @@ pub mod config;
 pub mod controllers;
 pub mod core;
 pub mod headless;
+pub mod printer_worker;
 pub mod render;
 pub mod run;
 pub mod services;
