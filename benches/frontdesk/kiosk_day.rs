@@ -237,6 +237,7 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
         idle_timeout_secs: 60,
         done_timeout_secs: 10,
         scanner: Some(ScannerConfig::new(scanner.port_path().to_owned())),
+        receipt_printer: None,
     };
 
     // Each drawn frame is reported with the page it shows, from the UI thread.
