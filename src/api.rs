@@ -195,6 +195,58 @@ pub struct Heartbeat {
     pub uptime_secs: u64,
     pub outbox: OutboxHealth,
     pub scanner_connected: bool,
+    /// Absent from kiosks older than the receipt printer: read as not configured.
+    #[serde(default)]
+    pub printer: PrinterHealth,
+}
+
+/// The receipt printer as the kiosk last saw it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrinterHealth {
+    Ok,
+    /// The roll is nearly used up: still prints, but staff should change it soon.
+    PaperLow,
+    /// Nothing prints until the roll is changed.
+    PaperOut,
+    /// No answer: switched off, cover open, cable out.
+    Offline,
+    /// This kiosk has no receipt printer.
+    #[default]
+    NotConfigured,
+}
+
+impl PrinterHealth {
+    pub const ALL: [PrinterHealth; 5] = [
+        PrinterHealth::Ok,
+        PrinterHealth::PaperLow,
+        PrinterHealth::PaperOut,
+        PrinterHealth::Offline,
+        PrinterHealth::NotConfigured,
+    ];
+
+    /// The name used on the wire and in the office database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrinterHealth::Ok => "ok",
+            PrinterHealth::PaperLow => "paper_low",
+            PrinterHealth::PaperOut => "paper_out",
+            PrinterHealth::Offline => "offline",
+            PrinterHealth::NotConfigured => "not_configured",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|h| h.as_str() == text)
+    }
+
+    /// Whether staff should see it as a fault (paper low is one: it will soon be out).
+    pub fn is_fault(self) -> bool {
+        matches!(
+            self,
+            PrinterHealth::PaperLow | PrinterHealth::PaperOut | PrinterHealth::Offline
+        )
+    }
 }
 
 /// The state of the kiosk's outbox, as its heartbeat reports it.
@@ -772,5 +824,19 @@ mod tests {
             contact.contact.get(crate::domain::ContactField::City),
             Some("Testopolis")
         );
+    }
+
+    #[test]
+    fn printer_health_names_match_the_wire_and_older_kiosks_have_none() {
+        for health in PrinterHealth::ALL {
+            let json = serde_json::to_string(&health).unwrap();
+            assert_eq!(json, format!("\"{}\"", health.as_str()));
+            assert_eq!(PrinterHealth::parse(health.as_str()), Some(health));
+        }
+        assert_eq!(PrinterHealth::parse("jammed"), None);
+        let older = r#"{"sent_at":"2026-11-25T09:00:00Z","version":"0.1.0","uptime_secs":5,
+            "outbox":{"state":"ok","depth":0},"scanner_connected":true}"#;
+        let beat: Heartbeat = serde_json::from_str(older).unwrap();
+        assert_eq!(beat.printer, PrinterHealth::NotConfigured);
     }
 }

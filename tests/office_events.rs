@@ -120,6 +120,7 @@ fn mark(office: &TestOffice) {
             uptime_secs: 1,
             outbox: frontdesk::api::OutboxHealth::Ok { depth: 0 },
             scanner_connected: true,
+            printer: frontdesk::api::PrinterHealth::NotConfigured,
         })
         .unwrap();
 }

@@ -1,13 +1,13 @@
 //! The production receipt printer driver against the printer simulator on a
-//! pseudo-terminal: a full receipt prints and reads back as text with its QR payload;
-//! paper low, paper out and an off-line printer are reported; a printer unplugged under
-//! the driver is a typed error.
+//! pseudo-terminal: a full receipt prints and reads back as text with its QR payload, in
+//! English and in Spanish (accents through code page PC850); paper low, paper out and an
+//! off-line printer are reported; a printer unplugged under the driver is a typed error.
 
 use frontdesk::devices::escpos::{CUT_LINE, PaperSensor};
 use frontdesk::devices::printer::{PrinterError, PrinterSettings, PrinterStatus, ReceiptPrinter};
 use frontdesk::devices::printer_sim::PrinterSimulator;
 use frontdesk::devices::receipt::{
-    AuthCode, Columns, Initials, Layout, MaskedCard, QrMode, Receipt, Reference,
+    AuthCode, Columns, Initials, Language, Layout, MaskedCard, QrMode, Receipt, Reference,
 };
 use frontdesk::domain::Cents;
 use std::time::Duration;
@@ -15,6 +15,7 @@ use std::time::Duration;
 /// Synthetic: a demo practice, made-up initials, the terminal's masked test card.
 fn receipt() -> Receipt {
     Receipt {
+        language: Language::English,
         practice: "Demo Family Practice".into(),
         paid_at: jiff::civil::date(2026, 11, 25).at(9, 41, 0, 0),
         initials: Initials::new("A. T.").unwrap(),
@@ -51,7 +52,7 @@ fn a_full_receipt_prints_and_reads_back_as_text() {
     let expected = [
         "Demo Family",
         "Practice",
-        "2026-11-25 09:41",
+        "11/25/2026 9:41 AM",
         "",
         "Patient                    A. T.",
         "Card            ************1234",
@@ -68,6 +69,8 @@ fn a_full_receipt_prints_and_reads_back_as_text() {
         "[QR: FD1:9b2f0c7e-demo-ref]",
         "FD1:9b2f0c7e-demo-ref",
         "",
+        "Thank you!",
+        "",
         "",
         "",
         "",
@@ -76,6 +79,49 @@ fn a_full_receipt_prints_and_reads_back_as_text() {
     .map(|line| format!("{line}\n"))
     .concat();
     assert_eq!(sim.render().unwrap(), expected);
+}
+
+#[test]
+fn a_spanish_receipt_prints_with_its_accents() {
+    let sim = PrinterSimulator::new().unwrap();
+    let mut printer = printer(&sim, Layout::default());
+    let receipt = Receipt {
+        language: Language::Spanish,
+        practice: "Clínica Familiar Demo".into(),
+        // The terminal's own lines stay ASCII: an accent from it prints as `?`.
+        terminal_lines: vec!["VENTA".into(), "TRANSACCIÓN APROBADA".into()],
+        ..receipt()
+    };
+
+    assert_eq!(printer.print(&receipt).unwrap(), PrinterStatus::Ok);
+    let expected = [
+        "Clínica Familiar",
+        "Demo",
+        "25/11/2026 9:41",
+        "",
+        "Paciente                   A. T.",
+        "Tarjeta         ************1234",
+        "Código de autorización    123456",
+        "Pagado                    $25.00",
+        "================================",
+        "VENTA",
+        "TRANSACCI?N APROBADA",
+        "================================",
+        "[QR: FD1:9b2f0c7e-demo-ref]",
+        "FD1:9b2f0c7e-demo-ref",
+        "",
+        "¡Gracias!",
+        "",
+        "",
+        "",
+        "",
+        CUT_LINE,
+    ]
+    .map(|line| format!("{line}\n"))
+    .concat();
+    assert_eq!(sim.render().unwrap(), expected);
+    // The code page is chosen before any text: the status request, ESC @, ESC t 2 (PC850).
+    assert!(sim.received().starts_with(b"\x10\x04\x04\x1b@\x1bt\x02"));
 }
 
 #[test]

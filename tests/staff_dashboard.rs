@@ -144,6 +144,7 @@ async fn queue_row_appears_live_without_reload() {
                     unreadable_rows: 2,
                 },
                 scanner_connected: true,
+                printer: frontdesk::api::PrinterHealth::NotConfigured,
             })
             .unwrap()
     })
@@ -360,6 +361,7 @@ async fn a_details_change_is_reviewed_field_by_field_on_the_patients_row() {
                 uptime_secs: 1,
                 outbox: frontdesk::api::OutboxHealth::Ok { depth: 0 },
                 scanner_connected: true,
+                printer: frontdesk::api::PrinterHealth::NotConfigured,
             })
             .unwrap();
         kiosk

@@ -238,6 +238,7 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
         done_timeout_secs: 10,
         scanner: Some(ScannerConfig::new(scanner.port_path().to_owned())),
         card_terminal: None,
+        receipt_printer: None,
     };
 
     // Each drawn frame is reported with the page it shows, from the UI thread.

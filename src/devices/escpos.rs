@@ -1,12 +1,15 @@
 //! The subset of ESC/POS (Epson's receipt printer command set) the receipt printer speaks:
 //! the commands [`super::receipt`] emits, the real-time paper status, and a decoder that
-//! turns printer bytes back into plain text for the simulator and tests.
+//! turns printer bytes back into plain text for the simulator and tests (bytes above ASCII
+//! through [`super::pc850`] once `ESC t 2` selected that code page).
 //!
 //! Written by hand rather than with the `escpos` crate (0.20, MIT): its serial driver
 //! replaces the caller's read timeout with a fixed five seconds and flattens every failure
 //! into a string, its raster images need the `graphics` feature (the `image` stack), and it
 //! has no decoder, which the simulator needs anyway. The dozen commands below are all the
 //! kiosk sends.
+
+use super::pc850;
 
 /// `ESC @`: reset the printer's modes.
 pub const INIT: [u8; 2] = [0x1b, b'@'];
@@ -24,6 +27,11 @@ const ESC: u8 = 0x1b;
 const GS: u8 = 0x1d;
 const DLE: u8 = 0x10;
 const EOT: u8 = 0x04;
+
+/// `ESC t n`: select character code table `n` (see [`super::pc850::TABLE`]).
+pub fn code_page(n: u8) -> [u8; 3] {
+    [ESC, b't', n]
+}
 
 /// `ESC a n`: 0 left, 1 centre, 2 right.
 pub fn justify(n: u8) -> [u8; 3] {
@@ -139,7 +147,7 @@ impl DecodeError {
 }
 
 /// Decodes the printer bytes of the subset above into the text a printer would show:
-/// styles dropped, a QR code as `[QR: <payload>]`, a raster image as `[image W×H]`, a cut
+/// bytes above ASCII as PC850 when that table is selected (and one of ours), styles dropped, a QR code as `[QR: <payload>]`, a raster image as `[image W×H]`, a cut
 /// as [`CUT_LINE`]. Real-time status requests print nothing.
 pub fn render(bytes: &[u8]) -> Result<String, DecodeError> {
     let mut out = Decoder::default();
@@ -150,6 +158,14 @@ pub fn render(bytes: &[u8]) -> Result<String, DecodeError> {
                 out.line.push(char::from(byte));
                 at += 1;
             }
+            0x80..=0xff => {
+                let c = (out.code_page == Some(pc850::TABLE))
+                    .then(|| pc850::decode_byte(byte))
+                    .flatten()
+                    .ok_or(DecodeError::NotText(byte, at))?;
+                out.line.push(c);
+                at += 1;
+            }
             LF => {
                 out.end_line();
                 at += 1;
@@ -158,7 +174,14 @@ pub fn render(bytes: &[u8]) -> Result<String, DecodeError> {
             ESC => {
                 let command = take(bytes, at, 2)?[1];
                 match command {
-                    b'@' => at += 2,
+                    b'@' => {
+                        out.code_page = None;
+                        at += 2;
+                    }
+                    b't' => {
+                        out.code_page = Some(take(bytes, at, 3)?[2]);
+                        at += 3;
+                    }
                     b'a' | b'E' | b'!' => at += take(bytes, at, 3)?.len(),
                     b'd' => {
                         let lines = take(bytes, at, 3)?[2];
@@ -215,6 +238,8 @@ struct Decoder {
     line: String,
     /// The payload of the last `GS ( k` store, printed by the next print.
     qr: Option<String>,
+    /// The table `ESC t n` selected; `None` after a reset (the printer's default).
+    code_page: Option<u8>,
 }
 
 impl Decoder {
@@ -311,6 +336,16 @@ mod tests {
             Err(DecodeError::UnknownCommand(ESC, b'Z', 2))
         );
         assert_eq!(render(b"a\x07"), Err(DecodeError::NotText(7, 1)));
+        // Above ASCII only in PC850, and only our characters; a reset forgets the table.
+        assert_eq!(render(b"\x1bt\x02\xa2\n"), Ok("ó\n".into()));
+        assert_eq!(render(b"\xa2"), Err(DecodeError::NotText(0xa2, 0)));
+        assert_eq!(render(b"\x1bt\x00\xa2"), Err(DecodeError::NotText(0xa2, 3)));
+        assert_eq!(render(b"\x1bt\x02\xff"), Err(DecodeError::NotText(0xff, 3)));
+        assert_eq!(
+            render(b"\x1bt\x02\x1b@\xa2"),
+            Err(DecodeError::NotText(0xa2, 5))
+        );
+        assert_eq!(render(b"\x1bt"), Err(DecodeError::Truncated(0)));
         assert_eq!(
             render(b"\x1dv0\x00\xff\xff\xff\xff"),
             Err(DecodeError::Truncated(0))

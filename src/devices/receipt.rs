@@ -1,12 +1,15 @@
-//! The patient's co-pay receipt and its layout in ESC/POS bytes.
+//! The patient's co-pay receipt, in the patient's language, and its layout in ESC/POS
+//! bytes.
 //!
 //! PHI-minimal by construction: the patient appears as initials only, the card as the
-//! masked number the terminal printed; nothing else about the patient is on paper. Every
-//! text is reduced to printable ASCII before it reaches the printer, so no byte from the
-//! terminal or the office can become a printer command.
+//! masked number the terminal printed; nothing else about the patient is on paper. Our own
+//! text (labels, the practice's name) is encoded in code page PC850 ([`super::pc850`]),
+//! which has the Spanish letters; the terminal's text is reduced to printable ASCII. Either
+//! way no byte from the terminal or the office can become a printer command.
 
-use super::escpos;
+use super::{escpos, pc850};
 use crate::domain::Cents;
+pub use crate::domain::Language;
 pub use crate::domain::{AuthCode, MaskedCard};
 use jiff::civil::DateTime;
 
@@ -104,8 +107,9 @@ impl Reference {
     }
 }
 
-/// How the printer draws the QR code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How the printer draws the QR code (`qr = "native"` or `"bitmap"` in kiosk.toml).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum QrMode {
     /// The printer's own `GS ( k` QR command (most printers since about 2010).
     #[default]
@@ -130,9 +134,66 @@ impl Default for Layout {
     }
 }
 
+/// A text of our own on the receipt; each has its words in every [`Language`] (the match
+/// in [`Label::text`] will not compile without them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Label {
+    Patient,
+    Card,
+    AuthCode,
+    Paid,
+    /// The line under the QR code.
+    Thanks,
+}
+
+impl Label {
+    pub const ALL: [Label; 5] = [
+        Label::Patient,
+        Label::Card,
+        Label::AuthCode,
+        Label::Paid,
+        Label::Thanks,
+    ];
+
+    pub fn text(self, language: Language) -> &'static str {
+        match (self, language) {
+            (Label::Patient, Language::English) => "Patient",
+            (Label::Patient, Language::Spanish) => "Paciente",
+            (Label::Card, Language::English) => "Card",
+            (Label::Card, Language::Spanish) => "Tarjeta",
+            (Label::AuthCode, Language::English) => "Auth code",
+            (Label::AuthCode, Language::Spanish) => "Código de autorización",
+            (Label::Paid, Language::English) => "Paid",
+            (Label::Paid, Language::Spanish) => "Pagado",
+            (Label::Thanks, Language::English) => "Thank you!",
+            (Label::Thanks, Language::Spanish) => "¡Gracias!",
+        }
+    }
+}
+
+/// When the payment was made, as the patient reads dates: English "11/25/2026 9:41 AM",
+/// Spanish "25/11/2026 9:41" (day first, a 24-hour clock).
+pub fn paid_at_text(at: DateTime, language: Language) -> String {
+    let (year, month, day) = (at.year(), at.month(), at.day());
+    let (hour, minute) = (at.hour(), at.minute());
+    match language {
+        Language::English => {
+            let suffix = if hour < 12 { "AM" } else { "PM" };
+            let hour12 = match hour % 12 {
+                0 => 12,
+                h => h,
+            };
+            format!("{month:02}/{day:02}/{year} {hour12}:{minute:02} {suffix}")
+        }
+        Language::Spanish => format!("{day:02}/{month:02}/{year} {hour}:{minute:02}"),
+    }
+}
+
 /// A co-pay receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
+    /// The patient's language at the kiosk: labels and the date read in it.
+    pub language: Language,
     pub practice: String,
     /// Local time of the payment, as the patient reads it.
     pub paid_at: DateTime,
@@ -156,37 +217,43 @@ impl Receipt {
     /// The receipt as printer bytes: reset, header, lines, QR code, feed and cut.
     pub fn to_escpos(&self, layout: Layout) -> Result<Vec<u8>, ReceiptError> {
         let width = layout.columns.get();
+        let words = |label: Label| label.text(self.language);
         let mut out = escpos::INIT.to_vec();
+        out.extend_from_slice(&escpos::code_page(pc850::TABLE));
         out.extend_from_slice(&escpos::justify(1));
         out.extend_from_slice(&escpos::bold(true));
         out.extend_from_slice(&escpos::size(true, true));
         lines(&mut out, &wrap(&self.practice, width / 2));
         out.extend_from_slice(&escpos::size(false, false));
         out.extend_from_slice(&escpos::bold(false));
-        let when = self.paid_at.strftime("%Y-%m-%d %H:%M").to_string();
+        let when = paid_at_text(self.paid_at, self.language);
         lines(&mut out, &[when, String::new()]);
         out.extend_from_slice(&escpos::justify(0));
         lines(
             &mut out,
-            &two_columns("Patient", self.initials.as_str(), width),
+            &two_columns(words(Label::Patient), self.initials.as_str(), width),
         );
-        lines(&mut out, &two_columns("Card", self.card.as_str(), width));
         lines(
             &mut out,
-            &two_columns("Auth code", self.auth_code.as_str(), width),
+            &two_columns(words(Label::Card), self.card.as_str(), width),
+        );
+        lines(
+            &mut out,
+            &two_columns(words(Label::AuthCode), self.auth_code.as_str(), width),
         );
         out.extend_from_slice(&escpos::bold(true));
         out.extend_from_slice(&escpos::size(false, true));
         lines(
             &mut out,
-            &two_columns("Paid", &self.amount.to_string(), width),
+            &two_columns(words(Label::Paid), &self.amount.to_string(), width),
         );
         out.extend_from_slice(&escpos::size(false, false));
         out.extend_from_slice(&escpos::bold(false));
         let rule = "=".repeat(width);
         lines(&mut out, std::slice::from_ref(&rule));
         for line in &self.terminal_lines {
-            lines(&mut out, &wrap(line, width));
+            // The terminal's text stays ASCII: it is not ours to encode.
+            lines(&mut out, &wrap(&printable(line), width));
         }
         lines(&mut out, &[rule]);
         out.extend_from_slice(&escpos::justify(1));
@@ -196,6 +263,8 @@ impl Receipt {
             QrMode::Bitmap => out.extend(qr_raster(reference, width * DOTS_PER_COLUMN)?),
         }
         lines(&mut out, &wrap(reference, width));
+        lines(&mut out, &[String::new()]);
+        lines(&mut out, &wrap(words(Label::Thanks), width));
         out.extend_from_slice(&escpos::justify(0));
         out.extend_from_slice(&escpos::feed(4));
         out.extend_from_slice(&escpos::CUT);
@@ -203,41 +272,53 @@ impl Receipt {
     }
 }
 
+/// Each line encoded in PC850, then a line feed.
 fn lines(out: &mut Vec<u8>, lines: &[String]) {
     for line in lines {
-        out.extend_from_slice(line.as_bytes());
+        out.extend(pc850::encode(line));
         out.push(b'\n');
     }
 }
 
-/// Printable ASCII only: anything else (control bytes, other scripts) becomes `?`, so
-/// text can neither issue a command nor print in the wrong code page.
+/// Printable ASCII only: anything else (control bytes, other scripts, accents) becomes
+/// `?`. For text from outside (the terminal's lines), so it can neither issue a command
+/// nor print as something else.
 pub fn printable(text: &str) -> String {
     text.chars()
         .map(|c| if (' '..='~').contains(&c) { c } else { '?' })
         .collect()
 }
 
+/// Characters in a line as printed: one column each.
+fn columns(text: &str) -> usize {
+    text.chars().count()
+}
+
 /// Wraps `text` into lines of at most `width` characters, breaking at spaces; a word longer
-/// than a line is split. An empty text is one empty line.
+/// than a line is split. Characters the printer cannot show become `?`. An empty text is
+/// one empty line.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut out = Vec::new();
     let mut line = String::new();
-    for word in text.split_whitespace().map(printable) {
+    for word in text.split_whitespace().map(pc850::printable) {
         let mut word = word.as_str();
-        while word.len() > width {
+        while columns(word) > width {
             if !line.is_empty() {
                 out.push(std::mem::take(&mut line));
             }
-            let (head, tail) = word.split_at(width);
+            let split = word
+                .char_indices()
+                .nth(width)
+                .map_or(word.len(), |(i, _)| i);
+            let (head, tail) = word.split_at(split);
             out.push(head.to_owned());
             word = tail;
         }
         if word.is_empty() {
             continue;
         }
-        if !line.is_empty() && line.len() + 1 + word.len() > width {
+        if !line.is_empty() && columns(&line) + 1 + columns(word) > width {
             out.push(std::mem::take(&mut line));
         }
         if !line.is_empty() {
@@ -254,8 +335,8 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 /// `label` on the left and `value` on the right of one line, or `label: value` wrapped
 /// when both do not fit.
 pub fn two_columns(label: &str, value: &str, width: usize) -> Vec<String> {
-    let (label, value) = (printable(label), printable(value));
-    let used = label.len() + 1 + value.len();
+    let (label, value) = (pc850::printable(label), pc850::printable(value));
+    let used = columns(&label) + 1 + columns(&value);
     if used <= width {
         vec![format!("{label}{}{value}", " ".repeat(width - used + 1))]
     } else {
@@ -298,6 +379,7 @@ mod tests {
 
     fn receipt(terminal_lines: &[&str]) -> Receipt {
         Receipt {
+            language: Language::English,
             practice: "Demo".into(),
             paid_at: jiff::civil::date(2026, 11, 25).at(9, 30, 0, 0),
             initials: Initials::new("A. T.").unwrap(),
@@ -319,7 +401,11 @@ mod tests {
         assert_eq!(wrap("a  b\tc", 10), ["a b c"]);
         assert_eq!(wrap("", 10), [""]);
         assert_eq!(wrap("exactly10!", 10), ["exactly10!"]);
-        assert_eq!(wrap("tab\u{7}bell é", 20), ["tab?bell ?"]);
+        assert_eq!(wrap("tab\u{7}bell é ß", 20), ["tab?bell é ?"]);
+        assert_eq!(
+            wrap("Código de autorización", 10),
+            ["Código de", "autorizaci", "ón"]
+        );
         for line in wrap(&"word ".repeat(40), 32) {
             assert!(line.len() <= 32 && !line.starts_with(' ') && !line.ends_with(' '));
         }
@@ -353,8 +439,8 @@ mod tests {
         };
         let bytes = receipt(&["APPROVED"]).to_escpos(layout).unwrap();
         let expected: Vec<u8> = [
-            &b"\x1b@\x1ba\x01\x1bE\x01\x1d!\x11Demo\n\x1d!\x00\x1bE\x00"[..],
-            b"2026-11-25 09:30\n\n\x1ba\x00",
+            &b"\x1b@\x1bt\x02\x1ba\x01\x1bE\x01\x1d!\x11Demo\n\x1d!\x00\x1bE\x00"[..],
+            b"11/25/2026 9:30 AM\n\n\x1ba\x00",
             b"Patient            A. T.\n",
             b"Card            ****1234\n",
             b"Auth code         123456\n",
@@ -363,17 +449,72 @@ mod tests {
             b"\x1ba\x01",
             b"\x1d(k\x04\x001A2\x00\x1d(k\x03\x001C\x06\x1d(k\x03\x001E1",
             b"\x1d(k\x05\x001P0R1\x1d(k\x03\x001Q0",
-            b"R1\n\x1ba\x00\x1bd\x04\x1dV\x01",
+            b"R1\n\nThank you!\n\x1ba\x00\x1bd\x04\x1dV\x01",
         ]
         .concat();
         assert_eq!(bytes, expected);
         assert_eq!(
             escpos::render(&bytes).unwrap(),
-            "Demo\n2026-11-25 09:30\n\nPatient            A. T.\nCard            ****1234\n\
+            "Demo\n11/25/2026 9:30 AM\n\nPatient            A. T.\nCard            ****1234\n\
              Auth code         123456\nPaid              $25.00\n========================\n\
-             APPROVED\n========================\n[QR: R1]\nR1\n\n\n\n\n\
+             APPROVED\n========================\n[QR: R1]\nR1\n\nThank you!\n\n\n\n\n\
              --------------------------------\n"
         );
+    }
+
+    #[test]
+    fn every_label_reads_in_every_language() {
+        for label in Label::ALL {
+            let texts = Language::ALL.map(|language| label.text(language));
+            for (language, text) in Language::ALL.iter().zip(texts) {
+                assert!(!text.trim().is_empty(), "{label:?} in {language:?}");
+                assert_eq!(pc850::printable(text), text, "{label:?} in {language:?}");
+            }
+            // A label left in English in another language exists in one language only.
+            for (i, text) in texts.iter().enumerate() {
+                assert!(!texts[i + 1..].contains(text), "{label:?}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn dates_read_as_each_language_writes_them() {
+        let morning = jiff::civil::date(2026, 3, 5).at(0, 7, 0, 0);
+        let evening = jiff::civil::date(2026, 11, 25).at(16, 45, 0, 0);
+        assert_eq!(
+            paid_at_text(morning, Language::English),
+            "03/05/2026 12:07 AM"
+        );
+        assert_eq!(
+            paid_at_text(evening, Language::English),
+            "11/25/2026 4:45 PM"
+        );
+        assert_eq!(paid_at_text(morning, Language::Spanish), "05/03/2026 0:07");
+        assert_eq!(paid_at_text(evening, Language::Spanish), "25/11/2026 16:45");
+    }
+
+    #[test]
+    fn a_spanish_receipt_prints_its_accents_in_pc850() {
+        let mut spanish = receipt(&["APROBADA ó"]);
+        spanish.language = Language::Spanish;
+        spanish.practice = "Clínica Demo".into();
+        let bytes = spanish.to_escpos(Layout::default()).unwrap();
+        assert!(bytes.starts_with(b"\x1b@\x1bt\x02"));
+        // "Código de autorización": ó is 0xa2 in PC850.
+        assert!(bytes.windows(6).any(|w| w == b"C\xa2digo"), "PC850 ó");
+        let text = escpos::render(&bytes).unwrap();
+        for line in [
+            "Clínica Demo",
+            "25/11/2026 9:30",
+            "Paciente                   A. T.",
+            "Tarjeta                 ****1234",
+            "Código de autorización    123456",
+            "Pagado                    $25.00",
+            "APROBADA ?",
+            "¡Gracias!",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line:?} in\n{text}");
+        }
     }
 
     #[test]

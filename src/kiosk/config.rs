@@ -1,6 +1,8 @@
 //! `kiosk.toml`: every setting has a default that works on a laptop next to a local office.
 
 use crate::devices::framing::{DEFAULT_GAP, MAX_GAP, MIN_GAP, Terminator};
+use crate::devices::printer::PrinterSettings;
+use crate::devices::receipt::{Columns, Layout, QrMode};
 use crate::domain::KioskId;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,65 @@ pub enum ConfigError {
     TerminalPassword,
     #[error("card_terminal payment_timeout_secs must be 30-300")]
     TerminalTimeout,
+    #[error(
+        "receipt_printer columns must be 24-64 (32 for 58 mm paper, 42 or 48 for 80 mm), not {0}"
+    )]
+    PrinterColumns(u8),
+    #[error("receipt_printer baud must be one of {PRINTER_BAUDS:?}, not {0}")]
+    PrinterBaud(u32),
+}
+
+/// The rates ESC/POS printers offer on their serial interface.
+const PRINTER_BAUDS: [u32; 7] = [2400, 4800, 9600, 19_200, 38_400, 57_600, 115_200];
+
+/// The serial ESC/POS receipt printer.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptPrinterConfig {
+    pub port: PathBuf,
+    #[serde(default = "default_printer_baud")]
+    pub baud: u32,
+    /// Characters per line: 32 for 58 mm paper, 42 or 48 for 80 mm (any of 24-64).
+    #[serde(default = "default_columns")]
+    pub columns: u8,
+    /// "native" (the printer's own QR command, default) or "bitmap" (for printers without).
+    #[serde(default)]
+    pub qr: QrMode,
+}
+
+impl ReceiptPrinterConfig {
+    /// A printer at `port` with every other setting at its default.
+    pub fn new(port: PathBuf) -> Self {
+        Self {
+            port,
+            baud: default_printer_baud(),
+            columns: default_columns(),
+            qr: QrMode::default(),
+        }
+    }
+
+    /// The driver's settings (its timeouts at their defaults); fails only on columns that
+    /// [`KioskConfig::validate`] refuses.
+    pub fn settings(&self) -> Result<PrinterSettings, ConfigError> {
+        let columns =
+            Columns::new(self.columns).map_err(|_| ConfigError::PrinterColumns(self.columns))?;
+        Ok(PrinterSettings {
+            baud: self.baud,
+            layout: Layout {
+                columns,
+                qr: self.qr,
+            },
+            ..PrinterSettings::new(self.port.clone())
+        })
+    }
+}
+
+fn default_printer_baud() -> u32 {
+    38_400
+}
+
+fn default_columns() -> u8 {
+    u8::try_from(Columns::NARROW.get()).unwrap_or(32)
 }
 
 /// The serial barcode scanner.
@@ -143,6 +204,8 @@ pub struct KioskConfig {
     pub scanner: Option<ScannerConfig>,
     /// Absent: no card terminal (patients are told to pay what is due at the desk).
     pub card_terminal: Option<CardTerminalConfig>,
+    /// Absent: no receipt printer (the payment screens say nothing about a receipt).
+    pub receipt_printer: Option<ReceiptPrinterConfig>,
 }
 
 impl std::fmt::Debug for KioskConfig {
@@ -154,6 +217,7 @@ impl std::fmt::Debug for KioskConfig {
             .field("data_dir", &self.data_dir)
             .field("scanner", &self.scanner)
             .field("card_terminal", &self.card_terminal)
+            .field("receipt_printer", &self.receipt_printer)
             .finish_non_exhaustive()
     }
 }
@@ -169,6 +233,7 @@ impl Default for KioskConfig {
             done_timeout_secs: 10,
             scanner: None,
             card_terminal: None,
+            receipt_printer: None,
         }
     }
 }
@@ -202,6 +267,12 @@ impl KioskConfig {
             if !(30..=300).contains(&terminal.payment_timeout_secs) {
                 return Err(ConfigError::TerminalTimeout);
             }
+        }
+        if let Some(printer) = &self.receipt_printer {
+            if !PRINTER_BAUDS.contains(&printer.baud) {
+                return Err(ConfigError::PrinterBaud(printer.baud));
+            }
+            printer.settings()?;
         }
         Ok(())
     }
@@ -324,5 +395,96 @@ mod tests {
                 Err(ConfigError::TerminalTimeout)
             ));
         }
+    }
+
+    /// Loads a kiosk.toml with a `[receipt_printer]` section, through the real loader.
+    fn receipt_printer(settings: &str) -> Result<ReceiptPrinterConfig, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.toml");
+        std::fs::write(
+            &path,
+            format!("[receipt_printer]\nport = \"/dev/ttyUSB0\"\n{settings}"),
+        )
+        .unwrap();
+        let config = KioskConfig::load(&path)?;
+        Ok(config.receipt_printer.expect("receipt_printer section"))
+    }
+
+    #[test]
+    fn receipt_printer_defaults_and_settings() {
+        let defaults = receipt_printer("").unwrap();
+        assert_eq!(defaults, ReceiptPrinterConfig::new("/dev/ttyUSB0".into()));
+        assert_eq!((defaults.baud, defaults.columns), (38_400, 32));
+        assert_eq!(defaults.qr, QrMode::Native);
+        let settings = defaults.settings().unwrap();
+        assert_eq!(settings.path, PathBuf::from("/dev/ttyUSB0"));
+        assert_eq!(settings.layout, Layout::default());
+
+        let wide = receipt_printer("baud = 9600\ncolumns = 48\nqr = \"bitmap\"").unwrap();
+        let settings = wide.settings().unwrap();
+        assert_eq!(settings.baud, 9600);
+        assert_eq!(
+            settings.layout,
+            Layout {
+                columns: Columns::WIDE_48,
+                qr: QrMode::Bitmap
+            }
+        );
+        for columns in [24u8, 42, 64] {
+            let config = receipt_printer(&format!("columns = {columns}")).unwrap();
+            assert_eq!(
+                config.settings().unwrap().layout.columns.get(),
+                usize::from(columns)
+            );
+        }
+    }
+
+    #[test]
+    fn receipt_printer_refuses_what_it_cannot_use() {
+        assert!(matches!(
+            receipt_printer("columns = 23"),
+            Err(ConfigError::PrinterColumns(23))
+        ));
+        assert!(matches!(
+            receipt_printer("columns = 65"),
+            Err(ConfigError::PrinterColumns(65))
+        ));
+        assert!(matches!(
+            receipt_printer("columns = 300"),
+            Err(ConfigError::File(_))
+        ));
+        assert!(matches!(
+            receipt_printer("baud = 38000"),
+            Err(ConfigError::PrinterBaud(38_000))
+        ));
+        for qr in ["\"Native\"", "\"svg\"", "true"] {
+            assert!(
+                matches!(
+                    receipt_printer(&format!("qr = {qr}")),
+                    Err(ConfigError::File(_))
+                ),
+                "{qr}"
+            );
+        }
+        assert!(matches!(
+            receipt_printer("paper = \"80mm\""),
+            Err(ConfigError::File(_))
+        ));
+        let message = ConfigError::PrinterColumns(23).to_string();
+        assert!(
+            message.contains("24-64") && message.contains("23"),
+            "{message}"
+        );
+
+        // No port, no printer: a section without one is refused, not ignored.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.toml");
+        std::fs::write(&path, "[receipt_printer]\nbaud = 9600\n").unwrap();
+        assert!(matches!(
+            KioskConfig::load(&path),
+            Err(ConfigError::File(_))
+        ));
+        std::fs::write(&path, "kiosk_id = \"lobby-3\"\n").unwrap();
+        assert_eq!(KioskConfig::load(&path).unwrap().receipt_printer, None);
     }
 }

@@ -8,6 +8,7 @@ pub mod controllers;
 pub mod core;
 pub mod headless;
 pub mod payments;
+pub mod printer_worker;
 pub mod render;
 pub mod run;
 pub mod services;

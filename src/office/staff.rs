@@ -8,7 +8,7 @@ use super::payments::{PaymentItem, PaymentTotals};
 use super::server::AppState;
 use super::staff_needs::StaffNeedItem;
 use super::store::{Actor, Appointment, KioskHealth, QueueRow};
-use crate::api::OutboxHealth;
+use crate::api::{OutboxHealth, PrinterHealth};
 use crate::domain::{AmountDue, AppointmentId, CheckInId, CheckInStatus, KioskId, StaffName};
 use crate::token::{CheckInToken, SignError};
 use axum::extract::{Path, State};
@@ -97,6 +97,8 @@ pub struct KioskItem {
     /// Unsent rows, or a fault the page shows as an alert.
     pub outbox: OutboxHealth,
     pub scanner_connected: bool,
+    /// The receipt printer; the page shows paper low, paper out and offline as faults.
+    pub printer: PrinterHealth,
     pub version: String,
 }
 
@@ -213,6 +215,7 @@ fn kiosk_item(health: KioskHealth, now: Timestamp) -> KioskItem {
         last_seen_at: health.last_seen_at,
         outbox: health.outbox,
         scanner_connected: health.scanner_connected,
+        printer: health.printer,
         version: health.version,
     }
 }

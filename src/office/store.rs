@@ -10,8 +10,8 @@
 //! else after a restore or a move to another database.
 
 use crate::api::{
-    CheckInSubmission, Heartbeat, OutboxHealth, PaymentSubmission, RegistrationSubmission,
-    SubmissionOutcome,
+    CheckInSubmission, Heartbeat, OutboxHealth, PaymentSubmission, PrinterHealth,
+    RegistrationSubmission, SubmissionOutcome,
 };
 use crate::domain::{
     AppointmentId, Cents, CheckInId, CheckInStatus, ContactField, ContactOnFile, DateOfBirth,
@@ -199,6 +199,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX payments_by_settled ON payments (settled_at);
     CREATE INDEX payments_by_appointment ON payments (appointment);
 ",
+    "
+    -- The kiosk's receipt printer as its heartbeat reports it (see `PrinterHealth`);
+    -- kiosks from before the printer report none.
+    ALTER TABLE kiosk_health ADD COLUMN printer TEXT NOT NULL DEFAULT 'not_configured'
+        CHECK (printer IN ('ok', 'paper_low', 'paper_out', 'offline', 'not_configured'));
+",
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit
@@ -287,6 +293,7 @@ pub struct KioskHealth {
     pub uptime_secs: u64,
     pub outbox: OutboxHealth,
     pub scanner_connected: bool,
+    pub printer: PrinterHealth,
 }
 
 /// Who did something, for the audit log.
@@ -611,14 +618,15 @@ impl OfficeStore {
         self.conn.execute(
             "INSERT INTO kiosk_health
                (kiosk, last_seen_at, version, uptime_secs, outbox_depth, scanner_connected,
-                outbox_state, outbox_unreadable)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                outbox_state, outbox_unreadable, printer)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (kiosk) DO UPDATE SET
                last_seen_at = excluded.last_seen_at, version = excluded.version,
                uptime_secs = excluded.uptime_secs, outbox_depth = excluded.outbox_depth,
                scanner_connected = excluded.scanner_connected,
                outbox_state = excluded.outbox_state,
-               outbox_unreadable = excluded.outbox_unreadable",
+               outbox_unreadable = excluded.outbox_unreadable,
+               printer = excluded.printer",
             params![
                 kiosk.as_str(),
                 ts(now),
@@ -628,6 +636,7 @@ impl OfficeStore {
                 beat.scanner_connected,
                 state,
                 i64::try_from(unreadable).unwrap_or(i64::MAX),
+                beat.printer.as_str(),
             ],
         )?;
         Ok(())
@@ -636,7 +645,7 @@ impl OfficeStore {
     pub fn kiosks(&self) -> Result<Vec<KioskHealth>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT kiosk, last_seen_at, version, uptime_secs, outbox_depth, scanner_connected,
-                    outbox_state, outbox_unreadable
+                    outbox_state, outbox_unreadable, printer
              FROM kiosk_health ORDER BY kiosk",
         )?;
         let rows = stmt.query_map([], |row| {
@@ -649,10 +658,11 @@ impl OfficeStore {
                 row.get::<_, bool>(5)?,
                 row.get::<_, String>(6)?,
                 row.get::<_, i64>(7)?,
+                row.get::<_, String>(8)?,
             ))
         })?;
         rows.map(|r| {
-            let (kiosk, seen, version, uptime, depth, scanner, state, unreadable) = r?;
+            let (kiosk, seen, version, uptime, depth, scanner, state, unreadable, printer) = r?;
             let depth = depth.cast_unsigned();
             let outbox = match state.as_str() {
                 "ok" => OutboxHealth::Ok { depth },
@@ -670,6 +680,8 @@ impl OfficeStore {
                 uptime_secs: uptime.cast_unsigned(),
                 outbox,
                 scanner_connected: scanner,
+                printer: PrinterHealth::parse(&printer)
+                    .ok_or(StoreError::Corrupt("kiosk printer state"))?,
             })
         })
         .collect()
@@ -1461,6 +1473,44 @@ mod tests {
             .import_appointments(&[appointment("A-1", "Ada", "Testpatient")])
             .unwrap();
         assert_eq!(handle_of(&store, "A-1"), Some(ada));
+    }
+
+    #[test]
+    fn kiosk_health_keeps_the_printer_and_older_rows_have_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("office.db");
+        let printer_step = MIGRATIONS.len() - 1;
+        {
+            // A kiosk that reported before the printer column existed.
+            let mut conn = Connection::open(&path).unwrap();
+            crate::store::migrate(&mut conn, &MIGRATIONS[..printer_step]).unwrap();
+            conn.execute_batch(
+                "INSERT INTO kiosk_health
+                   (kiosk, last_seen_at, version, uptime_secs, outbox_depth, scanner_connected)
+                 VALUES ('lobby-1', '2026-11-23T09:01:00.000000Z', '0.1.0', 5, 0, 1);",
+            )
+            .unwrap();
+        }
+        let mut store = OfficeStore::open(&path).unwrap();
+        assert_eq!(
+            store.kiosks().unwrap()[0].printer,
+            PrinterHealth::NotConfigured
+        );
+        let now: Timestamp = "2026-11-23T09:02:00Z".parse().unwrap();
+        for printer in PrinterHealth::ALL {
+            let beat = Heartbeat {
+                sent_at: now,
+                version: "0.1.0".into(),
+                uptime_secs: 60,
+                outbox: OutboxHealth::Ok { depth: 0 },
+                scanner_connected: true,
+                printer,
+            };
+            store
+                .record_heartbeat(&KioskId::new("lobby-1").unwrap(), &beat, now)
+                .unwrap();
+            assert_eq!(store.kiosks().unwrap()[0].printer, printer);
+        }
     }
 
     fn walk_in() -> WalkIn {

@@ -6,6 +6,7 @@ use super::help::{HelpRetry, HelpSender};
 use crate::api::{Heartbeat, HelpRequest, KioskConfig, OutboxHealth, OutboxId, SealedDelivery};
 use crate::checkin::{Event, OfficeTrust, Roster};
 use crate::domain::{ClinicId, StaffNeed};
+use crate::kiosk::printer_worker::PrinterHealthHandle;
 use crate::store::{KioskStore, PendingRow, StoreError};
 use base64::Engine as _;
 use jiff::Timestamp;
@@ -17,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Timings of the sync loop.
+/// Timings of the sync loop, and the printer health its heartbeat reports.
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
     pub heartbeat_every: Duration,
@@ -31,6 +32,8 @@ pub struct WorkerSettings {
     /// A help request still undelivered after this long is dropped: by then the patient
     /// has gone to the desk or left.
     pub help_give_up_after: Duration,
+    /// The receipt printer worker's health (default: no printer configured).
+    pub printer: PrinterHealthHandle,
 }
 
 impl Default for WorkerSettings {
@@ -42,6 +45,7 @@ impl Default for WorkerSettings {
             max_backoff: Duration::from_secs(30),
             help_retry_every: Duration::from_secs(2),
             help_give_up_after: Duration::from_secs(5 * 60),
+            printer: PrinterHealthHandle::default(),
         }
     }
 }
@@ -478,6 +482,7 @@ impl Worker {
             uptime_secs: self.started.elapsed().as_secs(),
             outbox,
             scanner_connected: self.scanner_connected.load(Ordering::Relaxed),
+            printer: self.settings.printer.get(),
         })
     }
 

@@ -1,0 +1,85 @@
+//! Headless Chromium under chromedriver for staff page tests (the same start-up as
+//! `tests/staff_dashboard.rs`). Needs `chromium` and `chromium-driver`.
+#![allow(dead_code)]
+
+use fantoccini::{ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A running chromedriver; killed when dropped.
+pub struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts chromedriver on a port it picks itself (`--port=0`) and reads which from its
+/// start-up line, so no port is released and bound again.
+pub fn start_chromedriver() -> (Driver, String) {
+    use std::io::BufRead as _;
+    let mut child = Command::new("chromedriver")
+        .arg("--port=0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (apt-get install chromium chromium-driver)");
+    let stdout = child.stdout.take().unwrap();
+    let driver = Driver(child);
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let port: u16 = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.split_once("started successfully on port ")
+                .and_then(|(_, rest)| rest.trim_end_matches('.').trim().parse().ok())
+        })
+        .expect("chromedriver says which port it listens on");
+    // Keep draining its output so it never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    let url = format!("http://127.0.0.1:{port}");
+    crate::support::wait_until("chromedriver", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+    });
+    (driver, url)
+}
+
+/// Headless Chromium under `driver_url`, with a profile of its own (kept while it runs).
+pub async fn open_browser(driver_url: &str) -> (fantoccini::Client, tempfile::TempDir) {
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }),
+    );
+    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(driver_url)
+        .await
+        .expect("chromium starts under chromedriver");
+    (browser, profile)
+}
+
+/// The text of the first element matching `css`, once there; the page re-renders on
+/// every event, so an element found a moment ago may be gone: look again.
+pub async fn text_of(browser: &fantoccini::Client, css: &str) -> String {
+    for _ in 0..200 {
+        if let Ok(element) = browser.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+        {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{css} never appeared");
+}

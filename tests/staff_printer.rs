@@ -1,0 +1,128 @@
+//! The staff page in real headless Chromium shows a kiosk's receipt printer: OK, then
+//! "Receipt printer: paper out" as a fault, live without a reload, then off line. Needs
+//! `chromium` and `chromium-driver` (the README test command installs them).
+
+mod browser_support;
+mod support;
+
+use browser_support::{open_browser, start_chromedriver, text_of};
+use fantoccini::Locator;
+use frontdesk::api::{Heartbeat, OutboxHealth, PrinterHealth};
+use std::time::Duration;
+use support::start_office;
+
+/// The kiosk `lobby-1` reports its printer as `printer`, over the kiosk API.
+async fn heartbeat(base: &str, printer: PrinterHealth) {
+    let base = base.to_owned();
+    tokio::task::spawn_blocking(move || {
+        frontdesk::sync::OfficeClient::new(&base, support::KIOSK_TOKEN)
+            .unwrap()
+            .heartbeat(&Heartbeat {
+                sent_at: jiff::Timestamp::now(),
+                version: "test".into(),
+                uptime_secs: 1,
+                outbox: OutboxHealth::Ok { depth: 0 },
+                scanner_connected: true,
+                printer,
+            })
+            .unwrap()
+    })
+    .await
+    .unwrap();
+}
+
+/// Waits for the kiosk card's printer chip to say `state`; returns its text and class.
+async fn printer_chip(browser: &fantoccini::Client, state: &str) -> (String, String) {
+    let css = format!("#kiosks [data-kiosk='lobby-1'] [data-printer='{state}']");
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&css))
+        .await
+        .unwrap_or_else(|_| panic!("the printer chip turns {state}"));
+    let text = text_of(browser, &css).await;
+    let class = browser
+        .find(Locator::Css(&css))
+        .await
+        .unwrap()
+        .attr("class")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    (text, class)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kiosk_card_shows_the_receipt_printer_out_of_paper() {
+    let dir = tempfile::tempdir().unwrap();
+    let office_dir = dir.path().join("office");
+    let office = tokio::task::spawn_blocking(move || {
+        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
+    })
+    .await
+    .unwrap();
+    let (_driver, driver_url) = start_chromedriver();
+    let (browser, _profile) = open_browser(&driver_url).await;
+
+    heartbeat(&office.base, PrinterHealth::Ok).await;
+    browser.goto(&format!("{}/", office.base)).await.unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath("//*[@id='live' and text()='Live']"))
+        .await
+        .expect("the page connects to the live stream");
+    let (text, class) = printer_chip(&browser, "ok").await;
+    assert_eq!(text, "Receipt printer OK");
+    assert!(class.split(' ').any(|c| c == "ok"), "{class}");
+    browser
+        .execute("window.__noReload = 'still here'; return true;", vec![])
+        .await
+        .unwrap();
+
+    heartbeat(&office.base, PrinterHealth::PaperOut).await;
+    let (text, class) = printer_chip(&browser, "paper_out").await;
+    assert_eq!(text, "Receipt printer: paper out");
+    assert!(class.split(' ').any(|c| c == "bad"), "{class}");
+    let marker = browser
+        .execute("return window.__noReload || null;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(marker, serde_json::json!("still here"), "no reload");
+    if let Ok(png) = browser.screenshot().await {
+        let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("staff-printer.png");
+        let _ = std::fs::write(out, png);
+    }
+
+    heartbeat(&office.base, PrinterHealth::Offline).await;
+    let (text, _) = printer_chip(&browser, "offline").await;
+    assert_eq!(text, "Receipt printer: offline");
+
+    // A kiosk without a printer shows no printer chip at all.
+    heartbeat(&office.base, PrinterHealth::NotConfigured).await;
+    let mut gone = false;
+    for _ in 0..200 {
+        let chips = browser
+            .find_all(Locator::Css(
+                "#kiosks [data-kiosk='lobby-1'] [data-printer]",
+            ))
+            .await
+            .unwrap();
+        if chips.is_empty() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(gone, "the printer chip goes away");
+    assert!(
+        text_of(&browser, "#kiosks [data-kiosk='lobby-1']")
+            .await
+            .contains("Scanner OK")
+    );
+
+    browser.close().await.unwrap();
+    tokio::task::spawn_blocking(move || office.stop())
+        .await
+        .unwrap();
+}
