@@ -189,10 +189,19 @@ fn an_approved_payment_mirrors_the_terminal_and_ends_paid() {
     assert!(stale.is_empty());
 
     journey.handle(
-        completed(op, OpResult::Payment(PaymentAnswer::Approved)),
+        completed(
+            op,
+            OpResult::Payment(PaymentAnswer::Approved { receipt: true }),
+        ),
         later(5),
     );
-    assert_eq!(page(&journey), done(PaymentNote::Paid(Cents::new(2500))));
+    assert_eq!(
+        page(&journey),
+        done(PaymentNote::Paid {
+            amount: Cents::new(2500),
+            receipt: true
+        })
+    );
 }
 
 #[test]
@@ -317,12 +326,21 @@ fn while_the_terminal_works_nothing_wipes_or_restarts_the_payment() {
     // "Call staff" still works over it, and the answer still lands underneath.
     journey.handle(Event::Tapped(Tap::CallStaff), later(303));
     journey.handle(
-        completed(op, OpResult::Payment(PaymentAnswer::Approved)),
+        completed(
+            op,
+            OpResult::Payment(PaymentAnswer::Approved { receipt: true }),
+        ),
         later(304),
     );
     let screen = journey.screen();
     assert_eq!(screen.overlay, Some(OverlayView::HelpComing));
-    assert_eq!(screen.page, done(PaymentNote::Paid(Cents::new(2500))));
+    assert_eq!(
+        screen.page,
+        done(PaymentNote::Paid {
+            amount: Cents::new(2500),
+            receipt: true
+        })
+    );
 }
 
 #[test]

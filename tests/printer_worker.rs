@@ -22,7 +22,7 @@ fn receipt(reference: &str) -> Receipt {
         language: Language::Spanish,
         practice: "Clínica Demo".into(),
         paid_at: jiff::civil::date(2026, 11, 25).at(9, 41, 0, 0),
-        initials: Initials::new("A. T.").unwrap(),
+        initials: Some(Initials::new("A. T.").unwrap()),
         amount: Cents::new(2500),
         card: MaskedCard::new("************1234").unwrap(),
         auth_code: AuthCode::new("123456").unwrap(),

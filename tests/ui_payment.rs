@@ -1,7 +1,8 @@
 //! A patient pays the co-pay by tapping through the real Slint screens (testing backend),
 //! against the ZVT terminal simulator on a pseudo-terminal, on a kiosk started by the
-//! product's own services: approved (charged once, receipt row in the outbox), declined
-//! then the desk, and a cancel that really aborts at the terminal.
+//! product's own services, with the receipt printer simulator on another: approved
+//! (charged once, payment row in the outbox, receipt printed in the patient's language),
+//! declined then the desk, and a cancel that really aborts at the terminal.
 
 mod ui_support;
 
@@ -10,13 +11,14 @@ use frontdesk::devices::scan::Scan;
 use frontdesk::devices::zvt_sim::{Behaviour, SimTimings, ZvtSimulator};
 use frontdesk::domain::{AmountDue, AppointmentId, Cents, ClinicId, PersonName};
 use frontdesk::kiosk::Page;
-use frontdesk::kiosk::config::CardTerminalConfig;
+use frontdesk::devices::printer_sim::PrinterSimulator;
+use frontdesk::kiosk::config::{CardTerminalConfig, ReceiptPrinterConfig};
 use frontdesk::store::{KioskStore, PendingRow};
 use frontdesk::token::CheckInToken;
 use jiff::ToSpan;
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use ui_support::UiKiosk;
 
 /// A patient with appointment `id` owing $25.00 scans their code and says "yes".
@@ -75,16 +77,36 @@ fn a_patient_pays_is_declined_and_cancels_on_the_terminal() {
         ..SimTimings::instant()
     })
     .unwrap();
+    let printer = PrinterSimulator::new().unwrap();
     let kiosk = UiKiosk::start_with(|config| {
         config.card_terminal = Some(CardTerminalConfig::new(terminal.port_path().to_owned()));
+        config.receipt_printer = Some(ReceiptPrinterConfig::new(printer.port_path().to_owned()));
     });
     kiosk.until_event(|e| matches!(e, Event::PaymentsReadiness(PaymentsReadiness::Ready)));
+    // The printer worker asks the paper state as it starts; wait until it has answered.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while printer.received().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
 
-    // Approved: charged once, the done page says so, the payment waits sealed in the outbox.
+    // Approved, in Spanish: charged once, the done page says so, the payment waits
+    // sealed in the outbox, and the receipt prints in Spanish with initials only.
     arrive(&kiosk, 41);
-    kiosk.tap("Pay $25.00 now");
+    kiosk.tap("Español");
+    kiosk.tap("Pagar $25.00 ahora");
     kiosk.until_page(Page::Done);
-    assert!(kiosk.visible("You paid $25.00. Thank you."));
+    assert!(kiosk.visible("Pagó $25.00. Por favor, tome su recibo."));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut printed = String::new();
+    while !printed.contains("Pagado") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        printed = printer.render().unwrap_or_default();
+    }
+    assert!(printed.contains("Código de autorización"), "{printed}");
+    assert!(printed.contains("A. T."), "{printed}");
+    assert!(printed.contains("$25.00"), "{printed}");
+    assert!(!printed.contains("Testpatient"), "no name on paper: {printed}");
     assert_eq!(
         terminal
             .charged()
@@ -94,7 +116,9 @@ fn a_patient_pays_is_declined_and_cancels_on_the_terminal() {
         [Cents::new(2500)]
     );
     assert!(outbox_kinds(&kiosk).contains(&"payment"));
-    kiosk.tap("Done");
+    kiosk.tap("Terminar");
+    kiosk.until_page(Page::Welcome);
+    assert!(kiosk.visible("Español"), "the next patient starts in English");
 
     // Declined: nothing charged, try again offered, then the desk.
     arrive(&kiosk, 42);

@@ -111,8 +111,8 @@ pub enum OpResult {
 /// How a payment on the terminal ended, as the patient is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaymentAnswer {
-    /// Approved, recorded and sent to the office.
-    Approved,
+    /// Approved, recorded and sent to the office; `receipt` when a receipt is printing.
+    Approved { receipt: bool },
     /// Nothing charged; the patient may try again or pay at the desk.
     NotTaken(NotTaken),
     /// The terminal could not be reached or failed before taking the card: nothing
@@ -161,11 +161,20 @@ pub struct PendingPayment {
     pub amount: Cents,
     /// The clinic's calendar day (for the outbox).
     pub day: Date,
-    /// For the receipt: the patient's initials ("A. T."), never a name.
+    /// What the receipt prints besides the terminal's answer.
+    pub receipt: ReceiptFacts,
+}
+
+/// What a co-pay receipt says about the visit: never a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptFacts {
+    /// The practice's name, as the office gave it.
+    pub practice: String,
+    /// The patient's initials ("A. T."); `None` when no name was known.
     pub initials: Option<String>,
-    /// For the receipt's QR code: the check-in this payment belongs to.
+    /// The check-in the payment belongs to (its QR code on the receipt).
     pub check_in: Option<CheckInId>,
-    /// For the receipt: the patient's language.
+    /// The patient's language at the kiosk.
     pub language: Language,
 }
 

@@ -18,7 +18,7 @@ mod steps;
 pub use display::DisplayPrefs;
 pub use event::{
     Completion, Effect, Event, OpId, OpResult, PaymentAnswer, PendingCheckIn, PendingDetailsChange,
-    PendingPayment, PendingRegistration, PendingRow, Tap,
+    PendingPayment, PendingRegistration, PendingRow, ReceiptFacts, Tap,
 };
 pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};
 pub use knowledge::{Knowledge, OfficeTrust, PaymentsReadiness};

@@ -74,8 +74,8 @@ pub enum PaymentNote {
     /// Nothing due, or no payment asked at this kiosk.
     #[default]
     Nothing,
-    /// Paid on the terminal: "your receipt is printing".
-    Paid(Cents),
+    /// Paid on the terminal; `receipt` when a receipt is printing.
+    Paid { amount: Cents, receipt: bool },
     /// The patient chose to pay this at the desk.
     PayAtDesk(Cents),
     /// The terminal is not working: please pay this at the desk.

@@ -197,7 +197,8 @@ pub struct Receipt {
     pub practice: String,
     /// Local time of the payment, as the patient reads it.
     pub paid_at: DateTime,
-    pub initials: Initials,
+    /// `None` when the kiosk had no name to take them from (the line is left out).
+    pub initials: Option<Initials>,
     pub amount: Cents,
     pub card: MaskedCard,
     pub auth_code: AuthCode,
@@ -229,10 +230,12 @@ impl Receipt {
         let when = paid_at_text(self.paid_at, self.language);
         lines(&mut out, &[when, String::new()]);
         out.extend_from_slice(&escpos::justify(0));
-        lines(
-            &mut out,
-            &two_columns(words(Label::Patient), self.initials.as_str(), width),
-        );
+        if let Some(initials) = &self.initials {
+            lines(
+                &mut out,
+                &two_columns(words(Label::Patient), initials.as_str(), width),
+            );
+        }
         lines(
             &mut out,
             &two_columns(words(Label::Card), self.card.as_str(), width),
@@ -382,7 +385,7 @@ mod tests {
             language: Language::English,
             practice: "Demo".into(),
             paid_at: jiff::civil::date(2026, 11, 25).at(9, 30, 0, 0),
-            initials: Initials::new("A. T.").unwrap(),
+            initials: Some(Initials::new("A. T.").unwrap()),
             amount: Cents::new(2500),
             card: MaskedCard::new("****1234").unwrap(),
             auth_code: AuthCode::new("123456").unwrap(),

@@ -6,7 +6,9 @@
 //!
 //! The UI thread only hands jobs over and flips the abort flag; nothing here blocks it.
 
+use super::printer_worker::PrinterWorker;
 use super::workers::Post;
+use crate::api::PrinterHealth;
 use crate::api::{OutboxBody, PaymentSubmission};
 use crate::checkin::{
     Completion, Event, OpId, OpResult, PaymentAnswer, PaymentsReadiness, PendingPayment,
@@ -14,10 +16,11 @@ use crate::checkin::{
 use crate::devices::payment::{
     AbortSignal, Authorisation, NotTaken, PaymentTerminal, TerminalError,
 };
+use crate::devices::receipt::{Initials, Receipt, Reference};
 use crate::domain::{PaymentId, PaymentOutcome, PaymentProblem};
 use crate::store::{
-    AttemptEnd, Baseline, JournalError, KioskStore, NewPayment, Settlement, recover,
-    settled_by_journal,
+    ApprovalRecord, AttemptEnd, Baseline, JournalError, KioskStore, NewPayment, Settlement,
+    recover, settled_by_journal,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -71,9 +74,10 @@ pub struct PaymentWorker {
 impl PaymentWorker {
     /// Starts the worker: it connects to the terminal, settles what a restart left
     /// unsettled, and posts [`Event::PaymentsReadiness`]; `saved` is called after each
-    /// outbox row (to wake the sync thread).
+    /// outbox row (to wake the sync thread). Receipts of approvals go to `printer`.
     pub fn start(
         terminal: Box<dyn PaymentTerminal>,
+        printer: Option<PrinterWorker>,
         store: KioskStore,
         settings: PaymentWorkerSettings,
         post: Post,
@@ -89,6 +93,7 @@ impl PaymentWorker {
             saved: Box::new(saved),
             current: current.clone(),
             ready: false,
+            printer,
         };
         let thread = std::thread::Builder::new()
             .name("payments".into())
@@ -161,6 +166,8 @@ struct Runner {
     current: Current,
     /// The terminal answered and nothing is left unsettled.
     ready: bool,
+    /// Where receipts go; `None` on a kiosk without a printer.
+    printer: Option<PrinterWorker>,
 }
 
 /// The sealed outbox row of a settled payment.
@@ -289,6 +296,11 @@ impl Runner {
         let end = self.store.record_answer(ticket, &answer, Timestamp::now());
         match end {
             Ok(AttemptEnd::Approved(approval)) => {
+                let lines = match &answer {
+                    Ok(Authorisation::Approved(approved)) => approved.receipt_lines.clone(),
+                    _ => Vec::new(),
+                };
+                let receipt = self.print_receipt(request, &approval, lines);
                 let settled = self.settle(
                     request.id,
                     Settlement::Paid {
@@ -302,7 +314,7 @@ impl Runner {
                     // start; the patient paid and is told so.
                     tracing::error!(%error, payment = %request.id, "approved payment not settled yet");
                 }
-                PaymentAnswer::Approved
+                PaymentAnswer::Approved { receipt }
             }
             Ok(AttemptEnd::NotTaken { .. }) if fault => {
                 self.set_ready(false);
@@ -398,7 +410,9 @@ impl Runner {
             _ => String::new(),
         };
         match outcome.as_str() {
-            "paid" => PaymentAnswer::Approved,
+            // Found by reconciliation: the terminal's receipt lines are gone, so the desk
+            // reprints from the terminal if the patient wants one.
+            "paid" => PaymentAnswer::Approved { receipt: false },
             // Nothing charged, but a terminal that loses answers is not trusted for the
             // next patient until it answers again.
             "not_paid" => {
@@ -407,6 +421,50 @@ impl Runner {
             }
             _ => PaymentAnswer::Unsettled,
         }
+    }
+
+    /// Hands the receipt of an approval to the printer; whether one is printing.
+    fn print_receipt(
+        &self,
+        request: &PendingPayment,
+        approval: &ApprovalRecord,
+        terminal_lines: Vec<String>,
+    ) -> bool {
+        let Some(printer) = &self.printer else {
+            return false;
+        };
+        if !matches!(
+            printer.health().get(),
+            PrinterHealth::Ok | PrinterHealth::PaperLow
+        ) {
+            tracing::warn!(payment = %request.id, "receipt not printed: printer not ready");
+            return false;
+        }
+        let facts = &request.receipt;
+        let reference = facts
+            .check_in
+            .map(|id| id.to_string())
+            .unwrap_or_else(|| request.id.to_string());
+        let Ok(reference) = Reference::new(&reference) else {
+            return false;
+        };
+        printer.print(Receipt {
+            language: facts.language,
+            practice: facts.practice.clone(),
+            paid_at: Timestamp::now()
+                .to_zoned(self.settings.zone.clone())
+                .datetime(),
+            initials: facts
+                .initials
+                .as_deref()
+                .and_then(|i| Initials::new(i).ok()),
+            amount: approval.amount,
+            card: approval.card.clone(),
+            auth_code: approval.auth_code.clone(),
+            terminal_lines,
+            reference,
+        });
+        true
     }
 
     fn settle(

@@ -258,7 +258,20 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
         ),
         page("payment-timed-out", not_taken(NotTaken::TimedOut, true)),
         page("payment-saving", PageView::Payment(PaymentView::Saving)),
-        page("done-paid", done(PaymentNote::Paid(Cents::new(2500)))),
+        page(
+            "done-paid",
+            done(PaymentNote::Paid {
+                amount: Cents::new(2500),
+                receipt: false,
+            }),
+        ),
+        page(
+            "done-paid-receipt",
+            done(PaymentNote::Paid {
+                amount: Cents::new(2500),
+                receipt: true,
+            }),
+        ),
         page(
             "done-pay-at-desk",
             done(PaymentNote::PayAtDesk(Cents::new(6575))),

@@ -3,6 +3,7 @@
 use super::app::{self, KioskApp};
 use super::config::KioskConfig;
 use super::headless::{HeadlessPlatform, HeadlessWindow, write_png};
+use super::printer_worker::PrinterWorker;
 use super::services::KioskServices;
 use super::{
     ConfirmAdapter, DetailsAdapter, DetailsMode, DoneAdapter, KioskAdapter, MainWindow, Page,
@@ -48,6 +49,7 @@ pub struct AssembledKiosk {
     pub db_path: PathBuf,
     _app: std::rc::Rc<KioskApp>,
     _scanner: Option<Scanner>,
+    _printer: Option<PrinterWorker>,
     _timers: Vec<slint::Timer>,
 }
 
@@ -117,6 +119,7 @@ pub fn assemble(
         scanner_connected,
         db_path,
         clinic_name,
+        printer,
     } = KioskServices::start(
         &config,
         WorkerSettings::default(),
@@ -152,6 +155,7 @@ pub fn assemble(
         sync,
         db_path,
         _scanner: scanner,
+        _printer: printer,
         _timers: timers,
     })
 }

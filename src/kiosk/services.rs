@@ -6,6 +6,7 @@ use super::card_terminal::{CardTerminalError, SerialCardTerminal};
 use super::config::KioskConfig;
 use super::core::KioskCore;
 use super::payments::{PaymentWorker, PaymentWorkerSettings};
+use super::printer_worker::{PrinterWorker, PrinterWorkerError};
 use super::workers::{LookupWorker, OutboxWorker, Post};
 use crate::checkin::{Event, Journey, JourneyPlan, JourneySettings};
 use crate::devices::scanner::{Scanner, ScannerError, ScannerPort};
@@ -41,6 +42,10 @@ pub enum ServicesError {
     Thread(std::io::Error),
     #[error(transparent)]
     CardTerminal(#[from] CardTerminalError),
+    #[error(transparent)]
+    Config(#[from] super::config::ConfigError),
+    #[error(transparent)]
+    Printer(#[from] PrinterWorkerError),
 }
 
 /// A kiosk's running parts. Dropping it stops the scanner, the outbox writer (after the
@@ -55,14 +60,19 @@ pub struct KioskServices {
     pub db_path: PathBuf,
     /// The clinic's name as last learned from the office; empty before first contact.
     pub clinic_name: String,
+    /// The receipt printer when no payment worker took it, kept running for its health.
+    pub printer: Option<PrinterWorker>,
 }
+
+/// How often the receipt printer's paper is checked between receipts.
+const PRINTER_STATUS_EVERY: Duration = Duration::from_secs(10);
 
 impl KioskServices {
     /// Starts everything. Events from the scanner, the workers and the sync thread go to
     /// `post`, which must hand them to the thread that owns `core`.
     pub fn start(
         config: &KioskConfig,
-        sync_settings: WorkerSettings,
+        mut sync_settings: WorkerSettings,
         post: Post,
         now: Timestamp,
     ) -> Result<Self, ServicesError> {
@@ -123,6 +133,16 @@ impl KioskServices {
             Scanner::connection_flag,
         );
 
+        // The printer's health rides on the heartbeat; its receipts come from payments.
+        let mut printer = match &config.receipt_printer {
+            Some(printer) => {
+                let worker = PrinterWorker::start(printer.settings()?, PRINTER_STATUS_EVERY)?;
+                sync_settings.printer = worker.health();
+                Some(worker)
+            }
+            None => None,
+        };
+
         let client = OfficeClient::new(&config.office_url, &config.office_token)?;
         let sync = Arc::new(SyncWorker::start(
             client,
@@ -154,6 +174,7 @@ impl KioskServices {
         if let Some(terminal) = &config.card_terminal {
             let payments = PaymentWorker::start(
                 Box::new(SerialCardTerminal::new(terminal)?),
+                printer.take(),
                 KioskStore::open(&db_path)?,
                 PaymentWorkerSettings {
                     zone,
@@ -171,6 +192,7 @@ impl KioskServices {
             tracing::info!("no card terminal configured; co-pays are paid at the desk");
         }
         Ok(Self {
+            printer,
             core,
             sync,
             scanner,

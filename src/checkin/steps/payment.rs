@@ -5,7 +5,9 @@
 
 use super::{Go, Outcome, Step, StepContext};
 use crate::api::PaymentSubmission;
-use crate::checkin::event::{Completion, Effect, OpId, OpResult, PaymentAnswer, PendingPayment};
+use crate::checkin::event::{
+    Completion, Effect, OpId, OpResult, PaymentAnswer, PendingPayment, ReceiptFacts,
+};
 use crate::checkin::knowledge::PaymentsReadiness;
 use crate::checkin::screen::{PageView, PaymentNote};
 use crate::checkin::session::Session;
@@ -214,13 +216,21 @@ impl Payment {
             due: self.due,
             amount,
             day: appointment.day,
-            initials: appointment
-                .details
-                .display_name
-                .as_ref()
-                .map(|name| initials(name.as_str())),
-            check_in: cx.session.checked_in.map(|saved| saved.id),
-            language: cx.session.language,
+            receipt: ReceiptFacts {
+                practice: cx
+                    .knowledge
+                    .trust
+                    .as_ref()
+                    .map(|trust| trust.clinic_name.clone())
+                    .unwrap_or_default(),
+                initials: appointment
+                    .details
+                    .display_name
+                    .as_ref()
+                    .map(|name| initials(name.as_str())),
+                check_in: cx.session.checked_in.map(|saved| saved.id),
+                language: cx.session.language,
+            },
         };
         self.stage = Stage::Paying {
             op,
@@ -263,8 +273,8 @@ impl Payment {
         cx: &mut StepContext<'_>,
     ) -> Outcome {
         match answer {
-            PaymentAnswer::Approved => {
-                cx.session.payment = PaymentNote::Paid(amount);
+            PaymentAnswer::Approved { receipt } => {
+                cx.session.payment = PaymentNote::Paid { amount, receipt };
                 tracing::info!(payment = ?self.id, "payment approved");
                 Outcome::go(Go::Next)
             }

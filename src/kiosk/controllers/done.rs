@@ -24,7 +24,14 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     adapter.set_queue_position(position.map_or(0, |n| i32::try_from(n).unwrap_or(i32::MAX)));
     let (kind, amount) = match payment {
         PaymentNote::Nothing => (PaymentNoteKind::Nothing, None),
-        PaymentNote::Paid(amount) => (PaymentNoteKind::Paid, Some(amount)),
+        PaymentNote::Paid {
+            amount,
+            receipt: false,
+        } => (PaymentNoteKind::Paid, Some(amount)),
+        PaymentNote::Paid {
+            amount,
+            receipt: true,
+        } => (PaymentNoteKind::PaidWithReceipt, Some(amount)),
         PaymentNote::PayAtDesk(amount) => (PaymentNoteKind::PayAtDesk, Some(amount)),
         PaymentNote::TerminalDown(amount) => (PaymentNoteKind::TerminalDown, Some(amount)),
         PaymentNote::SeeDesk => (PaymentNoteKind::SeeDesk, None),
