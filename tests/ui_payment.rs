@@ -7,11 +7,11 @@
 mod ui_support;
 
 use frontdesk::checkin::{Event, PaymentsReadiness, Roster, RosterEntry};
+use frontdesk::devices::printer_sim::PrinterSimulator;
 use frontdesk::devices::scan::Scan;
 use frontdesk::devices::zvt_sim::{Behaviour, SimTimings, ZvtSimulator};
 use frontdesk::domain::{AmountDue, AppointmentId, Cents, ClinicId, PersonName};
 use frontdesk::kiosk::Page;
-use frontdesk::devices::printer_sim::PrinterSimulator;
 use frontdesk::kiosk::config::{CardTerminalConfig, ReceiptPrinterConfig};
 use frontdesk::store::{KioskStore, PendingRow};
 use frontdesk::token::CheckInToken;
@@ -106,7 +106,10 @@ fn a_patient_pays_is_declined_and_cancels_on_the_terminal() {
     assert!(printed.contains("Código de autorización"), "{printed}");
     assert!(printed.contains("A. T."), "{printed}");
     assert!(printed.contains("$25.00"), "{printed}");
-    assert!(!printed.contains("Testpatient"), "no name on paper: {printed}");
+    assert!(
+        !printed.contains("Testpatient"),
+        "no name on paper: {printed}"
+    );
     assert_eq!(
         terminal
             .charged()
@@ -118,7 +121,10 @@ fn a_patient_pays_is_declined_and_cancels_on_the_terminal() {
     assert!(outbox_kinds(&kiosk).contains(&"payment"));
     kiosk.tap("Terminar");
     kiosk.until_page(Page::Welcome);
-    assert!(kiosk.visible("Español"), "the next patient starts in English");
+    assert!(
+        kiosk.visible("Español"),
+        "the next patient starts in English"
+    );
 
     // Declined: nothing charged, try again offered, then the desk.
     arrive(&kiosk, 42);

@@ -325,6 +325,49 @@ fn a_kiosk_killed_mid_payment_finds_the_terminal_listening_and_nothing_charged()
 }
 
 #[test]
+fn a_restarted_kiosk_ends_a_transaction_still_waiting_for_a_card() {
+    // The terminal waits a long time for a card, and hears nothing but an abort meanwhile.
+    let sim = ZvtSimulator::with_timings(SimTimings {
+        card_wait: Duration::from_secs(60),
+        ..SimTimings::instant()
+    })
+    .unwrap();
+    sim.set_next(Behaviour::NoCard);
+    {
+        // A kiosk process that dies while the terminal shows "insert card".
+        let mut dying = open(&sim, settings());
+        let mut saw_prompt = false;
+        let abort = AbortSignal::new();
+        let mut prompt = |_| saw_prompt = true;
+        let short = ZvtSettings {
+            authorisation_timeout: Duration::from_millis(300),
+            ..settings()
+        };
+        dying = {
+            let port = dying.into_inner();
+            ZvtTerminal::new(port, short)
+        };
+        let _ = dying.authorise(copay(), &mut prompt, &abort);
+        assert!(saw_prompt, "the terminal was asking for the card");
+    }
+    let mut restarted = ZvtTerminal::open(sim.port_path(), 9600, settings()).unwrap();
+    assert!(
+        restarted.connect().is_err(),
+        "a terminal in a transaction does not log on"
+    );
+    assert_eq!(restarted.abort_unfinished(), Ok(true));
+    restarted.connect().unwrap();
+    assert_eq!(
+        restarted.last_transaction(),
+        Ok(LastTransaction::NotApproved { receipt_no: None })
+    );
+    assert!(sim.charged().is_empty());
+    // With nothing running, the abort is simply acknowledged.
+    assert_eq!(restarted.abort_unfinished(), Ok(false));
+    approved(pay(&mut restarted, copay()).0);
+}
+
+#[test]
 fn a_reversal_undoes_one_charge_once() {
     let (sim, mut terminal) = connected();
     let approval = approved(pay(&mut terminal, copay()).0);

@@ -62,7 +62,16 @@ impl PaymentTerminal for SerialCardTerminal {
         // Close first: a port left by a pulled cable answers nothing ever again.
         self.open = None;
         let mut terminal = ZvtTerminal::open(&self.path, self.baud, self.settings)?;
-        terminal.connect()?;
+        match terminal.connect() {
+            Ok(()) => {}
+            // Busy with a transaction the kiosk started before it stopped: end that one
+            // (its outcome is the journal's to find), then log on again.
+            Err(TerminalError::NotReached(_) | TerminalError::Refused(_)) => {
+                terminal.abort_unfinished()?;
+                terminal.connect()?;
+            }
+            Err(error) => return Err(error),
+        }
         self.open = Some(terminal);
         Ok(())
     }

@@ -228,6 +228,47 @@ impl<P: LinkPort> ZvtTerminal<P> {
             .map_err(|e| lost(class, instr, "acknowledgement", &e))
     }
 
+    /// Ends a transaction still running at the terminal from before a restart: a
+    /// terminal waiting for a card answers nothing else until it gives up, which can take
+    /// a minute. Sends 06 B0 and follows the terminal until it ends the transaction (06 1E
+    /// or 06 0F) or goes quiet for the command timeout; whether one was running.
+    pub fn abort_unfinished(&mut self) -> Result<bool, TerminalError> {
+        self.link
+            .discard_input(self.settings.drain_quiet)
+            .map_err(|e| TerminalError::NotReached(e.to_string()))?;
+        if !self.send_abort() {
+            return Err(TerminalError::NotReached("abort not delivered".into()));
+        }
+        let deadline = Instant::now() + self.settings.command_timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(false);
+            }
+            let bytes = match self.link.receive(left.min(self.settings.poll_interval)) {
+                Ok(bytes) => bytes,
+                Err(LinkError::NoFrame) => continue,
+                Err(e) => return Err(TerminalError::NotReached(e.to_string())),
+            };
+            match parse(&bytes) {
+                // The abort accepted (80 00) or refused (84 xx): the end may still come.
+                Some(TerminalMessage::Ack | TerminalMessage::Refused { .. }) => {}
+                Some(TerminalMessage::Abort { .. } | TerminalMessage::Completion) => {
+                    if let Err(e) = self.link.send(&Command::Ack.to_apdu().encode()) {
+                        tracing::warn!(error = %e, "ZVT final acknowledgement not delivered");
+                    }
+                    tracing::info!("ZVT transaction left from before a restart aborted");
+                    return Ok(true);
+                }
+                _ => {
+                    if let Err(e) = self.link.send(&Command::Ack.to_apdu().encode()) {
+                        return Err(TerminalError::NotReached(e.to_string()));
+                    }
+                }
+            }
+        }
+    }
+
     /// Sends 06 B0; whether it got through.
     fn send_abort(&mut self) -> bool {
         match self.link.send(&Command::Abort.to_apdu().encode()) {
