@@ -407,7 +407,7 @@ fn idle(plan: &Plan, db: &std::path::Path, outcome: &mut Outcome) -> anyhow::Res
 }
 
 /// Runs `act`, then waits for the first frame showing `expected`; milliseconds between.
-fn step(
+pub(crate) fn step(
     frames: &mpsc::Receiver<(Instant, Page)>,
     expected: Page,
     act: impl FnOnce() -> anyhow::Result<()>,
@@ -431,7 +431,7 @@ fn step(
 
 /// A finger on the button labelled `label`: pointer moved, pressed and released at its
 /// centre, through the window's own event dispatch (hit-testing included).
-fn tap(ui: &slint::Weak<MainWindow>, label: &'static str) -> anyhow::Result<()> {
+pub(crate) fn tap(ui: &slint::Weak<MainWindow>, label: &'static str) -> anyhow::Result<()> {
     ui.upgrade_in_event_loop(move |ui| {
         let Some(button) = ElementHandle::find_by_accessible_label(&ui, label)
             .find(|e| e.accessible_role() == Some(AccessibleRole::Button))
@@ -456,7 +456,7 @@ fn tap(ui: &slint::Weak<MainWindow>, label: &'static str) -> anyhow::Result<()> 
 }
 
 /// Asks the UI thread a question and waits for the answer.
-fn on_ui<T: Send + 'static>(
+pub(crate) fn on_ui<T: Send + 'static>(
     ui: &slint::Weak<MainWindow>,
     ask: impl FnOnce(MainWindow) -> T + Send + 'static,
 ) -> anyhow::Result<T> {

@@ -4,7 +4,9 @@
 //! Performance): kiosk start-up and memory against headless Chromium, input → pixels,
 //! hub ingest, queue freshness, outage drain, and kiosk memory over a day; and the AAMVA
 //! licence parse and the name + date-of-birth match on a 2,000-appointment day, keyboard
-//! tap → pixels and the taps a returning patient without a code needs (issue 9). Prints a
+//! tap → pixels and the taps a returning patient without a code needs (issue 9); and the
+//! co-pay: a payment's kiosk overhead, frames while the terminal works, recovery after a
+//! kill (issue 12). Prints a
 //! table and writes it with the machine description to `target/bench/frontdesk.md`.
 //!
 //! Under `cargo test` (no `--bench` argument) every figure runs at a small scale, as a
@@ -22,6 +24,7 @@ mod kiosk_day;
 mod load;
 mod memory;
 mod office_rig;
+mod payment;
 mod report;
 mod startup;
 
@@ -89,9 +92,19 @@ const FIGURES: &[&str] = &[
     "aamva",
     "identity",
     "taps",
+    "payment",
 ];
 
 fn main() -> ExitCode {
+    if let Ok(plan) = std::env::var(payment::CHILD_ENV) {
+        return match payment::child_main(&plan) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("bench paying kiosk: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if let Ok(plan) = std::env::var(kiosk_day::CHILD_ENV) {
         return match kiosk_day::child_main(&plan) {
             Ok(()) => ExitCode::SUCCESS,
@@ -161,6 +174,11 @@ fn main() -> ExitCode {
     if wanted("taps") {
         let result = journey_taps::run(&mut report);
         attempt("taps", result);
+    }
+
+    if wanted("payment") {
+        let result = payment::run(scale, &mut report);
+        attempt("payment", result);
     }
 
     let seconds = started.elapsed().as_secs_f64();

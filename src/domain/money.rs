@@ -22,7 +22,7 @@ pub struct Cents(u32);
 impl Cents {
     pub const ZERO: Cents = Cents(0);
 
-    pub fn new(cents: u32) -> Self {
+    pub const fn new(cents: u32) -> Self {
         Self(cents)
     }
 
