@@ -2,7 +2,8 @@
 //! against the ZVT terminal simulator on a pseudo-terminal, on a kiosk started by the
 //! product's own services, with the receipt printer simulator on another: approved
 //! (charged once, payment row in the outbox, receipt printed in the patient's language),
-//! declined then the desk, and a cancel that really aborts at the terminal.
+//! declined then the desk, a cancel that really aborts at the terminal, and an answer
+//! the kiosk cannot read, settled by asking the terminal.
 
 mod ui_support;
 
@@ -173,4 +174,18 @@ fn a_patient_pays_is_declined_and_cancels_on_the_terminal() {
         terminal.commands().contains(&(0x06, 0xB0)),
         "the kiosk sent the terminal an abort"
     );
+
+    kiosk.tap("Pay at the front desk");
+    kiosk.until_page(Page::Done);
+    kiosk.tap("Done");
+
+    // The terminal charges but its answer cannot be read: the kiosk asks it what
+    // happened, finds the charge, and the patient is told they paid (no receipt: the
+    // terminal's lines were in the lost answer).
+    arrive(&kiosk, 44);
+    terminal.set_next(Behaviour::GarbledResult);
+    kiosk.tap("Pay $25.00 now");
+    kiosk.until_page(Page::Done);
+    assert!(kiosk.visible("You paid $25.00. Thank you."));
+    assert_eq!(terminal.charged().len(), 2, "charged once more, exactly once");
 }

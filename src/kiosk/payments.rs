@@ -19,8 +19,8 @@ use crate::devices::payment::{
 use crate::devices::receipt::{Initials, Receipt, Reference};
 use crate::domain::{PaymentId, PaymentOutcome, PaymentProblem};
 use crate::store::{
-    ApprovalRecord, AttemptEnd, Baseline, JournalError, KioskStore, NewPayment, Settlement,
-    recover, settled_by_journal,
+    ApprovalRecord, AttemptEnd, Baseline, JournalError, KioskStore, NewPayment, RecoveredPayment,
+    Settlement, recover, settled_by_journal,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -235,7 +235,7 @@ impl Runner {
             return;
         }
         let ready = match self.reconcile(Timestamp::now()) {
-            Ok(()) => true,
+            Ok(_) => true,
             Err(error) => {
                 tracing::error!(%error, "payments could not be reconciled");
                 false
@@ -244,8 +244,8 @@ impl Runner {
         self.set_ready(ready);
     }
 
-    /// Settles every unsettled payment with the terminal's help.
-    fn reconcile(&mut self, now: Timestamp) -> Result<(), JournalError> {
+    /// Settles every unsettled payment with the terminal's help; how each ended.
+    fn reconcile(&mut self, now: Timestamp) -> Result<Vec<RecoveredPayment>, JournalError> {
         let day = now.to_zoned(self.settings.zone.clone()).date();
         let settled = recover(
             &mut self.store,
@@ -257,7 +257,7 @@ impl Runner {
         if !settled.is_empty() {
             (self.saved)();
         }
-        Ok(())
+        Ok(settled)
     }
 
     /// One attempt at `request` on the terminal, journalled at every step.
@@ -399,23 +399,21 @@ impl Runner {
     fn after_lost_answer(&mut self, id: PaymentId) -> PaymentAnswer {
         tracing::warn!(payment = %id, "terminal answer lost; reconciling");
         let _ = self.terminal.connect();
-        let now = Timestamp::now();
-        if let Err(error) = self.reconcile(now) {
-            tracing::error!(%error, payment = %id, "payment could not be reconciled");
-            self.set_ready(false);
-            return PaymentAnswer::Unsettled;
-        }
-        let outcome = match self.store.payment(id) {
-            Ok(Some(crate::store::Journaled::Settled(settled))) => settled.outcome,
-            _ => String::new(),
+        let settled = match self.reconcile(Timestamp::now()) {
+            Ok(settled) => settled,
+            Err(error) => {
+                tracing::error!(%error, payment = %id, "payment could not be reconciled");
+                self.set_ready(false);
+                return PaymentAnswer::Unsettled;
+            }
         };
-        match outcome.as_str() {
+        match settled.into_iter().find(|p| p.id == id).map(|p| p.outcome) {
             // Found by reconciliation: the terminal's receipt lines are gone, so the desk
             // reprints from the terminal if the patient wants one.
-            "paid" => PaymentAnswer::Approved { receipt: false },
+            Some(PaymentOutcome::Paid { .. }) => PaymentAnswer::Approved { receipt: false },
             // Nothing charged, but a terminal that loses answers is not trusted for the
             // next patient until it answers again.
-            "not_paid" => {
+            Some(PaymentOutcome::NotPaid) => {
                 self.set_ready(false);
                 PaymentAnswer::TerminalDown
             }
