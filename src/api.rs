@@ -198,6 +198,43 @@ pub struct Heartbeat {
     /// Absent from kiosks older than the receipt printer: read as not configured.
     #[serde(default)]
     pub printer: PrinterHealth,
+    /// Absent from kiosks older than the card terminal: read as not configured.
+    #[serde(default)]
+    pub terminal: TerminalHealth,
+}
+
+/// The card terminal as the kiosk's payment worker last found it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TerminalHealth {
+    /// Logged on, nothing left unsettled: patients can pay here.
+    Ready,
+    /// Not answering (or payments left unsettled): patients are sent to the desk to pay.
+    Unavailable,
+    /// This kiosk has no card terminal.
+    #[default]
+    NotConfigured,
+}
+
+impl TerminalHealth {
+    pub const ALL: [TerminalHealth; 3] = [
+        TerminalHealth::Ready,
+        TerminalHealth::Unavailable,
+        TerminalHealth::NotConfigured,
+    ];
+
+    /// The name used on the wire and in the office database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TerminalHealth::Ready => "ready",
+            TerminalHealth::Unavailable => "unavailable",
+            TerminalHealth::NotConfigured => "not_configured",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|h| h.as_str() == text)
+    }
 }
 
 /// The receipt printer as the kiosk last saw it.
@@ -838,5 +875,10 @@ mod tests {
             "outbox":{"state":"ok","depth":0},"scanner_connected":true}"#;
         let beat: Heartbeat = serde_json::from_str(older).unwrap();
         assert_eq!(beat.printer, PrinterHealth::NotConfigured);
+        assert_eq!(beat.terminal, TerminalHealth::NotConfigured);
+        for health in TerminalHealth::ALL {
+            assert_eq!(TerminalHealth::parse(health.as_str()), Some(health));
+        }
+        assert_eq!(TerminalHealth::parse("busy"), None);
     }
 }

@@ -121,6 +121,7 @@ fn mark(office: &TestOffice) {
             outbox: frontdesk::api::OutboxHealth::Ok { depth: 0 },
             scanner_connected: true,
             printer: frontdesk::api::PrinterHealth::NotConfigured,
+            terminal: frontdesk::api::TerminalHealth::NotConfigured,
         })
         .unwrap();
 }

@@ -145,6 +145,7 @@ async fn queue_row_appears_live_without_reload() {
                 },
                 scanner_connected: true,
                 printer: frontdesk::api::PrinterHealth::NotConfigured,
+                terminal: frontdesk::api::TerminalHealth::NotConfigured,
             })
             .unwrap()
     })
@@ -362,6 +363,7 @@ async fn a_details_change_is_reviewed_field_by_field_on_the_patients_row() {
                 outbox: frontdesk::api::OutboxHealth::Ok { depth: 0 },
                 scanner_connected: true,
                 printer: frontdesk::api::PrinterHealth::NotConfigured,
+                terminal: frontdesk::api::TerminalHealth::NotConfigured,
             })
             .unwrap();
         kiosk

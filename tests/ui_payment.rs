@@ -187,5 +187,9 @@ fn a_patient_pays_is_declined_and_cancels_on_the_terminal() {
     kiosk.tap("Pay $25.00 now");
     kiosk.until_page(Page::Done);
     assert!(kiosk.visible("You paid $25.00. Thank you."));
-    assert_eq!(terminal.charged().len(), 2, "charged once more, exactly once");
+    assert_eq!(
+        terminal.charged().len(),
+        2,
+        "charged once more, exactly once"
+    );
 }

@@ -8,8 +8,8 @@
 
 use super::printer_worker::PrinterWorker;
 use super::workers::Post;
-use crate::api::PrinterHealth;
 use crate::api::{OutboxBody, PaymentSubmission};
+use crate::api::{PrinterHealth, TerminalHealth};
 use crate::checkin::{
     Completion, Event, OpId, OpResult, PaymentAnswer, PaymentsReadiness, PendingPayment,
 };
@@ -30,20 +30,43 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+/// The terminal's health as the payment worker last found it, shared with whoever
+/// reports it (the sync thread's heartbeat). The default handle, for a kiosk without a
+/// terminal, always reads [`TerminalHealth::NotConfigured`].
+#[derive(Debug, Clone, Default)]
+pub struct TerminalHealthHandle(Arc<Mutex<TerminalHealth>>);
+
+impl TerminalHealthHandle {
+    pub fn get(&self) -> TerminalHealth {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set(&self, health: TerminalHealth) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = health;
+    }
+}
+
 /// How the worker treats a terminal that does not answer.
 #[derive(Debug, Clone)]
 pub struct PaymentWorkerSettings {
     /// How often an unreachable terminal is tried again.
     pub retry_every: Duration,
+    /// How often an idle terminal is asked whether it is still there, so that staff see a
+    /// terminal switched off or unplugged before a patient tries to pay.
+    pub check_every: Duration,
     /// The clinic's zone, for the calendar day of payments settled at start.
     pub zone: TimeZone,
+    /// Where the terminal's health is published for the heartbeat.
+    pub health: TerminalHealthHandle,
 }
 
 impl Default for PaymentWorkerSettings {
     fn default() -> Self {
         Self {
             retry_every: Duration::from_secs(30),
+            check_every: Duration::from_secs(60),
             zone: TimeZone::system(),
+            health: TerminalHealthHandle::default(),
         }
     }
 }
@@ -93,6 +116,7 @@ impl PaymentWorker {
             saved: Box::new(saved),
             current: current.clone(),
             ready: false,
+            reported: None,
             printer,
         };
         let thread = std::thread::Builder::new()
@@ -166,6 +190,8 @@ struct Runner {
     current: Current,
     /// The terminal answered and nothing is left unsettled.
     ready: bool,
+    /// What the journey was last told (`None` before the first try).
+    reported: Option<bool>,
     /// Where receipts go; `None` on a kiosk without a printer.
     printer: Option<PrinterWorker>,
 }
@@ -179,20 +205,18 @@ impl Runner {
     fn run(&mut self, queue: &mpsc::Receiver<Job>) {
         self.reach_terminal();
         loop {
-            let job = if self.ready {
-                match queue.recv() {
-                    Ok(job) => job,
-                    Err(_) => return,
-                }
+            let wait = if self.ready {
+                self.settings.check_every
             } else {
-                match queue.recv_timeout(self.settings.retry_every) {
-                    Ok(job) => job,
-                    Err(RecvTimeoutError::Timeout) => {
-                        self.reach_terminal();
-                        continue;
-                    }
-                    Err(RecvTimeoutError::Disconnected) => return,
+                self.settings.retry_every
+            };
+            let job = match queue.recv_timeout(wait) {
+                Ok(job) => job,
+                Err(RecvTimeoutError::Timeout) => {
+                    self.reach_terminal();
+                    continue;
                 }
+                Err(RecvTimeoutError::Disconnected) => return,
             };
             match job {
                 Job::Take { op, request } => {
@@ -215,11 +239,20 @@ impl Runner {
         (self.post)(Event::Completed(Completion { op, result }));
     }
 
+    /// Records whether the terminal can take payments; the journey and the heartbeat hear
+    /// of changes only.
     fn set_ready(&mut self, ready: bool) {
-        if ready != self.ready {
-            tracing::info!(ready, "card terminal readiness");
+        if self.reported == Some(ready) {
+            return;
         }
+        tracing::info!(ready, "card terminal readiness");
+        self.reported = Some(ready);
         self.ready = ready;
+        self.settings.health.set(if ready {
+            TerminalHealth::Ready
+        } else {
+            TerminalHealth::Unavailable
+        });
         (self.post)(Event::PaymentsReadiness(if ready {
             PaymentsReadiness::Ready
         } else {

@@ -5,7 +5,7 @@
 use super::card_terminal::{CardTerminalError, SerialCardTerminal};
 use super::config::KioskConfig;
 use super::core::KioskCore;
-use super::payments::{PaymentWorker, PaymentWorkerSettings};
+use super::payments::{PaymentWorker, PaymentWorkerSettings, TerminalHealthHandle};
 use super::printer_worker::{PrinterWorker, PrinterWorkerError};
 use super::workers::{LookupWorker, OutboxWorker, Post};
 use crate::checkin::{Event, Journey, JourneyPlan, JourneySettings};
@@ -143,6 +143,11 @@ impl KioskServices {
             None => None,
         };
 
+        let terminal_health = TerminalHealthHandle::default();
+        if config.card_terminal.is_some() {
+            sync_settings.terminal = terminal_health.clone();
+        }
+
         let client = OfficeClient::new(&config.office_url, &config.office_token)?;
         let sync = Arc::new(SyncWorker::start(
             client,
@@ -178,6 +183,7 @@ impl KioskServices {
                 KioskStore::open(&db_path)?,
                 PaymentWorkerSettings {
                     zone,
+                    health: terminal_health,
                     ..PaymentWorkerSettings::default()
                 },
                 post.clone(),

@@ -8,7 +8,7 @@ use super::payments::{PaymentItem, PaymentTotals};
 use super::server::AppState;
 use super::staff_needs::StaffNeedItem;
 use super::store::{Actor, Appointment, KioskHealth, QueueRow};
-use crate::api::{OutboxHealth, PrinterHealth};
+use crate::api::{OutboxHealth, PrinterHealth, TerminalHealth};
 use crate::domain::{AmountDue, AppointmentId, CheckInId, CheckInStatus, KioskId, StaffName};
 use crate::token::{CheckInToken, SignError};
 use axum::extract::{Path, State};
@@ -99,6 +99,8 @@ pub struct KioskItem {
     pub scanner_connected: bool,
     /// The receipt printer; the page shows paper low, paper out and offline as faults.
     pub printer: PrinterHealth,
+    /// The card terminal; the page shows "not answering" as a fault.
+    pub terminal: TerminalHealth,
     pub version: String,
 }
 
@@ -216,6 +218,7 @@ fn kiosk_item(health: KioskHealth, now: Timestamp) -> KioskItem {
         outbox: health.outbox,
         scanner_connected: health.scanner_connected,
         printer: health.printer,
+        terminal: health.terminal,
         version: health.version,
     }
 }

@@ -11,7 +11,7 @@
 
 use crate::api::{
     CheckInSubmission, Heartbeat, OutboxHealth, PaymentSubmission, PrinterHealth,
-    RegistrationSubmission, SubmissionOutcome,
+    RegistrationSubmission, SubmissionOutcome, TerminalHealth,
 };
 use crate::domain::{
     AppointmentId, Cents, CheckInId, CheckInStatus, ContactField, ContactOnFile, DateOfBirth,
@@ -205,6 +205,12 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE kiosk_health ADD COLUMN printer TEXT NOT NULL DEFAULT 'not_configured'
         CHECK (printer IN ('ok', 'paper_low', 'paper_out', 'offline', 'not_configured'));
 ",
+    "
+    -- The kiosk's card terminal as its heartbeat reports it (see `TerminalHealth`);
+    -- kiosks from before the terminal report none.
+    ALTER TABLE kiosk_health ADD COLUMN terminal TEXT NOT NULL DEFAULT 'not_configured'
+        CHECK (terminal IN ('ready', 'unavailable', 'not_configured'));
+",
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit
@@ -294,6 +300,7 @@ pub struct KioskHealth {
     pub outbox: OutboxHealth,
     pub scanner_connected: bool,
     pub printer: PrinterHealth,
+    pub terminal: TerminalHealth,
 }
 
 /// Who did something, for the audit log.
@@ -618,15 +625,15 @@ impl OfficeStore {
         self.conn.execute(
             "INSERT INTO kiosk_health
                (kiosk, last_seen_at, version, uptime_secs, outbox_depth, scanner_connected,
-                outbox_state, outbox_unreadable, printer)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                outbox_state, outbox_unreadable, printer, terminal)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (kiosk) DO UPDATE SET
                last_seen_at = excluded.last_seen_at, version = excluded.version,
                uptime_secs = excluded.uptime_secs, outbox_depth = excluded.outbox_depth,
                scanner_connected = excluded.scanner_connected,
                outbox_state = excluded.outbox_state,
                outbox_unreadable = excluded.outbox_unreadable,
-               printer = excluded.printer",
+               printer = excluded.printer, terminal = excluded.terminal",
             params![
                 kiosk.as_str(),
                 ts(now),
@@ -637,6 +644,7 @@ impl OfficeStore {
                 state,
                 i64::try_from(unreadable).unwrap_or(i64::MAX),
                 beat.printer.as_str(),
+                beat.terminal.as_str(),
             ],
         )?;
         Ok(())
@@ -645,7 +653,7 @@ impl OfficeStore {
     pub fn kiosks(&self) -> Result<Vec<KioskHealth>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT kiosk, last_seen_at, version, uptime_secs, outbox_depth, scanner_connected,
-                    outbox_state, outbox_unreadable, printer
+                    outbox_state, outbox_unreadable, printer, terminal
              FROM kiosk_health ORDER BY kiosk",
         )?;
         let rows = stmt.query_map([], |row| {
@@ -659,10 +667,22 @@ impl OfficeStore {
                 row.get::<_, String>(6)?,
                 row.get::<_, i64>(7)?,
                 row.get::<_, String>(8)?,
+                row.get::<_, String>(9)?,
             ))
         })?;
         rows.map(|r| {
-            let (kiosk, seen, version, uptime, depth, scanner, state, unreadable, printer) = r?;
+            let (
+                kiosk,
+                seen,
+                version,
+                uptime,
+                depth,
+                scanner,
+                state,
+                unreadable,
+                printer,
+                terminal,
+            ) = r?;
             let depth = depth.cast_unsigned();
             let outbox = match state.as_str() {
                 "ok" => OutboxHealth::Ok { depth },
@@ -682,6 +702,8 @@ impl OfficeStore {
                 scanner_connected: scanner,
                 printer: PrinterHealth::parse(&printer)
                     .ok_or(StoreError::Corrupt("kiosk printer state"))?,
+                terminal: TerminalHealth::parse(&terminal)
+                    .ok_or(StoreError::Corrupt("kiosk terminal state"))?,
             })
         })
         .collect()
@@ -1479,7 +1501,10 @@ mod tests {
     fn kiosk_health_keeps_the_printer_and_older_rows_have_none() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("office.db");
-        let printer_step = MIGRATIONS.len() - 1;
+        let printer_step = MIGRATIONS
+            .iter()
+            .position(|step| step.contains("ADD COLUMN printer"))
+            .unwrap();
         {
             // A kiosk that reported before the printer column existed.
             let mut conn = Connection::open(&path).unwrap();
@@ -1505,11 +1530,27 @@ mod tests {
                 outbox: OutboxHealth::Ok { depth: 0 },
                 scanner_connected: true,
                 printer,
+                terminal: TerminalHealth::Ready,
             };
             store
                 .record_heartbeat(&KioskId::new("lobby-1").unwrap(), &beat, now)
                 .unwrap();
             assert_eq!(store.kiosks().unwrap()[0].printer, printer);
+        }
+        for terminal in TerminalHealth::ALL {
+            let beat = Heartbeat {
+                sent_at: now,
+                version: "0.1.0".into(),
+                uptime_secs: 60,
+                outbox: OutboxHealth::Ok { depth: 0 },
+                scanner_connected: true,
+                printer: PrinterHealth::Ok,
+                terminal,
+            };
+            store
+                .record_heartbeat(&KioskId::new("lobby-1").unwrap(), &beat, now)
+                .unwrap();
+            assert_eq!(store.kiosks().unwrap()[0].terminal, terminal);
         }
     }
 

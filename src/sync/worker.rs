@@ -6,6 +6,7 @@ use super::help::{HelpRetry, HelpSender};
 use crate::api::{Heartbeat, HelpRequest, KioskConfig, OutboxHealth, OutboxId, SealedDelivery};
 use crate::checkin::{Event, OfficeTrust, Roster};
 use crate::domain::{ClinicId, StaffNeed};
+use crate::kiosk::payments::TerminalHealthHandle;
 use crate::kiosk::printer_worker::PrinterHealthHandle;
 use crate::store::{KioskStore, PendingRow, StoreError};
 use base64::Engine as _;
@@ -18,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Timings of the sync loop, and the printer health its heartbeat reports.
+/// Timings of the sync loop, and the device health its heartbeat reports.
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
     pub heartbeat_every: Duration,
@@ -34,6 +35,8 @@ pub struct WorkerSettings {
     pub help_give_up_after: Duration,
     /// The receipt printer worker's health (default: no printer configured).
     pub printer: PrinterHealthHandle,
+    /// The card terminal's health, as the payment worker finds it (default: none).
+    pub terminal: TerminalHealthHandle,
 }
 
 impl Default for WorkerSettings {
@@ -46,6 +49,7 @@ impl Default for WorkerSettings {
             help_retry_every: Duration::from_secs(2),
             help_give_up_after: Duration::from_secs(5 * 60),
             printer: PrinterHealthHandle::default(),
+            terminal: TerminalHealthHandle::default(),
         }
     }
 }
@@ -483,6 +487,7 @@ impl Worker {
             outbox,
             scanner_connected: self.scanner_connected.load(Ordering::Relaxed),
             printer: self.settings.printer.get(),
+            terminal: self.settings.terminal.get(),
         })
     }
 

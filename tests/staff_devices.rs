@@ -1,5 +1,6 @@
-//! The staff page in real headless Chromium shows a kiosk's receipt printer: OK, then
-//! "Receipt printer: paper out" as a fault, live without a reload, then off line. Needs
+//! The staff page in real headless Chromium shows a kiosk's receipt printer and card
+//! terminal: OK, then "Receipt printer: paper out" and "Card terminal: not answering" as
+//! faults, live without a reload, then the printer off line. Needs
 //! `chromium` and `chromium-driver` (the README test command installs them).
 
 mod browser_support;
@@ -7,12 +8,12 @@ mod support;
 
 use browser_support::{open_browser, start_chromedriver, text_of};
 use fantoccini::Locator;
-use frontdesk::api::{Heartbeat, OutboxHealth, PrinterHealth};
+use frontdesk::api::{Heartbeat, OutboxHealth, PrinterHealth, TerminalHealth};
 use std::time::Duration;
 use support::start_office;
 
-/// The kiosk `lobby-1` reports its printer as `printer`, over the kiosk API.
-async fn heartbeat(base: &str, printer: PrinterHealth) {
+/// The kiosk `lobby-1` reports its printer and terminal, over the kiosk API.
+async fn heartbeat(base: &str, printer: PrinterHealth, terminal: TerminalHealth) {
     let base = base.to_owned();
     tokio::task::spawn_blocking(move || {
         frontdesk::sync::OfficeClient::new(&base, support::KIOSK_TOKEN)
@@ -24,6 +25,7 @@ async fn heartbeat(base: &str, printer: PrinterHealth) {
                 outbox: OutboxHealth::Ok { depth: 0 },
                 scanner_connected: true,
                 printer,
+                terminal,
             })
             .unwrap()
     })
@@ -33,13 +35,18 @@ async fn heartbeat(base: &str, printer: PrinterHealth) {
 
 /// Waits for the kiosk card's printer chip to say `state`; returns its text and class.
 async fn printer_chip(browser: &fantoccini::Client, state: &str) -> (String, String) {
-    let css = format!("#kiosks [data-kiosk='lobby-1'] [data-printer='{state}']");
+    chip(browser, "printer", state).await
+}
+
+/// Waits for the kiosk card's `device` chip to say `state`; returns its text and class.
+async fn chip(browser: &fantoccini::Client, device: &str, state: &str) -> (String, String) {
+    let css = format!("#kiosks [data-kiosk='lobby-1'] [data-{device}='{state}']");
     browser
         .wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css(&css))
         .await
-        .unwrap_or_else(|_| panic!("the printer chip turns {state}"));
+        .unwrap_or_else(|_| panic!("the {device} chip turns {state}"));
     let text = text_of(browser, &css).await;
     let class = browser
         .find(Locator::Css(&css))
@@ -53,7 +60,7 @@ async fn printer_chip(browser: &fantoccini::Client, state: &str) -> (String, Str
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kiosk_card_shows_the_receipt_printer_out_of_paper() {
+async fn kiosk_card_shows_the_printer_out_of_paper_and_the_terminal_not_answering() {
     let dir = tempfile::tempdir().unwrap();
     let office_dir = dir.path().join("office");
     let office = tokio::task::spawn_blocking(move || {
@@ -64,7 +71,7 @@ async fn kiosk_card_shows_the_receipt_printer_out_of_paper() {
     let (_driver, driver_url) = start_chromedriver();
     let (browser, _profile) = open_browser(&driver_url).await;
 
-    heartbeat(&office.base, PrinterHealth::Ok).await;
+    heartbeat(&office.base, PrinterHealth::Ok, TerminalHealth::Ready).await;
     browser.goto(&format!("{}/", office.base)).await.unwrap();
     browser
         .wait()
@@ -75,14 +82,25 @@ async fn kiosk_card_shows_the_receipt_printer_out_of_paper() {
     let (text, class) = printer_chip(&browser, "ok").await;
     assert_eq!(text, "Receipt printer OK");
     assert!(class.split(' ').any(|c| c == "ok"), "{class}");
+    let (text, class) = chip(&browser, "terminal", "ready").await;
+    assert_eq!(text, "Card terminal OK");
+    assert!(class.split(' ').any(|c| c == "ok"), "{class}");
     browser
         .execute("window.__noReload = 'still here'; return true;", vec![])
         .await
         .unwrap();
 
-    heartbeat(&office.base, PrinterHealth::PaperOut).await;
+    heartbeat(
+        &office.base,
+        PrinterHealth::PaperOut,
+        TerminalHealth::Unavailable,
+    )
+    .await;
     let (text, class) = printer_chip(&browser, "paper_out").await;
     assert_eq!(text, "Receipt printer: paper out");
+    assert!(class.split(' ').any(|c| c == "bad"), "{class}");
+    let (text, class) = chip(&browser, "terminal", "unavailable").await;
+    assert_eq!(text, "Card terminal: not answering");
     assert!(class.split(' ').any(|c| c == "bad"), "{class}");
     let marker = browser
         .execute("return window.__noReload || null;", vec![])
@@ -90,21 +108,31 @@ async fn kiosk_card_shows_the_receipt_printer_out_of_paper() {
         .unwrap();
     assert_eq!(marker, serde_json::json!("still here"), "no reload");
     if let Ok(png) = browser.screenshot().await {
-        let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("staff-printer.png");
+        let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("staff-devices.png");
         let _ = std::fs::write(out, png);
     }
 
-    heartbeat(&office.base, PrinterHealth::Offline).await;
+    heartbeat(
+        &office.base,
+        PrinterHealth::Offline,
+        TerminalHealth::Unavailable,
+    )
+    .await;
     let (text, _) = printer_chip(&browser, "offline").await;
     assert_eq!(text, "Receipt printer: offline");
 
-    // A kiosk without a printer shows no printer chip at all.
-    heartbeat(&office.base, PrinterHealth::NotConfigured).await;
+    // A kiosk without a printer or terminal shows no chip for them at all.
+    heartbeat(
+        &office.base,
+        PrinterHealth::NotConfigured,
+        TerminalHealth::NotConfigured,
+    )
+    .await;
     let mut gone = false;
     for _ in 0..200 {
         let chips = browser
             .find_all(Locator::Css(
-                "#kiosks [data-kiosk='lobby-1'] [data-printer]",
+                "#kiosks [data-kiosk='lobby-1'] [data-printer], #kiosks [data-kiosk='lobby-1'] [data-terminal]",
             ))
             .await
             .unwrap();
@@ -114,7 +142,7 @@ async fn kiosk_card_shows_the_receipt_printer_out_of_paper() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(gone, "the printer chip goes away");
+    assert!(gone, "the printer and terminal chips go away");
     assert!(
         text_of(&browser, "#kiosks [data-kiosk='lobby-1']")
             .await
