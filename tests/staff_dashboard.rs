@@ -5,75 +5,13 @@
 //! patient in the queue. Needs `chromium` and `chromium-driver` (the README test command
 //! installs them).
 
+mod browser_support;
 mod support;
 
-use fantoccini::{ClientBuilder, Locator};
-use std::process::{Child, Command, Stdio};
+use browser_support::{click, open_browser, start_chromedriver, text_of, wait_gone};
+use fantoccini::Locator;
 use std::time::Duration;
 use support::start_office;
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts chromedriver on a port it picks itself (`--port=0`) and reads which from its
-/// start-up line, so no port is released and bound again.
-fn start_chromedriver() -> (Driver, String) {
-    use std::io::BufRead as _;
-    let mut child = Command::new("chromedriver")
-        .arg("--port=0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver is installed (apt-get install chromium chromium-driver)");
-    let stdout = child.stdout.take().unwrap();
-    let driver = Driver(child);
-    let mut lines = std::io::BufReader::new(stdout).lines();
-    let port: u16 = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            line.split_once("started successfully on port ")
-                .and_then(|(_, rest)| rest.trim_end_matches('.').trim().parse().ok())
-        })
-        .expect("chromedriver says which port it listens on");
-    // Keep draining its output so it never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    let url = format!("http://127.0.0.1:{port}");
-    support::wait_until("chromedriver", || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
-    });
-    (driver, url)
-}
-
-/// Headless Chromium under `driver_url`, with a profile of its own (kept while it runs).
-async fn open_browser(driver_url: &str) -> (fantoccini::Client, tempfile::TempDir) {
-    let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,900",
-                format!("--user-data-dir={}", profile.path().display()),
-            ]
-        }),
-    );
-    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(driver_url)
-        .await
-        .expect("chromium starts under chromedriver");
-    (browser, profile)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queue_row_appears_live_without_reload() {
@@ -173,54 +111,6 @@ async fn queue_row_appears_live_without_reload() {
     tokio::task::spawn_blocking(move || office.stop())
         .await
         .unwrap();
-}
-
-/// The text of the first element matching `css`, once there; the page re-renders on
-/// every event, so an element found a moment ago may be gone: look again.
-async fn text_of(browser: &fantoccini::Client, css: &str) -> String {
-    for _ in 0..200 {
-        if let Ok(element) = browser.find(Locator::Css(css)).await
-            && let Ok(text) = element.text().await
-        {
-            return text;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{css} never appeared");
-}
-
-/// Clicks the first element matching `css` whose text is `label`, looking again if the
-/// page re-rendered under it.
-async fn click(browser: &fantoccini::Client, css: &str, label: &str) {
-    for _ in 0..200 {
-        if let Ok(elements) = browser.find_all(Locator::Css(css)).await {
-            for element in elements {
-                if element.text().await.is_ok_and(|text| text == label)
-                    && element.click().await.is_ok()
-                {
-                    return;
-                }
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no {label:?} button at {css}");
-}
-
-/// Polls the page until nothing matches `css`.
-async fn wait_gone(browser: &fantoccini::Client, css: &str) {
-    for _ in 0..200 {
-        if browser
-            .find_all(Locator::Css(css))
-            .await
-            .unwrap()
-            .is_empty()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{css} is still on the page");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

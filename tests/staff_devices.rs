@@ -6,7 +6,7 @@
 mod browser_support;
 mod support;
 
-use browser_support::{open_browser, start_chromedriver, text_of};
+use browser_support::{open_browser, screenshot, start_chromedriver, text_of};
 use fantoccini::Locator;
 use frontdesk::api::{Heartbeat, OutboxHealth, PrinterHealth, TerminalHealth};
 use std::time::Duration;
@@ -107,10 +107,7 @@ async fn kiosk_card_shows_the_printer_out_of_paper_and_the_terminal_not_answerin
         .await
         .unwrap();
     assert_eq!(marker, serde_json::json!("still here"), "no reload");
-    if let Ok(png) = browser.screenshot().await {
-        let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("staff-devices.png");
-        let _ = std::fs::write(out, png);
-    }
+    screenshot(&browser, "staff-devices.png").await;
 
     heartbeat(
         &office.base,

@@ -2,9 +2,11 @@
 //! staff show on their patients' rows, live, with the day's totals; the end-of-day
 //! report opens. Needs `chromium` and `chromium-driver` (as `staff_dashboard` does).
 
+mod browser_support;
 mod support;
 
-use fantoccini::{ClientBuilder, Locator};
+use browser_support::{open_browser_sized, screenshot, start_chromedriver, text_of};
+use fantoccini::Locator;
 use frontdesk::api::{CheckInSubmission, OutboxBody, PaymentSubmission, SealedDelivery};
 use frontdesk::domain::{
     AmountDue, AppointmentId, AuthCode, CheckInId, ClinicId, MaskedCard, PaymentId, PaymentOutcome,
@@ -12,86 +14,8 @@ use frontdesk::domain::{
 };
 use frontdesk::sync::OfficeClient;
 use jiff::Timestamp;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use support::{KIOSK_TOKEN, start_office};
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts chromedriver on a port it picks itself (`--port=0`) and reads which from its
-/// start-up line, so no port is released and bound again.
-fn start_chromedriver() -> (Driver, String) {
-    use std::io::BufRead as _;
-    let mut child = Command::new("chromedriver")
-        .arg("--port=0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver is installed (apt-get install chromium chromium-driver)");
-    let stdout = child.stdout.take().unwrap();
-    let driver = Driver(child);
-    let mut lines = std::io::BufReader::new(stdout).lines();
-    let port: u16 = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            line.split_once("started successfully on port ")
-                .and_then(|(_, rest)| rest.trim_end_matches('.').trim().parse().ok())
-        })
-        .expect("chromedriver says which port it listens on");
-    // Keep draining its output so it never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    let url = format!("http://127.0.0.1:{port}");
-    support::wait_until("chromedriver", || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
-    });
-    (driver, url)
-}
-
-/// Headless Chromium under `driver_url`, with a profile of its own (kept while it runs).
-async fn open_browser(driver_url: &str) -> (fantoccini::Client, tempfile::TempDir) {
-    let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,1500",
-                format!("--user-data-dir={}", profile.path().display()),
-            ]
-        }),
-    );
-    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(driver_url)
-        .await
-        .expect("chromium starts under chromedriver");
-    (browser, profile)
-}
-
-/// The text of the first element matching `css`, once there; the page re-renders on
-/// every event, so an element found a moment ago may be gone: look again.
-async fn text_of(browser: &fantoccini::Client, css: &str) -> String {
-    for _ in 0..200 {
-        if let Ok(element) = browser.find(Locator::Css(css)).await
-            && let Ok(text) = element.text().await
-        {
-            return text;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{css} never appeared");
-}
 
 /// Today's appointments' handles and co-pays, by start time.
 fn today(office: &support::TestOffice) -> Vec<(AppointmentId, AmountDue)> {
@@ -150,13 +74,6 @@ fn pay(base: &str, appointment: AppointmentId, due: AmountDue, outcome: PaymentO
     );
 }
 
-async fn screenshot(browser: &fantoccini::Client, name: &str) {
-    if let Ok(png) = browser.screenshot().await {
-        let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-        let _ = std::fs::write(out, png);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paid_and_needs_staff_payments_show_on_their_rows_with_the_days_totals() {
     let dir = tempfile::tempdir().unwrap();
@@ -167,7 +84,7 @@ async fn paid_and_needs_staff_payments_show_on_their_rows_with_the_days_totals()
     .await
     .unwrap();
     let (_driver, driver_url) = start_chromedriver();
-    let (browser, _profile) = open_browser(&driver_url).await;
+    let (browser, _profile) = open_browser_sized(&driver_url, 1280, 1500).await;
     browser.goto(&format!("{}/", office.base)).await.unwrap();
     browser
         .wait()

@@ -1,5 +1,6 @@
-//! Headless Chromium under chromedriver for staff page tests (the same start-up as
-//! `tests/staff_dashboard.rs`). Needs `chromium` and `chromium-driver`.
+//! Headless Chromium under chromedriver for the staff page tests, and the page helpers
+//! they share (the page re-renders on every event: helpers look again rather than hold an
+//! element). Needs `chromium` and `chromium-driver`.
 #![allow(dead_code)]
 
 use fantoccini::{ClientBuilder, Locator};
@@ -46,8 +47,18 @@ pub fn start_chromedriver() -> (Driver, String) {
     (driver, url)
 }
 
-/// Headless Chromium under `driver_url`, with a profile of its own (kept while it runs).
+/// Headless Chromium under `driver_url`, 1280×900, with a profile of its own (kept while
+/// it runs).
 pub async fn open_browser(driver_url: &str) -> (fantoccini::Client, tempfile::TempDir) {
+    open_browser_sized(driver_url, 1280, 900).await
+}
+
+/// [`open_browser`] with a window of `width` × `height`.
+pub async fn open_browser_sized(
+    driver_url: &str,
+    width: u32,
+    height: u32,
+) -> (fantoccini::Client, tempfile::TempDir) {
     let profile = tempfile::tempdir().unwrap();
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -57,7 +68,7 @@ pub async fn open_browser(driver_url: &str) -> (fantoccini::Client, tempfile::Te
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,900",
+                format!("--window-size={width},{height}"),
                 format!("--user-data-dir={}", profile.path().display()),
             ]
         }),
@@ -82,4 +93,46 @@ pub async fn text_of(browser: &fantoccini::Client, css: &str) -> String {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{css} never appeared");
+}
+
+/// Clicks the first element matching `css` whose text is `label`, looking again if the
+/// page re-rendered under it.
+pub async fn click(browser: &fantoccini::Client, css: &str, label: &str) {
+    for _ in 0..200 {
+        if let Ok(elements) = browser.find_all(Locator::Css(css)).await {
+            for element in elements {
+                if element.text().await.is_ok_and(|text| text == label)
+                    && element.click().await.is_ok()
+                {
+                    return;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no {label:?} button at {css}");
+}
+
+/// Polls the page until nothing matches `css`.
+pub async fn wait_gone(browser: &fantoccini::Client, css: &str) {
+    for _ in 0..200 {
+        if browser
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{css} is still on the page");
+}
+
+/// Saves what the browser shows to `CARGO_TARGET_TMPDIR/name`, to look at.
+pub async fn screenshot(browser: &fantoccini::Client, name: &str) {
+    if let Ok(png) = browser.screenshot().await {
+        let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        let _ = std::fs::write(out, png);
+    }
 }
