@@ -8,30 +8,20 @@
 mod browser_support;
 mod support;
 
-use browser_support::{click, open_browser, start_chromedriver, text_of, wait_gone};
+use browser_support::{
+    click, office_in, open_browser, open_live, start_chromedriver, text_of, wait_gone,
+};
 use fantoccini::Locator;
 use std::time::Duration;
-use support::start_office;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queue_row_appears_live_without_reload() {
     let dir = tempfile::tempdir().unwrap();
-    let office_dir = dir.path().join("office");
-    let office = tokio::task::spawn_blocking(move || {
-        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
-    })
-    .await
-    .unwrap();
+    let office = office_in(dir.path().join("office")).await;
     let (_driver, driver_url) = start_chromedriver();
     let (browser, _profile) = open_browser(&driver_url).await;
 
-    browser.goto(&format!("{}/", office.base)).await.unwrap();
-    browser
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::XPath("//*[@id='live' and text()='Live']"))
-        .await
-        .expect("the page connects to the live stream");
+    open_live(&browser, &office.base).await;
     browser
         .wait()
         .for_element(Locator::Css("#expected tr[data-appointment]"))
@@ -116,21 +106,10 @@ async fn queue_row_appears_live_without_reload() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_needs_staff_item_shows_why_at_the_top_and_on_my_way_answers_it() {
     let dir = tempfile::tempdir().unwrap();
-    let office_dir = dir.path().join("office");
-    let office = tokio::task::spawn_blocking(move || {
-        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
-    })
-    .await
-    .unwrap();
+    let office = office_in(dir.path().join("office")).await;
     let (_driver, driver_url) = start_chromedriver();
     let (browser, _profile) = open_browser(&driver_url).await;
-    browser.goto(&format!("{}/", office.base)).await.unwrap();
-    browser
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::XPath("//*[@id='live' and text()='Live']"))
-        .await
-        .expect("the page connects to the live stream");
+    open_live(&browser, &office.base).await;
     assert!(
         browser
             .find(Locator::Css("#needs-section"))
@@ -222,21 +201,10 @@ fn deliver_details_change(base: &str) -> frontdesk::domain::DetailsChangeId {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_details_change_is_reviewed_field_by_field_on_the_patients_row() {
     let dir = tempfile::tempdir().unwrap();
-    let office_dir = dir.path().join("office");
-    let office = tokio::task::spawn_blocking(move || {
-        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
-    })
-    .await
-    .unwrap();
+    let office = office_in(dir.path().join("office")).await;
     let (_driver, driver_url) = start_chromedriver();
     let (browser, _profile) = open_browser(&driver_url).await;
-    browser.goto(&format!("{}/", office.base)).await.unwrap();
-    browser
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::XPath("//*[@id='live' and text()='Live']"))
-        .await
-        .expect("the page connects to the live stream");
+    open_live(&browser, &office.base).await;
 
     // Ada checks in, then asks to change her address and phone; another patient at the
     // kiosk matched no appointment.
@@ -380,21 +348,10 @@ async fn a_details_change_is_reviewed_field_by_field_on_the_patients_row() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registration_shows_flagged_and_accepting_it_puts_the_patient_in_the_queue() {
     let dir = tempfile::tempdir().unwrap();
-    let office_dir = dir.path().join("office");
-    let office = tokio::task::spawn_blocking(move || {
-        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
-    })
-    .await
-    .unwrap();
+    let office = office_in(dir.path().join("office")).await;
     let (_driver, driver_url) = start_chromedriver();
     let (browser, _profile) = open_browser(&driver_url).await;
-    browser.goto(&format!("{}/", office.base)).await.unwrap();
-    browser
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::XPath("//*[@id='live' and text()='Live']"))
-        .await
-        .expect("the page connects to the live stream");
+    open_live(&browser, &office.base).await;
     browser
         .wait()
         .for_element(Locator::Css("#expected tr[data-appointment]"))

@@ -6,11 +6,12 @@
 mod browser_support;
 mod support;
 
-use browser_support::{open_browser, screenshot, start_chromedriver, text_of};
+use browser_support::{
+    office_in, open_browser, open_live, screenshot, start_chromedriver, text_of,
+};
 use fantoccini::Locator;
 use frontdesk::api::{Heartbeat, OutboxHealth, PrinterHealth, TerminalHealth};
 use std::time::Duration;
-use support::start_office;
 
 /// The kiosk `lobby-1` reports its printer and terminal, over the kiosk API.
 async fn heartbeat(base: &str, printer: PrinterHealth, terminal: TerminalHealth) {
@@ -62,23 +63,12 @@ async fn chip(browser: &fantoccini::Client, device: &str, state: &str) -> (Strin
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kiosk_card_shows_the_printer_out_of_paper_and_the_terminal_not_answering() {
     let dir = tempfile::tempdir().unwrap();
-    let office_dir = dir.path().join("office");
-    let office = tokio::task::spawn_blocking(move || {
-        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
-    })
-    .await
-    .unwrap();
+    let office = office_in(dir.path().join("office")).await;
     let (_driver, driver_url) = start_chromedriver();
     let (browser, _profile) = open_browser(&driver_url).await;
 
     heartbeat(&office.base, PrinterHealth::Ok, TerminalHealth::Ready).await;
-    browser.goto(&format!("{}/", office.base)).await.unwrap();
-    browser
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::XPath("//*[@id='live' and text()='Live']"))
-        .await
-        .expect("the page connects to the live stream");
+    open_live(&browser, &office.base).await;
     let (text, class) = printer_chip(&browser, "ok").await;
     assert_eq!(text, "Receipt printer OK");
     assert!(class.split(' ').any(|c| c == "ok"), "{class}");

@@ -5,8 +5,9 @@
 mod browser_support;
 mod support;
 
-use browser_support::{open_browser_sized, screenshot, start_chromedriver, text_of};
-use fantoccini::Locator;
+use browser_support::{
+    office_in, open_browser_sized, open_live, screenshot, start_chromedriver, text_of,
+};
 use frontdesk::api::{CheckInSubmission, OutboxBody, PaymentSubmission, SealedDelivery};
 use frontdesk::domain::{
     AmountDue, AppointmentId, AuthCode, CheckInId, ClinicId, MaskedCard, PaymentId, PaymentOutcome,
@@ -15,7 +16,7 @@ use frontdesk::domain::{
 use frontdesk::sync::OfficeClient;
 use jiff::Timestamp;
 use std::time::Duration;
-use support::{KIOSK_TOKEN, start_office};
+use support::KIOSK_TOKEN;
 
 /// Today's appointments' handles and co-pays, by start time.
 fn today(office: &support::TestOffice) -> Vec<(AppointmentId, AmountDue)> {
@@ -77,21 +78,10 @@ fn pay(base: &str, appointment: AppointmentId, due: AmountDue, outcome: PaymentO
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paid_and_needs_staff_payments_show_on_their_rows_with_the_days_totals() {
     let dir = tempfile::tempdir().unwrap();
-    let office_dir = dir.path().join("office");
-    let office = tokio::task::spawn_blocking(move || {
-        start_office(&office_dir, "127.0.0.1:0".parse().unwrap())
-    })
-    .await
-    .unwrap();
+    let office = office_in(dir.path().join("office")).await;
     let (_driver, driver_url) = start_chromedriver();
     let (browser, _profile) = open_browser_sized(&driver_url, 1280, 1500).await;
-    browser.goto(&format!("{}/", office.base)).await.unwrap();
-    browser
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::XPath("//*[@id='live' and text()='Live']"))
-        .await
-        .expect("the page connects to the live stream");
+    open_live(&browser, &office.base).await;
     assert_eq!(
         text_of(&browser, "#pay-paid").await,
         "Paid at kiosk\n0\n$0.00"

@@ -136,3 +136,24 @@ pub async fn screenshot(browser: &fantoccini::Client, name: &str) {
         let _ = std::fs::write(out, png);
     }
 }
+
+/// An office on loopback with today's synthetic appointments, started off the async
+/// runtime (its start-up blocks).
+pub async fn office_in(dir: std::path::PathBuf) -> crate::support::TestOffice {
+    tokio::task::spawn_blocking(move || {
+        crate::support::start_office(&dir, "127.0.0.1:0".parse().unwrap())
+    })
+    .await
+    .unwrap()
+}
+
+/// Opens the staff page at `base` and waits until it hears the live stream.
+pub async fn open_live(browser: &fantoccini::Client, base: &str) {
+    browser.goto(&format!("{base}/")).await.unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath("//*[@id='live' and text()='Live']"))
+        .await
+        .expect("the page connects to the live stream");
+}
