@@ -18,7 +18,7 @@ use anyhow::{Context as _, bail};
 use frontdesk::devices::scanner_sim::ScannerSimulator;
 use frontdesk::domain::KioskId;
 use frontdesk::kiosk::config::{KioskConfig, ScannerConfig};
-use frontdesk::kiosk::run::{FrameObserver, RunOptions, assemble};
+use frontdesk::kiosk::run::{AssembledKiosk, FrameObserver, RunOptions, assemble};
 use frontdesk::kiosk::{KioskAdapter, MainWindow, Page, WelcomeAdapter};
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use serde::{Deserialize, Serialize};
@@ -241,35 +241,7 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
         receipt_printer: None,
     };
 
-    // Each drawn frame is reported with the page it shows, from the UI thread.
-    let (frames_tx, frames) = mpsc::channel::<(Instant, Page)>();
-    let shown: Rc<RefCell<Option<slint::Weak<MainWindow>>>> = Rc::default();
-    let observer: FrameObserver = Box::new({
-        let shown = shown.clone();
-        move |_, _| {
-            let page = shown
-                .borrow()
-                .as_ref()
-                .and_then(slint::Weak::upgrade)
-                .map(|ui| ui.global::<KioskAdapter>().get_page());
-            if let Some(page) = page {
-                let _ = frames_tx.send((Instant::now(), page));
-            }
-        }
-    });
-    let kiosk = assemble(
-        config,
-        RunOptions {
-            headless: true,
-            size: slint::PhysicalSize::new(1280, 800),
-            snapshot: None,
-            demo_patient: false,
-            started: Instant::now(),
-            exit_after_first_frame: false,
-        },
-        Some(observer),
-    )?;
-    *shown.borrow_mut() = Some(kiosk.ui.as_weak());
+    let (kiosk, frames) = assemble_observed(config)?;
 
     let driver = std::thread::spawn({
         let ui = kiosk.ui.as_weak();
@@ -404,6 +376,42 @@ fn idle(plan: &Plan, db: &std::path::Path, outcome: &mut Outcome) -> anyhow::Res
     }
     outcome.rss_idle = memory::rss_self_kib();
     Ok(())
+}
+
+/// A headless 1280×800 kiosk put together as `frontdesk-kiosk run` does, and each frame it
+/// draws, with the page it shows, as reported from the UI thread.
+pub(crate) fn assemble_observed(
+    config: KioskConfig,
+) -> anyhow::Result<(AssembledKiosk, mpsc::Receiver<(Instant, Page)>)> {
+    let (frames_tx, frames) = mpsc::channel::<(Instant, Page)>();
+    let shown: Rc<RefCell<Option<slint::Weak<MainWindow>>>> = Rc::default();
+    let observer: FrameObserver = Box::new({
+        let shown = shown.clone();
+        move |_, _| {
+            let page = shown
+                .borrow()
+                .as_ref()
+                .and_then(slint::Weak::upgrade)
+                .map(|ui| ui.global::<KioskAdapter>().get_page());
+            if let Some(page) = page {
+                let _ = frames_tx.send((Instant::now(), page));
+            }
+        }
+    });
+    let kiosk = assemble(
+        config,
+        RunOptions {
+            headless: true,
+            size: slint::PhysicalSize::new(1280, 800),
+            snapshot: None,
+            demo_patient: false,
+            started: Instant::now(),
+            exit_after_first_frame: false,
+        },
+        Some(observer),
+    )?;
+    *shown.borrow_mut() = Some(kiosk.ui.as_weak());
+    Ok((kiosk, frames))
 }
 
 /// Runs `act`, then waits for the first frame showing `expected`; milliseconds between.

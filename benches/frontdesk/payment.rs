@@ -14,7 +14,7 @@
 //! The kiosk runs in a child process of the bench (Slint's platform is one per process).
 
 use crate::Scale;
-use crate::kiosk_day::{on_ui, step, tap};
+use crate::kiosk_day::{assemble_observed, on_ui, step, tap};
 use crate::report::{Report, median, percentile};
 use anyhow::{Context as _, bail};
 use ed25519_dalek::SigningKey;
@@ -28,8 +28,7 @@ use frontdesk::kiosk::app::post;
 use frontdesk::kiosk::card_terminal::SerialCardTerminal;
 use frontdesk::kiosk::config::{CardTerminalConfig, KioskConfig};
 use frontdesk::kiosk::payments::{PaymentWorker, PaymentWorkerSettings};
-use frontdesk::kiosk::run::{FrameObserver, RunOptions, assemble};
-use frontdesk::kiosk::{KioskAdapter, MainWindow, Page};
+use frontdesk::kiosk::{MainWindow, Page};
 use frontdesk::seal::SealSecretKey;
 use frontdesk::store::{Journaled, KioskStore, NewPayment};
 use frontdesk::token::CheckInToken;
@@ -37,10 +36,8 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 use slint::ComponentHandle;
-use std::cell::RefCell;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::rc::Rc;
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
@@ -168,34 +165,7 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
         card_terminal: Some(CardTerminalConfig::new(terminal.port_path().to_owned())),
         ..KioskConfig::default()
     };
-    let (frames_tx, frames) = mpsc::channel::<(Instant, Page)>();
-    let shown: Rc<RefCell<Option<slint::Weak<MainWindow>>>> = Rc::default();
-    let observer: FrameObserver = Box::new({
-        let shown = shown.clone();
-        move |_, _| {
-            let page = shown
-                .borrow()
-                .as_ref()
-                .and_then(slint::Weak::upgrade)
-                .map(|ui| ui.global::<KioskAdapter>().get_page());
-            if let Some(page) = page {
-                let _ = frames_tx.send((Instant::now(), page));
-            }
-        }
-    });
-    let kiosk = assemble(
-        config,
-        RunOptions {
-            headless: true,
-            size: slint::PhysicalSize::new(1280, 800),
-            snapshot: None,
-            demo_patient: false,
-            started: Instant::now(),
-            exit_after_first_frame: false,
-        },
-        Some(observer),
-    )?;
-    *shown.borrow_mut() = Some(kiosk.ui.as_weak());
+    let (kiosk, frames) = assemble_observed(config)?;
     let driver = std::thread::spawn({
         let ui = kiosk.ui.as_weak();
         move || {
