@@ -3,7 +3,7 @@
 
 use crate::checkin::RosterEntry;
 use crate::domain::{
-    AmountDue, AppointmentId, CheckInId, ClinicId, ContactOnFile, DetailsChangeError,
+    AmountDue, AppointmentId, Cents, CheckInId, ClinicId, ContactOnFile, DetailsChangeError,
     DetailsChangeId, FieldChange, IdentityKey, NewPatientRegistration, PaymentId, PaymentOutcome,
     RegistrationId, SexOptions, StaffNeed, check_changes,
 };
@@ -201,6 +201,21 @@ pub struct Heartbeat {
     /// Absent from kiosks older than the card terminal: read as not configured.
     #[serde(default)]
     pub terminal: TerminalHealth,
+    /// The card terminal's last closed day (its batch), for the office's end-of-day
+    /// report; absent until the kiosk has closed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal_batch: Option<TerminalBatch>,
+}
+
+/// A day the kiosk closed at its card terminal (ZVT end of day): what the terminal says it
+/// took, to set beside what the kiosk reported. Totals only: no card, no patient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalBatch {
+    /// The clinic's calendar day that was closed.
+    pub day: jiff::civil::Date,
+    pub count: u32,
+    pub amount: Cents,
 }
 
 /// The card terminal as the kiosk's payment worker last found it.

@@ -122,6 +122,7 @@ fn mark(office: &TestOffice) {
             scanner_connected: true,
             printer: frontdesk::api::PrinterHealth::NotConfigured,
             terminal: frontdesk::api::TerminalHealth::NotConfigured,
+            terminal_batch: None,
         })
         .unwrap();
 }

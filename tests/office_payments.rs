@@ -408,6 +408,24 @@ fn the_end_of_day_report_counts_each_kiosk_as_html_and_csv() {
     );
 
     let day = office.state.today(Timestamp::now());
+    // lobby-1 closed its terminal's day: the terminal took the one co-pay it reported.
+    frontdesk::sync::OfficeClient::new(&office.base, support::KIOSK_TOKEN)
+        .unwrap()
+        .heartbeat(&frontdesk::api::Heartbeat {
+            sent_at: Timestamp::now(),
+            version: "test".into(),
+            uptime_secs: 1,
+            outbox: frontdesk::api::OutboxHealth::Ok { depth: 0 },
+            scanner_connected: true,
+            printer: frontdesk::api::PrinterHealth::NotConfigured,
+            terminal: frontdesk::api::TerminalHealth::Ready,
+            terminal_batch: Some(frontdesk::api::TerminalBatch {
+                day,
+                count: 1,
+                amount: frontdesk::domain::Cents::new(2500),
+            }),
+        })
+        .unwrap();
     let get = |query: &str| {
         reqwest::blocking::get(format!("{}/staff/reports/payments?{query}", office.base)).unwrap()
     };
@@ -421,10 +439,11 @@ fn the_end_of_day_report_counts_each_kiosk_as_html_and_csv() {
     );
     assert_eq!(
         csv.text().unwrap(),
-        "kiosk,payments,paid,paid_total,declined,pay_at_desk,not_paid,needs_staff,due_at_desk\n\
-         lobby-1,2,1,25.00,1,0,0,0,40.00\n\
-         lobby-2,4,1,115.50,0,1,1,1,40.00\n\
-         all kiosks,6,2,140.50,1,1,1,1,80.00\n"
+        "kiosk,payments,paid,paid_total,declined,pay_at_desk,not_paid,needs_staff,due_at_desk,\
+         terminal_batch,terminal_batch_total\n\
+         lobby-1,2,1,25.00,1,0,0,0,40.00,1,25.00\n\
+         lobby-2,4,1,115.50,0,1,1,1,40.00,,\n\
+         all kiosks,6,2,140.50,1,1,1,1,80.00,1,25.00\n"
     );
 
     let html = get(&format!("day={day}"));
@@ -433,7 +452,8 @@ fn the_end_of_day_report_counts_each_kiosk_as_html_and_csv() {
     assert!(
         html.contains(
             "<tr data-kiosk=\"lobby-2\"><th scope=\"row\">lobby-2</th><td>4</td><td>1</td>\
-             <td>$115.50</td><td>0</td><td>1</td><td>1</td><td>1</td><td>$40.00</td></tr>"
+             <td>$115.50</td><td>0</td><td>1</td><td>1</td><td>1</td><td>$40.00</td>\
+             <td>—</td><td>—</td></tr>"
         ),
         "{html}"
     );
@@ -449,7 +469,7 @@ fn the_end_of_day_report_counts_each_kiosk_as_html_and_csv() {
     let empty = get("day=2020-01-01&format=csv").text().unwrap();
     assert_eq!(
         empty.lines().nth(1),
-        Some("all kiosks,0,0,0.00,0,0,0,0,0.00")
+        Some("all kiosks,0,0,0.00,0,0,0,0,0.00,,")
     );
     for (query, code) in [
         ("day=23/11/2026", "bad_day"),

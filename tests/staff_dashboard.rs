@@ -74,6 +74,7 @@ async fn queue_row_appears_live_without_reload() {
                 scanner_connected: true,
                 printer: frontdesk::api::PrinterHealth::NotConfigured,
                 terminal: frontdesk::api::TerminalHealth::NotConfigured,
+                terminal_batch: None,
             })
             .unwrap()
     })
@@ -222,6 +223,7 @@ async fn a_details_change_is_reviewed_field_by_field_on_the_patients_row() {
                 scanner_connected: true,
                 printer: frontdesk::api::PrinterHealth::NotConfigured,
                 terminal: frontdesk::api::TerminalHealth::NotConfigured,
+                terminal_batch: None,
             })
             .unwrap();
         kiosk

@@ -27,6 +27,7 @@ async fn heartbeat(base: &str, printer: PrinterHealth, terminal: TerminalHealth)
                 scanner_connected: true,
                 printer,
                 terminal,
+                terminal_batch: None,
             })
             .unwrap()
     })

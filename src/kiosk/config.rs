@@ -130,6 +130,10 @@ pub struct CardTerminalConfig {
     /// The longest a patient may take at the terminal before the kiosk aborts the payment.
     #[serde(default = "default_payment_timeout_secs")]
     pub payment_timeout_secs: u64,
+    /// Clinic time ("21:30") after which the kiosk closes the terminal's day (end of day)
+    /// once, while idle; absent: the terminal closes its own day.
+    #[serde(default)]
+    pub close_day_at: Option<jiff::civil::Time>,
 }
 
 impl std::fmt::Debug for CardTerminalConfig {
@@ -140,6 +144,7 @@ impl std::fmt::Debug for CardTerminalConfig {
             .field("protocol", &self.protocol)
             .field("password", &"<secret>")
             .field("payment_timeout_secs", &self.payment_timeout_secs)
+            .field("close_day_at", &self.close_day_at)
             .finish()
     }
 }
@@ -153,6 +158,7 @@ impl CardTerminalConfig {
             protocol: TerminalProtocol::default(),
             password: default_terminal_password(),
             payment_timeout_secs: default_payment_timeout_secs(),
+            close_day_at: None,
         }
     }
 
@@ -375,6 +381,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!((set.baud, set.payment_timeout_secs), (19200, 90));
+        assert_eq!(set.close_day_at, None);
+        let closing = terminal("close_day_at = \"21:30\"").unwrap();
+        assert_eq!(
+            closing.close_day_at,
+            Some(jiff::civil::Time::constant(21, 30, 0, 0))
+        );
+        assert!(matches!(
+            terminal("close_day_at = \"25:00\""),
+            Err(ConfigError::File(_))
+        ));
         assert!(
             !format!("{set:?}").contains("123456"),
             "the password is never logged"

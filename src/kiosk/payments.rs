@@ -9,7 +9,7 @@
 use super::printer_worker::PrinterWorker;
 use super::workers::Post;
 use crate::api::{OutboxBody, PaymentSubmission};
-use crate::api::{PrinterHealth, TerminalHealth};
+use crate::api::{PrinterHealth, TerminalBatch, TerminalHealth};
 use crate::checkin::{
     Completion, Event, OpId, OpResult, PaymentAnswer, PaymentsReadiness, PendingPayment,
 };
@@ -58,6 +58,9 @@ pub struct PaymentWorkerSettings {
     pub zone: TimeZone,
     /// Where the terminal's health is published for the heartbeat.
     pub health: TerminalHealthHandle,
+    /// When (clinic time) to close the terminal's day, once a day while idle; `None`: the
+    /// terminal closes its own day.
+    pub close_day_at: Option<jiff::civil::Time>,
 }
 
 impl Default for PaymentWorkerSettings {
@@ -67,6 +70,7 @@ impl Default for PaymentWorkerSettings {
             check_every: Duration::from_secs(60),
             zone: TimeZone::system(),
             health: TerminalHealthHandle::default(),
+            close_day_at: None,
         }
     }
 }
@@ -214,6 +218,9 @@ impl Runner {
                 Ok(job) => job,
                 Err(RecvTimeoutError::Timeout) => {
                     self.reach_terminal();
+                    if self.ready {
+                        self.close_day_if_due(Timestamp::now());
+                    }
                     continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => return,
@@ -275,6 +282,47 @@ impl Runner {
             }
         };
         self.set_ready(ready);
+    }
+
+    /// Closes the terminal's day (ZVT end of day) once it is past the configured time and
+    /// the day is not closed yet; the totals go to the office with the heartbeat. Never
+    /// with a payment unsettled: its reconciliation needs the terminal's record.
+    fn close_day_if_due(&mut self, now: Timestamp) {
+        let Some(close_at) = self.settings.close_day_at else {
+            return;
+        };
+        let local = now.to_zoned(self.settings.zone.clone());
+        if local.time() < close_at {
+            return;
+        }
+        let day = local.date();
+        let closed = self.store.last_closed_day();
+        let unsettled = self.store.unsettled_payments();
+        match (&closed, &unsettled) {
+            (Ok(Some(last)), _) if last.day >= day => return,
+            (Ok(_), Ok(unsettled)) if unsettled.is_empty() => {}
+            (Ok(_), Ok(_)) => {
+                tracing::info!("terminal day not closed: a payment is still unsettled");
+                return;
+            }
+            _ => {
+                tracing::error!("payments journal unreadable; terminal day not closed");
+                return;
+            }
+        }
+        match self.terminal.end_of_day() {
+            Ok(totals) => {
+                let batch = TerminalBatch {
+                    day,
+                    count: totals.count,
+                    amount: totals.amount,
+                };
+                if let Err(error) = self.store.record_closed_day(&batch) {
+                    tracing::error!(%error, "closed terminal day not recorded");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "terminal day not closed; trying again later"),
+        }
     }
 
     /// Settles every unsettled payment with the terminal's help; how each ended.

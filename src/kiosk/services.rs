@@ -184,6 +184,7 @@ impl KioskServices {
                 PaymentWorkerSettings {
                     zone,
                     health: terminal_health,
+                    close_day_at: terminal.close_day_at,
                     ..PaymentWorkerSettings::default()
                 },
                 post.clone(),

@@ -244,6 +244,9 @@ pub struct KioskDay {
     /// What the desk has to collect: the amount due of the declined, pay-at-desk and
     /// not-paid payments.
     pub due_at_desk_cents: u64,
+    /// What the card terminal says it took that day, when the kiosk closed the terminal's
+    /// day: set beside `paid` so a difference shows.
+    pub terminal_batch: Option<Tally>,
 }
 
 impl KioskDay {
@@ -264,19 +267,33 @@ impl KioskDay {
     }
 }
 
-/// The report: one line per kiosk (by name), then the whole day's.
-pub fn kiosk_days<'a>(items: impl IntoIterator<Item = &'a PaymentItem>) -> Vec<KioskDay> {
-    let mut kiosks: BTreeMap<&KioskId, KioskDay> = BTreeMap::new();
+/// The report: one line per kiosk (by name), then the whole day's; each kiosk's terminal
+/// batch beside its payments, where the kiosk closed the terminal's day.
+pub fn kiosk_days<'a>(
+    items: impl IntoIterator<Item = &'a PaymentItem>,
+    batches: &[(KioskId, Tally)],
+) -> Vec<KioskDay> {
+    let mut kiosks: BTreeMap<KioskId, KioskDay> = BTreeMap::new();
     let mut all = KioskDay::default();
+    let line = |kiosk: &KioskId| KioskDay {
+        kiosk: Some(kiosk.clone()),
+        ..KioskDay::default()
+    };
     for item in items {
         kiosks
-            .entry(&item.kiosk)
-            .or_insert_with(|| KioskDay {
-                kiosk: Some(item.kiosk.clone()),
-                ..KioskDay::default()
-            })
+            .entry(item.kiosk.clone())
+            .or_insert_with(|| line(&item.kiosk))
             .add(item);
         all.add(item);
+    }
+    for (kiosk, batch) in batches {
+        kiosks
+            .entry(kiosk.clone())
+            .or_insert_with(|| line(kiosk))
+            .terminal_batch = Some(*batch);
+        let total = all.terminal_batch.get_or_insert_with(Tally::default);
+        total.count += batch.count;
+        total.cents += batch.cents;
     }
     kiosks.into_values().chain([all]).collect()
 }
@@ -302,6 +319,8 @@ pub fn report_csv(days: &[KioskDay]) -> Result<String, csv::Error> {
         "not_paid",
         "needs_staff",
         "due_at_desk",
+        "terminal_batch",
+        "terminal_batch_total",
     ])?;
     for day in days {
         let plain = |cents: u64| format!("{}.{:02}", cents / 100, cents % 100);
@@ -318,6 +337,10 @@ pub fn report_csv(days: &[KioskDay]) -> Result<String, csv::Error> {
             day.not_paid.to_string(),
             day.needs_staff.to_string(),
             plain(day.due_at_desk_cents),
+            day.terminal_batch
+                .map_or_else(String::new, |b| b.count.to_string()),
+            day.terminal_batch
+                .map_or_else(String::new, |b| plain(b.cents)),
         ])?;
     }
     let bytes = out.into_inner().map_err(|e| e.into_error())?;
@@ -340,6 +363,23 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// The terminal batch's cells: a dash before the day is closed; a batch that differs from
+/// what the kiosk reported as paid is marked, for the desk to look into.
+fn batch_cells(day: &KioskDay) -> String {
+    match day.terminal_batch {
+        None => "<td>—</td><td>—</td>".to_owned(),
+        Some(batch) if batch == day.paid => {
+            format!("<td>{}</td><td>{}</td>", batch.count, dollars(batch.cents))
+        }
+        Some(batch) => format!(
+            "<td class=\"differs\" title=\"differs from what the kiosk reported\">{}</td>\
+             <td class=\"differs\">{} ≠</td>",
+            batch.count,
+            dollars(batch.cents)
+        ),
+    }
+}
+
 /// The HTML report: a printable table, the day's total last.
 pub fn report_html(clinic: &str, day: Date, days: &[KioskDay]) -> String {
     let mut rows = String::new();
@@ -355,7 +395,7 @@ pub fn report_html(clinic: &str, day: Date, days: &[KioskDay]) -> String {
         let _ = writeln!(
             rows,
             "{head}<th scope=\"row\">{name}</th><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+             <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
             d.payments,
             d.paid.count,
             dollars(d.paid.cents),
@@ -364,6 +404,7 @@ pub fn report_html(clinic: &str, day: Date, days: &[KioskDay]) -> String {
             d.not_paid,
             d.needs_staff,
             dollars(d.due_at_desk_cents),
+            batch_cells(d),
         );
     }
     format!(
@@ -382,6 +423,7 @@ pub fn report_html(clinic: &str, day: Date, days: &[KioskDay]) -> String {
   th[scope="row"], thead th:first-child {{ text-align: left; }}
   thead th {{ font-size: 13px; color: #5a6676; }}
   tr.total th, tr.total td {{ font-weight: 700; border-top: 2px solid #1b2430; }}
+  td.differs {{ color: #a3201c; font-weight: 700; }}
 </style>
 </head>
 <body>
@@ -392,7 +434,8 @@ pub fn report_html(clinic: &str, day: Date, days: &[KioskDay]) -> String {
 <button type="submit">Show</button></form>
 <table id="report">
 <thead><tr><th>Kiosk</th><th>Payments</th><th>Paid</th><th>Paid total</th><th>Declined</th>
-<th>Pay at desk</th><th>Not paid</th><th>Needs staff</th><th>Due at desk</th></tr></thead>
+<th>Pay at desk</th><th>Not paid</th><th>Needs staff</th><th>Due at desk</th>
+<th>Terminal batch</th><th>Batch total</th></tr></thead>
 <tbody>
 {rows}</tbody>
 </table>
@@ -443,20 +486,25 @@ async fn report(
     let (start, end) = state
         .day_bounds(day)
         .ok_or_else(|| bad_query("bad_day", "that day is out of range"))?;
-    let rows = state
+    let (rows, batches) = state
         .db(move |db| {
             let rows = db.payments_settled(start, end)?;
+            let batches = db.terminal_batches_on(day)?;
             db.audit(
                 now,
                 &Actor::Staff(STAFF_ACTOR.into()),
                 "payments.report",
                 &day.to_string(),
             )?;
-            Ok(rows)
+            Ok((rows, batches))
         })
         .await?;
     let items: Vec<PaymentItem> = rows.iter().map(PaymentItem::from).collect();
-    let days = kiosk_days(&items);
+    let batches: Vec<(KioskId, Tally)> = batches
+        .into_iter()
+        .map(|(kiosk, count, cents)| (kiosk, Tally { count, cents }))
+        .collect();
+    let days = kiosk_days(&items, &batches);
     if csv {
         let body = report_csv(&days).map_err(ApiError::internal)?;
         let disposition = format!("attachment; filename=\"payments-{day}.csv\"");
@@ -659,12 +707,23 @@ mod tests {
                 needs_staff: 1,
             }
         );
-        let days = kiosk_days(&items);
+        // lobby-1 closed its terminal's day and the terminal agrees; lobby-2's took one
+        // payment the kiosk never reported; lobby-3 closed a day without payments.
+        let batch = |count, cents| Tally { count, cents };
+        let batches = [
+            (KioskId::new("lobby-1").unwrap(), batch(2, 5500)),
+            (KioskId::new("lobby-2").unwrap(), batch(2, 4000)),
+            (KioskId::new("lobby-3").unwrap(), batch(0, 0)),
+        ];
+        let days = kiosk_days(&items, &batches);
         let names: Vec<_> = days
             .iter()
             .map(|d| d.kiosk.as_ref().map(KioskId::as_str))
             .collect();
-        assert_eq!(names, [Some("lobby-1"), Some("lobby-2"), None]);
+        assert_eq!(
+            names,
+            [Some("lobby-1"), Some("lobby-2"), Some("lobby-3"), None]
+        );
         assert_eq!(
             days[0],
             KioskDay {
@@ -679,18 +738,27 @@ mod tests {
                 not_paid: 0,
                 needs_staff: 0,
                 due_at_desk_cents: 5000,
+                terminal_batch: Some(batch(2, 5500)),
             }
         );
-        assert_eq!(days[2].payments, 7);
-        assert_eq!(days[2].paid.cents, 8000);
+        assert_eq!(days[3].payments, 7);
+        assert_eq!(days[3].paid.cents, 8000);
+        assert_eq!(days[3].terminal_batch, Some(batch(4, 9500)));
         let csv = report_csv(&days).unwrap();
         let lines: Vec<_> = csv.lines().collect();
         assert_eq!(
             lines[0],
-            "kiosk,payments,paid,paid_total,declined,pay_at_desk,not_paid,needs_staff,due_at_desk"
+            "kiosk,payments,paid,paid_total,declined,pay_at_desk,not_paid,needs_staff,due_at_desk,\
+             terminal_batch,terminal_batch_total"
         );
-        assert_eq!(lines[1], "lobby-1,4,2,55.00,1,1,0,0,50.00");
-        assert_eq!(lines[3], "all kiosks,7,3,80.00,1,1,1,1,55.00");
+        assert_eq!(lines[1], "lobby-1,4,2,55.00,1,1,0,0,50.00,2,55.00");
+        assert_eq!(lines[3], "lobby-3,0,0,0.00,0,0,0,0,0.00,0,0.00");
+        assert_eq!(lines[4], "all kiosks,7,3,80.00,1,1,1,1,55.00,4,95.00");
+        assert_eq!(
+            report_csv(&kiosk_days(&items, &[])).unwrap().lines().nth(1),
+            Some("lobby-1,4,2,55.00,1,1,0,0,50.00,,"),
+            "no batch before the day is closed"
+        );
         let html = report_html(
             "Demo <Family> Practice",
             "2026-11-23".parse().unwrap(),
@@ -699,7 +767,15 @@ mod tests {
         assert!(html.contains("Demo &lt;Family&gt; Practice"));
         assert!(html.contains("<td>$55.00</td>"), "{html}");
         assert!(
-            kiosk_days(&[]).len() == 1,
+            html.contains("<td>2</td><td>$55.00</td></tr>"),
+            "agrees: {html}"
+        );
+        assert!(
+            html.contains("$40.00 ≠"),
+            "lobby-2's terminal differs: {html}"
+        );
+        assert!(
+            kiosk_days(&[], &[]).len() == 1,
             "an empty day still has its total line"
         );
     }

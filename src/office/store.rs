@@ -210,6 +210,15 @@ const MIGRATIONS: &[&str] = &[
     -- kiosks from before the terminal report none.
     ALTER TABLE kiosk_health ADD COLUMN terminal TEXT NOT NULL DEFAULT 'not_configured'
         CHECK (terminal IN ('ready', 'unavailable', 'not_configured'));
+    -- Days kiosks closed at their card terminals (ZVT end of day), with the terminal's
+    -- totals, for the end-of-day report beside what the kiosk reported.
+    CREATE TABLE terminal_batches (
+        kiosk TEXT NOT NULL,
+        day TEXT NOT NULL,
+        count INTEGER NOT NULL CHECK (count >= 0),
+        cents INTEGER NOT NULL CHECK (cents >= 0),
+        PRIMARY KEY (kiosk, day)
+    ) STRICT;
 ",
 ];
 
@@ -647,7 +656,43 @@ impl OfficeStore {
                 beat.terminal.as_str(),
             ],
         )?;
+        if let Some(batch) = &beat.terminal_batch {
+            self.conn.execute(
+                "INSERT INTO terminal_batches (kiosk, day, count, cents) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (kiosk, day) DO UPDATE SET
+                   count = excluded.count, cents = excluded.cents",
+                params![
+                    kiosk.as_str(),
+                    batch.day.to_string(),
+                    batch.count,
+                    batch.amount.get()
+                ],
+            )?;
+        }
         Ok(())
+    }
+
+    /// The days kiosks closed at their terminals on `day`: kiosk, transactions, cents.
+    pub fn terminal_batches_on(&self, day: Date) -> Result<Vec<(KioskId, u32, u64)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT kiosk, count, cents FROM terminal_batches WHERE day = ?1 ORDER BY kiosk",
+        )?;
+        let rows = stmt.query_map([day.to_string()], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })?;
+        rows.map(|r| {
+            let (kiosk, count, cents) = r?;
+            Ok((
+                KioskId::new(&kiosk).map_err(|_| StoreError::Corrupt("kiosk id"))?,
+                u32::try_from(count).map_err(|_| StoreError::Corrupt("batch count"))?,
+                cents.cast_unsigned(),
+            ))
+        })
+        .collect()
     }
 
     pub fn kiosks(&self) -> Result<Vec<KioskHealth>, StoreError> {
@@ -1531,6 +1576,7 @@ mod tests {
                 scanner_connected: true,
                 printer,
                 terminal: TerminalHealth::Ready,
+                terminal_batch: None,
             };
             store
                 .record_heartbeat(&KioskId::new("lobby-1").unwrap(), &beat, now)
@@ -1546,6 +1592,7 @@ mod tests {
                 scanner_connected: true,
                 printer: PrinterHealth::Ok,
                 terminal,
+                terminal_batch: None,
             };
             store
                 .record_heartbeat(&KioskId::new("lobby-1").unwrap(), &beat, now)

@@ -11,7 +11,7 @@
 //! receipt number (so a payment id is never used twice) until [`KioskStore::prune_settled_payments`].
 
 use super::outbox::{KioskStore, StoreError, insert_sealed};
-use crate::api::{OutboxBody, PaymentSubmission};
+use crate::api::{OutboxBody, PaymentSubmission, TerminalBatch};
 use crate::devices::payment::{Approval, Authorisation, LastTransaction, NotTaken, TerminalError};
 use crate::domain::{
     AmountDue, AppointmentId, AuthCode, Cents, ClinicId, MaskedCard, PaymentId, PaymentOutcome,
@@ -49,6 +49,8 @@ pub(super) const JOURNAL_MIGRATION: &str = "
 /// The terminal's last receipt number as last reported, in `settings`: `none` (it said it
 /// had no transaction) or four digits; absent until the terminal first said either.
 const KEY_LAST_RECEIPT: &str = "payments.terminal_last_receipt";
+/// The last day closed at the terminal (JSON `TerminalBatch`): totals only.
+const KEY_LAST_BATCH: &str = "payments.terminal_last_batch";
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -590,6 +592,42 @@ impl KioskStore {
             set_baseline_in(&self.conn, baseline)?;
         }
         Ok(())
+    }
+
+    /// Records a day closed at the terminal: its totals (for the office's report) and, in
+    /// the same transaction, that the terminal has no transaction on record any more.
+    pub fn record_closed_day(&mut self, batch: &TerminalBatch) -> Result<(), JournalError> {
+        let json = serde_json::to_string(batch)
+            .map_err(|_| JournalError::Corrupt(KEY_LAST_BATCH.to_owned()))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [KEY_LAST_BATCH, &json],
+        )?;
+        set_baseline_in(&tx, Baseline::NoTransaction)?;
+        tx.commit()?;
+        tracing::info!(day = %batch.day, count = batch.count, "terminal day closed");
+        Ok(())
+    }
+
+    /// The last day closed at the terminal, if any.
+    pub fn last_closed_day(&self) -> Result<Option<TerminalBatch>, JournalError> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [KEY_LAST_BATCH],
+                |row| row.get(0),
+            )
+            .optional()?;
+        text.map(|text| {
+            serde_json::from_str(&text)
+                .map_err(|_| JournalError::Corrupt(KEY_LAST_BATCH.to_owned()))
+        })
+        .transpose()
     }
 }
 

@@ -488,6 +488,10 @@ impl Worker {
             scanner_connected: self.scanner_connected.load(Ordering::Relaxed),
             printer: self.settings.printer.get(),
             terminal: self.settings.terminal.get(),
+            terminal_batch: self.store.last_closed_day().unwrap_or_else(|error| {
+                tracing::warn!(%error, "terminal's closed day unreadable; not reported");
+                None
+            }),
         })
     }
 
