@@ -87,7 +87,8 @@ pub enum ResponseStatus {
 pub struct Coding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub system: Option<String>,
-    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
 }
@@ -323,7 +324,7 @@ fn spanish(text: &LocalText) -> Option<PrimitiveExtensions> {
 fn choice_coding(choice: &Choice, language: Language) -> Coding {
     Coding {
         system: None,
-        code: choice.code.to_string(),
+        code: Some(choice.code.to_string()),
         display: Some(choice.text.get(language).to_owned()),
     }
 }
@@ -401,9 +402,10 @@ fn question_item(q: &Question, form: &Questionnaire) -> Item {
             extension.push(number_extension(MAX_VALUE, spec.decimals, spec.max));
             if let Some(unit) = &spec.unit {
                 let mut e = Extension::new(UNIT);
+                // Display only: free-text units have no UCUM code we could vouch for.
                 e.value_coding = Some(Coding {
                     system: None,
-                    code: unit.en.clone(),
+                    code: None,
                     display: Some(unit.en.clone()),
                 });
                 extension.push(e);

@@ -639,3 +639,213 @@ impl Checker<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = r#"id = "test-form"
+version = "1"
+title = { en = "Test", es = "Prueba" }
+"#;
+
+    fn refused(body: &str) -> (usize, Reason) {
+        let e = parse(&format!("{HEAD}{body}")).expect_err("must be refused");
+        (e.line, e.reason)
+    }
+
+    const YES_NO: &str = r#"
+[[question]]
+id = "a"
+kind = "yes_no"
+text = { en = "A?", es = "¿A?" }
+"#;
+
+    #[test]
+    fn a_good_file_parses() {
+        let form = parse(&format!("{HEAD}{YES_NO}")).unwrap();
+        assert_eq!(form.questions.len(), 1);
+        assert_eq!(form.questions[0].kind, QuestionKind::YesNo);
+        assert!(form.questions[0].required);
+    }
+
+    #[test]
+    fn syntax_errors_name_their_line() {
+        let (line, reason) = refused("\n\nid = = 3\n");
+        assert_eq!(line, 6);
+        assert!(matches!(reason, Reason::Syntax(_)));
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_with_their_line() {
+        let (line, reason) = refused(&format!("{YES_NO}colour = \"red\"\n"));
+        assert!(
+            matches!(reason, Reason::Syntax(ref m) if m.contains("colour")),
+            "{reason}"
+        );
+        assert!((5..=9).contains(&line), "{line}");
+    }
+
+    #[test]
+    fn a_missing_spanish_text_names_its_line() {
+        let body = "\n[[question]]\nid = \"a\"\nkind = \"yes_no\"\ntext = { en = \"A?\" }\n";
+        assert_eq!(
+            refused(body),
+            (8, Reason::MissingLanguage(Language::Spanish))
+        );
+    }
+
+    #[test]
+    fn a_blank_text_is_refused() {
+        let body =
+            "\n[[question]]\nid = \"a\"\nkind = \"yes_no\"\ntext = { en = \"A?\", es = \"  \" }\n";
+        assert_eq!(refused(body), (8, Reason::BlankText));
+    }
+
+    #[test]
+    fn a_missing_title_language_is_refused() {
+        let e = parse("id = \"x\"\nversion = \"1\"\ntitle = { es = \"T\" }\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.reason),
+            (3, Reason::MissingLanguage(Language::English))
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused_at_the_second() {
+        let (line, reason) = refused(&format!("{YES_NO}{YES_NO}"));
+        assert_eq!(reason, Reason::DuplicateId("a".into()));
+        assert_eq!(line, 10);
+    }
+
+    #[test]
+    fn conditions_on_missing_or_later_questions_are_refused() {
+        let cond = |on: &str| {
+            format!(
+                "\n[[question]]\nid = \"b\"\nkind = \"yes_no\"\nshow_when = [{{ question = \"{on}\", is = true }}]\ntext = {{ en = \"B?\", es = \"¿B?\" }}\n"
+            )
+        };
+        assert_eq!(
+            refused(&format!("{YES_NO}{}", cond("zzz"))),
+            (13, Reason::UnknownQuestion("zzz".into()))
+        );
+        // On itself or on a later question: refused, which is what rules out cycles.
+        assert_eq!(
+            refused(&format!("{YES_NO}{}", cond("b"))),
+            (13, Reason::NotEarlier("b".into()))
+        );
+        let later = cond("a").replace("id = \"b\"", "id = \"first\"");
+        assert_eq!(
+            refused(&format!("{later}{YES_NO}")),
+            (8, Reason::NotEarlier("a".into()))
+        );
+        assert_eq!(
+            parse(&format!("{HEAD}{YES_NO}{}", cond("a")))
+                .unwrap()
+                .questions
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_condition_must_fit_the_kind_of_question() {
+        let body = format!(
+            "{YES_NO}\n[[question]]\nid = \"b\"\nkind = \"yes_no\"\nshow_when = [{{ question = \"a\", includes = \"x\" }}]\ntext = {{ en = \"B?\", es = \"¿B?\" }}\n"
+        );
+        let (line, reason) = refused(&body);
+        assert_eq!(line, 13);
+        assert!(matches!(reason, Reason::BadCondition(_)));
+    }
+
+    #[test]
+    fn score_conditions_need_an_existing_earlier_score() {
+        let body = r#"
+[[choice_sets.f]]
+code = "0"
+score = 0
+text = { en = "No", es = "No" }
+
+[[choice_sets.f]]
+code = "1"
+score = 1
+text = { en = "Yes", es = "Sí" }
+
+[[question]]
+id = "early"
+kind = "yes_no"
+show_when = [{ score = "s", at_least = 1 }]
+text = { en = "E?", es = "¿E?" }
+
+[[question]]
+id = "item"
+kind = "single_choice"
+choice_set = "f"
+text = { en = "I?", es = "¿I?" }
+
+[[score]]
+id = "s"
+items = ["item"]
+text = { en = "S", es = "S" }
+"#;
+        assert_eq!(refused(body), (18, Reason::NotEarlier("s".into())));
+        let unknown = body.replace("score = \"s\", at_least", "score = \"t\", at_least");
+        assert_eq!(refused(&unknown), (18, Reason::UnknownScore("t".into())));
+        let bad_item = body.replace("items = [\"item\"]", "items = [\"early\"]");
+        assert_eq!(
+            refused(&bad_item),
+            (29, Reason::BadScoreItem("early".into()))
+        );
+    }
+
+    #[test]
+    fn kind_specific_fields_are_checked() {
+        let number = "\n[[question]]\nid = \"n\"\nkind = \"number\"\nmin = 5\ntext = { en = \"N?\", es = \"¿N?\" }\n";
+        assert!(matches!(
+            refused(number),
+            (5, Reason::BadQuestion { kind: "number", .. })
+        ));
+        let text = "\n[[question]]\nid = \"t\"\nkind = \"short_text\"\ntext = { en = \"T?\", es = \"¿T?\" }\n";
+        assert!(matches!(
+            refused(text),
+            (
+                5,
+                Reason::BadQuestion {
+                    kind: "short_text",
+                    ..
+                }
+            )
+        ));
+        let set = "\n[[question]]\nid = \"c\"\nkind = \"single_choice\"\nchoice_set = \"nope\"\ntext = { en = \"C?\", es = \"¿C?\" }\n";
+        assert_eq!(refused(set), (8, Reason::UnknownChoiceSet("nope".into())));
+    }
+
+    #[test]
+    fn bad_identifiers_and_empty_forms_are_refused() {
+        let e = parse("id = \"Bad Id\"\nversion = \"1\"\ntitle = { en = \"T\", es = \"T\" }\n")
+            .unwrap_err();
+        assert_eq!(e.line, 1);
+        assert!(matches!(e.reason, Reason::BadId { .. }));
+        assert_eq!(refused(""), (1, Reason::NoQuestions));
+        let e = parse(&HEAD.replace("version = \"1\"", "version = \"1|2\"")).unwrap_err();
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn errors_point_inside_the_file_and_never_panic_on_odd_input() {
+        for src in [
+            "",
+            "\u{0}",
+            "[[question]]",
+            "id = 1",
+            "title = {}",
+            "[[score]]\nitems = [1]",
+        ] {
+            let e = parse(src).unwrap_err();
+            assert!(
+                e.line >= 1 && e.line <= src.lines().count().max(1),
+                "{src:?}: {e}"
+            );
+        }
+    }
+}
