@@ -421,6 +421,17 @@ impl Checker<'_> {
                 if decimals > 3 {
                     return Err(bad("number", "allows at most 3 decimals"));
                 }
+                // So that min itself is an answer and the range is never empty at its precision.
+                let scale = 10f64.powi(i32::from(decimals));
+                if [min, max]
+                    .iter()
+                    .any(|v| ((v * scale) - (v * scale).round()).abs() >= 1e-6)
+                {
+                    return Err(bad(
+                        "number",
+                        "min and max may have no more decimals than `decimals`",
+                    ));
+                }
                 let unit = raw.unit.as_ref().map(|u| self.text(u)).transpose()?;
                 QuestionKind::Number(NumberSpec {
                     min,
@@ -805,6 +816,13 @@ text = { en = "S", es = "S" }
             refused(number),
             (5, Reason::BadQuestion { kind: "number", .. })
         ));
+        let precise = number.replace("min = 5", "min = 0.5\nmax = 2");
+        assert!(matches!(
+            refused(&precise),
+            (5, Reason::BadQuestion { kind: "number", .. })
+        ));
+        let ok = number.replace("min = 5", "min = 0.5\nmax = 2\ndecimals = 1");
+        assert!(parse(&format!("{HEAD}{ok}")).is_ok());
         let text = "\n[[question]]\nid = \"t\"\nkind = \"short_text\"\ntext = { en = \"T?\", es = \"¿T?\" }\n";
         assert!(matches!(
             refused(text),
