@@ -277,7 +277,7 @@ fn refused_files_name_line_and_reason() {
     assert_eq!(e.line, 9);
     assert_eq!(
         e.to_string(),
-        "line 9: text lacks its Español version ('es')"
+        "line 9: text lacks its Spanish version ('es')"
     );
 }
 
@@ -320,10 +320,12 @@ fn check_questionnaire(q: &Value) -> HashMap<String, (String, bool, Vec<Value>)>
     assert!(["draft", "active", "retired", "unknown"].contains(&str_field(q, "status")));
     assert!(str_field(q, "url").starts_with("https://"));
     assert!(!str_field(q, "version").contains('|'));
+    // que-0: name is usable as a machine identifier.
     let name = str_field(q, "name");
+    assert!(name.starts_with(|c: char| c.is_ascii_uppercase()), "{name}");
     assert!(
-        name.chars().next().unwrap().is_ascii_uppercase()
-            || name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        name.len() <= 255 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "{name}"
     );
     let mut seen = HashMap::new();
     for item in q["item"].as_array().unwrap() {
@@ -588,6 +590,7 @@ fn phq9_publishes_scores_and_asks_items_3_to_9_on_the_phq2_score() {
         "https://clinic.example.org/fhir/Questionnaire/phq-9|1"
     );
     assert_eq!(r["authored"], "2026-11-25T12:00:00Z");
+    assert_eq!(q["name"], "Phq9");
 }
 
 #[test]

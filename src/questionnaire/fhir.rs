@@ -202,7 +202,8 @@ pub struct Reference {
     pub reference: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One answer: PHI, so its `Debug` shows nothing of it.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResponseAnswer {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -215,6 +216,12 @@ pub struct ResponseAnswer {
     pub value_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_coding: Option<Coding>,
+}
+
+impl std::fmt::Debug for ResponseAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResponseAnswer(<hidden>)")
+    }
 }
 
 impl ResponseAnswer {
@@ -486,6 +493,26 @@ fn ordered(form: &Questionnaire) -> Vec<Item> {
     items
 }
 
+/// `name` per invariant que-0 (`[A-Z]([A-Za-z0-9_]){0,254}`): `phq-9` becomes `Phq9`.
+fn machine_name(id: &QuestionnaireId) -> String {
+    let mut name: String = id
+        .as_str()
+        .split(['-', '_'])
+        .flat_map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase())
+                .into_iter()
+                .chain(chars)
+        })
+        .collect();
+    if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        name.insert(0, 'Q');
+    }
+    name
+}
+
 /// The Questionnaire resource we publish for a form.
 pub fn questionnaire(form: &Questionnaire, base: &CanonicalBase) -> FhirQuestionnaire {
     FhirQuestionnaire {
@@ -493,13 +520,7 @@ pub fn questionnaire(form: &Questionnaire, base: &CanonicalBase) -> FhirQuestion
         id: form.id.to_string(),
         url: base.url(&form.id),
         version: form.version.to_string(),
-        // `name` is meant for machines: letters, digits and underscores.
-        name: form
-            .id
-            .as_str()
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect(),
+        name: machine_name(&form.id),
         title: form.title.en.clone(),
         title_ext: spanish(&form.title),
         status: PublicationStatus::Active,
@@ -574,4 +595,53 @@ fn answers(q: &Question, answer: &Answer, language: Language) -> Vec<ResponseAns
         Answer::Text(text) => a.value_string = Some(text.clone()),
     }
     vec![a]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_que_0() {
+        let name = |id| machine_name(&QuestionnaireId::new(id).unwrap());
+        assert_eq!(name("phq-9"), "Phq9");
+        assert_eq!(name("reason_for-visit"), "ReasonForVisit");
+        assert_eq!(name("9-a"), "Q9A");
+    }
+
+    #[test]
+    fn answers_do_not_show_in_debug() {
+        let mut a = ResponseAnswer::empty();
+        a.value_string = Some("Zzfake synthetic".into());
+        assert!(!format!("{a:?}").contains("Zzfake"));
+    }
+
+    #[test]
+    fn integer_number_conditions_round_up() {
+        let form = super::super::parse::parse(
+            r#"id = "t"
+version = "1"
+title = { en = "T", es = "T" }
+
+[[question]]
+id = "n"
+kind = "number"
+min = 0
+max = 10
+text = { en = "N?", es = "¿N?" }
+
+[[question]]
+id = "m"
+kind = "yes_no"
+show_when = [{ question = "n", at_least = 2.5 }]
+text = { en = "M?", es = "¿M?" }
+"#,
+        )
+        .unwrap();
+        let e = enable_when(&form.questions[1].show_when[0], &form);
+        assert_eq!(
+            (e.operator, e.answer_integer),
+            (Operator::GreaterOrEqual, Some(3))
+        );
+    }
 }

@@ -51,8 +51,12 @@ pub struct QuestionnaireError {
 pub enum Reason {
     #[error("not valid TOML for a questionnaire: {0}")]
     Syntax(String),
-    #[error("text lacks its {} version ('{}')", .0.own_name(), .0.code())]
+    #[error("text lacks its {} version ('{}')", language_name(*.0), .0.code())]
     MissingLanguage(Language),
+    #[error("file is larger than {MAX_FILE_BYTES} bytes")]
+    TooLarge,
+    #[error("text is longer than {MAX_TEXT_CHARS} characters")]
+    TextTooLong,
     #[error("text is blank")]
     BlankText,
     #[error("'{value}' is not usable: {error}")]
@@ -92,6 +96,14 @@ pub enum Reason {
         expected: usize,
         found: usize,
     },
+}
+
+/// The language's name in English, the language of these errors.
+fn language_name(language: Language) -> &'static str {
+    match language {
+        Language::English => "English",
+        Language::Spanish => "Spanish",
+    }
 }
 
 #[derive(Deserialize)]
@@ -195,14 +207,18 @@ pub fn parse(source: &str) -> Result<Questionnaire, QuestionnaireError> {
     if source.len() > MAX_FILE_BYTES {
         return Err(QuestionnaireError {
             line: 1,
-            reason: Reason::Syntax(format!("file is larger than {MAX_FILE_BYTES} bytes")),
+            reason: Reason::TooLarge,
         });
     }
     let raw: RawForm = toml::from_str(source).map_err(|e| QuestionnaireError {
         line: e.span().map_or(1, |s| line_of(source, s.start)),
         reason: Reason::Syntax(e.message().to_owned()),
     })?;
-    Checker { source }.form(raw)
+    Checker {
+        source,
+        all_questions: Vec::new(),
+    }
+    .form(raw)
 }
 
 /// 1-based line of a byte offset.
@@ -217,6 +233,9 @@ fn line_of(source: &str, offset: usize) -> usize {
 
 struct Checker<'s> {
     source: &'s str,
+    /// Every question id in the file, to tell a condition on a later question from one on
+    /// a missing question.
+    all_questions: Vec<QuestionId>,
 }
 
 impl Checker<'_> {
@@ -231,10 +250,9 @@ impl Checker<'_> {
         let one = |t: &Option<Spanned<String>>, language| match t {
             None => Err(self.err(raw.span(), Reason::MissingLanguage(language))),
             Some(s) if s.get_ref().trim().is_empty() => Err(self.err(s.span(), Reason::BlankText)),
-            Some(s) if s.get_ref().chars().count() > MAX_TEXT_CHARS => Err(self.err(
-                s.span(),
-                Reason::Syntax(format!("text is longer than {MAX_TEXT_CHARS} characters")),
-            )),
+            Some(s) if s.get_ref().chars().count() > MAX_TEXT_CHARS => {
+                Err(self.err(s.span(), Reason::TextTooLong))
+            }
             Some(s) => Ok(s.get_ref().trim().to_owned()),
         };
         let r = raw.get_ref();
@@ -277,7 +295,7 @@ impl Checker<'_> {
             .collect()
     }
 
-    fn form(&self, raw: RawForm) -> Result<Questionnaire, QuestionnaireError> {
+    fn form(&mut self, raw: RawForm) -> Result<Questionnaire, QuestionnaireError> {
         let id = self.id(&raw.id, QuestionnaireId::new)?;
         let version = Version::new(raw.version.get_ref()).map_err(|error| {
             self.err(
@@ -307,8 +325,6 @@ impl Checker<'_> {
             scores: Vec::new(),
         };
         let mut ids = HashSet::new();
-        // Scores are declared after the questions but may be referred to by a question
-        // after their last item, so check them first against the list of question ids.
         let question_ids: Vec<(QuestionId, usize)> = raw
             .question
             .iter()
@@ -319,6 +335,7 @@ impl Checker<'_> {
                 return Err(self.err(*start..*start, Reason::DuplicateId(qid.to_string())));
             }
         }
+        self.all_questions = question_ids.into_iter().map(|(id, _)| id).collect();
         for q in &raw.question {
             let question = self.question(q.get_ref(), q.span(), &sets, &form)?;
             form.questions.push(question);
@@ -516,7 +533,7 @@ impl Checker<'_> {
                     // Not among the questions checked so far: later in the file, or absent.
                     return Err(self.err(
                         qname.span(),
-                        if self.declared_later(qid.as_str()) {
+                        if self.all_questions.contains(&qid) {
                             Reason::NotEarlier(qid.to_string())
                         } else {
                             Reason::UnknownQuestion(qid.to_string())
@@ -577,23 +594,6 @@ impl Checker<'_> {
                 }
             }
         }
-    }
-
-    /// Whether a question id appears anywhere in the file (used to tell a condition on a
-    /// later question from one on a missing question).
-    fn declared_later(&self, id: &str) -> bool {
-        #[derive(Deserialize)]
-        struct Ids {
-            #[serde(default)]
-            question: Vec<IdOnly>,
-        }
-        #[derive(Deserialize)]
-        struct IdOnly {
-            id: String,
-        }
-        toml::from_str::<Ids>(self.source)
-            .map(|f| f.question.iter().any(|q| q.id == id))
-            .unwrap_or(false)
     }
 
     fn score(

@@ -339,3 +339,66 @@ fn check(q: &Question, answer: Answer) -> Result<Answer, AnswerError> {
         (QuestionKind::ShortText { .. }, _) => Err(wrong("short text")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> Arc<Questionnaire> {
+        let src = r#"id = "t"
+version = "1"
+title = { en = "T", es = "T" }
+
+[[question]]
+id = "a"
+kind = "yes_no"
+text = { en = "A?", es = "¿A?" }
+
+[[question]]
+id = "b"
+kind = "yes_no"
+show_when = [{ question = "a", is = true }]
+text = { en = "B?", es = "¿B?" }
+
+[[question]]
+id = "c"
+kind = "short_text"
+max_length = 5
+required = false
+show_when = [{ question = "b", is = true }]
+text = { en = "C?", es = "¿C?" }
+"#;
+        Arc::new(super::super::parse::parse(src).unwrap())
+    }
+
+    #[test]
+    fn hiding_a_question_drops_the_answers_that_hang_on_it() {
+        let mut r = Responses::new(form());
+        r.answer("a", Answer::YesNo(true)).unwrap();
+        r.answer("b", Answer::YesNo(true)).unwrap();
+        r.answer("c", Answer::Text("Zzfk".into())).unwrap();
+        r.clear("a");
+        assert_eq!(r.answers().count(), 0, "b and c went with a");
+        assert_eq!(r.next_unanswered().map(|q| q.id.as_str()), Some("a"));
+        assert!(!r.is_complete());
+    }
+
+    #[test]
+    fn optional_questions_do_not_block_completion() {
+        let mut r = Responses::new(form());
+        r.answer("a", Answer::YesNo(true)).unwrap();
+        r.answer("b", Answer::YesNo(true)).unwrap();
+        assert!(r.is_complete());
+        assert_eq!(r.next_unanswered().map(|q| q.id.as_str()), Some("c"));
+    }
+
+    #[test]
+    fn debug_hides_answers() {
+        let mut r = Responses::new(form());
+        r.answer("a", Answer::YesNo(true)).unwrap();
+        r.answer("b", Answer::YesNo(true)).unwrap();
+        r.answer("c", Answer::Text("Zzfk".into())).unwrap();
+        let shown = format!("{r:?} {:?}", r.answer_of("c"));
+        assert!(!shown.contains("Zzfk"), "{shown}");
+    }
+}
