@@ -9,6 +9,7 @@ pub mod config_file;
 pub mod devices;
 pub mod domain;
 pub mod logging;
+pub mod questionnaire;
 pub mod scan;
 pub mod seal;
 pub mod store;
