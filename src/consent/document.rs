@@ -425,7 +425,8 @@ fn parse_body(body: &str, lines_before: usize) -> Result<Vec<Block>, DocumentErr
         }
     }
     if blocks.is_empty() {
-        return Err(err(lines_before + 1, DocumentErrorReason::EmptyBody));
+        // The closing `---` line: the file may end right there.
+        return Err(err(lines_before, DocumentErrorReason::EmptyBody));
     }
     Ok(blocks)
 }
@@ -559,6 +560,11 @@ mod tests {
                 "---\ncolour: blue\n---\nx\n",
                 2,
                 DocumentErrorReason::UnknownKey("colour".into()),
+            ),
+            (
+                "---\nid: a\nversion: 1\nlanguage: en\ntitle: T\n---",
+                6,
+                DocumentErrorReason::EmptyBody,
             ),
         ];
         for (text, line, reason) in cases {

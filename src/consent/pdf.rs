@@ -61,13 +61,19 @@ pub fn signed_copy(
     let image = render(&signed.signature, 600, 200)?;
 
     let mut layout = Layout::new();
-    layout.paragraph(&[plain(&document.title, true)], 18.0, 0.0);
+    // Most documents open with their own heading; the title is printed only when not.
+    if !matches!(
+        document.blocks.first(),
+        Some(Block::Heading { level: 1, .. })
+    ) {
+        layout.paragraph(&[plain(&document.title, true)], 18.0, 0.0);
+    }
     for block in &document.blocks {
         match block {
             Block::Heading { level, runs } => {
                 let size = match level {
-                    1 => 15.0,
-                    2 => 13.0,
+                    1 => 18.0,
+                    2 => 14.0,
                     _ => 11.5,
                 };
                 let bold: Vec<Run> = runs
