@@ -337,6 +337,9 @@ fn parse_body(body: &str, lines_before: usize) -> Result<Vec<Block>, DocumentErr
         let refuse = |what| Err(err(line, DocumentErrorReason::Unsupported(what)));
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
+                if matches!(open, Open::List { .. }) {
+                    return refuse("a heading inside a list");
+                }
                 open = Open::Heading(heading_level(level), Vec::new());
             }
             Event::End(TagEnd::Heading(_)) => {
@@ -513,6 +516,14 @@ mod tests {
         assert_eq!(
             e.reason,
             DocumentErrorReason::Unsupported("a list inside a list")
+        );
+        let e = parse_body_of("- a\n- # b\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.reason),
+            (
+                8,
+                DocumentErrorReason::Unsupported("a heading inside a list")
+            )
         );
         assert_eq!(
             parse_body_of("\n\n").unwrap_err().reason,
