@@ -6,6 +6,7 @@
 pub mod api;
 pub mod checkin;
 pub mod config_file;
+pub mod consent;
 pub mod devices;
 pub mod domain;
 pub mod logging;
