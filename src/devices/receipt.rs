@@ -175,17 +175,10 @@ impl Label {
 /// Spanish "25/11/2026 9:41" (day first, a 24-hour clock).
 pub fn paid_at_text(at: DateTime, language: Language) -> String {
     let (year, month, day) = (at.year(), at.month(), at.day());
-    let (hour, minute) = (at.hour(), at.minute());
+    let time = crate::kiosk::wording::clock_time(at.time(), language);
     match language {
-        Language::English => {
-            let suffix = if hour < 12 { "AM" } else { "PM" };
-            let hour12 = match hour % 12 {
-                0 => 12,
-                h => h,
-            };
-            format!("{month:02}/{day:02}/{year} {hour12}:{minute:02} {suffix}")
-        }
-        Language::Spanish => format!("{day:02}/{month:02}/{year} {hour}:{minute:02}"),
+        Language::English => format!("{month:02}/{day:02}/{year} {time}"),
+        Language::Spanish => format!("{day:02}/{month:02}/{year} {time}"),
     }
 }
 
