@@ -7,6 +7,9 @@ use crate::domain::{
     DetailsChangeId, FieldChange, IdentityKey, NewPatientRegistration, PaymentId, PaymentOutcome,
     RegistrationId, SexOptions, StaffNeed, check_changes,
 };
+use crate::domain::{IntakeResponseId, Language, SignedConsentId};
+use crate::consent::{SignedConsent, SignedVersion};
+use crate::questionnaire::fhir::FhirQuestionnaireResponse;
 use crate::seal::{SealError, SealPublicKey, SealSecretKey};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -168,6 +171,77 @@ impl TryFrom<RawDetailsChange> for DetailsChangeSubmission {
 pub struct AppointmentContact {
     pub appointment: AppointmentId,
     pub contact: ContactOnFile,
+}
+
+/// Whom a consent or an intake questionnaire belongs to: a returning patient's appointment
+/// today, or a new patient's registration (not yet an appointment until staff accept it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormSubject {
+    Appointment(AppointmentId),
+    Registration(RegistrationId),
+}
+
+/// One consent document the patient signed at the kiosk, carried sealed inside a
+/// [`SealedDelivery`]; idempotent by `id`. One row per document, written as it is signed,
+/// so a patient who walks away after two of three documents still has those two on file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentSubmission {
+    pub id: SignedConsentId,
+    pub clinic: ClinicId,
+    pub subject: FormSubject,
+    pub consent: SignedConsent,
+}
+
+/// One intake questionnaire the patient finished at the kiosk, carried sealed inside a
+/// [`SealedDelivery`]; idempotent by `id`. The answers travel as the FHIR R4
+/// QuestionnaireResponse (texts in English, as the published Questionnaire has them); the
+/// office checks it against its own copy of the form and scores it itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeSubmission {
+    pub id: IntakeResponseId,
+    pub clinic: ClinicId,
+    pub subject: FormSubject,
+    /// The language the patient answered in (the response itself is in English).
+    pub language: Language,
+    pub response: FhirQuestionnaireResponse,
+}
+
+/// One configured form file as the office publishes it to kiosks: its file name (for
+/// error messages) and its text, parsed on the kiosk by the same parser as at the office.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// `GET /api/kiosk/v1/forms`: the consent documents and intake questionnaires this office
+/// asks patients for. Holds no PHI. Only files the office accepted are sent; a kiosk that
+/// cannot use what it receives keeps the last good set it had.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormsResponse {
+    /// Changes whenever any published file changes; the kiosk sends it back as
+    /// `If-None-Match` and gets `304 Not Modified` while nothing changed.
+    pub revision: String,
+    /// Consent documents (Markdown with front matter), every document in every language.
+    pub consents: Vec<FormFile>,
+    /// Questionnaires (TOML).
+    pub questionnaires: Vec<FormFile>,
+    /// The ids of the questionnaires patients answer at check-in, in the order asked.
+    pub ask: Vec<String>,
+    /// The canonical base the published FHIR Questionnaires live under (the kiosk names the
+    /// Questionnaire answered with it).
+    pub canonical_base: String,
+}
+
+/// `GET /api/kiosk/v1/appointments/{handle}/consents`: the consent versions the patient of
+/// one of today's appointments has already signed (any visit). PHI: the office audits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentsOnFile {
+    pub appointment: AppointmentId,
+    pub signed: Vec<SignedVersion>,
 }
 
 /// What the office answers to a submission.
@@ -343,13 +417,15 @@ pub struct HelpRequest {
 }
 
 /// What an outbox row holds; the variant is the row's kind.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum OutboxBody {
     CheckIn(CheckInSubmission),
     /// Boxed: a registration is ten times the size of a check-in.
     Registration(Box<RegistrationSubmission>),
     DetailsChange(DetailsChangeSubmission),
     Payment(PaymentSubmission),
+    Consent(Box<ConsentSubmission>),
+    Intake(Box<IntakeSubmission>),
 }
 
 /// An outbox row's kind: stored and sent in the clear beside the sealed body, so the
@@ -361,6 +437,8 @@ pub enum OutboxKind {
     Registration,
     DetailsChange,
     Payment,
+    Consent,
+    Intake,
 }
 
 impl OutboxKind {
@@ -370,6 +448,8 @@ impl OutboxKind {
             OutboxKind::Registration => "registration",
             OutboxKind::DetailsChange => "details_change",
             OutboxKind::Payment => "payment",
+            OutboxKind::Consent => "consent",
+            OutboxKind::Intake => "intake",
         }
     }
 
@@ -379,6 +459,8 @@ impl OutboxKind {
             "registration" => Some(OutboxKind::Registration),
             "details_change" => Some(OutboxKind::DetailsChange),
             "payment" => Some(OutboxKind::Payment),
+            "consent" => Some(OutboxKind::Consent),
+            "intake" => Some(OutboxKind::Intake),
             _ => None,
         }
     }
@@ -420,6 +502,18 @@ impl From<PaymentId> for OutboxId {
     }
 }
 
+impl From<SignedConsentId> for OutboxId {
+    fn from(id: SignedConsentId) -> Self {
+        Self(id.as_uuid())
+    }
+}
+
+impl From<IntakeResponseId> for OutboxId {
+    fn from(id: IntakeResponseId) -> Self {
+        Self(id.as_uuid())
+    }
+}
+
 impl fmt::Display for OutboxId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
@@ -433,6 +527,8 @@ impl OutboxBody {
             OutboxBody::Registration(_) => OutboxKind::Registration,
             OutboxBody::DetailsChange(_) => OutboxKind::DetailsChange,
             OutboxBody::Payment(_) => OutboxKind::Payment,
+            OutboxBody::Consent(_) => OutboxKind::Consent,
+            OutboxBody::Intake(_) => OutboxKind::Intake,
         }
     }
 
@@ -442,6 +538,8 @@ impl OutboxBody {
             OutboxBody::Registration(submission) => submission.id.into(),
             OutboxBody::DetailsChange(change) => change.id.into(),
             OutboxBody::Payment(payment) => payment.id.into(),
+            OutboxBody::Consent(consent) => consent.id.into(),
+            OutboxBody::Intake(intake) => intake.id.into(),
         }
     }
 
@@ -452,6 +550,8 @@ impl OutboxBody {
             OutboxBody::Registration(submission) => serde_json::to_vec(submission),
             OutboxBody::DetailsChange(change) => serde_json::to_vec(change),
             OutboxBody::Payment(payment) => serde_json::to_vec(payment),
+            OutboxBody::Consent(consent) => serde_json::to_vec(consent),
+            OutboxBody::Intake(intake) => serde_json::to_vec(intake),
         };
         // Serialising plain structs of strings, ids and timestamps to memory cannot fail.
         json.unwrap_or_default()
@@ -470,6 +570,12 @@ impl OutboxBody {
                 .map_err(|_| OpenError::BadBody(kind)),
             OutboxKind::Payment => serde_json::from_slice(bytes)
                 .map(OutboxBody::Payment)
+                .map_err(|_| OpenError::BadBody(kind)),
+            OutboxKind::Consent => serde_json::from_slice(bytes)
+                .map(|consent| OutboxBody::Consent(Box::new(consent)))
+                .map_err(|_| OpenError::BadBody(kind)),
+            OutboxKind::Intake => serde_json::from_slice(bytes)
+                .map(|intake| OutboxBody::Intake(Box::new(intake)))
                 .map_err(|_| OpenError::BadBody(kind)),
         }
     }

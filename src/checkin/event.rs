@@ -1,5 +1,6 @@
 //! What goes into the journey (events) and what comes out of it (effects).
 
+use super::forms::Forms;
 use super::knowledge::OfficeTrust;
 use super::knowledge::PaymentsReadiness;
 use super::roster::Roster;
@@ -34,6 +35,8 @@ pub enum Event {
     SexOptionsLearned(SexOptions),
     /// The card terminal became ready, or stopped answering.
     PaymentsReadiness(PaymentsReadiness),
+    /// The office's consent documents and questionnaires (already checked; boxed: large).
+    FormsLearned(Box<Forms>),
     /// Time passed (the shell sends one every second or so).
     Tick,
 }

@@ -233,6 +233,11 @@ impl Journey {
                 self.knowledge.payments = readiness;
                 Vec::new()
             }
+            // A patient mid-way keeps the forms their steps already hold.
+            Event::FormsLearned(forms) => {
+                self.knowledge.forms = *forms;
+                Vec::new()
+            }
             Event::Tick => {
                 self.on_tick();
                 Vec::new()
@@ -429,12 +434,13 @@ impl Journey {
     /// The plan has run out: the patient is checked in (the steps after the check-in only
     /// add to it).
     fn finish(&mut self) -> Vec<Effect> {
-        let ending = match self.session.checked_in {
-            Some(saved) => Ending::CheckedIn {
+        let ending = match (self.session.checked_in, self.session.registered) {
+            (Some(saved), _) => Ending::CheckedIn {
                 queue_position: saved.queue_position,
                 payment: self.session.payment,
             },
-            None => {
+            (None, Some(_)) => Ending::Registered,
+            (None, None) => {
                 // Only a plan without its check-in step gets here; `without` prevents it.
                 tracing::error!("journey ran past its last step without a check-in");
                 Ending::Problem(Problem::SaveFailed)

@@ -1,6 +1,7 @@
 //! What the kiosk knows beyond any one patient: the office's identity and key, today's
 //! roster, and the appointments already checked in here. Outlives every session.
 
+use super::forms::Forms;
 use super::roster::Roster;
 use crate::domain::{AppointmentId, ClinicId, SexOptions};
 use ed25519_dalek::VerifyingKey;
@@ -30,6 +31,9 @@ pub struct Knowledge {
     pub sex_options: SexOptions,
     /// Whether co-pays can be taken on a card terminal here now.
     pub payments: PaymentsReadiness,
+    /// The consent documents and intake questionnaires the office asks for (the shipped
+    /// set until the office has been reached; then cached across restarts).
+    pub forms: Forms,
 }
 
 /// Whether this kiosk can take a card payment now.

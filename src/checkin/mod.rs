@@ -8,6 +8,7 @@
 
 mod display;
 mod event;
+mod forms;
 mod journey;
 mod knowledge;
 mod roster;
@@ -20,6 +21,7 @@ pub use event::{
     Completion, Effect, Event, OpId, OpResult, PaymentAnswer, PendingCheckIn, PendingDetailsChange,
     PendingPayment, PendingRegistration, PendingRow, ReceiptFacts, Tap,
 };
+pub use forms::{Forms, FormsError, SHIPPED_CANONICAL_BASE};
 pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};
 pub use knowledge::{Knowledge, OfficeTrust, PaymentsReadiness};
 pub use roster::{Roster, RosterEntry};

@@ -4,7 +4,8 @@
 use super::display::DisplayPrefs;
 use super::screen::{ConfirmDetails, PaymentNote};
 use super::steps::NewPatient;
-use crate::domain::{AppointmentId, CheckInId, ClinicId, Language};
+use crate::api::FormSubject;
+use crate::domain::{AppointmentId, CheckInId, ClinicId, Language, RegistrationId};
 use jiff::civil::Date;
 
 /// The patient at the kiosk now.
@@ -20,6 +21,9 @@ pub struct Session {
     pub new_patient: Option<NewPatient>,
     /// Set once the check-in is durably saved; the steps after it (payment) cannot undo it.
     pub checked_in: Option<SavedCheckIn>,
+    /// Set once a new patient's registration is durably saved; the steps after it
+    /// (consent, questions) add to it.
+    pub registered: Option<RegistrationId>,
     /// What the ending says about paying.
     pub payment: PaymentNote,
 }
@@ -55,6 +59,18 @@ pub enum IdentifiedBy {
 }
 
 impl Session {
+    /// Whom consents and answers given now belong to: the saved check-in's appointment, or
+    /// the saved registration; `None` before either is saved.
+    pub fn form_subject(&self) -> Option<FormSubject> {
+        if let Some(id) = self.registered {
+            return Some(FormSubject::Registration(id));
+        }
+        self.checked_in?;
+        self.appointment
+            .as_ref()
+            .map(|a| FormSubject::Appointment(a.appointment))
+    }
+
     /// Whether anything of a patient is held (a welcome screen in the default language
     /// holds nothing).
     pub fn is_empty(&self) -> bool {

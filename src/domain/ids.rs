@@ -155,6 +155,17 @@ kiosk_made_id!(
     PaymentId
 );
 
+kiosk_made_id!(
+    /// One signed consent document (one document, one version, one patient), made by the
+    /// kiosk as the patient signs, so that a retried delivery is recognised as the same one.
+    SignedConsentId
+);
+kiosk_made_id!(
+    /// One finished intake questionnaire (a FHIR QuestionnaireResponse), made by the kiosk
+    /// as the patient finishes it, so that a retried delivery is recognised as the same one.
+    IntakeResponseId
+);
+
 /// A lobby kiosk, named in configuration (e.g. `lobby-1`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

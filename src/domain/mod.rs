@@ -24,7 +24,10 @@ pub use details_change::{
 };
 pub use email::{EmailAddress, EmailError};
 pub use identity::{IdentityError, IdentityHash, IdentityKey, normalise_name};
-pub use ids::{AppointmentId, CheckInId, ClinicId, IdError, KioskId, PaymentId, RegistrationId};
+pub use ids::{
+    AppointmentId, CheckInId, ClinicId, IdError, IntakeResponseId, KioskId, PaymentId,
+    RegistrationId, SignedConsentId,
+};
 pub use language::Language;
 pub use money::{Cents, MoneyError};
 pub use name::{DisplayName, NameError, PersonName, StaffName};

@@ -6,6 +6,7 @@ pub mod config;
 pub mod details_review;
 pub mod error;
 pub mod events;
+pub mod forms;
 pub mod intake;
 pub mod keys;
 pub mod kiosk_api;

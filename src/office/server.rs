@@ -52,6 +52,8 @@ pub struct AppState {
     pub timezone: TimeZone,
     pub events: Events,
     pub kiosks: Arc<KioskRegistry>,
+    /// The consent documents and questionnaires published to kiosks, every version.
+    pub forms: Arc<super::forms::FormsLibrary>,
     /// Turns true when the server is stopping, so live streams end and shutdown is quick.
     pub stopping: tokio::sync::watch::Receiver<bool>,
 }
@@ -126,6 +128,7 @@ impl Office {
                 timezone,
                 events,
                 kiosks: Arc::new(kiosks),
+                forms: Arc::new(super::forms::FormsLibrary::shipped()),
                 stopping: stopping_rx,
             },
         })

@@ -88,7 +88,8 @@ impl Step for CheckIn {
             }
             (Saved::Registration(id), OpResult::Persisted) => {
                 tracing::info!(registration = %id, "registration saved");
-                Outcome::end(Ending::Registered)
+                cx.session.registered = Some(id);
+                Outcome::go(Go::Next)
             }
             (Saved::Registration(id), OpResult::PersistFailed) => {
                 tracing::error!(registration = %id, "registration could not be saved on the kiosk");
