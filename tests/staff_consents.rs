@@ -1,0 +1,94 @@
+//! The staff page's consents in real headless Chromium: a consent signed at a kiosk shows
+//! on its patient's queue row, live, with links to the signature and a signed copy; the
+//! documents not signed say so. Needs `chromium` and `chromium-driver`.
+
+mod browser_support;
+mod support;
+
+use browser_support::{
+    office_in, open_browser_sized, open_live, screenshot, start_chromedriver, text_of,
+};
+use fantoccini::Locator;
+use frontdesk::api::{FormSubject, OutboxBody};
+use frontdesk::domain::Language;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_consent_shows_on_the_queue_row_with_its_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = office_in(dir.path().join("office")).await;
+    let (_driver, driver_url) = start_chromedriver();
+    let (browser, _profile) = open_browser_sized(&driver_url, 1280, 1100).await;
+    open_live(&browser, &office.base).await;
+
+    let base = office.base.clone();
+    let ada = support::first_appointment_id(&office);
+    let (check_in, consent) = tokio::task::spawn_blocking(move || {
+        let check_in = support::check_in_first(&base);
+        let consent = support::sample_consent(
+            FormSubject::Appointment(ada),
+            "privacy-notice",
+            1,
+            Language::Spanish,
+        );
+        let answer = support::post_sealed(&base, &OutboxBody::Consent(Box::new(consent.clone())));
+        assert!(answer.status().is_success(), "{}", answer.status());
+        (check_in, consent)
+    })
+    .await
+    .unwrap();
+
+    let row = format!("#waiting tr[data-check-in='{check_in}']");
+    let signed = text_of(
+        &browser,
+        &format!("{row} .consent.signed[data-consent='{}']", consent.id),
+    )
+    .await;
+    assert!(signed.starts_with("✓ Privacy"), "{signed}");
+    assert!(signed.contains("(Spanish)"), "{signed}");
+    assert!(signed.contains("Signature") && signed.contains("Signed copy"), "{signed}");
+    let unsigned = text_of(
+        &browser,
+        &format!("{row} .consent.unsigned[data-document='financial-policy']"),
+    )
+    .await;
+    assert!(unsigned.ends_with("not signed"), "{unsigned}");
+    for (link, want) in [
+        ("signature-link", format!("/staff/consents/{}/signature.png", consent.id)),
+        ("copy-link", format!("/staff/consents/{}/signed-copy.pdf", consent.id)),
+    ] {
+        let href = browser
+            .find(Locator::Css(&format!("{row} a.{link}")))
+            .await
+            .unwrap()
+            .attr("href")
+            .await
+            .unwrap();
+        assert_eq!(href.as_deref(), Some(want.as_str()));
+    }
+    // Someone expected, not arrived, has nothing signed.
+    let expected = text_of(&browser, "#expected tr[data-appointment] .consents").await;
+    assert!(!expected.contains('✓'), "{expected}");
+    screenshot(&browser, "staff-consents.png").await;
+
+    // The signature opens (and is audited).
+    browser
+        .goto(&format!("{}/staff/consents/{}/signature.png", office.base, consent.id))
+        .await
+        .unwrap();
+    screenshot(&browser, "staff-signature.png").await;
+    let audited = office
+        .state
+        .store
+        .lock()
+        .unwrap()
+        .audit_log(50)
+        .unwrap()
+        .into_iter()
+        .any(|e| e.action == "consent.signature.view" && e.subject == consent.id.to_string());
+    assert!(audited);
+
+    browser.close().await.unwrap();
+    tokio::task::spawn_blocking(move || office.stop())
+        .await
+        .unwrap();
+}
