@@ -14,12 +14,12 @@ use frontdesk::api::{
 };
 use frontdesk::consent::{DocumentId, SignedVersion, Version};
 use frontdesk::domain::{AppointmentId, Cents, Language, PersonName};
+use frontdesk::office::Office;
 use frontdesk::office::appointments::{self, PatientNumber};
 use frontdesk::office::consents::ConsentsView;
 use frontdesk::office::forms::Reloaded;
 use frontdesk::office::server::{AppState, BackgroundOffice};
 use frontdesk::office::store::NewAppointment;
-use frontdesk::office::Office;
 use jiff::Timestamp;
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
@@ -79,7 +79,10 @@ impl TestOffice {
 
     fn reload(&self) -> Reloaded {
         let mut store = self.state.store.lock().unwrap();
-        self.state.forms.reload(&mut store, Timestamp::now()).unwrap()
+        self.state
+            .forms
+            .reload(&mut store, Timestamp::now())
+            .unwrap()
     }
 
     fn staff_consents(&self) -> ConsentsView {
@@ -125,8 +128,16 @@ fn write(dir: &Path, name: &str, text: &str) {
 /// A forms folder with one document of its own (both languages), shipped questionnaires.
 fn forms_dir(root: &Path) -> std::path::PathBuf {
     let dir = root.join("forms");
-    write(&dir, "consent/visit-rules.en.md", &consent_file("visit-rules", 1, "en", "Visit rules"));
-    write(&dir, "consent/visit-rules.es.md", &consent_file("visit-rules", 1, "es", "Reglas de visita"));
+    write(
+        &dir,
+        "consent/visit-rules.en.md",
+        &consent_file("visit-rules", 1, "en", "Visit rules"),
+    );
+    write(
+        &dir,
+        "consent/visit-rules.es.md",
+        &consent_file("visit-rules", 1, "es", "Reglas de visita"),
+    );
     dir
 }
 
@@ -186,18 +197,34 @@ fn forms_are_published_with_a_revision_and_a_refused_file_keeps_the_last_good_se
     // Changing the text of a published version is refused too: the patients who signed it
     // read the old text.
     std::fs::remove_file(dir.join("consent/broken.en.md")).unwrap();
-    write(&dir, "consent/visit-rules.en.md", &consent_file("visit-rules", 1, "en", "Visit rules, new"));
+    write(
+        &dir,
+        "consent/visit-rules.en.md",
+        &consent_file("visit-rules", 1, "en", "Visit rules, new"),
+    );
     let Reloaded::Refused(refusals) = office.reload() else {
         panic!("a changed text under an old version is refused");
     };
     assert_eq!(refusals[0].file, "consent/visit-rules.en.md");
     assert_eq!(refusals[0].line, Some(2));
-    assert!(refusals[0].reason.contains("new version"), "{}", refusals[0]);
+    assert!(
+        refusals[0].reason.contains("new version"),
+        "{}",
+        refusals[0]
+    );
 
     // With a new version it is published; the old version's text stays in the archive,
     // also across a restart.
-    write(&dir, "consent/visit-rules.en.md", &consent_file("visit-rules", 2, "en", "Visit rules, new"));
-    write(&dir, "consent/visit-rules.es.md", &consent_file("visit-rules", 2, "es", "Reglas, nuevas"));
+    write(
+        &dir,
+        "consent/visit-rules.en.md",
+        &consent_file("visit-rules", 2, "en", "Visit rules, new"),
+    );
+    write(
+        &dir,
+        "consent/visit-rules.es.md",
+        &consent_file("visit-rules", 2, "es", "Reglas, nuevas"),
+    );
     let Reloaded::Published { revision, changed } = office.reload() else {
         panic!("a new version is published");
     };
@@ -258,7 +285,10 @@ fn questionnaires_are_published_as_fhir_under_the_canonical_base() {
 
 fn receipt(response: reqwest::blocking::Response) -> (StatusCode, SubmissionOutcome) {
     let status = response.status();
-    (status, response.json::<SubmissionReceipt>().unwrap().outcome)
+    (
+        status,
+        response.json::<SubmissionReceipt>().unwrap().outcome,
+    )
 }
 
 fn refused(response: reqwest::blocking::Response) -> (StatusCode, String) {
@@ -290,15 +320,37 @@ fn a_consent_is_stored_once_and_conflicts_and_unknown_versions_are_refused() {
     let mut other = consent.clone();
     other.consent.signed_at = other.consent.signed_at + jiff::SignedDuration::from_secs(60);
     assert_eq!(
-        refused(post_sealed(&office.base, &OutboxBody::Consent(Box::new(other)))),
+        refused(post_sealed(
+            &office.base,
+            &OutboxBody::Consent(Box::new(other))
+        )),
         (StatusCode::CONFLICT, "consent_conflict".to_owned())
     );
 
-    let never = sample_consent(FormSubject::Appointment(ada), "privacy-notice", 7, Language::English);
-    let (status, code) = refused(post_sealed(&office.base, &OutboxBody::Consent(Box::new(never))));
-    assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "unknown_form_version"));
-    let unknown_doc = sample_consent(FormSubject::Appointment(ada), "no-such-form", 1, Language::English);
-    let (status, _) = refused(post_sealed(&office.base, &OutboxBody::Consent(Box::new(unknown_doc))));
+    let never = sample_consent(
+        FormSubject::Appointment(ada),
+        "privacy-notice",
+        7,
+        Language::English,
+    );
+    let (status, code) = refused(post_sealed(
+        &office.base,
+        &OutboxBody::Consent(Box::new(never)),
+    ));
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "unknown_form_version")
+    );
+    let unknown_doc = sample_consent(
+        FormSubject::Appointment(ada),
+        "no-such-form",
+        1,
+        Language::English,
+    );
+    let (status, _) = refused(post_sealed(
+        &office.base,
+        &OutboxBody::Consent(Box::new(unknown_doc)),
+    ));
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     let nobody = sample_consent(
@@ -308,8 +360,14 @@ fn a_consent_is_stored_once_and_conflicts_and_unknown_versions_are_refused() {
         Language::English,
     );
     assert_eq!(
-        refused(post_sealed(&office.base, &OutboxBody::Consent(Box::new(nobody)))),
-        (StatusCode::UNPROCESSABLE_ENTITY, "unknown_subject".to_owned())
+        refused(post_sealed(
+            &office.base,
+            &OutboxBody::Consent(Box::new(nobody))
+        )),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_subject".to_owned()
+        )
     );
 
     // Stored once, as sent, with one audit entry.
@@ -324,8 +382,14 @@ fn a_consent_is_stored_once_and_conflicts_and_unknown_versions_are_refused() {
     assert_eq!(stored.consent.signature, consent.consent.signature);
     assert_eq!(stored.consent.language, Language::Spanish);
     let actions = office.audit_actions();
-    let created: Vec<_> = actions.iter().filter(|(a, _)| a == "consent.create").collect();
-    assert_eq!(created, [&("consent.create".to_owned(), consent.id.to_string())]);
+    let created: Vec<_> = actions
+        .iter()
+        .filter(|(a, _)| a == "consent.create")
+        .collect();
+    assert_eq!(
+        created,
+        [&("consent.create".to_owned(), consent.id.to_string())]
+    );
 
     // A registration's consents go with it.
     let registration = support::sample_registration("Formtester");
@@ -337,7 +401,11 @@ fn a_consent_is_stored_once_and_conflicts_and_unknown_versions_are_refused() {
         Language::English,
     );
     assert_eq!(
-        receipt(post_sealed(&office.base, &OutboxBody::Consent(Box::new(for_registration)))).1,
+        receipt(post_sealed(
+            &office.base,
+            &OutboxBody::Consent(Box::new(for_registration))
+        ))
+        .1,
         SubmissionOutcome::Accepted
     );
     let view = office.staff_consents();
@@ -408,7 +476,11 @@ fn what_a_patient_signed_at_one_visit_is_on_file_at_the_next() {
     let handle_of = |external: &str| {
         let store = office.state.store.lock().unwrap();
         store
-            .appointments_on(if external == "PAST-1" { yesterday } else { today })
+            .appointments_on(if external == "PAST-1" {
+                yesterday
+            } else {
+                today
+            })
             .unwrap()
             .into_iter()
             .find(|a| a.external_id == external)
@@ -422,7 +494,10 @@ fn what_a_patient_signed_at_one_visit_is_on_file_at_the_next() {
     let signed = |subject, document| {
         let consent = sample_consent(subject, document, 1, Language::English);
         let body = OutboxBody::Consent(Box::new(consent));
-        assert_eq!(receipt(post_sealed(&office.base, &body)).1, SubmissionOutcome::Accepted);
+        assert_eq!(
+            receipt(post_sealed(&office.base, &body)).1,
+            SubmissionOutcome::Accepted
+        );
     };
     signed(FormSubject::Appointment(past), "privacy-notice");
     signed(FormSubject::Appointment(walk_in), "treatment-consent");
@@ -431,7 +506,11 @@ fn what_a_patient_signed_at_one_visit_is_on_file_at_the_next() {
         id: DocumentId::new("privacy-notice").unwrap(),
         version: Version::new(1).unwrap(),
     };
-    assert_eq!(on_file(&office, ada), Some(vec![privacy.clone()]), "signed yesterday");
+    assert_eq!(
+        on_file(&office, ada),
+        Some(vec![privacy.clone()]),
+        "signed yesterday"
+    );
     assert_eq!(on_file(&office, bruno), Some(vec![]), "another patient");
     assert_eq!(
         on_file(&office, walk_in).unwrap()[0].id.as_str(),
@@ -494,10 +573,16 @@ fn staff_open_the_signature_and_a_signed_copy_and_each_is_audited() {
         1,
         Language::Spanish,
     );
-    post_sealed(&office.base, &OutboxBody::Consent(Box::new(consent.clone())));
+    post_sealed(
+        &office.base,
+        &OutboxBody::Consent(Box::new(consent.clone())),
+    );
 
     let png = Client::new()
-        .get(format!("{}/staff/consents/{}/signature.png", office.base, consent.id))
+        .get(format!(
+            "{}/staff/consents/{}/signature.png",
+            office.base, consent.id
+        ))
         .send()
         .unwrap();
     assert_eq!(png.status(), StatusCode::OK);
@@ -507,7 +592,10 @@ fn staff_open_the_signature_and_a_signed_copy_and_each_is_audited() {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
 
     let pdf = Client::new()
-        .get(format!("{}/staff/consents/{}/signed-copy.pdf", office.base, consent.id))
+        .get(format!(
+            "{}/staff/consents/{}/signed-copy.pdf",
+            office.base, consent.id
+        ))
         .send()
         .unwrap();
     assert_eq!(pdf.status(), StatusCode::OK);
@@ -527,7 +615,10 @@ fn staff_open_the_signature_and_a_signed_copy_and_each_is_audited() {
         );
     }
     for path in [
-        format!("/staff/consents/{}/signature.png", frontdesk::domain::SignedConsentId::random()),
+        format!(
+            "/staff/consents/{}/signature.png",
+            frontdesk::domain::SignedConsentId::random()
+        ),
         "/staff/consents/nonsense/signed-copy.pdf".to_owned(),
     ] {
         let missing = Client::new()
@@ -536,4 +627,127 @@ fn staff_open_the_signature_and_a_signed_copy_and_each_is_audited() {
             .unwrap();
         assert_eq!(missing.status(), StatusCode::NOT_FOUND, "{path}");
     }
+}
+
+/// An `office.toml` for the binary: one kiosk, the forms folder `forms`, data in `data`.
+fn config_file(root: &Path, forms: &Path, data: &Path) -> std::path::PathBuf {
+    let path = root.join("office.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndata_dir = {data:?}\ntimezone = \"UTC\"\n\
+             [[kiosks]]\nid = \"lobby-1\"\ntoken = \"{KIOSK_TOKEN}\"\n\
+             [forms]\ndir = {forms:?}\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn check_forms_prints_each_refusal_and_fails() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = forms_dir(root.path());
+    let config = config_file(root.path(), &dir, &root.path().join("office"));
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk-office"))
+            .arg("--config")
+            .arg(&config)
+            .arg("check-forms")
+            .arg(&dir)
+            .output()
+            .unwrap()
+    };
+    let good = run();
+    assert!(good.status.success());
+    assert!(
+        String::from_utf8_lossy(&good.stdout)
+            .starts_with("ok: consent documents: 1, questionnaires: 3, revision ")
+    );
+
+    write(
+        &dir,
+        "questionnaires/mine.toml",
+        "id = \"mine\"\nversion = \"1\"\n\ntitle = 7\n",
+    );
+    write(
+        &dir,
+        "consent/visit-rules.es.md",
+        &consent_file("visit-rules", 2, "es", "Reglas"),
+    );
+    let bad = run();
+    assert!(!bad.status.success());
+    let out = String::from_utf8_lossy(&bad.stdout);
+    let lines: Vec<_> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(
+        lines[0].starts_with(
+            "refused: consent/visit-rules.es.md: line 2: document `visit-rules` has version 2"
+        ),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("refused: questionnaires/mine.toml: line 4: "),
+        "{out}"
+    );
+    // Files of its own replace the shipped questionnaires: the ones asked are missing.
+    assert!(
+        lines[2].starts_with("refused: [forms] ask: questionnaire `reason-for-visit`"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_running_office_reads_its_forms_again_on_sighup() {
+    use std::io::BufRead as _;
+    let root = tempfile::tempdir().unwrap();
+    let dir = forms_dir(root.path());
+    let config = config_file(root.path(), &dir, &root.path().join("office"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk-office"))
+        .arg("--config")
+        .arg(&config)
+        .arg("serve")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let base = std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.strip_prefix("Staff page: ")
+                .map(|url| url.trim_end_matches('/').to_owned())
+        })
+        .expect("the office says where it listens");
+    let revision = || {
+        Client::new()
+            .get(format!("{base}/api/kiosk/v1/forms"))
+            .bearer_auth(KIOSK_TOKEN)
+            .send()
+            .unwrap()
+            .json::<FormsResponse>()
+            .unwrap()
+            .revision
+    };
+    let first = revision();
+    write(
+        &dir,
+        "consent/visit-rules.en.md",
+        &consent_file("visit-rules", 2, "en", "Visit rules"),
+    );
+    write(
+        &dir,
+        "consent/visit-rules.es.md",
+        &consent_file("visit-rules", 2, "es", "Reglas"),
+    );
+    assert_eq!(revision(), first, "read at start and on SIGHUP only");
+    let hangup = std::process::Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(hangup.success());
+    support::wait_until("the new forms", || (revision() != first).then_some(()));
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -81,7 +81,7 @@ fn main() -> anyhow::Result<()> {
             match forms::check_dir(&dir, &config.forms) {
                 Ok(checked) => {
                     println!(
-                        "ok: {} consent documents, {} questionnaires, revision {}",
+                        "ok: consent documents: {}, questionnaires: {}, revision {}",
                         checked.consent_count(),
                         checked.questionnaire_count(),
                         checked.response.revision

@@ -175,9 +175,11 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
             patient_id: if row.patient_id.is_empty() {
                 None
             } else {
-                Some(PatientNumber::new(&row.patient_id).ok_or_else(|| {
-                    bad("patient_id must be 1-64 of letters, digits and - _ . /")
-                })?)
+                Some(
+                    PatientNumber::new(&row.patient_id).ok_or_else(|| {
+                        bad("patient_id must be 1-64 of letters, digits and - _ . /")
+                    })?,
+                )
             },
         });
     }
@@ -424,7 +426,10 @@ mod tests {
         let bad = "appointment_id,date,time,last_name,first_name,provider,copay,patient_id\n\
                    A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25,MRN 42\n";
         let error = parse_csv(bad.as_bytes()).unwrap_err().to_string();
-        assert!(error.contains("line 2") && error.contains("patient_id"), "{error}");
+        assert!(
+            error.contains("line 2") && error.contains("patient_id"),
+            "{error}"
+        );
         assert!(!error.contains("MRN 42"), "{error}");
     }
 

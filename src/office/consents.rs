@@ -113,9 +113,10 @@ pub(super) async fn receive(
             tracing::info!(consent = %id, %kiosk, %document, %version, ?stored, "consent received");
             let (code, outcome) = match stored {
                 ConsentStored::Accepted => {
-                    state
-                        .events
-                        .publish(QueueEvent::ConsentSigned { consent: id, subject });
+                    state.events.publish(QueueEvent::ConsentSigned {
+                        consent: id,
+                        subject,
+                    });
                     (StatusCode::CREATED, SubmissionOutcome::Accepted)
                 }
                 ConsentStored::AlreadyStored => (StatusCode::OK, SubmissionOutcome::AlreadyStored),

@@ -22,9 +22,7 @@ use sha2::{Digest, Sha256};
 use super::config::FormsConfig;
 use super::store::{OfficeStore, PublishedFile, StoreError};
 use crate::api::{FormFile, FormsResponse};
-use crate::consent::{
-    ConsentDocument, ConsentSet, DEFAULT_SOURCES, DocumentId, SetError, Version,
-};
+use crate::consent::{ConsentDocument, ConsentSet, DEFAULT_SOURCES, DocumentId, SetError, Version};
 use crate::domain::Language;
 use crate::questionnaire::fhir::CanonicalBase;
 use crate::questionnaire::{Questionnaire, defaults, parse};
@@ -157,7 +155,11 @@ fn read_folder(
             }
             Ok(_) => {}
             Err(error) => {
-                refusals.push(refusal(shown, None, format!("cannot read: {}", error.kind())));
+                refusals.push(refusal(
+                    shown,
+                    None,
+                    format!("cannot read: {}", error.kind()),
+                ));
                 continue;
             }
         }
@@ -165,7 +167,11 @@ fn read_folder(
             Ok(Ok(text)) => out.push(FormFile { name, text }),
             Ok(Err(_)) => refusals.push(refusal(shown, None, "not UTF-8 text")),
             Err(error) => {
-                refusals.push(refusal(shown, None, format!("cannot read: {}", error.kind())));
+                refusals.push(refusal(
+                    shown,
+                    None,
+                    format!("cannot read: {}", error.kind()),
+                ));
             }
         }
     }
@@ -295,7 +301,10 @@ pub fn check(sources: &FormSources, config: &FormsConfig) -> Result<CheckedForms
             refusals.push(refusal(
                 "[forms] ask",
                 None,
-                format!("questionnaire `{id}` is asked for but no file in {QUESTIONNAIRE_FOLDER}/ has that id"),
+                format!(
+                    "questionnaire `{id}` is asked for but no file in {QUESTIONNAIRE_FOLDER}/ has \
+                     that id (a folder with files of its own replaces the shipped ones)"
+                ),
             ));
         }
     }
@@ -430,8 +439,10 @@ impl Archive {
         match file.kind {
             "consent" => match ConsentDocument::parse(&file.text) {
                 Ok(doc) => {
-                    self.consents
-                        .insert((doc.id.clone(), doc.version, doc.language.code()), Arc::new(doc));
+                    self.consents.insert(
+                        (doc.id.clone(), doc.version, doc.language.code()),
+                        Arc::new(doc),
+                    );
                 }
                 Err(error) => tracing::warn!(
                     id = %file.id, version = %file.version, %error,
@@ -617,7 +628,11 @@ impl FormsLibrary {
             .and_then(|sources| check(&sources, &self.config))
             .and_then(|set| {
                 let conflicts = self.read().archive.conflicts(&set);
-                if conflicts.is_empty() { Ok(set) } else { Err(conflicts) }
+                if conflicts.is_empty() {
+                    Ok(set)
+                } else {
+                    Err(conflicts)
+                }
             });
         let set = match checked {
             Ok(set) => set,
@@ -738,7 +753,10 @@ mod tests {
     #[test]
     fn every_refusal_names_its_file_and_line() {
         let config = FormsConfig::default();
-        let bad = with_consent("extra.en.md", "---\nid: extra\nversion: 1\nlanguage: en\n---\n# X\n");
+        let bad = with_consent(
+            "extra.en.md",
+            "---\nid: extra\nversion: 1\nlanguage: en\n---\n# X\n",
+        );
         let refusals = check(&bad, &config).unwrap_err();
         assert_eq!(refusals.len(), 1, "{refusals:?}");
         assert_eq!(refusals[0].file, "consent/extra.en.md");
@@ -750,7 +768,10 @@ mod tests {
             "---\nid: extra\nversion: 1\nlanguage: en\ntitle: Extra\n---\n# Extra\nText.\n",
         );
         let refusals = check(&lonely, &config).unwrap_err();
-        assert_eq!(refusals[0].to_string(), "consent/extra.en.md: line 2: document `extra` lacks its `es` text (add a file for it)");
+        assert_eq!(
+            refusals[0].to_string(),
+            "consent/extra.en.md: line 2: document `extra` lacks its `es` text (add a file for it)"
+        );
 
         let mut form = FormSources::shipped();
         form.questionnaires[0].text = "id = \"phq-2\"\nversion = \"1\"\ntitle = 3\n".into();

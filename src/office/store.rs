@@ -31,8 +31,8 @@ mod forms;
 mod needs;
 mod payments;
 pub use details::{Close, Decided, DetailsChangeReview, FieldDecision, FieldReview};
-pub use needs::{Answer, NeedId, OpenNeed};
 pub use forms::{ConsentRow, ConsentStored, PublishedFile};
+pub use needs::{Answer, NeedId, OpenNeed};
 pub use payments::{PaymentRow, PaymentStored};
 
 const MIGRATIONS: &[&str] = &[

@@ -436,8 +436,10 @@ pub fn sample_signature() -> frontdesk::consent::Signature {
                 .map(|i| {
                     let angle = f64::from(i) / 5.0;
                     let point = Point {
-                        x: (1200.0 + f64::from(s) * 4000.0 + f64::from(i) * 50.0 + 600.0 * angle.cos())
-                            as u16,
+                        x: (1200.0
+                            + f64::from(s) * 4000.0
+                            + f64::from(i) * 50.0
+                            + 600.0 * angle.cos()) as u16,
                         y: (5000.0 + 2200.0 * angle.sin()) as u16,
                         t_ms: t,
                     };

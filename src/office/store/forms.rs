@@ -65,7 +65,9 @@ fn consent_from(row: &Row<'_>) -> rusqlite::Result<Result<ConsentRow, StoreError
     let signature: String = row.get(9)?;
     Ok((|| {
         let subject = match (appointment, registration) {
-            (Some(handle), None) => FormSubject::Appointment(AppointmentId::new(handle.cast_unsigned())),
+            (Some(handle), None) => {
+                FormSubject::Appointment(AppointmentId::new(handle.cast_unsigned()))
+            }
             (None, Some(id)) => FormSubject::Registration(
                 RegistrationId::parse(&id).ok_or(StoreError::Corrupt("consent registration"))?,
             ),
@@ -109,7 +111,15 @@ fn record_consent_in(
     let (appointment, registration) = subject_columns(submission.subject);
     let signature = consent.signature.encode();
     let signed_at = ts(consent.signed_at);
-    let stored: Option<(Option<i64>, Option<String>, String, i64, String, String, String)> = tx
+    let stored: Option<(
+        Option<i64>,
+        Option<String>,
+        String,
+        i64,
+        String,
+        String,
+        String,
+    )> = tx
         .prepare_cached(
             "SELECT appointment, registration, document, version, language, signed_at, signature
              FROM consents WHERE id = ?1",
@@ -149,7 +159,9 @@ fn record_consent_in(
             .query_row([handle.get().cast_signed()], |row| row.get(0))
             .optional()?,
         FormSubject::Registration(id) => tx
-            .prepare_cached("SELECT NULL FROM registrations WHERE id = ?1 AND status <> 'rejected'")?
+            .prepare_cached(
+                "SELECT NULL FROM registrations WHERE id = ?1 AND status <> 'rejected'",
+            )?
             .query_row([id.to_string()], |row| row.get(0))
             .optional()?,
     };
@@ -248,7 +260,13 @@ impl OfficeStore {
             )?;
             for f in files {
                 insert.execute(params![
-                    f.kind, f.id, f.version, f.language, f.name, f.text, ts(now)
+                    f.kind,
+                    f.id,
+                    f.version,
+                    f.language,
+                    f.name,
+                    f.text,
+                    ts(now)
                 ])?;
             }
         }
