@@ -318,7 +318,7 @@ fn a_consent_is_stored_once_and_conflicts_and_unknown_versions_are_refused() {
     );
 
     let mut other = consent.clone();
-    other.consent.signed_at = other.consent.signed_at + jiff::SignedDuration::from_secs(60);
+    other.consent.signed_at += jiff::SignedDuration::from_secs(60);
     assert_eq!(
         refused(post_sealed(
             &office.base,

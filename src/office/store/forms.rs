@@ -100,6 +100,18 @@ fn subject_columns(subject: FormSubject) -> (Option<i64>, Option<String>) {
     }
 }
 
+/// appointment, registration, document, version, language, signed_at, signature: what a
+/// redelivery must repeat exactly.
+type StoredColumns = (
+    Option<i64>,
+    Option<String>,
+    String,
+    i64,
+    String,
+    String,
+    String,
+);
+
 fn record_consent_in(
     tx: &Connection,
     submission: &ConsentSubmission,
@@ -111,15 +123,7 @@ fn record_consent_in(
     let (appointment, registration) = subject_columns(submission.subject);
     let signature = consent.signature.encode();
     let signed_at = ts(consent.signed_at);
-    let stored: Option<(
-        Option<i64>,
-        Option<String>,
-        String,
-        i64,
-        String,
-        String,
-        String,
-    )> = tx
+    let stored: Option<StoredColumns> = tx
         .prepare_cached(
             "SELECT appointment, registration, document, version, language, signed_at, signature
              FROM consents WHERE id = ?1",
