@@ -106,3 +106,71 @@ async fn a_signed_consent_shows_on_the_queue_row_with_its_links() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_form_files_show_in_the_kiosk_area_and_registrations_show_their_consents() {
+    use frontdesk::office::Office;
+    let dir = tempfile::tempdir().unwrap();
+    let forms = dir.path().join("forms");
+    std::fs::create_dir_all(forms.join("consent")).unwrap();
+    // No title: refused, with its file and line; the shipped consents stay published.
+    std::fs::write(
+        forms.join("consent/broken.en.md"),
+        "---\nid: broken\nversion: 1\nlanguage: en\n---\n# Broken\nText.\n",
+    )
+    .unwrap();
+    let data = dir.path().join("office");
+    let (base, server) = tokio::task::spawn_blocking(move || {
+        let addr = "127.0.0.1:0".parse().unwrap();
+        let mut config = support::office_config(&data, addr);
+        config.forms.dir = Some(forms);
+        let office = Office::open(config).unwrap();
+        let server = office
+            .serve_in_background(std::net::TcpListener::bind(addr).unwrap())
+            .unwrap();
+        (format!("http://{}", server.addr()), server)
+    })
+    .await
+    .unwrap();
+    let (_driver, driver_url) = start_chromedriver();
+    let (browser, _profile) = open_browser_sized(&driver_url, 1280, 1100).await;
+    open_live(&browser, &base).await;
+
+    let refused = text_of(&browser, "#forms-refused").await;
+    assert!(
+        refused.starts_with("Form files refused — kiosks keep the last good forms:"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("consent/broken.en.md line 5: front matter lacks `title`"),
+        "{refused}"
+    );
+
+    let registration = support::sample_registration("Consentgiver");
+    let consent = support::sample_consent(
+        FormSubject::Registration(registration.id),
+        "treatment-consent",
+        1,
+        Language::English,
+    );
+    let sent = base.clone();
+    tokio::task::spawn_blocking(move || {
+        support::deliver_registration(&sent, &registration);
+        let answer = support::post_sealed(&sent, &OutboxBody::Consent(Box::new(consent)));
+        assert!(answer.status().is_success(), "{}", answer.status());
+    })
+    .await
+    .unwrap();
+    let card = text_of(
+        &browser,
+        "#registrations .registration .consent.signed[data-document='treatment-consent']",
+    )
+    .await;
+    assert!(card.starts_with("✓ Consent to Treatment: signed"), "{card}");
+    screenshot(&browser, "staff-consents-refused.png").await;
+
+    browser.close().await.unwrap();
+    tokio::task::spawn_blocking(move || server.stop())
+        .await
+        .unwrap();
+}
