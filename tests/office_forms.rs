@@ -423,6 +423,40 @@ fn a_consent_is_stored_once_and_conflicts_and_unknown_versions_are_refused() {
         .unwrap();
     assert_eq!(adas.signed.len(), 1);
     assert!(!adas.signed[0].earlier_visit);
+
+    // Discarding the registration (not a patient) deletes its signatures too.
+    let discard = Client::new()
+        .post(format!(
+            "{}/api/staff/v1/registrations/{}/discard",
+            office.base, registration.id
+        ))
+        .send()
+        .unwrap();
+    assert!(discard.status().is_success(), "{}", discard.status());
+    let left = office
+        .state
+        .store
+        .lock()
+        .unwrap()
+        .consents_of_registration(registration.id)
+        .unwrap();
+    assert!(left.is_empty());
+    let late = sample_consent(
+        FormSubject::Registration(registration.id),
+        "privacy-notice",
+        1,
+        Language::English,
+    );
+    assert_eq!(
+        refused(post_sealed(
+            &office.base,
+            &OutboxBody::Consent(Box::new(late))
+        )),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_subject".to_owned()
+        )
+    );
 }
 
 fn on_file(office: &TestOffice, appointment: AppointmentId) -> Option<Vec<SignedVersion>> {
