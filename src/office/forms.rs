@@ -782,6 +782,26 @@ mod tests {
         assert_eq!(refusals[0].file, "questionnaires/phq-2.toml");
         assert_eq!(refusals[0].line, Some(3));
         assert!(refusals[1].reason.contains("`nope`"));
+
+        // A condition on a question the file does not have.
+        let mut missing = FormSources::shipped();
+        missing.questionnaires.push(FormFile {
+            name: "mine.toml".into(),
+            text: "id = \"mine\"\nversion = \"1\"\ntitle = { en = \"Mine\", es = \"Mío\" }\n\n\
+                   [[question]]\nid = \"smokes\"\nkind = \"yes_no\"\n\
+                   text = { en = \"Do you smoke?\", es = \"¿Fuma usted?\" }\n\
+                   show_when = [{ question = \"nope\", is = true }]\n"
+                .into(),
+        });
+        let refusals = check(&missing, &FormsConfig::default()).unwrap_err();
+        assert_eq!(refusals.len(), 1, "{refusals:?}");
+        assert_eq!(refusals[0].file, "questionnaires/mine.toml");
+        assert_eq!(refusals[0].line, Some(9), "{}", refusals[0]);
+        assert!(
+            refusals[0].reason.contains("'nope' does not exist"),
+            "{}",
+            refusals[0]
+        );
     }
 
     #[test]

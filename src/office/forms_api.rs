@@ -45,7 +45,7 @@ async fn forms(
             (header::ETAG, etag),
             (header::CACHE_CONTROL, "no-cache".to_owned()),
         ],
-        Json(published.as_ref().clone()),
+        Json(published.as_ref()),
     )
         .into_response()
 }
