@@ -785,3 +785,23 @@ fn a_running_office_reads_its_forms_again_on_sighup() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn an_office_whose_first_files_are_refused_publishes_and_keeps_the_shipped_set() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("forms");
+    write(&dir, "consent/broken.en.md", "---\nid: broken\n---\n");
+    let office = start(&root.path().join("office"), Some(&dir));
+    let forms: FormsResponse = office.forms(None).json().unwrap();
+    assert_eq!(
+        forms.consents.len(),
+        6,
+        "the shipped documents, both languages"
+    );
+    assert_eq!(
+        office.staff_consents().refusals[0].file,
+        "consent/broken.en.md"
+    );
+    let kept = office.state.store.lock().unwrap().last_form_set().unwrap();
+    assert_eq!(kept.map(|set| set.revision), Some(forms.revision));
+}

@@ -580,12 +580,14 @@ impl FormsLibrary {
         now: Timestamp,
     ) -> Result<Self, StoreError> {
         let shipped = Self::shipped();
+        let last = store.last_form_set()?;
+        let first_start = last.is_none();
         {
             let mut inner = shipped.write();
             for file in store.form_archive()? {
                 inner.archive.add_stored(file);
             }
-            if let Some(last) = store.last_form_set()? {
+            if let Some(last) = last {
                 let sources = FormSources {
                     consents: last.consents.clone(),
                     questionnaires: last.questionnaires.clone(),
@@ -608,7 +610,16 @@ impl FormsLibrary {
             config,
             inner: shipped.inner,
         };
-        library.reload(store, now)?;
+        if let Reloaded::Refused(_) = library.reload(store, now)?
+            && first_start
+        {
+            // Nothing good was ever published: kiosks get the shipped set, so it is kept
+            // (and archived) like any other published set.
+            let set = check(&FormSources::shipped(), &FormsConfig::default())
+                .unwrap_or_else(|e| unreachable!("the shipped forms are checked by tests: {e:?}"));
+            let files: Vec<PublishedFile> = set.archived.iter().map(|(f, _)| f.clone()).collect();
+            store.publish_form_set(&set.response, &files, now)?;
+        }
         Ok(library)
     }
 
