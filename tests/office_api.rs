@@ -231,6 +231,7 @@ fn an_appointment_no_code_can_carry_gets_a_clear_500_that_names_no_one() {
             balance: frontdesk::domain::Cents::ZERO,
             date_of_birth: None,
             contact: None,
+            patient_id: None,
         }])
         .unwrap();
     let handle = store.appointments_on(day).unwrap()[0].id.get();

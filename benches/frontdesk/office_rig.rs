@@ -44,6 +44,7 @@ pub fn appointments(day: jiff::civil::Date, count: usize) -> Vec<NewAppointment>
                 balance: Cents::ZERO,
                 date_of_birth: demo[i % demo.len()].date_of_birth,
                 contact: None,
+                patient_id: None,
             }
         })
         .collect()

@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use frontdesk::office::{Office, OfficeConfig, appointments};
+use frontdesk::office::{Office, OfficeConfig, appointments, forms};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -42,6 +42,10 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Check a forms folder (consent/*.md, questionnaires/*.toml) with the `[forms]`
+    /// settings of the config: prints each refusal (file, line, reason) and exits non-zero
+    /// if there is any. A running hub reads its folder again on SIGHUP.
+    CheckForms { dir: PathBuf },
 }
 
 fn load_config(path: &Path, data_dir: Option<PathBuf>) -> anyhow::Result<OfficeConfig> {
@@ -71,6 +75,26 @@ fn main() -> anyhow::Result<()> {
                 config.listen = listen;
             }
             serve(config, demo)
+        }
+        Command::CheckForms { dir } => {
+            let config = load_config(&cli.config, None)?;
+            match forms::check_dir(&dir, &config.forms) {
+                Ok(checked) => {
+                    println!(
+                        "ok: consent documents: {}, questionnaires: {}, revision {}",
+                        checked.consent_count(),
+                        checked.questionnaire_count(),
+                        checked.response.revision
+                    );
+                    Ok(())
+                }
+                Err(refusals) => {
+                    for refusal in &refusals {
+                        println!("refused: {refusal}");
+                    }
+                    anyhow::bail!("{} problem(s) in {}", refusals.len(), dir.display())
+                }
+            }
         }
         Command::ImportAppointments { file, data_dir } => {
             let config = load_config(&cli.config, data_dir)?;
@@ -108,6 +132,7 @@ fn serve(config: OfficeConfig, demo: bool) -> anyhow::Result<()> {
                 .import_appointments(&list)?;
             tracing::info!(count = list.len(), "loaded synthetic demo appointments");
         }
+        reload_forms_on_sighup(office.state().clone());
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -133,4 +158,21 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term.recv() => {},
     }
+}
+
+/// `kill -HUP` reads the form files again (the last good set stays if they are refused).
+fn reload_forms_on_sighup(state: frontdesk::office::server::AppState) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP; forms are read at start only");
+        return;
+    };
+    tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            match state.reload_forms().await {
+                Ok(reloaded) => tracing::info!(?reloaded, "forms reloaded on SIGHUP"),
+                Err(error) => tracing::error!(%error, "cannot reload forms"),
+            }
+        }
+    });
 }

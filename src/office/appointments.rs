@@ -14,7 +14,7 @@ pub enum ImportError {
     Row { line: u64, reason: String },
     #[error(
         "CSV header must be: {COLUMNS}, optionally followed by any of \
-         {DOB_COLUMN},{BALANCE_COLUMN},address_line1,address_line2,city,state,zip,phone,email \
+         {DOB_COLUMN},{BALANCE_COLUMN},{PATIENT_ID_COLUMN},address_line1,address_line2,city,state,zip,phone,email \
          (each once)"
     )]
     Header,
@@ -27,9 +27,11 @@ pub enum ImportError {
 /// `time` as 09:30, `copay` in dollars as 25.00), then optionally, in any order:
 /// `date_of_birth` (1950-01-01), `balance` (what is left to pay from earlier visits, in
 /// dollars like `copay`; empty or absent is none) and the contact details on file
-/// `address_line1`, `address_line2`, `city`, `state`, `zip`, `phone`, `email`. An empty
-/// cell is unknown. A file without contact columns leaves the contact details on file as
-/// they are.
+/// `address_line1`, `address_line2`, `city`, `state`, `zip`, `phone`, `email`, and
+/// `patient_id` (the practice's patient number, so what a patient signed at one visit
+/// counts at the next). An empty cell is unknown. A file without contact columns leaves
+/// the contact details on file as they are; an empty or absent patient number keeps the
+/// one on file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CsvRow {
@@ -58,6 +60,8 @@ struct CsvRow {
     phone: String,
     #[serde(default)]
     email: String,
+    #[serde(default)]
+    patient_id: String,
 }
 
 impl CsvRow {
@@ -77,6 +81,35 @@ impl CsvRow {
 const COLUMNS: &str = "appointment_id,date,time,last_name,first_name,provider,copay";
 const DOB_COLUMN: &str = "date_of_birth";
 const BALANCE_COLUMN: &str = "balance";
+const PATIENT_ID_COLUMN: &str = "patient_id";
+
+/// The practice-management system's patient number (e.g. `MRN-00123`): 1 to 64 of ASCII
+/// letters, digits and `-_./`. An identifier of a person: `Debug` hides it.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PatientNumber(String);
+
+impl PatientNumber {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn new(text: &str) -> Option<Self> {
+        let ok = !text.is_empty()
+            && text.len() <= Self::MAX_CHARS
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b));
+        ok.then(|| Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PatientNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PatientNumber(..)")
+    }
+}
 
 /// Reads and validates every row; a single bad row rejects the file (naming its line, not
 /// its contents), so a half-imported day never happens.
@@ -139,6 +172,15 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
             date_of_birth: parse_dob(&row.date_of_birth)
                 .map_err(|_| bad("date_of_birth must look like 1950-01-01"))?,
             contact,
+            patient_id: if row.patient_id.is_empty() {
+                None
+            } else {
+                Some(
+                    PatientNumber::new(&row.patient_id).ok_or_else(|| {
+                        bad("patient_id must be 1-64 of letters, digits and - _ . /")
+                    })?,
+                )
+            },
         });
     }
     Ok(list)
@@ -155,7 +197,8 @@ fn check_header(header: &csv::StringRecord) -> Result<bool, ImportError> {
     let mut has_contact = false;
     for name in header.iter().skip(required) {
         let contact = ContactField::parse(name).is_some();
-        if !(contact || name == DOB_COLUMN || name == BALANCE_COLUMN) || !seen.insert(name) {
+        let known = contact || [DOB_COLUMN, BALANCE_COLUMN, PATIENT_ID_COLUMN].contains(&name);
+        if !known || !seen.insert(name) {
             return Err(ImportError::Header);
         }
         has_contact |= contact;
@@ -210,6 +253,8 @@ pub fn demo_set(day: Date) -> Vec<NewAppointment> {
                 }),
                 date_of_birth: Some(demo_dob(i)),
                 contact: Some(demo_contact(i)),
+                // Demo patient numbers, so a second demo day finds the first day's consents.
+                patient_id: PatientNumber::new(&format!("DEMO-{:04}", i + 1)),
             }
         })
         .collect()
@@ -367,6 +412,25 @@ mod tests {
         let demo = demo_set(date(2026, 11, 23));
         assert_eq!(demo[5].balance, Cents::new(7550));
         assert_eq!(demo.iter().filter(|a| a.balance > Cents::ZERO).count(), 2);
+    }
+
+    #[test]
+    fn the_patient_id_column_is_optional_checked_and_hidden_from_debug() {
+        let with = "appointment_id,date,time,last_name,first_name,provider,copay,patient_id\n\
+                    A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25,MRN-0042\n\
+                    A-2,2026-11-23,09:45,Sample,Bruno,Dr. Demo Able,25,\n";
+        let list = parse_csv(with.as_bytes()).unwrap();
+        assert_eq!(list[0].patient_id.as_ref().unwrap().as_str(), "MRN-0042");
+        assert_eq!(list[1].patient_id, None);
+        assert!(!format!("{:?}", list[0]).contains("0042"));
+        let bad = "appointment_id,date,time,last_name,first_name,provider,copay,patient_id\n\
+                   A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25,MRN 42\n";
+        let error = parse_csv(bad.as_bytes()).unwrap_err().to_string();
+        assert!(
+            error.contains("line 2") && error.contains("patient_id"),
+            "{error}"
+        );
+        assert!(!error.contains("MRN 42"), "{error}");
     }
 
     #[test]

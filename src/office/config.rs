@@ -15,6 +15,31 @@ pub enum ConfigError {
     WeakKioskToken(KioskId),
     #[error("two kiosks share the id {0}")]
     DuplicateKiosk(KioskId),
+    #[error("[forms] canonical_base: {0}")]
+    CanonicalBase(#[from] crate::questionnaire::fhir::FhirError),
+}
+
+/// `[forms]`: the consent documents and questionnaires published to kiosks.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FormsConfig {
+    /// A folder with `consent/*.md` and `questionnaires/*.toml`. Absent, or a subfolder
+    /// missing or empty: the shipped files for that subfolder.
+    pub dir: Option<PathBuf>,
+    /// The questionnaire ids patients answer at check-in, in the order asked.
+    pub ask: Vec<String>,
+    /// Where the published FHIR Questionnaires live (`{base}/Questionnaire/{id}`).
+    pub canonical_base: String,
+}
+
+impl Default for FormsConfig {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            ask: vec!["reason-for-visit".into(), "phq-9".into()],
+            canonical_base: super::forms::DEFAULT_CANONICAL_BASE.into(),
+        }
+    }
 }
 
 /// A kiosk allowed to call the API, with its secret.
@@ -50,6 +75,8 @@ pub struct OfficeConfig {
     /// The sex / gender choices of the registration form, each `{ code, english,
     /// spanish }` (`[[sex_options]]` tables), in the order kiosks show them.
     pub sex_options: SexOptions,
+    /// Consent documents and questionnaires (`[forms]`).
+    pub forms: FormsConfig,
 }
 
 impl Default for OfficeConfig {
@@ -62,6 +89,7 @@ impl Default for OfficeConfig {
             timezone: String::new(),
             kiosks: Vec::new(),
             sex_options: SexOptions::default(),
+            forms: FormsConfig::default(),
         }
     }
 }
@@ -77,6 +105,7 @@ impl OfficeConfig {
     /// Checks what serde cannot: zone names, token strength, unique kiosks.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.time_zone()?;
+        crate::questionnaire::fhir::CanonicalBase::new(&self.forms.canonical_base)?;
         let mut seen = std::collections::HashSet::new();
         for kiosk in &self.kiosks {
             if kiosk.token.len() < 16 {

@@ -68,6 +68,13 @@ pub enum QueueEvent {
         payment: PaymentId,
         appointment: AppointmentId,
     },
+    /// A patient signed a consent document at a kiosk.
+    ConsentSigned {
+        consent: crate::domain::SignedConsentId,
+        subject: crate::api::FormSubject,
+    },
+    /// The forms published to kiosks changed, or their files were refused.
+    FormsChanged,
 }
 
 /// Where an event stands in the stream: increasing within a process and across restarts

@@ -120,9 +120,10 @@ async fn deliver_outbox(
         }
         OutboxBody::DetailsChange(change) => submit_details_change(&state, kiosk, change).await,
         OutboxBody::Payment(payment) => super::payments::receive(&state, kiosk, payment).await,
-        // Until the office stores consents and intake answers (issue 11, in progress) it
-        // refuses them: the kiosk keeps the sealed row and sends it again later.
-        OutboxBody::Consent(_) | OutboxBody::Intake(_) => Err(ApiError::BadRequest {
+        OutboxBody::Consent(consent) => super::consents::receive(&state, kiosk, *consent).await,
+        // Until the office stores intake answers (issue 11, in progress) it refuses them:
+        // the kiosk keeps the sealed row and sends it again later.
+        OutboxBody::Intake(_) => Err(ApiError::BadRequest {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: "kind_not_accepted",
             message: format!(
@@ -178,10 +179,7 @@ async fn appointment_contact(
     AuthenticatedKiosk(kiosk): AuthenticatedKiosk,
     Path(handle): Path<String>,
 ) -> Result<Json<AppointmentContact>, ApiError> {
-    if handle.is_empty() || handle.len() > 20 || !handle.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::NotFound);
-    }
-    let appointment = AppointmentId::new(handle.parse().map_err(|_| ApiError::NotFound)?);
+    let appointment = appointment_from_path(&handle)?;
     let now = Timestamp::now();
     let today = state.today(now);
     let contact = state
@@ -210,6 +208,17 @@ async fn appointment_contact(
         appointment,
         contact,
     }))
+}
+
+/// An appointment handle from a kiosk route's path: digits only; anything else is as
+/// unknown as a made-up handle (404).
+pub(super) fn appointment_from_path(handle: &str) -> Result<AppointmentId, ApiError> {
+    if handle.is_empty() || handle.len() > 20 || !handle.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(AppointmentId::new(
+        handle.parse().map_err(|_| ApiError::NotFound)?,
+    ))
 }
 
 /// A check-in, opened from its sealed delivery, into the intake.

@@ -3,10 +3,12 @@
 pub mod appointments;
 pub mod auth;
 pub mod config;
+pub mod consents;
 pub mod details_review;
 pub mod error;
 pub mod events;
 pub mod forms;
+pub mod forms_api;
 pub mod intake;
 pub mod keys;
 pub mod kiosk_api;

@@ -77,6 +77,17 @@ impl AppState {
         .map_err(ApiError::internal)
     }
 
+    /// Reads the form files again (SIGHUP): publishes them, or keeps the last good set
+    /// and shows why on the staff page. Staff pages are told either way.
+    pub async fn reload_forms(&self) -> Result<super::forms::Reloaded, ApiError> {
+        let forms = self.forms.clone();
+        let reloaded = self
+            .db(move |db| forms.reload(db, Timestamp::now()))
+            .await?;
+        self.events.publish(super::events::QueueEvent::FormsChanged);
+        Ok(reloaded)
+    }
+
     /// Today in the clinic's zone.
     pub fn today(&self, now: Timestamp) -> jiff::civil::Date {
         now.to_zoned(self.timezone.clone()).date()
@@ -109,7 +120,9 @@ impl Office {
         let signing_key = keys::load_or_create(&config.data_dir)?;
         let seal_key = keys::load_or_create_sealing(&config.data_dir)?;
         let identity_secret = keys::load_or_create_identity(&config.data_dir)?;
-        let store = OfficeStore::open(&config.data_dir.join("office.db"))?;
+        let mut store = OfficeStore::open(&config.data_dir.join("office.db"))?;
+        let forms =
+            super::forms::FormsLibrary::open(config.forms.clone(), &mut store, Timestamp::now())?;
         let timezone = config.time_zone()?;
         let kiosks = KioskRegistry::new(config.kiosks.clone());
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
@@ -128,7 +141,7 @@ impl Office {
                 timezone,
                 events,
                 kiosks: Arc::new(kiosks),
-                forms: Arc::new(super::forms::FormsLibrary::shipped()),
+                forms: Arc::new(forms),
                 stopping: stopping_rx,
             },
         })
@@ -147,6 +160,8 @@ impl Office {
             .merge(staff_needs::routes())
             .merge(details_review::routes())
             .merge(payments::routes())
+            .merge(super::forms_api::routes())
+            .merge(super::consents::routes())
             .route("/healthz", axum::routing::get(|| async { "ok" }))
             .layer(DefaultBodyLimit::max(MAX_BODY))
             .layer(tower_http::trace::TraceLayer::new_for_http())

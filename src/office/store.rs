@@ -27,9 +27,11 @@ use serde::de::IntoDeserializer;
 use std::path::Path;
 
 mod details;
+mod forms;
 mod needs;
 mod payments;
 pub use details::{Close, Decided, DetailsChangeReview, FieldDecision, FieldReview};
+pub use forms::{ConsentRow, ConsentStored, PublishedFile};
 pub use needs::{Answer, NeedId, OpenNeed};
 pub use payments::{PaymentRow, PaymentStored};
 
@@ -220,6 +222,53 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (kiosk, day)
     ) STRICT;
 ",
+    "
+    -- Forms (see `forms`): every consent document and questionnaire version this office
+    -- ever published, by kind, id, version and language ('' for a questionnaire), with
+    -- its text: a signature names the version the patient saw, and its signed copy needs
+    -- that text. `form_sets` are the sets published, the last one the last good set.
+    CREATE TABLE form_files (
+        kind TEXT NOT NULL CHECK (kind IN ('consent', 'questionnaire')),
+        id TEXT NOT NULL,
+        version TEXT NOT NULL,
+        language TEXT NOT NULL,
+        name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        first_published_at TEXT NOT NULL,
+        PRIMARY KEY (kind, id, version, language)
+    ) STRICT;
+    CREATE TABLE form_sets (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        revision TEXT NOT NULL,
+        body TEXT NOT NULL,
+        published_at TEXT NOT NULL
+    ) STRICT;
+    -- The practice's own patient number, when the import carries it: consents signed at
+    -- one visit count at the next.
+    ALTER TABLE appointments ADD COLUMN patient_id TEXT;
+    CREATE INDEX appointments_by_patient ON appointments (patient_id)
+        WHERE patient_id IS NOT NULL;
+    -- Signed consents, stored once by the kiosk-made id, for an appointment (its handle)
+    -- or a registration; `signature` is the compact encoding. `patient_id` is copied from
+    -- the appointment when it arrives.
+    CREATE TABLE consents (
+        id TEXT PRIMARY KEY,
+        appointment INTEGER,
+        registration TEXT,
+        patient_id TEXT,
+        kiosk TEXT NOT NULL,
+        document TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        signed_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        CHECK ((appointment IS NULL) <> (registration IS NULL))
+    ) STRICT;
+    CREATE INDEX consents_by_appointment ON consents (appointment);
+    CREATE INDEX consents_by_registration ON consents (registration);
+    CREATE INDEX consents_by_patient ON consents (patient_id) WHERE patient_id IS NOT NULL;
+",
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit
@@ -271,6 +320,8 @@ pub struct NewAppointment {
     pub date_of_birth: Option<DateOfBirth>,
     /// `None` when the import carried no contact columns: what is on file is kept.
     pub contact: Option<ContactOnFile>,
+    /// The practice's patient number; `None` keeps what is on file.
+    pub patient_id: Option<crate::office::appointments::PatientNumber>,
 }
 
 /// What the intake stores in its batches (see [`OfficeStore::record_arrivals`]).
@@ -409,9 +460,9 @@ impl OfficeStore {
                 "INSERT INTO appointments
                    (handle, external_id, day, starts_at, first_name, last_name, provider,
                     copay_cents, date_of_birth, address_line1, address_line2, city, state,
-                    zip, phone, email, balance_cents)
+                    zip, phone, email, balance_cents, patient_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                         ?18)
+                         ?18, ?19)
                  ON CONFLICT (external_id) DO UPDATE SET
                    day = excluded.day, starts_at = excluded.starts_at,
                    first_name = excluded.first_name, last_name = excluded.last_name,
@@ -424,7 +475,8 @@ impl OfficeStore {
                    state = iif(?17, excluded.state, state),
                    zip = iif(?17, excluded.zip, zip),
                    phone = iif(?17, excluded.phone, phone),
-                   email = iif(?17, excluded.email, email)",
+                   email = iif(?17, excluded.email, email),
+                   patient_id = coalesce(excluded.patient_id, patient_id)",
             )?;
             for a in list {
                 let mut tries = 0;
@@ -451,6 +503,7 @@ impl OfficeStore {
                         on_file(ContactField::Email),
                         a.contact.is_some(),
                         i64::from(a.balance.get()),
+                        a.patient_id.as_ref().map(|p| p.as_str()),
                     ]);
                     tries += 1;
                     match written {
@@ -1198,6 +1251,11 @@ impl OfficeStore {
                      WHERE id = ?1",
                     params![id.to_string(), ts(now)],
                 )?;
+                // Nor the signatures of someone who is not a patient.
+                tx.execute(
+                    "DELETE FROM consents WHERE registration = ?1",
+                    [id.to_string()],
+                )?;
                 audit_in(&tx, now, actor, "registration.reject", &id.to_string())?;
                 RejectOutcome::Rejected
             }
@@ -1271,6 +1329,7 @@ mod tests {
             balance: Cents::ZERO,
             date_of_birth: None,
             contact: None,
+            patient_id: None,
         }
     }
 

@@ -425,3 +425,65 @@ pub fn deliver_registration(base: &str, submission: &frontdesk::api::Registratio
     .unwrap();
     client.deliver(&sealed).unwrap();
 }
+
+/// A synthetic signature: two looping strokes across the pad, sampled every 10 ms.
+pub fn sample_signature() -> frontdesk::consent::Signature {
+    use frontdesk::consent::{Point, Signature};
+    let mut t = 0u32;
+    let strokes = (0..2u32)
+        .map(|s| {
+            (0..60u32)
+                .map(|i| {
+                    let angle = f64::from(i) / 5.0;
+                    let point = Point {
+                        x: (1200.0
+                            + f64::from(s) * 4000.0
+                            + f64::from(i) * 50.0
+                            + 600.0 * angle.cos()) as u16,
+                        y: (5000.0 + 2200.0 * angle.sin()) as u16,
+                        t_ms: t,
+                    };
+                    t += 10;
+                    point
+                })
+                .collect()
+        })
+        .collect();
+    Signature::new(strokes).expect("the sample signature is valid")
+}
+
+/// A consent to `document` version `version` in `language`, signed now, for `subject`.
+pub fn sample_consent(
+    subject: frontdesk::api::FormSubject,
+    document: &str,
+    version: u32,
+    language: frontdesk::domain::Language,
+) -> frontdesk::api::ConsentSubmission {
+    use frontdesk::consent::{DocumentId, SignedConsent, Version};
+    frontdesk::api::ConsentSubmission {
+        id: frontdesk::domain::SignedConsentId::random(),
+        clinic: frontdesk::domain::ClinicId::new(1).unwrap(),
+        subject,
+        consent: SignedConsent::new(
+            DocumentId::new(document).unwrap(),
+            Version::new(version).unwrap(),
+            language,
+            Timestamp::now(),
+            sample_signature(),
+        ),
+    }
+}
+
+/// Posts `body` sealed to the office's key, as a kiosk's sync worker would, and returns
+/// the office's answer as it came.
+pub fn post_sealed(base: &str, body: &frontdesk::api::OutboxBody) -> reqwest::blocking::Response {
+    let client = OfficeClient::new(base, KIOSK_TOKEN).unwrap();
+    let key = client.config().unwrap().seal_public_key;
+    let sealed = frontdesk::api::SealedDelivery::seal(body, &key).unwrap();
+    reqwest::blocking::Client::new()
+        .post(format!("{base}/api/kiosk/v1/outbox"))
+        .bearer_auth(KIOSK_TOKEN)
+        .json(&sealed)
+        .send()
+        .unwrap()
+}

@@ -402,6 +402,7 @@ mod tests {
             balance: crate::domain::Cents::ZERO,
             date_of_birth: None,
             contact,
+            patient_id: None,
         }
     }
 

@@ -171,6 +171,7 @@ mod tests {
                 balance: Cents::new(1000),
                 date_of_birth: None,
                 contact: None,
+                patient_id: None,
             }])
             .unwrap();
         let ada = store
