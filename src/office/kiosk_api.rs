@@ -120,9 +120,10 @@ async fn deliver_outbox(
         }
         OutboxBody::DetailsChange(change) => submit_details_change(&state, kiosk, change).await,
         OutboxBody::Payment(payment) => super::payments::receive(&state, kiosk, payment).await,
-        // Until the office stores consents and intake answers (issue 11, in progress) it
-        // refuses them: the kiosk keeps the sealed row and sends it again later.
-        OutboxBody::Consent(_) | OutboxBody::Intake(_) => Err(ApiError::BadRequest {
+        OutboxBody::Intake(intake) => super::intake_answers::receive(&state, kiosk, *intake).await,
+        // Until the office stores consents (issue 11, in progress) it refuses them: the
+        // kiosk keeps the sealed row and sends it again later.
+        OutboxBody::Consent(_) => Err(ApiError::BadRequest {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: "kind_not_accepted",
             message: format!("this office does not take {} rows yet", delivery.kind.as_str()),

@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod forms;
 pub mod intake;
+pub mod intake_answers;
 pub mod keys;
 pub mod kiosk_api;
 pub mod payments;

@@ -147,6 +147,7 @@ impl Office {
             .merge(staff_needs::routes())
             .merge(details_review::routes())
             .merge(payments::routes())
+            .merge(super::intake_answers::routes())
             .route("/healthz", axum::routing::get(|| async { "ok" }))
             .layer(DefaultBodyLimit::max(MAX_BODY))
             .layer(tower_http::trace::TraceLayer::new_for_http())
