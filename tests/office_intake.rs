@@ -350,10 +350,13 @@ fn item_9_raises_an_alert_only_above_not_at_all_until_staff_acknowledge_it() {
     assert_eq!(alert.response, raised.id);
     assert_eq!(alert.patient.as_ref().map(|p| p.as_str()), Some("Sample, Bruno"));
     assert_eq!(alert.kiosk.as_str(), "lobby-1");
+    assert_eq!(alert.lines.len(), 1);
+    assert_eq!(alert.lines[0].label, "PHQ-9 item 9");
     assert_eq!(
-        alert.questions,
-        ["Thoughts that you would be better off dead or of hurting yourself in some way"]
+        alert.lines[0].question,
+        "Thoughts that you would be better off dead or of hurting yourself in some way"
     );
+    assert_eq!(alert.lines[0].answer, "Several days (1)");
     assert!(flags_of(&view, ids[1]).2, "the row shows it too");
     // A reload (a new page) still has it.
     assert_eq!(intake(&office).alerts.len(), 1);
@@ -372,8 +375,14 @@ fn item_9_raises_an_alert_only_above_not_at_all_until_staff_acknowledge_it() {
             response: raised.id
         }
     );
-    assert!(intake(&office).alerts.is_empty());
-    assert!(!flags_of(&intake(&office), ids[1]).2);
+    let after = intake(&office);
+    assert!(after.alerts.is_empty());
+    let row = after
+        .patients
+        .iter()
+        .find(|p| p.of == IntakeRowOf::Appointment(ids[1]))
+        .unwrap();
+    assert!(!row.alert_open && row.alert_acknowledged);
     // A second tap (another desk) changes nothing; no alert, no response: refused.
     assert_eq!(ack(raised.id), StatusCode::NO_CONTENT);
     let quiet_id = office

@@ -93,8 +93,9 @@ async fn a_positive_screen_is_flagged_and_the_item_9_alert_stays_until_acknowled
             .map(|a| a.id)
             .collect()
     };
-    let base = office.base.clone();
+    let (base, ids_for_kiosk) = (office.base.clone(), ids.clone());
     let (ada, bruno, alert) = tokio::task::spawn_blocking(move || {
+        let ids = ids_for_kiosk;
         let ada = check_in(&base, ids[0]);
         // Ada: PHQ-2 positive (4), item 9 "not at all": flagged, no alert.
         answer_phq9(&base, ids[0], [2, 2, 1, 1, 1, 0, 1, 0, 0]);
@@ -124,7 +125,10 @@ async fn a_positive_screen_is_flagged_and_the_item_9_alert_stays_until_acknowled
     let shown = text_of(&browser, &item).await;
     assert!(shown.contains("Example, Carmen"), "{shown}");
     assert!(
-        shown.contains("Thoughts that you would be better off dead"),
+        shown.contains(
+            "PHQ-9 item 9: “Thoughts that you would be better off dead or of hurting yourself \
+             in some way” — answered “Several days (1)”"
+        ),
         "{shown}"
     );
     let top = browser
@@ -163,6 +167,11 @@ async fn a_positive_screen_is_flagged_and_the_item_9_alert_stays_until_acknowled
     click(&browser, &format!("{item} button"), "Acknowledge").await;
     wait_gone(&browser, &item).await;
     wait_gone(&browser, "#intake-alerts-section:not([hidden])").await;
+    let carmen = format!("#expected tr[data-appointment='{}']", ids[2].get());
+    assert_eq!(
+        text_of(&browser, &format!("{carmen} .intake-flag.acknowledged")).await,
+        "Item 9 alert acknowledged"
+    );
     screenshot(&browser, "staff-intake-acknowledged.png").await;
     let log = {
         let store = office.state.store.lock().unwrap();

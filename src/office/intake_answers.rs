@@ -24,7 +24,7 @@ use crate::domain::{
 };
 use crate::questionnaire::fhir::{CanonicalBase, questionnaire_response};
 use crate::questionnaire::{
-    Answer, Completed, FromFhirError, Phq9Severity, Question, QuestionKind, Questionnaire,
+    Answer, Completed, FromFhirError, Instrument, Phq9Severity, Question, QuestionKind, Questionnaire,
     canonical_parts, completed_from_fhir,
 };
 use axum::extract::{Path, State};
@@ -249,6 +249,8 @@ pub struct IntakeFlags {
     /// Questionnaires answered.
     pub answered: u32,
     pub alert_open: bool,
+    /// An alert was raised and staff acknowledged it.
+    pub alert_acknowledged: bool,
     pub answers_url: String,
 }
 
@@ -261,24 +263,57 @@ pub struct IntakeAlertItem {
     pub patient: Option<StaffName>,
     pub kiosk: KioskId,
     pub received_at: Timestamp,
-    /// The questions whose answer raised it, in words.
-    pub questions: Vec<String>,
+    /// The answers that raised it.
+    pub lines: Vec<AlertLine>,
     pub answers_url: String,
 }
 
-/// The questions of `row`'s form whose answer raised its alert, in words.
-fn alert_texts(state: &AppState, row: &IntakeRow) -> Vec<String> {
-    let form = canonical_parts(&row.submission.response.questionnaire)
-        .and_then(|(id, version)| state.forms.questionnaire(id, version));
-    row.scores
-        .alert_questions
-        .iter()
-        .map(|id| {
-            form.as_ref()
-                .and_then(|f| f.question(id))
-                .map_or_else(|| id.clone(), |q| q.text.en.clone())
+/// One answer that raised an alert, as staff read it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AlertLine {
+    /// Which question: "PHQ-9 item 9", or the form's title for a form's own alert.
+    pub label: String,
+    pub question: String,
+    /// The choice the patient made (English).
+    pub answer: String,
+}
+
+/// The answers of `row` that raised its alert, in words. Falls back to the question ids
+/// if the form is gone (it never is: every version is kept).
+fn alert_lines(state: &AppState, row: &IntakeRow) -> Vec<AlertLine> {
+    let Some((form, done, _)) = office_response(state, row) else {
+        return row
+            .scores
+            .alert_questions
+            .iter()
+            .map(|id| AlertLine {
+                label: id.clone(),
+                question: id.clone(),
+                answer: String::new(),
+            })
+            .collect();
+    };
+    let phq9 = form.instrument(Instrument::Phq9);
+    done.responses()
+        .answers()
+        .filter(|(q, _)| row.scores.alert_questions.iter().any(|a| a == q.id.as_str()))
+        .map(|(q, answer)| AlertLine {
+            label: phq9
+                .and_then(|rule| rule.items.iter().position(|i| i == &q.id))
+                .map_or_else(|| form.title.en.clone(), |n| format!("PHQ-9 item {}", n + 1)),
+            question: q.text.en.clone(),
+            answer: answer_words(q, answer),
         })
         .collect()
+}
+
+/// Alert lines as one sentence: `PHQ-9 item 9 "…": Several days (1)`.
+fn alert_sentence(lines: &[AlertLine]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("{} \u{201c}{}\u{201d}: {}", l.label, l.question, l.answer))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 async fn list(State(state): State<AppState>) -> Result<Json<IntakeView>, ApiError> {
@@ -327,7 +362,7 @@ async fn list(State(state): State<AppState>) -> Result<Json<IntakeView>, ApiErro
                 patient: names.get(&of).cloned().flatten(),
                 kiosk: row.kiosk.clone(),
                 received_at: row.received_at,
-                questions: alert_texts(&state, row),
+                lines: alert_lines(&state, row),
                 answers_url: of.answers_url(),
             }
         })
@@ -345,6 +380,7 @@ async fn list(State(state): State<AppState>) -> Result<Json<IntakeView>, ApiErro
                     flags: Vec::new(),
                     answered: 0,
                     alert_open: false,
+                    alert_acknowledged: false,
                     answers_url: of.answers_url(),
                 });
                 patients.len() - 1
@@ -358,6 +394,7 @@ async fn list(State(state): State<AppState>) -> Result<Json<IntakeView>, ApiErro
         }
         entry.answered += 1;
         entry.alert_open |= row.alert == AlertState::Open;
+        entry.alert_acknowledged |= matches!(row.alert, AlertState::Acknowledged { .. });
     }
     Ok(Json(IntakeView {
         alerts,
@@ -624,14 +661,14 @@ fn response_section(state: &AppState, row: &IntakeRow) -> String {
             let _ = writeln!(
                 out,
                 "<p class=\"alert\" role=\"alert\">Alert: {} — not yet acknowledged</p>",
-                escape(&alert_texts(state, row).join("; "))
+                escape(&alert_sentence(&alert_lines(state, row)))
             );
         }
         AlertState::Acknowledged { at, by } => {
             let _ = writeln!(
                 out,
                 "<p class=\"alert acknowledged\">Alert: {} — acknowledged by {} at {}</p>",
-                escape(&alert_texts(state, row).join("; ")),
+                escape(&alert_sentence(&alert_lines(state, row))),
                 escape(by.trim_start_matches("staff:")),
                 at.strftime("%Y-%m-%d %H:%M UTC"),
             );
