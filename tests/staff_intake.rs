@@ -46,6 +46,10 @@ fn check_in(base: &str, appointment: AppointmentId) -> CheckInId {
 
 /// The PHQ-9 answered with these points (items 3 to 9 only when shown), as a kiosk sends it.
 fn answer_phq9(base: &str, appointment: AppointmentId, points: [u8; 9]) -> IntakeResponseId {
+    answer_phq9_for(base, FormSubject::Appointment(appointment), points)
+}
+
+fn answer_phq9_for(base: &str, subject: FormSubject, points: [u8; 9]) -> IntakeResponseId {
     let form = Arc::new(
         defaults::all()
             .into_iter()
@@ -67,7 +71,7 @@ fn answer_phq9(base: &str, appointment: AppointmentId, points: [u8; 9]) -> Intak
         OutboxBody::Intake(Box::new(IntakeSubmission {
             id,
             clinic: ClinicId::new(1).unwrap(),
-            subject: FormSubject::Appointment(appointment),
+            subject,
             language: Language::English,
             response: questionnaire_response(&r.finish(Timestamp::now()).unwrap(), &canonical),
         })),
@@ -104,6 +108,14 @@ async fn a_positive_screen_is_flagged_and_the_item_9_alert_stays_until_acknowled
         answer_phq9(&base, ids[1], [1, 0, 0, 0, 0, 0, 0, 0, 0]);
         // Carmen, not checked in yet: item 9 "several days".
         let alert = answer_phq9(&base, ids[2], [3, 2, 1, 1, 0, 0, 0, 0, 1]);
+        // A new patient, still to be reviewed: PHQ-2 positive.
+        let registration = support::sample_registration("Intakeflag");
+        support::deliver_registration(&base, &registration);
+        answer_phq9_for(
+            &base,
+            FormSubject::Registration(registration.id),
+            [1, 2, 3, 0, 0, 0, 0, 0, 0],
+        );
         (ada, bruno, alert)
     })
     .await
@@ -145,6 +157,8 @@ async fn a_positive_screen_is_flagged_and_the_item_9_alert_stays_until_acknowled
     )
     .await;
     assert_eq!(carmen, "Item 9 alert");
+    let card = text_of(&browser, "#registrations .registration .reg-head .intake-flag").await;
+    assert_eq!(card, "PHQ-2 positive (3/6) · PHQ-9 6: mild");
     screenshot(&browser, "staff-intake-alert.png").await;
 
     // A reload keeps it.
