@@ -254,7 +254,11 @@ fn answers_that_break_the_forms_rules_are_refused_with_the_question_named() {
     let mut missing = phq9([2, 2, 1, 1, 0, 0, 3, 1, 0]);
     missing.item.retain(|i| i.link_id != "phq9-4");
     let error = refused(deliver(&office, &for_appointment(ada, missing)));
-    assert!(error.message.contains("'phq9-4' is shown, required"), "{}", error.message);
+    assert!(
+        error.message.contains("'phq9-4' is shown, required"),
+        "{}",
+        error.message
+    );
     // Out of range, and a choice the form does not have.
     let mut pain = visit();
     for item in &mut pain.item {
@@ -263,10 +267,17 @@ fn answers_that_break_the_forms_rules_are_refused_with_the_question_named() {
         }
     }
     let error = refused(deliver(&office, &for_appointment(ada, pain)));
-    assert!(error.message.contains("'pain-level' is outside its range"), "{}", error.message);
+    assert!(
+        error.message.contains("'pain-level' is outside its range"),
+        "{}",
+        error.message
+    );
     let mut odd = phq9([1, 1, 0, 0, 0, 0, 0, 0, 0]);
     odd.item[0].answer[0].value_coding.as_mut().unwrap().code = Some("4".into());
-    assert_eq!(refused(deliver(&office, &for_appointment(ada, odd))).error, "invalid_response");
+    assert_eq!(
+        refused(deliver(&office, &for_appointment(ada, odd))).error,
+        "invalid_response"
+    );
     // Neither names what the patient answered.
     assert!(!error.message.contains("12"));
     assert_eq!(stored(&office), 0);
@@ -280,10 +291,26 @@ fn the_office_scores_sample_answers_itself() {
         // PHQ-2 negative: the rest of the PHQ-9 is never asked, no flag.
         ([1, 1, 0, 0, 0, 0, 0, 0, 0], false, &[]),
         // PHQ-2 positive at 3, PHQ-9 mild: the PHQ-2 flags the patient.
-        ([2, 1, 1, 1, 1, 1, 1, 1, 0], true, &["PHQ-2 positive (3/6)", "PHQ-9 9: mild"]),
-        ([3, 3, 2, 2, 2, 1, 1, 1, 0], true, &["PHQ-2 positive (6/6)", "PHQ-9 15: moderately severe"]),
-        ([3, 3, 3, 3, 3, 3, 3, 3, 3], true, &["PHQ-2 positive (6/6)", "PHQ-9 27: severe"]),
-        ([2, 2, 0, 0, 0, 0, 0, 0, 0], true, &["PHQ-2 positive (4/6)", "PHQ-9 4: none–minimal"]),
+        (
+            [2, 1, 1, 1, 1, 1, 1, 1, 0],
+            true,
+            &["PHQ-2 positive (3/6)", "PHQ-9 9: mild"],
+        ),
+        (
+            [3, 3, 2, 2, 2, 1, 1, 1, 0],
+            true,
+            &["PHQ-2 positive (6/6)", "PHQ-9 15: moderately severe"],
+        ),
+        (
+            [3, 3, 3, 3, 3, 3, 3, 3, 3],
+            true,
+            &["PHQ-2 positive (6/6)", "PHQ-9 27: severe"],
+        ),
+        (
+            [2, 2, 0, 0, 0, 0, 0, 0, 0],
+            true,
+            &["PHQ-2 positive (4/6)", "PHQ-9 4: none–minimal"],
+        ),
     ];
     for (n, (points, _, _)) in cases.iter().enumerate() {
         let mut response = phq9(*points);
@@ -330,10 +357,16 @@ fn item_9_raises_an_alert_only_above_not_at_all_until_staff_acknowledge_it() {
     let ids = handles(&office);
     let mut live = office.state.events.resume(None).live;
     // Item 9 "not at all" with a high total: flagged, no alert.
-    accepted(&office, &for_appointment(ids[0], phq9([3, 3, 3, 3, 3, 3, 3, 3, 0])));
+    accepted(
+        &office,
+        &for_appointment(ids[0], phq9([3, 3, 3, 3, 3, 3, 3, 3, 0])),
+    );
     assert!(intake(&office).alerts.is_empty());
     let quiet = live.try_recv().unwrap().event;
-    assert!(matches!(quiet, QueueEvent::IntakeReceived { alert: false, .. }), "{quiet:?}");
+    assert!(
+        matches!(quiet, QueueEvent::IntakeReceived { alert: false, .. }),
+        "{quiet:?}"
+    );
     // Item 9 "several days" with a low total: the alert.
     let raised = for_appointment(ids[1], phq9([2, 1, 0, 0, 0, 0, 0, 0, 1]));
     accepted(&office, &raised);
@@ -348,7 +381,10 @@ fn item_9_raises_an_alert_only_above_not_at_all_until_staff_acknowledge_it() {
     assert_eq!(view.alerts.len(), 1);
     let alert = &view.alerts[0];
     assert_eq!(alert.response, raised.id);
-    assert_eq!(alert.patient.as_ref().map(|p| p.as_str()), Some("Sample, Bruno"));
+    assert_eq!(
+        alert.patient.as_ref().map(|p| p.as_str()),
+        Some("Sample, Bruno")
+    );
     assert_eq!(alert.kiosk.as_str(), "lobby-1");
     assert_eq!(alert.lines.len(), 1);
     assert_eq!(alert.lines[0].label, "PHQ-9 item 9");
@@ -363,7 +399,10 @@ fn item_9_raises_an_alert_only_above_not_at_all_until_staff_acknowledge_it() {
 
     let ack = |id: IntakeResponseId| {
         Client::new()
-            .post(format!("{}/api/staff/v1/intake/{id}/acknowledge", office.base))
+            .post(format!(
+                "{}/api/staff/v1/intake/{id}/acknowledge",
+                office.base
+            ))
             .send()
             .unwrap()
             .status()
@@ -404,7 +443,11 @@ fn item_9_raises_an_alert_only_above_not_at_all_until_staff_acknowledge_it() {
             .count()
     };
     assert_eq!(has("kiosk:lobby-1", "intake.alert.raise"), 1);
-    assert_eq!(has("staff:front-desk", "intake.alert.acknowledge"), 1, "once, not per tap");
+    assert_eq!(
+        has("staff:front-desk", "intake.alert.acknowledge"),
+        1,
+        "once, not per tap"
+    );
     assert!(log.iter().any(|(_, action, _)| action == "intake.view"));
     // Who and when stay on the answers page.
     let page = reqwest::blocking::get(format!(
@@ -452,7 +495,10 @@ fn staff_read_the_answers_and_the_fhir_json_audited() {
                 && *subject == format!("appointment:{ada}"))
     );
     let nobody = format!("{}/staff/answers/appointment/1", office.base);
-    assert_eq!(reqwest::blocking::get(nobody).unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        reqwest::blocking::get(nobody).unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
 
     // The FHIR JSON, checked against R4's structure and its Questionnaire.
     for (sent, form_id) in [(&visit, "reason-for-visit"), (&phq, "phq-9")] {
@@ -462,10 +508,7 @@ fn staff_read_the_answers_and_the_fhir_json_audited() {
         ))
         .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/fhir+json"
-        );
+        assert_eq!(response.headers()["content-type"], "application/fhir+json");
         let json: serde_json::Value = response.json().unwrap();
         let q = serde_json::to_value(fhir::questionnaire(&form(form_id), &base())).unwrap();
         fhir_support::check_response(&json, &q);
@@ -488,7 +531,11 @@ fn a_new_patients_answers_belong_to_the_registration() {
     accepted(&office, &answers);
     let view = intake(&office);
     let of = IntakeRowOf::Registration(registration.id);
-    assert!(view.patients.iter().any(|p| p.of == of && p.positive && p.alert_open));
+    assert!(
+        view.patients
+            .iter()
+            .any(|p| p.of == of && p.positive && p.alert_open)
+    );
     assert_eq!(
         view.alerts[0].patient.as_ref().map(|p| p.as_str()),
         Some("Intaketest, Adaqueen")
@@ -498,13 +545,13 @@ fn a_new_patients_answers_belong_to_the_registration() {
         FormSubject::Registration(RegistrationId::random()),
         phq9([0, 0, 0, 0, 0, 0, 0, 0, 0]),
     );
-    assert_eq!(refused(deliver(&office, &stranger)).error, "unknown_subject");
-    let page = reqwest::blocking::get(format!(
-        "{}{}",
-        office.base, view.alerts[0].answers_url
-    ))
-    .unwrap()
-    .text()
-    .unwrap();
+    assert_eq!(
+        refused(deliver(&office, &stranger)).error,
+        "unknown_subject"
+    );
+    let page = reqwest::blocking::get(format!("{}{}", office.base, view.alerts[0].answers_url))
+        .unwrap()
+        .text()
+        .unwrap();
     assert!(page.contains("not yet acknowledged"), "{page}");
 }

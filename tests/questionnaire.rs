@@ -290,7 +290,6 @@ fn base() -> CanonicalBase {
     CanonicalBase::new("https://clinic.example.org/fhir").unwrap()
 }
 
-
 /// A synthetic completed response per shipped form.
 fn sample_responses() -> Vec<(Arc<Questionnaire>, Responses)> {
     let mut phq2 = Responses::new(form("phq-2"));

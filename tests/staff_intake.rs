@@ -60,8 +60,11 @@ fn answer_phq9_for(base: &str, subject: FormSubject, points: [u8; 9]) -> IntakeR
     for (i, p) in points.iter().enumerate() {
         let id = format!("phq9-{}", i + 1);
         if form.question(&id).is_some_and(|q| r.is_shown(q)) {
-            r.answer(&id, Answer::Choice(OptionCode::new(&p.to_string()).unwrap()))
-                .unwrap();
+            r.answer(
+                &id,
+                Answer::Choice(OptionCode::new(&p.to_string()).unwrap()),
+            )
+            .unwrap();
         }
     }
     let canonical = CanonicalBase::new(frontdesk::office::forms::DEFAULT_CANONICAL_BASE).unwrap();
@@ -129,7 +132,10 @@ async fn a_positive_screen_is_flagged_and_the_item_9_alert_stays_until_acknowled
     .await;
     assert_eq!(flag, "PHQ-2 positive (4/6) · PHQ-9 8: mild");
     let bruno_row = format!("#waiting tr[data-check-in='{bruno}'] td.patient");
-    assert_eq!(text_of(&browser, &format!("{bruno_row} .intake-answers")).await, "Answers");
+    assert_eq!(
+        text_of(&browser, &format!("{bruno_row} .intake-answers")).await,
+        "Answers"
+    );
     wait_gone(&browser, &format!("{bruno_row} .intake-flag")).await;
 
     // The alert, at the top of the page.
@@ -153,11 +159,18 @@ async fn a_positive_screen_is_flagged_and_the_item_9_alert_stays_until_acknowled
     assert_eq!(top, "intake-alerts-section");
     let carmen = text_of(
         &browser,
-        &format!("#expected tr[data-appointment='{}'] .intake-flag.alert", ids[2].get()),
+        &format!(
+            "#expected tr[data-appointment='{}'] .intake-flag.alert",
+            ids[2].get()
+        ),
     )
     .await;
     assert_eq!(carmen, "Item 9 alert");
-    let card = text_of(&browser, "#registrations .registration .reg-head .intake-flag").await;
+    let card = text_of(
+        &browser,
+        "#registrations .registration .reg-head .intake-flag",
+    )
+    .await;
     assert_eq!(card, "PHQ-2 positive (3/6) · PHQ-9 6: mild");
     screenshot(&browser, "staff-intake-alert.png").await;
 

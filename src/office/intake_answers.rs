@@ -24,8 +24,8 @@ use crate::domain::{
 };
 use crate::questionnaire::fhir::{CanonicalBase, questionnaire_response};
 use crate::questionnaire::{
-    Answer, Completed, FromFhirError, Instrument, Phq9Severity, Question, QuestionKind, Questionnaire,
-    canonical_parts, completed_from_fhir,
+    Answer, Completed, FromFhirError, Instrument, Phq9Severity, Question, QuestionKind,
+    Questionnaire, canonical_parts, completed_from_fhir,
 };
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -91,8 +91,8 @@ pub fn check(
     forms: &super::forms::FormsLibrary,
     submission: &IntakeSubmission,
 ) -> Result<(Arc<Questionnaire>, Completed), IntakeRefused> {
-    let (id, version) = canonical_parts(&submission.response.questionnaire)
-        .ok_or(IntakeRefused::BadReference)?;
+    let (id, version) =
+        canonical_parts(&submission.response.questionnaire).ok_or(IntakeRefused::BadReference)?;
     let form = forms
         .questionnaire(id, version)
         .ok_or_else(|| IntakeRefused::UnknownForm {
@@ -189,9 +189,10 @@ pub(super) async fn receive(
     tracing::info!(intake = %id, %kiosk, alert, ?stored, "intake response received");
     let outcome = match stored {
         IntakeStored::Accepted => {
-            state
-                .events
-                .publish(QueueEvent::IntakeReceived { response: id, alert });
+            state.events.publish(QueueEvent::IntakeReceived {
+                response: id,
+                alert,
+            });
             SubmissionOutcome::Accepted
         }
         IntakeStored::AlreadyStored => SubmissionOutcome::AlreadyStored,
@@ -296,11 +297,19 @@ fn alert_lines(state: &AppState, row: &IntakeRow) -> Vec<AlertLine> {
     let phq9 = form.instrument(Instrument::Phq9);
     done.responses()
         .answers()
-        .filter(|(q, _)| row.scores.alert_questions.iter().any(|a| a == q.id.as_str()))
+        .filter(|(q, _)| {
+            row.scores
+                .alert_questions
+                .iter()
+                .any(|a| a == q.id.as_str())
+        })
         .map(|(q, answer)| AlertLine {
             label: phq9
                 .and_then(|rule| rule.items.iter().position(|i| i == &q.id))
-                .map_or_else(|| form.title.en.clone(), |n| format!("PHQ-9 item {}", n + 1)),
+                .map_or_else(
+                    || form.title.en.clone(),
+                    |n| format!("PHQ-9 item {}", n + 1),
+                ),
             question: q.text.en.clone(),
             answer: answer_words(q, answer),
         })
@@ -396,10 +405,7 @@ async fn list(State(state): State<AppState>) -> Result<Json<IntakeView>, ApiErro
         entry.alert_open |= row.alert == AlertState::Open;
         entry.alert_acknowledged |= matches!(row.alert, AlertState::Acknowledged { .. });
     }
-    Ok(Json(IntakeView {
-        alerts,
-        patients,
-    }))
+    Ok(Json(IntakeView { alerts, patients }))
 }
 
 /// `POST /api/staff/v1/intake/{id}/acknowledge`: a staff member has seen the alert and
@@ -412,9 +418,7 @@ async fn acknowledge(
     let id = IntakeResponseId::parse(&id).ok_or(ApiError::NotFound)?;
     let now = Timestamp::now();
     let outcome = state
-        .db(move |db| {
-            db.acknowledge_intake_alert(id, &Actor::Staff(STAFF_ACTOR.into()), now)
-        })
+        .db(move |db| db.acknowledge_intake_alert(id, &Actor::Staff(STAFF_ACTOR.into()), now))
         .await?;
     match outcome {
         Acknowledge::Acknowledged { .. } => {
@@ -440,8 +444,11 @@ async fn acknowledge(
 fn office_response(
     state: &AppState,
     row: &IntakeRow,
-) -> Option<(Arc<Questionnaire>, Completed, crate::questionnaire::fhir::FhirQuestionnaireResponse)>
-{
+) -> Option<(
+    Arc<Questionnaire>,
+    Completed,
+    crate::questionnaire::fhir::FhirQuestionnaireResponse,
+)> {
     let (form, done) = check(&state.forms, &row.submission).ok()?;
     let reference = &row.submission.response.questionnaire;
     let base = reference.split_once("/Questionnaire/").map(|(b, _)| b)?;
@@ -676,7 +683,11 @@ fn response_section(state: &AppState, row: &IntakeRow) -> String {
     }
     out.push_str("<table>\n<tbody>\n");
     for (q, answer) in done.responses().answers() {
-        let raised = row.scores.alert_questions.iter().any(|a| a == q.id.as_str());
+        let raised = row
+            .scores
+            .alert_questions
+            .iter()
+            .any(|a| a == q.id.as_str());
         let _ = writeln!(
             out,
             "<tr data-question=\"{qid}\"{class}><th>{text}</th><td>{answer}</td></tr>",
@@ -710,7 +721,10 @@ mod tests {
             flags(&scores(Some(3), Some(9))),
             (
                 true,
-                vec!["PHQ-2 positive (3/6)".to_owned(), "PHQ-9 9: mild".to_owned()]
+                vec![
+                    "PHQ-2 positive (3/6)".to_owned(),
+                    "PHQ-9 9: mild".to_owned()
+                ]
             )
         );
         assert_eq!(

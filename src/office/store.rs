@@ -31,7 +31,9 @@ mod intake;
 mod needs;
 mod payments;
 pub use details::{Close, Decided, DetailsChangeReview, FieldDecision, FieldReview};
-pub use intake::{Acknowledge, AlertState, IntakeRow, IntakeScores, IntakeStoreRefused, IntakeStored};
+pub use intake::{
+    Acknowledge, AlertState, IntakeRow, IntakeScores, IntakeStoreRefused, IntakeStored,
+};
 pub use needs::{Answer, NeedId, OpenNeed};
 pub use payments::{PaymentRow, PaymentStored};
 

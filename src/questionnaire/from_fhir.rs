@@ -250,7 +250,11 @@ mod tests {
 
     #[test]
     fn what_the_kiosk_sends_reads_back_to_the_same_answers_and_scores() {
-        for original in [phq9([2, 2, 1, 1, 0, 0, 3, 1, 1]), phq9([0, 1, 0, 0, 0, 0, 0, 0, 0]), visit()] {
+        for original in [
+            phq9([2, 2, 1, 1, 0, 0, 3, 1, 1]),
+            phq9([0, 1, 0, 0, 0, 0, 0, 0, 0]),
+            visit(),
+        ] {
             let form = Arc::clone(original.form());
             let sent = fhir_of(original.clone());
             let back = completed_from_fhir(form, &sent).unwrap();
@@ -330,7 +334,8 @@ mod tests {
             }
         );
         assert_eq!(
-            with("new-symptoms", &|i| i.answer[0].value_string = Some("yes".into())),
+            with("new-symptoms", &|i| i.answer[0].value_string =
+                Some("yes".into())),
             FromFhirError::BadValue {
                 question: q("new-symptoms"),
                 expected: "boolean"
@@ -355,7 +360,8 @@ mod tests {
             FromFhirError::NoAnswer(q("symptoms"))
         );
         assert_eq!(
-            with("reason-detail", &|i| i.answer[0].value_string = Some(" ".into())),
+            with("reason-detail", &|i| i.answer[0].value_string =
+                Some(" ".into())),
             FromFhirError::Answer(AnswerError::BadText {
                 question: q("reason-detail"),
                 max_length: 200
@@ -405,7 +411,12 @@ mod tests {
             canonical_parts("http://x.invalid/fhir/Questionnaire/phq-9|1"),
             Some(("phq-9", "1"))
         );
-        for bad in ["phq-9|1", "http://x/Questionnaire/|1", "http://x/Questionnaire/a|", "http://x/Questionnaire/a"] {
+        for bad in [
+            "phq-9|1",
+            "http://x/Questionnaire/|1",
+            "http://x/Questionnaire/a|",
+            "http://x/Questionnaire/a",
+        ] {
             assert_eq!(canonical_parts(bad), None, "{bad}");
         }
     }

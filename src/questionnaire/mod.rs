@@ -10,11 +10,11 @@ pub mod parse;
 pub mod responses;
 pub mod scoring;
 
+pub use from_fhir::{FromFhirError, canonical_parts, completed_from_fhir};
 pub use model::{
     Condition, IdError, Instrument, LocalText, NumberSpec, OptionCode, Question, QuestionId,
     QuestionKind, Questionnaire, QuestionnaireId, ScoreRule, Version,
 };
-pub use from_fhir::{FromFhirError, canonical_parts, completed_from_fhir};
 pub use parse::{QuestionnaireError, Reason};
 pub use responses::{Answer, AnswerError, Completed, IncompleteError, Responses};
 pub use scoring::{Phq2, Phq9, Phq9Severity};

@@ -27,7 +27,10 @@ pub enum AlertState {
     None,
     /// Raised; staff have not acknowledged it yet.
     Open,
-    Acknowledged { at: Timestamp, by: String },
+    Acknowledged {
+        at: Timestamp,
+        by: String,
+    },
 }
 
 /// A stored intake response.
@@ -72,7 +75,9 @@ pub enum IntakeStoreRefused {
 /// What acknowledging an alert came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Acknowledge {
-    Acknowledged { subject: FormSubject },
+    Acknowledged {
+        subject: FormSubject,
+    },
     /// Someone acknowledged it first; nothing changed.
     AlreadyAcknowledged,
     /// The response raised no alert.
@@ -141,9 +146,8 @@ fn rows(
     condition: &str,
     params: impl rusqlite::Params,
 ) -> Result<Vec<IntakeRow>, StoreError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM {FROM} WHERE {condition} ORDER BY i.received_at, i.id"
-    );
+    let sql =
+        format!("SELECT {COLUMNS} FROM {FROM} WHERE {condition} ORDER BY i.received_at, i.id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let found = stmt.query_map(params, row_from)?;
     found.map(|r| r?).collect()
@@ -161,8 +165,8 @@ impl OfficeStore {
     ) -> Result<Result<IntakeStored, IntakeStoreRefused>, StoreError> {
         let id = submission.id.to_string();
         // Compared as written: the same bytes delivered again serialise the same.
-        let body =
-            serde_json::to_string(submission).map_err(|_| StoreError::Corrupt("intake response"))?;
+        let body = serde_json::to_string(submission)
+            .map_err(|_| StoreError::Corrupt("intake response"))?;
         let tx = self.conn.transaction()?;
         let stored: Option<String> = tx
             .prepare_cached("SELECT body FROM intake_responses WHERE id = ?1")?
@@ -187,10 +191,9 @@ impl OfficeStore {
         if !known {
             return Ok(Err(IntakeStoreRefused::UnknownSubject));
         }
-        let (form, version) = crate::questionnaire::canonical_parts(
-            &submission.response.questionnaire,
-        )
-        .unwrap_or_default();
+        let (form, version) =
+            crate::questionnaire::canonical_parts(&submission.response.questionnaire)
+                .unwrap_or_default();
         let alerts = (!scores.alert_questions.is_empty()).then(|| scores.alert_questions.join(","));
         tx.prepare_cached(
             "INSERT INTO intake_responses
