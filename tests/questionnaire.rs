@@ -10,7 +10,6 @@ use frontdesk::questionnaire::{
 mod fhir_support;
 
 use fhir_support::{check_response, str_field};
-use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::Arc;
 

@@ -731,6 +731,6 @@ mod tests {
             flags(&scores(None, Some(16))),
             (true, vec!["PHQ-9 16: moderately severe".to_owned()])
         );
-        assert_eq!(flags(&scores(None, Some(4))).0, false);
+        assert!(!flags(&scores(None, Some(4))).0);
     }
 }
