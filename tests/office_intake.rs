@@ -554,4 +554,32 @@ fn a_new_patients_answers_belong_to_the_registration() {
         .text()
         .unwrap();
     assert!(page.contains("not yet acknowledged"), "{page}");
+    assert!(page.contains("Intaketest, Adaqueen"), "{page}");
+
+    // Once staff accept the registration, the answers go with the walk-in appointment.
+    let accepted: frontdesk::office::registrations::AcceptView = Client::new()
+        .post(format!(
+            "{}/api/staff/v1/registrations/{}/accept",
+            office.base, registration.id
+        ))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let walk_in = accepted.appointment.unwrap();
+    let view = intake(&office);
+    assert!(flags_of(&view, walk_in).0);
+    assert_eq!(view.alerts[0].of, IntakeRowOf::Appointment(walk_in));
+    let page = reqwest::blocking::get(format!(
+        "{}/staff/answers/appointment/{}",
+        office.base,
+        walk_in.get()
+    ))
+    .unwrap()
+    .text()
+    .unwrap();
+    assert!(
+        page.contains("Thoughts that you would be better off dead"),
+        "{page}"
+    );
 }

@@ -17,6 +17,7 @@ use super::server::AppState;
 use super::staff::STAFF_ACTOR;
 use super::store::{
     Acknowledge, Actor, AlertState, IntakeRow, IntakeScores, IntakeStoreRefused, IntakeStored,
+    OfficeStore, StoreError,
 };
 use crate::api::{FormSubject, IntakeSubmission, SubmissionOutcome, SubmissionReceipt};
 use crate::domain::{
@@ -230,6 +231,13 @@ impl IntakeRowOf {
         }
     }
 
+    pub fn subject(self) -> FormSubject {
+        match self {
+            IntakeRowOf::Appointment(a) => FormSubject::Appointment(a),
+            IntakeRowOf::Registration(r) => FormSubject::Registration(r),
+        }
+    }
+
     /// The staff page of this patient's answers.
     pub fn answers_url(self) -> String {
         match self {
@@ -267,6 +275,24 @@ pub struct IntakeAlertItem {
     /// The answers that raised it.
     pub lines: Vec<AlertLine>,
     pub answers_url: String,
+}
+
+/// "Last, First" of an appointment's patient, or of a registration received in `day` (the
+/// clinic day's bounds) or still pending; `None` once gone or discarded.
+fn patient_name(
+    db: &OfficeStore,
+    subject: FormSubject,
+    day: (Timestamp, Timestamp),
+) -> Result<Option<StaffName>, StoreError> {
+    Ok(match subject {
+        FormSubject::Appointment(a) => db.appointment(a)?.map(|a| a.patient.staff_form()),
+        FormSubject::Registration(r) => db
+            .registrations(day.0, day.1)?
+            .into_iter()
+            .find(|reg| reg.id == r)
+            .and_then(|reg| reg.registration)
+            .map(|reg| reg.legal_name.value.staff_form()),
+    })
 }
 
 /// One answer that raised an alert, as staff read it.
@@ -338,17 +364,7 @@ async fn list(State(state): State<AppState>) -> Result<Json<IntakeView>, ApiErro
             let mut names = HashMap::new();
             for row in rows.iter().filter(|r| r.alert == AlertState::Open) {
                 let of = IntakeRowOf::of(row);
-                let name = match of {
-                    IntakeRowOf::Appointment(a) => {
-                        db.appointment(a)?.map(|a| a.patient.staff_form())
-                    }
-                    IntakeRowOf::Registration(r) => db
-                        .registrations(start, end)?
-                        .into_iter()
-                        .find(|reg| reg.id == r)
-                        .and_then(|reg| reg.registration)
-                        .map(|reg| reg.legal_name.value.staff_form()),
-                };
+                let name = patient_name(db, of.subject(), (start, end))?;
                 names.insert(of, name);
             }
             db.audit(
@@ -509,13 +525,13 @@ async fn answers_page(
         _ => return Err(ApiError::NotFound),
     };
     let now = Timestamp::now();
+    let day = state
+        .day_bounds(state.today(now))
+        .ok_or_else(|| ApiError::internal("clinic day out of range"))?;
     let (rows, patient) = state
         .db(move |db| {
             let rows = db.intake_of(subject)?;
-            let patient = match subject {
-                FormSubject::Appointment(a) => db.appointment(a)?.map(|a| a.patient.staff_form()),
-                FormSubject::Registration(_) => None,
-            };
+            let patient = patient_name(db, subject, day)?;
             let label = match subject {
                 FormSubject::Appointment(a) => format!("appointment:{a}"),
                 FormSubject::Registration(r) => format!("registration:{r}"),
