@@ -8,7 +8,8 @@
 
 use super::store::NeedId;
 use crate::domain::{
-    AppointmentId, CheckInId, CheckInStatus, DetailsChangeId, KioskId, PaymentId, RegistrationId,
+    AppointmentId, CheckInId, CheckInStatus, DetailsChangeId, IntakeResponseId, KioskId, PaymentId,
+    RegistrationId,
 };
 use jiff::Timestamp;
 use serde::Serialize;
@@ -75,6 +76,16 @@ pub enum QueueEvent {
     },
     /// The forms published to kiosks changed, or their files were refused.
     FormsChanged,
+    /// A patient finished an intake questionnaire; `alert`: an answer raised an alert
+    /// staff must acknowledge (PHQ-9 item 9).
+    IntakeReceived {
+        response: IntakeResponseId,
+        alert: bool,
+    },
+    /// Staff acknowledged an intake alert.
+    IntakeAlertAcknowledged {
+        response: IntakeResponseId,
+    },
 }
 
 /// Where an event stands in the stream: increasing within a process and across restarts

@@ -121,16 +121,7 @@ async fn deliver_outbox(
         OutboxBody::DetailsChange(change) => submit_details_change(&state, kiosk, change).await,
         OutboxBody::Payment(payment) => super::payments::receive(&state, kiosk, payment).await,
         OutboxBody::Consent(consent) => super::consents::receive(&state, kiosk, *consent).await,
-        // Until the office stores intake answers (issue 11, in progress) it refuses them:
-        // the kiosk keeps the sealed row and sends it again later.
-        OutboxBody::Intake(_) => Err(ApiError::BadRequest {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "kind_not_accepted",
-            message: format!(
-                "this office does not take {} rows yet",
-                delivery.kind.as_str()
-            ),
-        }),
+        OutboxBody::Intake(intake) => super::intake_answers::receive(&state, kiosk, *intake).await,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod events;
 pub mod forms;
 pub mod forms_api;
 pub mod intake;
+pub mod intake_answers;
 pub mod keys;
 pub mod kiosk_api;
 pub mod payments;

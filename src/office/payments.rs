@@ -348,7 +348,7 @@ pub fn report_csv(days: &[KioskDay]) -> Result<String, csv::Error> {
 }
 
 /// Text for HTML (the clinic name comes from configuration).
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

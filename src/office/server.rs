@@ -162,6 +162,7 @@ impl Office {
             .merge(payments::routes())
             .merge(super::forms_api::routes())
             .merge(super::consents::routes())
+            .merge(super::intake_answers::routes())
             .route("/healthz", axum::routing::get(|| async { "ok" }))
             .layer(DefaultBodyLimit::max(MAX_BODY))
             .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -28,10 +28,14 @@ use std::path::Path;
 
 mod details;
 mod forms;
+mod intake;
 mod needs;
 mod payments;
 pub use details::{Close, Decided, DetailsChangeReview, FieldDecision, FieldReview};
 pub use forms::{ConsentRow, ConsentStored, PublishedFile};
+pub use intake::{
+    Acknowledge, AlertState, IntakeRow, IntakeScores, IntakeStoreRefused, IntakeStored,
+};
 pub use needs::{Answer, NeedId, OpenNeed};
 pub use payments::{PaymentRow, PaymentStored};
 
@@ -268,6 +272,32 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX consents_by_appointment ON consents (appointment);
     CREATE INDEX consents_by_registration ON consents (registration);
     CREATE INDEX consents_by_patient ON consents (patient_id) WHERE patient_id IS NOT NULL;
+",
+    "
+    -- Intake answers (see `intake`), stored once by the kiosk-made id for an appointment
+    -- (its handle) or a registration (its id). `body` is the submission's JSON, which a
+    -- redelivery must repeat exactly; the scores are the office's own. `alert_questions`
+    -- lists the questions whose answer raised an alert (NULL: none), open until staff
+    -- acknowledge it.
+    CREATE TABLE intake_responses (
+        id TEXT PRIMARY KEY,
+        subject_kind TEXT NOT NULL CHECK (subject_kind IN ('appointment', 'registration')),
+        subject TEXT NOT NULL,
+        kiosk TEXT NOT NULL,
+        form TEXT NOT NULL,
+        version TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        body TEXT NOT NULL,
+        phq2 INTEGER CHECK (phq2 BETWEEN 0 AND 6),
+        phq9 INTEGER CHECK (phq9 BETWEEN 0 AND 27),
+        alert_questions TEXT,
+        alert_acknowledged_at TEXT,
+        alert_acknowledged_by TEXT
+    ) STRICT;
+    CREATE INDEX intake_by_subject ON intake_responses (subject_kind, subject);
+    CREATE INDEX intake_by_received ON intake_responses (received_at);
+    CREATE INDEX intake_open_alerts ON intake_responses (id)
+        WHERE alert_questions IS NOT NULL AND alert_acknowledged_at IS NULL;
 ",
 ];
 

@@ -4,11 +4,13 @@
 
 pub mod defaults;
 pub mod fhir;
+pub mod from_fhir;
 pub mod model;
 pub mod parse;
 pub mod responses;
 pub mod scoring;
 
+pub use from_fhir::{FromFhirError, canonical_parts, completed_from_fhir};
 pub use model::{
     Condition, IdError, Instrument, LocalText, NumberSpec, OptionCode, Question, QuestionId,
     QuestionKind, Questionnaire, QuestionnaireId, ScoreRule, Version,
