@@ -2,13 +2,13 @@
 //! refusals with line numbers, and the FHIR R4 JSON we publish and send, checked against
 //! the R4 structure. All answers are synthetic.
 
+use frontdesk::api::{FormSubject, IntakeSubmission, OutboxBody, OutboxKind, SealedDelivery};
+use frontdesk::domain::{AppointmentId, ClinicId, IntakeResponseId, Language};
 use frontdesk::questionnaire::fhir::{self, CanonicalBase};
 use frontdesk::questionnaire::{
     Answer, AnswerError, OptionCode, Phq9Severity, Questionnaire, Reason, Responses, defaults,
     parse::parse,
 };
-use frontdesk::api::{FormSubject, IntakeSubmission, OutboxBody, OutboxKind, SealedDelivery};
-use frontdesk::domain::{AppointmentId, ClinicId, IntakeResponseId, Language};
 use frontdesk::seal::SealSecretKey;
 use frontdesk::store::{KioskStore, PendingRow as StorePendingRow};
 use jiff::civil::date;
@@ -550,9 +550,13 @@ fn an_intake_row_is_sealed_on_the_kiosk_and_opens_at_the_office_to_an_r4_respons
             language: Language::Spanish,
             response: fhir::questionnaire_response(&done, &base()),
         };
-        store.enqueue_intake(&submission, date(2026, 11, 25)).unwrap();
+        store
+            .enqueue_intake(&submission, date(2026, 11, 25))
+            .unwrap();
         // A retry of the same id keeps the first row.
-        store.enqueue_intake(&submission, date(2026, 11, 25)).unwrap();
+        store
+            .enqueue_intake(&submission, date(2026, 11, 25))
+            .unwrap();
         sent.push((form, submission));
     }
     let rows = store.pending(0, 100).unwrap();

@@ -13,9 +13,7 @@ use frontdesk::checkin::{
     StepKind, Tap,
 };
 use frontdesk::devices::scan::Scan;
-use frontdesk::domain::{
-    AmountDue, AppointmentId, ClinicId, Language, PersonName, StaffNeed,
-};
+use frontdesk::domain::{AmountDue, AppointmentId, ClinicId, Language, PersonName, StaffNeed};
 use frontdesk::questionnaire::{Questionnaire, defaults};
 use frontdesk::token::CheckInToken;
 use jiff::civil::{Time, date};
@@ -294,7 +292,10 @@ fn back_returns_to_the_previous_question_with_its_answer_kept() {
 
     tap(&mut journey, QuestionsTap::Back);
     let text = question(&journey);
-    assert_eq!(text.text.en, shipped_text("reason-for-visit", "reason-detail"));
+    assert_eq!(
+        text.text.en,
+        shipped_text("reason-for-visit", "reason-detail")
+    );
     let QuestionInput::Text { typed, .. } = &text.input else {
         panic!("a text question");
     };
@@ -352,7 +353,10 @@ fn multiple_choice_and_numbers_within_the_form_bounds() {
     tap(&mut journey, QuestionsTap::Skip);
     tap(&mut journey, QuestionsTap::Yes);
     // "Which symptoms": toggles, and "Next" needs at least one.
-    assert_eq!(asked(&journey), shipped_text("reason-for-visit", "symptoms"));
+    assert_eq!(
+        asked(&journey),
+        shipped_text("reason-for-visit", "symptoms")
+    );
     tap(&mut journey, QuestionsTap::Next);
     assert_eq!(question(&journey).error, Some(QuestionError::Required));
     for choice in [0, 1, 4, 1] {
@@ -386,7 +390,10 @@ fn multiple_choice_and_numbers_within_the_form_bounds() {
     else {
         panic!("a number");
     };
-    assert_eq!((typed.as_str(), min.as_str(), max.as_str()), ("400", "0", "365"));
+    assert_eq!(
+        (typed.as_str(), min.as_str(), max.as_str()),
+        ("400", "0", "365")
+    );
     assert!(full && !decimals);
     assert_eq!(unit.map(|u| u.es), Some("días".to_owned()));
     tap(&mut journey, QuestionsTap::Next);
@@ -402,7 +409,10 @@ fn multiple_choice_and_numbers_within_the_form_bounds() {
         shipped_text("reason-for-visit", "temperature")
     );
     typing(&mut journey, "101.45");
-    let QuestionInput::Number { typed, decimals, .. } = question(&journey).input else {
+    let QuestionInput::Number {
+        typed, decimals, ..
+    } = question(&journey).input
+    else {
         panic!("a number");
     };
     assert_eq!(typed, "101.4");
@@ -428,9 +438,18 @@ fn multiple_choice_and_numbers_within_the_form_bounds() {
         .map(|a| a["valueCoding"]["code"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(codes, ["fever", "pain"]);
-    assert_eq!(value("symptom-days"), [serde_json::json!({ "valueInteger": 12 })]);
-    assert_eq!(value("temperature"), [serde_json::json!({ "valueDecimal": 101.4 })]);
-    assert_eq!(value("pain-level"), [serde_json::json!({ "valueInteger": 1 })]);
+    assert_eq!(
+        value("symptom-days"),
+        [serde_json::json!({ "valueInteger": 12 })]
+    );
+    assert_eq!(
+        value("temperature"),
+        [serde_json::json!({ "valueDecimal": 101.4 })]
+    );
+    assert_eq!(
+        value("pain-level"),
+        [serde_json::json!({ "valueInteger": 1 })]
+    );
     assert!(!got.iter().any(|(id, _)| id == "other-symptom"));
 }
 
@@ -443,9 +462,7 @@ fn a_failed_save_goes_on_and_tells_the_desk() {
     let (op, _) = intake(&effects);
     let effects = journey.handle(completed(op, OpResult::PersistFailed), morning());
     assert!(
-        effects
-            .iter()
-            .any(|e| *e == Effect::RequestHelp(StaffNeed::AnswersNotSaved)),
+        effects.contains(&Effect::RequestHelp(StaffNeed::AnswersNotSaved)),
         "{effects:?}"
     );
     // The check-in stands: on to the next questionnaire.
@@ -458,10 +475,7 @@ fn a_failed_save_goes_on_and_tells_the_desk() {
 #[test]
 fn forms_learnt_mid_way_change_nothing_for_this_patient() {
     let mut journey = checked_in(Forms::shipped());
-    journey.handle(
-        Event::FormsLearned(Box::new(asking(&["phq-2"]))),
-        morning(),
-    );
+    journey.handle(Event::FormsLearned(Box::new(asking(&["phq-2"]))), morning());
     tap(&mut journey, QuestionsTap::Choose(0));
     tap(&mut journey, QuestionsTap::Skip);
     let effects = tap(&mut journey, QuestionsTap::No);
@@ -501,16 +515,11 @@ fn a_wipe_mid_way_forgets_every_answer_and_debug_shows_none() {
     // Walked away: "still there?", then the wipe; nothing of the half-done form is sent.
     let mut effects = Vec::new();
     for secs in [45, 61] {
-        effects.extend(journey.handle(
-            Event::Tick,
-            morning() + SignedDuration::from_secs(secs),
-        ));
+        effects.extend(journey.handle(Event::Tick, morning() + SignedDuration::from_secs(secs)));
     }
     assert_eq!(page(&journey), PageView::Identify);
     assert!(
-        !effects
-            .iter()
-            .any(|e| matches!(e, Effect::Persist { .. })),
+        !effects.iter().any(|e| matches!(e, Effect::Persist { .. })),
         "{effects:?}"
     );
     assert!(!format!("{journey:?}").contains("Responses"));

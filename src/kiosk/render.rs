@@ -12,11 +12,11 @@ use crate::checkin::{
     RegisterBirthView, RegisterInput, RegisterView, ReviewAnswer, ReviewRow, ReviewView, Screen,
     TypedName,
 };
-use crate::questionnaire::{LocalText, QuestionKind, Questionnaire};
 use crate::devices::payment::{NotTaken, TerminalPrompt};
 use crate::domain::{
     AmountDue, Cents, ContactField, ContactOnFile, Language, PersonName, Relationship,
 };
+use crate::questionnaire::{LocalText, QuestionKind, Questionnaire};
 use jiff::civil::{Time, date};
 use slint::{ComponentHandle, PhysicalSize, PlatformError};
 use std::path::{Path, PathBuf};
@@ -595,8 +595,14 @@ fn question_screens() -> Vec<(&'static str, PageView)> {
                 None,
             ),
         ),
-        ("questions-saving", PageView::Questions(QuestionsView::Saving)),
-        ("questions-safety", PageView::Questions(QuestionsView::Safety)),
+        (
+            "questions-saving",
+            PageView::Questions(QuestionsView::Saving),
+        ),
+        (
+            "questions-safety",
+            PageView::Questions(QuestionsView::Safety),
+        ),
     ]
 }
 

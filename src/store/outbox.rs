@@ -4,8 +4,8 @@
 
 use super::migrate::{MigrateError, open_database};
 use crate::api::{
-    CheckInSubmission, DetailsChangeSubmission, IntakeSubmission, OutboxBody, OutboxId,
-    OutboxKind, RegistrationSubmission,
+    CheckInSubmission, DetailsChangeSubmission, IntakeSubmission, OutboxBody, OutboxId, OutboxKind,
+    RegistrationSubmission,
 };
 use crate::domain::AppointmentId;
 use crate::seal::{SEAL_OVERHEAD, SealError, SealPublicKey};

@@ -49,7 +49,10 @@ pub enum QuestionsTap {
 #[derive(Clone, PartialEq, Eq)]
 pub enum QuestionsView {
     /// A questionnaire's title and introduction, with "Start".
-    Intro { title: LocalText, intro: LocalText },
+    Intro {
+        title: LocalText,
+        intro: LocalText,
+    },
     Question(QuestionView),
     /// Writing a finished questionnaire down.
     Saving,
@@ -218,7 +221,9 @@ impl Step for Questions {
             return Outcome::go(Go::Next);
         }
         let place = match (&cx.knowledge.trust, &cx.session.appointment) {
-            (Some(trust), _) => Some((trust.clinic, cx.now.to_zoned(trust.timezone.clone()).date())),
+            (Some(trust), _) => {
+                Some((trust.clinic, cx.now.to_zoned(trust.timezone.clone()).date()))
+            }
             (None, Some(appointment)) => Some((appointment.clinic, appointment.day)),
             (None, None) => None,
         };

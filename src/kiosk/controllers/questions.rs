@@ -42,9 +42,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     };
     let language = screen.language;
     let (title, intro) = match view {
-        Some(QuestionsView::Intro { title, intro }) => {
-            (title.get(language), intro.get(language))
-        }
+        Some(QuestionsView::Intro { title, intro }) => (title.get(language), intro.get(language)),
         Some(QuestionsView::Question(q)) => (q.title.get(language), ""),
         _ => ("", ""),
     };
