@@ -4,21 +4,21 @@
 //! and tells the desk, the calm page after a worrying PHQ-9 item 9, and a wipe mid-way.
 //! All answers are synthetic.
 
+mod journey_support;
+
 use ed25519_dalek::SigningKey;
 use frontdesk::api::FormSubject;
 use frontdesk::checkin::{
-    Completion, ConfirmTap, Effect, Ending, Event, Forms, Journey, JourneyPlan, JourneySettings,
-    NameKey, OfficeTrust, OpId, OpResult, PageView, PaymentNote, PendingIntake, PendingRow,
-    QuestionError, QuestionInput, QuestionView, QuestionsTap, QuestionsView, Roster, RosterEntry,
-    StepKind, Tap,
+    Completion, Effect, Ending, Event, Forms, Journey, JourneyPlan, JourneySettings, NameKey,
+    OfficeTrust, OpId, OpResult, PageView, PaymentNote, PendingIntake, PendingRow, QuestionError,
+    QuestionInput, QuestionView, QuestionsTap, QuestionsView, Roster, RosterEntry, StepKind, Tap,
 };
-use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{AmountDue, AppointmentId, ClinicId, Language, PersonName, StaffNeed};
 use frontdesk::questionnaire::{Questionnaire, defaults};
-use frontdesk::token::CheckInToken;
 use jiff::civil::{Time, date};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
+use journey_support::scan_confirm_and_save;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -75,28 +75,13 @@ fn checked_in(forms: Forms) -> Journey {
     };
     journey.handle(Event::RosterUpdated(Roster::new(vec![entry], 2)), morning());
     journey.handle(Event::FormsLearned(Box::new(forms)), morning());
-    let code = CheckInToken {
-        clinic: ClinicId::new(7).unwrap(),
-        appointment: AppointmentId::new(APPOINTMENT),
-        valid_on: date(2026, 11, 23),
-        starts_at: Time::constant(10, 45, 0, 0),
-        expires_at: "2026-11-24T00:00:00Z".parse().unwrap(),
-    }
-    .sign(&key())
-    .unwrap();
-    journey.handle(Event::Scanned(Scan::classify(code)), morning());
-    let effects = journey.handle(Event::Tapped(Tap::Confirm(ConfirmTap::Yes)), morning());
-    let op = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Persist {
-                op,
-                row: PendingRow::CheckIn(_),
-            } => Some(*op),
-            _ => None,
-        })
-        .expect("the check-in is saved first");
-    journey.handle(completed(op, OpResult::Persisted), morning());
+    scan_confirm_and_save(
+        &mut journey,
+        &key(),
+        ClinicId::new(7).unwrap(),
+        AppointmentId::new(APPOINTMENT),
+        morning(),
+    );
     journey
 }
 
