@@ -6,15 +6,10 @@
 
 mod ui_support;
 
-use frontdesk::checkin::{Event, Forms, Roster, RosterEntry};
-use frontdesk::devices::scan::Scan;
-use frontdesk::domain::{AmountDue, AppointmentId, ClinicId, PersonName};
+use frontdesk::checkin::{Event, Forms};
+use frontdesk::domain::AmountDue;
 use frontdesk::kiosk::{AnswerInput, KioskAdapter, Page, QuestionsAdapter, QuestionsMode};
 use frontdesk::store::{KioskStore, PendingRow};
-use frontdesk::token::CheckInToken;
-use jiff::ToSpan;
-use jiff::civil::Time;
-use jiff::tz::TimeZone;
 use slint::ComponentHandle;
 use std::time::{Duration, Instant};
 use ui_support::UiKiosk;
@@ -25,32 +20,7 @@ fn arrive(kiosk: &UiKiosk) {
     kiosk
         .app
         .dispatch(Event::FormsLearned(Box::new(Forms::shipped())));
-    let today = kiosk.now.to_zoned(TimeZone::UTC).date();
-    let entry = RosterEntry {
-        appointment: AppointmentId::new(51),
-        display_name: PersonName::new("Ada", "Testpatient")
-            .unwrap()
-            .display_name(),
-        starts_at: Time::constant(16, 30, 0, 0),
-        provider: "Dr. Example".into(),
-        checked_in: false,
-        identity: None,
-        due: AmountDue::default(),
-    };
-    kiosk
-        .app
-        .dispatch(Event::RosterUpdated(Roster::new(vec![entry], 0)));
-    let code = CheckInToken {
-        clinic: ClinicId::new(1).unwrap(),
-        appointment: AppointmentId::new(51),
-        valid_on: today,
-        starts_at: Time::constant(16, 30, 0, 0),
-        expires_at: kiosk.now + 2.hours(),
-    }
-    .sign(&kiosk.key)
-    .unwrap();
-    kiosk.app.dispatch(Event::Scanned(Scan::classify(code)));
-    kiosk.tap("Yes, this is me");
+    kiosk.arrive(51, AmountDue::default());
     // No office answers the details look-up here: flagged for the desk, then on.
     kiosk.until_page(Page::Questions);
 }
