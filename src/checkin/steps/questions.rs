@@ -701,6 +701,9 @@ fn press_number(typed: &mut String, key: NameKey, spec: &NumberSpec) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checkin::forms::Forms;
+    use crate::checkin::knowledge::{Knowledge, OfficeTrust};
+    use crate::domain::RegistrationId;
 
     fn typed(spec: &NumberSpec, keys: &str) -> String {
         let mut typed = String::new();
@@ -722,6 +725,60 @@ mod tests {
             decimals,
             unit: None,
         }
+    }
+
+    fn knowledge() -> Knowledge {
+        let phq2 = crate::questionnaire::defaults::all()
+            .into_iter()
+            .find(|q| q.id.as_str() == "phq-2")
+            .map(Arc::new);
+        Knowledge {
+            trust: Some(OfficeTrust {
+                clinic: ClinicId::new(7).unwrap(),
+                clinic_name: "Testville Clinic".into(),
+                timezone: jiff::tz::TimeZone::UTC,
+                key: ed25519_dalek::SigningKey::from_bytes(&[1; 32]).verifying_key(),
+            }),
+            forms: Forms {
+                ask: phq2.into_iter().collect(),
+                ..Forms::shipped()
+            },
+            ..Knowledge::default()
+        }
+    }
+
+    #[test]
+    fn a_new_patients_answers_belong_to_their_registration_and_nobodys_are_not_asked() {
+        let now: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        let mut knowledge = knowledge();
+        let mut next_op = OpId::first();
+
+        // Nothing saved yet (no check-in, no registration): no one to answer for.
+        let mut nobody = Session::default();
+        let mut cx = StepContext::new(&mut nobody, &mut knowledge, now, &mut next_op);
+        assert_eq!(Questions::default().enter(&mut cx).go, Go::Next);
+
+        let id = RegistrationId::random();
+        let mut session = Session {
+            registered: Some(id),
+            ..Session::default()
+        };
+        let mut cx = StepContext::new(&mut session, &mut knowledge, now, &mut next_op);
+        let mut step = Questions::default();
+        assert_eq!(step.enter(&mut cx).go, Go::Stay);
+        let tap = |t| Tap::Questions(t);
+        step.on_tap(tap(QuestionsTap::Start), &mut cx);
+        step.on_tap(tap(QuestionsTap::Choose(0)), &mut cx);
+        let outcome = step.on_tap(tap(QuestionsTap::Choose(0)), &mut cx);
+        let Some(Effect::Persist {
+            row: PendingRow::Intake(intake),
+            ..
+        }) = outcome.effects.first()
+        else {
+            panic!("expected the PHQ-2's row, got {:?}", outcome.effects);
+        };
+        assert_eq!(intake.submission.subject, FormSubject::Registration(id));
+        assert!(step.busy(), "nothing starts over while the row is written");
     }
 
     #[test]
