@@ -447,6 +447,7 @@ fn asked(
         title: form.title.clone(),
         number,
         of,
+        stem: form.intro.clone(),
         text: question.text.clone(),
         optional: !question.required,
         can_back: number > 1,

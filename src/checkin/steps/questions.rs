@@ -69,6 +69,9 @@ pub struct QuestionView {
     /// "Question 2 of 5": its place among the questions shown now.
     pub number: u16,
     pub of: u16,
+    /// The questionnaire's introduction, repeated above each of its questions (the
+    /// PHQ's "Over the last 2 weeks…" gives its items their sense).
+    pub stem: Option<LocalText>,
     pub text: LocalText,
     /// "Skip" is offered.
     pub optional: bool,
@@ -624,6 +627,7 @@ impl Questions {
             title: form.title.clone(),
             number: u16::try_from(number).unwrap_or(u16::MAX),
             of: u16::try_from(shown.len()).unwrap_or(u16::MAX),
+            stem: form.intro.clone(),
             text: q.text.clone(),
             optional: !q.required,
             can_back: self.can_back(form),

@@ -61,6 +61,12 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     adapter.set_number(question.map_or(1, |q| i32::from(q.number)));
     adapter.set_count(question.map_or(1, |q| i32::from(q.of)));
     adapter.set_text(question.map_or("", |q| q.text.get(language)).into());
+    adapter.set_stem(
+        question
+            .and_then(|q| q.stem.as_ref())
+            .map_or("", |stem| stem.get(language))
+            .into(),
+    );
     adapter.set_optional(question.is_some_and(|q| q.optional));
     adapter.set_can_back(question.is_some_and(|q| q.can_back));
     adapter.set_error(match question.and_then(|q| q.error) {
