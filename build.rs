@@ -6,7 +6,10 @@
 fn main() {
     #[cfg(feature = "kiosk")]
     {
-        let lang = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lang");
+        // Read when the script runs, not when it was compiled: a build script copied
+        // with a target directory from another checkout must read this checkout's files.
+        let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it");
+        let lang = std::path::Path::new(&manifest).join("lang");
         println!("cargo:rerun-if-changed={}", lang.display());
         // No per-component context: one translation per English string, whichever page
         // shows it (the .po file has no msgctxt).

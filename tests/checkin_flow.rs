@@ -51,7 +51,10 @@ fn trust() -> OfficeTrust {
 /// The plan these tests follow: the standard one without the details step (tested on its
 /// own in details_flow.rs), so "Yes, this is me" goes straight to the check-in.
 fn plan() -> JourneyPlan {
-    JourneyPlan::standard().without(StepKind::Details)
+    // The questions step has its own tests (questions_flow.rs).
+    JourneyPlan::standard()
+        .without(StepKind::Details)
+        .without(StepKind::Questions)
 }
 
 fn journey() -> Journey {
@@ -168,6 +171,7 @@ fn the_standard_journey_identifies_registers_new_patients_confirms_checks_in_and
             StepKind::Confirm,
             StepKind::Details,
             StepKind::CheckIn,
+            StepKind::Questions,
             StepKind::Payment,
         ]
     );
@@ -183,6 +187,7 @@ fn the_standard_journey_identifies_registers_new_patients_confirms_checks_in_and
             StepKind::Register,
             StepKind::Confirm,
             StepKind::CheckIn,
+            StepKind::Questions,
             StepKind::Payment,
         ]
     );

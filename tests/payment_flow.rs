@@ -2,19 +2,21 @@
 //! offered; the terminal's prompts are mirrored; declines, retries, cancel, the desk, and
 //! a terminal that is down or whose answer was lost each end where the patient expects.
 
+mod journey_support;
+
 use ed25519_dalek::SigningKey;
 use frontdesk::checkin::{
-    Completion, ConfirmTap, Effect, Ending, Event, Journey, JourneyPlan, JourneySettings,
-    OfficeTrust, OpId, OpResult, OverlayView, PageView, PaymentAnswer, PaymentNote, PaymentTap,
-    PaymentView, PaymentsReadiness, PendingPayment, PendingRow, Roster, RosterEntry, StepKind, Tap,
+    Completion, Effect, Ending, Event, Journey, JourneyPlan, JourneySettings, OfficeTrust, OpId,
+    OpResult, OverlayView, PageView, PaymentAnswer, PaymentNote, PaymentTap, PaymentView,
+    PaymentsReadiness, PendingPayment, Roster, RosterEntry, StepKind, Tap,
 };
 use frontdesk::devices::payment::{NotTaken, TerminalPrompt};
 use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{AmountDue, AppointmentId, Cents, ClinicId, PaymentOutcome, PersonName};
-use frontdesk::token::CheckInToken;
-use jiff::civil::{Time, date};
+use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
+use journey_support::scan_confirm_and_save;
 
 const CLINIC: u32 = 7;
 const APPOINTMENT: u64 = 1001;
@@ -71,7 +73,10 @@ fn checked_in_by(owed: AmountDue, readiness: PaymentsReadiness) -> (Journey, OpI
         timezone: TimeZone::UTC,
         key: key().verifying_key(),
     };
-    let plan = JourneyPlan::standard().without(StepKind::Details);
+    // The questions step has its own tests (questions_flow.rs).
+    let plan = JourneyPlan::standard()
+        .without(StepKind::Details)
+        .without(StepKind::Questions);
     let settings =
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8));
     let mut journey = Journey::new(settings, plan, Some(trust), [], morning());
@@ -88,28 +93,13 @@ fn checked_in_by(owed: AmountDue, readiness: PaymentsReadiness) -> (Journey, OpI
     };
     journey.handle(Event::RosterUpdated(Roster::new(vec![entry], 2)), morning());
     journey.handle(Event::PaymentsReadiness(readiness), morning());
-    let code = CheckInToken {
-        clinic: ClinicId::new(CLINIC).unwrap(),
-        appointment: AppointmentId::new(APPOINTMENT),
-        valid_on: date(2026, 11, 23),
-        starts_at: Time::constant(10, 45, 0, 0),
-        expires_at: "2026-11-24T00:00:00Z".parse().unwrap(),
-    }
-    .sign(&key())
-    .unwrap();
-    journey.handle(Event::Scanned(Scan::classify(code)), morning());
-    let effects = journey.handle(Event::Tapped(Tap::Confirm(ConfirmTap::Yes)), morning());
-    let op = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Persist {
-                op,
-                row: PendingRow::CheckIn(_),
-            } => Some(*op),
-            _ => None,
-        })
-        .expect("the check-in is saved first");
-    journey.handle(completed(op, OpResult::Persisted), morning());
+    let op = scan_confirm_and_save(
+        &mut journey,
+        &key(),
+        ClinicId::new(CLINIC).unwrap(),
+        AppointmentId::new(APPOINTMENT),
+        morning(),
+    );
     (journey, op)
 }
 

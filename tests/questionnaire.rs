@@ -2,6 +2,8 @@
 //! refusals with line numbers, and the FHIR R4 JSON we publish and send, checked against
 //! the R4 structure. All answers are synthetic.
 
+use frontdesk::api::{FormSubject, IntakeSubmission, OutboxBody, OutboxKind, SealedDelivery};
+use frontdesk::domain::{AppointmentId, ClinicId, IntakeResponseId, Language};
 use frontdesk::questionnaire::fhir::{self, CanonicalBase};
 use frontdesk::questionnaire::{
     Answer, AnswerError, OptionCode, Phq9Severity, Questionnaire, Reason, Responses, defaults,
@@ -10,7 +12,11 @@ use frontdesk::questionnaire::{
 mod fhir_support;
 
 use fhir_support::{check_response, str_field};
-use std::collections::HashSet;
+use frontdesk::seal::SealSecretKey;
+use frontdesk::store::{KioskStore, PendingRow as StorePendingRow};
+use jiff::civil::date;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 fn form(id: &str) -> Arc<Questionnaire> {
@@ -334,6 +340,59 @@ fn fhir_resources_follow_the_r4_structure() {
         checked += 1;
     }
     assert_eq!(checked, 3);
+}
+
+#[test]
+fn an_intake_row_is_sealed_on_the_kiosk_and_opens_at_the_office_to_an_r4_response() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kiosk.db");
+    let office = SealSecretKey::from_bytes([6; 32]);
+    let mut store = KioskStore::open(&path).unwrap();
+    store.set_office_seal_key(&office.public_key()).unwrap();
+    let mut sent = Vec::new();
+    for (form, responses) in sample_responses() {
+        let done = responses.finish(noon()).unwrap();
+        let submission = IntakeSubmission {
+            id: IntakeResponseId::random(),
+            clinic: ClinicId::new(7).unwrap(),
+            subject: FormSubject::Appointment(AppointmentId::new(1001)),
+            language: Language::Spanish,
+            response: fhir::questionnaire_response(&done, &base()),
+        };
+        store
+            .enqueue_intake(&submission, date(2026, 11, 25))
+            .unwrap();
+        // A retry of the same id keeps the first row.
+        store
+            .enqueue_intake(&submission, date(2026, 11, 25))
+            .unwrap();
+        sent.push((form, submission));
+    }
+    let rows = store.pending(0, 100).unwrap();
+    assert_eq!(rows.len(), sent.len());
+    for (row, (form, submission)) in rows.into_iter().zip(sent) {
+        let StorePendingRow::Sealed(row) = row else {
+            panic!("unreadable row");
+        };
+        assert_eq!(row.kind, OutboxKind::Intake);
+        let delivery = SealedDelivery {
+            id: row.id,
+            kind: row.kind,
+            sealed: row.sealed,
+        };
+        let OutboxBody::Intake(opened) = delivery.open(&office).unwrap() else {
+            panic!("not an intake row");
+        };
+        assert_eq!(*opened, submission);
+        let q = serde_json::to_value(fhir::questionnaire(&form, &base())).unwrap();
+        check_response(&serde_json::to_value(&opened.response).unwrap(), &q);
+    }
+    drop(store);
+    // Sealed: no answer is readable on the kiosk's disk.
+    for file in ["kiosk.db", "kiosk.db-wal"] {
+        let bytes = std::fs::read(dir.path().join(file)).unwrap_or_default();
+        assert!(!bytes.windows(9).any(|w| w == b"Synthetic"), "{file}");
+    }
 }
 
 #[test]

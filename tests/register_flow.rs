@@ -6,7 +6,7 @@
 use frontdesk::checkin::{
     Completion, Effect, Ending, Event, Field, FormError, IdentifyTap, Journey, JourneyPlan,
     JourneySettings, NameKey, OfficeTrust, OpId, OpResult, PageView, PendingRow, Question,
-    RegisterInput, RegisterTap, RegisterView, ReviewAnswer, Roster, Tap,
+    RegisterInput, RegisterTap, RegisterView, ReviewAnswer, Roster, StepKind, Tap,
 };
 use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{
@@ -36,7 +36,8 @@ fn trust() -> OfficeTrust {
 fn journey() -> Journey {
     let mut journey = Journey::new(
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
-        JourneyPlan::standard(),
+        // The questions step has its own tests (questions_flow.rs).
+        JourneyPlan::standard().without(StepKind::Questions),
         Some(trust()),
         [],
         morning(),
@@ -593,7 +594,8 @@ fn the_office_sex_options_show_in_the_patients_language() {
 fn before_the_office_is_known_registration_is_not_ready() {
     let mut journey = Journey::new(
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
-        JourneyPlan::standard(),
+        // The questions step has its own tests (questions_flow.rs).
+        JourneyPlan::standard().without(StepKind::Questions),
         None,
         [],
         morning(),

@@ -89,6 +89,9 @@ fn po_entries(text: &str) -> BTreeMap<String, String> {
     entries
 }
 
+/// Words spelt the same in both languages: their translation is the word itself.
+const SAME_IN_SPANISH: &[&str] = &["No"];
+
 #[test]
 fn every_ui_string_has_a_spanish_translation() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -107,7 +110,9 @@ fn every_ui_string_has_a_spanish_translation() {
                     english.matches("{}").count(),
                     "placeholders differ for {english:?}"
                 );
-                assert_ne!(translated, english, "{english:?} is not translated");
+                if !SAME_IN_SPANISH.contains(&english.as_str()) {
+                    assert_ne!(translated, english, "{english:?} is not translated");
+                }
             }
             _ => missing.push(format!("{file}: {english:?}")),
         }

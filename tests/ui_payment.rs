@@ -7,52 +7,25 @@
 
 mod ui_support;
 
-use frontdesk::checkin::{Event, PaymentsReadiness, Roster, RosterEntry};
+use frontdesk::checkin::{Event, PaymentsReadiness};
 use frontdesk::devices::printer_sim::PrinterSimulator;
-use frontdesk::devices::scan::Scan;
 use frontdesk::devices::zvt_sim::{Behaviour, SimTimings, ZvtSimulator};
-use frontdesk::domain::{AmountDue, AppointmentId, Cents, ClinicId, PersonName};
+use frontdesk::domain::{AmountDue, Cents};
 use frontdesk::kiosk::Page;
 use frontdesk::kiosk::config::{CardTerminalConfig, ReceiptPrinterConfig};
 use frontdesk::store::{KioskStore, PendingRow};
-use frontdesk::token::CheckInToken;
-use jiff::ToSpan;
-use jiff::civil::Time;
-use jiff::tz::TimeZone;
 use std::time::{Duration, Instant};
 use ui_support::UiKiosk;
 
 /// A patient with appointment `id` owing $25.00 scans their code and says "yes".
 fn arrive(kiosk: &UiKiosk, id: u64) {
-    let today = kiosk.now.to_zoned(TimeZone::UTC).date();
-    let entry = RosterEntry {
-        appointment: AppointmentId::new(id),
-        display_name: PersonName::new("Ada", "Testpatient")
-            .unwrap()
-            .display_name(),
-        starts_at: Time::constant(16, 30, 0, 0),
-        provider: "Dr. Example".into(),
-        checked_in: false,
-        identity: None,
-        due: AmountDue {
+    kiosk.arrive(
+        id,
+        AmountDue {
             copay: Cents::new(2500),
             balance: Cents::ZERO,
         },
-    };
-    kiosk
-        .app
-        .dispatch(Event::RosterUpdated(Roster::new(vec![entry], 0)));
-    let code = CheckInToken {
-        clinic: ClinicId::new(1).unwrap(),
-        appointment: AppointmentId::new(id),
-        valid_on: today,
-        starts_at: Time::constant(16, 30, 0, 0),
-        expires_at: kiosk.now + 2.hours(),
-    }
-    .sign(&kiosk.key)
-    .unwrap();
-    kiosk.app.dispatch(Event::Scanned(Scan::classify(code)));
-    kiosk.tap("Yes, this is me");
+    );
     // No office answers the details look-up here: flagged for the desk, then on.
     kiosk.until_page(Page::Payment);
     assert!(kiosk.visible("Your co-pay today is $25.00"));

@@ -4,7 +4,7 @@
 //! advances, and answers taps ("Call staff", "Back"); "done" shows once the write lands.
 
 use ed25519_dalek::SigningKey;
-use frontdesk::checkin::{Event, OfficeTrust};
+use frontdesk::checkin::{Event, Forms, OfficeTrust};
 use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{AppointmentId, ClinicId};
 use frontdesk::kiosk::app::post;
@@ -126,6 +126,11 @@ fn frames_keep_coming_while_the_outbox_write_is_pending() {
             timezone: TimeZone::UTC,
             key: key.verifying_key(),
         }));
+        // An office that asks no intake questions: after the check-in comes "done".
+        post(Event::FormsLearned(Box::new(Forms {
+            ask: Vec::new(),
+            ..Forms::shipped()
+        })));
         let code = CheckInToken {
             clinic: ClinicId::new(1).unwrap(),
             appointment: AppointmentId::new(7),

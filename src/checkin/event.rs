@@ -5,8 +5,10 @@ use super::knowledge::OfficeTrust;
 use super::knowledge::PaymentsReadiness;
 use super::roster::Roster;
 use super::screen::Screen;
-use super::steps::{ConfirmTap, DetailsTap, IdentifyTap, PaymentTap, RegisterTap};
-use crate::api::{DetailsChangeSubmission, PaymentSubmission, RegistrationSubmission};
+use super::steps::{ConfirmTap, DetailsTap, IdentifyTap, PaymentTap, QuestionsTap, RegisterTap};
+use crate::api::{
+    DetailsChangeSubmission, IntakeSubmission, PaymentSubmission, RegistrationSubmission,
+};
 use crate::devices::payment::{NotTaken, TerminalPrompt};
 use crate::devices::scan::Scan;
 use crate::domain::{
@@ -64,6 +66,7 @@ pub enum Tap {
     Register(RegisterTap),
     Details(DetailsTap),
     Payment(PaymentTap),
+    Questions(QuestionsTap),
 }
 
 /// Names one operation a worker carries out, so its answer reaches the step that asked
@@ -181,12 +184,21 @@ pub struct ReceiptFacts {
     pub language: Language,
 }
 
-/// A row for the kiosk outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One finished intake questionnaire to write to the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingIntake {
+    pub submission: IntakeSubmission,
+    /// The clinic's calendar day it was answered on.
+    pub day: Date,
+}
+
+/// A row for the kiosk outbox. (Not `Eq`: a QuestionnaireResponse holds numbers.)
+#[derive(Debug, Clone, PartialEq)]
 pub enum PendingRow {
     CheckIn(PendingCheckIn),
     Registration(Box<PendingRegistration>),
     DetailsChange(Box<PendingDetailsChange>),
+    Intake(Box<PendingIntake>),
 }
 
 /// What the shell must do. Anything that takes time is carried out off the UI thread and

@@ -6,7 +6,8 @@ use super::knowledge::{Knowledge, OfficeTrust};
 use super::screen::{Ending, FrontDeskReason, OverlayView, PageView, Problem, Screen};
 use super::session::Session;
 use super::steps::{
-    CheckIn, Confirm, Details, Go, Identify, Outcome, Payment, Register, Step, StepContext,
+    CheckIn, Confirm, Details, Go, Identify, Outcome, Payment, Questions, Register, Step,
+    StepContext,
 };
 use crate::devices::scan::Scan;
 use crate::domain::{AppointmentId, StaffNeed};
@@ -26,6 +27,9 @@ pub enum StepKind {
     /// The co-pay on the card terminal, after the check-in is saved (skipped when nothing
     /// is due or no terminal is configured).
     Payment,
+    /// The intake questionnaires, after the check-in (or registration) is saved (skipped
+    /// when the office asks none).
+    Questions,
 }
 
 impl StepKind {
@@ -37,6 +41,7 @@ impl StepKind {
             StepKind::Details => Box::<Details>::default(),
             StepKind::CheckIn => Box::<CheckIn>::default(),
             StepKind::Payment => Box::<Payment>::default(),
+            StepKind::Questions => Box::<Questions>::default(),
         }
     }
 }
@@ -51,7 +56,7 @@ pub struct JourneyPlan {
 
 impl JourneyPlan {
     /// identify → register (new patients only) → confirm → details (returning patients)
-    /// → check in → payment.
+    /// → check in → questions → payment.
     pub fn standard() -> Self {
         Self {
             steps: vec![
@@ -60,6 +65,7 @@ impl JourneyPlan {
                 StepKind::Confirm,
                 StepKind::Details,
                 StepKind::CheckIn,
+                StepKind::Questions,
                 StepKind::Payment,
             ],
         }
@@ -299,6 +305,7 @@ impl Journey {
             | Tap::Register(_)
             | Tap::Details(_)
             | Tap::Payment(_)
+            | Tap::Questions(_)
                 if self.overlay.is_some() =>
             {
                 Vec::new()
@@ -307,7 +314,8 @@ impl Journey {
             | Tap::Confirm(_)
             | Tap::Register(_)
             | Tap::Details(_)
-            | Tap::Payment(_) => {
+            | Tap::Payment(_)
+            | Tap::Questions(_) => {
                 let outcome = self.in_step(|step, cx| step.on_tap(tap, cx));
                 self.apply(outcome, None)
             }

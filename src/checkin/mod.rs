@@ -19,7 +19,7 @@ mod steps;
 pub use display::DisplayPrefs;
 pub use event::{
     Completion, Effect, Event, OpId, OpResult, PaymentAnswer, PendingCheckIn, PendingDetailsChange,
-    PendingPayment, PendingRegistration, PendingRow, ReceiptFacts, Tap,
+    PendingIntake, PendingPayment, PendingRegistration, PendingRow, ReceiptFacts, Tap,
 };
 pub use forms::{Forms, FormsError, SHIPPED_CANONICAL_BASE};
 pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};
@@ -36,3 +36,4 @@ pub use steps::{
     PaymentView, Prefill, Question, RegisterBirthView, RegisterInput, RegisterTap, RegisterView,
     ReviewAnswer, ReviewRow, ReviewView, TypedName, phone_as_typed,
 };
+pub use steps::{QuestionError, QuestionInput, QuestionView, QuestionsTap, QuestionsView};

@@ -3,7 +3,8 @@
 
 use super::display::DisplayPrefs;
 use super::steps::{
-    BirthView, DetailsView, PaymentView, RegisterBirthView, RegisterView, ReviewView, TypedName,
+    BirthView, DetailsView, PaymentView, QuestionsView, RegisterBirthView, RegisterView,
+    ReviewView, TypedName,
 };
 use crate::domain::{Cents, DisplayName, Language};
 use jiff::civil::{Date, Time};
@@ -46,6 +47,8 @@ pub enum PageView {
     CheckingIn,
     /// Payment step: the co-pay on the card terminal, or at the desk.
     Payment(PaymentView),
+    /// Questions step: the intake questionnaires, one question at a time.
+    Questions(QuestionsView),
     /// The journey is over, one way or another.
     Ending(Ending),
 }

@@ -34,11 +34,14 @@ pub enum StaffNeed {
     /// A co-pay ended unsettled (the terminal could not say whether the card was
     /// charged, or disagreed with the kiosk): someone must look at the terminal.
     PaymentProblem,
+    /// The kiosk could not save the patient's answers to the intake questions (the
+    /// check-in stands): someone asks them at the desk.
+    AnswersNotSaved,
 }
 
 impl StaffNeed {
     /// Every need, in declaration order.
-    pub const ALL: [StaffNeed; 12] = [
+    pub const ALL: [StaffNeed; 13] = [
         StaffNeed::PatientAsked,
         StaffNeed::NoCode,
         StaffNeed::NotMe,
@@ -51,6 +54,7 @@ impl StaffNeed {
         StaffNeed::SaveFailed,
         StaffNeed::DetailsToReview,
         StaffNeed::PaymentProblem,
+        StaffNeed::AnswersNotSaved,
     ];
 
     /// What staff read on the queue page (English: the staff page is English only).
@@ -72,6 +76,9 @@ impl StaffNeed {
             StaffNeed::PaymentProblem => {
                 "Co-pay not settled: check the card terminal before charging again"
             }
+            StaffNeed::AnswersNotSaved => {
+                "Kiosk could not save the patient's intake answers: ask them at the desk"
+            }
         }
     }
 
@@ -90,6 +97,7 @@ impl StaffNeed {
             StaffNeed::SaveFailed => "save_failed",
             StaffNeed::DetailsToReview => "details_to_review",
             StaffNeed::PaymentProblem => "payment_problem",
+            StaffNeed::AnswersNotSaved => "answers_not_saved",
         }
     }
 

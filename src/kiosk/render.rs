@@ -8,13 +8,15 @@ use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
     BirthView, Choice, ConfirmDetails, ContactChange, DetailsView, DisplayPrefs, Ending, Field,
     FormError, FrontDeskReason, Keyboard, NameNotice, NameView, OverlayView, PageView, PaymentNote,
-    PaymentView, Problem, Question, RegisterBirthView, RegisterInput, RegisterView, ReviewAnswer,
-    ReviewRow, ReviewView, Screen, TypedName,
+    PaymentView, Problem, Question, QuestionError, QuestionInput, QuestionView, QuestionsView,
+    RegisterBirthView, RegisterInput, RegisterView, ReviewAnswer, ReviewRow, ReviewView, Screen,
+    TypedName,
 };
 use crate::devices::payment::{NotTaken, TerminalPrompt};
 use crate::domain::{
     AmountDue, Cents, ContactField, ContactOnFile, Language, PersonName, Relationship,
 };
+use crate::questionnaire::{LocalText, QuestionKind, Questionnaire};
 use jiff::civil::{Time, date};
 use slint::{ComponentHandle, PhysicalSize, PlatformError};
 use std::path::{Path, PathBuf};
@@ -107,7 +109,7 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
         .display_name();
     let page = |name, page| (name, page, None);
     let problem = |name, problem| (name, PageView::Ending(Ending::Problem(problem)), None);
-    vec![
+    let mut screens = vec![
         page("welcome", PageView::Identify),
         page(
             "type-name",
@@ -423,6 +425,185 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
             }),
             Some(OverlayView::StillThere { seconds_left: 17 }),
         ),
+    ];
+    screens.extend(
+        question_screens()
+            .into_iter()
+            .map(|(name, page)| (name, page, None)),
+    );
+    screens
+}
+
+/// One question of a shipped questionnaire on screen.
+fn asked(
+    form: &Questionnaire,
+    id: &str,
+    (number, of): (u16, u16),
+    input: QuestionInput,
+    error: Option<QuestionError>,
+) -> PageView {
+    let question = form.question(id).expect("a shipped question");
+    PageView::Questions(QuestionsView::Question(QuestionView {
+        title: form.title.clone(),
+        number,
+        of,
+        stem: form.intro.clone(),
+        text: question.text.clone(),
+        optional: !question.required,
+        can_back: number > 1,
+        input,
+        error,
+    }))
+}
+
+/// The texts of a shipped question's choices.
+fn choices_of(form: &Questionnaire, id: &str) -> Vec<LocalText> {
+    form.question(id)
+        .expect("a shipped question")
+        .kind
+        .choices()
+        .iter()
+        .map(|choice| choice.text.clone())
+        .collect()
+}
+
+/// The intake pages, with the shipped questionnaires' texts and every kind of answer.
+fn question_screens() -> Vec<(&'static str, PageView)> {
+    let forms = crate::questionnaire::defaults::all();
+    let form = |id: &str| {
+        forms
+            .iter()
+            .find(|form| form.id.as_str() == id)
+            .expect("a shipped questionnaire")
+    };
+    let (visit, phq9) = (form("reason-for-visit"), form("phq-9"));
+    let number = |typed: &str, unit: Option<LocalText>, (min, max): (u32, u32), decimals: bool| {
+        QuestionInput::Number {
+            typed: typed.into(),
+            unit,
+            min: min.to_string(),
+            max: max.to_string(),
+            decimals,
+            full: false,
+        }
+    };
+    let unit = |id: &str| match &visit.question(id).expect("a shipped question").kind {
+        QuestionKind::Number(spec) => spec.unit.clone(),
+        _ => None,
+    };
+    let symptoms = choices_of(visit, "symptoms");
+    let ticked: Vec<bool> = (0..symptoms.len()).map(|i| i == 0 || i == 4).collect();
+    vec![
+        (
+            "questions-intro",
+            PageView::Questions(QuestionsView::Intro {
+                title: phq9.title.clone(),
+                intro: phq9.intro.clone().expect("the PHQ-9 has an introduction"),
+            }),
+        ),
+        (
+            "questions-single",
+            asked(
+                visit,
+                "reason",
+                (1, 3),
+                QuestionInput::Single {
+                    choices: choices_of(visit, "reason"),
+                    chosen: None,
+                },
+                None,
+            ),
+        ),
+        (
+            "questions-phq",
+            asked(
+                phq9,
+                "phq9-2",
+                (2, 2),
+                QuestionInput::Single {
+                    choices: choices_of(phq9, "phq9-2"),
+                    chosen: Some(1),
+                },
+                None,
+            ),
+        ),
+        (
+            "questions-yes-no",
+            asked(
+                visit,
+                "new-symptoms",
+                (3, 3),
+                QuestionInput::YesNo { chosen: None },
+                None,
+            ),
+        ),
+        (
+            "questions-multiple",
+            asked(
+                visit,
+                "symptoms",
+                (4, 6),
+                QuestionInput::Multiple {
+                    choices: symptoms.clone(),
+                    ticked,
+                },
+                None,
+            ),
+        ),
+        (
+            "questions-multiple-none",
+            asked(
+                visit,
+                "symptoms",
+                (4, 6),
+                QuestionInput::Multiple {
+                    ticked: vec![false; symptoms.len()],
+                    choices: symptoms,
+                },
+                Some(QuestionError::Required),
+            ),
+        ),
+        (
+            "questions-number",
+            asked(
+                visit,
+                "symptom-days",
+                (5, 6),
+                number("3", unit("symptom-days"), (0, 365), false),
+                None,
+            ),
+        ),
+        (
+            "questions-number-error",
+            asked(
+                visit,
+                "temperature",
+                (6, 7),
+                number("112.5", unit("temperature"), (93, 110), true),
+                Some(QuestionError::OutOfRange),
+            ),
+        ),
+        (
+            "questions-text",
+            asked(
+                visit,
+                "reason-detail",
+                (2, 3),
+                QuestionInput::Text {
+                    typed: "KNEE PAIN SINCE MONDAY".into(),
+                    full: false,
+                },
+                None,
+            ),
+        ),
+        (
+            "questions-saving",
+            PageView::Questions(QuestionsView::Saving),
+        ),
+        (
+            "questions-safety",
+            PageView::Questions(QuestionsView::Safety),
+        ),
     ]
 }
 
@@ -446,6 +627,9 @@ const SOME: &[&str] = &[
     "front-desk-not-me",
     "help",
     "still-there",
+    "questions-multiple",
+    "questions-number-error",
+    "questions-safety",
 ];
 
 const LARGE: DisplayPrefs = DisplayPrefs {

@@ -6,8 +6,8 @@ use super::headless::{HeadlessPlatform, HeadlessWindow, write_png};
 use super::printer_worker::PrinterWorker;
 use super::services::KioskServices;
 use super::{
-    ConfirmAdapter, DetailsAdapter, DetailsMode, DoneAdapter, KioskAdapter, MainWindow, Page,
-    PaymentAdapter, PaymentMode,
+    AnswerInput, ConfirmAdapter, DetailsAdapter, DetailsMode, DoneAdapter, KioskAdapter,
+    MainWindow, Page, PaymentAdapter, PaymentMode, QuestionsAdapter, QuestionsMode,
 };
 use crate::devices::scanner::Scanner;
 use crate::sync::{SyncHandle, WorkerSettings};
@@ -161,7 +161,8 @@ pub fn assemble(
 }
 
 /// For the demo without a display: someone who taps "Yes, this is me" two seconds after
-/// seeing their name, "Yes, this is right" two seconds after seeing their address, "Pay
+/// seeing their name, "Yes, this is right" two seconds after seeing their address, the
+/// intake questions briskly (the first choice, "No", skipping what may be skipped), "Pay
 /// now" (or, declined, "Pay at the front desk") two seconds after seeing the co-pay, and
 /// "Done" three seconds after being told to sit. It presses the same adapter callbacks
 /// the buttons do.
@@ -209,6 +210,10 @@ fn scripted_patient(ui: &MainWindow) -> slint::Timer {
                     }
                     seen.1 = Instant::now();
                 }
+                Page::Questions if waited >= Duration::from_millis(500) => {
+                    answer_briskly(&ui.global::<QuestionsAdapter>());
+                    seen.1 = Instant::now();
+                }
                 Page::Done if waited >= Duration::from_secs(3) => {
                     ui.global::<DoneAdapter>().invoke_finished();
                     seen.1 = Instant::now();
@@ -218,4 +223,33 @@ fn scripted_patient(ui: &MainWindow) -> slint::Timer {
         },
     );
     timer
+}
+
+/// The scripted patient's answer to the question on screen: quick and unremarkable.
+fn answer_briskly(questions: &QuestionsAdapter<'_>) {
+    match questions.get_mode() {
+        QuestionsMode::Intro => questions.invoke_start(),
+        QuestionsMode::Safety => questions.invoke_go_on(),
+        QuestionsMode::Saving => {}
+        QuestionsMode::Question if questions.get_optional() => questions.invoke_skip(),
+        QuestionsMode::Question => match questions.get_input() {
+            AnswerInput::YesNo => questions.invoke_no(),
+            AnswerInput::Single => questions.invoke_choose(0),
+            AnswerInput::Multiple => {
+                questions.invoke_choose(0);
+                questions.invoke_next();
+            }
+            AnswerInput::Number => {
+                // One key per digit, as the keypad sends them.
+                for digit in questions.get_lowest().chars() {
+                    questions.invoke_key(digit.to_string().into());
+                }
+                questions.invoke_next();
+            }
+            AnswerInput::Text => {
+                questions.invoke_key("A".into());
+                questions.invoke_next();
+            }
+        },
+    }
 }

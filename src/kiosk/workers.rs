@@ -3,8 +3,8 @@
 
 use crate::api::CheckInSubmission;
 use crate::checkin::{
-    Completion, Event, OpId, OpResult, PendingCheckIn, PendingDetailsChange, PendingRegistration,
-    PendingRow,
+    Completion, Event, OpId, OpResult, PendingCheckIn, PendingDetailsChange, PendingIntake,
+    PendingRegistration, PendingRow,
 };
 use crate::domain::AppointmentId;
 use crate::store::KioskStore;
@@ -49,6 +49,7 @@ impl OutboxWorker {
                                 PendingRow::DetailsChange(change) => {
                                     persist_details_change(&mut store, change)
                                 }
+                                PendingRow::Intake(intake) => persist_intake(&mut store, intake),
                             };
                             if result == OpResult::Persisted {
                                 saved();
@@ -128,6 +129,20 @@ fn persist_details_change(store: &mut KioskStore, pending: &PendingDetailsChange
         }
         Err(error) => {
             tracing::error!(%error, details_change = %id, "outbox write failed");
+            OpResult::PersistFailed
+        }
+    }
+}
+
+fn persist_intake(store: &mut KioskStore, pending: &PendingIntake) -> OpResult {
+    let id = pending.submission.id;
+    match store.enqueue_intake(&pending.submission, pending.day) {
+        Ok(()) => {
+            tracing::info!(intake = %id, "intake answers saved to outbox");
+            OpResult::Persisted
+        }
+        Err(error) => {
+            tracing::error!(%error, intake = %id, "outbox write failed");
             OpResult::PersistFailed
         }
     }

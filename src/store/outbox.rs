@@ -4,7 +4,7 @@
 
 use super::migrate::{MigrateError, open_database};
 use crate::api::{
-    CheckInSubmission, DetailsChangeSubmission, OutboxBody, OutboxId, OutboxKind,
+    CheckInSubmission, DetailsChangeSubmission, IntakeSubmission, OutboxBody, OutboxId, OutboxKind,
     RegistrationSubmission,
 };
 use crate::domain::AppointmentId;
@@ -218,6 +218,17 @@ impl KioskStore {
         day: Date,
     ) -> Result<(), StoreError> {
         self.enqueue_body(&OutboxBody::Registration(Box::new(submission.clone())), day)
+    }
+
+    /// Seals one finished intake questionnaire to the office's key and writes it to the
+    /// outbox; a retry of the same id keeps the first row. Without a pinned office key
+    /// nothing is written ([`StoreError::NoOfficeKey`]).
+    pub fn enqueue_intake(
+        &mut self,
+        submission: &IntakeSubmission,
+        day: Date,
+    ) -> Result<(), StoreError> {
+        self.enqueue_body(&OutboxBody::Intake(Box::new(submission.clone())), day)
     }
 
     /// Seals any outbox row to the office's key and writes it. A check-in goes through

@@ -2,7 +2,7 @@
 //! and synthetic appointments.
 #![allow(dead_code)]
 
-use frontdesk::checkin::{Ending, Event, IdentifyTap, PageView, Screen, Tap};
+use frontdesk::checkin::{Ending, Event, Forms, IdentifyTap, PageView, Screen, Tap};
 use frontdesk::devices::scanner::Scanner;
 use frontdesk::devices::scanner_sim::ScannerSimulator;
 use frontdesk::domain::KioskId;
@@ -271,6 +271,13 @@ impl HeadlessKiosk {
             }
         });
         let services = KioskServices::start(&config, fast_sync(), post, Timestamp::now()).unwrap();
+        // An office that asks no intake questions (the questions step has its own tests).
+        events
+            .send(Some(Event::FormsLearned(Box::new(Forms {
+                ask: Vec::new(),
+                ..Forms::shipped()
+            }))))
+            .unwrap();
         let screens = Arc::new(Mutex::new(Vec::new()));
         let mut core = services.core;
         let core = std::thread::spawn({

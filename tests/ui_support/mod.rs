@@ -5,8 +5,9 @@
 #![allow(dead_code)]
 
 use ed25519_dalek::SigningKey;
-use frontdesk::checkin::{Event, OfficeTrust};
-use frontdesk::domain::ClinicId;
+use frontdesk::checkin::{Event, Forms, OfficeTrust, Roster, RosterEntry};
+use frontdesk::devices::scan::Scan;
+use frontdesk::domain::{AmountDue, AppointmentId, ClinicId, PersonName};
 use frontdesk::kiosk::app::KioskApp;
 use frontdesk::kiosk::config::KioskConfig;
 use frontdesk::kiosk::services::KioskServices;
@@ -14,9 +15,11 @@ use frontdesk::kiosk::{KioskAdapter, MainWindow, Page};
 use frontdesk::seal::SealSecretKey;
 use frontdesk::store::KioskStore;
 use frontdesk::sync::WorkerSettings;
+use frontdesk::token::CheckInToken;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
-use jiff::Timestamp;
+use jiff::civil::Time;
 use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
 use slint::ComponentHandle;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -81,6 +84,12 @@ impl UiKiosk {
             timezone: TimeZone::UTC,
             key: key.verifying_key(),
         }));
+        // An office that asks no intake questions; tests of the questions step send
+        // their own forms.
+        app.dispatch(Event::FormsLearned(Box::new(Forms {
+            ask: Vec::new(),
+            ..Forms::shipped()
+        })));
         Self {
             ui,
             app,
@@ -90,6 +99,35 @@ impl UiKiosk {
             now,
             _dir: dir,
         }
+    }
+
+    /// Ada Testpatient, owing `due` for appointment `id` at 16:30 today, scans her code and
+    /// taps "Yes, this is me".
+    pub fn arrive(&self, id: u64, due: AmountDue) {
+        let entry = RosterEntry {
+            appointment: AppointmentId::new(id),
+            display_name: PersonName::new("Ada", "Testpatient")
+                .unwrap()
+                .display_name(),
+            starts_at: Time::constant(16, 30, 0, 0),
+            provider: "Dr. Example".into(),
+            checked_in: false,
+            identity: None,
+            due,
+        };
+        self.app
+            .dispatch(Event::RosterUpdated(Roster::new(vec![entry], 0)));
+        let code = CheckInToken {
+            clinic: ClinicId::new(1).unwrap(),
+            appointment: AppointmentId::new(id),
+            valid_on: self.now.to_zoned(TimeZone::UTC).date(),
+            starts_at: Time::constant(16, 30, 0, 0),
+            expires_at: self.now + 2.hours(),
+        }
+        .sign(&self.key)
+        .unwrap();
+        self.app.dispatch(Event::Scanned(Scan::classify(code)));
+        self.tap("Yes, this is me");
     }
 
     /// Taps the one button labelled `label`.

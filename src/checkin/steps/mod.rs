@@ -7,6 +7,7 @@ mod confirm;
 mod details;
 mod identify;
 mod payment;
+mod questions;
 mod register;
 
 use super::event::{Completion, Effect, OpId, Tap};
@@ -25,6 +26,8 @@ pub(crate) use identify::Identify;
 pub use identify::{BirthView, IdentifyTap, MAX_NAME_CHARS, NameKey, TypedName};
 pub(crate) use payment::Payment;
 pub use payment::{PaymentTap, PaymentView};
+pub(crate) use questions::Questions;
+pub use questions::{QuestionError, QuestionInput, QuestionView, QuestionsTap, QuestionsView};
 pub(crate) use register::Register;
 pub use register::{
     Choice, Field, FieldKind, FormError, FormText, Keyboard, NewPatient, Prefill, Question,

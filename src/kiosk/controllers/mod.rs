@@ -13,6 +13,7 @@ mod help;
 mod not_found;
 mod payment;
 mod problem;
+mod questions;
 mod register;
 mod review;
 mod still_there;
@@ -58,6 +59,7 @@ pub fn wire(ui: &MainWindow, taps: &Taps) {
     confirm::wire(ui, taps);
     details::wire(ui, taps);
     payment::wire(ui, taps);
+    questions::wire(ui, taps);
     done::wire(ui, taps);
     problem::wire(ui, taps);
     front_desk::wire(ui, taps);
@@ -75,6 +77,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     confirm::present(ui, screen);
     details::present(ui, screen);
     payment::present(ui, screen);
+    questions::present(ui, screen);
     done::present(ui, screen);
     problem::present(ui, screen);
     front_desk::present(ui, screen);

@@ -1,0 +1,54 @@
+//! For journey tests: a patient scans the signed code of a roster appointment, taps "Yes,
+//! this is me", and the check-in's outbox write succeeds.
+
+#![allow(dead_code)]
+
+use ed25519_dalek::SigningKey;
+use frontdesk::checkin::{
+    Completion, ConfirmTap, Effect, Event, Journey, OpId, OpResult, PendingRow, Tap,
+};
+use frontdesk::devices::scan::Scan;
+use frontdesk::domain::{AppointmentId, ClinicId};
+use frontdesk::token::CheckInToken;
+use jiff::Timestamp;
+use jiff::civil::{Time, date};
+
+/// Runs `journey` (on 2026-11-23, the code valid until midnight UTC) up to the check-in of
+/// `appointment` at 10:45 being saved; returns the id of that save.
+pub fn scan_confirm_and_save(
+    journey: &mut Journey,
+    key: &SigningKey,
+    clinic: ClinicId,
+    appointment: AppointmentId,
+    now: Timestamp,
+) -> OpId {
+    let code = CheckInToken {
+        clinic,
+        appointment,
+        valid_on: date(2026, 11, 23),
+        starts_at: Time::constant(10, 45, 0, 0),
+        expires_at: "2026-11-24T00:00:00Z".parse().unwrap(),
+    }
+    .sign(key)
+    .unwrap();
+    journey.handle(Event::Scanned(Scan::classify(code)), now);
+    let effects = journey.handle(Event::Tapped(Tap::Confirm(ConfirmTap::Yes)), now);
+    let op = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Persist {
+                op,
+                row: PendingRow::CheckIn(_),
+            } => Some(*op),
+            _ => None,
+        })
+        .expect("the check-in is saved first");
+    journey.handle(
+        Event::Completed(Completion {
+            op,
+            result: OpResult::Persisted,
+        }),
+        now,
+    );
+    op
+}
