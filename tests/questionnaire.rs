@@ -15,8 +15,7 @@ use fhir_support::{check_response, str_field};
 use frontdesk::seal::SealSecretKey;
 use frontdesk::store::{KioskStore, PendingRow as StorePendingRow};
 use jiff::civil::date;
-use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 fn form(id: &str) -> Arc<Questionnaire> {
