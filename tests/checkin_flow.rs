@@ -49,9 +49,12 @@ fn trust() -> OfficeTrust {
 }
 
 /// The plan these tests follow: the standard one without the details step (tested on its
-/// own in details_flow.rs), so "Yes, this is me" goes straight to the check-in.
+/// own in details_flow.rs), so "Yes, this is me" goes straight to the check-in, and
+/// without the consent step (consent_flow.rs).
 fn plan() -> JourneyPlan {
-    JourneyPlan::standard().without(StepKind::Details)
+    JourneyPlan::standard()
+        .without(StepKind::Details)
+        .without(StepKind::Consent)
 }
 
 fn journey() -> Journey {
@@ -168,6 +171,7 @@ fn the_standard_journey_identifies_registers_new_patients_confirms_checks_in_and
             StepKind::Confirm,
             StepKind::Details,
             StepKind::CheckIn,
+            StepKind::Consent,
             StepKind::Payment,
         ]
     );
@@ -183,6 +187,7 @@ fn the_standard_journey_identifies_registers_new_patients_confirms_checks_in_and
             StepKind::Register,
             StepKind::Confirm,
             StepKind::CheckIn,
+            StepKind::Consent,
             StepKind::Payment,
         ]
     );

@@ -6,7 +6,7 @@
 use frontdesk::checkin::{
     Completion, ConfirmTap, ContactChange, DetailsTap, DetailsView, Effect, Ending, Event, Field,
     FormError, Journey, JourneyPlan, JourneySettings, NameKey, OfficeTrust, OpId, OpResult,
-    PageView, PendingRow, RegisterInput, RegisterTap, Tap,
+    PageView, PendingRow, RegisterInput, RegisterTap, StepKind, Tap,
 };
 use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{AppointmentId, ClinicId, ContactField, ContactOnFile, StaffNeed};
@@ -28,7 +28,7 @@ fn key() -> ed25519_dalek::SigningKey {
 fn at_details() -> (Journey, OpId) {
     let mut journey = Journey::new(
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
-        JourneyPlan::standard(),
+        JourneyPlan::standard().without(StepKind::Consent),
         Some(OfficeTrust {
             clinic: ClinicId::new(7).unwrap(),
             clinic_name: "Testville Clinic".into(),

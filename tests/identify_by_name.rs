@@ -67,7 +67,9 @@ fn journey_with(roster: Roster) -> Journey {
     let mut journey = Journey::new(
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
         // The details step has its own tests (details_flow.rs).
-        JourneyPlan::standard().without(StepKind::Details),
+        JourneyPlan::standard()
+            .without(StepKind::Details)
+            .without(StepKind::Consent),
         Some(trust()),
         [],
         morning(),

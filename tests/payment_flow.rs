@@ -71,7 +71,9 @@ fn checked_in_by(owed: AmountDue, readiness: PaymentsReadiness) -> (Journey, OpI
         timezone: TimeZone::UTC,
         key: key().verifying_key(),
     };
-    let plan = JourneyPlan::standard().without(StepKind::Details);
+    let plan = JourneyPlan::standard()
+        .without(StepKind::Details)
+        .without(StepKind::Consent);
     let settings =
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8));
     let mut journey = Journey::new(settings, plan, Some(trust), [], morning());

@@ -176,7 +176,8 @@ pub fn run(report: &mut Report) -> anyhow::Result<()> {
 fn fresh(trust: &OfficeTrust, roster: &Roster, now: Timestamp) -> Journey {
     let mut journey = Journey::new(
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
-        JourneyPlan::standard(),
+        // Taps to identify and check in, as before consent existed.
+        JourneyPlan::standard().without(frontdesk::checkin::StepKind::Consent),
         Some(trust.clone()),
         [],
         now,

@@ -6,7 +6,7 @@ use super::knowledge::{Knowledge, OfficeTrust};
 use super::screen::{Ending, FrontDeskReason, OverlayView, PageView, Problem, Screen};
 use super::session::Session;
 use super::steps::{
-    CheckIn, Confirm, Details, Go, Identify, Outcome, Payment, Register, Step, StepContext,
+    CheckIn, Confirm, Consent, Details, Go, Identify, Outcome, Payment, Register, Step, StepContext,
 };
 use crate::devices::scan::Scan;
 use crate::domain::{AppointmentId, StaffNeed};
@@ -23,6 +23,9 @@ pub enum StepKind {
     /// A returning patient confirms or changes the contact details on file.
     Details,
     CheckIn,
+    /// The consent documents to sign, after the check-in is saved (skipped when the office
+    /// asks for none, or all are signed).
+    Consent,
     /// The co-pay on the card terminal, after the check-in is saved (skipped when nothing
     /// is due or no terminal is configured).
     Payment,
@@ -36,6 +39,7 @@ impl StepKind {
             StepKind::Confirm => Box::new(Confirm),
             StepKind::Details => Box::<Details>::default(),
             StepKind::CheckIn => Box::<CheckIn>::default(),
+            StepKind::Consent => Box::<Consent>::default(),
             StepKind::Payment => Box::<Payment>::default(),
         }
     }
@@ -51,7 +55,7 @@ pub struct JourneyPlan {
 
 impl JourneyPlan {
     /// identify → register (new patients only) → confirm → details (returning patients)
-    /// → check in → payment.
+    /// → check in → consent → payment.
     pub fn standard() -> Self {
         Self {
             steps: vec![
@@ -60,6 +64,7 @@ impl JourneyPlan {
                 StepKind::Confirm,
                 StepKind::Details,
                 StepKind::CheckIn,
+                StepKind::Consent,
                 StepKind::Payment,
             ],
         }
@@ -299,6 +304,7 @@ impl Journey {
             | Tap::Register(_)
             | Tap::Details(_)
             | Tap::Payment(_)
+            | Tap::Consent(_)
                 if self.overlay.is_some() =>
             {
                 Vec::new()
@@ -307,7 +313,8 @@ impl Journey {
             | Tap::Confirm(_)
             | Tap::Register(_)
             | Tap::Details(_)
-            | Tap::Payment(_) => {
+            | Tap::Payment(_)
+            | Tap::Consent(_) => {
                 let outcome = self.in_step(|step, cx| step.on_tap(tap, cx));
                 self.apply(outcome, None)
             }

@@ -3,7 +3,7 @@
 
 use super::display::DisplayPrefs;
 use super::steps::{
-    BirthView, DetailsView, PaymentView, RegisterBirthView, RegisterView, ReviewView, TypedName,
+    BirthView, ConsentView, DetailsView, PaymentView, RegisterBirthView, RegisterView, ReviewView, TypedName,
 };
 use crate::domain::{Cents, DisplayName, Language};
 use jiff::civil::{Date, Time};
@@ -46,6 +46,8 @@ pub enum PageView {
     CheckingIn,
     /// Payment step: the co-pay on the card terminal, or at the desk.
     Payment(PaymentView),
+    /// Consent step: a document to read, or the signature pad.
+    Consent(ConsentView),
     /// The journey is over, one way or another.
     Ending(Ending),
 }

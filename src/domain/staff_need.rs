@@ -34,11 +34,14 @@ pub enum StaffNeed {
     /// A co-pay ended unsettled (the terminal could not say whether the card was
     /// charged, or disagreed with the kiosk): someone must look at the terminal.
     PaymentProblem,
+    /// A signed consent could not be saved on the kiosk (the check-in stands): the
+    /// patient signs the rest at the desk.
+    ConsentNotSaved,
 }
 
 impl StaffNeed {
     /// Every need, in declaration order.
-    pub const ALL: [StaffNeed; 12] = [
+    pub const ALL: [StaffNeed; 13] = [
         StaffNeed::PatientAsked,
         StaffNeed::NoCode,
         StaffNeed::NotMe,
@@ -51,6 +54,7 @@ impl StaffNeed {
         StaffNeed::SaveFailed,
         StaffNeed::DetailsToReview,
         StaffNeed::PaymentProblem,
+        StaffNeed::ConsentNotSaved,
     ];
 
     /// What staff read on the queue page (English: the staff page is English only).
@@ -72,6 +76,9 @@ impl StaffNeed {
             StaffNeed::PaymentProblem => {
                 "Co-pay not settled: check the card terminal before charging again"
             }
+            StaffNeed::ConsentNotSaved => {
+                "Kiosk could not save a signed consent: patient signs at the desk"
+            }
         }
     }
 
@@ -90,6 +97,7 @@ impl StaffNeed {
             StaffNeed::SaveFailed => "save_failed",
             StaffNeed::DetailsToReview => "details_to_review",
             StaffNeed::PaymentProblem => "payment_problem",
+            StaffNeed::ConsentNotSaved => "consent_not_saved",
         }
     }
 

@@ -6,7 +6,7 @@ use super::app::present;
 use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
-    BirthView, Choice, ConfirmDetails, ContactChange, DetailsView, DisplayPrefs, Ending, Field,
+    BirthView, Choice, ConsentPage, ConsentView, SignaturePad, ConfirmDetails, ContactChange, DetailsView, DisplayPrefs, Ending, Field,
     FormError, FrontDeskReason, Keyboard, NameNotice, NameView, OverlayView, PageView, PaymentNote,
     PaymentView, Problem, Question, RegisterBirthView, RegisterInput, RegisterView, ReviewAnswer,
     ReviewRow, ReviewView, Screen, TypedName,
@@ -281,6 +281,11 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
             done(PaymentNote::TerminalDown(Cents::new(2500))),
         ),
         page("done-see-desk", done(PaymentNote::SeeDesk)),
+        page("consent-looking", PageView::Consent(ConsentView::Looking)),
+        page("consent-reading", consent_reading(Language::English)),
+        page("consent-pad-empty", consent_pad(Vec::new(), false)),
+        page("consent-pad-signed", consent_pad(sample_signature(), true)),
+        page("consent-saving", PageView::Consent(ConsentView::Saving)),
         problem("problem-unknown-code", Problem::UnknownCode),
         problem("problem-not-a-check-in-code", Problem::NotACheckInCode),
         problem("problem-old-code", Problem::OldCode),
@@ -446,6 +451,8 @@ const SOME: &[&str] = &[
     "front-desk-not-me",
     "help",
     "still-there",
+    "consent-reading",
+    "consent-pad-signed",
 ];
 
 const LARGE: DisplayPrefs = DisplayPrefs {
@@ -500,6 +507,62 @@ fn mode_runs() -> [ModeRun; 7] {
             Some(SOME),
         ),
     ]
+}
+
+/// The first shipped consent document, to read, in `language`.
+fn consent_reading(language: Language) -> PageView {
+    let set = crate::consent::default_set().expect("the shipped consents parse");
+    let id = set.ids()[0].clone();
+    let document = set
+        .document(&id, language)
+        .expect("every shipped document has every language")
+        .clone();
+    PageView::Consent(ConsentView::Reading(ConsentPage {
+        number: 1,
+        count: set.ids().len(),
+        document,
+    }))
+}
+
+fn consent_pad(strokes: Vec<Vec<crate::consent::Point>>, can_sign: bool) -> PageView {
+    PageView::Consent(ConsentView::Signing(SignaturePad {
+        number: 2,
+        count: 3,
+        title: "Financial Policy".into(),
+        strokes,
+        can_sign,
+    }))
+}
+
+/// A made-up scrawl (two strokes), in pad units.
+fn sample_signature() -> Vec<Vec<crate::consent::Point>> {
+    let wave = (0..60u16)
+        .map(|i| {
+            let x = 1200 + i * 110;
+            let y = 6000.0 - 1400.0 * (f64::from(i) / 4.0).sin() - f64::from(i) * 20.0;
+            crate::consent::Point {
+                x,
+                y: y as u16,
+                t_ms: u32::from(i) * 16,
+            }
+        })
+        .collect();
+    let bar = (0..20u16)
+        .map(|i| crate::consent::Point {
+            x: 2000 + i * 250,
+            y: 3600 + i * 10,
+            t_ms: 1500 + u32::from(i) * 16,
+        })
+        .collect();
+    vec![wave, bar]
+}
+
+/// A sample page as it reads in `language` (a consent document's text is per language).
+fn in_language(page: PageView, language: Language) -> PageView {
+    match page {
+        PageView::Consent(ConsentView::Reading(_)) => consent_reading(language),
+        page => page,
+    }
 }
 
 /// Obviously fake contact details on file, for the details pages.
@@ -575,7 +638,7 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
                 present(
                     &ui,
                     &Screen {
-                        page,
+                        page: in_language(page, language),
                         overlay,
                         language,
                         display: DisplayPrefs::default(),
@@ -615,7 +678,7 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
             present(
                 &ui,
                 &Screen {
-                    page,
+                    page: in_language(page, run.language),
                     overlay,
                     language: run.language,
                     display: run.display,

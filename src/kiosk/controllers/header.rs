@@ -42,6 +42,7 @@ fn page_of(page: &PageView) -> Page {
         PageView::ContactDetails(_) => Page::Details,
         PageView::CheckingIn => Page::Saving,
         PageView::Payment(_) => Page::Payment,
+        PageView::Consent(_) => Page::Consent,
         PageView::Ending(Ending::CheckedIn { .. } | Ending::Registered) => Page::Done,
         PageView::Ending(Ending::Problem(_)) => Page::Problem,
         PageView::Ending(Ending::SeeFrontDesk(_)) => Page::FrontDesk,

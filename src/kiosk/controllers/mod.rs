@@ -5,6 +5,7 @@
 
 mod birth_date;
 mod confirm;
+mod consent;
 mod details;
 mod done;
 mod front_desk;
@@ -58,6 +59,7 @@ pub fn wire(ui: &MainWindow, taps: &Taps) {
     confirm::wire(ui, taps);
     details::wire(ui, taps);
     payment::wire(ui, taps);
+    consent::wire(ui, taps);
     done::wire(ui, taps);
     problem::wire(ui, taps);
     front_desk::wire(ui, taps);
@@ -75,6 +77,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     confirm::present(ui, screen);
     details::present(ui, screen);
     payment::present(ui, screen);
+    consent::present(ui, screen);
     done::present(ui, screen);
     problem::present(ui, screen);
     front_desk::present(ui, screen);
