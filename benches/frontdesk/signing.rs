@@ -48,6 +48,8 @@ struct Plan {
 struct Outcome {
     move_ms: Vec<f64>,
     repaint_ms: Vec<f64>,
+    /// Signed, then on through the next document to the done page.
+    finished: bool,
 }
 
 pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
@@ -78,6 +80,10 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
     report.check(
         format!("signing: every one of {moves} pointer moves drew a frame"),
         outcome.move_ms.len() == moves,
+    );
+    report.check(
+        "signing: signed, then from the next document to the done page".to_owned(),
+        outcome.finished,
     );
     for p in [50.0, 99.0] {
         report.figure(
@@ -245,5 +251,40 @@ fn sign(
         }
         i += 1;
     }
+    // The last stroke is a signature: sign it; the next document comes up, rendered after
+    // all those touches, and the patient signs the rest at the desk.
+    pointer(
+        ui,
+        WindowEvent::PointerReleased {
+            position: at(i - 1),
+            button: PointerEventButton::Left,
+        },
+    )?;
+    tap(ui, "Sign")?;
+    until_mode(ui, ConsentMode::Reading)?;
+    let at_desk = on_ui(ui, |ui| {
+        ElementHandle::find_by_accessible_label(&ui, "Sign at the front desk instead")
+            .next()
+            .map(|button| button.invoke_accessible_default_action())
+            .is_some()
+    })?;
+    if !at_desk {
+        bail!("the next document shows no \"Sign at the front desk instead\"");
+    }
+    until_page(frames, Page::Done)?;
+    outcome.finished = true;
     Ok(outcome)
+}
+
+/// Waits for a frame showing `page`.
+fn until_page(frames: &mpsc::Receiver<(Instant, Page)>, page: Page) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match frames.recv_timeout(left) {
+            Ok((_, shown)) if shown == page => return Ok(()),
+            Ok(_) => {}
+            Err(_) => bail!("the {page:?} screen never showed"),
+        }
+    }
 }

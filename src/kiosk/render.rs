@@ -286,6 +286,7 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
         page("consent-pad-empty", consent_pad(Vec::new(), false)),
         page("consent-pad-signed", consent_pad(sample_signature(), true)),
         page("consent-saving", PageView::Consent(ConsentView::Saving)),
+        page("consent-reading-next", consent_reading_at(1, Language::English)),
         problem("problem-unknown-code", Problem::UnknownCode),
         problem("problem-not-a-check-in-code", Problem::NotACheckInCode),
         problem("problem-old-code", Problem::OldCode),
@@ -511,14 +512,19 @@ fn mode_runs() -> [ModeRun; 7] {
 
 /// The first shipped consent document, to read, in `language`.
 fn consent_reading(language: Language) -> PageView {
+    consent_reading_at(0, language)
+}
+
+/// The `index`th shipped consent document, to read, in `language`.
+fn consent_reading_at(index: usize, language: Language) -> PageView {
     let set = crate::consent::default_set().expect("the shipped consents parse");
-    let id = set.ids()[0].clone();
+    let id = set.ids()[index].clone();
     let document = set
         .document(&id, language)
         .expect("every shipped document has every language")
         .clone();
     PageView::Consent(ConsentView::Reading(ConsentPage {
-        number: 1,
+        number: index + 1,
         count: set.ids().len(),
         document,
     }))
@@ -560,7 +566,7 @@ fn sample_signature() -> Vec<Vec<crate::consent::Point>> {
 /// A sample page as it reads in `language` (a consent document's text is per language).
 fn in_language(page: PageView, language: Language) -> PageView {
     match page {
-        PageView::Consent(ConsentView::Reading(_)) => consent_reading(language),
+        PageView::Consent(ConsentView::Reading(page)) => consent_reading_at(page.number - 1, language),
         page => page,
     }
 }

@@ -42,6 +42,15 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
         PageView::Consent(view) => Some(view),
         _ => None,
     };
+    let blocks: Vec<ConsentBlock> = match view {
+        Some(ConsentView::Reading(page)) => page.document.blocks.iter().flat_map(blocks).collect(),
+        _ => Vec::new(),
+    };
+    // The text before the mode: a reading page comes up with its document already in
+    // place. Only a new document is laid out anew: the pad's frames stay cheap.
+    if adapter.get_blocks().row_count() != blocks.len() || !blocks.is_empty() {
+        adapter.set_blocks(ModelRc::from(Rc::new(VecModel::from(blocks))));
+    }
     adapter.set_mode(match view {
         Some(ConsentView::Reading(_)) => ConsentMode::Reading,
         Some(ConsentView::Signing(_)) => ConsentMode::Signing,
@@ -56,14 +65,6 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     adapter.set_number(i32::try_from(number).unwrap_or(i32::MAX));
     adapter.set_count(i32::try_from(count).unwrap_or(i32::MAX));
     adapter.set_title(title.into());
-    let blocks: Vec<ConsentBlock> = match view {
-        Some(ConsentView::Reading(page)) => page.document.blocks.iter().flat_map(blocks).collect(),
-        _ => Vec::new(),
-    };
-    // Only a new document is laid out anew: the pad's frames stay cheap.
-    if adapter.get_blocks().row_count() != blocks.len() || !blocks.is_empty() {
-        adapter.set_blocks(ModelRc::from(Rc::new(VecModel::from(blocks))));
-    }
     let (ink, can_sign) = match view {
         Some(ConsentView::Signing(pad)) => (ink(&pad.strokes), pad.can_sign),
         _ => (String::new(), false),
@@ -85,9 +86,9 @@ fn pad_unit(fraction: f32) -> u16 {
 
 /// The rows the page shows for one block: a heading, a paragraph, or one per bullet.
 fn blocks(block: &Block) -> Vec<ConsentBlock> {
-    let row = |kind, runs: &[Run], bold: bool| ConsentBlock {
+    let row = |kind: ConsentBlockKind, runs: &[Run], bold: bool| ConsentBlock {
         kind,
-        text: styled(runs, bold),
+        text: styled(runs, bold, kind == ConsentBlockKind::Bullet),
         plain: runs.iter().map(|r| r.text.as_str()).collect::<String>().into(),
     };
     match block {
@@ -103,8 +104,8 @@ fn blocks(block: &Block) -> Vec<ConsentBlock> {
 /// Runs as Slint styled text: each run's text escaped, bold and italic as Markdown
 /// emphasis. Whitespace at a run's ends stays outside its markers (Markdown would not
 /// see `**bold **` as bold).
-fn styled(runs: &[Run], all_bold: bool) -> StyledText {
-    let mut markdown = String::new();
+fn styled(runs: &[Run], all_bold: bool, bullet: bool) -> StyledText {
+    let mut markdown = String::from(if bullet { "- " } else { "" });
     for run in runs {
         let text = run.text.replace(['\n', '\r'], " ");
         let inner = text.trim();
@@ -197,7 +198,11 @@ mod tests {
             bold,
             italic: false,
         };
-        let text = styled(&[run("Pay ", false), run("all ", true), run("<b>[x](y)", false)], false);
+        let text = styled(
+            &[run("Pay ", false), run("all ", true), run("<b>[x](y)", false)],
+            false,
+            false,
+        );
         assert_eq!(
             i_slint_core_raw(&text),
             "Pay all <b>[x](y)",
