@@ -2,13 +2,13 @@
 //! so the two sides cannot drift apart.
 
 use crate::checkin::RosterEntry;
+use crate::consent::{SignedConsent, SignedVersion};
 use crate::domain::{
     AmountDue, AppointmentId, Cents, CheckInId, ClinicId, ContactOnFile, DetailsChangeError,
     DetailsChangeId, FieldChange, IdentityKey, NewPatientRegistration, PaymentId, PaymentOutcome,
     RegistrationId, SexOptions, StaffNeed, check_changes,
 };
 use crate::domain::{IntakeResponseId, Language, SignedConsentId};
-use crate::consent::{SignedConsent, SignedVersion};
 use crate::questionnaire::fhir::FhirQuestionnaireResponse;
 use crate::seal::{SealError, SealPublicKey, SealSecretKey};
 use jiff::Timestamp;

@@ -132,7 +132,10 @@ fn checked_in() -> (Journey, OpId) {
         journey.screen().page,
         PageView::Consent(ConsentView::Looking)
     );
-    (journey, op.expect("the office is asked which consents are signed"))
+    (
+        journey,
+        op.expect("the office is asked which consents are signed"),
+    )
 }
 
 /// The document showing: (id of its title, number, count).
@@ -147,7 +150,11 @@ fn reading(journey: &Journey) -> (String, usize, usize) {
 
 /// Draws a stroke across the pad, one point every 16 ms.
 fn draw(journey: &mut Journey, from_ms: i64) {
-    tap(journey, ConsentTap::PenDown { x: 1000, y: 5000 }, later(from_ms));
+    tap(
+        journey,
+        ConsentTap::PenDown { x: 1000, y: 5000 },
+        later(from_ms),
+    );
     for i in 1..=30u16 {
         tap(
             journey,
@@ -297,7 +304,11 @@ fn the_pad_needs_a_real_signature_and_undo_clear_and_back_keep_what_they_should(
         "Sign on an empty pad saves nothing"
     );
     // A tap is a dot, not a signature.
-    tap(&mut journey, ConsentTap::PenDown { x: 10, y: 10 }, morning());
+    tap(
+        &mut journey,
+        ConsentTap::PenDown { x: 10, y: 10 },
+        morning(),
+    );
     tap(&mut journey, ConsentTap::PenUp, morning());
     assert!(!pad(&journey).can_sign);
     draw(&mut journey, 100);
@@ -320,14 +331,21 @@ fn the_pad_needs_a_real_signature_and_undo_clear_and_back_keep_what_they_should(
     assert!(pad(&journey).strokes.is_empty());
     assert!(!pad(&journey).can_sign);
     // Moves without a finger down draw nothing.
-    tap(&mut journey, ConsentTap::PenMove { x: 10, y: 10 }, later(1700));
+    tap(
+        &mut journey,
+        ConsentTap::PenMove { x: 10, y: 10 },
+        later(1700),
+    );
     assert!(pad(&journey).strokes.is_empty());
 }
 
 #[test]
 fn sign_at_the_desk_skips_the_rest_and_the_journey_goes_on() {
     let (mut journey, op) = checked_in();
-    journey.handle(completed(op, OpResult::ConsentsOnFile(Vec::new())), morning());
+    journey.handle(
+        completed(op, OpResult::ConsentsOnFile(Vec::new())),
+        morning(),
+    );
     let (op, _) = sign_one(&mut journey);
     journey.handle(completed(op, OpResult::Persisted), later(1100));
     assert_eq!(reading(&journey).1, 2);

@@ -206,7 +206,11 @@ fn forms_are_fetched_kept_refused_and_reloaded() {
     let seen = stub.seen.lock().unwrap().forms.clone();
     assert_eq!(seen.last().unwrap().as_deref(), Some("r2"));
     assert_eq!(
-        load(&dir.path().join(FORMS_FILE)).unwrap().unwrap().1.revision,
+        load(&dir.path().join(FORMS_FILE))
+            .unwrap()
+            .unwrap()
+            .1
+            .revision,
         "r1"
     );
     drop(handle);

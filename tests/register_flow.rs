@@ -671,7 +671,10 @@ fn a_new_patient_signs_every_consent_for_their_registration() {
     );
     let PageView::Consent(frontdesk::checkin::ConsentView::Reading(page)) = journey.screen().page
     else {
-        panic!("expected the first consent, got {:?}", journey.screen().page);
+        panic!(
+            "expected the first consent, got {:?}",
+            journey.screen().page
+        );
     };
     assert_eq!((page.number, page.count), (1, 3));
     // Signed for the registration, on the clinic's day.
@@ -687,7 +690,10 @@ fn a_new_patient_signs_every_consent_for_their_registration() {
         &mut journey,
         Tap::Consent(frontdesk::checkin::ConsentTap::PenMove { x: 9000, y: 2000 }),
     );
-    let effects = tap(&mut journey, Tap::Consent(frontdesk::checkin::ConsentTap::Sign));
+    let effects = tap(
+        &mut journey,
+        Tap::Consent(frontdesk::checkin::ConsentTap::Sign),
+    );
     let pending = effects
         .iter()
         .find_map(|e| match e {
@@ -713,6 +719,9 @@ fn a_new_patient_signs_every_consent_for_their_registration() {
         unreachable!()
     };
     completed(&mut journey, *op, OpResult::Persisted);
-    tap(&mut journey, Tap::Consent(frontdesk::checkin::ConsentTap::AtDesk));
+    tap(
+        &mut journey,
+        Tap::Consent(frontdesk::checkin::ConsentTap::AtDesk),
+    );
     assert_eq!(journey.screen().page, PageView::Ending(Ending::Registered));
 }

@@ -52,14 +52,15 @@ fn arrive(kiosk: &UiKiosk) {
     kiosk.app.dispatch(Event::Scanned(Scan::classify(code)));
     kiosk.tap("Yes, this is me");
     kiosk.until_page(Page::Consent);
-    kiosk.until_event(|e| {
-        matches!(e, Event::Completed(c) if c.result == OpResult::ConsentsUnavailable)
-    });
+    kiosk.until_event(
+        |e| matches!(e, Event::Completed(c) if c.result == OpResult::ConsentsUnavailable),
+    );
 }
 
 /// The signature box's corner and size on screen, in logical pixels.
 fn pad(kiosk: &UiKiosk) -> (f32, f32, f32, f32) {
-    let boxes: Vec<_> = ElementHandle::find_by_accessible_label(&kiosk.ui, "Signature box").collect();
+    let boxes: Vec<_> =
+        ElementHandle::find_by_accessible_label(&kiosk.ui, "Signature box").collect();
     assert_eq!(boxes.len(), 1, "one signature box");
     let at = boxes[0].absolute_position();
     let size = boxes[0].size();
@@ -77,17 +78,13 @@ fn scrawl(kiosk: &UiKiosk) {
         )
     };
     let window = kiosk.ui.window();
-    window.dispatch_event(WindowEvent::PointerMoved {
-        position: point(0),
-    });
+    window.dispatch_event(WindowEvent::PointerMoved { position: point(0) });
     window.dispatch_event(WindowEvent::PointerPressed {
         position: point(0),
         button: PointerEventButton::Left,
     });
     for i in 1..=40 {
-        window.dispatch_event(WindowEvent::PointerMoved {
-            position: point(i),
-        });
+        window.dispatch_event(WindowEvent::PointerMoved { position: point(i) });
         if i == 20 {
             // Ink shows while the finger is still down.
             assert!(
@@ -134,8 +131,9 @@ fn a_patient_reads_signs_with_a_finger_and_the_sealed_row_draws_back_with_ink() 
     kiosk.tap("Sign");
     kiosk.until_event(|e| matches!(e, Event::Completed(c) if c.result == OpResult::Persisted));
 
-    // Saved at once; the next document shows (the rest of the journey is the journey
-    // tests', consent_flow.rs).
+    // Saved at once; the next document shows (the testing API finds only what is inside
+    // the page's visible area, and its buttons are below the fold: the rest of the journey
+    // is consent_flow.rs's).
     assert!(kiosk.visible("Document 2 of 3"));
 
     // One sealed consent row, for the appointment, with the strokes drawn.
@@ -176,11 +174,13 @@ fn a_patient_reads_signs_with_a_finger_and_the_sealed_row_draws_back_with_ink() 
         .flat_map(|y| (0..image.width()).map(move |x| (x, y)))
         .filter(|&(x, y)| image.rgba(x, y).is_some_and(|p| p[0] < 128))
         .count();
-    assert!(ink > 500, "the signature draws back with ink: {ink} dark pixels");
+    assert!(
+        ink > 500,
+        "the signature draws back with ink: {ink} dark pixels"
+    );
     // Where the finger went: the wave spans most of the width.
     let columns = (0..image.width())
         .filter(|&x| (0..image.height()).any(|y| image.rgba(x, y).is_some_and(|p| p[0] < 128)))
         .count();
     assert!(columns > 350, "{columns} columns inked");
 }
-

@@ -164,6 +164,11 @@ mod tests {
 
         let mut no_consent = response();
         no_consent.consents.clear();
-        assert!(Forms::from_response(&no_consent).unwrap().consents.is_none());
+        assert!(
+            Forms::from_response(&no_consent)
+                .unwrap()
+                .consents
+                .is_none()
+        );
     }
 }

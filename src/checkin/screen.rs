@@ -3,7 +3,8 @@
 
 use super::display::DisplayPrefs;
 use super::steps::{
-    BirthView, ConsentView, DetailsView, PaymentView, RegisterBirthView, RegisterView, ReviewView, TypedName,
+    BirthView, ConsentView, DetailsView, PaymentView, RegisterBirthView, RegisterView, ReviewView,
+    TypedName,
 };
 use crate::domain::{Cents, DisplayName, Language};
 use jiff::civil::{Date, Time};

@@ -6,10 +6,11 @@ use super::app::present;
 use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
-    BirthView, Choice, ConsentPage, ConsentView, SignaturePad, ConfirmDetails, ContactChange, DetailsView, DisplayPrefs, Ending, Field,
-    FormError, FrontDeskReason, Keyboard, NameNotice, NameView, OverlayView, PageView, PaymentNote,
-    PaymentView, Problem, Question, RegisterBirthView, RegisterInput, RegisterView, ReviewAnswer,
-    ReviewRow, ReviewView, Screen, TypedName,
+    BirthView, Choice, ConfirmDetails, ConsentPage, ConsentView, ContactChange, DetailsView,
+    DisplayPrefs, Ending, Field, FormError, FrontDeskReason, Keyboard, NameNotice, NameView,
+    OverlayView, PageView, PaymentNote, PaymentView, Problem, Question, RegisterBirthView,
+    RegisterInput, RegisterView, ReviewAnswer, ReviewRow, ReviewView, Screen, SignaturePad,
+    TypedName,
 };
 use crate::devices::payment::{NotTaken, TerminalPrompt};
 use crate::domain::{
@@ -286,7 +287,10 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
         page("consent-pad-empty", consent_pad(Vec::new(), false)),
         page("consent-pad-signed", consent_pad(sample_signature(), true)),
         page("consent-saving", PageView::Consent(ConsentView::Saving)),
-        page("consent-reading-next", consent_reading_at(1, Language::English)),
+        page(
+            "consent-reading-next",
+            consent_reading_at(1, Language::English),
+        ),
         problem("problem-unknown-code", Problem::UnknownCode),
         problem("problem-not-a-check-in-code", Problem::NotACheckInCode),
         problem("problem-old-code", Problem::OldCode),
@@ -566,7 +570,9 @@ fn sample_signature() -> Vec<Vec<crate::consent::Point>> {
 /// A sample page as it reads in `language` (a consent document's text is per language).
 fn in_language(page: PageView, language: Language) -> PageView {
     match page {
-        PageView::Consent(ConsentView::Reading(page)) => consent_reading_at(page.number - 1, language),
+        PageView::Consent(ConsentView::Reading(page)) => {
+            consent_reading_at(page.number - 1, language)
+        }
         page => page,
     }
 }

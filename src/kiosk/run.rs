@@ -6,8 +6,8 @@ use super::headless::{HeadlessPlatform, HeadlessWindow, write_png};
 use super::printer_worker::PrinterWorker;
 use super::services::KioskServices;
 use super::{
-    ConfirmAdapter, ConsentAdapter, ConsentMode, DetailsAdapter, DetailsMode, DoneAdapter, KioskAdapter, MainWindow, Page,
-    PaymentAdapter, PaymentMode,
+    ConfirmAdapter, ConsentAdapter, ConsentMode, DetailsAdapter, DetailsMode, DoneAdapter,
+    KioskAdapter, MainWindow, Page, PaymentAdapter, PaymentMode,
 };
 use crate::devices::scanner::Scanner;
 use crate::sync::{SyncHandle, WorkerSettings};

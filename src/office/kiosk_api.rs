@@ -125,7 +125,10 @@ async fn deliver_outbox(
         OutboxBody::Consent(_) | OutboxBody::Intake(_) => Err(ApiError::BadRequest {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: "kind_not_accepted",
-            message: format!("this office does not take {} rows yet", delivery.kind.as_str()),
+            message: format!(
+                "this office does not take {} rows yet",
+                delivery.kind.as_str()
+            ),
         }),
     }
 }

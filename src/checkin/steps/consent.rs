@@ -343,7 +343,10 @@ impl Consent {
     /// may be set back) and never past what a signature may last.
     fn time(&mut self, now: Timestamp) -> u32 {
         let first = *self.first_touch.get_or_insert(now);
-        let ms = now.duration_since(first).as_millis().clamp(0, i128::from(MAX_TIME_MS));
+        let ms = now
+            .duration_since(first)
+            .as_millis()
+            .clamp(0, i128::from(MAX_TIME_MS));
         let ms = u32::try_from(ms).unwrap_or(MAX_TIME_MS);
         let last = self
             .strokes
@@ -379,7 +382,9 @@ impl Consent {
             t_ms,
         };
         if let Some(stroke) = self.strokes.last_mut()
-            && stroke.last().is_none_or(|p| (p.x, p.y) != (point.x, point.y))
+            && stroke
+                .last()
+                .is_none_or(|p| (p.x, p.y) != (point.x, point.y))
         {
             stroke.push(point);
         }
@@ -399,13 +404,8 @@ impl Consent {
         let Some(version) = set.version(id) else {
             return Outcome::stay();
         };
-        let consent = SignedConsent::new(
-            id.clone(),
-            version,
-            cx.session.language,
-            cx.now,
-            signature,
-        );
+        let consent =
+            SignedConsent::new(id.clone(), version, cx.session.language, cx.now, signature);
         let submission = ConsentSubmission {
             id: SignedConsentId::random(),
             clinic: target.clinic,

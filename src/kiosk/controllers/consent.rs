@@ -89,7 +89,11 @@ fn blocks(block: &Block) -> Vec<ConsentBlock> {
     let row = |kind: ConsentBlockKind, runs: &[Run], bold: bool| ConsentBlock {
         kind,
         text: styled(runs, bold, kind == ConsentBlockKind::Bullet),
-        plain: runs.iter().map(|r| r.text.as_str()).collect::<String>().into(),
+        plain: runs
+            .iter()
+            .map(|r| r.text.as_str())
+            .collect::<String>()
+            .into(),
     };
     match block {
         Block::Heading { runs, .. } => vec![row(ConsentBlockKind::Heading, runs, true)],
@@ -199,7 +203,11 @@ mod tests {
             italic: false,
         };
         let text = styled(
-            &[run("Pay ", false), run("all ", true), run("<b>[x](y)", false)],
+            &[
+                run("Pay ", false),
+                run("all ", true),
+                run("<b>[x](y)", false),
+            ],
             false,
             false,
         );
