@@ -368,9 +368,7 @@ fn a_failed_save_goes_on_and_tells_the_desk() {
         "the check-in stands: {effects:?}"
     );
     assert!(
-        effects
-            .iter()
-            .any(|e| *e == Effect::RequestHelp(StaffNeed::ConsentNotSaved)),
+        effects.contains(&Effect::RequestHelp(StaffNeed::ConsentNotSaved)),
         "{effects:?}"
     );
 }
