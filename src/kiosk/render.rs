@@ -573,6 +573,14 @@ fn in_language(page: PageView, language: Language) -> PageView {
         PageView::Consent(ConsentView::Reading(page)) => {
             consent_reading_at(page.number - 1, language)
         }
+        PageView::Consent(ConsentView::Signing(mut pad)) => {
+            if let PageView::Consent(ConsentView::Reading(page)) =
+                consent_reading_at(pad.number - 1, language)
+            {
+                pad.title = page.document.title;
+            }
+            PageView::Consent(ConsentView::Signing(pad))
+        }
         page => page,
     }
 }
