@@ -49,11 +49,13 @@ fn trust() -> OfficeTrust {
 }
 
 /// The plan these tests follow: the standard one without the details step (tested on its
-/// own in details_flow.rs), so "Yes, this is me" goes straight to the check-in.
+/// own in details_flow.rs), so "Yes, this is me" goes straight to the check-in, and
+/// without the consent step (consent_flow.rs).
 fn plan() -> JourneyPlan {
-    // The questions step has its own tests (questions_flow.rs).
+    // The consent and questions steps have their own tests (consent_flow.rs, questions_flow.rs).
     JourneyPlan::standard()
         .without(StepKind::Details)
+        .without(StepKind::Consent)
         .without(StepKind::Questions)
 }
 
@@ -171,6 +173,7 @@ fn the_standard_journey_identifies_registers_new_patients_confirms_checks_in_and
             StepKind::Confirm,
             StepKind::Details,
             StepKind::CheckIn,
+            StepKind::Consent,
             StepKind::Questions,
             StepKind::Payment,
         ]
@@ -187,6 +190,7 @@ fn the_standard_journey_identifies_registers_new_patients_confirms_checks_in_and
             StepKind::Register,
             StepKind::Confirm,
             StepKind::CheckIn,
+            StepKind::Consent,
             StepKind::Questions,
             StepKind::Payment,
         ]

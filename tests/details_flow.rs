@@ -28,8 +28,10 @@ fn key() -> ed25519_dalek::SigningKey {
 fn at_details() -> (Journey, OpId) {
     let mut journey = Journey::new(
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
-        // The questions step has its own tests (questions_flow.rs).
-        JourneyPlan::standard().without(StepKind::Questions),
+        // The consent and questions steps have their own tests (consent_flow.rs, questions_flow.rs).
+        JourneyPlan::standard()
+            .without(StepKind::Consent)
+            .without(StepKind::Questions),
         Some(OfficeTrust {
             clinic: ClinicId::new(7).unwrap(),
             clinic_name: "Testville Clinic".into(),

@@ -69,6 +69,7 @@ fn journey_with(roster: Roster) -> Journey {
         // The details step has its own tests (details_flow.rs).
         JourneyPlan::standard()
             .without(StepKind::Details)
+            .without(StepKind::Consent)
             .without(StepKind::Questions),
         Some(trust()),
         [],

@@ -73,9 +73,10 @@ fn checked_in_by(owed: AmountDue, readiness: PaymentsReadiness) -> (Journey, OpI
         timezone: TimeZone::UTC,
         key: key().verifying_key(),
     };
-    // The questions step has its own tests (questions_flow.rs).
+    // The consent and questions steps have their own tests (consent_flow.rs, questions_flow.rs).
     let plan = JourneyPlan::standard()
         .without(StepKind::Details)
+        .without(StepKind::Consent)
         .without(StepKind::Questions);
     let settings =
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8));

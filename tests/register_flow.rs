@@ -36,8 +36,10 @@ fn trust() -> OfficeTrust {
 fn journey() -> Journey {
     let mut journey = Journey::new(
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
-        // The questions step has its own tests (questions_flow.rs).
-        JourneyPlan::standard().without(StepKind::Questions),
+        // The consent and questions steps have their own tests (consent_flow.rs, questions_flow.rs).
+        JourneyPlan::standard()
+            .without(StepKind::Consent)
+            .without(StepKind::Questions),
         Some(trust()),
         [],
         morning(),
@@ -594,8 +596,10 @@ fn the_office_sex_options_show_in_the_patients_language() {
 fn before_the_office_is_known_registration_is_not_ready() {
     let mut journey = Journey::new(
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
-        // The questions step has its own tests (questions_flow.rs).
-        JourneyPlan::standard().without(StepKind::Questions),
+        // The consent and questions steps have their own tests (consent_flow.rs, questions_flow.rs).
+        JourneyPlan::standard()
+            .without(StepKind::Consent)
+            .without(StepKind::Questions),
         None,
         [],
         morning(),
@@ -634,4 +638,96 @@ fn the_thank_you_page_returns_to_welcome_like_the_check_in_one() {
         format!("{journey:?}").contains("new_patient: None"),
         "the session is wiped"
     );
+}
+
+#[test]
+fn a_new_patient_signs_every_consent_for_their_registration() {
+    let mut journey = Journey::new(
+        JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
+        JourneyPlan::standard(),
+        Some(trust()),
+        [],
+        morning(),
+    );
+    fill_everything(&mut journey);
+    let effects = reg(&mut journey, RegisterTap::Send);
+    let (op, id) = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Persist {
+                op,
+                row: PendingRow::Registration(pending),
+            } => Some((*op, pending.submission.id)),
+            _ => None,
+        })
+        .expect("a registration to save");
+    let effects = journey.handle(
+        Event::Completed(Completion {
+            op,
+            result: OpResult::Persisted,
+        }),
+        morning(),
+    );
+    // Nothing to ask the office: a new patient has signed nothing yet.
+    assert!(
+        effects
+            .iter()
+            .all(|e| !matches!(e, Effect::FetchConsents { .. })),
+        "{effects:?}"
+    );
+    let PageView::Consent(frontdesk::checkin::ConsentView::Reading(page)) = journey.screen().page
+    else {
+        panic!(
+            "expected the first consent, got {:?}",
+            journey.screen().page
+        );
+    };
+    assert_eq!((page.number, page.count), (1, 3));
+    // Signed for the registration, on the clinic's day.
+    tap(
+        &mut journey,
+        Tap::Consent(frontdesk::checkin::ConsentTap::ToPad),
+    );
+    tap(
+        &mut journey,
+        Tap::Consent(frontdesk::checkin::ConsentTap::PenDown { x: 1000, y: 1000 }),
+    );
+    tap(
+        &mut journey,
+        Tap::Consent(frontdesk::checkin::ConsentTap::PenMove { x: 9000, y: 2000 }),
+    );
+    let effects = tap(
+        &mut journey,
+        Tap::Consent(frontdesk::checkin::ConsentTap::Sign),
+    );
+    let pending = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Persist {
+                row: PendingRow::Consent(pending),
+                ..
+            } => Some(pending.clone()),
+            _ => None,
+        })
+        .expect("the signature is saved");
+    assert_eq!(
+        pending.submission.subject,
+        frontdesk::api::FormSubject::Registration(id)
+    );
+    assert_eq!(pending.submission.clinic, trust().clinic);
+    assert_eq!(pending.day, TODAY);
+    // The rest at the desk: the registration ends as before.
+    let Effect::Persist { op, .. } = effects
+        .iter()
+        .find(|e| matches!(e, Effect::Persist { .. }))
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    completed(&mut journey, *op, OpResult::Persisted);
+    tap(
+        &mut journey,
+        Tap::Consent(frontdesk::checkin::ConsentTap::AtDesk),
+    );
+    assert_eq!(journey.screen().page, PageView::Ending(Ending::Registered));
 }

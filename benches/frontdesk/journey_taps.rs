@@ -176,7 +176,8 @@ pub fn run(report: &mut Report) -> anyhow::Result<()> {
 fn fresh(trust: &OfficeTrust, roster: &Roster, now: Timestamp) -> Journey {
     let mut journey = Journey::new(
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
-        JourneyPlan::standard(),
+        // Taps to identify and check in, as before consent existed.
+        JourneyPlan::standard().without(frontdesk::checkin::StepKind::Consent),
         Some(trust.clone()),
         [],
         now,
@@ -220,8 +221,10 @@ fn drive(journey: &mut Journey, events: Vec<Event>, now: Timestamp) -> anyhow::R
                 }
                 Effect::FetchContact { op, .. } => Some((op, OpResult::Contact(Some(on_file())))),
                 Effect::Persist { op, .. } => Some((op, OpResult::Persisted)),
-                // No card terminal in this count: payment effects never come.
+                // No card terminal in this count: payment effects never come; nor does the
+                // consent look-up (the consent step is left out).
                 Effect::RequestHelp(_)
+                | Effect::FetchConsents { .. }
                 | Effect::TakePayment { .. }
                 | Effect::CancelPayment { .. }
                 | Effect::SettlePayment { .. } => None,

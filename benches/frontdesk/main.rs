@@ -6,7 +6,7 @@
 //! licence parse and the name + date-of-birth match on a 2,000-appointment day, keyboard
 //! tap → pixels and the taps a returning patient without a code needs (issue 9); and the
 //! co-pay: a payment's kiosk overhead, frames while the terminal works, recovery after a
-//! kill (issue 12). Prints a
+//! kill (issue 12); pointer move → ink while signing a consent (issue 11). Prints a
 //! table and writes it with the machine description to `target/bench/frontdesk.md`.
 //!
 //! Under `cargo test` (no `--bench` argument) every figure runs at a small scale, as a
@@ -26,6 +26,7 @@ mod memory;
 mod office_rig;
 mod payment;
 mod report;
+mod signing;
 mod startup;
 
 use report::Report;
@@ -93,6 +94,7 @@ const FIGURES: &[&str] = &[
     "identity",
     "taps",
     "payment",
+    "signing",
 ];
 
 fn main() -> ExitCode {
@@ -101,6 +103,15 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("bench paying kiosk: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Ok(plan) = std::env::var(signing::CHILD_ENV) {
+        return match signing::child_main(&plan) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("bench signing kiosk: {error:#}");
                 ExitCode::FAILURE
             }
         };
@@ -179,6 +190,11 @@ fn main() -> ExitCode {
     if wanted("payment") {
         let result = payment::run(scale, &mut report);
         attempt("payment", result);
+    }
+
+    if wanted("signing") {
+        let result = signing::run(scale, &mut report);
+        attempt("signing", result);
     }
 
     let seconds = started.elapsed().as_secs_f64();

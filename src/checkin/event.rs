@@ -5,10 +5,14 @@ use super::knowledge::OfficeTrust;
 use super::knowledge::PaymentsReadiness;
 use super::roster::Roster;
 use super::screen::Screen;
-use super::steps::{ConfirmTap, DetailsTap, IdentifyTap, PaymentTap, QuestionsTap, RegisterTap};
-use crate::api::{
-    DetailsChangeSubmission, IntakeSubmission, PaymentSubmission, RegistrationSubmission,
+use super::steps::{
+    ConfirmTap, ConsentTap, DetailsTap, IdentifyTap, PaymentTap, QuestionsTap, RegisterTap,
 };
+use crate::api::{
+    ConsentSubmission, DetailsChangeSubmission, IntakeSubmission, PaymentSubmission,
+    RegistrationSubmission,
+};
+use crate::consent::SignedVersion;
 use crate::devices::payment::{NotTaken, TerminalPrompt};
 use crate::devices::scan::Scan;
 use crate::domain::{
@@ -66,6 +70,7 @@ pub enum Tap {
     Register(RegisterTap),
     Details(DetailsTap),
     Payment(PaymentTap),
+    Consent(ConsentTap),
     Questions(QuestionsTap),
 }
 
@@ -112,6 +117,10 @@ pub enum OpResult {
     /// How the payment ended at the terminal; already in the journal, and in the outbox
     /// when it is settled.
     Payment(PaymentAnswer),
+    /// The consent versions the patient has already signed, as the office has them.
+    ConsentsOnFile(Vec<SignedVersion>),
+    /// The office could not say which consents are signed (offline, no answer in time).
+    ConsentsUnavailable,
 }
 
 /// How a payment on the terminal ended, as the patient is told.
@@ -184,6 +193,14 @@ pub struct ReceiptFacts {
     pub language: Language,
 }
 
+/// One signed consent to write to the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingConsent {
+    pub submission: ConsentSubmission,
+    /// The clinic's calendar day it was signed on.
+    pub day: Date,
+}
+
 /// One finished intake questionnaire to write to the outbox.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingIntake {
@@ -198,6 +215,7 @@ pub enum PendingRow {
     CheckIn(PendingCheckIn),
     Registration(Box<PendingRegistration>),
     DetailsChange(Box<PendingDetailsChange>),
+    Consent(Box<PendingConsent>),
     Intake(Box<PendingIntake>),
 }
 
@@ -211,6 +229,11 @@ pub enum Effect {
     Persist { op: OpId, row: PendingRow },
     /// Ask the office for the contact details on file for this appointment.
     FetchContact {
+        op: OpId,
+        appointment: AppointmentId,
+    },
+    /// Ask the office which consent versions the patient of this appointment has signed.
+    FetchConsents {
         op: OpId,
         appointment: AppointmentId,
     },

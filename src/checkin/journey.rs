@@ -6,7 +6,7 @@ use super::knowledge::{Knowledge, OfficeTrust};
 use super::screen::{Ending, FrontDeskReason, OverlayView, PageView, Problem, Screen};
 use super::session::Session;
 use super::steps::{
-    CheckIn, Confirm, Details, Go, Identify, Outcome, Payment, Questions, Register, Step,
+    CheckIn, Confirm, Consent, Details, Go, Identify, Outcome, Payment, Questions, Register, Step,
     StepContext,
 };
 use crate::devices::scan::Scan;
@@ -24,6 +24,9 @@ pub enum StepKind {
     /// A returning patient confirms or changes the contact details on file.
     Details,
     CheckIn,
+    /// The consent documents to sign, after the check-in is saved (skipped when the office
+    /// asks for none, or all are signed).
+    Consent,
     /// The co-pay on the card terminal, after the check-in is saved (skipped when nothing
     /// is due or no terminal is configured).
     Payment,
@@ -40,6 +43,7 @@ impl StepKind {
             StepKind::Confirm => Box::new(Confirm),
             StepKind::Details => Box::<Details>::default(),
             StepKind::CheckIn => Box::<CheckIn>::default(),
+            StepKind::Consent => Box::<Consent>::default(),
             StepKind::Payment => Box::<Payment>::default(),
             StepKind::Questions => Box::<Questions>::default(),
         }
@@ -56,7 +60,7 @@ pub struct JourneyPlan {
 
 impl JourneyPlan {
     /// identify → register (new patients only) → confirm → details (returning patients)
-    /// → check in → questions → payment.
+    /// → check in → consent → questions → payment.
     pub fn standard() -> Self {
         Self {
             steps: vec![
@@ -65,6 +69,7 @@ impl JourneyPlan {
                 StepKind::Confirm,
                 StepKind::Details,
                 StepKind::CheckIn,
+                StepKind::Consent,
                 StepKind::Questions,
                 StepKind::Payment,
             ],
@@ -305,6 +310,7 @@ impl Journey {
             | Tap::Register(_)
             | Tap::Details(_)
             | Tap::Payment(_)
+            | Tap::Consent(_)
             | Tap::Questions(_)
                 if self.overlay.is_some() =>
             {
@@ -315,6 +321,7 @@ impl Journey {
             | Tap::Register(_)
             | Tap::Details(_)
             | Tap::Payment(_)
+            | Tap::Consent(_)
             | Tap::Questions(_) => {
                 let outcome = self.in_step(|step, cx| step.on_tap(tap, cx));
                 self.apply(outcome, None)

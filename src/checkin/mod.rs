@@ -18,8 +18,9 @@ mod steps;
 
 pub use display::DisplayPrefs;
 pub use event::{
-    Completion, Effect, Event, OpId, OpResult, PaymentAnswer, PendingCheckIn, PendingDetailsChange,
-    PendingIntake, PendingPayment, PendingRegistration, PendingRow, ReceiptFacts, Tap,
+    Completion, Effect, Event, OpId, OpResult, PaymentAnswer, PendingCheckIn, PendingConsent,
+    PendingDetailsChange, PendingIntake, PendingPayment, PendingRegistration, PendingRow,
+    ReceiptFacts, Tap,
 };
 pub use forms::{Forms, FormsError, SHIPPED_CANONICAL_BASE};
 pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};
@@ -31,9 +32,10 @@ pub use screen::{
 };
 pub use session::{IdentifiedAppointment, IdentifiedBy, SavedCheckIn, Session};
 pub use steps::{
-    BirthView, Choice, ConfirmTap, ContactChange, DetailsTap, DetailsView, Field, FieldKind,
-    FormError, FormText, IdentifyTap, Keyboard, MAX_NAME_CHARS, NameKey, NewPatient, PaymentTap,
-    PaymentView, Prefill, Question, RegisterBirthView, RegisterInput, RegisterTap, RegisterView,
-    ReviewAnswer, ReviewRow, ReviewView, TypedName, phone_as_typed,
+    BirthView, Choice, ConfirmTap, ConsentPage, ConsentTap, ConsentView, ContactChange, DetailsTap,
+    DetailsView, Field, FieldKind, FormError, FormText, IdentifyTap, Keyboard, MAX_NAME_CHARS,
+    NameKey, NewPatient, PaymentTap, PaymentView, Prefill, Question, RegisterBirthView,
+    RegisterInput, RegisterTap, RegisterView, ReviewAnswer, ReviewRow, ReviewView, SignaturePad,
+    TypedName, phone_as_typed,
 };
 pub use steps::{QuestionError, QuestionInput, QuestionView, QuestionsTap, QuestionsView};

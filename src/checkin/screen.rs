@@ -3,8 +3,8 @@
 
 use super::display::DisplayPrefs;
 use super::steps::{
-    BirthView, DetailsView, PaymentView, QuestionsView, RegisterBirthView, RegisterView,
-    ReviewView, TypedName,
+    BirthView, ConsentView, DetailsView, PaymentView, QuestionsView, RegisterBirthView,
+    RegisterView, ReviewView, TypedName,
 };
 use crate::domain::{Cents, DisplayName, Language};
 use jiff::civil::{Date, Time};
@@ -47,6 +47,8 @@ pub enum PageView {
     CheckingIn,
     /// Payment step: the co-pay on the card terminal, or at the desk.
     Payment(PaymentView),
+    /// Consent step: a document to read, or the signature pad.
+    Consent(ConsentView),
     /// Questions step: the intake questionnaires, one question at a time.
     Questions(QuestionsView),
     /// The journey is over, one way or another.

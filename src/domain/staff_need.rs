@@ -37,11 +37,14 @@ pub enum StaffNeed {
     /// The kiosk could not save the patient's answers to the intake questions (the
     /// check-in stands): someone asks them at the desk.
     AnswersNotSaved,
+    /// A signed consent could not be saved on the kiosk (the check-in stands): the
+    /// patient signs the rest at the desk.
+    ConsentNotSaved,
 }
 
 impl StaffNeed {
     /// Every need, in declaration order.
-    pub const ALL: [StaffNeed; 13] = [
+    pub const ALL: [StaffNeed; 14] = [
         StaffNeed::PatientAsked,
         StaffNeed::NoCode,
         StaffNeed::NotMe,
@@ -55,6 +58,7 @@ impl StaffNeed {
         StaffNeed::DetailsToReview,
         StaffNeed::PaymentProblem,
         StaffNeed::AnswersNotSaved,
+        StaffNeed::ConsentNotSaved,
     ];
 
     /// What staff read on the queue page (English: the staff page is English only).
@@ -78,6 +82,8 @@ impl StaffNeed {
             }
             StaffNeed::AnswersNotSaved => {
                 "Kiosk could not save the patient's intake answers: ask them at the desk"
+            StaffNeed::ConsentNotSaved => {
+                "Kiosk could not save a signed consent: patient signs at the desk"
             }
         }
     }
@@ -98,6 +104,7 @@ impl StaffNeed {
             StaffNeed::DetailsToReview => "details_to_review",
             StaffNeed::PaymentProblem => "payment_problem",
             StaffNeed::AnswersNotSaved => "answers_not_saved",
+            StaffNeed::ConsentNotSaved => "consent_not_saved",
         }
     }
 

@@ -212,6 +212,10 @@ pub struct KioskConfig {
     pub card_terminal: Option<CardTerminalConfig>,
     /// Absent: no receipt printer (the payment screens say nothing about a receipt).
     pub receipt_printer: Option<ReceiptPrinterConfig>,
+    /// Steps of the standard journey this kiosk leaves out. Not read from the file: set
+    /// by tests and benchmarks that drive one part of the journey and not the others.
+    #[serde(skip)]
+    pub leave_out: Vec<crate::checkin::StepKind>,
 }
 
 impl std::fmt::Debug for KioskConfig {
@@ -240,6 +244,7 @@ impl Default for KioskConfig {
             scanner: None,
             card_terminal: None,
             receipt_printer: None,
+            leave_out: Vec::new(),
         }
     }
 }

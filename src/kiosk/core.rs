@@ -55,6 +55,9 @@ impl KioskCore {
                 Effect::Show(screen) => shown = Some(screen),
                 Effect::Persist { op, row } => self.outbox.persist(op, row),
                 Effect::FetchContact { op, appointment } => self.lookup.fetch(op, appointment),
+                Effect::FetchConsents { op, appointment } => {
+                    self.lookup.fetch_consents(op, appointment);
+                }
                 Effect::TakePayment { op, request } => match &self.payments {
                     Some(payments) => payments.take(op, request),
                     None => tracing::error!(%op, "payment asked of a kiosk without a terminal"),

@@ -6,10 +6,11 @@ use super::app::present;
 use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
-    BirthView, Choice, ConfirmDetails, ContactChange, DetailsView, DisplayPrefs, Ending, Field,
-    FormError, FrontDeskReason, Keyboard, NameNotice, NameView, OverlayView, PageView, PaymentNote,
-    PaymentView, Problem, Question, QuestionError, QuestionInput, QuestionView, QuestionsView,
-    RegisterBirthView, RegisterInput, RegisterView, ReviewAnswer, ReviewRow, ReviewView, Screen,
+    BirthView, Choice, ConfirmDetails, ConsentPage, ConsentView, ContactChange, DetailsView,
+    DisplayPrefs, Ending, Field, FormError, FrontDeskReason, Keyboard, NameNotice, NameView,
+    OverlayView, PageView, PaymentNote, PaymentView, Problem, Question, QuestionError,
+    QuestionInput, QuestionView, QuestionsView, RegisterBirthView, RegisterInput, RegisterView,
+    ReviewAnswer, ReviewRow, ReviewView, Screen, SignaturePad,
     TypedName,
 };
 use crate::devices::payment::{NotTaken, TerminalPrompt};
@@ -283,6 +284,15 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
             done(PaymentNote::TerminalDown(Cents::new(2500))),
         ),
         page("done-see-desk", done(PaymentNote::SeeDesk)),
+        page("consent-looking", PageView::Consent(ConsentView::Looking)),
+        page("consent-reading", consent_reading(Language::English)),
+        page("consent-pad-empty", consent_pad(Vec::new(), false)),
+        page("consent-pad-signed", consent_pad(sample_signature(), true)),
+        page("consent-saving", PageView::Consent(ConsentView::Saving)),
+        page(
+            "consent-reading-next",
+            consent_reading_at(1, Language::English),
+        ),
         problem("problem-unknown-code", Problem::UnknownCode),
         problem("problem-not-a-check-in-code", Problem::NotACheckInCode),
         problem("problem-old-code", Problem::OldCode),
@@ -627,6 +637,8 @@ const SOME: &[&str] = &[
     "front-desk-not-me",
     "help",
     "still-there",
+    "consent-reading",
+    "consent-pad-signed",
     "questions-multiple",
     "questions-number-error",
     "questions-safety",
@@ -684,6 +696,77 @@ fn mode_runs() -> [ModeRun; 7] {
             Some(SOME),
         ),
     ]
+}
+
+/// The first shipped consent document, to read, in `language`.
+fn consent_reading(language: Language) -> PageView {
+    consent_reading_at(0, language)
+}
+
+/// The `index`th shipped consent document, to read, in `language`.
+fn consent_reading_at(index: usize, language: Language) -> PageView {
+    let set = crate::consent::default_set().expect("the shipped consents parse");
+    let id = set.ids()[index].clone();
+    let document = set
+        .document(&id, language)
+        .expect("every shipped document has every language")
+        .clone();
+    PageView::Consent(ConsentView::Reading(ConsentPage {
+        number: index + 1,
+        count: set.ids().len(),
+        document,
+    }))
+}
+
+fn consent_pad(strokes: Vec<Vec<crate::consent::Point>>, can_sign: bool) -> PageView {
+    PageView::Consent(ConsentView::Signing(SignaturePad {
+        number: 2,
+        count: 3,
+        title: "Financial Policy".into(),
+        strokes,
+        can_sign,
+    }))
+}
+
+/// A made-up scrawl (two strokes), in pad units.
+fn sample_signature() -> Vec<Vec<crate::consent::Point>> {
+    let wave = (0..60u16)
+        .map(|i| {
+            let x = 1200 + i * 110;
+            let y = 6000.0 - 1400.0 * (f64::from(i) / 4.0).sin() - f64::from(i) * 20.0;
+            crate::consent::Point {
+                x,
+                y: y as u16,
+                t_ms: u32::from(i) * 16,
+            }
+        })
+        .collect();
+    let bar = (0..20u16)
+        .map(|i| crate::consent::Point {
+            x: 2000 + i * 250,
+            y: 3600 + i * 10,
+            t_ms: 1500 + u32::from(i) * 16,
+        })
+        .collect();
+    vec![wave, bar]
+}
+
+/// A sample page as it reads in `language` (a consent document's text is per language).
+fn in_language(page: PageView, language: Language) -> PageView {
+    match page {
+        PageView::Consent(ConsentView::Reading(page)) => {
+            consent_reading_at(page.number - 1, language)
+        }
+        PageView::Consent(ConsentView::Signing(mut pad)) => {
+            if let PageView::Consent(ConsentView::Reading(page)) =
+                consent_reading_at(pad.number - 1, language)
+            {
+                pad.title = page.document.title;
+            }
+            PageView::Consent(ConsentView::Signing(pad))
+        }
+        page => page,
+    }
 }
 
 /// Obviously fake contact details on file, for the details pages.
@@ -759,7 +842,7 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
                 present(
                     &ui,
                     &Screen {
-                        page,
+                        page: in_language(page, language),
                         overlay,
                         language,
                         display: DisplayPrefs::default(),
@@ -799,7 +882,7 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
             present(
                 &ui,
                 &Screen {
-                    page,
+                    page: in_language(page, run.language),
                     overlay,
                     language: run.language,
                     display: run.display,

@@ -6,8 +6,9 @@ use super::headless::{HeadlessPlatform, HeadlessWindow, write_png};
 use super::printer_worker::PrinterWorker;
 use super::services::KioskServices;
 use super::{
-    AnswerInput, ConfirmAdapter, DetailsAdapter, DetailsMode, DoneAdapter, KioskAdapter,
-    MainWindow, Page, PaymentAdapter, PaymentMode, QuestionsAdapter, QuestionsMode,
+    AnswerInput, ConfirmAdapter, ConsentAdapter, ConsentMode, DetailsAdapter, DetailsMode,
+    DoneAdapter, KioskAdapter, MainWindow, Page, PaymentAdapter, PaymentMode, QuestionsAdapter,
+    QuestionsMode,
 };
 use crate::devices::scanner::Scanner;
 use crate::sync::{SyncHandle, WorkerSettings};
@@ -164,7 +165,8 @@ pub fn assemble(
 /// seeing their name, "Yes, this is right" two seconds after seeing their address, the
 /// intake questions briskly (the first choice, "No", skipping what may be skipped), "Pay
 /// now" (or, declined, "Pay at the front desk") two seconds after seeing the co-pay, and
-/// "Done" three seconds after being told to sit. It presses the same adapter callbacks
+/// "Done" three seconds after being told to sit. Each consent is read for two seconds,
+/// then signed with a scripted scrawl. It presses the same adapter callbacks
 /// the buttons do.
 fn scripted_patient(ui: &MainWindow) -> slint::Timer {
     let timer = slint::Timer::default();
@@ -207,6 +209,27 @@ fn scripted_patient(ui: &MainWindow) -> slint::Timer {
                             payment.invoke_pay_at_desk();
                         }
                         PaymentMode::Paying | PaymentMode::Saving => {}
+                    }
+                    seen.1 = Instant::now();
+                }
+                Page::Consent if waited >= Duration::from_secs(2) => {
+                    let consent = ui.global::<ConsentAdapter>();
+                    match consent.get_mode() {
+                        ConsentMode::Reading => consent.invoke_to_pad(),
+                        ConsentMode::Signing if consent.get_can_sign() => {
+                            tracing::info!("scripted patient signs");
+                            consent.invoke_sign();
+                        }
+                        ConsentMode::Signing => {
+                            consent.invoke_pen_down(0.1, 0.6);
+                            for i in 1..=40u8 {
+                                let x = 0.1 + f32::from(i) * 0.02;
+                                let y = 0.6 - 0.15 * (f32::from(i) / 3.0).sin();
+                                consent.invoke_pen_move(x, y);
+                            }
+                            consent.invoke_pen_up();
+                        }
+                        ConsentMode::Looking | ConsentMode::Saving => {}
                     }
                     seen.1 = Instant::now();
                 }

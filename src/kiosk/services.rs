@@ -98,16 +98,26 @@ impl KioskServices {
             office_known = trust.is_some(),
             "kiosk starting"
         );
-        let journey = Journey::new(
+        let forms_file = config.data_dir.join(crate::sync::forms::FORMS_FILE);
+        let (forms, forms_revision) = crate::sync::forms::load_or_shipped(&forms_file);
+        sync_settings.forms_file = Some(forms_file);
+        sync_settings.forms_revision = forms_revision;
+        let mut plan = JourneyPlan::standard();
+        for step in &config.leave_out {
+            plan = plan.without(*step);
+        }
+        let mut journey = Journey::new(
             JourneySettings::new(
                 SignedDuration::from_secs(config.idle_timeout_secs.cast_signed()),
                 SignedDuration::from_secs(config.done_timeout_secs.cast_signed()),
             ),
-            JourneyPlan::standard(),
+            plan,
             trust,
             used,
             now,
         );
+        // Nothing shows yet: the effects (a first `Show`) are for a screen not up.
+        let _ = journey.handle(Event::FormsLearned(Box::new(forms)), now);
 
         // Scans that arrive before the window is up wait in the event queue.
         let scanner = match &config.scanner {

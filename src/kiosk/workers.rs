@@ -2,8 +2,10 @@
 //! [`Event::Completed`] carrying the operation's id. The UI thread only hands a job over.
 
 use crate::api::CheckInSubmission;
+use crate::api::OutboxBody;
 use crate::checkin::{
-    Completion, Event, OpId, OpResult, PendingCheckIn, PendingDetailsChange, PendingIntake,
+    Completion, Event, OpId, OpResult, PendingCheckIn, PendingConsent, PendingDetailsChange,
+    PendingIntake,
     PendingRegistration, PendingRow,
 };
 use crate::domain::AppointmentId;
@@ -48,6 +50,9 @@ impl OutboxWorker {
                                 }
                                 PendingRow::DetailsChange(change) => {
                                     persist_details_change(&mut store, change)
+                                }
+                                PendingRow::Consent(consent) => {
+                                    persist_consent(&mut store, consent)
                                 }
                                 PendingRow::Intake(intake) => persist_intake(&mut store, intake),
                             };
@@ -134,40 +139,55 @@ fn persist_details_change(store: &mut KioskStore, pending: &PendingDetailsChange
     }
 }
 
-fn persist_intake(store: &mut KioskStore, pending: &PendingIntake) -> OpResult {
+fn persist_consent(store: &mut KioskStore, pending: &PendingConsent) -> OpResult {
     let id = pending.submission.id;
-    match store.enqueue_intake(&pending.submission, pending.day) {
+    let body = OutboxBody::Consent(Box::new(pending.submission.clone()));
+    match store.enqueue_body(&body, pending.day) {
         Ok(()) => {
-            tracing::info!(intake = %id, "intake answers saved to outbox");
+            tracing::info!(consent = %id, "signed consent saved to outbox");
             OpResult::Persisted
         }
         Err(error) => {
-            tracing::error!(%error, intake = %id, "outbox write failed");
+            tracing::error!(%error, consent = %id, "outbox write failed");
             OpResult::PersistFailed
         }
     }
 }
 
-/// Asks the office for the contact details on file, one appointment at a time, on its own
-/// thread with its own connection: the UI thread never waits on the network. The thread
-/// ends with the worker (after the look-up in hand, if any).
+fn persist_intake(store: &mut KioskStore, pending: &PendingIntake) -> OpResult {
+    let id = pending.submission.id;
+    match store.enqueue_intake(&pending.submission, pending.day) {
+        Ok(()) => {
+            tracing::info!(intake = %id, "intake answers saved to outbox");
+            OpResult::PersistFailed
+        }
+    }
+}
+
+/// What the look-up worker asks the office.
+enum Lookup {
+    Contact,
+    Consents,
+}
+
+/// Asks the office for the contact details on file, and the consents already signed, one
+/// appointment at a time, on its own thread with its own connection: the UI thread never
+/// waits on the network. The thread ends with the worker (after the look-up in hand, if
+/// any).
 pub struct LookupWorker {
-    jobs: mpsc::Sender<(OpId, AppointmentId)>,
+    jobs: mpsc::Sender<(OpId, AppointmentId, Lookup)>,
 }
 
 impl LookupWorker {
     pub fn start(client: OfficeClient, post: Post) -> std::io::Result<Self> {
-        let (jobs, queue) = mpsc::channel::<(OpId, AppointmentId)>();
+        let (jobs, queue) = mpsc::channel::<(OpId, AppointmentId, Lookup)>();
         std::thread::Builder::new()
             .name("lookup".into())
             .spawn(move || {
-                while let Ok((op, appointment)) = queue.recv() {
-                    let result = match client.contact(appointment) {
-                        Ok(found) => OpResult::Contact(found.map(|answer| answer.contact)),
-                        Err(error) => {
-                            tracing::info!(%error, %appointment, "contact details not available");
-                            OpResult::ContactUnavailable
-                        }
+                while let Ok((op, appointment, what)) = queue.recv() {
+                    let result = match what {
+                        Lookup::Contact => contact(&client, appointment),
+                        Lookup::Consents => consents(&client, appointment),
                     };
                     post(Event::Completed(Completion { op, result }));
                 }
@@ -175,10 +195,45 @@ impl LookupWorker {
         Ok(Self { jobs })
     }
 
-    /// Queues a look-up; the answer comes as an event.
+    /// Queues a look-up of the contact details; the answer comes as an event.
     pub fn fetch(&self, op: OpId, appointment: AppointmentId) {
-        if self.jobs.send((op, appointment)).is_err() {
+        self.queue(op, appointment, Lookup::Contact);
+    }
+
+    /// Queues a look-up of the consents signed; the answer comes as an event.
+    pub fn fetch_consents(&self, op: OpId, appointment: AppointmentId) {
+        self.queue(op, appointment, Lookup::Consents);
+    }
+
+    fn queue(&self, op: OpId, appointment: AppointmentId, what: Lookup) {
+        if self.jobs.send((op, appointment, what)).is_err() {
             tracing::error!(%op, "look-up worker has stopped");
+        }
+    }
+}
+
+fn contact(client: &OfficeClient, appointment: AppointmentId) -> OpResult {
+    match client.contact(appointment) {
+        Ok(found) => OpResult::Contact(found.map(|answer| answer.contact)),
+        Err(error) => {
+            tracing::info!(%error, %appointment, "contact details not available");
+            OpResult::ContactUnavailable
+        }
+    }
+}
+
+/// The office not knowing the appointment today counts as "nothing known": every
+/// document is asked (signing again is harmless).
+fn consents(client: &OfficeClient, appointment: AppointmentId) -> OpResult {
+    match client.consents(appointment) {
+        Ok(Some(on_file)) => {
+            tracing::info!(%appointment, signed = on_file.signed.len(), "consents on file");
+            OpResult::ConsentsOnFile(on_file.signed)
+        }
+        Ok(None) => OpResult::ConsentsUnavailable,
+        Err(error) => {
+            tracing::info!(%error, %appointment, "consents on file not available");
+            OpResult::ConsentsUnavailable
         }
     }
 }

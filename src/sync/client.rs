@@ -1,8 +1,8 @@
 //! The HTTP client for the office's kiosk API.
 
 use crate::api::{
-    AppointmentContact, ErrorBody, Heartbeat, HelpRequest, KioskConfig, RosterResponse,
-    SealedDelivery, SubmissionReceipt,
+    AppointmentContact, ConsentsOnFile, ErrorBody, FormsResponse, Heartbeat, HelpRequest,
+    KioskConfig, RosterResponse, SealedDelivery, SubmissionReceipt,
 };
 use crate::domain::AppointmentId;
 use reqwest::StatusCode;
@@ -32,6 +32,18 @@ impl ClientError {
             ClientError::Unreachable(_) | ClientError::ServerError(_)
         )
     }
+}
+
+/// What the office answered to "which forms do you publish?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormsFetch {
+    /// Nothing changed since the revision the kiosk has (`304 Not Modified`).
+    NotModified,
+    /// A set of forms, not yet checked.
+    Published(Box<FormsResponse>),
+    /// The office publishes no forms (an office from before forms answers 404): the kiosk
+    /// keeps what it has.
+    NotPublished,
 }
 
 /// Talks to one office as one kiosk.
@@ -134,6 +146,41 @@ impl OfficeClient {
                 .map(Some)
                 .map_err(|_| ClientError::BadAnswer),
             Err(ClientError::Rejected { status: 404, .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The consent versions the patient of one of today's appointments has signed;
+    /// `None` when the office knows no such appointment today.
+    pub fn consents(
+        &self,
+        appointment: AppointmentId,
+    ) -> Result<Option<ConsentsOnFile>, ClientError> {
+        let path = format!("/appointments/{}/consents", appointment.get());
+        match self.send(self.http.get(self.url(&path))) {
+            Ok(response) => response
+                .json()
+                .map(Some)
+                .map_err(|_| ClientError::BadAnswer),
+            Err(ClientError::Rejected { status: 404, .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The office's published forms, unless they are still at `revision`.
+    pub fn forms(&self, revision: Option<&str>) -> Result<FormsFetch, ClientError> {
+        let mut request = self.http.get(self.url("/forms"));
+        if let Some(revision) = revision.filter(|r| !r.is_empty()) {
+            request = request.header(reqwest::header::IF_NONE_MATCH, revision);
+        }
+        match self.send(request) {
+            Ok(response) => response
+                .json()
+                .map(|forms| FormsFetch::Published(Box::new(forms)))
+                .map_err(|_| ClientError::BadAnswer),
+            // Not a success to `send`: 304 carries no body.
+            Err(ClientError::Rejected { status: 304, .. }) => Ok(FormsFetch::NotModified),
+            Err(ClientError::Rejected { status: 404, .. }) => Ok(FormsFetch::NotPublished),
             Err(error) => Err(error),
         }
     }

@@ -3,10 +3,11 @@
 //! once (a thread of their own). The screen never waits on the network.
 
 mod client;
+pub mod forms;
 mod help;
 mod worker;
 
-pub use client::{ClientError, OfficeClient};
+pub use client::{ClientError, FormsFetch, OfficeClient};
 pub use worker::{
     StartError, SyncHandle, SyncStatus, SyncWorker, TrustError, WorkerSettings, cached_trust,
 };

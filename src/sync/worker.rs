@@ -1,10 +1,10 @@
 //! The sync thread: one loop that delivers, beats, fetches and sleeps until the next job
 //! is due or it is woken. Help requests go out from a thread of their own (see `help`).
 
-use super::client::{ClientError, OfficeClient};
+use super::client::{ClientError, FormsFetch, OfficeClient};
 use super::help::{HelpRetry, HelpSender};
 use crate::api::{Heartbeat, HelpRequest, KioskConfig, OutboxHealth, OutboxId, SealedDelivery};
-use crate::checkin::{Event, OfficeTrust, Roster};
+use crate::checkin::{Event, Forms, OfficeTrust, Roster};
 use crate::domain::{ClinicId, StaffNeed};
 use crate::kiosk::payments::TerminalHealthHandle;
 use crate::kiosk::printer_worker::PrinterHealthHandle;
@@ -37,6 +37,12 @@ pub struct WorkerSettings {
     pub printer: PrinterHealthHandle,
     /// The card terminal's health, as the payment worker finds it (default: none).
     pub terminal: TerminalHealthHandle,
+    /// Where the last good forms from the office are kept (`None`: not kept, e.g. tests
+    /// of other things).
+    pub forms_file: Option<PathBuf>,
+    /// The revision of the forms the kiosk started with (from `forms_file`), sent as
+    /// `If-None-Match` so an unchanged set is not sent again.
+    pub forms_revision: Option<String>,
 }
 
 impl Default for WorkerSettings {
@@ -50,6 +56,8 @@ impl Default for WorkerSettings {
             help_give_up_after: Duration::from_secs(5 * 60),
             printer: PrinterHealthHandle::default(),
             terminal: TerminalHealthHandle::default(),
+            forms_file: None,
+            forms_revision: None,
         }
     }
 }
@@ -253,6 +261,7 @@ impl SyncWorker {
                 let status = status.clone();
                 move || {
                     let mut worker = Worker {
+                        forms_revision: settings.forms_revision.clone(),
                         client,
                         store,
                         settings,
@@ -296,6 +305,9 @@ struct Worker {
     skipped: BTreeSet<i64>,
     /// The last attempt to read the outbox failed.
     outbox_broken: bool,
+    /// The revision of the last forms answer handled (taken or refused), so the office
+    /// answers 304 until it publishes something new.
+    forms_revision: Option<String>,
 }
 
 impl Worker {
@@ -354,12 +366,49 @@ impl Worker {
             (self.on_event)(Event::RosterUpdated(
                 Roster::new(roster.entries, roster.waiting).with_identity_key(roster.identity_key),
             ));
+            self.refresh_forms();
         }
         self.update_status(|s| {
             s.office_reachable = true;
             s.last_error = None;
         });
         Ok(())
+    }
+
+    /// Asks the office for its forms unless they are unchanged. A good set is kept on disk
+    /// and handed to the journey; a set the kiosk cannot use is logged (file, line,
+    /// reason) and the last good one stays. Never fails the round: the forms wait for the
+    /// next roster refresh.
+    fn refresh_forms(&mut self) {
+        let response = match self.client.forms(self.forms_revision.as_deref()) {
+            Ok(FormsFetch::Published(response)) => response,
+            Ok(FormsFetch::NotModified | FormsFetch::NotPublished) => return,
+            Err(error) => {
+                tracing::warn!(%error, "forms not fetched; keeping the ones the kiosk has");
+                return;
+            }
+        };
+        // Handled either way: a refused set is not fetched again until it changes.
+        self.forms_revision = Some(response.revision.clone());
+        let forms = match Forms::from_response(&response) {
+            Ok(forms) => forms,
+            Err(error) => {
+                tracing::error!(%error, revision = %response.revision, "office's forms refused; keeping the last good set");
+                return;
+            }
+        };
+        if let Some(path) = &self.settings.forms_file
+            && let Err(error) = super::forms::save(path, &response)
+        {
+            tracing::error!(%error, "forms not kept on disk; in use until restart");
+        }
+        tracing::info!(
+            revision = %response.revision,
+            consents = forms.consents.as_ref().map_or(0, |c| c.ids().len()),
+            questionnaires = forms.ask.len(),
+            "forms learned"
+        );
+        (self.on_event)(Event::FormsLearned(Box::new(forms)));
     }
 
     /// One pass over the whole outbox, oldest first. The rows are sent sealed as they are

@@ -102,7 +102,9 @@ impl Step for CheckIn {
                 OpResult::Contact(_)
                 | OpResult::ContactUnavailable
                 | OpResult::TerminalPrompt(_)
-                | OpResult::Payment(_),
+                | OpResult::Payment(_)
+                | OpResult::ConsentsOnFile(_)
+                | OpResult::ConsentsUnavailable,
             ) => {
                 tracing::error!(op = %completion.op, "a save was answered like a look-up");
                 Outcome::end(Ending::Problem(Problem::SaveFailed))

@@ -193,7 +193,9 @@ impl Step for Details {
                 | OpResult::Persisted
                 | OpResult::PersistFailed
                 | OpResult::TerminalPrompt(_)
-                | OpResult::Payment(_) => {
+                | OpResult::Payment(_)
+                | OpResult::ConsentsOnFile(_)
+                | OpResult::ConsentsUnavailable => {
                     tracing::info!("details cannot be checked now; flagging them for the desk");
                     let (stage, outcome) = self.save(Vec::new(), true, cx);
                     self.stage = stage;

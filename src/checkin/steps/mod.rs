@@ -4,6 +4,7 @@
 
 mod check_in;
 mod confirm;
+mod consent;
 mod details;
 mod identify;
 mod payment;
@@ -20,6 +21,8 @@ use jiff::Timestamp;
 pub(crate) use check_in::CheckIn;
 pub(crate) use confirm::Confirm;
 pub use confirm::ConfirmTap;
+pub(crate) use consent::Consent;
+pub use consent::{ConsentPage, ConsentTap, ConsentView, SignaturePad};
 pub(crate) use details::Details;
 pub use details::{ContactChange, DetailsTap, DetailsView};
 pub(crate) use identify::Identify;

@@ -42,6 +42,7 @@ fn page_of(page: &PageView) -> Page {
         PageView::ContactDetails(_) => Page::Details,
         PageView::CheckingIn => Page::Saving,
         PageView::Payment(_) => Page::Payment,
+        PageView::Consent(_) => Page::Consent,
         PageView::Questions(_) => Page::Questions,
         PageView::Ending(Ending::CheckedIn { .. } | Ending::Registered) => Page::Done,
         PageView::Ending(Ending::Problem(_)) => Page::Problem,

@@ -5,6 +5,7 @@
 
 mod birth_date;
 mod confirm;
+mod consent;
 mod details;
 mod done;
 mod front_desk;
@@ -59,6 +60,7 @@ pub fn wire(ui: &MainWindow, taps: &Taps) {
     confirm::wire(ui, taps);
     details::wire(ui, taps);
     payment::wire(ui, taps);
+    consent::wire(ui, taps);
     questions::wire(ui, taps);
     done::wire(ui, taps);
     problem::wire(ui, taps);
@@ -77,6 +79,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     confirm::present(ui, screen);
     details::present(ui, screen);
     payment::present(ui, screen);
+    consent::present(ui, screen);
     questions::present(ui, screen);
     done::present(ui, screen);
     problem::present(ui, screen);
