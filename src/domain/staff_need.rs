@@ -82,6 +82,7 @@ impl StaffNeed {
             }
             StaffNeed::AnswersNotSaved => {
                 "Kiosk could not save the patient's intake answers: ask them at the desk"
+            }
             StaffNeed::ConsentNotSaved => {
                 "Kiosk could not save a signed consent: patient signs at the desk"
             }

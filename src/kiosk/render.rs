@@ -10,8 +10,7 @@ use crate::checkin::{
     DisplayPrefs, Ending, Field, FormError, FrontDeskReason, Keyboard, NameNotice, NameView,
     OverlayView, PageView, PaymentNote, PaymentView, Problem, Question, QuestionError,
     QuestionInput, QuestionView, QuestionsView, RegisterBirthView, RegisterInput, RegisterView,
-    ReviewAnswer, ReviewRow, ReviewView, Screen, SignaturePad,
-    TypedName,
+    ReviewAnswer, ReviewRow, ReviewView, Screen, SignaturePad, TypedName,
 };
 use crate::devices::payment::{NotTaken, TerminalPrompt};
 use crate::domain::{

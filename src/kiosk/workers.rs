@@ -5,8 +5,7 @@ use crate::api::CheckInSubmission;
 use crate::api::OutboxBody;
 use crate::checkin::{
     Completion, Event, OpId, OpResult, PendingCheckIn, PendingConsent, PendingDetailsChange,
-    PendingIntake,
-    PendingRegistration, PendingRow,
+    PendingIntake, PendingRegistration, PendingRow,
 };
 use crate::domain::AppointmentId;
 use crate::store::KioskStore;
@@ -159,6 +158,10 @@ fn persist_intake(store: &mut KioskStore, pending: &PendingIntake) -> OpResult {
     match store.enqueue_intake(&pending.submission, pending.day) {
         Ok(()) => {
             tracing::info!(intake = %id, "intake answers saved to outbox");
+            OpResult::Persisted
+        }
+        Err(error) => {
+            tracing::error!(%error, intake = %id, "outbox write failed");
             OpResult::PersistFailed
         }
     }
