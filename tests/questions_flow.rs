@@ -52,7 +52,10 @@ fn asking(ids: &[&str]) -> Forms {
 /// A journey (no details step, nothing due) whose office asks `forms`, run up to the
 /// check-in being saved: the questions step has started.
 fn checked_in(forms: Forms) -> Journey {
-    let plan = JourneyPlan::standard().without(StepKind::Details);
+    // The consent step before it has its own tests (consent_flow.rs).
+    let plan = JourneyPlan::standard()
+        .without(StepKind::Details)
+        .without(StepKind::Consent);
     let settings =
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8));
     let trust = OfficeTrust {

@@ -644,7 +644,8 @@ fn the_thank_you_page_returns_to_welcome_like_the_check_in_one() {
 fn a_new_patient_signs_every_consent_for_their_registration() {
     let mut journey = Journey::new(
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
-        JourneyPlan::standard(),
+        // The questions after it have their own tests (questions_flow.rs).
+        JourneyPlan::standard().without(StepKind::Questions),
         Some(trust()),
         [],
         morning(),

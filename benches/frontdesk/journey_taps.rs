@@ -177,7 +177,10 @@ fn fresh(trust: &OfficeTrust, roster: &Roster, now: Timestamp) -> Journey {
     let mut journey = Journey::new(
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
         // Taps to identify and check in, as before consent existed.
-        JourneyPlan::standard().without(frontdesk::checkin::StepKind::Consent),
+        // Figure 10 counts identifying and checking in, as before consent and questions.
+        JourneyPlan::standard()
+            .without(frontdesk::checkin::StepKind::Consent)
+            .without(frontdesk::checkin::StepKind::Questions),
         Some(trust.clone()),
         [],
         now,

@@ -29,7 +29,7 @@ struct Cli {
     #[arg(long)]
     headless: bool,
     /// Seconds between scripted scans (headless).
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 30)]
     scan_every: u64,
 }
 

@@ -14,8 +14,10 @@ use crate::domain::{AppointmentId, StaffNeed};
 use jiff::{SignedDuration, Timestamp};
 
 /// The steps a journey can have. Adding a step: its module under `steps/`, a variant
-/// here, its page in `PageView`, its taps in `Tap`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// here, its page in `PageView`, its taps in `Tap`. Named in snake case in kiosk.toml
+/// (`leave_out = ["questions"]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum StepKind {
     Identify,
     /// A new patient's registration form (skipped for a patient with an appointment).

@@ -27,6 +27,8 @@ pub enum ConfigError {
     PrinterColumns(u8),
     #[error("receipt_printer baud must be one of {PRINTER_BAUDS:?}, not {0}")]
     PrinterBaud(u32),
+    #[error("leave_out cannot name identify or check_in: every patient identifies and checks in")]
+    LeaveOut,
 }
 
 /// The rates ESC/POS printers offer on their serial interface.
@@ -212,9 +214,10 @@ pub struct KioskConfig {
     pub card_terminal: Option<CardTerminalConfig>,
     /// Absent: no receipt printer (the payment screens say nothing about a receipt).
     pub receipt_printer: Option<ReceiptPrinterConfig>,
-    /// Steps of the standard journey this kiosk leaves out. Not read from the file: set
-    /// by tests and benchmarks that drive one part of the journey and not the others.
-    #[serde(skip)]
+    /// Optional steps of the standard journey this kiosk leaves out, e.g. `["consent",
+    /// "questions"]` for a kiosk where patients only check in and pay (a lab's waiting
+    /// room). Any of "register", "confirm", "details", "consent", "questions", "payment";
+    /// identifying and checking in cannot be left out.
     pub leave_out: Vec<crate::checkin::StepKind>,
 }
 
@@ -257,6 +260,14 @@ impl KioskConfig {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
+        use crate::checkin::StepKind;
+        if self
+            .leave_out
+            .iter()
+            .any(|s| matches!(s, StepKind::Identify | StepKind::CheckIn))
+        {
+            return Err(ConfigError::LeaveOut);
+        }
         if !(self.office_url.starts_with("http://") || self.office_url.starts_with("https://")) {
             return Err(ConfigError::OfficeUrl);
         }
@@ -313,6 +324,18 @@ mod tests {
         };
         assert!(bad.validate().is_err());
         assert!(toml::from_str::<KioskConfig>("kiosk_id = \"Bad Id\"").is_err());
+    }
+
+    #[test]
+    fn optional_steps_can_be_left_out_but_not_identify_or_check_in() {
+        use crate::checkin::StepKind;
+        let config: KioskConfig =
+            toml::from_str(r#"leave_out = ["consent", "questions"]"#).unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.leave_out, [StepKind::Consent, StepKind::Questions]);
+        let config: KioskConfig = toml::from_str(r#"leave_out = ["check_in"]"#).unwrap();
+        assert!(matches!(config.validate(), Err(ConfigError::LeaveOut)));
+        assert!(toml::from_str::<KioskConfig>(r#"leave_out = ["lunch"]"#).is_err());
     }
 
     /// Loads a kiosk.toml with a `[scanner]` section, through the real loader.

@@ -165,7 +165,7 @@ pub fn assemble(
 /// seeing their name, "Yes, this is right" two seconds after seeing their address, the
 /// intake questions briskly (the first choice, "No", skipping what may be skipped), "Pay
 /// now" (or, declined, "Pay at the front desk") two seconds after seeing the co-pay, and
-/// "Done" three seconds after being told to sit. Each consent is read for two seconds,
+/// "Done" three seconds after being told to sit. Each consent is read for a second,
 /// then signed with a scripted scrawl. It presses the same adapter callbacks
 /// the buttons do.
 fn scripted_patient(ui: &MainWindow) -> slint::Timer {
@@ -212,7 +212,7 @@ fn scripted_patient(ui: &MainWindow) -> slint::Timer {
                     }
                     seen.1 = Instant::now();
                 }
-                Page::Consent if waited >= Duration::from_secs(2) => {
+                Page::Consent if waited >= Duration::from_secs(1) => {
                     let consent = ui.global::<ConsentAdapter>();
                     match consent.get_mode() {
                         ConsentMode::Reading => consent.invoke_to_pad(),
