@@ -413,3 +413,19 @@ fn key_sets_keep_only_usable_p256_keys() {
     assert!(shc::verify(&sample::card_qr(NBF), &trusted, now()).is_ok());
     assert!(!format!("{trusted:?}").contains("c2VjcmV0"));
 }
+
+#[test]
+fn the_fuzz_seeds_are_the_synthetic_card() {
+    // fuzz/seeds/shc_decode: a mode byte, then the card as QR text, JWS and payload JSON.
+    let qr = include_str!("../fuzz/seeds/shc_decode/card_qr");
+    let jws = include_str!("../fuzz/seeds/shc_decode/card_jws");
+    let from_qr = shc::verify(&qr[1..], &sample::trusted(), now()).expect("seed verifies");
+    assert_eq!(
+        shc::verify_jws(&jws[1..], &sample::trusted(), now()),
+        Ok(from_qr.clone())
+    );
+    assert_eq!(
+        from_qr,
+        shc::verify(&sample::card_qr(NBF), &sample::trusted(), now()).unwrap()
+    );
+}
