@@ -1,9 +1,9 @@
 //! The SMART Health Card decoder on any scan text, and on fuzzed payloads signed with the
 //! test key (so the fuzzer reaches the bundle reader past the signature): no panic, errors
-//! short, and `Debug` of what verifies shows no member id or name.
+//! short, and `Debug` of what verifies does not depend on member ids, classes or people.
 #![no_main]
 
-use frontdesk::scan::shc;
+use frontdesk::scan::shc::{self, Person};
 use frontdesk::scan::shc_sample as sample;
 use jiff::Timestamp;
 use libfuzzer_sys::fuzz_target;
@@ -34,11 +34,18 @@ fuzz_target!(|data: &[u8]| {
     };
     match result {
         Ok(card) => {
-            let shown = format!("{card:?}");
-            assert!(
-                !shown.contains("Testpatient") && !shown.contains("TST0001234"),
-                "{shown}"
-            );
+            // Debug does not depend on member data: the same card with other member ids,
+            // classes and people shows the same.
+            let mut other = card.clone();
+            if let Some(coverage) = other.coverage.as_mut() {
+                coverage.member_id = coverage.member_id.as_ref().map(|_| "X".into());
+                coverage.subscriber_id = None;
+                coverage.group = None;
+                coverage.plan = None;
+                coverage.subscriber = Some(Person::default());
+                coverage.beneficiary = None;
+            }
+            assert_eq!(format!("{card:?}"), format!("{other:?}"));
             serde_json::to_string(&card).expect("serialises");
         }
         Err(error) => assert!(error.to_string().len() < 100),
