@@ -3,3 +3,5 @@
 
 pub mod aamva;
 pub mod aamva_sample;
+pub mod shc;
+pub mod shc_sample;
