@@ -139,15 +139,7 @@ impl OfficeClient {
         &self,
         appointment: AppointmentId,
     ) -> Result<Option<AppointmentContact>, ClientError> {
-        let path = format!("/appointments/{}/contact", appointment.get());
-        match self.send(self.http.get(self.url(&path))) {
-            Ok(response) => response
-                .json()
-                .map(Some)
-                .map_err(|_| ClientError::BadAnswer),
-            Err(ClientError::Rejected { status: 404, .. }) => Ok(None),
-            Err(error) => Err(error),
-        }
+        self.about_appointment(appointment, "contact")
     }
 
     /// The consent versions the patient of one of today's appointments has signed;
@@ -156,7 +148,17 @@ impl OfficeClient {
         &self,
         appointment: AppointmentId,
     ) -> Result<Option<ConsentsOnFile>, ClientError> {
-        let path = format!("/appointments/{}/consents", appointment.get());
+        self.about_appointment(appointment, "consents")
+    }
+
+    /// `GET /appointments/{handle}/{what}`: a 404 means the office knows no such
+    /// appointment today.
+    fn about_appointment<T: serde::de::DeserializeOwned>(
+        &self,
+        appointment: AppointmentId,
+        what: &str,
+    ) -> Result<Option<T>, ClientError> {
+        let path = format!("/appointments/{}/{what}", appointment.get());
         match self.send(self.http.get(self.url(&path))) {
             Ok(response) => response
                 .json()
