@@ -219,6 +219,10 @@ pub fn read_271(bytes: &[u8]) -> Result<EligibilityResult, ReadError> {
         (None, false, true) => EligibilityStatus::Inactive,
         (None, false, false) => return Err(ReadError::NoAnswer),
     };
+    // A subscriber the payer did not find has no benefits, whatever else the 271 lists.
+    if matches!(status, EligibilityStatus::NotFound(_)) {
+        copays.clear();
+    }
     Ok(EligibilityResult {
         status,
         plan_name,
