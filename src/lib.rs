@@ -9,6 +9,7 @@ pub mod config_file;
 pub mod consent;
 pub mod devices;
 pub mod domain;
+pub mod eligibility;
 pub mod logging;
 pub mod questionnaire;
 pub mod scan;

@@ -46,6 +46,16 @@ enum Command {
     /// settings of the config: prints each refusal (file, line, reason) and exits non-zero
     /// if there is any. A running hub reads its folder again on SIGHUP.
     CheckForms { dir: PathBuf },
+    /// Run the clearinghouse simulator: answers `POST /270` with 271s for synthetic
+    /// members (TST0001 active with co-pays, TST0002 inactive, TST0003 slow, other TST ids
+    /// not found). Synthetic data only, for tests and the demo.
+    ClearinghouseSim {
+        #[arg(long, default_value = "127.0.0.1:8490")]
+        listen: SocketAddr,
+        /// How long TST0003 waits before answering, in seconds.
+        #[arg(long, default_value_t = 30)]
+        slow_secs: u64,
+    },
 }
 
 fn load_config(path: &Path, data_dir: Option<PathBuf>) -> anyhow::Result<OfficeConfig> {
@@ -75,6 +85,21 @@ fn main() -> anyhow::Result<()> {
                 config.listen = listen;
             }
             serve(config, demo)
+        }
+        Command::ClearinghouseSim { listen, slow_secs } => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("binding {listen}"))?;
+                println!("clearinghouse simulator: POST http://{listen}/270");
+                frontdesk::office::eligibility::simulator::serve(
+                    listener,
+                    std::time::Duration::from_secs(slow_secs),
+                )
+                .await?;
+                Ok(())
+            })
         }
         Command::CheckForms { dir } => {
             let config = load_config(&cli.config, None)?;

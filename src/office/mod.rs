@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod consents;
 pub mod details_review;
+pub mod eligibility;
 pub mod error;
 pub mod events;
 pub mod forms;
