@@ -8,7 +8,10 @@ use crate::domain::{
     DetailsChangeId, FieldChange, IdentityKey, NewPatientRegistration, PaymentId, PaymentOutcome,
     RegistrationId, SexOptions, StaffNeed, check_changes,
 };
-use crate::domain::{IntakeResponseId, Language, SignedConsentId};
+use crate::domain::{
+    CardPhotoId, CardSide, CoverageAnswer, CoverageRank, CoverageSubmissionId, IntakeResponseId,
+    Language, PayerId, PayerName, SignedConsentId, SubscriberRelationship,
+};
 use crate::questionnaire::fhir::FhirQuestionnaireResponse;
 use crate::seal::{SealError, SealPublicKey, SealSecretKey};
 use jiff::Timestamp;
@@ -244,6 +247,120 @@ pub struct ConsentsOnFile {
     pub signed: Vec<SignedVersion>,
 }
 
+/// The patient's answer at the insurance step, carried sealed inside a [`SealedDelivery`];
+/// idempotent by `id`. One row per answer; the card photos taken for it travel as their
+/// own rows ([`CardPhotoSubmission`]) naming this `id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageSubmission {
+    pub id: CoverageSubmissionId,
+    pub clinic: ClinicId,
+    pub subject: FormSubject,
+    /// When the patient confirmed it, by the kiosk's clock.
+    pub submitted_at: Timestamp,
+    /// The language the patient used (for the desk, should it call them back).
+    pub language: Language,
+    pub answer: CoverageAnswer,
+}
+
+/// One photo of one side of an insurance card, carried sealed inside a
+/// [`SealedDelivery`]; idempotent by `id`. Staff see it on the check-in.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardPhotoSubmission {
+    pub id: CardPhotoId,
+    pub clinic: ClinicId,
+    pub subject: FormSubject,
+    /// The insurance answer this photo belongs to.
+    pub coverage: CoverageSubmissionId,
+    pub rank: CoverageRank,
+    pub side: CardSide,
+    pub taken_at: Timestamp,
+    /// The photo as a baseline JPEG (at most [`CardPhotoSubmission::MAX_JPEG`] bytes).
+    #[serde(with = "base64_bytes")]
+    pub jpeg: Vec<u8>,
+}
+
+impl CardPhotoSubmission {
+    /// Largest photo accepted: a card at 1280×800 is about 150 KB as JPEG.
+    pub const MAX_JPEG: usize = 2 * 1024 * 1024;
+
+    /// Whether `jpeg` looks like what it claims: a JPEG (SOI marker) within the size limit.
+    pub fn is_plausible(&self) -> bool {
+        self.jpeg.len() <= Self::MAX_JPEG && self.jpeg.starts_with(&[0xFF, 0xD8, 0xFF])
+    }
+}
+
+impl fmt::Debug for CardPhotoSubmission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CardPhotoSubmission")
+            .field("id", &self.id)
+            .field("coverage", &self.coverage)
+            .field("rank", &self.rank)
+            .field("side", &self.side)
+            .field("jpeg_len", &self.jpeg.len())
+            .finish()
+    }
+}
+
+/// One payer on the office's list: the patient picks it by name, the office asks the
+/// clearinghouse by its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayerListEntry {
+    pub id: PayerId,
+    pub name: PayerName,
+}
+
+/// An issuer of SMART Health Cards the office trusts, with its public keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustedShcIssuer {
+    /// The issuer URL as it appears in the card's `iss`.
+    pub iss: String,
+    /// Its JSON Web Key Set (the `/.well-known/jwks.json` document), as text.
+    pub jwks: String,
+}
+
+/// `GET /api/kiosk/v1/insurance`: what the kiosk needs to take insurance: the payer list
+/// and the SMART Health Card issuers the office trusts. Holds no PHI. Sent with an ETag
+/// (the `revision`): `If-None-Match` gets `304 Not Modified` while nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InsuranceReference {
+    pub revision: String,
+    pub payers: Vec<PayerListEntry>,
+    pub shc_issuers: Vec<TrustedShcIssuer>,
+}
+
+/// One coverage the office has on file for a patient, as the kiosk may show it: payer
+/// name and the member id's last four characters, nothing more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverageSummary {
+    pub rank: CoverageRank,
+    pub payer_name: PayerName,
+    /// The member id's last (up to) four characters.
+    pub member_id_last_four: String,
+    pub relationship: SubscriberRelationship,
+}
+
+/// `GET /api/kiosk/v1/appointments/{handle}/coverage`: the coverage on file for the
+/// patient of one of today's appointments (empty: none on file), for a one-tap "still
+/// the same". 404 like `/contact` when not today's. PHI: the office audits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverageOnFile {
+    pub appointment: AppointmentId,
+    pub coverages: Vec<CoverageSummary>,
+}
+
+/// `GET /api/kiosk/v1/appointments/{handle}/due`: what the patient of one of today's
+/// appointments owes now, asked just before the payment step (eligibility may have
+/// changed the co-pay since the roster was fetched). 404 like `/contact`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppointmentDue {
+    pub appointment: AppointmentId,
+    pub due: AmountDue,
+    /// The co-pay comes from an eligibility check of this visit's coverage.
+    pub copay_verified: bool,
+}
+
 /// What the office answers to a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -426,6 +543,8 @@ pub enum OutboxBody {
     Payment(PaymentSubmission),
     Consent(Box<ConsentSubmission>),
     Intake(Box<IntakeSubmission>),
+    Coverage(Box<CoverageSubmission>),
+    CardPhoto(Box<CardPhotoSubmission>),
 }
 
 /// An outbox row's kind: stored and sent in the clear beside the sealed body, so the
@@ -439,6 +558,8 @@ pub enum OutboxKind {
     Payment,
     Consent,
     Intake,
+    Coverage,
+    CardPhoto,
 }
 
 impl OutboxKind {
@@ -450,6 +571,8 @@ impl OutboxKind {
             OutboxKind::Payment => "payment",
             OutboxKind::Consent => "consent",
             OutboxKind::Intake => "intake",
+            OutboxKind::Coverage => "coverage",
+            OutboxKind::CardPhoto => "card_photo",
         }
     }
 
@@ -461,6 +584,8 @@ impl OutboxKind {
             "payment" => Some(OutboxKind::Payment),
             "consent" => Some(OutboxKind::Consent),
             "intake" => Some(OutboxKind::Intake),
+            "coverage" => Some(OutboxKind::Coverage),
+            "card_photo" => Some(OutboxKind::CardPhoto),
             _ => None,
         }
     }
@@ -514,6 +639,18 @@ impl From<IntakeResponseId> for OutboxId {
     }
 }
 
+impl From<CoverageSubmissionId> for OutboxId {
+    fn from(id: CoverageSubmissionId) -> Self {
+        Self(id.as_uuid())
+    }
+}
+
+impl From<CardPhotoId> for OutboxId {
+    fn from(id: CardPhotoId) -> Self {
+        Self(id.as_uuid())
+    }
+}
+
 impl fmt::Display for OutboxId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
@@ -529,6 +666,8 @@ impl OutboxBody {
             OutboxBody::Payment(_) => OutboxKind::Payment,
             OutboxBody::Consent(_) => OutboxKind::Consent,
             OutboxBody::Intake(_) => OutboxKind::Intake,
+            OutboxBody::Coverage(_) => OutboxKind::Coverage,
+            OutboxBody::CardPhoto(_) => OutboxKind::CardPhoto,
         }
     }
 
@@ -540,6 +679,8 @@ impl OutboxBody {
             OutboxBody::Payment(payment) => payment.id.into(),
             OutboxBody::Consent(consent) => consent.id.into(),
             OutboxBody::Intake(intake) => intake.id.into(),
+            OutboxBody::Coverage(coverage) => coverage.id.into(),
+            OutboxBody::CardPhoto(photo) => photo.id.into(),
         }
     }
 
@@ -552,6 +693,8 @@ impl OutboxBody {
             OutboxBody::Payment(payment) => serde_json::to_vec(payment),
             OutboxBody::Consent(consent) => serde_json::to_vec(consent),
             OutboxBody::Intake(intake) => serde_json::to_vec(intake),
+            OutboxBody::Coverage(coverage) => serde_json::to_vec(coverage),
+            OutboxBody::CardPhoto(photo) => serde_json::to_vec(photo),
         };
         // Serialising plain structs of strings, ids and timestamps to memory cannot fail.
         json.unwrap_or_default()
@@ -576,6 +719,12 @@ impl OutboxBody {
                 .map_err(|_| OpenError::BadBody(kind)),
             OutboxKind::Intake => serde_json::from_slice(bytes)
                 .map(|intake| OutboxBody::Intake(Box::new(intake)))
+                .map_err(|_| OpenError::BadBody(kind)),
+            OutboxKind::Coverage => serde_json::from_slice(bytes)
+                .map(|coverage| OutboxBody::Coverage(Box::new(coverage)))
+                .map_err(|_| OpenError::BadBody(kind)),
+            OutboxKind::CardPhoto => serde_json::from_slice(bytes)
+                .map(|photo| OutboxBody::CardPhoto(Box::new(photo)))
                 .map_err(|_| OpenError::BadBody(kind)),
         }
     }

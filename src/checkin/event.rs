@@ -2,7 +2,7 @@
 
 use super::forms::Forms;
 use super::knowledge::OfficeTrust;
-use super::knowledge::PaymentsReadiness;
+use super::knowledge::{CameraReadiness, PaymentsReadiness};
 use super::roster::Roster;
 use super::screen::Screen;
 use super::steps::{
@@ -16,8 +16,8 @@ use crate::consent::SignedVersion;
 use crate::devices::payment::{NotTaken, TerminalPrompt};
 use crate::devices::scan::Scan;
 use crate::domain::{
-    AmountDue, AppointmentId, Cents, CheckInId, ClinicId, ContactOnFile, Language, PaymentId,
-    SexOptions, StaffNeed,
+    AmountDue, AppointmentId, CardReading, CardSide, Cents, CheckInId, ClinicId, ContactOnFile,
+    Language, PaymentId, SexOptions, StaffNeed,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -41,6 +41,8 @@ pub enum Event {
     SexOptionsLearned(SexOptions),
     /// The card terminal became ready, or stopped answering.
     PaymentsReadiness(PaymentsReadiness),
+    /// The card camera's worker says whether photos can be taken now.
+    CameraReadiness(CameraReadiness),
     /// The office's consent documents and questionnaires (already checked; boxed: large).
     FormsLearned(Box<Forms>),
     /// Time passed (the shell sends one every second or so).
@@ -121,6 +123,37 @@ pub enum OpResult {
     ConsentsOnFile(Vec<SignedVersion>),
     /// The office could not say which consents are signed (offline, no answer in time).
     ConsentsUnavailable,
+    /// How taking a card photo ended.
+    CardPhoto(CardPhotoOutcome),
+}
+
+/// How taking one photo of an insurance card ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardPhotoOutcome {
+    /// A usable photo, and what its text seemed to say (possibly nothing).
+    Taken(Box<TakenCardPhoto>),
+    /// Too dark, blurred or empty: "we could not read the card, please try again or type it".
+    Unreadable,
+    /// The camera did not answer.
+    CameraUnavailable,
+}
+
+/// A usable card photo: the JPEG to send sealed, and the OCR's guesses to confirm.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TakenCardPhoto {
+    pub side: CardSide,
+    pub jpeg: Vec<u8>,
+    pub reading: CardReading,
+}
+
+impl std::fmt::Debug for TakenCardPhoto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TakenCardPhoto")
+            .field("side", &self.side)
+            .field("jpeg_len", &self.jpeg.len())
+            .field("reading", &self.reading)
+            .finish()
+    }
 }
 
 /// How a payment on the terminal ended, as the patient is told.
@@ -239,6 +272,9 @@ pub enum Effect {
     },
     /// Tell the front desk someone at this kiosk needs them, and why.
     RequestHelp(StaffNeed),
+    /// Photograph this side of the insurance card held in the frame; answered with
+    /// [`OpResult::CardPhoto`].
+    TakeCardPhoto { op: OpId, side: CardSide },
     /// Take this payment on the card terminal: prompts come back as
     /// [`OpResult::TerminalPrompt`], the end as [`OpResult::Payment`].
     TakePayment { op: OpId, request: PendingPayment },

@@ -246,6 +246,10 @@ impl Journey {
                 self.knowledge.payments = readiness;
                 Vec::new()
             }
+            Event::CameraReadiness(readiness) => {
+                self.knowledge.camera = readiness;
+                Vec::new()
+            }
             // A patient mid-way keeps the forms their steps already hold.
             Event::FormsLearned(forms) => {
                 self.knowledge.forms = *forms;

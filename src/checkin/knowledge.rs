@@ -34,6 +34,19 @@ pub struct Knowledge {
     /// The consent documents and intake questionnaires the office asks for (the shipped
     /// set until the office has been reached; then cached across restarts).
     pub forms: Forms,
+    /// Whether a card photo can be taken now (the insurance step offers it only then).
+    pub camera: CameraReadiness,
+}
+
+/// Whether this kiosk can photograph an insurance card now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CameraReadiness {
+    /// No camera configured: the insurance step offers scanning and typing only.
+    #[default]
+    NoCamera,
+    Ready,
+    /// Configured but not answering (unplugged, faulty).
+    Unavailable,
 }
 
 /// Whether this kiosk can take a card payment now.

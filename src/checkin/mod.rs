@@ -24,7 +24,7 @@ pub use event::{
 };
 pub use forms::{Forms, FormsError, SHIPPED_CANONICAL_BASE};
 pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};
-pub use knowledge::{Knowledge, OfficeTrust, PaymentsReadiness};
+pub use knowledge::{CameraReadiness, Knowledge, OfficeTrust, PaymentsReadiness};
 pub use roster::{Roster, RosterEntry};
 pub use screen::{
     ConfirmDetails, Ending, FrontDeskReason, NameNotice, NameView, OverlayView, PageView,

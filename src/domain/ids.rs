@@ -166,6 +166,16 @@ kiosk_made_id!(
     IntakeResponseId
 );
 
+kiosk_made_id!(
+    /// One answer at the insurance step (new coverage, "unchanged", or self-pay), made by
+    /// the kiosk as the patient confirms it, so that a retried delivery is recognised.
+    CoverageSubmissionId
+);
+kiosk_made_id!(
+    /// One photo of one side of an insurance card, made by the kiosk as it is taken.
+    CardPhotoId
+);
+
 /// A lobby kiosk, named in configuration (e.g. `lobby-1`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -1,6 +1,7 @@
 //! Types of the check-in domain that validate on construction, shared by kiosk and office.
 
 mod address;
+mod coverage;
 mod date_of_birth;
 mod details_change;
 mod email;
@@ -17,6 +18,11 @@ mod staff_need;
 mod text;
 
 pub use address::{AddressError, PostalAddress, StateError, UsState, ZipCode, ZipError};
+pub use coverage::{
+    CardReading, CardSide, Coverage, CoverageAnswer, CoverageError, CoverageRank, CoverageSource,
+    Coverages, GroupNumber, MemberId, Payer, PayerId, PayerName, Subscriber,
+    SubscriberRelationship,
+};
 pub use date_of_birth::{DateOfBirth, DobError};
 pub use details_change::{
     ChangeSource, ContactField, ContactOnFile, DetailsChangeError, DetailsChangeId, FieldChange,
@@ -25,8 +31,8 @@ pub use details_change::{
 pub use email::{EmailAddress, EmailError};
 pub use identity::{IdentityError, IdentityHash, IdentityKey, normalise_name};
 pub use ids::{
-    AppointmentId, CheckInId, ClinicId, IdError, IntakeResponseId, KioskId, PaymentId,
-    RegistrationId, SignedConsentId,
+    AppointmentId, CardPhotoId, CheckInId, ClinicId, CoverageSubmissionId, IdError,
+    IntakeResponseId, KioskId, PaymentId, RegistrationId, SignedConsentId,
 };
 pub use language::Language;
 pub use money::{Cents, MoneyError};

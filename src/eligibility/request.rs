@@ -56,7 +56,7 @@ impl Npi {
                 }
             })
             .sum();
-        if sum % 10 != 0 {
+        if !sum.is_multiple_of(10) {
             return Err(FieldError::Npi);
         }
         Ok(Self(text.to_owned()))
@@ -67,8 +67,10 @@ impl Npi {
     }
 }
 
-/// The payer's identifier at the clearinghouse (NM1*PR, qualifier PI).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The payer's identifier at the clearinghouse (NM1*PR, qualifier PI). Checked again when
+/// read from the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct PayerId(String);
 
 impl PayerId {
@@ -86,7 +88,9 @@ impl PayerId {
 }
 
 /// The subscriber's member id (NM1*IL, qualifier MI). Its `Debug` shows only its length.
-#[derive(Clone, PartialEq, Eq)]
+/// Checked again when read from the wire.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct MemberId(String);
 
 impl MemberId {
@@ -103,6 +107,33 @@ impl MemberId {
         &self.0
     }
 }
+
+impl MemberId {
+    /// The last four characters, as a masked member id shows them ("•••• 0042").
+    pub fn last_four(&self) -> &str {
+        let start = self.0.len().saturating_sub(4);
+        // Member ids are ASCII (checked in `new`), so any byte index is a boundary.
+        &self.0[start..]
+    }
+}
+
+macro_rules! string_newtype_serde {
+    ($name:ident) => {
+        impl TryFrom<String> for $name {
+            type Error = FieldError;
+            fn try_from(text: String) -> Result<Self, FieldError> {
+                Self::new(&text)
+            }
+        }
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+    };
+}
+string_newtype_serde!(PayerId);
+string_newtype_serde!(MemberId);
 
 impl fmt::Debug for MemberId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -75,6 +75,11 @@ impl KioskCore {
                     Some(payments) => payments.settle(op, submission, day),
                     None => tracing::error!(%op, "payment settled on a kiosk without a terminal"),
                 },
+                // No camera worker yet: the journey never asks while the camera is not
+                // `Ready`, which it never is without one.
+                Effect::TakeCardPhoto { op, .. } => {
+                    tracing::error!(%op, "card photo asked of a kiosk without a camera");
+                }
                 Effect::RequestHelp(need) => {
                     tracing::info!(need = need.as_str(), "patient needs the desk");
                     (self.request_help)(need, now);

@@ -122,6 +122,14 @@ async fn deliver_outbox(
         OutboxBody::Payment(payment) => super::payments::receive(&state, kiosk, payment).await,
         OutboxBody::Consent(consent) => super::consents::receive(&state, kiosk, *consent).await,
         OutboxBody::Intake(intake) => super::intake_answers::receive(&state, kiosk, *intake).await,
+        OutboxBody::Coverage(_) | OutboxBody::CardPhoto(_) => Err(ApiError::BadRequest {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "kind_not_accepted",
+            message: format!(
+                "this office does not take {} rows yet",
+                delivery.kind.as_str()
+            ),
+        }),
     }
 }
 

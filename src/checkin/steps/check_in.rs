@@ -104,7 +104,8 @@ impl Step for CheckIn {
                 | OpResult::TerminalPrompt(_)
                 | OpResult::Payment(_)
                 | OpResult::ConsentsOnFile(_)
-                | OpResult::ConsentsUnavailable,
+                | OpResult::ConsentsUnavailable
+                | OpResult::CardPhoto(_),
             ) => {
                 tracing::error!(op = %completion.op, "a save was answered like a look-up");
                 Outcome::end(Ending::Problem(Problem::SaveFailed))

@@ -195,7 +195,8 @@ impl Step for Details {
                 | OpResult::TerminalPrompt(_)
                 | OpResult::Payment(_)
                 | OpResult::ConsentsOnFile(_)
-                | OpResult::ConsentsUnavailable => {
+                | OpResult::ConsentsUnavailable
+                | OpResult::CardPhoto(_) => {
                     tracing::info!("details cannot be checked now; flagging them for the desk");
                     let (stage, outcome) = self.save(Vec::new(), true, cx);
                     self.stage = stage;
