@@ -7,7 +7,7 @@
 mod ui_support;
 
 use frontdesk::api::{OutboxBody, SealedDelivery};
-use frontdesk::checkin::{Event, OpResult, Roster, RosterEntry};
+use frontdesk::checkin::{Event, OpResult, Roster, RosterEntry, StepKind};
 use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{AmountDue, AppointmentId, ClinicId, PersonName};
 use frontdesk::kiosk::{ConsentAdapter, ConsentMode, Page};
@@ -99,7 +99,13 @@ fn scrawl(kiosk: &UiKiosk) {
     });
 }
 
+/// Slint's testing platform belongs to one thread: the scenarios run one after the other.
 #[test]
+fn consent_by_finger() {
+    a_patient_reads_signs_with_a_finger_and_the_sealed_row_draws_back_with_ink();
+    on_a_small_screen_in_large_text_every_document_is_signed_by_finger();
+}
+
 fn a_patient_reads_signs_with_a_finger_and_the_sealed_row_draws_back_with_ink() {
     let kiosk = UiKiosk::start_with(|config| config.leave_out.clear());
     arrive(&kiosk);
@@ -131,9 +137,8 @@ fn a_patient_reads_signs_with_a_finger_and_the_sealed_row_draws_back_with_ink() 
     kiosk.tap("Sign");
     kiosk.until_event(|e| matches!(e, Event::Completed(c) if c.result == OpResult::Persisted));
 
-    // Saved at once; the next document shows (the testing API finds only what is inside
-    // the page's visible area, and its buttons are below the fold: the rest of the journey
-    // is consent_flow.rs's).
+    // Saved at once; the next document shows (the rest of the documents: the small-screen
+    // scenario below).
     assert!(kiosk.visible("Document 2 of 3"));
 
     // One sealed consent row, for the appointment, with the strokes drawn.
@@ -183,4 +188,64 @@ fn a_patient_reads_signs_with_a_finger_and_the_sealed_row_draws_back_with_ink() 
         .filter(|&x| (0..image.height()).any(|y| image.rgba(x, y).is_some_and(|p| p[0] < 128)))
         .count();
     assert!(columns > 350, "{columns} columns inked");
+}
+
+/// On the smallest screen (800×480) in large text, a patient signs all three documents
+/// with a finger only: the document scrolls inside its card when dragged, and "Sign this
+/// document" and "Sign" are on screen and answer a real pointer tap.
+fn on_a_small_screen_in_large_text_every_document_is_signed_by_finger() {
+    let kiosk = UiKiosk::start_with(|config| config.leave_out.retain(|s| *s != StepKind::Consent));
+    kiosk
+        .ui
+        .window()
+        .set_size(slint::PhysicalSize::new(800, 480));
+    arrive(&kiosk);
+    kiosk.press("Larger text");
+    // Dragging the text up scrolls the document, not the page.
+    // (The testing API finds only what shows: a heading scrolled out of the card is gone.)
+    let heading = || {
+        ElementHandle::find_by_accessible_label(&kiosk.ui, "Notice of Privacy Practices")
+            .next()
+            .map(|e| e.absolute_position().y)
+    };
+    let before = heading().expect("the document's heading shows");
+    let (x, y) = {
+        let title =
+            ElementHandle::find_by_accessible_label(&kiosk.ui, "Notice of Privacy Practices")
+                .next()
+                .unwrap();
+        let at = title.absolute_position();
+        (at.x + 40.0, at.y + 30.0)
+    };
+    let drag: Vec<_> = (0..=10)
+        .map(|i| LogicalPosition::new(x, y - 8.0 * i as f32))
+        .collect();
+    kiosk.finger(&drag);
+    let after = heading();
+    assert!(
+        after.is_none_or(|y| y < before),
+        "the text moved up: {before} → {after:?}"
+    );
+
+    for number in 1..=3 {
+        assert!(kiosk.visible(&format!("Document {number} of 3")));
+        kiosk.press("Sign this document");
+        assert_eq!(
+            kiosk.ui.global::<ConsentAdapter>().get_mode(),
+            ConsentMode::Signing
+        );
+        scrawl(&kiosk);
+        kiosk.press("Sign");
+        kiosk.until_event(|e| matches!(e, Event::Completed(c) if c.result == OpResult::Persisted));
+    }
+    kiosk.until_page(Page::Done);
+
+    let rows = KioskStore::open(&kiosk.db_path)
+        .unwrap()
+        .pending(0, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|row| matches!(row, PendingRow::Sealed(row) if row.kind == frontdesk::api::OutboxKind::Consent))
+        .count();
+    assert_eq!(rows, 3, "one sealed row per signed document");
 }

@@ -20,7 +20,8 @@ use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
-use slint::ComponentHandle;
+use slint::platform::{PointerEventButton, WindowEvent};
+use slint::{ComponentHandle, LogicalPosition};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::{Arc, mpsc};
@@ -139,6 +140,46 @@ impl UiKiosk {
             .collect();
         assert_eq!(buttons.len(), 1, "exactly one {label:?} button on screen");
         buttons[0].invoke_accessible_default_action();
+    }
+
+    /// Taps the one button labelled `label` with a finger, as a patient does: pointer down
+    /// and up at its centre, which must be inside the window (a button below the fold
+    /// cannot be pressed this way).
+    pub fn press(&self, label: &str) {
+        let buttons: Vec<_> = ElementHandle::find_by_accessible_label(&self.ui, label)
+            .filter(|e| e.accessible_role() == Some(AccessibleRole::Button))
+            .collect();
+        assert_eq!(buttons.len(), 1, "exactly one {label:?} button on screen");
+        let (at, size) = (buttons[0].absolute_position(), buttons[0].size());
+        let centre = LogicalPosition::new(at.x + size.width / 2.0, at.y + size.height / 2.0);
+        let window = self.ui.window();
+        let shown = window.size().to_logical(window.scale_factor());
+        assert!(
+            centre.x > 0.0 && centre.y > 0.0 && centre.x < shown.width && centre.y < shown.height,
+            "{label:?} is off screen: its centre {centre:?}, the window {shown:?}"
+        );
+        self.finger(&[centre]);
+    }
+
+    /// A finger down at the first point, moved through the rest, lifted at the last.
+    pub fn finger(&self, path: &[LogicalPosition]) {
+        let (Some(&first), Some(&last)) = (path.first(), path.last()) else {
+            return;
+        };
+        let window = self.ui.window();
+        window.dispatch_event(WindowEvent::PointerMoved { position: first });
+        window.dispatch_event(WindowEvent::PointerPressed {
+            position: first,
+            button: PointerEventButton::Left,
+        });
+        for &position in &path[1..] {
+            window.dispatch_event(WindowEvent::PointerMoved { position });
+        }
+        window.dispatch_event(WindowEvent::PointerReleased {
+            position: last,
+            button: PointerEventButton::Left,
+        });
+        window.dispatch_event(WindowEvent::PointerExited);
     }
 
     /// Whether an element labelled `label` is on screen.
