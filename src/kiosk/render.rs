@@ -486,13 +486,14 @@ fn question_screens() -> Vec<(&'static str, PageView)> {
             .expect("a shipped questionnaire")
     };
     let (visit, phq9) = (form("reason-for-visit"), form("phq-9"));
-    let number = |typed: &str, unit: Option<LocalText>, (min, max): (u32, u32), decimals: bool| {
+    let number = |typed: &str, unit: Option<LocalText>, (min, max): (i32, i32), decimals: bool| {
         QuestionInput::Number {
             typed: typed.into(),
             unit,
             min: min.to_string(),
             max: max.to_string(),
             decimals,
+            minus: min < 0,
             full: false,
         }
     };
@@ -590,6 +591,16 @@ fn question_screens() -> Vec<(&'static str, PageView)> {
                 (6, 7),
                 number("112.5", unit("temperature"), (93, 110), true),
                 Some(QuestionError::OutOfRange),
+            ),
+        ),
+        (
+            "questions-number-minus",
+            asked(
+                visit,
+                "temperature",
+                (6, 7),
+                number("-3", unit("temperature"), (-40, 110), true),
+                None,
             ),
         ),
         (

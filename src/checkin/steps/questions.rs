@@ -104,6 +104,8 @@ pub enum QuestionInput {
         max: String,
         /// The keypad offers a decimal point.
         decimals: bool,
+        /// The keypad offers a minus sign (the form allows numbers below zero).
+        minus: bool,
         /// No digit fits any more.
         full: bool,
     },
@@ -610,6 +612,7 @@ impl Questions {
                     min: format!("{}", spec.min),
                     max: format!("{}", spec.max),
                     decimals: spec.decimals > 0,
+                    minus: spec.min < 0.0,
                 }
             }
             (QuestionKind::ShortText { max_length }, draft) => {
@@ -666,6 +669,7 @@ fn whole_digits(spec: &NumberSpec) -> usize {
 
 /// Whether no digit can be added to `typed`.
 fn number_full(typed: &str, spec: &NumberSpec) -> bool {
+    let typed = typed.trim_start_matches('-');
     match typed.split_once('.') {
         Some((_, fraction)) => fraction.len() >= usize::from(spec.decimals),
         None => typed.len() >= whole_digits(spec) && spec.decimals == 0,
@@ -673,9 +677,17 @@ fn number_full(typed: &str, spec: &NumberSpec) -> bool {
 }
 
 /// One key of the number keypad: digits (as many as the form's range and precision
-/// allow), one decimal point when the form takes decimals, delete and clear.
+/// allow), one decimal point when the form takes decimals, a minus sign that turns the
+/// number negative and back when the form goes below zero, delete and clear.
 fn press_number(typed: &mut String, key: NameKey, spec: &NumberSpec) {
     match key {
+        NameKey::Char('-') if spec.min < 0.0 => {
+            if typed.starts_with('-') {
+                typed.remove(0);
+            } else {
+                typed.insert(0, '-');
+            }
+        }
         NameKey::Char('.') if spec.decimals > 0 && !typed.contains('.') => {
             if typed.is_empty() {
                 typed.push('0');
@@ -683,13 +695,16 @@ fn press_number(typed: &mut String, key: NameKey, spec: &NumberSpec) {
             typed.push('.');
         }
         NameKey::Char(c) if c.is_ascii_digit() => {
-            let fraction = typed.split_once('.').map(|(_, fraction)| fraction.len());
+            let digits = typed.trim_start_matches('-');
+            let fraction = digits.split_once('.').map(|(_, fraction)| fraction.len());
             match fraction {
                 Some(len) if len >= usize::from(spec.decimals) => return,
                 Some(_) => {}
-                None if typed.len() >= whole_digits(spec) => return,
-                // "07" is "7": a leading zero is replaced.
-                None if typed == "0" => typed.clear(),
+                None if digits.len() >= whole_digits(spec) => return,
+                // "07" is "7" (and "-07" is "-7"): a leading zero is replaced.
+                None if digits == "0" => {
+                    typed.pop();
+                }
                 None => {}
             }
             typed.push(c);
@@ -802,5 +817,22 @@ mod tests {
         assert_eq!(typed(&temperature, ".5"), "0.5");
         assert!(!number_full("101", &temperature), "the point still fits");
         assert!(number_full("101.4", &temperature));
+        assert_eq!(
+            typed(&temperature, "-5"),
+            "5",
+            "no minus when the range has none"
+        );
+
+        let change = spec(-50.0, 50.0, 0);
+        assert_eq!(typed(&change, "-12"), "-12");
+        assert_eq!(
+            typed(&change, "12-"),
+            "-12",
+            "the sign key turns the number negative"
+        );
+        assert_eq!(typed(&change, "-12-"), "12", "and back");
+        assert_eq!(typed(&change, "-123"), "-12", "the sign is not a digit");
+        assert_eq!(typed(&change, "-07"), "-7");
+        assert!(number_full("-50", &change) && !number_full("-5", &change));
     }
 }

@@ -79,7 +79,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     let mut choices: &[LocalText] = &[];
     let mut ticked: &[bool] = &[];
     let (mut typed, mut unit, mut lowest, mut highest) = ("", "", "", "");
-    let (mut decimals, mut full) = (false, false);
+    let (mut decimals, mut minus, mut full) = (false, false, false);
     match question.map(|q| &q.input) {
         Some(QuestionInput::YesNo { chosen: c }) => {
             chosen = c.map_or(-1, |yes| if yes { 0 } else { 1 });
@@ -106,6 +106,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
             min,
             max,
             decimals: d,
+            minus: m,
             full: f,
         }) => {
             input = AnswerInput::Number;
@@ -114,6 +115,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
             lowest = min;
             highest = max;
             decimals = *d;
+            minus = *m;
             full = *f;
         }
         Some(QuestionInput::Text { typed: t, full: f }) => {
@@ -130,6 +132,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     adapter.set_lowest(lowest.into());
     adapter.set_highest(highest.into());
     adapter.set_decimals(decimals);
+    adapter.set_minus(minus);
     adapter.set_full(full);
     let column = |odd: usize| -> Vec<SharedString> {
         choices
