@@ -14,6 +14,7 @@ pub mod logging;
 pub mod questionnaire;
 pub mod scan;
 pub mod seal;
+pub mod service;
 pub mod store;
 pub mod token;
 

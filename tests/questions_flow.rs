@@ -372,6 +372,7 @@ fn multiple_choice_and_numbers_within_the_form_bounds() {
         min,
         max,
         decimals,
+        minus,
         full,
         unit,
     } = question(&journey).input
@@ -382,7 +383,7 @@ fn multiple_choice_and_numbers_within_the_form_bounds() {
         (typed.as_str(), min.as_str(), max.as_str()),
         ("400", "0", "365")
     );
-    assert!(full && !decimals);
+    assert!(full && !decimals && !minus, "days are never below zero");
     assert_eq!(unit.map(|u| u.es), Some("días".to_owned()));
     tap(&mut journey, QuestionsTap::Next);
     assert_eq!(question(&journey).error, Some(QuestionError::OutOfRange));

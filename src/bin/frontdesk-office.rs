@@ -3,6 +3,7 @@
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use frontdesk::office::{Office, OfficeConfig, appointments, forms};
+use frontdesk::service::{Health, ServiceManager};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -164,7 +165,15 @@ fn serve(config: OfficeConfig, demo: bool) -> anyhow::Result<()> {
         let address = listener.local_addr()?;
         tracing::info!(%address, "office hub listening");
         println!("Staff page: http://{address}/");
+        let manager = ServiceManager::from_env();
+        if let Err(error) = manager.ready("serving the staff page and kiosks") {
+            tracing::warn!(%error, "cannot tell systemd the hub is ready");
+        }
+        feed_watchdog(manager, office.state().clone());
         office.serve(listener, shutdown_signal()).await?;
+        if let Err(error) = manager.stopping() {
+            tracing::warn!(%error, "cannot tell systemd the hub is stopping");
+        }
         tracing::info!("office hub stopped");
         Ok(())
     })
@@ -183,6 +192,32 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term.recv() => {},
     }
+}
+
+/// Feeds systemd's watchdog (when the unit has one) while the store answers within the
+/// interval: a wedged database or a stuck store lock gets the hub restarted.
+fn feed_watchdog(manager: ServiceManager, state: frontdesk::office::server::AppState) {
+    let Some(every) = manager.watchdog_every() else {
+        return;
+    };
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            let answered = tokio::time::timeout(every, state.db(|db| db.check())).await;
+            let health = match answered {
+                Ok(Ok(())) => Health::Ok,
+                Ok(Err(_)) => Health::Failing("store"),
+                Err(_) => Health::Failing("store (no answer)"),
+            };
+            if health != Health::Ok {
+                tracing::error!(?health, "hub unhealthy; not feeding the watchdog");
+            }
+            if let Err(error) = manager.watchdog(health) {
+                tracing::warn!(%error, "cannot feed systemd's watchdog");
+            }
+        }
+    });
 }
 
 /// `kill -HUP` reads the form files again (the last good set stays if they are refused).

@@ -61,6 +61,13 @@ pub struct Scanner {
 const REOPEN_DELAY: Duration = Duration::from_secs(2);
 
 impl Scanner {
+    /// Whether the scanner driver thread still runs (the watchdog asks: a thread that ended
+    /// or panicked must get the program restarted).
+    pub fn is_running(&self) -> bool {
+        self.thread
+            .as_ref()
+            .is_some_and(|thread| !thread.is_finished())
+    }
     /// Opens the port and starts reading. The first open must succeed (a wrong path in
     /// the config is an error at start); later failures are retried every two seconds.
     pub fn start(

@@ -29,6 +29,11 @@ pub struct KioskApp {
 }
 
 impl KioskApp {
+    /// Whether the journey's worker threads all run (for the watchdog).
+    pub fn health(&self) -> crate::service::Health {
+        self.core.borrow().health()
+    }
+
     /// Shows the core's current screen in `ui` and wires every button to the core.
     pub fn install(ui: MainWindow, core: KioskCore, clinic_name: &str) -> Rc<Self> {
         ui.global::<WelcomeAdapter>()

@@ -7,6 +7,7 @@ use super::payments::PaymentWorker;
 use super::workers::{LookupWorker, OutboxWorker};
 use crate::checkin::{Effect, Event, Journey, Screen};
 use crate::domain::StaffNeed;
+use crate::service::Health;
 use jiff::Timestamp;
 
 /// The journey and the workers that carry out its effects.
@@ -39,6 +40,18 @@ impl KioskCore {
     pub fn with_payments(mut self, payments: PaymentWorker) -> Self {
         self.payments = Some(payments);
         self
+    }
+
+    /// Whether every worker thread of the journey still runs.
+    pub fn health(&self) -> Health {
+        Health::of(&[
+            ("outbox", self.outbox.is_running()),
+            ("lookup", self.lookup.is_running()),
+            (
+                "payments",
+                self.payments.as_ref().is_none_or(PaymentWorker::is_running),
+            ),
+        ])
     }
 
     /// The screen that should be showing.

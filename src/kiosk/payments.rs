@@ -99,6 +99,13 @@ pub struct PaymentWorker {
 }
 
 impl PaymentWorker {
+    /// Whether the payment thread still runs (the watchdog asks: a thread that ended
+    /// or panicked must get the program restarted).
+    pub fn is_running(&self) -> bool {
+        self.thread
+            .as_ref()
+            .is_some_and(|thread| !thread.is_finished())
+    }
     /// Starts the worker: it connects to the terminal, settles what a restart left
     /// unsettled, and posts [`Event::PaymentsReadiness`]; `saved` is called after each
     /// outbox row (to wake the sync thread). Receipts of approvals go to `printer`.

@@ -74,6 +74,13 @@ pub struct PrinterWorker {
 }
 
 impl PrinterWorker {
+    /// Whether the printer thread still runs (the watchdog asks: a thread that ended
+    /// or panicked must get the program restarted).
+    pub fn is_running(&self) -> bool {
+        self.thread
+            .as_ref()
+            .is_some_and(|thread| !thread.is_finished())
+    }
     /// Starts the thread for the printer `settings` describe; it asks the paper state at
     /// once and then every `status_every`. Until the printer first answers, it reads as
     /// [`PrinterHealth::Offline`].

@@ -11,11 +11,13 @@ use super::{
     QuestionsMode,
 };
 use crate::devices::scanner::Scanner;
+use crate::service::{Health, ServiceManager};
 use crate::sync::{SyncHandle, WorkerSettings};
 use anyhow::Context as _;
 use jiff::Timestamp;
 use slint::{ComponentHandle, PhysicalSize};
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -49,8 +51,8 @@ pub struct AssembledKiosk {
     pub sync: Arc<SyncHandle>,
     pub db_path: PathBuf,
     _app: std::rc::Rc<KioskApp>,
-    _scanner: Option<Scanner>,
-    _printer: Option<PrinterWorker>,
+    _scanner: Option<Rc<Scanner>>,
+    _printer: Option<Rc<PrinterWorker>>,
     _timers: Vec<slint::Timer>,
 }
 
@@ -64,6 +66,9 @@ pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
     })
     .context("cannot install the Ctrl-C handler")?;
     slint::run_event_loop_until_quit()?;
+    if let Err(error) = ServiceManager::from_env().stopping() {
+        tracing::warn!(%error, "cannot tell systemd the kiosk is stopping");
+    }
     tracing::info!(outbox = kiosk.sync.status().outbox_depth, "kiosk stopping");
     Ok(())
 }
@@ -76,6 +81,7 @@ pub fn assemble(
     options: RunOptions,
     mut observer: Option<FrameObserver>,
 ) -> anyhow::Result<AssembledKiosk> {
+    let manager = ServiceManager::from_env();
     let window = if options.headless {
         let started = options.started;
         let snapshot = options.snapshot.clone();
@@ -90,6 +96,7 @@ pub fn assemble(
                         ms = started.elapsed().as_secs_f64() * 1000.0,
                         "first frame rendered"
                     );
+                    tell_ready(&manager);
                 }
                 if let Some(path) = &snapshot
                     && let Err(error) = write_png(path, pixels, size)
@@ -148,7 +155,23 @@ pub fn assemble(
     if options.demo_patient {
         timers.push(scripted_patient(&ui));
     }
+    let printer = printer.map(Rc::new);
+    let scanner = scanner.map(Rc::new);
+    if let Some(every) = manager.watchdog_every() {
+        timers.push(watchdog(
+            manager,
+            every,
+            Rc::downgrade(&kiosk),
+            sync.clone(),
+            scanner.clone(),
+            printer.clone(),
+        ));
+    }
     ui.show()?;
+    if window.is_none() {
+        // With a display the first frame is drawn once the event loop runs.
+        slint::Timer::single_shot(Duration::ZERO, move || tell_ready(&manager));
+    }
     Ok(AssembledKiosk {
         ui,
         _app: kiosk,
@@ -159,6 +182,50 @@ pub fn assemble(
         _printer: printer,
         _timers: timers,
     })
+}
+
+/// Tells systemd the kiosk is up (its first frame is drawn).
+fn tell_ready(manager: &ServiceManager) {
+    if let Err(error) = manager.ready("showing the welcome screen") {
+        tracing::warn!(%error, "cannot tell systemd the kiosk is ready");
+    }
+}
+
+/// Feeds systemd's watchdog from the UI event loop, and only while every worker thread
+/// runs: a frozen UI thread never gets here, a dead worker is named in the unit's status,
+/// and either way systemd restarts the kiosk once `WatchdogSec` passes.
+fn watchdog(
+    manager: ServiceManager,
+    every: Duration,
+    app: std::rc::Weak<KioskApp>,
+    sync: Arc<SyncHandle>,
+    scanner: Option<Rc<Scanner>>,
+    printer: Option<Rc<PrinterWorker>>,
+) -> slint::Timer {
+    let timer = slint::Timer::default();
+    let mut was = Health::Ok;
+    timer.start(slint::TimerMode::Repeated, every, move || {
+        let health = match app.upgrade().map(|app| app.health()) {
+            Some(Health::Ok) => Health::of(&[
+                ("sync", sync.is_running()),
+                ("scanner", scanner.as_ref().is_none_or(|s| s.is_running())),
+                ("printer", printer.as_ref().is_none_or(|p| p.is_running())),
+            ]),
+            Some(failing) => failing,
+            None => Health::Failing("ui"),
+        };
+        if health != was {
+            tracing::error!(
+                ?health,
+                "kiosk health changed; the watchdog is fed only when Ok"
+            );
+            was = health;
+        }
+        if let Err(error) = manager.watchdog(health) {
+            tracing::warn!(%error, "cannot feed systemd's watchdog");
+        }
+    });
+    timer
 }
 
 /// For the demo without a display: someone who taps "Yes, this is me" two seconds after

@@ -28,6 +28,13 @@ pub struct OutboxWorker {
 }
 
 impl OutboxWorker {
+    /// Whether the outbox writer thread still runs (the watchdog asks: a thread that ended
+    /// or panicked must get the program restarted).
+    pub fn is_running(&self) -> bool {
+        self.thread
+            .as_ref()
+            .is_some_and(|thread| !thread.is_finished())
+    }
     /// Starts the writer. `post` receives each answer; `saved` is called after each
     /// row reaches the outbox (to wake the sync thread).
     pub fn start(
@@ -179,12 +186,13 @@ enum Lookup {
 /// any).
 pub struct LookupWorker {
     jobs: mpsc::Sender<(OpId, AppointmentId, Lookup)>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl LookupWorker {
     pub fn start(client: OfficeClient, post: Post) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<(OpId, AppointmentId, Lookup)>();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("lookup".into())
             .spawn(move || {
                 while let Ok((op, appointment, what)) = queue.recv() {
@@ -195,7 +203,17 @@ impl LookupWorker {
                     post(Event::Completed(Completion { op, result }));
                 }
             })?;
-        Ok(Self { jobs })
+        Ok(Self {
+            jobs,
+            thread: Some(thread),
+        })
+    }
+
+    /// Whether the look-up thread still runs (the watchdog asks).
+    pub fn is_running(&self) -> bool {
+        self.thread
+            .as_ref()
+            .is_some_and(|thread| !thread.is_finished())
     }
 
     /// Queues a look-up of the contact details; the answer comes as an event.

@@ -465,6 +465,12 @@ fn appointment_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Result<Appoint
 }
 
 impl OfficeStore {
+    /// Whether the database answers a trivial query (the watchdog's health check).
+    pub fn check(&self) -> Result<(), StoreError> {
+        self.conn.query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         Ok(Self {
             conn: open_database(path, MIGRATIONS)?,

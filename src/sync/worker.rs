@@ -87,6 +87,13 @@ pub struct SyncHandle {
 }
 
 impl SyncHandle {
+    /// Whether the sync thread still runs (the watchdog asks: a thread that ended
+    /// or panicked must get the program restarted).
+    pub fn is_running(&self) -> bool {
+        self.thread
+            .as_ref()
+            .is_some_and(|thread| !thread.is_finished())
+    }
     /// Something new is in the outbox: deliver now, not at the next retry.
     pub fn wake(&self) {
         let _ = self.commands.send(Command::Wake);
