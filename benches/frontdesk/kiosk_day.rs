@@ -245,6 +245,7 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
             frontdesk::checkin::StepKind::Consent,
             frontdesk::checkin::StepKind::Questions,
         ],
+        gpio: None,
     };
 
     let (kiosk, frames) = assemble_observed(config)?;

@@ -8,6 +8,8 @@
 
 pub mod escpos;
 pub mod framing;
+#[cfg(feature = "kiosk")]
+pub mod gpio;
 pub mod payment;
 pub mod pc850;
 #[cfg(feature = "kiosk")]

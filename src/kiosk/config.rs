@@ -219,6 +219,8 @@ pub struct KioskConfig {
     /// room). Any of "register", "confirm", "details", "consent", "questions", "payment";
     /// identifying and checking in cannot be left out.
     pub leave_out: Vec<crate::checkin::StepKind>,
+    /// Absent: no pins (no status LED, no physical "call staff" button).
+    pub gpio: Option<crate::devices::gpio::GpioConfig>,
 }
 
 impl std::fmt::Debug for KioskConfig {
@@ -231,6 +233,7 @@ impl std::fmt::Debug for KioskConfig {
             .field("scanner", &self.scanner)
             .field("card_terminal", &self.card_terminal)
             .field("receipt_printer", &self.receipt_printer)
+            .field("gpio", &self.gpio)
             .finish_non_exhaustive()
     }
 }
@@ -248,6 +251,7 @@ impl Default for KioskConfig {
             card_terminal: None,
             receipt_printer: None,
             leave_out: Vec::new(),
+            gpio: None,
         }
     }
 }

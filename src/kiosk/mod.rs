@@ -6,6 +6,7 @@ pub mod card_terminal;
 pub mod config;
 pub mod controllers;
 pub mod core;
+pub mod gpio_worker;
 pub mod headless;
 pub mod payments;
 pub mod printer_worker;

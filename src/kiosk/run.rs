@@ -2,6 +2,7 @@
 
 use super::app::{self, KioskApp};
 use super::config::KioskConfig;
+use super::gpio_worker::GpioWorker;
 use super::headless::{HeadlessPlatform, HeadlessWindow, write_png};
 use super::printer_worker::PrinterWorker;
 use super::services::KioskServices;
@@ -53,6 +54,7 @@ pub struct AssembledKiosk {
     _app: std::rc::Rc<KioskApp>,
     _scanner: Option<Rc<Scanner>>,
     _printer: Option<Rc<PrinterWorker>>,
+    _gpio: Option<Rc<GpioWorker>>,
     _timers: Vec<slint::Timer>,
 }
 
@@ -128,6 +130,7 @@ pub fn assemble(
         db_path,
         clinic_name,
         printer,
+        gpio,
     } = KioskServices::start(
         &config,
         WorkerSettings::default(),
@@ -157,6 +160,7 @@ pub fn assemble(
     }
     let printer = printer.map(Rc::new);
     let scanner = scanner.map(Rc::new);
+    let gpio = gpio.map(Rc::new);
     if let Some(every) = manager.watchdog_every() {
         timers.push(watchdog(
             manager,
@@ -165,6 +169,7 @@ pub fn assemble(
             sync.clone(),
             scanner.clone(),
             printer.clone(),
+            gpio.clone(),
         ));
     }
     ui.show()?;
@@ -180,6 +185,7 @@ pub fn assemble(
         db_path,
         _scanner: scanner,
         _printer: printer,
+        _gpio: gpio,
         _timers: timers,
     })
 }
@@ -201,6 +207,7 @@ fn watchdog(
     sync: Arc<SyncHandle>,
     scanner: Option<Rc<Scanner>>,
     printer: Option<Rc<PrinterWorker>>,
+    gpio: Option<Rc<GpioWorker>>,
 ) -> slint::Timer {
     let timer = slint::Timer::default();
     let mut was = Health::Ok;
@@ -210,6 +217,7 @@ fn watchdog(
                 ("sync", sync.is_running()),
                 ("scanner", scanner.as_ref().is_none_or(|s| s.is_running())),
                 ("printer", printer.as_ref().is_none_or(|p| p.is_running())),
+                ("gpio", gpio.as_ref().is_none_or(|g| g.is_running())),
             ]),
             Some(failing) => failing,
             None => Health::Failing("ui"),

@@ -5,10 +5,13 @@
 use super::card_terminal::{CardTerminalError, SerialCardTerminal};
 use super::config::KioskConfig;
 use super::core::KioskCore;
+use super::gpio_worker::GpioWorker;
 use super::payments::{PaymentWorker, PaymentWorkerSettings, TerminalHealthHandle};
 use super::printer_worker::{PrinterWorker, PrinterWorkerError};
 use super::workers::{LookupWorker, OutboxWorker, Post};
+use crate::api::TerminalHealth;
 use crate::checkin::{Event, Journey, JourneyPlan, JourneySettings};
+use crate::devices::gpio::{CdevPins, LedPattern};
 use crate::devices::scanner::{Scanner, ScannerError, ScannerPort};
 use crate::store::{KioskStore, StoreError};
 use crate::sync::{
@@ -17,7 +20,7 @@ use crate::sync::{
 use jiff::{SignedDuration, Timestamp};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Why the kiosk could not start.
@@ -62,6 +65,9 @@ pub struct KioskServices {
     pub clinic_name: String,
     /// The receipt printer when no payment worker took it, kept running for its health.
     pub printer: Option<PrinterWorker>,
+    /// The status LED and the call-staff button; `None` without `[gpio]` or when the
+    /// pins cannot be opened (logged: the kiosk runs without them).
+    pub gpio: Option<GpioWorker>,
 }
 
 /// How often the receipt printer's paper is checked between receipts.
@@ -153,6 +159,7 @@ impl KioskServices {
             None => None,
         };
 
+        let printer_health = printer.as_ref().map(PrinterWorker::health);
         let terminal_health = TerminalHealthHandle::default();
         if config.card_terminal.is_some() {
             sync_settings.terminal = terminal_health.clone();
@@ -193,7 +200,7 @@ impl KioskServices {
                 KioskStore::open(&db_path)?,
                 PaymentWorkerSettings {
                     zone,
-                    health: terminal_health,
+                    health: terminal_health.clone(),
                     close_day_at: terminal.close_day_at,
                     ..PaymentWorkerSettings::default()
                 },
@@ -208,7 +215,38 @@ impl KioskServices {
         } else {
             tracing::info!("no card terminal configured; co-pays are paid at the desk");
         }
+        let gpio = config.gpio.as_ref().and_then(|pins| {
+            let device_fault = {
+                let connected = scanner_connected.clone();
+                let has_scanner = config.scanner.is_some();
+                let printer = printer_health.clone();
+                let terminal = config.card_terminal.is_some().then(|| terminal_health.clone());
+                move || {
+                    (has_scanner && !connected.load(Ordering::Relaxed))
+                        || printer.as_ref().is_some_and(|p| p.get().is_fault())
+                        || terminal
+                            .as_ref()
+                            .is_some_and(|t| t.get() == TerminalHealth::Unavailable)
+                }
+            };
+            let sync = sync.clone();
+            let state = move || LedPattern::for_state(sync.status().office_reachable, device_fault());
+            match CdevPins::open(pins) {
+                Ok(pins) => match GpioWorker::start(Box::new(pins), state, post.clone()) {
+                    Ok(worker) => Some(worker),
+                    Err(error) => {
+                        tracing::error!(%error, "cannot start the GPIO thread");
+                        None
+                    }
+                },
+                Err(error) => {
+                    tracing::error!(%error, "GPIO pins not available; no status LED or call-staff button");
+                    None
+                }
+            }
+        });
         Ok(Self {
+            gpio,
             printer,
             core,
             sync,
