@@ -30,7 +30,7 @@ const KIOSK_OFFLINE_AFTER: SignedDuration = SignedDuration::from_secs(45);
 
 /// Staff are not yet signed in individually; every staff action is audited under this
 /// name until staff accounts exist.
-pub(super) const STAFF_ACTOR: &str = "front-desk";
+pub(crate) const STAFF_ACTOR: &str = "front-desk";
 
 const STAFF_PAGE: &str = include_str!("staff_page.html");
 

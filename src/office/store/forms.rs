@@ -93,7 +93,7 @@ fn consent_from(row: &Row<'_>) -> rusqlite::Result<Result<ConsentRow, StoreError
 }
 
 /// The subject's columns: (appointment handle, registration id).
-fn subject_columns(subject: FormSubject) -> (Option<i64>, Option<String>) {
+pub(super) fn subject_columns(subject: FormSubject) -> (Option<i64>, Option<String>) {
     match subject {
         FormSubject::Appointment(id) => (Some(id.get().cast_signed()), None),
         FormSubject::Registration(id) => (None, Some(id.to_string())),
