@@ -49,7 +49,18 @@ pub fn office_config(data_dir: &Path, addr: SocketAddr) -> OfficeConfig {
 
 /// Starts an office with today's synthetic appointments on `addr` (port 0: any).
 pub fn start_office(data_dir: &Path, addr: SocketAddr) -> TestOffice {
-    let office = Office::open(office_config(data_dir, addr)).expect("office opens");
+    start_office_with(data_dir, addr, |_| {})
+}
+
+/// Like [`start_office`], with the configuration changed by `configure` first.
+pub fn start_office_with(
+    data_dir: &Path,
+    addr: SocketAddr,
+    configure: impl FnOnce(&mut OfficeConfig),
+) -> TestOffice {
+    let mut config = office_config(data_dir, addr);
+    configure(&mut config);
+    let office = Office::open(config).expect("office opens");
     let state = office.state().clone();
     let today = state.today(Timestamp::now());
     state
@@ -498,4 +509,24 @@ pub fn post_sealed(base: &str, body: &frontdesk::api::OutboxBody) -> reqwest::bl
         .json(&sealed)
         .send()
         .unwrap()
+}
+
+/// The clearinghouse simulator on a loopback port of its own, served from its own thread
+/// until the test process ends; `slow` is how long member TST0003 waits. Returns the URL
+/// to POST 270s to.
+pub fn start_clearinghouse(slow: Duration) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/270", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let _ = frontdesk::office::eligibility::simulator::serve(listener, slow).await;
+        });
+    });
+    url
 }

@@ -247,10 +247,9 @@ pub(super) async fn receive(
         CoverageAnswer::Coverages(coverages) => coverages
             .iter()
             .filter_map(|c| match c.source() {
-                CoverageSource::SmartHealthCard { jws } => Some((
-                    c.rank(),
-                    verify_card(&state.insurance.setup, jws, c, now),
-                )),
+                CoverageSource::SmartHealthCard { jws } => {
+                    Some((c.rank(), verify_card(&state.insurance.setup, jws, c, now)))
+                }
                 _ => None,
             })
             .collect(),

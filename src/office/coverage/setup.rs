@@ -5,9 +5,7 @@
 
 use crate::api::{InsuranceReference, PayerListEntry, TrustedShcIssuer};
 use crate::domain::{PayerId, PayerName};
-use crate::eligibility::{
-    InterchangeId, InterchangeParties, Npi, OrgName, ServiceTypeCode, Usage,
-};
+use crate::eligibility::{InterchangeId, InterchangeParties, Npi, OrgName, ServiceTypeCode, Usage};
 use crate::office::config::{ConfigError, EligibilityConfig, InsuranceConfig};
 use crate::scan::shc::TrustedIssuers;
 use sha2::{Digest, Sha256};

@@ -118,7 +118,9 @@ fn eligibility_view(item: &CoverageItem) -> Option<EligibilityView> {
         ),
         Eligibility::Inactive => ("inactive", "Inactive".to_owned()),
         Eligibility::NotFound => ("not_found", "Not found".to_owned()),
-        Eligibility::NotVerified(why) => ("not_verified", format!("Not verified: {}", why.english())),
+        Eligibility::NotVerified(why) => {
+            ("not_verified", format!("Not verified: {}", why.english()))
+        }
     };
     Some(EligibilityView {
         state: state.into(),
@@ -294,7 +296,10 @@ async fn recheck(
 }
 
 /// `GET /staff/insurance/photos/{id}`: a card photo as JPEG. Audited (`card_photo.view`).
-async fn photo(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn photo(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let id = CardPhotoId::parse(&id).ok_or(ApiError::NotFound)?;
     let now = Timestamp::now();
     let jpeg = state

@@ -107,7 +107,9 @@ fn patient_of(tx: &Connection, subject: FormSubject) -> Result<Option<Option<Str
             .query_row([handle.get().cast_signed()], |row| row.get(0))
             .optional()?,
         FormSubject::Registration(id) => tx
-            .prepare_cached("SELECT NULL FROM registrations WHERE id = ?1 AND status <> 'rejected'")?
+            .prepare_cached(
+                "SELECT NULL FROM registrations WHERE id = ?1 AND status <> 'rejected'",
+            )?
             .query_row([id.to_string()], |row| row.get(0))
             .optional()?,
     })
@@ -197,8 +199,8 @@ fn record_coverage_in(
                 "INSERT INTO coverage_items (answer, rank, coverage, shc) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for coverage in coverages.iter() {
-                let json = serde_json::to_string(coverage)
-                    .map_err(|_| StoreError::Corrupt("coverage"))?;
+                let json =
+                    serde_json::to_string(coverage).map_err(|_| StoreError::Corrupt("coverage"))?;
                 let check = shc
                     .iter()
                     .find(|(rank, _)| *rank == coverage.rank())
@@ -231,7 +233,13 @@ fn record_coverage_in(
         }
         CoverageAnswer::SelfPay => {}
     }
-    audit_in(tx, now, &Actor::Kiosk(kiosk.clone()), "coverage.create", &id)?;
+    audit_in(
+        tx,
+        now,
+        &Actor::Kiosk(kiosk.clone()),
+        "coverage.create",
+        &id,
+    )?;
     Ok(Ok(CoverageStored::Accepted { to_check }))
 }
 
@@ -317,7 +325,13 @@ impl OfficeStore {
                 ts(now),
                 photo.jpeg,
             ])?;
-            audit_in(&tx, now, &Actor::Kiosk(kiosk.clone()), "card_photo.create", &id)?;
+            audit_in(
+                &tx,
+                now,
+                &Actor::Kiosk(kiosk.clone()),
+                "card_photo.create",
+                &id,
+            )?;
             Ok(CoverageStored::Accepted { to_check: vec![] })
         };
         tx.commit()?;
@@ -675,8 +689,10 @@ impl OfficeStore {
                             .execute(params![handle, i64::from(copay.get()), check, ts(now)])?;
                         }
                         _ => {
-                            tx.prepare_cached("DELETE FROM verified_copays WHERE appointment = ?1")?
-                                .execute([handle])?;
+                            tx.prepare_cached(
+                                "DELETE FROM verified_copays WHERE appointment = ?1",
+                            )?
+                            .execute([handle])?;
                         }
                     }
                 }
