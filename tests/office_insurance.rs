@@ -435,6 +435,24 @@ fn eligibility_through_the_simulator_sets_the_copay_or_says_not_verified() {
     assert_eq!(eligibility.plan_name.as_deref(), Some("TESTPAYER GOLD PPO"));
     let owed = due(&office, ada);
     assert_eq!((owed.due.copay.get(), owed.copay_verified), (3000, true));
+    // The roster kiosks fetch and the staff queue carry it too.
+    let roster = frontdesk::sync::OfficeClient::new(&office.base, KIOSK_TOKEN)
+        .unwrap()
+        .roster()
+        .unwrap();
+    let entry = roster
+        .entries
+        .iter()
+        .find(|e| e.appointment == ada)
+        .unwrap();
+    assert_eq!(entry.due.copay.get(), 3000);
+    let queued = office
+        .queue()
+        .checked_in
+        .into_iter()
+        .find(|r| r.appointment == ada)
+        .unwrap();
+    assert_eq!(queued.due.unwrap().copay.get(), 3000);
 
     // Re-check: audited, checked again.
     let first_at = eligibility.checked_at.unwrap();

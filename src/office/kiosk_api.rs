@@ -59,10 +59,13 @@ async fn roster(
     let today = state.today(Timestamp::now());
     let (appointments, checked_in) = state
         .db(move |db| {
-            Ok((
-                db.appointments_on(today)?,
-                db.checked_in_appointments(today)?,
-            ))
+            let mut appointments = db.appointments_on(today)?;
+            // The co-pay an eligibility check set replaces the scheduled one.
+            let verified = db.verified_copays_on(today)?;
+            for a in &mut appointments {
+                a.copay = verified.get(&a.id).copied().unwrap_or(a.copay);
+            }
+            Ok((appointments, db.checked_in_appointments(today)?))
         })
         .await?;
     let waiting = checked_in

@@ -133,8 +133,14 @@ async fn queue(State(state): State<AppState>) -> Result<Json<QueueView>, ApiErro
         .ok_or_else(|| ApiError::internal("clinic day out of range"))?;
     let (rows, appointments, kiosks, needs, changes, payments) = state
         .db(move |db| {
-            let rows = db.queue(start, end)?;
-            let appointments = db.appointments_on(today)?;
+            let mut rows = db.queue(start, end)?;
+            let mut appointments = db.appointments_on(today)?;
+            // The co-pay an eligibility check set replaces the scheduled one.
+            let verified = db.verified_copays_on(today)?;
+            let details = rows.iter_mut().filter_map(|r| r.details.as_mut());
+            for a in appointments.iter_mut().chain(details) {
+                a.copay = verified.get(&a.id).copied().unwrap_or(a.copay);
+            }
             let kiosks = db.kiosks()?;
             let needs = db.open_needs()?;
             let changes = db.open_details_changes()?;

@@ -722,4 +722,27 @@ impl OfficeStore {
             .transpose()
             .map_err(|_| StoreError::Corrupt("verified co-pay"))
     }
+
+    /// Every co-pay eligibility checks set for the appointments of `day`.
+    pub fn verified_copays_on(
+        &self,
+        day: Date,
+    ) -> Result<std::collections::HashMap<AppointmentId, Cents>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.appointment, v.copay_cents FROM verified_copays v
+             JOIN appointments a ON a.handle = v.appointment WHERE a.day = ?1",
+        )?;
+        let rows = stmt.query_map([day.to_string()], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
+        })?;
+        rows.map(|r| {
+            let (handle, cents) = r?;
+            let cents = u32::try_from(cents).map_err(|_| StoreError::Corrupt("verified co-pay"))?;
+            Ok((
+                AppointmentId::new(handle.cast_unsigned()),
+                Cents::new(cents),
+            ))
+        })
+        .collect()
+    }
 }
