@@ -504,6 +504,67 @@ fn eligibility_through_the_simulator_sets_the_copay_or_says_not_verified() {
             "{member}"
         );
     }
+    // A payer the office does not list: no check, the desk sorts it out.
+    let unlisted = ids[4];
+    let mut answer = typed(unlisted, "TST0001");
+    if let CoverageAnswer::Coverages(coverages) = &mut answer.answer {
+        let c = coverages.primary();
+        let other = Coverage::new(
+            CoverageRank::Primary,
+            Payer {
+                id: None,
+                name: PayerName::new("Some Other Plan").unwrap(),
+            },
+            c.member_id().clone(),
+            None,
+            SubscriberRelationship::Patient,
+            None,
+            CoverageSource::Typed,
+        )
+        .unwrap();
+        *coverages = Coverages::new(vec![other]).unwrap();
+    }
+    assert_eq!(
+        deliver(&office, OutboxBody::Coverage(Box::new(answer))),
+        StatusCode::CREATED
+    );
+    let e = settled(&office, unlisted).coverages[0]
+        .eligibility
+        .clone()
+        .unwrap();
+    assert_eq!(e.label, "Not verified: payer not on the office's list");
+
+    // A new patient's registration: checked with the name and birth date registered.
+    let registration = support::sample_registration("Insured");
+    support::deliver_registration(&office.base, &registration);
+    let mut answer = typed(ids[0], "TST0001");
+    answer.id = CoverageSubmissionId::random();
+    answer.subject = FormSubject::Registration(registration.id);
+    assert_eq!(
+        deliver(&office, OutboxBody::Coverage(Box::new(answer.clone()))),
+        StatusCode::CREATED
+    );
+    let seen = wait_until("the registration's eligibility", || {
+        let view: InsuranceView =
+            reqwest::blocking::get(format!("{}/api/staff/v1/insurance", office.base))
+                .ok()?
+                .json()
+                .ok()?;
+        view.registrations
+            .into_iter()
+            .find(|s| s.coverage == answer.id)
+            .filter(|s| {
+                s.coverages[0]
+                    .eligibility
+                    .as_ref()
+                    .is_some_and(|e| e.state != "checking")
+            })
+    });
+    assert_eq!(
+        seen.coverages[0].eligibility.as_ref().unwrap().label,
+        "Active, co-pay $30.00"
+    );
+
     // The check-in made before all this still stands.
     assert!(
         office

@@ -3,7 +3,7 @@
 //! check with its result, and the co-pay an eligibility check set for an appointment.
 //! PHI (member ids, names, photos) lives only here.
 
-use super::forms::subject_columns;
+use super::forms::{patient_of, subject_columns, subject_from_columns};
 use super::{Actor, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::api::{CardPhotoSubmission, CoverageSubmission, FormSubject};
 use crate::domain::{
@@ -96,23 +96,6 @@ fn shc_from(text: Option<String>) -> Result<Option<ShcCheck>, StoreError> {
 
 fn rank_from(text: &str) -> Result<CoverageRank, StoreError> {
     CoverageRank::parse(text).ok_or(StoreError::Corrupt("coverage rank"))
-}
-
-/// The patient number a subject is filed under (`Some(None)`: known, no number), or
-/// `None` when the office does not know the subject (or a registration was discarded).
-fn patient_of(tx: &Connection, subject: FormSubject) -> Result<Option<Option<String>>, StoreError> {
-    Ok(match subject {
-        FormSubject::Appointment(handle) => tx
-            .prepare_cached("SELECT patient_id FROM appointments WHERE handle = ?1")?
-            .query_row([handle.get().cast_signed()], |row| row.get(0))
-            .optional()?,
-        FormSubject::Registration(id) => tx
-            .prepare_cached(
-                "SELECT NULL FROM registrations WHERE id = ?1 AND status <> 'rejected'",
-            )?
-            .query_row([id.to_string()], |row| row.get(0))
-            .optional()?,
-    })
 }
 
 /// The newest answer on file for the patient of `subject` that is not `except`: given for
@@ -278,16 +261,7 @@ impl OfficeStore {
                 "SELECT coverage_answer, appointment, registration, rank, side, jpeg
                  FROM card_photos WHERE id = ?1",
             )?
-            .query_row([&id], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                ))
-            })
+            .query_row([&id], |row| Same::try_from(row))
             .optional()?;
         let outcome = if let Some(stored) = stored {
             let same = stored
@@ -379,11 +353,7 @@ impl OfficeStore {
         )?;
         let rows = stmt
             .query_map([answer], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, Option<String>>(2)?,
-                ))
+                <(String, String, Option<String>)>::try_from(row)
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
@@ -421,17 +391,7 @@ impl OfficeStore {
                  FROM eligibility_checks WHERE answer = ?1 AND rank = ?2
                  ORDER BY id DESC LIMIT 1",
             )?
-            .query_row(params![answer, rank.as_str()], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                    row.get(6)?,
-                ))
-            })
+            .query_row(params![answer, rank.as_str()], |row| Raw::try_from(row))
             .optional()?;
         let Some((id, requested_at, checked_at, status, reason, plan_name, copay)) = raw else {
             return Ok(None);
@@ -493,37 +453,22 @@ impl OfficeStore {
     }
 
     fn coverage_answer(&self, id: &str) -> Result<CoverageAnswerRow, StoreError> {
-        let (appointment, registration, kiosk, answer, received_at, copied_from): (
+        type Columns = (
             Option<i64>,
             Option<String>,
             String,
             String,
             String,
             Option<String>,
-        ) = self.conn.query_row(
-            "SELECT appointment, registration, kiosk, answer, received_at, copied_from
-             FROM coverage_answers WHERE id = ?1",
-            [id],
-            |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                ))
-            },
-        )?;
-        let subject = match (appointment, registration) {
-            (Some(handle), None) => {
-                FormSubject::Appointment(AppointmentId::new(handle.cast_unsigned()))
-            }
-            (None, Some(r)) => FormSubject::Registration(
-                RegistrationId::parse(&r).ok_or(StoreError::Corrupt("coverage registration"))?,
-            ),
-            _ => return Err(StoreError::Corrupt("coverage subject")),
-        };
+        );
+        let (appointment, registration, kiosk, answer, received_at, copied_from) =
+            self.conn.query_row(
+                "SELECT appointment, registration, kiosk, answer, received_at, copied_from
+                 FROM coverage_answers WHERE id = ?1",
+                [id],
+                |row| Columns::try_from(row),
+            )?;
+        let subject = subject_from_columns(appointment, registration)?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, rank, side, taken_at FROM card_photos WHERE coverage_answer = ?1
              ORDER BY CASE rank WHEN 'primary' THEN 0 ELSE 1 END,
@@ -531,12 +476,7 @@ impl OfficeStore {
         )?;
         let photos = stmt
             .query_map([id], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                ))
+                <(String, String, String, String)>::try_from(row)
             })?
             .map(|r| {
                 let (photo, rank, side, taken_at) = r?;
