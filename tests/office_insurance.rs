@@ -599,3 +599,35 @@ fn eligibility_through_the_simulator_sets_the_copay_or_says_not_verified() {
             .any(|r| r.check_in == check_in)
     );
 }
+
+#[test]
+fn a_check_cut_short_by_a_restart_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = support::start_clearinghouse(Duration::from_secs(120));
+    let office = office_with(dir.path(), Some(url.clone()), 60_000);
+    let ada = appointments(&office)[0];
+    assert_eq!(
+        deliver(
+            &office,
+            OutboxBody::Coverage(Box::new(typed(ada, "TST0003")))
+        ),
+        StatusCode::CREATED
+    );
+    wait_until("the check to start", || {
+        let e = insurance_of(&office, ada)?.coverages[0]
+            .eligibility
+            .clone()?;
+        (e.state == "checking").then_some(())
+    });
+    office.stop();
+    let office = office_with(dir.path(), Some(url), 60_000);
+    let e = insurance_of(&office, ada).unwrap().coverages[0]
+        .eligibility
+        .clone()
+        .unwrap();
+    assert_eq!(
+        e.label,
+        "Not verified: the office restarted during the check"
+    );
+    assert!(!due(&office, ada).copay_verified);
+}

@@ -164,6 +164,90 @@ async fn insurance_shows_on_the_row_masked_with_eligibility_arriving_live() {
         .await
         .unwrap();
     assert_eq!(loaded.as_u64(), Some(428), "the thumbnail is the photo");
+    // Others as they show before arrival: an inactive plan with a spouse's coverage
+    // second, and self-pay.
+    let base = office.base.clone();
+    let (bruno, carmen) = {
+        let today = office.state.today(Timestamp::now());
+        let store = office.state.store.lock().unwrap();
+        let day = store.appointments_on(today).unwrap();
+        (day[1].id, day[2].id)
+    };
+    tokio::task::spawn_blocking(move || {
+        let payer = |id: &str, name: &str| Payer {
+            id: Some(PayerId::new(id).unwrap()),
+            name: PayerName::new(name).unwrap(),
+        };
+        let spouse = frontdesk::domain::Subscriber {
+            name: frontdesk::domain::PersonName::new("Bea", "Sample").unwrap(),
+            date_of_birth: frontdesk::domain::DateOfBirth::new(
+                jiff::civil::date(1970, 1, 2),
+                jiff::civil::date(2026, 12, 3),
+            )
+            .unwrap(),
+        };
+        let coverages = Coverages::new(vec![
+            Coverage::new(
+                CoverageRank::Primary,
+                payer("TSTPAYER1", "Testpayer Health Plan"),
+                MemberId::new("TST0002").unwrap(),
+                None,
+                SubscriberRelationship::Patient,
+                None,
+                CoverageSource::Typed,
+            )
+            .unwrap(),
+            Coverage::new(
+                CoverageRank::Secondary,
+                payer("TSTPAYER2", "Sampleshield Insurance"),
+                MemberId::new("TST0099").unwrap(),
+                Some(GroupNumber::new("SS-7").unwrap()),
+                SubscriberRelationship::Spouse,
+                Some(spouse),
+                CoverageSource::Typed,
+            )
+            .unwrap(),
+        ])
+        .unwrap();
+        for (who, answer) in [
+            (bruno, CoverageAnswer::Coverages(coverages)),
+            (carmen, CoverageAnswer::SelfPay),
+        ] {
+            let body = OutboxBody::Coverage(Box::new(CoverageSubmission {
+                id: CoverageSubmissionId::random(),
+                clinic: ClinicId::new(1).unwrap(),
+                subject: FormSubject::Appointment(who),
+                submitted_at: Timestamp::now(),
+                language: Language::Spanish,
+                answer,
+            }));
+            assert!(support::post_sealed(&base, &body).status().is_success());
+        }
+    })
+    .await
+    .unwrap();
+    let bruno_row = format!("#expected tr[data-appointment='{}']", bruno.get());
+    assert_eq!(
+        text_of(
+            &browser,
+            &format!("{bruno_row} .coverage[data-rank='secondary'] .elig.not_found")
+        )
+        .await,
+        "Not found"
+    );
+    assert_eq!(
+        text_of(
+            &browser,
+            &format!("{bruno_row} .coverage[data-rank='primary'] .elig.inactive")
+        )
+        .await,
+        "Inactive"
+    );
+    let carmen_row = format!("#expected tr[data-appointment='{}']", carmen.get());
+    assert_eq!(
+        text_of(&browser, &format!("{carmen_row} .ins-answer")).await,
+        "Self-pay"
+    );
     screenshot(&browser, "staff-insurance.png").await;
 
     click(&browser, &format!("{row} button.show-member-id"), "Show").await;

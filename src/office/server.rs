@@ -125,6 +125,13 @@ impl Office {
         let seal_key = keys::load_or_create_sealing(&config.data_dir)?;
         let identity_secret = keys::load_or_create_identity(&config.data_dir)?;
         let mut store = OfficeStore::open(&config.data_dir.join("office.db"))?;
+        // A check the last run did not finish will never be: say so (staff can re-check).
+        let interrupted = super::coverage::EligibilityFinding::not_verified(
+            super::coverage::NotVerified::Interrupted,
+        );
+        for check in store.unfinished_eligibility_checks()? {
+            store.finish_eligibility_check(check, &interrupted, Timestamp::now())?;
+        }
         let forms =
             super::forms::FormsLibrary::open(config.forms.clone(), &mut store, Timestamp::now())?;
         let timezone = config.time_zone()?;

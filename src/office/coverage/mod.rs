@@ -93,10 +93,12 @@ pub enum NotVerified {
     /// The payer answered that it could not answer (AAA at the payer or provider level).
     PayerUnavailable,
     Malformed271,
+    /// The office stopped while the check ran.
+    Interrupted,
 }
 
 impl NotVerified {
-    const ALL: [NotVerified; 7] = [
+    const ALL: [NotVerified; 8] = [
         NotVerified::NoClearinghouse,
         NotVerified::PayerNotListed,
         NotVerified::DetailsMissing,
@@ -104,6 +106,7 @@ impl NotVerified {
         NotVerified::ClearinghouseError,
         NotVerified::PayerUnavailable,
         NotVerified::Malformed271,
+        NotVerified::Interrupted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,6 +118,7 @@ impl NotVerified {
             NotVerified::ClearinghouseError => "clearinghouse_error",
             NotVerified::PayerUnavailable => "payer_unavailable",
             NotVerified::Malformed271 => "malformed_271",
+            NotVerified::Interrupted => "interrupted",
         }
     }
 
@@ -132,6 +136,7 @@ impl NotVerified {
             NotVerified::ClearinghouseError => "clearinghouse error",
             NotVerified::PayerUnavailable => "payer could not answer",
             NotVerified::Malformed271 => "malformed 271",
+            NotVerified::Interrupted => "the office restarted during the check",
         }
     }
 }
@@ -243,13 +248,16 @@ pub(super) async fn receive(
         ));
     }
     let now = Timestamp::now();
+    // A card valid when the patient showed it stays so however long the row took to come.
+    let shown_at = submission.submitted_at;
     let shc: Vec<(CoverageRank, ShcCheck)> = match &submission.answer {
         CoverageAnswer::Coverages(coverages) => coverages
             .iter()
             .filter_map(|c| match c.source() {
-                CoverageSource::SmartHealthCard { jws } => {
-                    Some((c.rank(), verify_card(&state.insurance.setup, jws, c, now)))
-                }
+                CoverageSource::SmartHealthCard { jws } => Some((
+                    c.rank(),
+                    verify_card(&state.insurance.setup, jws, c, shown_at),
+                )),
                 _ => None,
             })
             .collect(),

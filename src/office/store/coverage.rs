@@ -578,6 +578,15 @@ impl OfficeStore {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// Checks started but never finished (the office stopped while they ran).
+    pub fn unfinished_eligibility_checks(&self) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM eligibility_checks WHERE status IS NULL ORDER BY id")?;
+        let ids = stmt.query_map([], |row| row.get(0))?;
+        Ok(ids.collect::<Result<Vec<_>, _>>()?)
+    }
+
     /// Records what a check found. A primary coverage of an appointment found active with
     /// a co-pay for the visit sets the appointment's co-pay; any other finding for it puts
     /// the scheduled co-pay back. Returns the answer's subject.
