@@ -631,3 +631,42 @@ fn a_check_cut_short_by_a_restart_says_so() {
     );
     assert!(!due(&office, ada).copay_verified);
 }
+
+#[test]
+fn a_bad_payer_list_or_issuer_file_stops_the_office_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let payers = dir.path().join("payers.csv");
+    std::fs::write(
+        &payers,
+        "payer_id,name\nTSTPAYER1,Testpayer\nTST*2,Broken\n",
+    )
+    .unwrap();
+    let mut config = support::office_config(&dir.path().join("a"), "127.0.0.1:0".parse().unwrap());
+    config.insurance.payers = Some(payers.clone());
+    let error = frontdesk::office::Office::open(config)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.contains(&format!("{} line 3:", payers.display())) && error.contains("payer id"),
+        "{error}"
+    );
+
+    let issuers = dir.path().join("issuers");
+    std::fs::create_dir_all(&issuers).unwrap();
+    std::fs::write(
+        issuers.join("nokeys.json"),
+        r#"{"iss":"https://x.example","keys":[]}"#,
+    )
+    .unwrap();
+    let mut config = support::office_config(&dir.path().join("b"), "127.0.0.1:0".parse().unwrap());
+    config.insurance.shc_issuers_dir = Some(issuers.clone());
+    let error = frontdesk::office::Office::open(config)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.contains("nokeys.json") && error.contains("usable"),
+        "{error}"
+    );
+}
