@@ -473,6 +473,17 @@ fn eligibility_through_the_simulator_sets_the_copay_or_says_not_verified() {
             .any(|(a, s)| a == "eligibility.recheck" && *s == answer.id.to_string())
     );
 
+    // Ada changes her answer to self-pay: the scheduled co-pay is back.
+    assert_eq!(
+        deliver(
+            &office,
+            OutboxBody::Coverage(Box::new(submission(ada, CoverageAnswer::SelfPay)))
+        ),
+        StatusCode::CREATED
+    );
+    let owed = due(&office, ada);
+    assert_eq!((owed.due.copay.get(), owed.copay_verified), (2500, false));
+
     // Inactive, not found, too slow: the scheduled co-pay stands.
     for (i, member, state, label) in [
         (1, "TST0002", "inactive", "Inactive"),

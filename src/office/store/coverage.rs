@@ -216,6 +216,11 @@ fn record_coverage_in(
         }
         CoverageAnswer::SelfPay => {}
     }
+    // A newer answer replaces what an older one's check set; its own checks set it again.
+    if let Some(handle) = appointment {
+        tx.prepare_cached("DELETE FROM verified_copays WHERE appointment = ?1")?
+            .execute([handle])?;
+    }
     audit_in(
         tx,
         now,
@@ -617,7 +622,14 @@ impl OfficeStore {
         ])?;
         let found: Option<(String, Option<i64>, Option<String>)> = tx
             .query_row(
-                "SELECT e.rank, c.appointment, c.registration FROM eligibility_checks e
+                // The rank, the subject, and whether the answer is still the newest for
+                // its appointment: an older answer's late check must not set the co-pay.
+                "SELECT CASE WHEN c.id = (SELECT n.id FROM coverage_answers n
+                                          WHERE n.appointment = c.appointment
+                                          ORDER BY n.received_at DESC, n.rowid DESC LIMIT 1)
+                             THEN e.rank ELSE 'superseded' END,
+                        c.appointment, c.registration
+                 FROM eligibility_checks e
                  JOIN coverage_answers c ON c.id = e.answer WHERE e.id = ?1",
                 [check],
                 |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
