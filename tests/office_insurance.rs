@@ -13,8 +13,8 @@ use frontdesk::api::{
 };
 use frontdesk::domain::{
     AppointmentId, CardPhotoId, CardSide, ClinicId, Coverage, CoverageAnswer, CoverageRank,
-    CoverageSource, CoverageSubmissionId, Coverages, GroupNumber, Language, MemberId, Payer,
-    PayerId, PayerName, SubscriberRelationship,
+    CoverageSource, CoverageSubmissionId, Coverages, Language, Payer, PayerName,
+    SubscriberRelationship,
 };
 use frontdesk::office::coverage::{InsuranceView, SubjectInsurance};
 use frontdesk::office::store::NewAppointment;
@@ -32,19 +32,7 @@ fn office_with(dir: &std::path::Path, url: Option<String>, timeout_ms: u64) -> T
 }
 
 fn coverage(rank: CoverageRank, member: &str, source: CoverageSource) -> Coverage {
-    Coverage::new(
-        rank,
-        Payer {
-            id: Some(PayerId::new("TSTPAYER1").unwrap()),
-            name: PayerName::new("Testpayer Health Plan").unwrap(),
-        },
-        MemberId::new(member).unwrap(),
-        Some(GroupNumber::new("GRP-100").unwrap()),
-        SubscriberRelationship::Patient,
-        None,
-        source,
-    )
-    .unwrap()
+    support::sample_coverage(rank, member, source)
 }
 
 fn submission(appointment: AppointmentId, answer: CoverageAnswer) -> CoverageSubmission {

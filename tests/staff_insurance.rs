@@ -65,19 +65,8 @@ async fn insurance_shows_on_the_row_masked_with_eligibility_arriving_live() {
     let ada = support::first_appointment_id(&office);
     let (check_in, answer) = tokio::task::spawn_blocking(move || {
         let check_in = support::check_in_first(&base);
-        let coverage = Coverage::new(
-            CoverageRank::Primary,
-            Payer {
-                id: Some(PayerId::new("TSTPAYER1").unwrap()),
-                name: PayerName::new("Testpayer Health Plan").unwrap(),
-            },
-            MemberId::new("TST0001").unwrap(),
-            Some(GroupNumber::new("GRP-100").unwrap()),
-            SubscriberRelationship::Patient,
-            None,
-            CoverageSource::CardPhoto,
-        )
-        .unwrap();
+        let coverage =
+            support::sample_coverage(CoverageRank::Primary, "TST0001", CoverageSource::CardPhoto);
         let answer = CoverageSubmission {
             id: CoverageSubmissionId::random(),
             clinic: ClinicId::new(1).unwrap(),

@@ -398,6 +398,46 @@ async fn qr_svg(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Re
         .into_response())
 }
 
+/// Reads something for each of today's appointments and registrations in one store call
+/// (appointments by start time, then registrations), auditing the staff view as `action`.
+/// `read` answers `None` for a subject with nothing to show.
+pub(crate) async fn read_day_subjects<T: Send + 'static>(
+    state: &AppState,
+    action: &'static str,
+    read: impl Fn(
+        &super::store::OfficeStore,
+        crate::api::FormSubject,
+    ) -> Result<Option<T>, super::store::StoreError>
+    + Send
+    + 'static,
+) -> Result<(Vec<T>, Vec<T>), ApiError> {
+    use crate::api::FormSubject;
+    let now = Timestamp::now();
+    let today = state.today(now);
+    let (start, end) = state
+        .day_bounds(today)
+        .ok_or_else(|| ApiError::internal("clinic day out of range"))?;
+    state
+        .db(move |db| {
+            let mut appointments = Vec::new();
+            for a in db.appointments_on(today)? {
+                appointments.extend(read(db, FormSubject::Appointment(a.id))?);
+            }
+            let mut registrations = Vec::new();
+            for r in db.registrations(start, end)? {
+                registrations.extend(read(db, FormSubject::Registration(r.id))?);
+            }
+            db.audit(
+                now,
+                &Actor::Staff(STAFF_ACTOR.into()),
+                action,
+                &today.to_string(),
+            )?;
+            Ok((appointments, registrations))
+        })
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -530,3 +530,28 @@ pub fn start_clearinghouse(slow: Duration) -> String {
     });
     url
 }
+
+/// A coverage with the synthetic payer "Testpayer Health Plan" (TSTPAYER1), group GRP-100,
+/// the patient the subscriber.
+pub fn sample_coverage(
+    rank: frontdesk::domain::CoverageRank,
+    member: &str,
+    source: frontdesk::domain::CoverageSource,
+) -> frontdesk::domain::Coverage {
+    use frontdesk::domain::{
+        Coverage, GroupNumber, MemberId, Payer, PayerId, PayerName, SubscriberRelationship,
+    };
+    Coverage::new(
+        rank,
+        Payer {
+            id: Some(PayerId::new("TSTPAYER1").unwrap()),
+            name: PayerName::new("Testpayer Health Plan").unwrap(),
+        },
+        MemberId::new(member).unwrap(),
+        Some(GroupNumber::new("GRP-100").unwrap()),
+        SubscriberRelationship::Patient,
+        None,
+        source,
+    )
+    .unwrap()
+}

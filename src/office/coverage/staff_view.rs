@@ -193,32 +193,9 @@ fn subject_view(row: CoverageAnswerRow) -> SubjectInsurance {
 }
 
 async fn staff_view(State(state): State<AppState>) -> Result<Json<InsuranceView>, ApiError> {
-    let now = Timestamp::now();
-    let today = state.today(now);
-    let (start, end) = state
-        .day_bounds(today)
-        .ok_or_else(|| ApiError::internal("clinic day out of range"))?;
-    let (appointments, registrations) = state
-        .db(move |db| {
-            let mut appointments = Vec::new();
-            for a in db.appointments_on(today)? {
-                if let Some(row) = db.coverage_answer_of(FormSubject::Appointment(a.id))? {
-                    appointments.push(row);
-                }
-            }
-            let mut registrations = Vec::new();
-            for r in db.registrations(start, end)? {
-                if let Some(row) = db.coverage_answer_of(FormSubject::Registration(r.id))? {
-                    registrations.push(row);
-                }
-            }
-            db.audit(
-                now,
-                &Actor::Staff(STAFF_ACTOR.into()),
-                "insurance.view",
-                &today.to_string(),
-            )?;
-            Ok((appointments, registrations))
+    let (appointments, registrations) =
+        crate::office::staff::read_day_subjects(&state, "insurance.view", |db, subject| {
+            db.coverage_answer_of(subject)
         })
         .await?;
     Ok(Json(InsuranceView {
