@@ -77,7 +77,11 @@ fn malformed_wrong_and_oversized_bodies_get_4xx_json() {
         .post(&url)
         .bearer_auth(KIOSK_TOKEN)
         .header("content-type", "application/json")
-        .body(vec![b' '; 64 * 1024])
+        // The outbox reads card photos, so its limit is the largest sealed photo.
+        .body(vec![
+            b' ';
+            frontdesk::office::kiosk_api::MAX_OUTBOX_BODY + 1
+        ])
         .send()
         .unwrap();
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);

@@ -6,7 +6,8 @@
 //! licence parse and the name + date-of-birth match on a 2,000-appointment day, keyboard
 //! tap → pixels and the taps a returning patient without a code needs (issue 9); and the
 //! co-pay: a payment's kiosk overhead, frames while the terminal works, recovery after a
-//! kill (issue 12); pointer move → ink while signing a consent (issue 11). Prints a
+//! kill (issue 12); pointer move → ink while signing a consent (issue 11); a 270 → 271
+//! eligibility round trip and SHC verification (issue 10). Prints a
 //! table and writes it with the machine description to `target/bench/frontdesk.md`.
 //!
 //! Under `cargo test` (no `--bench` argument) every figure runs at a small scale, as a
@@ -19,6 +20,7 @@ mod drain;
 mod freshness;
 mod identity;
 mod ingest;
+mod insurance;
 mod journey_taps;
 mod kiosk_day;
 mod load;
@@ -95,6 +97,7 @@ const FIGURES: &[&str] = &[
     "taps",
     "payment",
     "signing",
+    "insurance",
 ];
 
 fn main() -> ExitCode {
@@ -195,6 +198,11 @@ fn main() -> ExitCode {
     if wanted("signing") {
         let result = signing::run(scale, &mut report);
         attempt("signing", result);
+    }
+
+    if wanted("insurance") {
+        let result = insurance::run(scale, &mut report);
+        attempt("insurance", result);
     }
 
     let seconds = started.elapsed().as_secs_f64();

@@ -50,13 +50,24 @@ fn main() -> anyhow::Result<()> {
     let base = format!("http://127.0.0.1:{}", cli.port);
     let kiosk_token = random_token()?;
     let office_config = cli.state_dir.join("office.toml");
+    // The demo office trusts the synthetic SMART Health Card issuer (its key is public:
+    // never in a real office) and checks eligibility with the clearinghouse simulator.
+    let issuers = cli.state_dir.join("shc-issuers");
+    std::fs::create_dir_all(&issuers)?;
+    let mut jwks: serde_json::Value = serde_json::from_str(&frontdesk::scan::shc_sample::jwks())?;
+    jwks["iss"] = frontdesk::scan::shc_sample::ISSUER.into();
+    std::fs::write(issuers.join("testpayer.json"), jwks.to_string())?;
+    let clearinghouse_listen = format!("127.0.0.1:{}", cli.port.saturating_add(10));
     std::fs::write(
         &office_config,
         format!(
             "listen = \"127.0.0.1:{port}\"\ndata_dir = {data:?}\nclinic_id = 1\n\
-             clinic_name = \"Demo Family Practice\"\n\n[[kiosks]]\nid = \"lobby-1\"\ntoken = \"{kiosk_token}\"\n",
+             clinic_name = \"Demo Family Practice\"\n\n[[kiosks]]\nid = \"lobby-1\"\ntoken = \"{kiosk_token}\"\n\n\
+             [insurance]\nshc_issuers_dir = {issuers:?}\n\n\
+             [eligibility]\nclearinghouse_url = \"http://{clearinghouse_listen}/270\"\ntimeout_ms = 3000\n",
             port = cli.port,
             data = cli.state_dir.join("office").display().to_string(),
+            issuers = issuers.display().to_string(),
         ),
     )?;
 
@@ -80,6 +91,17 @@ fn main() -> anyhow::Result<()> {
         .parent()
         .context("no directory for this program")?
         .to_owned();
+    // TST0003 answers after 10 s: past the office's 3 s, so the demo shows "not verified".
+    let clearinghouse = Command::new(bin_dir.join("frontdesk-office"))
+        .args([
+            "clearinghouse-sim",
+            "--listen",
+            &clearinghouse_listen,
+            "--slow-secs",
+            "10",
+        ])
+        .spawn()
+        .context("cannot start the clearinghouse simulator")?;
     let mut office = Command::new(bin_dir.join("frontdesk-office"))
         .args([
             "--config".as_ref(),
@@ -110,10 +132,14 @@ fn main() -> anyhow::Result<()> {
             .arg(&snapshot);
     }
     let kiosk = kiosk_cmd.spawn().context("cannot start frontdesk-kiosk")?;
-    let mut children = Children(vec![office, kiosk]);
+    let mut children = Children(vec![office, kiosk, clearinghouse]);
 
     println!();
     println!("  Staff page: {base}/");
+    println!(
+        "  Clearinghouse simulator: http://{clearinghouse_listen}/270 (members TST0001 active, \
+         TST0002 inactive, TST0003 slow, other TST ids not found)"
+    );
     if headless {
         println!(
             "  Kiosk: headless; its screen is written to {}",

@@ -17,6 +17,8 @@ pub enum ConfigError {
     DuplicateKiosk(KioskId),
     #[error("[forms] canonical_base: {0}")]
     CanonicalBase(#[from] crate::questionnaire::fhir::FhirError),
+    #[error("[eligibility] {key}: {reason}")]
+    Eligibility { key: &'static str, reason: String },
 }
 
 /// `[forms]`: the consent documents and questionnaires published to kiosks.
@@ -38,6 +40,56 @@ impl Default for FormsConfig {
             dir: None,
             ask: vec!["reason-for-visit".into(), "phq-9".into()],
             canonical_base: super::forms::DEFAULT_CANONICAL_BASE.into(),
+        }
+    }
+}
+
+/// `[insurance]`: what kiosks need to take insurance.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InsuranceConfig {
+    /// The payer list, a CSV file `payer_id,name` (a header line, then one payer a line).
+    /// Absent: the shipped synthetic payers the clearinghouse simulator knows.
+    pub payers: Option<PathBuf>,
+    /// A folder of trusted SMART Health Card issuers: one `*.json` file each, a JWKS
+    /// document (`{"keys": [...]}`) with the issuer's URL added as `"iss"`. Absent: none.
+    pub shc_issuers_dir: Option<PathBuf>,
+}
+
+/// `[eligibility]`: the clearinghouse the office asks, and who it says it is.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EligibilityConfig {
+    /// Where 270s are POSTed. Absent: no checks, every coverage is "not verified".
+    pub clearinghouse_url: Option<String>,
+    /// The longest a check may take, connection to last byte (100-60000).
+    pub timeout_ms: u64,
+    /// The practice's National Provider Identifier (10 digits with its check digit).
+    pub practice_npi: String,
+    /// The practice's name as the payer knows it.
+    pub practice_name: String,
+    /// The X12 service type code asked about for a visit (98: office visit).
+    pub service_type: String,
+    /// ISA06 / GS02: the office's interchange sender id.
+    pub sender_id: String,
+    /// ISA08 / GS03: the clearinghouse's receiver id.
+    pub receiver_id: String,
+    /// ISA15: `true` marks interchanges as production data, `false` as test data.
+    pub production: bool,
+}
+
+impl Default for EligibilityConfig {
+    fn default() -> Self {
+        Self {
+            clearinghouse_url: None,
+            timeout_ms: 5000,
+            // A synthetic NPI with a valid check digit (the CMS documentation's example).
+            practice_npi: "1234567893".into(),
+            practice_name: "Demo Family Practice".into(),
+            service_type: "98".into(),
+            sender_id: "FRONTDESK".into(),
+            receiver_id: "TESTCLEARING".into(),
+            production: false,
         }
     }
 }
@@ -77,6 +129,10 @@ pub struct OfficeConfig {
     pub sex_options: SexOptions,
     /// Consent documents and questionnaires (`[forms]`).
     pub forms: FormsConfig,
+    /// Payer list and trusted SMART Health Card issuers (`[insurance]`).
+    pub insurance: InsuranceConfig,
+    /// The clearinghouse for eligibility checks (`[eligibility]`).
+    pub eligibility: EligibilityConfig,
 }
 
 impl Default for OfficeConfig {
@@ -90,6 +146,8 @@ impl Default for OfficeConfig {
             kiosks: Vec::new(),
             sex_options: SexOptions::default(),
             forms: FormsConfig::default(),
+            insurance: InsuranceConfig::default(),
+            eligibility: EligibilityConfig::default(),
         }
     }
 }
@@ -106,6 +164,7 @@ impl OfficeConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.time_zone()?;
         crate::questionnaire::fhir::CanonicalBase::new(&self.forms.canonical_base)?;
+        crate::office::coverage::EligibilitySettings::from_config(&self.eligibility)?;
         let mut seen = std::collections::HashSet::new();
         for kiosk in &self.kiosks {
             if kiosk.token.len() < 16 {

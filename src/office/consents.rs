@@ -234,32 +234,16 @@ fn signed_item(row: ConsentRow, subject: FormSubject) -> SignedItem {
 }
 
 async fn staff_view(State(state): State<AppState>) -> Result<Json<ConsentsView>, ApiError> {
-    let now = Timestamp::now();
-    let today = state.today(now);
-    let (start, end) = state
-        .day_bounds(today)
-        .ok_or_else(|| ApiError::internal("clinic day out of range"))?;
-    let (appointments, registrations) = state
-        .db(move |db| {
-            let mut appointments = Vec::new();
-            for a in db.appointments_on(today)? {
-                let rows = db
-                    .consents_of_appointment(a.id)?
+    let (appointments, registrations) =
+        super::staff::read_day_subjects(&state, "consents.view", |db, subject| {
+            let rows = match subject {
+                FormSubject::Appointment(id) => db
+                    .consents_of_appointment(id)?
                     .map(|(_, rows)| rows)
-                    .unwrap_or_default();
-                appointments.push((a.id, rows));
-            }
-            let mut registrations = Vec::new();
-            for r in db.registrations(start, end)? {
-                registrations.push((r.id, db.consents_of_registration(r.id)?));
-            }
-            db.audit(
-                now,
-                &Actor::Staff(STAFF_ACTOR.into()),
-                "consents.view",
-                &today.to_string(),
-            )?;
-            Ok((appointments, registrations))
+                    .unwrap_or_default(),
+                FormSubject::Registration(id) => db.consents_of_registration(id)?,
+            };
+            Ok(Some((subject, rows)))
         })
         .await?;
     let subject_consents = |subject: FormSubject, rows: Vec<ConsentRow>| SubjectConsents {
@@ -272,11 +256,11 @@ async fn staff_view(State(state): State<AppState>) -> Result<Json<ConsentsView>,
         refusals: state.forms.refusals(),
         appointments: appointments
             .into_iter()
-            .map(|(id, rows)| subject_consents(FormSubject::Appointment(id), rows))
+            .map(|(subject, rows)| subject_consents(subject, rows))
             .collect(),
         registrations: registrations
             .into_iter()
-            .map(|(id, rows)| subject_consents(FormSubject::Registration(id), rows))
+            .map(|(subject, rows)| subject_consents(subject, rows))
             .collect(),
     }))
 }

@@ -86,6 +86,16 @@ pub enum QueueEvent {
     IntakeAlertAcknowledged {
         response: IntakeResponseId,
     },
+    /// A patient answered the insurance step, or a card photo of it arrived.
+    CoverageReceived {
+        coverage: crate::domain::CoverageSubmissionId,
+        subject: crate::api::FormSubject,
+    },
+    /// An eligibility check of a coverage finished (its co-pay may have changed).
+    EligibilityChecked {
+        coverage: crate::domain::CoverageSubmissionId,
+        subject: crate::api::FormSubject,
+    },
 }
 
 /// Where an event stands in the stream: increasing within a process and across restarts

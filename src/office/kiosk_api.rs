@@ -20,11 +20,18 @@ use axum::{Json, Router};
 use base64::Engine as _;
 use jiff::Timestamp;
 
+/// Largest sealed outbox row read: a card photo at its limit, twice base64-encoded.
+pub const MAX_OUTBOX_BODY: usize = crate::api::CardPhotoSubmission::MAX_JPEG * 2 + 64 * 1024;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/kiosk/v1/config", get(config))
         .route("/api/kiosk/v1/roster", get(roster))
-        .route("/api/kiosk/v1/outbox", post(deliver_outbox))
+        // A card photo is up to 2 MiB of JPEG, base64 inside a sealed box, base64 again.
+        .route(
+            "/api/kiosk/v1/outbox",
+            post(deliver_outbox).layer(axum::extract::DefaultBodyLimit::max(MAX_OUTBOX_BODY)),
+        )
         .route("/api/kiosk/v1/heartbeat", post(heartbeat))
         .route("/api/kiosk/v1/help", post(help))
         .route(
@@ -52,10 +59,13 @@ async fn roster(
     let today = state.today(Timestamp::now());
     let (appointments, checked_in) = state
         .db(move |db| {
-            Ok((
-                db.appointments_on(today)?,
-                db.checked_in_appointments(today)?,
-            ))
+            let mut appointments = db.appointments_on(today)?;
+            // The co-pay an eligibility check set replaces the scheduled one.
+            let verified = db.verified_copays_on(today)?;
+            for a in &mut appointments {
+                a.copay = verified.get(&a.id).copied().unwrap_or(a.copay);
+            }
+            Ok((appointments, db.checked_in_appointments(today)?))
         })
         .await?;
     let waiting = checked_in
@@ -122,14 +132,8 @@ async fn deliver_outbox(
         OutboxBody::Payment(payment) => super::payments::receive(&state, kiosk, payment).await,
         OutboxBody::Consent(consent) => super::consents::receive(&state, kiosk, *consent).await,
         OutboxBody::Intake(intake) => super::intake_answers::receive(&state, kiosk, *intake).await,
-        OutboxBody::Coverage(_) | OutboxBody::CardPhoto(_) => Err(ApiError::BadRequest {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "kind_not_accepted",
-            message: format!(
-                "this office does not take {} rows yet",
-                delivery.kind.as_str()
-            ),
-        }),
+        OutboxBody::Coverage(coverage) => super::coverage::receive(&state, kiosk, *coverage).await,
+        OutboxBody::CardPhoto(photo) => super::coverage::receive_photo(&state, kiosk, *photo).await,
     }
 }
 

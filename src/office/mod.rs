@@ -4,6 +4,7 @@ pub mod appointments;
 pub mod auth;
 pub mod config;
 pub mod consents;
+pub mod coverage;
 pub mod details_review;
 pub mod eligibility;
 pub mod error;

@@ -35,6 +35,8 @@ pub enum OfficeError {
     Serve(std::io::Error),
     #[error("cannot start the check-in writer: {0}")]
     Thread(std::io::Error),
+    #[error("[insurance] {0}")]
+    Insurance(#[from] super::coverage::SetupError),
 }
 
 /// State every handler sees.
@@ -54,6 +56,8 @@ pub struct AppState {
     pub kiosks: Arc<KioskRegistry>,
     /// The consent documents and questionnaires published to kiosks, every version.
     pub forms: Arc<super::forms::FormsLibrary>,
+    /// The payer list, trusted card issuers and the clearinghouse.
+    pub insurance: Arc<super::coverage::Insurance>,
     /// Turns true when the server is stopping, so live streams end and shutdown is quick.
     pub stopping: tokio::sync::watch::Receiver<bool>,
 }
@@ -121,9 +125,20 @@ impl Office {
         let seal_key = keys::load_or_create_sealing(&config.data_dir)?;
         let identity_secret = keys::load_or_create_identity(&config.data_dir)?;
         let mut store = OfficeStore::open(&config.data_dir.join("office.db"))?;
+        // A check the last run did not finish will never be: say so (staff can re-check).
+        let interrupted = super::coverage::EligibilityFinding::not_verified(
+            super::coverage::NotVerified::Interrupted,
+        );
+        for check in store.unfinished_eligibility_checks()? {
+            store.finish_eligibility_check(check, &interrupted, Timestamp::now())?;
+        }
         let forms =
             super::forms::FormsLibrary::open(config.forms.clone(), &mut store, Timestamp::now())?;
         let timezone = config.time_zone()?;
+        let insurance = super::coverage::Insurance::new(
+            super::coverage::InsuranceSetup::load(&config.insurance)?,
+            super::coverage::EligibilitySettings::from_config(&config.eligibility)?,
+        );
         let kiosks = KioskRegistry::new(config.kiosks.clone());
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
         let store = Arc::new(Mutex::new(store));
@@ -142,6 +157,7 @@ impl Office {
                 events,
                 kiosks: Arc::new(kiosks),
                 forms: Arc::new(forms),
+                insurance: Arc::new(insurance),
                 stopping: stopping_rx,
             },
         })
@@ -163,6 +179,7 @@ impl Office {
             .merge(super::forms_api::routes())
             .merge(super::consents::routes())
             .merge(super::intake_answers::routes())
+            .merge(super::coverage::routes())
             .route("/healthz", axum::routing::get(|| async { "ok" }))
             .layer(DefaultBodyLimit::max(MAX_BODY))
             .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -30,7 +30,7 @@ const KIOSK_OFFLINE_AFTER: SignedDuration = SignedDuration::from_secs(45);
 
 /// Staff are not yet signed in individually; every staff action is audited under this
 /// name until staff accounts exist.
-pub(super) const STAFF_ACTOR: &str = "front-desk";
+pub(crate) const STAFF_ACTOR: &str = "front-desk";
 
 const STAFF_PAGE: &str = include_str!("staff_page.html");
 
@@ -133,8 +133,14 @@ async fn queue(State(state): State<AppState>) -> Result<Json<QueueView>, ApiErro
         .ok_or_else(|| ApiError::internal("clinic day out of range"))?;
     let (rows, appointments, kiosks, needs, changes, payments) = state
         .db(move |db| {
-            let rows = db.queue(start, end)?;
-            let appointments = db.appointments_on(today)?;
+            let mut rows = db.queue(start, end)?;
+            let mut appointments = db.appointments_on(today)?;
+            // The co-pay an eligibility check set replaces the scheduled one.
+            let verified = db.verified_copays_on(today)?;
+            let details = rows.iter_mut().filter_map(|r| r.details.as_mut());
+            for a in appointments.iter_mut().chain(details) {
+                a.copay = verified.get(&a.id).copied().unwrap_or(a.copay);
+            }
             let kiosks = db.kiosks()?;
             let needs = db.open_needs()?;
             let changes = db.open_details_changes()?;
@@ -390,6 +396,46 @@ async fn qr_svg(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Re
         svg,
     )
         .into_response())
+}
+
+/// Reads something for each of today's appointments and registrations in one store call
+/// (appointments by start time, then registrations), auditing the staff view as `action`.
+/// `read` answers `None` for a subject with nothing to show.
+pub(crate) async fn read_day_subjects<T: Send + 'static>(
+    state: &AppState,
+    action: &'static str,
+    read: impl Fn(
+        &super::store::OfficeStore,
+        crate::api::FormSubject,
+    ) -> Result<Option<T>, super::store::StoreError>
+    + Send
+    + 'static,
+) -> Result<(Vec<T>, Vec<T>), ApiError> {
+    use crate::api::FormSubject;
+    let now = Timestamp::now();
+    let today = state.today(now);
+    let (start, end) = state
+        .day_bounds(today)
+        .ok_or_else(|| ApiError::internal("clinic day out of range"))?;
+    state
+        .db(move |db| {
+            let mut appointments = Vec::new();
+            for a in db.appointments_on(today)? {
+                appointments.extend(read(db, FormSubject::Appointment(a.id))?);
+            }
+            let mut registrations = Vec::new();
+            for r in db.registrations(start, end)? {
+                registrations.extend(read(db, FormSubject::Registration(r.id))?);
+            }
+            db.audit(
+                now,
+                &Actor::Staff(STAFF_ACTOR.into()),
+                action,
+                &today.to_string(),
+            )?;
+            Ok((appointments, registrations))
+        })
+        .await
 }
 
 #[cfg(test)]

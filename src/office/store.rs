@@ -26,11 +26,13 @@ use serde::Deserialize;
 use serde::de::IntoDeserializer;
 use std::path::Path;
 
+mod coverage;
 mod details;
 mod forms;
 mod intake;
 mod needs;
 mod payments;
+pub use coverage::{CheckRow, CoverageAnswerRow, CoverageItem, CoverageStored, PhotoMeta};
 pub use details::{Close, Decided, DetailsChangeReview, FieldDecision, FieldReview};
 pub use forms::{ConsentRow, ConsentStored, PublishedFile};
 pub use intake::{
@@ -298,6 +300,73 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX intake_by_received ON intake_responses (received_at);
     CREATE INDEX intake_open_alerts ON intake_responses (id)
         WHERE alert_questions IS NOT NULL AND alert_acknowledged_at IS NULL;
+",
+    "
+    -- Insurance (see `coverage`): the patient's answer at the insurance step, stored once by
+    -- the kiosk-made id (`body`: the submission's JSON, which a redelivery must repeat), for
+    -- an appointment (its handle) or a registration. `copied_from`: for 'unchanged', the
+    -- answer whose coverages were copied forward.
+    CREATE TABLE coverage_answers (
+        id TEXT PRIMARY KEY,
+        appointment INTEGER,
+        registration TEXT,
+        patient_id TEXT,
+        kiosk TEXT NOT NULL,
+        answer TEXT NOT NULL CHECK (answer IN ('coverages', 'unchanged_on_file', 'self_pay')),
+        submitted_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        body TEXT NOT NULL,
+        copied_from TEXT,
+        CHECK ((appointment IS NULL) <> (registration IS NULL))
+    ) STRICT;
+    CREATE INDEX coverage_by_appointment ON coverage_answers (appointment);
+    CREATE INDEX coverage_by_registration ON coverage_answers (registration);
+    CREATE INDEX coverage_by_patient ON coverage_answers (patient_id) WHERE patient_id IS NOT NULL;
+    -- Each coverage of an answer (`coverage`: its JSON); `shc`: for a smart health card
+    -- source, whether the office verified it again ('verified') or not ('unverified').
+    CREATE TABLE coverage_items (
+        answer TEXT NOT NULL,
+        rank TEXT NOT NULL CHECK (rank IN ('primary', 'secondary')),
+        coverage TEXT NOT NULL,
+        shc TEXT CHECK (shc IN ('verified', 'unverified')),
+        PRIMARY KEY (answer, rank)
+    ) STRICT;
+    -- Every eligibility check (its id is the 270's interchange control number); status
+    -- NULL while it runs.
+    CREATE TABLE eligibility_checks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        answer TEXT NOT NULL,
+        rank TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        checked_at TEXT,
+        status TEXT CHECK (status IN ('active', 'inactive', 'not_found', 'not_verified')),
+        reason TEXT,
+        plan_name TEXT,
+        copay_cents INTEGER CHECK (copay_cents >= 0)
+    ) STRICT;
+    CREATE INDEX eligibility_by_coverage ON eligibility_checks (answer, rank, id);
+    CREATE TABLE card_photos (
+        id TEXT PRIMARY KEY,
+        coverage_answer TEXT NOT NULL,
+        appointment INTEGER,
+        registration TEXT,
+        kiosk TEXT NOT NULL,
+        rank TEXT NOT NULL CHECK (rank IN ('primary', 'secondary')),
+        side TEXT NOT NULL CHECK (side IN ('front', 'back')),
+        taken_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        jpeg BLOB NOT NULL,
+        CHECK ((appointment IS NULL) <> (registration IS NULL))
+    ) STRICT;
+    CREATE INDEX card_photos_by_answer ON card_photos (coverage_answer);
+    -- The co-pay an eligibility check of the primary coverage set for an appointment
+    -- (absent: the scheduled one stands).
+    CREATE TABLE verified_copays (
+        appointment INTEGER PRIMARY KEY,
+        copay_cents INTEGER NOT NULL CHECK (copay_cents >= 0),
+        check_id INTEGER NOT NULL,
+        set_at TEXT NOT NULL
+    ) STRICT;
 ",
 ];
 

@@ -49,7 +49,18 @@ pub fn office_config(data_dir: &Path, addr: SocketAddr) -> OfficeConfig {
 
 /// Starts an office with today's synthetic appointments on `addr` (port 0: any).
 pub fn start_office(data_dir: &Path, addr: SocketAddr) -> TestOffice {
-    let office = Office::open(office_config(data_dir, addr)).expect("office opens");
+    start_office_with(data_dir, addr, |_| {})
+}
+
+/// Like [`start_office`], with the configuration changed by `configure` first.
+pub fn start_office_with(
+    data_dir: &Path,
+    addr: SocketAddr,
+    configure: impl FnOnce(&mut OfficeConfig),
+) -> TestOffice {
+    let mut config = office_config(data_dir, addr);
+    configure(&mut config);
+    let office = Office::open(config).expect("office opens");
     let state = office.state().clone();
     let today = state.today(Timestamp::now());
     state
@@ -498,4 +509,49 @@ pub fn post_sealed(base: &str, body: &frontdesk::api::OutboxBody) -> reqwest::bl
         .json(&sealed)
         .send()
         .unwrap()
+}
+
+/// The clearinghouse simulator on a loopback port of its own, served from its own thread
+/// until the test process ends; `slow` is how long member TST0003 waits. Returns the URL
+/// to POST 270s to.
+pub fn start_clearinghouse(slow: Duration) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/270", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let _ = frontdesk::office::eligibility::simulator::serve(listener, slow).await;
+        });
+    });
+    url
+}
+
+/// A coverage with the synthetic payer "Testpayer Health Plan" (TSTPAYER1), group GRP-100,
+/// the patient the subscriber.
+pub fn sample_coverage(
+    rank: frontdesk::domain::CoverageRank,
+    member: &str,
+    source: frontdesk::domain::CoverageSource,
+) -> frontdesk::domain::Coverage {
+    use frontdesk::domain::{
+        Coverage, GroupNumber, MemberId, Payer, PayerId, PayerName, SubscriberRelationship,
+    };
+    Coverage::new(
+        rank,
+        Payer {
+            id: Some(PayerId::new("TSTPAYER1").unwrap()),
+            name: PayerName::new("Testpayer Health Plan").unwrap(),
+        },
+        MemberId::new(member).unwrap(),
+        Some(GroupNumber::new("GRP-100").unwrap()),
+        SubscriberRelationship::Patient,
+        None,
+        source,
+    )
+    .unwrap()
 }

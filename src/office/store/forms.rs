@@ -6,8 +6,7 @@ use super::{Actor, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::api::{ConsentSubmission, FormSubject, FormsResponse};
 use crate::consent::{DocumentId, Signature, SignedConsent, Version};
 use crate::domain::{
-    AppointmentId, KioskId, Language, NewPatientRegistration, PersonName, RegistrationId,
-    SignedConsentId,
+    AppointmentId, KioskId, Language, PersonName, RegistrationId, SignedConsentId,
 };
 use crate::office::consents::ConsentRefused;
 use jiff::Timestamp;
@@ -64,15 +63,7 @@ fn consent_from(row: &Row<'_>) -> rusqlite::Result<Result<ConsentRow, StoreError
     let received_at: String = row.get(8)?;
     let signature: String = row.get(9)?;
     Ok((|| {
-        let subject = match (appointment, registration) {
-            (Some(handle), None) => {
-                FormSubject::Appointment(AppointmentId::new(handle.cast_unsigned()))
-            }
-            (None, Some(id)) => FormSubject::Registration(
-                RegistrationId::parse(&id).ok_or(StoreError::Corrupt("consent registration"))?,
-            ),
-            _ => return Err(StoreError::Corrupt("consent subject")),
-        };
+        let subject = subject_from_columns(appointment, registration)?;
         let corrupt = |_| StoreError::Corrupt("consent");
         Ok(ConsentRow {
             id: SignedConsentId::parse(&id).ok_or(StoreError::Corrupt("consent id"))?,
@@ -92,8 +83,24 @@ fn consent_from(row: &Row<'_>) -> rusqlite::Result<Result<ConsentRow, StoreError
     })())
 }
 
+/// A subject back from its columns (see [`subject_columns`]).
+pub(super) fn subject_from_columns(
+    appointment: Option<i64>,
+    registration: Option<String>,
+) -> Result<FormSubject, StoreError> {
+    match (appointment, registration) {
+        (Some(handle), None) => Ok(FormSubject::Appointment(AppointmentId::new(
+            handle.cast_unsigned(),
+        ))),
+        (None, Some(id)) => Ok(FormSubject::Registration(
+            RegistrationId::parse(&id).ok_or(StoreError::Corrupt("form subject registration"))?,
+        )),
+        _ => Err(StoreError::Corrupt("form subject")),
+    }
+}
+
 /// The subject's columns: (appointment handle, registration id).
-fn subject_columns(subject: FormSubject) -> (Option<i64>, Option<String>) {
+pub(super) fn subject_columns(subject: FormSubject) -> (Option<i64>, Option<String>) {
     match subject {
         FormSubject::Appointment(id) => (Some(id.get().cast_signed()), None),
         FormSubject::Registration(id) => (None, Some(id.to_string())),
@@ -111,6 +118,26 @@ type StoredColumns = (
     String,
     String,
 );
+
+/// The patient number a subject is filed under (`Some(None)`: known, no number), or
+/// `None` when the office does not know the subject (or a registration was discarded).
+pub(super) fn patient_of(
+    tx: &Connection,
+    subject: FormSubject,
+) -> Result<Option<Option<String>>, StoreError> {
+    Ok(match subject {
+        FormSubject::Appointment(handle) => tx
+            .prepare_cached("SELECT patient_id FROM appointments WHERE handle = ?1")?
+            .query_row([handle.get().cast_signed()], |row| row.get(0))
+            .optional()?,
+        FormSubject::Registration(id) => tx
+            .prepare_cached(
+                "SELECT NULL FROM registrations WHERE id = ?1 AND status <> 'rejected'",
+            )?
+            .query_row([id.to_string()], |row| row.get(0))
+            .optional()?,
+    })
+}
 
 fn record_consent_in(
     tx: &Connection,
@@ -157,18 +184,7 @@ fn record_consent_in(
             Err(ConsentRefused::Conflict)
         });
     }
-    let patient_id: Option<Option<String>> = match submission.subject {
-        FormSubject::Appointment(handle) => tx
-            .prepare_cached("SELECT patient_id FROM appointments WHERE handle = ?1")?
-            .query_row([handle.get().cast_signed()], |row| row.get(0))
-            .optional()?,
-        FormSubject::Registration(id) => tx
-            .prepare_cached(
-                "SELECT NULL FROM registrations WHERE id = ?1 AND status <> 'rejected'",
-            )?
-            .query_row([id.to_string()], |row| row.get(0))
-            .optional()?,
-    };
+    let patient_id = patient_of(tx, submission.subject)?;
     let Some(patient_id) = patient_id else {
         return Ok(Err(ConsentRefused::UnknownSubject));
     };
@@ -373,38 +389,6 @@ impl OfficeStore {
     /// The name a signed copy prints: the appointment's patient, or the registration's
     /// legal name; `None` when no longer on file (a discarded registration).
     pub fn signer_name(&self, subject: FormSubject) -> Result<Option<PersonName>, StoreError> {
-        match subject {
-            FormSubject::Appointment(id) => {
-                let name: Option<(String, String)> = self
-                    .conn
-                    .query_row(
-                        "SELECT first_name, last_name FROM appointments WHERE handle = ?1",
-                        [id.get().cast_signed()],
-                        |row| Ok((row.get(0)?, row.get(1)?)),
-                    )
-                    .optional()?;
-                name.map(|(first, last)| {
-                    PersonName::new(&first, &last).map_err(|_| StoreError::Corrupt("patient name"))
-                })
-                .transpose()
-            }
-            FormSubject::Registration(id) => {
-                let body: Option<Option<String>> = self
-                    .conn
-                    .query_row(
-                        "SELECT body FROM registrations WHERE id = ?1",
-                        [id.to_string()],
-                        |row| row.get(0),
-                    )
-                    .optional()?;
-                body.flatten()
-                    .map(|body| {
-                        serde_json::from_str::<NewPatientRegistration>(&body)
-                            .map(|r| r.legal_name.value)
-                            .map_err(|_| StoreError::Corrupt("registration"))
-                    })
-                    .transpose()
-            }
-        }
+        Ok(self.patient_of_subject(subject)?.map(|(name, _)| name))
     }
 }
