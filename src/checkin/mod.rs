@@ -22,6 +22,7 @@ pub use event::{
     PendingDetailsChange, PendingIntake, PendingPayment, PendingRegistration, PendingRow,
     ReceiptFacts, Tap,
 };
+pub use event::{CardPhotoOutcome, TakenCardPhoto};
 pub use forms::{Forms, FormsError, SHIPPED_CANONICAL_BASE};
 pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};
 pub use knowledge::{CameraReadiness, Knowledge, OfficeTrust, PaymentsReadiness};
