@@ -56,7 +56,11 @@ fn the_member_id_group_payer_and_name_come_out_in_every_font_tilted() {
             "{context}"
         );
         let name = reading.member_name.as_ref().expect(&context);
-        assert_eq!((name.first(), name.last()), ("Ada", "Testpatient"), "{context}");
+        assert_eq!(
+            (name.first(), name.last()),
+            ("Ada", "Testpatient"),
+            "{context}"
+        );
     }
 }
 

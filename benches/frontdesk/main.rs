@@ -6,7 +6,8 @@
 //! licence parse and the name + date-of-birth match on a 2,000-appointment day, keyboard
 //! tap → pixels and the taps a returning patient without a code needs (issue 9); and the
 //! co-pay: a payment's kiosk overhead, frames while the terminal works, recovery after a
-//! kill (issue 12); pointer move → ink while signing a consent (issue 11). Prints a
+//! kill (issue 12); pointer move → ink while signing a consent (issue 11); an insurance
+//! card photo → pre-filled fields (issue 10). Prints a
 //! table and writes it with the machine description to `target/bench/frontdesk.md`.
 //!
 //! Under `cargo test` (no `--bench` argument) every figure runs at a small scale, as a
@@ -15,6 +16,7 @@
 //! scale with release binaries.
 
 mod aamva;
+mod card_photo;
 mod drain;
 mod freshness;
 mod identity;
@@ -50,6 +52,7 @@ pub struct Scale {
     pub drain_count: usize,
     pub aamva_parses: usize,
     pub identity_lookups: usize,
+    pub card_photos: usize,
 }
 
 const FULL: Scale = Scale {
@@ -66,6 +69,7 @@ const FULL: Scale = Scale {
     drain_count: 10_000,
     aamva_parses: 100_000,
     identity_lookups: 10_000,
+    card_photos: 20,
 };
 
 const SMOKE: Scale = Scale {
@@ -82,6 +86,7 @@ const SMOKE: Scale = Scale {
     drain_count: 100,
     aamva_parses: 200,
     identity_lookups: 50,
+    card_photos: 2,
 };
 
 const FIGURES: &[&str] = &[
@@ -95,6 +100,7 @@ const FIGURES: &[&str] = &[
     "taps",
     "payment",
     "signing",
+    "photo",
 ];
 
 fn main() -> ExitCode {
@@ -195,6 +201,11 @@ fn main() -> ExitCode {
     if wanted("signing") {
         let result = signing::run(scale, &mut report);
         attempt("signing", result);
+    }
+
+    if wanted("photo") {
+        let result = card_photo::run(scale, &mut report);
+        attempt("photo", result);
     }
 
     let seconds = started.elapsed().as_secs_f64();

@@ -17,12 +17,12 @@ mod session;
 mod steps;
 
 pub use display::DisplayPrefs;
+pub use event::{CardPhotoOutcome, TakenCardPhoto};
 pub use event::{
     Completion, Effect, Event, OpId, OpResult, PaymentAnswer, PendingCheckIn, PendingConsent,
     PendingDetailsChange, PendingIntake, PendingPayment, PendingRegistration, PendingRow,
     ReceiptFacts, Tap,
 };
-pub use event::{CardPhotoOutcome, TakenCardPhoto};
 pub use forms::{Forms, FormsError, SHIPPED_CANONICAL_BASE};
 pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};
 pub use knowledge::{CameraReadiness, Knowledge, OfficeTrust, PaymentsReadiness};

@@ -29,7 +29,9 @@ pub enum ConfigError {
     PrinterBaud(u32),
     #[error("leave_out cannot name identify or check_in: every patient identifies and checks in")]
     LeaveOut,
-    #[error("camera needs exactly one of device (a V4L2 device such as /dev/video0) or simulator (a folder of card images)")]
+    #[error(
+        "camera needs exactly one of device (a V4L2 device such as /dev/video0) or simulator (a folder of card images)"
+    )]
     Camera,
 }
 

@@ -44,7 +44,7 @@ impl GreyImage {
                 u8::try_from(y / 1000).unwrap_or(u8::MAX)
             })
             .collect();
-        if rgb.len() % 3 != 0 {
+        if !rgb.len().is_multiple_of(3) {
             return None;
         }
         Self::new(width, height, pixels)

@@ -169,7 +169,9 @@ fn name_value(words: &[&str]) -> Option<PersonName> {
         .iter()
         .map(|w| w.trim_matches(|c: char| !c.is_alphabetic()))
         .take_while(|w| {
-            !w.is_empty() && w.chars().all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
         })
         .take(4)
         .map(title_case)
@@ -232,7 +234,9 @@ fn payer_line(lines: &[Vec<&str>]) -> Option<String> {
         let text = words.join(" ");
         let letters = text.chars().filter(|c| c.is_alphabetic()).count();
         let digits = text.chars().filter(char::is_ascii_digit).count();
-        let plan_word = words.iter().any(|w| PAYER_WORDS.contains(&bare(w).as_str()));
+        let plan_word = words
+            .iter()
+            .any(|w| PAYER_WORDS.contains(&bare(w).as_str()));
         let looks_like_name = words.len() >= 2 && letters * 10 >= text.len() * 7 && digits == 0;
         if has_label || !plan_word || !looks_like_name {
             return None;
@@ -291,7 +295,10 @@ mod tests {
              ID #: w123 456 789\n\
              Grp No. 00417\n",
         );
-        assert_eq!(reading.payer_name.as_deref(), Some("ACME MUTUAL INSURANCE PPO"));
+        assert_eq!(
+            reading.payer_name.as_deref(),
+            Some("ACME MUTUAL INSURANCE PPO")
+        );
         assert_eq!(id(&reading), Some("W123456789"));
         assert_eq!(group(&reading), Some("00417"));
         assert_eq!(name(&reading), Some(("Ada".into(), "Testpatient".into())));

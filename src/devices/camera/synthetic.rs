@@ -154,12 +154,19 @@ impl SyntheticCard {
         pixmap.fill(Color::from_rgba8(250, 248, 240, 255));
         let mut paint = Paint::default();
         paint.set_color_rgba8(20, 110, 120, 255);
-        let stripe = Rect::from_xywh(0.0, 0.0, CARD.0 as f32, 36.0).ok_or(SyntheticError::Canvas)?;
+        let stripe =
+            Rect::from_xywh(0.0, 0.0, CARD.0 as f32, 36.0).ok_or(SyntheticError::Canvas)?;
         pixmap.fill_rect(stripe, &paint, Transform::identity(), None);
         let logo = PathBuilder::from_circle(CARD.0 as f32 - 90.0, 110.0, 46.0)
             .ok_or(SyntheticError::Canvas)?;
         paint.set_color_rgba8(200, 225, 228, 255);
-        pixmap.fill_path(&logo, &paint, FillRule::Winding, Transform::identity(), None);
+        pixmap.fill_path(
+            &logo,
+            &paint,
+            FillRule::Winding,
+            Transform::identity(),
+            None,
+        );
 
         let mut context = ScaleContext::new();
         let mut baseline = 110.0f32;
@@ -171,7 +178,16 @@ impl SyntheticCard {
             } else {
                 [25, 25, 30]
             };
-            draw_text(&mut pixmap, &mut context, font, &text, size, 56.0, baseline, colour);
+            draw_text(
+                &mut pixmap,
+                &mut context,
+                font,
+                &text,
+                size,
+                56.0,
+                baseline,
+                colour,
+            );
             baseline += size * if index == 0 { 2.0 } else { 1.75 };
         }
         Ok(pixmap)
@@ -265,7 +281,10 @@ fn draw_text(
             let origin_y = baseline.round() as i32 - image.placement.top;
             let glyph_width = image.placement.width as usize;
             for (i, &alpha) in image.data.iter().enumerate() {
-                let (gx, gy) = ((i % glyph_width.max(1)) as i32, (i / glyph_width.max(1)) as i32);
+                let (gx, gy) = (
+                    (i % glyph_width.max(1)) as i32,
+                    (i / glyph_width.max(1)) as i32,
+                );
                 let (x, y) = (origin_x + gx, origin_y + gy);
                 if alpha == 0 || x < 0 || y < 0 || x >= width || y >= height {
                     continue;

@@ -87,7 +87,9 @@ impl CardCamera for V4l2Camera {
                 continue;
             }
             let frame = stream.dequeue(|buffer| {
-                Ok((!buffer.is_error()).then(|| to_rgb(&format, &buffer)).flatten())
+                Ok((!buffer.is_error())
+                    .then(|| to_rgb(&format, &buffer))
+                    .flatten())
             })?;
             seen += 1;
             if seen > WARM_UP_FRAMES
