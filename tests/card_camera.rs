@@ -76,28 +76,30 @@ fn the_back_of_the_card_gives_the_payer_and_no_member_fields() {
     assert!(reading.member_id.is_none() && reading.group.is_none());
 }
 
-/// A box blur of the given radius, per channel.
+/// A box blur of the given radius, per channel (rows, then columns).
 fn blurred(frame: &Frame, radius: i64) -> Frame {
     let (w, h) = (i64::from(frame.width), i64::from(frame.height));
-    let mut out = frame.rgb.clone();
-    for y in 0..h {
-        for x in 0..w {
-            for c in 0..3 {
-                let (mut sum, mut n) = (0u32, 0u32);
-                for dy in -radius..=radius {
-                    for dx in -radius..=radius {
-                        let (sx, sy) = (x + dx, y + dy);
+    let pass = |source: &[u8], horizontal: bool| -> Vec<u8> {
+        let mut out = source.to_vec();
+        for y in 0..h {
+            for x in 0..w {
+                for c in 0..3 {
+                    let (mut sum, mut n) = (0u32, 0u32);
+                    for d in -radius..=radius {
+                        let (sx, sy) = if horizontal { (x + d, y) } else { (x, y + d) };
                         if (0..w).contains(&sx) && (0..h).contains(&sy) {
-                            sum += u32::from(frame.rgb[((sy * w + sx) * 3 + c) as usize]);
+                            sum += u32::from(source[((sy * w + sx) * 3 + c) as usize]);
                             n += 1;
                         }
                     }
+                    out[((y * w + x) * 3 + c) as usize] = (sum / n) as u8;
                 }
-                out[((y * w + x) * 3 + c) as usize] = (sum / n) as u8;
             }
         }
-    }
-    Frame::new(frame.width, frame.height, out).unwrap()
+        out
+    };
+    let rows = pass(&frame.rgb, true);
+    Frame::new(frame.width, frame.height, pass(&rows, false)).unwrap()
 }
 
 #[test]
