@@ -17,10 +17,19 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(GroupNumber::new(group.as_str()).ok().as_ref(), Some(group));
     }
     if let Some(payer) = &reading.payer_name {
-        assert_eq!(PayerName::new(payer).map(|p| p.as_str().to_string()).ok().as_ref(), Some(payer));
+        assert_eq!(
+            PayerName::new(payer)
+                .map(|p| p.as_str().to_string())
+                .ok()
+                .as_ref(),
+            Some(payer)
+        );
     }
     if let Some(name) = &reading.member_name {
-        assert_eq!(PersonName::new(name.first(), name.last()).ok().as_ref(), Some(name));
+        assert_eq!(
+            PersonName::new(name.first(), name.last()).ok().as_ref(),
+            Some(name)
+        );
     }
     let debug = format!("{reading:?}");
     assert!(!debug.contains(char::is_numeric), "{debug}");
