@@ -239,6 +239,7 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
         scanner: Some(ScannerConfig::new(scanner.port_path().to_owned())),
         card_terminal: None,
         receipt_printer: None,
+        camera: None,
         // The figures time identify → check-in as before consent existed (figure 12
         // times the signature pad on its own).
         leave_out: vec![

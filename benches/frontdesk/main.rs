@@ -7,7 +7,8 @@
 //! tap → pixels and the taps a returning patient without a code needs (issue 9); and the
 //! co-pay: a payment's kiosk overhead, frames while the terminal works, recovery after a
 //! kill (issue 12); pointer move → ink while signing a consent (issue 11); a 270 → 271
-//! eligibility round trip and SHC verification (issue 10). Prints a
+//! eligibility round trip and SHC verification, and an insurance card photo → pre-filled
+//! fields (issue 10). Prints a
 //! table and writes it with the machine description to `target/bench/frontdesk.md`.
 //!
 //! Under `cargo test` (no `--bench` argument) every figure runs at a small scale, as a
@@ -16,6 +17,7 @@
 //! scale with release binaries.
 
 mod aamva;
+mod card_photo;
 mod drain;
 mod freshness;
 mod identity;
@@ -52,6 +54,7 @@ pub struct Scale {
     pub drain_count: usize,
     pub aamva_parses: usize,
     pub identity_lookups: usize,
+    pub card_photos: usize,
 }
 
 const FULL: Scale = Scale {
@@ -68,6 +71,7 @@ const FULL: Scale = Scale {
     drain_count: 10_000,
     aamva_parses: 100_000,
     identity_lookups: 10_000,
+    card_photos: 20,
 };
 
 const SMOKE: Scale = Scale {
@@ -84,6 +88,7 @@ const SMOKE: Scale = Scale {
     drain_count: 100,
     aamva_parses: 200,
     identity_lookups: 50,
+    card_photos: 2,
 };
 
 const FIGURES: &[&str] = &[
@@ -98,6 +103,7 @@ const FIGURES: &[&str] = &[
     "payment",
     "signing",
     "insurance",
+    "photo",
 ];
 
 fn main() -> ExitCode {
@@ -203,6 +209,11 @@ fn main() -> ExitCode {
     if wanted("insurance") {
         let result = insurance::run(scale, &mut report);
         attempt("insurance", result);
+    }
+
+    if wanted("photo") {
+        let result = card_photo::run(scale, &mut report);
+        attempt("photo", result);
     }
 
     let seconds = started.elapsed().as_secs_f64();

@@ -86,6 +86,20 @@ fn main() -> anyhow::Result<()> {
             terminal = terminal.port_path().display().to_string(),
         ),
     )?;
+    // The insurance card camera: the simulator serving synthetic cards (front, back; three
+    // fonts) drawn now; without the DejaVu fonts the demo runs without a camera.
+    let cards = cli.state_dir.join("cards");
+    match frontdesk::devices::camera::synthetic::write_demo_cards(&cards) {
+        Ok(_) => {
+            let mut config = std::fs::read_to_string(&kiosk_config)?;
+            config.push_str(&format!(
+                "\n[camera]\nsimulator = {:?}\n",
+                cards.display().to_string()
+            ));
+            std::fs::write(&kiosk_config, config)?;
+        }
+        Err(error) => eprintln!("no card camera in the demo: {error}"),
+    }
 
     let bin_dir = std::env::current_exe()?
         .parent()

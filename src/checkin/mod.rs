@@ -17,6 +17,7 @@ mod session;
 mod steps;
 
 pub use display::DisplayPrefs;
+pub use event::{CardPhotoOutcome, TakenCardPhoto};
 pub use event::{
     Completion, Effect, Event, OpId, OpResult, PaymentAnswer, PendingCheckIn, PendingConsent,
     PendingDetailsChange, PendingIntake, PendingPayment, PendingRegistration, PendingRow,

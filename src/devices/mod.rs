@@ -6,6 +6,8 @@
 //! compiled (the check-in logic and the fuzzers use them without the `kiosk` feature); the
 //! serial drivers and the serial port impls need it.
 
+#[cfg(feature = "kiosk")]
+pub mod camera;
 pub mod escpos;
 pub mod framing;
 #[cfg(feature = "kiosk")]

@@ -29,6 +29,10 @@ pub enum ConfigError {
     PrinterBaud(u32),
     #[error("leave_out cannot name identify or check_in: every patient identifies and checks in")]
     LeaveOut,
+    #[error(
+        "camera needs exactly one of device (a V4L2 device such as /dev/video0) or simulator (a folder of card images)"
+    )]
+    Camera,
 }
 
 /// The rates ESC/POS printers offer on their serial interface.
@@ -82,6 +86,32 @@ fn default_printer_baud() -> u32 {
 
 fn default_columns() -> u8 {
     u8::try_from(Columns::NARROW.get()).unwrap_or(32)
+}
+
+/// The insurance card camera: a V4L2 device, or a folder of images served in turn (the
+/// demo and tests). Exactly one of the two.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CameraConfig {
+    /// A V4L2 capture device, e.g. "/dev/video0".
+    #[serde(default)]
+    pub device: Option<PathBuf>,
+    /// A folder of PNG / JPEG card photos, served by file name in turn.
+    #[serde(default)]
+    pub simulator: Option<PathBuf>,
+}
+
+impl CameraConfig {
+    /// The camera this section names; `None` unless exactly one source is given
+    /// ([`KioskConfig::validate`] refuses that).
+    pub fn open(&self) -> Option<Box<dyn crate::devices::camera::CardCamera>> {
+        use crate::devices::camera::{sim::SimulatedCamera, v4l2::V4l2Camera};
+        match (&self.device, &self.simulator) {
+            (Some(device), None) => Some(Box::new(V4l2Camera::new(device.clone()))),
+            (None, Some(dir)) => Some(Box::new(SimulatedCamera::new(dir.clone()))),
+            _ => None,
+        }
+    }
 }
 
 /// The serial barcode scanner.
@@ -221,6 +251,8 @@ pub struct KioskConfig {
     pub leave_out: Vec<crate::checkin::StepKind>,
     /// Absent: no pins (no status LED, no physical "call staff" button).
     pub gpio: Option<crate::devices::gpio::GpioConfig>,
+    /// Absent: no camera (the insurance step offers scanning and typing only).
+    pub camera: Option<CameraConfig>,
 }
 
 impl std::fmt::Debug for KioskConfig {
@@ -234,6 +266,7 @@ impl std::fmt::Debug for KioskConfig {
             .field("card_terminal", &self.card_terminal)
             .field("receipt_printer", &self.receipt_printer)
             .field("gpio", &self.gpio)
+            .field("camera", &self.camera)
             .finish_non_exhaustive()
     }
 }
@@ -252,6 +285,7 @@ impl Default for KioskConfig {
             receipt_printer: None,
             leave_out: Vec::new(),
             gpio: None,
+            camera: None,
         }
     }
 }
@@ -300,6 +334,11 @@ impl KioskConfig {
             }
             printer.settings()?;
         }
+        if let Some(camera) = &self.camera
+            && camera.device.is_some() == camera.simulator.is_some()
+        {
+            return Err(ConfigError::Camera);
+        }
         Ok(())
     }
 }
@@ -340,6 +379,33 @@ mod tests {
         let config: KioskConfig = toml::from_str(r#"leave_out = ["check_in"]"#).unwrap();
         assert!(matches!(config.validate(), Err(ConfigError::LeaveOut)));
         assert!(toml::from_str::<KioskConfig>(r#"leave_out = ["lunch"]"#).is_err());
+    }
+
+    #[test]
+    fn camera_is_a_device_or_a_simulator_folder() {
+        let load = |text: &str| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("kiosk.toml");
+            std::fs::write(&path, text).unwrap();
+            KioskConfig::load(&path)
+        };
+        assert_eq!(load("").unwrap().camera, None);
+        let device = load("[camera]\ndevice = \"/dev/video0\"\n").unwrap();
+        assert_eq!(
+            device.camera.unwrap().device,
+            Some(PathBuf::from("/dev/video0"))
+        );
+        let sim = load("[camera]\nsimulator = \"/tmp/cards\"\n").unwrap();
+        assert!(sim.camera.unwrap().open().is_some());
+        assert!(matches!(load("[camera]\n"), Err(ConfigError::Camera)));
+        assert!(matches!(
+            load("[camera]\ndevice = \"/dev/video0\"\nsimulator = \"/tmp\"\n"),
+            Err(ConfigError::Camera)
+        ));
+        assert!(matches!(
+            load("[camera]\nport = \"/dev/video0\"\n"),
+            Err(ConfigError::File(_))
+        ));
     }
 
     /// Loads a kiosk.toml with a `[scanner]` section, through the real loader.

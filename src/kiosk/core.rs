@@ -1,8 +1,10 @@
 //! `KioskCore`: the journey plus the hand-over of its effects to workers. No Slint here,
 //! so end-to-end tests run a kiosk without a window, and nothing here waits on disk or
 //! network: a `Persist` is queued to the outbox worker, a contact look-up to the look-up
-//! worker, a payment to the payment worker, a help request to the sync thread.
+//! worker, a payment to the payment worker, a card photo to the camera worker, a help
+//! request to the sync thread.
 
+use super::camera::CameraWorker;
 use super::payments::PaymentWorker;
 use super::workers::{LookupWorker, OutboxWorker};
 use crate::checkin::{Effect, Event, Journey, Screen};
@@ -17,6 +19,8 @@ pub struct KioskCore {
     lookup: LookupWorker,
     /// `None` on a kiosk without a card terminal (the journey then never asks to pay).
     payments: Option<PaymentWorker>,
+    /// `None` on a kiosk without a camera (the journey then never asks for a photo).
+    camera: Option<CameraWorker>,
     request_help: Box<dyn Fn(StaffNeed, Timestamp) + Send>,
 }
 
@@ -32,6 +36,7 @@ impl KioskCore {
             outbox,
             lookup,
             payments: None,
+            camera: None,
             request_help: Box::new(request_help),
         }
     }
@@ -51,7 +56,17 @@ impl KioskCore {
                 "payments",
                 self.payments.as_ref().is_none_or(PaymentWorker::is_running),
             ),
+            (
+                "camera",
+                self.camera.as_ref().is_none_or(CameraWorker::is_running),
+            ),
         ])
+    }
+
+    /// Adds the card camera's worker.
+    pub fn with_camera(mut self, camera: CameraWorker) -> Self {
+        self.camera = Some(camera);
+        self
     }
 
     /// The screen that should be showing.
@@ -88,11 +103,12 @@ impl KioskCore {
                     Some(payments) => payments.settle(op, submission, day),
                     None => tracing::error!(%op, "payment settled on a kiosk without a terminal"),
                 },
-                // No camera worker yet: the journey never asks while the camera is not
-                // `Ready`, which it never is without one.
-                Effect::TakeCardPhoto { op, .. } => {
-                    tracing::error!(%op, "card photo asked of a kiosk without a camera");
-                }
+                // Without a camera the journey never asks: it offers photos only while
+                // the camera worker says `Ready`.
+                Effect::TakeCardPhoto { op, side } => match &self.camera {
+                    Some(camera) => camera.take(op, side),
+                    None => tracing::error!(%op, "card photo asked of a kiosk without a camera"),
+                },
                 Effect::RequestHelp(need) => {
                     tracing::info!(need = need.as_str(), "patient needs the desk");
                     (self.request_help)(need, now);

@@ -2,6 +2,7 @@
 //! workers, and binds it to the Slint screens.
 
 pub mod app;
+pub mod camera;
 pub mod card_terminal;
 pub mod config;
 pub mod controllers;

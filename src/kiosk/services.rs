@@ -2,6 +2,7 @@
 //! journey, the outbox worker, the scanner driver and the sync thread. The product's
 //! `assemble` and the integration tests both start a kiosk through here.
 
+use super::camera::{CameraWorker, CameraWorkerSettings};
 use super::card_terminal::{CardTerminalError, SerialCardTerminal};
 use super::config::KioskConfig;
 use super::core::KioskCore;
@@ -245,6 +246,19 @@ impl KioskServices {
                 }
             }
         });
+        // Validated: a `[camera]` section names exactly one camera.
+        if let Some(camera) = config.camera.as_ref().and_then(|c| c.open()) {
+            let worker = CameraWorker::start(
+                camera,
+                crate::scan::card_ocr::CardOcr::default(),
+                CameraWorkerSettings::default(),
+                post.clone(),
+            )
+            .map_err(ServicesError::Thread)?;
+            core = core.with_camera(worker);
+        } else {
+            tracing::info!("no card camera configured; insurance cards are scanned or typed");
+        }
         Ok(Self {
             gpio,
             printer,
