@@ -3,7 +3,7 @@
 
 use super::display::DisplayPrefs;
 use super::steps::{
-    BirthView, ConsentView, DetailsView, PaymentView, QuestionsView, RegisterBirthView,
+    BirthView, ConsentView, DetailsView, InsuranceView, PaymentView, QuestionsView, RegisterBirthView,
     RegisterView, ReviewView, TypedName,
 };
 use crate::domain::{Cents, DisplayName, Language};
@@ -51,6 +51,8 @@ pub enum PageView {
     Consent(ConsentView),
     /// Questions step: the intake questionnaires, one question at a time.
     Questions(QuestionsView),
+    /// Insurance step: coverage on file, how to give it, photos, fields, review.
+    Insurance(InsuranceView),
     /// The journey is over, one way or another.
     Ending(Ending),
 }
