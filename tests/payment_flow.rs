@@ -77,7 +77,8 @@ fn checked_in_by(owed: AmountDue, readiness: PaymentsReadiness) -> (Journey, OpI
     let plan = JourneyPlan::standard()
         .without(StepKind::Details)
         .without(StepKind::Consent)
-        .without(StepKind::Questions);
+        .without(StepKind::Questions)
+        .without(StepKind::Insurance);
     let settings =
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8));
     let mut journey = Journey::new(settings, plan, Some(trust), [], morning());

@@ -180,7 +180,8 @@ fn fresh(trust: &OfficeTrust, roster: &Roster, now: Timestamp) -> Journey {
         // Figure 10 counts identifying and checking in, as before consent and questions.
         JourneyPlan::standard()
             .without(frontdesk::checkin::StepKind::Consent)
-            .without(frontdesk::checkin::StepKind::Questions),
+            .without(frontdesk::checkin::StepKind::Questions)
+            .without(frontdesk::checkin::StepKind::Insurance),
         Some(trust.clone()),
         [],
         now,
