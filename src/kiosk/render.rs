@@ -260,6 +260,7 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
         ),
         page("payment-timed-out", not_taken(NotTaken::TimedOut, true)),
         page("payment-saving", PageView::Payment(PaymentView::Saving)),
+        page("payment-checking", PageView::Payment(PaymentView::Checking)),
         page(
             "done-paid",
             done(PaymentNote::Paid {

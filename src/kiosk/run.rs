@@ -209,7 +209,7 @@ fn scripted_patient(ui: &MainWindow) -> slint::Timer {
                             tracing::info!("scripted patient taps \"Pay at the front desk\"");
                             payment.invoke_pay_at_desk();
                         }
-                        PaymentMode::Paying | PaymentMode::Saving => {}
+                        PaymentMode::Paying | PaymentMode::Saving | PaymentMode::Checking => {}
                     }
                     seen.1 = Instant::now();
                 }
