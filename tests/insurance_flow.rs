@@ -11,9 +11,8 @@ use frontdesk::api::{
 use frontdesk::checkin::{
     CameraReadiness, CardPhotoOutcome, Completion, ConfirmTap, CoverageField, CoverageFieldError,
     Effect, Ending, Event, InsuranceInput, InsuranceNotice, InsuranceTap, InsuranceView, Journey,
-    JourneyPlan, JourneySettings, NameKey, OfficeTrust, OpId, OpResult, PageView,
-    PendingCardPhoto, PendingCoverage, PendingRow, Roster, RosterEntry, StepKind, Tap,
-    TakenCardPhoto,
+    JourneyPlan, JourneySettings, NameKey, OfficeTrust, OpId, OpResult, PageView, PendingCardPhoto,
+    PendingCoverage, PendingRow, Roster, RosterEntry, StepKind, TakenCardPhoto, Tap,
 };
 use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{
@@ -248,7 +247,10 @@ fn coverage_on_file_is_confirmed_with_one_tap() {
     assert_eq!(row.day, date(2026, 11, 23));
     assert_eq!(view(&journey), InsuranceView::Saving);
     // A scan while saving changes nothing.
-    journey.handle(Event::Scanned(Scan::classify("TST123456".into())), morning());
+    journey.handle(
+        Event::Scanned(Scan::classify("TST123456".into())),
+        morning(),
+    );
     assert_eq!(view(&journey), InsuranceView::Saving);
     let effects = journey.handle(completed(op, OpResult::Persisted), morning());
     assert!(!effects.iter().any(|e| matches!(e, Effect::RequestHelp(_))));
@@ -661,5 +663,8 @@ fn nothing_typed_shows_in_debug() {
     tap(&mut journey, InsuranceTap::Choose(0));
     typed(&mut journey, "SECRET-0042");
     let debug = format!("{:?} {:?}", journey, journey.screen());
-    assert!(!debug.contains("SECRET") && !debug.contains("0042"), "{debug}");
+    assert!(
+        !debug.contains("SECRET") && !debug.contains("0042"),
+        "{debug}"
+    );
 }

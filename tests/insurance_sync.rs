@@ -244,7 +244,10 @@ fn the_client_reads_coverage_on_file_and_what_is_due() {
     assert!(due.copay_verified);
     assert_eq!(client.due(AppointmentId::new(8)).unwrap(), None);
     // The client on its own: 404, then the reference, then 304.
-    assert_eq!(client.insurance(None).unwrap(), InsuranceFetch::NotPublished);
+    assert_eq!(
+        client.insurance(None).unwrap(),
+        InsuranceFetch::NotPublished
+    );
     *stub.publish.lock().unwrap() = Some(reference("r9"));
     assert_eq!(
         client.insurance(Some("r8")).unwrap(),

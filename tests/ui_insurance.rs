@@ -136,7 +136,10 @@ fn a_patient_types_their_insurance_then_another_scans_a_health_card_in_spanish()
     let rows = coverage_rows(&kiosk);
     assert_eq!(rows.len(), 1, "one row per answer");
     let row = &rows[0];
-    assert_eq!(row.subject, FormSubject::Appointment(AppointmentId::new(61)));
+    assert_eq!(
+        row.subject,
+        FormSubject::Appointment(AppointmentId::new(61))
+    );
     let CoverageAnswer::Coverages(coverages) = &row.answer else {
         panic!("expected coverages, got {:?}", row.answer);
     };

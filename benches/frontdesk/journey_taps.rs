@@ -226,9 +226,12 @@ fn drive(journey: &mut Journey, events: Vec<Event>, now: Timestamp) -> anyhow::R
                 Effect::FetchContact { op, .. } => Some((op, OpResult::Contact(Some(on_file())))),
                 Effect::Persist { op, .. } => Some((op, OpResult::Persisted)),
                 // No card terminal in this count: payment effects never come; nor does the
-                // consent look-up (the consent step is left out), nor a card photo (no camera).
+                // consent look-up (the consent step is left out), nor a card photo (no camera),
+                // nor the insurance or due look-ups (insurance left out, no terminal).
                 Effect::RequestHelp(_)
                 | Effect::FetchConsents { .. }
+                | Effect::FetchCoverage { .. }
+                | Effect::FetchDue { .. }
                 | Effect::TakeCardPhoto { .. }
                 | Effect::TakePayment { .. }
                 | Effect::CancelPayment { .. }

@@ -19,9 +19,8 @@ mod steps;
 pub use display::DisplayPrefs;
 pub use event::{
     CardPhotoOutcome, Completion, Effect, Event, OpId, OpResult, PaymentAnswer, PendingCardPhoto,
-    PendingCheckIn, PendingConsent, PendingCoverage, TakenCardPhoto,
-    PendingDetailsChange, PendingIntake, PendingPayment, PendingRegistration, PendingRow,
-    ReceiptFacts, Tap,
+    PendingCheckIn, PendingConsent, PendingCoverage, PendingDetailsChange, PendingIntake,
+    PendingPayment, PendingRegistration, PendingRow, ReceiptFacts, TakenCardPhoto, Tap,
 };
 pub use forms::{Forms, FormsError, SHIPPED_CANONICAL_BASE};
 pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};

@@ -3,8 +3,8 @@
 
 use super::display::DisplayPrefs;
 use super::steps::{
-    BirthView, ConsentView, DetailsView, InsuranceView, PaymentView, QuestionsView, RegisterBirthView,
-    RegisterView, ReviewView, TypedName,
+    BirthView, ConsentView, DetailsView, InsuranceView, PaymentView, QuestionsView,
+    RegisterBirthView, RegisterView, ReviewView, TypedName,
 };
 use crate::domain::{Cents, DisplayName, Language};
 use jiff::civil::{Date, Time};

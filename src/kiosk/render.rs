@@ -468,7 +468,8 @@ fn insurance_screens() -> Vec<(&'static str, PageView)> {
             rank: CoverageRank::Primary,
             field,
             step,
-            steps: 4,
+            // A spouse's plan asks three more: the subscriber's name and date of birth.
+            steps: if step > 4 { 7 } else { 4 },
             input,
             prefilled,
             error,
@@ -524,7 +525,10 @@ fn insurance_screens() -> Vec<(&'static str, PageView)> {
             how(CoverageRank::Secondary, false, None),
         ),
         page("insurance-scan", InsuranceView::ScanWait),
-        page("insurance-frame-front", InsuranceView::Frame(CardSide::Front)),
+        page(
+            "insurance-frame-front",
+            InsuranceView::Frame(CardSide::Front),
+        ),
         page("insurance-frame-back", InsuranceView::Frame(CardSide::Back)),
         page("insurance-taking", InsuranceView::Taking(CardSide::Front)),
         page("insurance-taken", InsuranceView::Taken(CardSide::Front)),

@@ -295,7 +295,11 @@ fn answer_insurance(insurance: &InsuranceAdapter<'_>) {
         InsuranceMode::OnFile => insurance.invoke_still_same(),
         InsuranceMode::How => insurance.invoke_type_in(),
         InsuranceMode::Payer if insurance.get_shown().is_empty() => {
-            keys(if insurance.get_listed() { "TE" } else { "TESTPAYER" });
+            keys(if insurance.get_listed() {
+                "TE"
+            } else {
+                "TESTPAYER"
+            });
         }
         InsuranceMode::Payer if insurance.get_listed() && insurance.get_chosen().is_empty() => {
             insurance.invoke_choose(0);

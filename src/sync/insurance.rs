@@ -64,11 +64,9 @@ pub fn load_kept(path: &Path) -> Option<InsuranceReference> {
 
 /// Writes the office's answer to `path` atomically.
 pub fn save(path: &Path, reference: &InsuranceReference) -> Result<(), InsuranceFileError> {
-    super::forms::write_json_atomically(path, reference).map_err(|source| {
-        InsuranceFileError::Io {
-            path: path.to_owned(),
-            source,
-        }
+    super::forms::write_json_atomically(path, reference).map_err(|source| InsuranceFileError::Io {
+        path: path.to_owned(),
+        source,
     })
 }
 
@@ -95,7 +93,10 @@ mod tests {
         assert_eq!(load_kept(&path), Some(reference));
         assert!(!dir.path().join("insurance.json.tmp").exists());
         std::fs::write(&path, b"[1, 2").unwrap();
-        assert!(matches!(load(&path), Err(InsuranceFileError::Garbled { .. })));
+        assert!(matches!(
+            load(&path),
+            Err(InsuranceFileError::Garbled { .. })
+        ));
         assert_eq!(load_kept(&path), None);
     }
 }

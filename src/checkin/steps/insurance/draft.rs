@@ -7,8 +7,8 @@
 use crate::api::PayerListEntry;
 use crate::checkin::steps::{FormText, Keyboard};
 use crate::domain::{
-    CardReading, Coverage, CoverageRank, CoverageSource, DateOfBirth, GroupNumber, MemberId,
-    Payer, PayerName, PersonName, Subscriber, SubscriberRelationship,
+    CardReading, Coverage, CoverageRank, CoverageSource, DateOfBirth, GroupNumber, MemberId, Payer,
+    PayerName, PersonName, Subscriber, SubscriberRelationship,
 };
 use crate::scan::shc;
 use jiff::civil::Date;
@@ -444,12 +444,7 @@ impl Draft {
                     self.set_text(CoverageField::SubscriberLast, last);
                 }
                 if let Some(date) = person.birth_date {
-                    let digits = format!(
-                        "{:02}{:02}{:04}",
-                        date.month(),
-                        date.day(),
-                        date.year()
-                    );
+                    let digits = format!("{:02}{:02}{:04}", date.month(), date.day(), date.year());
                     self.set_text(CoverageField::SubscriberBirth, &digits);
                 }
             }
@@ -537,7 +532,14 @@ pub fn recognise_barcode(text: &str) -> BarcodeReading {
         }
         None
     };
-    let member_id = value_after(&["MEMBER ID", "MEMBER", "MBR ID", "MBR", "SUBSCRIBER ID", "ID"]);
+    let member_id = value_after(&[
+        "MEMBER ID",
+        "MEMBER",
+        "MBR ID",
+        "MBR",
+        "SUBSCRIBER ID",
+        "ID",
+    ]);
     let group = value_after(&["GROUP NUMBER", "GROUP", "GRP"]);
     let member_id = member_id.or_else(|| {
         let whole = upper.trim();
@@ -555,14 +557,18 @@ mod tests {
     use crate::domain::PayerId;
 
     fn payers() -> Vec<PayerListEntry> {
-        ["Testpayer Health Plan", "Acme Test Insurance", "Sample Mutual"]
-            .iter()
-            .enumerate()
-            .map(|(i, name)| PayerListEntry {
-                id: PayerId::new(&format!("TST{i}")).unwrap(),
-                name: PayerName::new(name).unwrap(),
-            })
-            .collect()
+        [
+            "Testpayer Health Plan",
+            "Acme Test Insurance",
+            "Sample Mutual",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| PayerListEntry {
+            id: PayerId::new(&format!("TST{i}")).unwrap(),
+            name: PayerName::new(name).unwrap(),
+        })
+        .collect()
     }
 
     #[test]
@@ -580,7 +586,10 @@ mod tests {
                 .collect()
         };
         assert_eq!(names("ins"), ["Acme Test Insurance"]);
-        assert_eq!(names("te"), ["Testpayer Health Plan", "Acme Test Insurance"]);
+        assert_eq!(
+            names("te"),
+            ["Testpayer Health Plan", "Acme Test Insurance"]
+        );
         assert!(names("").is_empty());
     }
 

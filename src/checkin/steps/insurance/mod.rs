@@ -22,7 +22,9 @@ pub use view::{
 };
 
 use super::{Go, NameKey, Outcome, Step, StepContext};
-use crate::api::{CardPhotoSubmission, PayerListEntry, CoverageSubmission, CoverageSummary, FormSubject};
+use crate::api::{
+    CardPhotoSubmission, CoverageSubmission, CoverageSummary, FormSubject, PayerListEntry,
+};
 use crate::checkin::event::{
     CardPhotoOutcome, Completion, Effect, OpId, OpResult, PendingCardPhoto, PendingCoverage,
     PendingRow, Tap,
@@ -347,7 +349,8 @@ impl Step for Insurance {
                     OpResult::CoverageOnFile(on_file) => {
                         tracing::info!(coverages = on_file.len(), "coverage on file");
                         self.on_file = on_file.clone();
-                        self.on_file.sort_by_key(|c| c.rank == CoverageRank::Secondary);
+                        self.on_file
+                            .sort_by_key(|c| c.rank == CoverageRank::Secondary);
                     }
                     _ => tracing::info!("coverage on file not known; asking for it"),
                 }
@@ -361,7 +364,11 @@ impl Step for Insurance {
             (Stage::Taking { op, side }, OpResult::CardPhoto(outcome)) if op == completion.op => {
                 match outcome {
                     CardPhotoOutcome::Taken(photo) => {
-                        tracing::info!(side = side.as_str(), bytes = photo.jpeg.len(), "card photo taken");
+                        tracing::info!(
+                            side = side.as_str(),
+                            bytes = photo.jpeg.len(),
+                            "card photo taken"
+                        );
                         self.taken = Some(KeptPhoto {
                             rank: self.rank(),
                             side,
@@ -511,7 +518,8 @@ impl Insurance {
         };
         match tap {
             InsuranceTap::Key(key) => {
-                if let (Some((keyboard, max)), Some(text)) = (field.keyboard(), draft.text_mut(field))
+                if let (Some((keyboard, max)), Some(text)) =
+                    (field.keyboard(), draft.text_mut(field))
                     && text.press(key, keyboard, max)
                 {
                     draft.prefilled.retain(|f| *f != field);
@@ -609,12 +617,11 @@ impl Insurance {
         let Some(draft) = &self.draft else {
             return;
         };
-        if self.from_review {
-            if draft.first_gap(self.today()).is_none() {
-                self.from_review = false;
-                self.stage = Stage::Review;
-                return;
-            }
+        // Back from a change, with nothing missing: the review again.
+        if self.from_review && draft.first_gap(self.today()).is_none() {
+            self.from_review = false;
+            self.stage = Stage::Review;
+            return;
         }
         let fields = draft.fields();
         let at = fields.iter().position(|f| *f == field).unwrap_or(0);
@@ -637,7 +644,11 @@ impl Insurance {
             }
             return Outcome::stay();
         };
-        tracing::info!(rank = coverage.rank().as_str(), source = coverage.source().as_str(), "coverage confirmed");
+        tracing::info!(
+            rank = coverage.rank().as_str(),
+            source = coverage.source().as_str(),
+            "coverage confirmed"
+        );
         self.done.push(coverage);
         self.draft = None;
         if self.done.len() == 1 {
@@ -660,7 +671,10 @@ impl Insurance {
 
     /// "Give it at the front desk": whatever was confirmed is kept; the desk is told.
     fn at_desk(&mut self, cx: &mut StepContext<'_>) -> Outcome {
-        tracing::info!(confirmed = self.done.len(), "patient gives insurance at the desk");
+        tracing::info!(
+            confirmed = self.done.len(),
+            "patient gives insurance at the desk"
+        );
         self.draft = None;
         self.save_failed = false;
         if self.done.is_empty() {
@@ -691,25 +705,27 @@ impl Insurance {
         };
         tracing::info!(coverage = %id, photos = self.photos.len(), "insurance answer given");
         self.to_save.clear();
-        self.to_save.push_back(PendingRow::Coverage(Box::new(PendingCoverage {
-            submission,
-            day: target.day,
-        })));
+        self.to_save
+            .push_back(PendingRow::Coverage(Box::new(PendingCoverage {
+                submission,
+                day: target.day,
+            })));
         if keeps_photos {
             for photo in self.photos.drain(..) {
-                self.to_save.push_back(PendingRow::CardPhoto(Box::new(PendingCardPhoto {
-                    submission: CardPhotoSubmission {
-                        id: CardPhotoId::random(),
-                        clinic: target.clinic,
-                        subject: target.subject,
-                        coverage: id,
-                        rank: photo.rank,
-                        side: photo.side,
-                        taken_at: photo.taken_at,
-                        jpeg: photo.jpeg,
-                    },
-                    day: target.day,
-                })));
+                self.to_save
+                    .push_back(PendingRow::CardPhoto(Box::new(PendingCardPhoto {
+                        submission: CardPhotoSubmission {
+                            id: CardPhotoId::random(),
+                            clinic: target.clinic,
+                            subject: target.subject,
+                            coverage: id,
+                            rank: photo.rank,
+                            side: photo.side,
+                            taken_at: photo.taken_at,
+                            jpeg: photo.jpeg,
+                        },
+                        day: target.day,
+                    })));
             }
         }
         self.photos.clear();
@@ -737,4 +753,3 @@ impl Insurance {
         }
     }
 }
-
