@@ -15,7 +15,7 @@ use crate::devices::scanner::Scanner;
 use crate::sync::{SyncHandle, WorkerSettings};
 use anyhow::Context as _;
 use jiff::Timestamp;
-use slint::{ComponentHandle, PhysicalSize};
+use slint::{ComponentHandle, Model as _, PhysicalSize};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -302,7 +302,11 @@ fn answer_insurance(insurance: &InsuranceAdapter<'_>) {
             });
         }
         InsuranceMode::Payer if insurance.get_listed() && insurance.get_chosen().is_empty() => {
-            insurance.invoke_choose(0);
+            if insurance.get_left_matches().row_count() == 0 {
+                insurance.invoke_not_listed();
+            } else {
+                insurance.invoke_choose(0);
+            }
         }
         // Field 3 is the group number.
         InsuranceMode::Text if insurance.get_field() == 3 => insurance.invoke_no_group(),
