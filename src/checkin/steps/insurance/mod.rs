@@ -753,3 +753,69 @@ impl Insurance {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkin::knowledge::{Knowledge, OfficeTrust};
+    use crate::domain::RegistrationId;
+
+    fn knowledge() -> Knowledge {
+        Knowledge {
+            trust: Some(OfficeTrust {
+                clinic: ClinicId::new(7).unwrap(),
+                clinic_name: "Testville Clinic".into(),
+                timezone: jiff::tz::TimeZone::UTC,
+                key: ed25519_dalek::SigningKey::from_bytes(&[1; 32]).verifying_key(),
+            }),
+            ..Knowledge::default()
+        }
+    }
+
+    #[test]
+    fn a_new_patient_is_asked_at_once_and_answers_for_their_registration() {
+        let registration = RegistrationId::random();
+        let mut session = Session {
+            registered: Some(registration),
+            ..Session::default()
+        };
+        let mut knowledge = knowledge();
+        let mut next = OpId::first();
+        let now: Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        let mut step = Insurance::default();
+        let outcome = step.enter(&mut StepContext::new(
+            &mut session,
+            &mut knowledge,
+            now,
+            &mut next,
+        ));
+        // Nothing on file to ask the office about.
+        assert!(outcome.effects.is_empty() && outcome.go == Go::Stay);
+        assert!(matches!(
+            step.view_of(&session),
+            InsuranceView::How {
+                rank: CoverageRank::Primary,
+                self_pay: true,
+                ..
+            }
+        ));
+        // Back from a field returns to the choices, keeping nothing typed.
+        let mut cx = StepContext::new(&mut session, &mut knowledge, now, &mut next);
+        step.on_tap(Tap::Insurance(InsuranceTap::Type), &mut cx);
+        step.on_tap(Tap::Insurance(InsuranceTap::Back), &mut cx);
+        assert!(step.draft.is_none() && step.stage == Stage::How);
+        let outcome = step.on_tap(Tap::Insurance(InsuranceTap::SelfPay), &mut cx);
+        let Some(Effect::Persist {
+            row: PendingRow::Coverage(row),
+            ..
+        }) = outcome.effects.first()
+        else {
+            panic!("expected the answer saved, got {:?}", outcome.effects);
+        };
+        assert_eq!(
+            row.submission.subject,
+            FormSubject::Registration(registration)
+        );
+        assert_eq!(row.day, jiff::civil::date(2026, 11, 23));
+    }
+}
