@@ -274,7 +274,8 @@ fn it_has_changed_leads_to_the_choices() {
             rank: CoverageRank::Primary,
             camera: true,
             self_pay: true,
-            notice: None
+            notice: None,
+            back: true
         }
     );
     tap(&mut journey, InsuranceTap::Back);
@@ -325,9 +326,14 @@ fn typed_primary_from_the_list_and_a_secondary_not_listed() {
         InsuranceView::How {
             rank: CoverageRank::Secondary,
             self_pay: false,
+            back: true,
             ..
         }
     ));
+    // "Yes" by mistake: back to the question.
+    tap(&mut journey, InsuranceTap::Back);
+    assert_eq!(view(&journey), InsuranceView::AskSecondary);
+    tap(&mut journey, InsuranceTap::AddSecondary);
     tap(&mut journey, InsuranceTap::Type);
     typed(&mut journey, "Local Union Plan");
     tap(&mut journey, InsuranceTap::NotListed);
@@ -467,7 +473,8 @@ fn an_unverified_health_card_keeps_nothing() {
             rank: CoverageRank::Primary,
             camera: false,
             self_pay: true,
-            notice: Some(InsuranceNotice::CouldNotVerify)
+            notice: Some(InsuranceNotice::CouldNotVerify),
+            back: false
         }
     );
     // A malformed one, with the issuer trusted: the same.
@@ -546,7 +553,8 @@ fn photos_unreadable_retaken_and_kept_become_rows_of_their_own() {
             rank: CoverageRank::Primary,
             camera: true,
             self_pay: true,
-            notice: Some(InsuranceNotice::Unreadable)
+            notice: Some(InsuranceNotice::Unreadable),
+            back: false
         }
     );
     tap(&mut journey, InsuranceTap::Photo);
@@ -624,7 +632,8 @@ fn a_camera_that_fails_is_not_offered_again() {
             rank: CoverageRank::Primary,
             camera: false,
             self_pay: true,
-            notice: Some(InsuranceNotice::CameraUnavailable)
+            notice: Some(InsuranceNotice::CameraUnavailable),
+            back: false
         }
     );
     let effects = tap(&mut journey, InsuranceTap::Photo);

@@ -462,6 +462,7 @@ fn insurance_screens() -> Vec<(&'static str, PageView)> {
         camera,
         self_pay: rank == CoverageRank::Primary,
         notice,
+        back: rank == CoverageRank::Secondary,
     };
     let field = |field, step, input, prefilled, error| {
         InsuranceView::Field(InsuranceFieldView {

@@ -69,6 +69,7 @@ struct Shown {
     camera: bool,
     self_pay: bool,
     notice: i32,
+    can_back: bool,
     back_side: bool,
     field: i32,
     step: i32,
@@ -101,6 +102,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     adapter.set_camera(s.camera);
     adapter.set_self_pay(s.self_pay);
     adapter.set_notice(s.notice);
+    adapter.set_can_back(s.can_back);
     adapter.set_back_side(s.back_side);
     adapter.set_field(s.field);
     adapter.set_step(s.step);
@@ -141,7 +143,9 @@ fn fill(s: &mut Shown, view: &InsuranceView) {
             camera,
             self_pay,
             notice,
+            back,
         } => {
+            s.can_back = *back;
             s.secondary = *rank == CoverageRank::Secondary;
             s.camera = *camera;
             s.self_pay = *self_pay;

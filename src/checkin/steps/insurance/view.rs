@@ -23,6 +23,8 @@ pub enum InsuranceView {
         /// "I do not have insurance" is offered (not for a second insurance).
         self_pay: bool,
         notice: Option<InsuranceNotice>,
+        /// "Back" is offered: to the coverage on file, or to "a second insurance?".
+        back: bool,
     },
     /// "Hold the code on your card to the scanner".
     ScanWait,
@@ -122,12 +124,14 @@ impl fmt::Debug for InsuranceView {
                 camera,
                 self_pay,
                 notice,
+                back,
             } => f
                 .debug_struct("How")
                 .field("rank", rank)
                 .field("camera", camera)
                 .field("self_pay", self_pay)
                 .field("notice", notice)
+                .field("back", back)
                 .finish(),
             InsuranceView::ScanWait => f.write_str("ScanWait"),
             InsuranceView::Frame(side) => write!(f, "Frame({side:?})"),
@@ -170,6 +174,7 @@ impl Insurance {
                 camera: self.camera_ready && !self.camera_failed,
                 self_pay: rank == CoverageRank::Primary,
                 notice: self.notice,
+                back: !self.done.is_empty() || !self.on_file.is_empty(),
             },
             Stage::ScanWait => InsuranceView::ScanWait,
             Stage::Frame(side) => InsuranceView::Frame(side),
