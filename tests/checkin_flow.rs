@@ -57,6 +57,8 @@ fn plan() -> JourneyPlan {
         .without(StepKind::Details)
         .without(StepKind::Consent)
         .without(StepKind::Questions)
+        // The insurance step has its own tests (insurance_flow.rs).
+        .without(StepKind::Insurance)
 }
 
 fn journey() -> Journey {
@@ -173,6 +175,7 @@ fn the_standard_journey_identifies_registers_new_patients_confirms_checks_in_and
             StepKind::Confirm,
             StepKind::Details,
             StepKind::CheckIn,
+            StepKind::Insurance,
             StepKind::Consent,
             StepKind::Questions,
             StepKind::Payment,
@@ -190,6 +193,7 @@ fn the_standard_journey_identifies_registers_new_patients_confirms_checks_in_and
             StepKind::Register,
             StepKind::Confirm,
             StepKind::CheckIn,
+            StepKind::Insurance,
             StepKind::Consent,
             StepKind::Questions,
             StepKind::Payment,

@@ -78,7 +78,8 @@ fn checked_in_with(forms: Forms) -> (Journey, Option<OpId>) {
         // The questions step after it has its own tests (questions_flow.rs).
         JourneyPlan::standard()
             .without(StepKind::Details)
-            .without(StepKind::Questions),
+            .without(StepKind::Questions)
+            .without(StepKind::Insurance),
         Some(trust()),
         [],
         morning(),

@@ -31,7 +31,8 @@ fn at_details() -> (Journey, OpId) {
         // The consent and questions steps have their own tests (consent_flow.rs, questions_flow.rs).
         JourneyPlan::standard()
             .without(StepKind::Consent)
-            .without(StepKind::Questions),
+            .without(StepKind::Questions)
+            .without(StepKind::Insurance),
         Some(OfficeTrust {
             clinic: ClinicId::new(7).unwrap(),
             clinic_name: "Testville Clinic".into(),

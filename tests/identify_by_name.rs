@@ -70,7 +70,8 @@ fn journey_with(roster: Roster) -> Journey {
         JourneyPlan::standard()
             .without(StepKind::Details)
             .without(StepKind::Consent)
-            .without(StepKind::Questions),
+            .without(StepKind::Questions)
+            .without(StepKind::Insurance),
         Some(trust()),
         [],
         morning(),

@@ -77,7 +77,8 @@ fn checked_in_by(owed: AmountDue, readiness: PaymentsReadiness) -> (Journey, OpI
     let plan = JourneyPlan::standard()
         .without(StepKind::Details)
         .without(StepKind::Consent)
-        .without(StepKind::Questions);
+        .without(StepKind::Questions)
+        .without(StepKind::Insurance);
     let settings =
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8));
     let mut journey = Journey::new(settings, plan, Some(trust), [], morning());
@@ -366,4 +367,103 @@ fn an_untouched_offer_is_wiped_like_any_page_the_check_in_stays_saved() {
     ));
     journey.handle(Event::Tick, later(61));
     assert_eq!(journey.screen().page, PageView::Identify);
+}
+
+/// The check-in is saved: the payment step asks the office what is due now. Returns the
+/// look-up's op.
+fn asked_due(owed: AmountDue) -> (Journey, OpId) {
+    let trust = OfficeTrust {
+        clinic: ClinicId::new(CLINIC).unwrap(),
+        clinic_name: "Testville Clinic".into(),
+        timezone: TimeZone::UTC,
+        key: key().verifying_key(),
+    };
+    let plan = JourneyPlan::standard()
+        .without(StepKind::Details)
+        .without(StepKind::Consent)
+        .without(StepKind::Questions)
+        .without(StepKind::Insurance);
+    let settings =
+        JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8));
+    let mut journey = Journey::new(settings, plan, Some(trust), [], morning());
+    let entry = RosterEntry {
+        appointment: AppointmentId::new(APPOINTMENT),
+        display_name: PersonName::new("Ada", "Testpatient")
+            .unwrap()
+            .display_name(),
+        starts_at: Time::constant(10, 45, 0, 0),
+        provider: "Dr. Example".into(),
+        checked_in: false,
+        identity: None,
+        due: owed,
+    };
+    journey.handle(Event::RosterUpdated(Roster::new(vec![entry], 2)), morning());
+    journey.handle(
+        Event::PaymentsReadiness(PaymentsReadiness::Ready),
+        morning(),
+    );
+    let code = frontdesk::token::CheckInToken {
+        clinic: ClinicId::new(CLINIC).unwrap(),
+        appointment: AppointmentId::new(APPOINTMENT),
+        valid_on: jiff::civil::date(2026, 11, 23),
+        starts_at: Time::constant(10, 45, 0, 0),
+        expires_at: "2026-11-24T00:00:00Z".parse().unwrap(),
+    }
+    .sign(&key())
+    .unwrap();
+    journey.handle(
+        Event::Scanned(frontdesk::devices::scan::Scan::classify(code)),
+        morning(),
+    );
+    let effects = journey.handle(
+        Event::Tapped(frontdesk::checkin::Tap::Confirm(
+            frontdesk::checkin::ConfirmTap::Yes,
+        )),
+        morning(),
+    );
+    let save = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Persist { op, .. } => Some(*op),
+            _ => None,
+        })
+        .unwrap();
+    let effects = journey.handle(completed(save, OpResult::Persisted), morning());
+    let op = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::FetchDue { op, appointment } => {
+                assert_eq!(*appointment, AppointmentId::new(APPOINTMENT));
+                Some(*op)
+            }
+            _ => None,
+        })
+        .expect("the office is asked what is due now");
+    assert_eq!(page(&journey), PageView::Payment(PaymentView::Checking));
+    (journey, op)
+}
+
+#[test]
+fn the_amount_offered_is_the_office_s_latest_when_it_answers() {
+    // Eligibility set a co-pay the roster did not have yet.
+    let (mut journey, op) = asked_due(due(0, 0));
+    journey.handle(completed(op, OpResult::Due(due(3000, 0))), later(1));
+    assert_eq!(
+        page(&journey),
+        PageView::Payment(PaymentView::Offer(due(3000, 0)))
+    );
+    // And one it lowered to nothing: straight to take a seat.
+    let (mut journey, op) = asked_due(due(2500, 0));
+    journey.handle(completed(op, OpResult::Due(due(0, 0))), later(1));
+    assert_eq!(page(&journey), done(PaymentNote::Nothing));
+}
+
+#[test]
+fn offline_the_roster_s_amount_is_offered() {
+    let (mut journey, op) = asked_due(due(2500, 1000));
+    journey.handle(completed(op, OpResult::DueUnavailable), later(1));
+    assert_eq!(
+        page(&journey),
+        PageView::Payment(PaymentView::Offer(due(2500, 1000)))
+    );
 }

@@ -44,7 +44,7 @@ impl Rig {
                 "kiosk_id = \"lobby-1\"\noffice_url = \"{}\"\noffice_token = \"{KIOSK_TOKEN}\"\n\
                  data_dir = {:?}\n\
                  # Consent and questions have their own tests: straight on to the co-pay.\n\
-                 leave_out = [\"consent\", \"questions\"]\n\n[scanner]\nport = {:?}\n\n[card_terminal]\nport = {:?}\n",
+                 leave_out = [\"consent\", \"questions\", \"insurance\"]\n\n[scanner]\nport = {:?}\n\n[card_terminal]\nport = {:?}\n",
                 office.base,
                 dir.path().join("kiosk").display().to_string(),
                 scanner.port_path().display().to_string(),

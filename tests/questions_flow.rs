@@ -55,7 +55,8 @@ fn checked_in(forms: Forms) -> Journey {
     // The consent step before it has its own tests (consent_flow.rs).
     let plan = JourneyPlan::standard()
         .without(StepKind::Details)
-        .without(StepKind::Consent);
+        .without(StepKind::Consent)
+        .without(StepKind::Insurance);
     let settings =
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8));
     let trust = OfficeTrust {

@@ -39,7 +39,8 @@ fn journey() -> Journey {
         // The consent and questions steps have their own tests (consent_flow.rs, questions_flow.rs).
         JourneyPlan::standard()
             .without(StepKind::Consent)
-            .without(StepKind::Questions),
+            .without(StepKind::Questions)
+            .without(StepKind::Insurance),
         Some(trust()),
         [],
         morning(),
@@ -599,7 +600,8 @@ fn before_the_office_is_known_registration_is_not_ready() {
         // The consent and questions steps have their own tests (consent_flow.rs, questions_flow.rs).
         JourneyPlan::standard()
             .without(StepKind::Consent)
-            .without(StepKind::Questions),
+            .without(StepKind::Questions)
+            .without(StepKind::Insurance),
         None,
         [],
         morning(),
@@ -645,7 +647,9 @@ fn a_new_patient_signs_every_consent_for_their_registration() {
     let mut journey = Journey::new(
         JourneySettings::new(SignedDuration::from_secs(60), SignedDuration::from_secs(8)),
         // The questions after it have their own tests (questions_flow.rs).
-        JourneyPlan::standard().without(StepKind::Questions),
+        JourneyPlan::standard()
+            .without(StepKind::Questions)
+            .without(StepKind::Insurance),
         Some(trust()),
         [],
         morning(),

@@ -28,6 +28,10 @@ fn arrive(kiosk: &UiKiosk, id: u64) {
     );
     // No office answers the details look-up here: flagged for the desk, then on.
     kiosk.until_page(Page::Payment);
+    // Nor the look-up of what is due now: the roster's amount is offered.
+    kiosk.until_event(|e| {
+        matches!(e, Event::Completed(c) if c.result == frontdesk::checkin::OpResult::DueUnavailable)
+    });
     assert!(kiosk.visible("Your co-pay today is $25.00"));
 }
 

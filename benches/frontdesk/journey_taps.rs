@@ -180,7 +180,8 @@ fn fresh(trust: &OfficeTrust, roster: &Roster, now: Timestamp) -> Journey {
         // Figure 10 counts identifying and checking in, as before consent and questions.
         JourneyPlan::standard()
             .without(frontdesk::checkin::StepKind::Consent)
-            .without(frontdesk::checkin::StepKind::Questions),
+            .without(frontdesk::checkin::StepKind::Questions)
+            .without(frontdesk::checkin::StepKind::Insurance),
         Some(trust.clone()),
         [],
         now,
@@ -225,9 +226,12 @@ fn drive(journey: &mut Journey, events: Vec<Event>, now: Timestamp) -> anyhow::R
                 Effect::FetchContact { op, .. } => Some((op, OpResult::Contact(Some(on_file())))),
                 Effect::Persist { op, .. } => Some((op, OpResult::Persisted)),
                 // No card terminal in this count: payment effects never come; nor does the
-                // consent look-up (the consent step is left out), nor a card photo (no camera).
+                // consent look-up (the consent step is left out), nor a card photo (no camera),
+                // nor the insurance or due look-ups (insurance left out, no terminal).
                 Effect::RequestHelp(_)
                 | Effect::FetchConsents { .. }
+                | Effect::FetchCoverage { .. }
+                | Effect::FetchDue { .. }
                 | Effect::TakeCardPhoto { .. }
                 | Effect::TakePayment { .. }
                 | Effect::CancelPayment { .. }

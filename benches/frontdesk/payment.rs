@@ -167,6 +167,7 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
         leave_out: vec![
             frontdesk::checkin::StepKind::Consent,
             frontdesk::checkin::StepKind::Questions,
+            frontdesk::checkin::StepKind::Insurance,
         ],
         ..KioskConfig::default()
     };

@@ -6,10 +6,12 @@ use super::knowledge::{CameraReadiness, PaymentsReadiness};
 use super::roster::Roster;
 use super::screen::Screen;
 use super::steps::{
-    ConfirmTap, ConsentTap, DetailsTap, IdentifyTap, PaymentTap, QuestionsTap, RegisterTap,
+    ConfirmTap, ConsentTap, DetailsTap, IdentifyTap, InsuranceTap, PaymentTap, QuestionsTap,
+    RegisterTap,
 };
 use crate::api::{
-    ConsentSubmission, DetailsChangeSubmission, IntakeSubmission, PaymentSubmission,
+    CardPhotoSubmission, ConsentSubmission, CoverageSubmission, CoverageSummary,
+    DetailsChangeSubmission, InsuranceReference, IntakeSubmission, PaymentSubmission,
     RegistrationSubmission,
 };
 use crate::consent::SignedVersion;
@@ -45,6 +47,8 @@ pub enum Event {
     CameraReadiness(CameraReadiness),
     /// The office's consent documents and questionnaires (already checked; boxed: large).
     FormsLearned(Box<Forms>),
+    /// The office's payer list and trusted SMART Health Card issuers.
+    InsuranceLearned(Box<InsuranceReference>),
     /// Time passed (the shell sends one every second or so).
     Tick,
 }
@@ -74,6 +78,7 @@ pub enum Tap {
     Payment(PaymentTap),
     Consent(ConsentTap),
     Questions(QuestionsTap),
+    Insurance(InsuranceTap),
 }
 
 /// Names one operation a worker carries out, so its answer reaches the step that asked
@@ -125,6 +130,15 @@ pub enum OpResult {
     ConsentsUnavailable,
     /// How taking a card photo ended.
     CardPhoto(CardPhotoOutcome),
+    /// The coverage the office has on file for the appointment (empty: none).
+    CoverageOnFile(Vec<CoverageSummary>),
+    /// The office could not say (offline, no answer in time, not today's): treated as
+    /// nothing on file.
+    CoverageUnavailable,
+    /// What the patient owes now, as the office says just before the payment step.
+    Due(AmountDue),
+    /// The office could not say: the roster's amount is used.
+    DueUnavailable,
 }
 
 /// How taking one photo of an insurance card ended.
@@ -242,6 +256,22 @@ pub struct PendingIntake {
     pub day: Date,
 }
 
+/// The patient's answer at the insurance step, to write to the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCoverage {
+    pub submission: CoverageSubmission,
+    /// The clinic's calendar day it was given on.
+    pub day: Date,
+}
+
+/// One insurance card photo the patient kept, to write to the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCardPhoto {
+    pub submission: CardPhotoSubmission,
+    /// The clinic's calendar day it was taken on.
+    pub day: Date,
+}
+
 /// A row for the kiosk outbox. (Not `Eq`: a QuestionnaireResponse holds numbers.)
 #[derive(Debug, Clone, PartialEq)]
 pub enum PendingRow {
@@ -250,6 +280,8 @@ pub enum PendingRow {
     DetailsChange(Box<PendingDetailsChange>),
     Consent(Box<PendingConsent>),
     Intake(Box<PendingIntake>),
+    Coverage(Box<PendingCoverage>),
+    CardPhoto(Box<PendingCardPhoto>),
 }
 
 /// What the shell must do. Anything that takes time is carried out off the UI thread and
@@ -267,6 +299,18 @@ pub enum Effect {
     },
     /// Ask the office which consent versions the patient of this appointment has signed.
     FetchConsents {
+        op: OpId,
+        appointment: AppointmentId,
+    },
+    /// Ask the office for the coverage it has on file for this appointment's patient;
+    /// answered with [`OpResult::CoverageOnFile`] or [`OpResult::CoverageUnavailable`].
+    FetchCoverage {
+        op: OpId,
+        appointment: AppointmentId,
+    },
+    /// Ask the office what this appointment's patient owes now; answered with
+    /// [`OpResult::Due`] or [`OpResult::DueUnavailable`].
+    FetchDue {
         op: OpId,
         appointment: AppointmentId,
     },

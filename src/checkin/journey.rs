@@ -6,8 +6,8 @@ use super::knowledge::{Knowledge, OfficeTrust};
 use super::screen::{Ending, FrontDeskReason, OverlayView, PageView, Problem, Screen};
 use super::session::Session;
 use super::steps::{
-    CheckIn, Confirm, Consent, Details, Go, Identify, Outcome, Payment, Questions, Register, Step,
-    StepContext,
+    CheckIn, Confirm, Consent, Details, Go, Identify, Insurance, Outcome, Payment, Questions,
+    Register, Step, StepContext,
 };
 use crate::devices::scan::Scan;
 use crate::domain::{AppointmentId, StaffNeed};
@@ -35,6 +35,10 @@ pub enum StepKind {
     /// The intake questionnaires, after the check-in (or registration) is saved (skipped
     /// when the office asks none).
     Questions,
+    /// The patient's insurance, after the check-in (or registration) is saved, before
+    /// consent: coverage on file confirmed, or given by photo, scan or typing, self-pay, or
+    /// at the desk.
+    Insurance,
 }
 
 impl StepKind {
@@ -48,6 +52,7 @@ impl StepKind {
             StepKind::Consent => Box::<Consent>::default(),
             StepKind::Payment => Box::<Payment>::default(),
             StepKind::Questions => Box::<Questions>::default(),
+            StepKind::Insurance => Box::<Insurance>::default(),
         }
     }
 }
@@ -62,7 +67,7 @@ pub struct JourneyPlan {
 
 impl JourneyPlan {
     /// identify → register (new patients only) → confirm → details (returning patients)
-    /// → check in → consent → questions → payment.
+    /// → check in → insurance → consent → questions → payment.
     pub fn standard() -> Self {
         Self {
             steps: vec![
@@ -71,6 +76,7 @@ impl JourneyPlan {
                 StepKind::Confirm,
                 StepKind::Details,
                 StepKind::CheckIn,
+                StepKind::Insurance,
                 StepKind::Consent,
                 StepKind::Questions,
                 StepKind::Payment,
@@ -255,6 +261,12 @@ impl Journey {
                 self.knowledge.forms = *forms;
                 Vec::new()
             }
+            // A patient mid-way sees the new list from their next tap.
+            Event::InsuranceLearned(reference) => {
+                self.knowledge.insurance =
+                    super::knowledge::InsuranceKnowledge::from_reference(&reference);
+                Vec::new()
+            }
             Event::Tick => {
                 self.on_tick();
                 Vec::new()
@@ -318,6 +330,7 @@ impl Journey {
             | Tap::Payment(_)
             | Tap::Consent(_)
             | Tap::Questions(_)
+            | Tap::Insurance(_)
                 if self.overlay.is_some() =>
             {
                 Vec::new()
@@ -328,7 +341,8 @@ impl Journey {
             | Tap::Details(_)
             | Tap::Payment(_)
             | Tap::Consent(_)
-            | Tap::Questions(_) => {
+            | Tap::Questions(_)
+            | Tap::Insurance(_) => {
                 let outcome = self.in_step(|step, cx| step.on_tap(tap, cx));
                 self.apply(outcome, None)
             }

@@ -36,6 +36,37 @@ pub struct Knowledge {
     pub forms: Forms,
     /// Whether a card photo can be taken now (the insurance step offers it only then).
     pub camera: CameraReadiness,
+    /// The office's payer list and the SMART Health Card issuers it trusts (empty until
+    /// the office answers; then cached across restarts).
+    pub insurance: InsuranceKnowledge,
+}
+
+/// What the insurance step needs of the office: its payers to search, and the issuers
+/// whose SMART Health Cards it trusts. Holds no PHI.
+#[derive(Debug, Clone, Default)]
+pub struct InsuranceKnowledge {
+    /// The office's answer's revision (`None`: the office has not answered yet).
+    pub revision: Option<String>,
+    pub payers: Vec<crate::api::PayerListEntry>,
+    pub issuers: crate::scan::shc::TrustedIssuers,
+}
+
+impl InsuranceKnowledge {
+    /// From the office's answer. An issuer whose key set cannot be used is left out (and
+    /// logged): its cards are then "could not verify", never trusted by mistake.
+    pub fn from_reference(reference: &crate::api::InsuranceReference) -> Self {
+        let mut issuers = crate::scan::shc::TrustedIssuers::new();
+        for issuer in &reference.shc_issuers {
+            if let Err(error) = issuers.add_jwks(&issuer.iss, &issuer.jwks) {
+                tracing::warn!(%error, iss = %issuer.iss, "health card issuer's keys unusable");
+            }
+        }
+        Self {
+            revision: Some(reference.revision.clone()),
+            payers: reference.payers.clone(),
+            issuers,
+        }
+    }
 }
 
 /// Whether this kiosk can photograph an insurance card now.

@@ -19,13 +19,15 @@ mod steps;
 pub use display::DisplayPrefs;
 pub use event::{CardPhotoOutcome, TakenCardPhoto};
 pub use event::{
-    Completion, Effect, Event, OpId, OpResult, PaymentAnswer, PendingCheckIn, PendingConsent,
-    PendingDetailsChange, PendingIntake, PendingPayment, PendingRegistration, PendingRow,
-    ReceiptFacts, Tap,
+    CardPhotoOutcome, Completion, Effect, Event, OpId, OpResult, PaymentAnswer, PendingCardPhoto,
+    PendingCheckIn, PendingConsent, PendingCoverage, PendingDetailsChange, PendingIntake,
+    PendingPayment, PendingRegistration, PendingRow, ReceiptFacts, TakenCardPhoto, Tap,
 };
 pub use forms::{Forms, FormsError, SHIPPED_CANONICAL_BASE};
 pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};
-pub use knowledge::{CameraReadiness, Knowledge, OfficeTrust, PaymentsReadiness};
+pub use knowledge::{
+    CameraReadiness, InsuranceKnowledge, Knowledge, OfficeTrust, PaymentsReadiness,
+};
 pub use roster::{Roster, RosterEntry};
 pub use screen::{
     ConfirmDetails, Ending, FrontDeskReason, NameNotice, NameView, OverlayView, PageView,
@@ -38,5 +40,9 @@ pub use steps::{
     NameKey, NewPatient, PaymentTap, PaymentView, Prefill, Question, RegisterBirthView,
     RegisterInput, RegisterTap, RegisterView, ReviewAnswer, ReviewRow, ReviewView, SignaturePad,
     TypedName, phone_as_typed,
+};
+pub use steps::{
+    CoverageField, CoverageFieldError, InsuranceFieldView, InsuranceInput, InsuranceNotice,
+    InsuranceReviewRow, InsuranceTap, InsuranceView, OnFileLine,
 };
 pub use steps::{QuestionError, QuestionInput, QuestionView, QuestionsTap, QuestionsView};

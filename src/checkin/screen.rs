@@ -3,8 +3,8 @@
 
 use super::display::DisplayPrefs;
 use super::steps::{
-    BirthView, ConsentView, DetailsView, PaymentView, QuestionsView, RegisterBirthView,
-    RegisterView, ReviewView, TypedName,
+    BirthView, ConsentView, DetailsView, InsuranceView, PaymentView, QuestionsView,
+    RegisterBirthView, RegisterView, ReviewView, TypedName,
 };
 use crate::domain::{Cents, DisplayName, Language};
 use jiff::civil::{Date, Time};
@@ -51,6 +51,8 @@ pub enum PageView {
     Consent(ConsentView),
     /// Questions step: the intake questionnaires, one question at a time.
     Questions(QuestionsView),
+    /// Insurance step: coverage on file, how to give it, photos, fields, review.
+    Insurance(InsuranceView),
     /// The journey is over, one way or another.
     Ending(Ending),
 }

@@ -40,11 +40,16 @@ pub enum StaffNeed {
     /// A signed consent could not be saved on the kiosk (the check-in stands): the
     /// patient signs the rest at the desk.
     ConsentNotSaved,
+    /// The patient chose to give their insurance at the desk (the check-in stands).
+    InsuranceAtDesk,
+    /// The kiosk could not save the patient's insurance answer or card photos (the
+    /// check-in stands): the desk takes the card.
+    CoverageNotSaved,
 }
 
 impl StaffNeed {
     /// Every need, in declaration order.
-    pub const ALL: [StaffNeed; 14] = [
+    pub const ALL: [StaffNeed; 16] = [
         StaffNeed::PatientAsked,
         StaffNeed::NoCode,
         StaffNeed::NotMe,
@@ -59,6 +64,8 @@ impl StaffNeed {
         StaffNeed::PaymentProblem,
         StaffNeed::AnswersNotSaved,
         StaffNeed::ConsentNotSaved,
+        StaffNeed::InsuranceAtDesk,
+        StaffNeed::CoverageNotSaved,
     ];
 
     /// What staff read on the queue page (English: the staff page is English only).
@@ -86,6 +93,10 @@ impl StaffNeed {
             StaffNeed::ConsentNotSaved => {
                 "Kiosk could not save a signed consent: patient signs at the desk"
             }
+            StaffNeed::InsuranceAtDesk => "Patient will give their insurance at the desk",
+            StaffNeed::CoverageNotSaved => {
+                "Kiosk could not save the patient's insurance: take the card at the desk"
+            }
         }
     }
 
@@ -106,6 +117,8 @@ impl StaffNeed {
             StaffNeed::PaymentProblem => "payment_problem",
             StaffNeed::AnswersNotSaved => "answers_not_saved",
             StaffNeed::ConsentNotSaved => "consent_not_saved",
+            StaffNeed::InsuranceAtDesk => "insurance_at_desk",
+            StaffNeed::CoverageNotSaved => "coverage_not_saved",
         }
     }
 

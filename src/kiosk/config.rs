@@ -246,7 +246,8 @@ pub struct KioskConfig {
     pub receipt_printer: Option<ReceiptPrinterConfig>,
     /// Optional steps of the standard journey this kiosk leaves out, e.g. `["consent",
     /// "questions"]` for a kiosk where patients only check in and pay (a lab's waiting
-    /// room). Any of "register", "confirm", "details", "consent", "questions", "payment";
+    /// room). Any of "register", "confirm", "details", "insurance", "consent", "questions",
+    /// "payment";
     /// identifying and checking in cannot be left out.
     pub leave_out: Vec<crate::checkin::StepKind>,
     /// Absent: no pins (no status LED, no physical "call staff" button).

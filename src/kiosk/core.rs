@@ -86,6 +86,10 @@ impl KioskCore {
                 Effect::FetchConsents { op, appointment } => {
                     self.lookup.fetch_consents(op, appointment);
                 }
+                Effect::FetchCoverage { op, appointment } => {
+                    self.lookup.fetch_coverage(op, appointment);
+                }
+                Effect::FetchDue { op, appointment } => self.lookup.fetch_due(op, appointment),
                 Effect::TakePayment { op, request } => match &self.payments {
                     Some(payments) => payments.take(op, request),
                     None => tracing::error!(%op, "payment asked of a kiosk without a terminal"),

@@ -260,6 +260,7 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
         ),
         page("payment-timed-out", not_taken(NotTaken::TimedOut, true)),
         page("payment-saving", PageView::Payment(PaymentView::Saving)),
+        page("payment-checking", PageView::Payment(PaymentView::Checking)),
         page(
             "done-paid",
             done(PaymentNote::Paid {
@@ -440,7 +441,207 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
             .into_iter()
             .map(|(name, page)| (name, page, None)),
     );
+    screens.extend(
+        insurance_screens()
+            .into_iter()
+            .map(|(name, page)| (name, page, None)),
+    );
     screens
+}
+
+/// Every insurance page, with obviously fake payers and members.
+fn insurance_screens() -> Vec<(&'static str, PageView)> {
+    use crate::checkin::{
+        CoverageField, CoverageFieldError, InsuranceFieldView, InsuranceInput, InsuranceNotice,
+        InsuranceReviewRow, InsuranceView, OnFileLine,
+    };
+    use crate::domain::{CardSide, CoverageRank, SubscriberRelationship};
+    let page = |name, view| (name, PageView::Insurance(view));
+    let how = |rank, camera, notice| InsuranceView::How {
+        rank,
+        camera,
+        self_pay: rank == CoverageRank::Primary,
+        notice,
+        back: rank == CoverageRank::Secondary,
+    };
+    let field = |field, step, input, prefilled, error| {
+        InsuranceView::Field(InsuranceFieldView {
+            rank: CoverageRank::Primary,
+            field,
+            step,
+            // A spouse's plan asks three more: the subscriber's name and date of birth.
+            steps: if step > 4 { 7 } else { 4 },
+            input,
+            prefilled,
+            error,
+        })
+    };
+    let text = |shown: &str, keyboard| InsuranceInput::Text {
+        shown: shown.into(),
+        keyboard,
+        full: false,
+    };
+    let row = |field, value: &str, prefilled| InsuranceReviewRow {
+        field,
+        value: value.into(),
+        relationship: None,
+        prefilled,
+    };
+    vec![
+        page("insurance-looking", InsuranceView::Looking),
+        page(
+            "insurance-on-file",
+            InsuranceView::OnFile(vec![
+                OnFileLine {
+                    rank: CoverageRank::Primary,
+                    payer_name: "Testpayer Health Plan".into(),
+                    member_id_last_four: "0042".into(),
+                },
+                OnFileLine {
+                    rank: CoverageRank::Secondary,
+                    payer_name: "Sample Mutual".into(),
+                    member_id_last_four: "7781".into(),
+                },
+            ]),
+        ),
+        page("insurance-how", how(CoverageRank::Primary, true, None)),
+        page(
+            "insurance-how-unreadable",
+            how(
+                CoverageRank::Primary,
+                true,
+                Some(InsuranceNotice::Unreadable),
+            ),
+        ),
+        page(
+            "insurance-how-not-verified",
+            how(
+                CoverageRank::Primary,
+                false,
+                Some(InsuranceNotice::CouldNotVerify),
+            ),
+        ),
+        page(
+            "insurance-how-secondary",
+            how(CoverageRank::Secondary, false, None),
+        ),
+        page("insurance-scan", InsuranceView::ScanWait),
+        page(
+            "insurance-frame-front",
+            InsuranceView::Frame(CardSide::Front),
+        ),
+        page("insurance-frame-back", InsuranceView::Frame(CardSide::Back)),
+        page("insurance-taking", InsuranceView::Taking(CardSide::Front)),
+        page("insurance-taken", InsuranceView::Taken(CardSide::Front)),
+        page(
+            "insurance-payer-search",
+            field(
+                CoverageField::Payer,
+                1,
+                InsuranceInput::PayerSearch {
+                    query: "TE".into(),
+                    matches: vec![
+                        "Testpayer Health Plan".into(),
+                        "Acme Test Insurance".into(),
+                        "Tested Mutual of Example".into(),
+                    ],
+                    chosen: Some("Testpayer Health Plan".into()),
+                    listed: true,
+                },
+                true,
+                None,
+            ),
+        ),
+        page(
+            "insurance-payer-unlisted",
+            field(
+                CoverageField::Payer,
+                1,
+                InsuranceInput::PayerSearch {
+                    query: String::new(),
+                    matches: Vec::new(),
+                    chosen: None,
+                    listed: false,
+                },
+                false,
+                Some(CoverageFieldError::Required),
+            ),
+        ),
+        page(
+            "insurance-member-id",
+            field(
+                CoverageField::MemberId,
+                2,
+                text("TST-000042", Keyboard::Address),
+                true,
+                None,
+            ),
+        ),
+        page(
+            "insurance-member-id-error",
+            field(
+                CoverageField::MemberId,
+                2,
+                text("TST#42", Keyboard::Address),
+                false,
+                Some(CoverageFieldError::MemberId),
+            ),
+        ),
+        page(
+            "insurance-group",
+            field(
+                CoverageField::Group,
+                3,
+                text("", Keyboard::Address),
+                false,
+                None,
+            ),
+        ),
+        page(
+            "insurance-relationship",
+            field(
+                CoverageField::Relationship,
+                4,
+                InsuranceInput::Relationship {
+                    chosen: Some(SubscriberRelationship::Spouse),
+                },
+                false,
+                None,
+            ),
+        ),
+        page(
+            "insurance-subscriber-birth",
+            field(
+                CoverageField::SubscriberBirth,
+                7,
+                text("03/14/19", Keyboard::Digits),
+                false,
+                Some(CoverageFieldError::BirthDate),
+            ),
+        ),
+        page(
+            "insurance-review",
+            InsuranceView::Review {
+                rank: CoverageRank::Primary,
+                rows: vec![
+                    row(CoverageField::Payer, "Testpayer Health Plan", true),
+                    row(CoverageField::MemberId, "TST-000042", true),
+                    row(CoverageField::Group, "", false),
+                    InsuranceReviewRow {
+                        field: CoverageField::Relationship,
+                        value: String::new(),
+                        relationship: Some(SubscriberRelationship::Spouse),
+                        prefilled: false,
+                    },
+                    row(CoverageField::SubscriberFirst, "BOB", false),
+                    row(CoverageField::SubscriberLast, "TESTSUBSCRIBER", false),
+                    row(CoverageField::SubscriberBirth, "03/14/1970", false),
+                ],
+            },
+        ),
+        page("insurance-secondary", InsuranceView::AskSecondary),
+        page("insurance-saving", InsuranceView::Saving),
+    ]
 }
 
 /// One question of a shipped questionnaire on screen.

@@ -11,12 +11,13 @@ use super::{
     DoneAdapter, KioskAdapter, MainWindow, Page, PaymentAdapter, PaymentMode, QuestionsAdapter,
     QuestionsMode,
 };
+use super::{InsuranceAdapter, InsuranceMode};
 use crate::devices::scanner::Scanner;
 use crate::service::{Health, ServiceManager};
 use crate::sync::{SyncHandle, WorkerSettings};
 use anyhow::Context as _;
 use jiff::Timestamp;
-use slint::{ComponentHandle, PhysicalSize};
+use slint::{ComponentHandle, Model as _, PhysicalSize};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -283,7 +284,7 @@ fn scripted_patient(ui: &MainWindow) -> slint::Timer {
                             tracing::info!("scripted patient taps \"Pay at the front desk\"");
                             payment.invoke_pay_at_desk();
                         }
-                        PaymentMode::Paying | PaymentMode::Saving => {}
+                        PaymentMode::Paying | PaymentMode::Saving | PaymentMode::Checking => {}
                     }
                     seen.1 = Instant::now();
                 }
@@ -306,6 +307,10 @@ fn scripted_patient(ui: &MainWindow) -> slint::Timer {
                         }
                         ConsentMode::Looking | ConsentMode::Saving => {}
                     }
+                    seen.1 = Instant::now();
+                }
+                Page::Insurance if waited >= Duration::from_millis(700) => {
+                    answer_insurance(&ui.global::<InsuranceAdapter>());
                     seen.1 = Instant::now();
                 }
                 Page::Questions if waited >= Duration::from_millis(500) => {
@@ -349,5 +354,49 @@ fn answer_briskly(questions: &QuestionsAdapter<'_>) {
                 questions.invoke_next();
             }
         },
+    }
+}
+
+/// The scripted patient's insurance: "still the same" when the office has it on file,
+/// else typed: the first payer matching "TE" (or the plan typed when the office lists
+/// none), a synthetic member id, no group number, in their own name, no second insurance.
+fn answer_insurance(insurance: &InsuranceAdapter<'_>) {
+    let keys = |text: &str| {
+        for c in text.chars() {
+            insurance.invoke_key(c.to_string().into());
+        }
+    };
+    match insurance.get_mode() {
+        InsuranceMode::OnFile => insurance.invoke_still_same(),
+        InsuranceMode::How => insurance.invoke_type_in(),
+        InsuranceMode::Payer if insurance.get_shown().is_empty() => {
+            keys(if insurance.get_listed() {
+                "TE"
+            } else {
+                "TESTPAYER"
+            });
+        }
+        InsuranceMode::Payer if insurance.get_listed() && insurance.get_chosen().is_empty() => {
+            if insurance.get_left_matches().row_count() == 0 {
+                insurance.invoke_not_listed();
+            } else {
+                insurance.invoke_choose(0);
+            }
+        }
+        // Field 3 is the group number.
+        InsuranceMode::Text if insurance.get_field() == 3 => insurance.invoke_no_group(),
+        InsuranceMode::Text if insurance.get_shown().is_empty() => keys("TST000123401"),
+        InsuranceMode::Relationship if insurance.get_relationship() < 0 => {
+            insurance.invoke_choose(0);
+        }
+        InsuranceMode::Payer | InsuranceMode::Text | InsuranceMode::Relationship => {
+            insurance.invoke_next();
+        }
+        InsuranceMode::Review => insurance.invoke_confirm(),
+        InsuranceMode::Secondary => insurance.invoke_no_secondary(),
+        InsuranceMode::Scan | InsuranceMode::Frame | InsuranceMode::Taken => {
+            insurance.invoke_back();
+        }
+        InsuranceMode::Looking | InsuranceMode::Taking | InsuranceMode::Saving => {}
     }
 }

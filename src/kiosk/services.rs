@@ -109,6 +109,10 @@ impl KioskServices {
         let (forms, forms_revision) = crate::sync::forms::load_or_shipped(&forms_file);
         sync_settings.forms_file = Some(forms_file);
         sync_settings.forms_revision = forms_revision;
+        let insurance_file = config.data_dir.join(crate::sync::insurance::INSURANCE_FILE);
+        let insurance = crate::sync::insurance::load_kept(&insurance_file);
+        sync_settings.insurance_file = Some(insurance_file);
+        sync_settings.insurance_revision = insurance.as_ref().map(|r| r.revision.clone());
         let mut plan = JourneyPlan::standard();
         for step in &config.leave_out {
             plan = plan.without(*step);
@@ -125,6 +129,9 @@ impl KioskServices {
         );
         // Nothing shows yet: the effects (a first `Show`) are for a screen not up.
         let _ = journey.handle(Event::FormsLearned(Box::new(forms)), now);
+        if let Some(reference) = insurance {
+            let _ = journey.handle(Event::InsuranceLearned(Box::new(reference)), now);
+        }
 
         // Scans that arrive before the window is up wait in the event queue.
         let scanner = match &config.scanner {

@@ -61,6 +61,16 @@ impl OutboxWorker {
                                     persist_consent(&mut store, consent)
                                 }
                                 PendingRow::Intake(intake) => persist_intake(&mut store, intake),
+                                PendingRow::Coverage(coverage) => persist_body(
+                                    &mut store,
+                                    &OutboxBody::Coverage(Box::new(coverage.submission.clone())),
+                                    coverage.day,
+                                ),
+                                PendingRow::CardPhoto(photo) => persist_body(
+                                    &mut store,
+                                    &OutboxBody::CardPhoto(Box::new(photo.submission.clone())),
+                                    photo.day,
+                                ),
                             };
                             if result == OpResult::Persisted {
                                 saved();
@@ -160,6 +170,22 @@ fn persist_consent(store: &mut KioskStore, pending: &PendingConsent) -> OpResult
     }
 }
 
+/// Writes any sealed row kind that needs nothing beyond its body (insurance answers,
+/// card photos); logs its kind and id only.
+fn persist_body(store: &mut KioskStore, body: &OutboxBody, day: jiff::civil::Date) -> OpResult {
+    let (kind, id) = (body.kind().as_str(), body.id());
+    match store.enqueue_body(body, day) {
+        Ok(()) => {
+            tracing::info!(kind, %id, "row saved to outbox");
+            OpResult::Persisted
+        }
+        Err(error) => {
+            tracing::error!(%error, kind, %id, "outbox write failed");
+            OpResult::PersistFailed
+        }
+    }
+}
+
 fn persist_intake(store: &mut KioskStore, pending: &PendingIntake) -> OpResult {
     let id = pending.submission.id;
     match store.enqueue_intake(&pending.submission, pending.day) {
@@ -178,6 +204,8 @@ fn persist_intake(store: &mut KioskStore, pending: &PendingIntake) -> OpResult {
 enum Lookup {
     Contact,
     Consents,
+    Coverage,
+    Due,
 }
 
 /// Asks the office for the contact details on file, and the consents already signed, one
@@ -199,6 +227,8 @@ impl LookupWorker {
                     let result = match what {
                         Lookup::Contact => contact(&client, appointment),
                         Lookup::Consents => consents(&client, appointment),
+                        Lookup::Coverage => coverage(&client, appointment),
+                        Lookup::Due => due(&client, appointment),
                     };
                     post(Event::Completed(Completion { op, result }));
                 }
@@ -224,6 +254,16 @@ impl LookupWorker {
     /// Queues a look-up of the consents signed; the answer comes as an event.
     pub fn fetch_consents(&self, op: OpId, appointment: AppointmentId) {
         self.queue(op, appointment, Lookup::Consents);
+    }
+
+    /// Queues a look-up of the coverage on file; the answer comes as an event.
+    pub fn fetch_coverage(&self, op: OpId, appointment: AppointmentId) {
+        self.queue(op, appointment, Lookup::Coverage);
+    }
+
+    /// Queues a look-up of what is due now; the answer comes as an event.
+    pub fn fetch_due(&self, op: OpId, appointment: AppointmentId) {
+        self.queue(op, appointment, Lookup::Due);
     }
 
     fn queue(&self, op: OpId, appointment: AppointmentId, what: Lookup) {
@@ -255,6 +295,33 @@ fn consents(client: &OfficeClient, appointment: AppointmentId) -> OpResult {
         Err(error) => {
             tracing::info!(%error, %appointment, "consents on file not available");
             OpResult::ConsentsUnavailable
+        }
+    }
+}
+
+/// Offline, or not today's appointment: nothing on file (the patient gives it anew).
+fn coverage(client: &OfficeClient, appointment: AppointmentId) -> OpResult {
+    match client.coverage(appointment) {
+        Ok(Some(on_file)) => OpResult::CoverageOnFile(on_file.coverages),
+        Ok(None) => OpResult::CoverageUnavailable,
+        Err(error) => {
+            tracing::info!(%error, %appointment, "coverage on file not available");
+            OpResult::CoverageUnavailable
+        }
+    }
+}
+
+/// Offline, or not today's appointment: the roster's amount stands.
+fn due(client: &OfficeClient, appointment: AppointmentId) -> OpResult {
+    match client.due(appointment) {
+        Ok(Some(answer)) => {
+            tracing::info!(%appointment, verified = answer.copay_verified, "amount due refreshed");
+            OpResult::Due(answer.due)
+        }
+        Ok(None) => OpResult::DueUnavailable,
+        Err(error) => {
+            tracing::info!(%error, %appointment, "amount due not available");
+            OpResult::DueUnavailable
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The HTTP client for the office's kiosk API.
 
 use crate::api::{
-    AppointmentContact, ConsentsOnFile, ErrorBody, FormsResponse, Heartbeat, HelpRequest,
-    KioskConfig, RosterResponse, SealedDelivery, SubmissionReceipt,
+    AppointmentContact, AppointmentDue, ConsentsOnFile, CoverageOnFile, ErrorBody, FormsResponse,
+    Heartbeat, HelpRequest, InsuranceReference, KioskConfig, RosterResponse, SealedDelivery,
+    SubmissionReceipt,
 };
 use crate::domain::AppointmentId;
 use reqwest::StatusCode;
@@ -42,6 +43,17 @@ pub enum FormsFetch {
     /// A set of forms, not yet checked.
     Published(Box<FormsResponse>),
     /// The office publishes no forms (an office from before forms answers 404): the kiosk
+    /// keeps what it has.
+    NotPublished,
+}
+
+/// What the office answered to "which payers and health card issuers do you trust?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InsuranceFetch {
+    /// Nothing changed since the revision the kiosk has (`304 Not Modified`).
+    NotModified,
+    Published(Box<InsuranceReference>),
+    /// The office publishes none (an office from before insurance answers 404): the kiosk
     /// keeps what it has.
     NotPublished,
 }
@@ -149,6 +161,40 @@ impl OfficeClient {
         appointment: AppointmentId,
     ) -> Result<Option<ConsentsOnFile>, ClientError> {
         self.about_appointment(appointment, "consents")
+    }
+
+    /// The coverage on file for the patient of one of today's appointments; `None` when
+    /// the office knows no such appointment today.
+    pub fn coverage(
+        &self,
+        appointment: AppointmentId,
+    ) -> Result<Option<CoverageOnFile>, ClientError> {
+        self.about_appointment(appointment, "coverage")
+    }
+
+    /// What the patient of one of today's appointments owes now; `None` when the office
+    /// knows no such appointment today.
+    pub fn due(&self, appointment: AppointmentId) -> Result<Option<AppointmentDue>, ClientError> {
+        self.about_appointment(appointment, "due")
+    }
+
+    /// The office's payer list and trusted health card issuers, unless still at
+    /// `revision`.
+    pub fn insurance(&self, revision: Option<&str>) -> Result<InsuranceFetch, ClientError> {
+        let mut request = self.http.get(self.url("/insurance"));
+        if let Some(revision) = revision.filter(|r| !r.is_empty()) {
+            request = request.header(reqwest::header::IF_NONE_MATCH, revision);
+        }
+        match self.send(request) {
+            Ok(response) => response
+                .json()
+                .map(|reference| InsuranceFetch::Published(Box::new(reference)))
+                .map_err(|_| ClientError::BadAnswer),
+            // Not a success to `send`: 304 carries no body.
+            Err(ClientError::Rejected { status: 304, .. }) => Ok(InsuranceFetch::NotModified),
+            Err(ClientError::Rejected { status: 404, .. }) => Ok(InsuranceFetch::NotPublished),
+            Err(error) => Err(error),
+        }
     }
 
     /// `GET /appointments/{handle}/{what}`: a 404 means the office knows no such

@@ -74,17 +74,25 @@ pub fn load_or_shipped(path: &Path) -> (Forms, Option<String>) {
 /// Writes the office's answer to `path` atomically: a crash leaves the old file or the
 /// new one, never half of one.
 pub fn save(path: &Path, response: &FormsResponse) -> Result<(), FormsFileError> {
-    let io = |source| FormsFileError::Io {
+    write_json_atomically(path, response).map_err(|source| FormsFileError::Io {
         path: path.to_owned(),
         source,
-    };
-    let bytes = serde_json::to_vec(response).map_err(|e| io(std::io::Error::other(e)))?;
+    })
+}
+
+/// Writes `value` as JSON to `path` through a temporary file and a rename, both synced:
+/// a crash leaves the old file or the new one, never half of one.
+pub(crate) fn write_json_atomically(
+    path: &Path,
+    value: &impl serde::Serialize,
+) -> std::io::Result<()> {
+    let bytes = serde_json::to_vec(value).map_err(std::io::Error::other)?;
     let tmp = path.with_extension("json.tmp");
-    let mut file = std::fs::File::create(&tmp).map_err(io)?;
-    file.write_all(&bytes).map_err(io)?;
-    file.sync_all().map_err(io)?;
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(&bytes)?;
+    file.sync_all()?;
     drop(file);
-    std::fs::rename(&tmp, path).map_err(io)?;
+    std::fs::rename(&tmp, path)?;
     if let Some(dir) = path.parent()
         && let Ok(dir) = std::fs::File::open(dir)
     {

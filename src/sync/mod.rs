@@ -5,9 +5,10 @@
 mod client;
 pub mod forms;
 mod help;
+pub mod insurance;
 mod worker;
 
-pub use client::{ClientError, FormsFetch, OfficeClient};
+pub use client::{ClientError, FormsFetch, InsuranceFetch, OfficeClient};
 pub use worker::{
     StartError, SyncHandle, SyncStatus, SyncWorker, TrustError, WorkerSettings, cached_trust,
 };

@@ -1,7 +1,7 @@
 //! The sync thread: one loop that delivers, beats, fetches and sleeps until the next job
 //! is due or it is woken. Help requests go out from a thread of their own (see `help`).
 
-use super::client::{ClientError, FormsFetch, OfficeClient};
+use super::client::{ClientError, FormsFetch, InsuranceFetch, OfficeClient};
 use super::help::{HelpRetry, HelpSender};
 use crate::api::{Heartbeat, HelpRequest, KioskConfig, OutboxHealth, OutboxId, SealedDelivery};
 use crate::checkin::{Event, Forms, OfficeTrust, Roster};
@@ -43,6 +43,11 @@ pub struct WorkerSettings {
     /// The revision of the forms the kiosk started with (from `forms_file`), sent as
     /// `If-None-Match` so an unchanged set is not sent again.
     pub forms_revision: Option<String>,
+    /// Where the office's last insurance reference is kept (`None`: not kept).
+    pub insurance_file: Option<PathBuf>,
+    /// The revision of the insurance reference the kiosk started with, sent as
+    /// `If-None-Match`.
+    pub insurance_revision: Option<String>,
 }
 
 impl Default for WorkerSettings {
@@ -58,6 +63,8 @@ impl Default for WorkerSettings {
             terminal: TerminalHealthHandle::default(),
             forms_file: None,
             forms_revision: None,
+            insurance_file: None,
+            insurance_revision: None,
         }
     }
 }
@@ -269,6 +276,7 @@ impl SyncWorker {
                 move || {
                     let mut worker = Worker {
                         forms_revision: settings.forms_revision.clone(),
+                        insurance_revision: settings.insurance_revision.clone(),
                         client,
                         store,
                         settings,
@@ -315,6 +323,8 @@ struct Worker {
     /// The revision of the last forms answer handled (taken or refused), so the office
     /// answers 304 until it publishes something new.
     forms_revision: Option<String>,
+    /// The revision of the last insurance reference handled.
+    insurance_revision: Option<String>,
 }
 
 impl Worker {
@@ -374,6 +384,7 @@ impl Worker {
                 Roster::new(roster.entries, roster.waiting).with_identity_key(roster.identity_key),
             ));
             self.refresh_forms();
+            self.refresh_insurance();
         }
         self.update_status(|s| {
             s.office_reachable = true;
@@ -416,6 +427,33 @@ impl Worker {
             "forms learned"
         );
         (self.on_event)(Event::FormsLearned(Box::new(forms)));
+    }
+
+    /// Asks the office for its payer list and trusted health card issuers unless they are
+    /// unchanged; keeps the answer on disk and hands it to the journey. Never fails the
+    /// round.
+    fn refresh_insurance(&mut self) {
+        let reference = match self.client.insurance(self.insurance_revision.as_deref()) {
+            Ok(InsuranceFetch::Published(reference)) => reference,
+            Ok(InsuranceFetch::NotModified | InsuranceFetch::NotPublished) => return,
+            Err(error) => {
+                tracing::warn!(%error, "insurance reference not fetched; keeping what the kiosk has");
+                return;
+            }
+        };
+        self.insurance_revision = Some(reference.revision.clone());
+        if let Some(path) = &self.settings.insurance_file
+            && let Err(error) = super::insurance::save(path, &reference)
+        {
+            tracing::error!(%error, "insurance reference not kept on disk; in use until restart");
+        }
+        tracing::info!(
+            revision = %reference.revision,
+            payers = reference.payers.len(),
+            issuers = reference.shc_issuers.len(),
+            "insurance reference learned"
+        );
+        (self.on_event)(Event::InsuranceLearned(reference));
     }
 
     /// One pass over the whole outbox, oldest first. The rows are sent sealed as they are

@@ -275,6 +275,7 @@ impl HeadlessKiosk {
             leave_out: vec![
                 frontdesk::checkin::StepKind::Consent,
                 frontdesk::checkin::StepKind::Questions,
+                frontdesk::checkin::StepKind::Insurance,
             ],
             ..KioskConfig::default()
         };

@@ -57,8 +57,9 @@ impl UiKiosk {
         let mut config = KioskConfig {
             office_url: "http://127.0.0.1:9".into(),
             data_dir: dir.path().to_owned(),
-            // Consent has its own test (ui_consent.rs); `configure` may put it back.
-            leave_out: vec![StepKind::Consent],
+            // Consent and insurance have their own tests (ui_consent.rs, ui_insurance.rs);
+            // `configure` may put them back.
+            leave_out: vec![StepKind::Consent, StepKind::Insurance],
             ..KioskConfig::default()
         };
         configure(&mut config);

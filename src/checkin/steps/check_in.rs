@@ -105,7 +105,11 @@ impl Step for CheckIn {
                 | OpResult::Payment(_)
                 | OpResult::ConsentsOnFile(_)
                 | OpResult::ConsentsUnavailable
-                | OpResult::CardPhoto(_),
+                | OpResult::CardPhoto(_)
+                | OpResult::CoverageOnFile(_)
+                | OpResult::CoverageUnavailable
+                | OpResult::Due(_)
+                | OpResult::DueUnavailable,
             ) => {
                 tracing::error!(op = %completion.op, "a save was answered like a look-up");
                 Outcome::end(Ending::Problem(Problem::SaveFailed))

@@ -196,7 +196,11 @@ impl Step for Details {
                 | OpResult::Payment(_)
                 | OpResult::ConsentsOnFile(_)
                 | OpResult::ConsentsUnavailable
-                | OpResult::CardPhoto(_) => {
+                | OpResult::CardPhoto(_)
+                | OpResult::CoverageOnFile(_)
+                | OpResult::CoverageUnavailable
+                | OpResult::Due(_)
+                | OpResult::DueUnavailable => {
                     tracing::info!("details cannot be checked now; flagging them for the desk");
                     let (stage, outcome) = self.save(Vec::new(), true, cx);
                     self.stage = stage;

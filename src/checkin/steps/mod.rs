@@ -7,6 +7,7 @@ mod confirm;
 mod consent;
 mod details;
 mod identify;
+mod insurance;
 mod payment;
 mod questions;
 mod register;
@@ -27,6 +28,11 @@ pub(crate) use details::Details;
 pub use details::{ContactChange, DetailsTap, DetailsView};
 pub(crate) use identify::Identify;
 pub use identify::{BirthView, IdentifyTap, MAX_NAME_CHARS, NameKey, TypedName};
+pub(crate) use insurance::Insurance;
+pub use insurance::{
+    CoverageField, CoverageFieldError, InsuranceFieldView, InsuranceInput, InsuranceNotice,
+    InsuranceReviewRow, InsuranceTap, InsuranceView, OnFileLine,
+};
 pub(crate) use payment::Payment;
 pub use payment::{PaymentTap, PaymentView};
 pub(crate) use questions::Questions;

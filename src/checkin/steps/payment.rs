@@ -2,6 +2,10 @@
 //! card terminal beside the screen, or at the desk. The terminal is driven by a worker;
 //! this step only says what to take, mirrors the terminal's prompts and decides what the
 //! patient sees next. A payment problem never undoes the check-in.
+//!
+//! Before a terminal offers an amount, the office is asked what is due now (an
+//! eligibility check of the insurance just given may have set the co-pay since the roster
+//! was fetched); offline, the roster's amount stands.
 
 use super::{Go, Outcome, Step, StepContext};
 use crate::api::PaymentSubmission;
@@ -52,6 +56,8 @@ pub enum PaymentView {
     },
     /// Writing down that the patient pays at the desk.
     Saving,
+    /// Asking the office what is due now, before offering it.
+    Checking,
 }
 
 #[derive(Debug, Default)]
@@ -68,6 +74,10 @@ pub(crate) struct Payment {
 enum Stage {
     #[default]
     Offer,
+    /// Asking the office what is due now (the page shows "one moment").
+    Refreshing {
+        op: OpId,
+    },
     Paying {
         op: OpId,
         amount: Cents,
@@ -85,34 +95,18 @@ enum Stage {
 
 impl Step for Payment {
     fn enter(&mut self, cx: &mut StepContext<'_>) -> Outcome {
-        let Some(appointment) = &cx.session.appointment else {
+        let Some(appointment) = cx.session.appointment.as_ref().map(|a| a.appointment) else {
             // A new patient's registration: nothing is billed before the desk sees them.
             return Outcome::go(Go::Next);
         };
-        let due = cx
-            .knowledge
-            .roster
-            .get(appointment.appointment)
-            .map(|entry| entry.due)
-            .unwrap_or_default();
-        if due.is_nothing() {
-            return Outcome::go(Go::Next);
+        if cx.knowledge.payments == PaymentsReadiness::Ready {
+            // Even when the roster says nothing is due: eligibility may have set a co-pay.
+            let op = cx.new_op();
+            self.stage = Stage::Refreshing { op };
+            return Outcome::stay().with(Effect::FetchDue { op, appointment });
         }
-        let total = due.copay.saturating_add(due.balance);
-        match cx.knowledge.payments {
-            PaymentsReadiness::Ready => {}
-            PaymentsReadiness::NoTerminal => {
-                cx.session.payment = PaymentNote::PayAtDesk(total);
-                return Outcome::go(Go::Next);
-            }
-            PaymentsReadiness::Unavailable => {
-                cx.session.payment = PaymentNote::TerminalDown(total);
-                return Outcome::go(Go::Next);
-            }
-        }
-        self.id = Some(PaymentId::random());
-        self.due = due;
-        Outcome::stay()
+        let due = self.roster_due(cx);
+        self.offer(due, cx)
     }
 
     fn on_scan(&mut self, _scan: &Scan, _cx: &mut StepContext<'_>) -> Outcome {
@@ -151,6 +145,16 @@ impl Step for Payment {
 
     fn on_completed(&mut self, completion: &Completion, cx: &mut StepContext<'_>) -> Outcome {
         match (&mut self.stage, &completion.result) {
+            (Stage::Refreshing { op }, result) if *op == completion.op => {
+                let due = match result {
+                    OpResult::Due(due) => *due,
+                    _ => {
+                        tracing::info!("amount due not refreshed; the roster's stands");
+                        self.roster_due(cx)
+                    }
+                };
+                self.offer(due, cx)
+            }
             (Stage::Paying { op, prompt, .. }, OpResult::TerminalPrompt(shown))
                 if *op == completion.op =>
             {
@@ -194,16 +198,54 @@ impl Step for Payment {
                 reason: *reason,
                 can_retry: self.declines < MAX_DECLINES,
             },
+            Stage::Refreshing { .. } => PaymentView::Checking,
             Stage::Saving { .. } => PaymentView::Saving,
         })
     }
 
     fn busy(&self) -> bool {
-        matches!(self.stage, Stage::Paying { .. } | Stage::Saving { .. })
+        matches!(
+            self.stage,
+            Stage::Refreshing { .. } | Stage::Paying { .. } | Stage::Saving { .. }
+        )
     }
 }
 
 impl Payment {
+    /// The roster's amount for the appointment (nothing when not on the roster).
+    fn roster_due(&self, cx: &StepContext<'_>) -> AmountDue {
+        cx.session
+            .appointment
+            .as_ref()
+            .and_then(|a| cx.knowledge.roster.get(a.appointment))
+            .map(|entry| entry.due)
+            .unwrap_or_default()
+    }
+
+    /// Offers `due` on the terminal, or says where to pay it, or moves on when nothing
+    /// is due.
+    fn offer(&mut self, due: AmountDue, cx: &mut StepContext<'_>) -> Outcome {
+        if due.is_nothing() {
+            return Outcome::go(Go::Next);
+        }
+        let total = due.copay.saturating_add(due.balance);
+        match cx.knowledge.payments {
+            PaymentsReadiness::Ready => {}
+            PaymentsReadiness::NoTerminal => {
+                cx.session.payment = PaymentNote::PayAtDesk(total);
+                return Outcome::go(Go::Next);
+            }
+            PaymentsReadiness::Unavailable => {
+                cx.session.payment = PaymentNote::TerminalDown(total);
+                return Outcome::go(Go::Next);
+            }
+        }
+        self.id = Some(PaymentId::random());
+        self.due = due;
+        self.stage = Stage::Offer;
+        Outcome::stay()
+    }
+
     fn take(&mut self, amount: Cents, cx: &mut StepContext<'_>) -> Outcome {
         let (Some(id), Some(appointment)) = (self.id, cx.session.appointment.clone()) else {
             return Outcome::stay();

@@ -44,6 +44,7 @@ fn page_of(page: &PageView) -> Page {
         PageView::Payment(_) => Page::Payment,
         PageView::Consent(_) => Page::Consent,
         PageView::Questions(_) => Page::Questions,
+        PageView::Insurance(_) => Page::Insurance,
         PageView::Ending(Ending::CheckedIn { .. } | Ending::Registered) => Page::Done,
         PageView::Ending(Ending::Problem(_)) => Page::Problem,
         PageView::Ending(Ending::SeeFrontDesk(_)) => Page::FrontDesk,

@@ -11,6 +11,7 @@ mod done;
 mod front_desk;
 mod header;
 mod help;
+mod insurance;
 mod not_found;
 mod payment;
 mod problem;
@@ -62,6 +63,7 @@ pub fn wire(ui: &MainWindow, taps: &Taps) {
     payment::wire(ui, taps);
     consent::wire(ui, taps);
     questions::wire(ui, taps);
+    insurance::wire(ui, taps);
     done::wire(ui, taps);
     problem::wire(ui, taps);
     front_desk::wire(ui, taps);
@@ -81,6 +83,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     payment::present(ui, screen);
     consent::present(ui, screen);
     questions::present(ui, screen);
+    insurance::present(ui, screen);
     done::present(ui, screen);
     problem::present(ui, screen);
     front_desk::present(ui, screen);

@@ -34,6 +34,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
         Some(PaymentView::Paying { amount, .. }) => (PaymentMode::Paying, Some(*amount)),
         Some(PaymentView::NotTaken { amount, .. }) => (PaymentMode::NotTaken, Some(*amount)),
         Some(PaymentView::Saving) => (PaymentMode::Saving, None),
+        Some(PaymentView::Checking) => (PaymentMode::Checking, None),
         Some(PaymentView::Offer(_)) | None => (PaymentMode::Offer, None),
     };
     adapter.set_mode(mode);

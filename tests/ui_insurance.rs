@@ -1,0 +1,196 @@
+//! The insurance step on the real Slint screens (testing backend), tapped by accessible
+//! label: in English, typed with the payer searched in the office's list; in Spanish, a
+//! SMART Health Card scanned and every field confirmed. Each answer ends as one sealed
+//! coverage row in the kiosk's outbox, opened here with the office's key.
+//!
+//! Slint's testing platform is one per process and bound to its thread: the scenarios run
+//! one after another from a single test.
+
+mod ui_support;
+
+use frontdesk::api::{
+    CoverageSubmission, FormSubject, InsuranceReference, OutboxBody, PayerListEntry,
+    SealedDelivery, TrustedShcIssuer,
+};
+use frontdesk::checkin::{Event, OpResult, StepKind};
+use frontdesk::devices::scan::Scan;
+use frontdesk::domain::{
+    AmountDue, AppointmentId, CoverageAnswer, CoverageSource, PayerId, PayerName,
+    SubscriberRelationship,
+};
+use frontdesk::kiosk::Page;
+use frontdesk::scan::shc_sample;
+use frontdesk::seal::SealSecretKey;
+use frontdesk::store::{KioskStore, PendingRow};
+use slint::{ComponentHandle, LogicalSize};
+use ui_support::UiKiosk;
+
+/// The label of the key that types `c`, in the language showing.
+fn key_label(kiosk: &UiKiosk, c: char) -> String {
+    let spanish = kiosk.visible("Siguiente");
+    match c {
+        '-' if spanish => "Guion".into(),
+        '-' => "Hyphen".into(),
+        c => c.to_string(),
+    }
+}
+
+fn type_keys(kiosk: &UiKiosk, text: &str) {
+    for c in text.chars() {
+        kiosk.tap(&key_label(kiosk, c));
+    }
+}
+
+/// The office's payers and trusted card issuer (synthetic).
+fn reference() -> InsuranceReference {
+    let payer = |id: &str, name: &str| PayerListEntry {
+        id: PayerId::new(id).unwrap(),
+        name: PayerName::new(name).unwrap(),
+    };
+    InsuranceReference {
+        revision: "r1".into(),
+        payers: vec![
+            payer("TSTPAYER1", "Testpayer Health Plan"),
+            payer("ACME01", "Acme Test Insurance"),
+        ],
+        shc_issuers: vec![TrustedShcIssuer {
+            iss: shc_sample::ISSUER.into(),
+            jwks: shc_sample::jwks(),
+        }],
+    }
+}
+
+/// Ada checks in for appointment `id`; the coverage look-up finds no office, so she is
+/// asked how she gives her insurance.
+fn arrive(kiosk: &UiKiosk, id: u64) {
+    kiosk.arrive(id, AmountDue::default());
+    kiosk.until_page(Page::Insurance);
+    kiosk.until_event(
+        |e| matches!(e, Event::Completed(c) if c.result == OpResult::CoverageUnavailable),
+    );
+}
+
+/// The coverage rows waiting in the outbox, opened with the office's key.
+fn coverage_rows(kiosk: &UiKiosk) -> Vec<CoverageSubmission> {
+    let office = SealSecretKey::from_bytes([6; 32]);
+    KioskStore::open(&kiosk.db_path)
+        .unwrap()
+        .pending(0, 100)
+        .unwrap()
+        .into_iter()
+        .filter_map(|row| match row {
+            PendingRow::Sealed(row) => Some(row),
+            PendingRow::Unreadable { .. } => None,
+        })
+        .filter_map(|row| {
+            let delivery = SealedDelivery {
+                id: row.id,
+                kind: row.kind,
+                sealed: row.sealed,
+            };
+            match delivery.open(&office).unwrap() {
+                OutboxBody::Coverage(coverage) => Some(*coverage),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_patient_types_their_insurance_then_another_scans_a_health_card_in_spanish() {
+    let kiosk = UiKiosk::start_with(|config| {
+        config.leave_out.retain(|s| *s != StepKind::Insurance);
+    });
+    // Tall enough for every page's buttons (tests/ui_access.rs checks they scroll into
+    // view on the real sizes).
+    kiosk.ui.window().set_size(LogicalSize::new(1280.0, 1800.0));
+    kiosk
+        .app
+        .dispatch(Event::InsuranceLearned(Box::new(reference())));
+
+    // English, typed.
+    arrive(&kiosk, 61);
+    assert!(kiosk.visible("How would you like to give your insurance?"));
+    assert!(
+        !kiosk.visible("Take a photo of my card"),
+        "no camera, no photo"
+    );
+    kiosk.tap("Type it in");
+    assert!(kiosk.visible("Who is your insurance company?"));
+    type_keys(&kiosk, "TE");
+    kiosk.tap("Testpayer Health Plan");
+    assert!(kiosk.visible("What is your member ID?"));
+    type_keys(&kiosk, "TST-000042");
+    kiosk.tap("Next");
+    assert!(kiosk.visible("What is your group number?"));
+    kiosk.tap("No group number");
+    kiosk.tap("Mine");
+    kiosk.tap("Next");
+    assert!(kiosk.visible("Please check your insurance"));
+    assert!(kiosk.visible("TST-000042"));
+    kiosk.tap("This is right");
+    assert!(kiosk.visible("Do you have a second insurance?"));
+    kiosk.tap("No");
+    kiosk.until_page(Page::Done);
+
+    let rows = coverage_rows(&kiosk);
+    assert_eq!(rows.len(), 1, "one row per answer");
+    let row = &rows[0];
+    assert_eq!(
+        row.subject,
+        FormSubject::Appointment(AppointmentId::new(61))
+    );
+    let CoverageAnswer::Coverages(coverages) = &row.answer else {
+        panic!("expected coverages, got {:?}", row.answer);
+    };
+    let coverage = coverages.primary();
+    assert_eq!(coverage.payer().id.as_ref().unwrap().as_str(), "TSTPAYER1");
+    assert_eq!(coverage.member_id().as_str(), "TST-000042");
+    assert_eq!(coverage.group(), None);
+    assert_eq!(coverage.relationship(), SubscriberRelationship::Patient);
+    assert_eq!(*coverage.source(), CoverageSource::Typed);
+    assert!(coverages.secondary().is_none());
+    kiosk.tap("Done");
+    kiosk.until_page(Page::Welcome);
+
+    // Spanish, a SMART Health Card: every field it fills in is shown to confirm.
+    arrive(&kiosk, 62);
+    kiosk.tap("Español");
+    assert!(kiosk.visible("¿Cómo quiere darnos su seguro?"));
+    kiosk.tap("Escanear el código de mi tarjeta");
+    assert!(kiosk.visible("Acerque su tarjeta al escáner"));
+    let qr = shc_sample::card_qr(kiosk.now.as_second() - 60);
+    kiosk.app.dispatch(Event::Scanned(Scan::classify(qr)));
+    assert!(kiosk.visible("¿Cuál es su compañía de seguro médico?"));
+    assert!(kiosk.visible("Completado con su tarjeta. Revíselo, por favor."));
+    assert!(kiosk.visible("Elegido: Testpayer Health Plan"));
+    kiosk.tap("Siguiente");
+    assert!(kiosk.visible("¿Cuál es su número de miembro?"));
+    kiosk.tap("Siguiente");
+    assert!(kiosk.visible("¿Cuál es su número de grupo?"));
+    kiosk.tap("Siguiente");
+    assert!(kiosk.visible("¿A nombre de quién está el seguro?"));
+    kiosk.tap("Siguiente");
+    assert!(kiosk.visible("Revise su seguro"));
+    assert!(kiosk.visible("GRP-4242"));
+    kiosk.tap("Está correcto");
+    kiosk.tap("No");
+    kiosk.until_page(Page::Done);
+
+    let rows = coverage_rows(&kiosk);
+    assert_eq!(rows.len(), 2);
+    let row = rows
+        .iter()
+        .find(|r| r.subject == FormSubject::Appointment(AppointmentId::new(62)))
+        .expect("the second patient's row");
+    assert_eq!(row.language, frontdesk::domain::Language::Spanish);
+    let CoverageAnswer::Coverages(coverages) = &row.answer else {
+        panic!("expected coverages");
+    };
+    let coverage = coverages.primary();
+    assert_eq!(coverage.member_id().as_str(), "TST000123401");
+    assert!(matches!(
+        coverage.source(),
+        CoverageSource::SmartHealthCard { .. }
+    ));
+}
