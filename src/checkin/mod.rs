@@ -17,7 +17,6 @@ mod session;
 mod steps;
 
 pub use display::DisplayPrefs;
-pub use event::{CardPhotoOutcome, TakenCardPhoto};
 pub use event::{
     CardPhotoOutcome, Completion, Effect, Event, OpId, OpResult, PaymentAnswer, PendingCardPhoto,
     PendingCheckIn, PendingConsent, PendingCoverage, PendingDetailsChange, PendingIntake,

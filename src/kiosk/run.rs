@@ -359,7 +359,9 @@ fn answer_briskly(questions: &QuestionsAdapter<'_>) {
 
 /// The scripted patient's insurance: "still the same" when the office has it on file,
 /// else typed: the first payer matching "TE" (or the plan typed when the office lists
-/// none), a synthetic member id, no group number, in their own name, no second insurance.
+/// none), the synthetic member the demo's clearinghouse simulator finds active (so the
+/// staff page shows a verified co-pay), no group number, in their own name, no second
+/// insurance.
 fn answer_insurance(insurance: &InsuranceAdapter<'_>) {
     let keys = |text: &str| {
         for c in text.chars() {
@@ -385,7 +387,7 @@ fn answer_insurance(insurance: &InsuranceAdapter<'_>) {
         }
         // Field 3 is the group number.
         InsuranceMode::Text if insurance.get_field() == 3 => insurance.invoke_no_group(),
-        InsuranceMode::Text if insurance.get_shown().is_empty() => keys("TST000123401"),
+        InsuranceMode::Text if insurance.get_shown().is_empty() => keys("TST0001"),
         InsuranceMode::Relationship if insurance.get_relationship() < 0 => {
             insurance.invoke_choose(0);
         }
