@@ -17,7 +17,7 @@ use std::time::Instant;
 
 pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
     println!(
-        "13. Photo → pre-filled fields: {} photos of a synthetic card front vs Tesseract alone",
+        "14. Photo → pre-filled fields: {} photos of a synthetic card front vs Tesseract alone",
         scale.card_photos
     );
     let ocr = CardOcr::default();
@@ -59,14 +59,14 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
     }
     report.check("every photo pre-fills the member id", all_read);
     report.figure(
-        "13",
+        "14",
         format!("Photo → pre-filled fields, median of {}", scale.card_photos),
         (median(&photo_ms), median(&ocr_ms)),
         "ms",
         "Tesseract alone on the same frame",
     );
     report.figure(
-        "13",
+        "14",
         format!("Photo → pre-filled fields, p99 of {}", scale.card_photos),
         (percentile(&photo_ms, 99.0), percentile(&ocr_ms, 99.0)),
         "ms",

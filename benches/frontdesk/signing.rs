@@ -109,6 +109,8 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
     let config = KioskConfig {
         office_url: "http://127.0.0.1:9".into(),
         data_dir: plan.data_dir.clone(),
+        // Straight from the check-in to the consents (insurance has its own figures).
+        leave_out: vec![frontdesk::checkin::StepKind::Insurance],
         ..KioskConfig::default()
     };
     let (kiosk, frames) = assemble_observed(config)?;
