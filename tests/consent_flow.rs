@@ -4,19 +4,19 @@
 //! empty signature cannot be given; "sign at the desk" skips the rest; a failed save goes
 //! on and tells the desk; the strokes are wiped with the session and never shown in `Debug`.
 
+mod journey_support;
+
 use ed25519_dalek::SigningKey;
 use frontdesk::api::FormSubject;
 use frontdesk::checkin::{
-    Completion, ConfirmTap, ConsentTap, ConsentView, Effect, Ending, Event, Forms, Journey,
-    JourneyPlan, JourneySettings, OfficeTrust, OpId, OpResult, PageView, PendingConsent,
-    PendingRow, Roster, RosterEntry, StepKind, Tap,
+    Completion, ConsentTap, ConsentView, Effect, Ending, Event, Forms, Journey, JourneyPlan,
+    JourneySettings, OfficeTrust, OpId, OpResult, PageView, PendingConsent, PendingRow, StepKind,
+    Tap,
 };
 use frontdesk::consent::{ConsentSet, DocumentId, SignedVersion, Version};
 
-use frontdesk::devices::scan::Scan;
-use frontdesk::domain::{AppointmentId, ClinicId, Language, PersonName, StaffNeed};
-use frontdesk::token::CheckInToken;
-use jiff::civil::{Time, date};
+use frontdesk::domain::{AppointmentId, ClinicId, Language, StaffNeed};
+use jiff::civil::date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
@@ -85,40 +85,13 @@ fn checked_in_with(forms: Forms) -> (Journey, Option<OpId>) {
         morning(),
     );
     journey.handle(Event::FormsLearned(Box::new(forms)), morning());
-    let entry = RosterEntry {
-        appointment: AppointmentId::new(APPOINTMENT),
-        display_name: PersonName::new("Ada", "Testpatient")
-            .unwrap()
-            .display_name(),
-        starts_at: Time::constant(10, 45, 0, 0),
-        provider: "Dr. Example".into(),
-        checked_in: false,
-        due: frontdesk::domain::AmountDue::default(),
-        identity: None,
-    };
-    journey.handle(Event::RosterUpdated(Roster::new(vec![entry], 0)), morning());
-    let code = CheckInToken {
-        clinic: ClinicId::new(CLINIC).unwrap(),
-        appointment: AppointmentId::new(APPOINTMENT),
-        valid_on: date(2026, 11, 23),
-        starts_at: Time::constant(10, 45, 0, 0),
-        expires_at: "2026-11-24T00:00:00Z".parse().unwrap(),
-    }
-    .sign(&key())
-    .unwrap();
-    journey.handle(Event::Scanned(Scan::classify(code)), morning());
-    let effects = journey.handle(Event::Tapped(Tap::Confirm(ConfirmTap::Yes)), morning());
-    let op = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Persist {
-                op,
-                row: PendingRow::CheckIn(_),
-            } => Some(*op),
-            _ => None,
-        })
-        .expect("the check-in is saved");
-    let effects = journey.handle(completed(op, OpResult::Persisted), morning());
+    let effects = journey_support::check_in_ada(
+        &mut journey,
+        &key(),
+        ClinicId::new(CLINIC).unwrap(),
+        AppointmentId::new(APPOINTMENT),
+        morning(),
+    );
     let lookup = effects.iter().find_map(|e| match e {
         Effect::FetchConsents { op, appointment } => {
             assert_eq!(*appointment, AppointmentId::new(APPOINTMENT));

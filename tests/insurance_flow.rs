@@ -4,24 +4,25 @@
 //! office's issuers (and one refused, keeping nothing); a plain barcode; photos taken,
 //! unreadable and retaken; the desk; a failed save that leaves the check-in standing.
 
+mod journey_support;
+
 use ed25519_dalek::SigningKey;
 use frontdesk::api::{
     CoverageSummary, FormSubject, InsuranceReference, PayerListEntry, TrustedShcIssuer,
 };
 use frontdesk::checkin::{
-    CameraReadiness, CardPhotoOutcome, Completion, ConfirmTap, CoverageField, CoverageFieldError,
-    Effect, Ending, Event, InsuranceInput, InsuranceNotice, InsuranceTap, InsuranceView, Journey,
+    CameraReadiness, CardPhotoOutcome, Completion, CoverageField, CoverageFieldError, Effect,
+    Ending, Event, InsuranceInput, InsuranceNotice, InsuranceTap, InsuranceView, Journey,
     JourneyPlan, JourneySettings, NameKey, OfficeTrust, OpId, OpResult, PageView, PendingCardPhoto,
-    PendingCoverage, PendingRow, Roster, RosterEntry, StepKind, TakenCardPhoto, Tap,
+    PendingCoverage, PendingRow, StepKind, TakenCardPhoto, Tap,
 };
 use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{
     AppointmentId, CardReading, CardSide, ClinicId, CoverageAnswer, CoverageRank, CoverageSource,
-    MemberId, PayerId, PayerName, PersonName, StaffNeed, SubscriberRelationship,
+    MemberId, PayerId, PayerName, StaffNeed, SubscriberRelationship,
 };
 use frontdesk::scan::shc_sample;
-use frontdesk::token::CheckInToken;
-use jiff::civil::{Time, date};
+use jiff::civil::date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
@@ -117,40 +118,13 @@ fn checked_in(reference: Option<InsuranceReference>, camera: CameraReadiness) ->
         journey.handle(Event::InsuranceLearned(Box::new(reference)), morning());
     }
     journey.handle(Event::CameraReadiness(camera), morning());
-    let entry = RosterEntry {
-        appointment: AppointmentId::new(APPOINTMENT),
-        display_name: PersonName::new("Ada", "Testpatient")
-            .unwrap()
-            .display_name(),
-        starts_at: Time::constant(10, 45, 0, 0),
-        provider: "Dr. Example".into(),
-        checked_in: false,
-        due: frontdesk::domain::AmountDue::default(),
-        identity: None,
-    };
-    journey.handle(Event::RosterUpdated(Roster::new(vec![entry], 0)), morning());
-    let code = CheckInToken {
-        clinic: ClinicId::new(CLINIC).unwrap(),
-        appointment: AppointmentId::new(APPOINTMENT),
-        valid_on: date(2026, 11, 23),
-        starts_at: Time::constant(10, 45, 0, 0),
-        expires_at: "2026-11-24T00:00:00Z".parse().unwrap(),
-    }
-    .sign(&key())
-    .unwrap();
-    journey.handle(Event::Scanned(Scan::classify(code)), morning());
-    let effects = journey.handle(Event::Tapped(Tap::Confirm(ConfirmTap::Yes)), morning());
-    let op = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Persist {
-                op,
-                row: PendingRow::CheckIn(_),
-            } => Some(*op),
-            _ => None,
-        })
-        .expect("the check-in is saved");
-    let effects = journey.handle(completed(op, OpResult::Persisted), morning());
+    let effects = journey_support::check_in_ada(
+        &mut journey,
+        &key(),
+        ClinicId::new(CLINIC).unwrap(),
+        AppointmentId::new(APPOINTMENT),
+        morning(),
+    );
     let lookup = effects
         .iter()
         .find_map(|e| match e {
