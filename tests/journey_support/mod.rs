@@ -23,6 +23,32 @@ pub fn scan_confirm_and_save(
     appointment: AppointmentId,
     now: Timestamp,
 ) -> OpId {
+    let (op, effects) = saved(journey, key, clinic, appointment, now);
+    // A payment step asks what is due now; the office does not answer: the roster's
+    // amount stands (tests of the refresh answer it themselves).
+    for effect in effects {
+        if let Effect::FetchDue { op, .. } = effect {
+            journey.handle(
+                Event::Completed(Completion {
+                    op,
+                    result: OpResult::DueUnavailable,
+                }),
+                now,
+            );
+        }
+    }
+    op
+}
+
+/// Scans the code, taps "Yes, this is me" and completes the check-in's save: its op and
+/// what the journey does next.
+fn saved(
+    journey: &mut Journey,
+    key: &SigningKey,
+    clinic: ClinicId,
+    appointment: AppointmentId,
+    now: Timestamp,
+) -> (OpId, Vec<Effect>) {
     let code = CheckInToken {
         clinic,
         appointment,
@@ -51,20 +77,7 @@ pub fn scan_confirm_and_save(
         }),
         now,
     );
-    // A payment step asks what is due now; the office does not answer: the roster's
-    // amount stands (tests of the refresh answer it themselves).
-    for effect in effects {
-        if let Effect::FetchDue { op, .. } = effect {
-            journey.handle(
-                Event::Completed(Completion {
-                    op,
-                    result: OpResult::DueUnavailable,
-                }),
-                now,
-            );
-        }
-    }
-    op
+    (op, effects)
 }
 
 /// Ada Testpatient's appointment at 10:45 with Dr. Example, nothing due, in the roster.
@@ -94,32 +107,5 @@ pub fn check_in_ada(
     now: Timestamp,
 ) -> Vec<Effect> {
     journey.handle(roster_with_ada(appointment), now);
-    let code = CheckInToken {
-        clinic,
-        appointment,
-        valid_on: date(2026, 11, 23),
-        starts_at: Time::constant(10, 45, 0, 0),
-        expires_at: "2026-11-24T00:00:00Z".parse().unwrap(),
-    }
-    .sign(key)
-    .unwrap();
-    journey.handle(Event::Scanned(Scan::classify(code)), now);
-    let effects = journey.handle(Event::Tapped(Tap::Confirm(ConfirmTap::Yes)), now);
-    let op = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Persist {
-                op,
-                row: PendingRow::CheckIn(_),
-            } => Some(*op),
-            _ => None,
-        })
-        .expect("the check-in is saved");
-    journey.handle(
-        Event::Completed(Completion {
-            op,
-            result: OpResult::Persisted,
-        }),
-        now,
-    )
+    saved(journey, key, clinic, appointment, now).1
 }
