@@ -544,7 +544,14 @@ fn photos_unreadable_retaken_and_kept_become_rows_of_their_own() {
         }))
     };
     take(&mut journey, CardSide::Front, front(1));
-    assert_eq!(view(&journey), InsuranceView::Taken(CardSide::Front));
+    // The patient sees the photo itself before choosing.
+    assert_eq!(
+        view(&journey),
+        InsuranceView::Taken {
+            side: CardSide::Front,
+            jpeg: jpeg(1)
+        }
+    );
     tap(&mut journey, InsuranceTap::Retake);
     assert_eq!(view(&journey), InsuranceView::Frame(CardSide::Front));
     take(&mut journey, CardSide::Front, front(2));

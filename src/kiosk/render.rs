@@ -532,7 +532,13 @@ fn insurance_screens() -> Vec<(&'static str, PageView)> {
         ),
         page("insurance-frame-back", InsuranceView::Frame(CardSide::Back)),
         page("insurance-taking", InsuranceView::Taking(CardSide::Front)),
-        page("insurance-taken", InsuranceView::Taken(CardSide::Front)),
+        page(
+            "insurance-taken",
+            InsuranceView::Taken {
+                side: CardSide::Front,
+                jpeg: synthetic_card_jpeg(),
+            },
+        ),
         page(
             "insurance-payer-search",
             field(
@@ -1114,4 +1120,21 @@ fn snapshot(window: &HeadlessWindow, path: &Path) -> Result<PathBuf, FrameError>
         .redraw(|pixels, size| write_png(path, pixels, size))
         .unwrap_or(Ok(()))?;
     Ok(path.to_owned())
+}
+
+/// A photo of the synthetic insurance card's front, as the camera worker would send it;
+/// empty (the page then shows no photo) if the fonts to draw it are missing.
+fn synthetic_card_jpeg() -> Vec<u8> {
+    use crate::devices::camera::synthetic::{CardFont, SyntheticCard};
+    use crate::domain::CardSide;
+    SyntheticCard::standard(CardSide::Front, CardFont::Sans)
+        .rotated(1.5)
+        .render()
+        .ok()
+        .and_then(|frame| {
+            frame
+                .to_jpeg(crate::api::CardPhotoSubmission::MAX_JPEG)
+                .ok()
+        })
+        .unwrap_or_default()
 }

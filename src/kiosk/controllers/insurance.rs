@@ -84,6 +84,7 @@ struct Shown {
     listed: bool,
     relationship: i32,
     review: Vec<InsuranceReviewLine>,
+    photo: slint::Image,
 }
 
 pub fn present(ui: &MainWindow, screen: &Screen) {
@@ -121,6 +122,25 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     adapter.set_listed(s.listed);
     adapter.set_relationship(s.relationship);
     adapter.set_review(ModelRc::new(VecModel::from(s.review)));
+    // Empty on every other page: no photo of a card outlives its page.
+    adapter.set_taken_photo(s.photo);
+}
+
+/// The card photo for the screen; an empty image if it cannot be decoded (the page then
+/// still offers "Retake").
+fn photo_of(jpeg: &[u8]) -> slint::Image {
+    match crate::devices::camera::Frame::decode(jpeg) {
+        Ok(frame) => {
+            let mut buffer =
+                slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(frame.width, frame.height);
+            buffer.make_mut_bytes().copy_from_slice(&frame.rgb);
+            slint::Image::from_rgb8(buffer)
+        }
+        Err(error) => {
+            tracing::warn!(%error, "card photo cannot be shown");
+            slint::Image::default()
+        }
+    }
 }
 
 fn fill(s: &mut Shown, view: &InsuranceView) {
@@ -166,8 +186,9 @@ fn fill(s: &mut Shown, view: &InsuranceView) {
             s.back_side = *side == CardSide::Back;
             InsuranceMode::Taking
         }
-        InsuranceView::Taken(side) => {
+        InsuranceView::Taken { side, jpeg } => {
             s.back_side = *side == CardSide::Back;
+            s.photo = photo_of(jpeg);
             InsuranceMode::Taken
         }
         InsuranceView::AskSecondary => InsuranceMode::Secondary,

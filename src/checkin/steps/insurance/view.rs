@@ -32,8 +32,8 @@ pub enum InsuranceView {
     Frame(CardSide),
     /// The camera is taking the photo.
     Taking(CardSide),
-    /// The photo was taken: "Retake" or "Use this photo".
-    Taken(CardSide),
+    /// The photo was taken, shown (its JPEG) with "Retake" or "Use this photo".
+    Taken { side: CardSide, jpeg: Vec<u8> },
     /// One field of the coverage.
     Field(InsuranceFieldView),
     /// Every field, each with "Change", and "This is right".
@@ -136,7 +136,9 @@ impl fmt::Debug for InsuranceView {
             InsuranceView::ScanWait => f.write_str("ScanWait"),
             InsuranceView::Frame(side) => write!(f, "Frame({side:?})"),
             InsuranceView::Taking(side) => write!(f, "Taking({side:?})"),
-            InsuranceView::Taken(side) => write!(f, "Taken({side:?})"),
+            InsuranceView::Taken { side, jpeg } => {
+                write!(f, "Taken({side:?}, {} bytes)", jpeg.len())
+            }
             InsuranceView::Field(field) => f
                 .debug_struct("Field")
                 .field("rank", &field.rank)
@@ -179,7 +181,14 @@ impl Insurance {
             Stage::ScanWait => InsuranceView::ScanWait,
             Stage::Frame(side) => InsuranceView::Frame(side),
             Stage::Taking { side, .. } => InsuranceView::Taking(side),
-            Stage::Taken(side) => InsuranceView::Taken(side),
+            Stage::Taken(side) => InsuranceView::Taken {
+                side,
+                jpeg: self
+                    .taken
+                    .as_ref()
+                    .map(|photo| photo.jpeg.clone())
+                    .unwrap_or_default(),
+            },
             Stage::AskSecondary => InsuranceView::AskSecondary,
             Stage::Field(field) => match &self.draft {
                 Some(draft) => InsuranceView::Field(self.field_view(draft, field)),
