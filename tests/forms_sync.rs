@@ -5,6 +5,8 @@
 //! taken again; a set the kiosk cannot use is refused and the last good one stays, on disk
 //! too; a restarted kiosk starts from `forms.json` and sends its revision.
 
+mod sync_support;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -16,9 +18,8 @@ use frontdesk::checkin::{Event, Forms};
 use frontdesk::domain::ClinicId;
 use frontdesk::seal::SealSecretKey;
 use frontdesk::sync::forms::{FORMS_FILE, load, load_or_shipped};
-use frontdesk::sync::{OfficeClient, SyncHandle, SyncWorker, WorkerSettings};
+use frontdesk::sync::{SyncHandle, WorkerSettings};
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -120,27 +121,16 @@ fn two_documents(revision: &str) -> FormsResponse {
 }
 
 fn sync(base: &str, dir: &Path, revision: Option<String>) -> (SyncHandle, mpsc::Receiver<Event>) {
-    let (events, received) = mpsc::channel();
-    let events = Mutex::new(events);
-    let handle = SyncWorker::start(
-        OfficeClient::new(base, "test-kiosk-token-0123456789").unwrap(),
-        dir.join("kiosk.db"),
+    sync_support::start(
+        base,
+        "test-kiosk-token-0123456789",
+        dir,
         WorkerSettings {
-            heartbeat_every: Duration::from_millis(100),
-            roster_every: Duration::from_millis(100),
-            min_backoff: Duration::from_millis(50),
-            max_backoff: Duration::from_millis(200),
             forms_file: Some(dir.join(FORMS_FILE)),
             forms_revision: revision,
-            ..WorkerSettings::default()
-        },
-        Arc::new(AtomicBool::new(true)),
-        move |event| {
-            let _ = events.lock().unwrap().send(event);
+            ..sync_support::quick_settings()
         },
     )
-    .unwrap();
-    (handle, received)
 }
 
 /// Waits until the stub has seen `count` `/forms` requests in all.

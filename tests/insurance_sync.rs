@@ -4,6 +4,8 @@
 //! restarted kiosk sends the kept revision; `GET /appointments/{handle}/coverage` and
 //! `/due` read, a 404 (not today's) read as nothing.
 
+mod sync_support;
+
 use axum::Json;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -21,9 +23,8 @@ use frontdesk::domain::{
 };
 use frontdesk::seal::SealSecretKey;
 use frontdesk::sync::insurance::{INSURANCE_FILE, load};
-use frontdesk::sync::{InsuranceFetch, OfficeClient, SyncHandle, SyncWorker, WorkerSettings};
+use frontdesk::sync::{InsuranceFetch, OfficeClient, SyncHandle, WorkerSettings};
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -152,27 +153,16 @@ fn reference(revision: &str) -> InsuranceReference {
 }
 
 fn sync(base: &str, dir: &Path, revision: Option<String>) -> (SyncHandle, mpsc::Receiver<Event>) {
-    let (events, received) = mpsc::channel();
-    let events = Mutex::new(events);
-    let handle = SyncWorker::start(
-        OfficeClient::new(base, TOKEN).unwrap(),
-        dir.join("kiosk.db"),
+    sync_support::start(
+        base,
+        TOKEN,
+        dir,
         WorkerSettings {
-            heartbeat_every: Duration::from_millis(100),
-            roster_every: Duration::from_millis(100),
-            min_backoff: Duration::from_millis(50),
-            max_backoff: Duration::from_millis(200),
             insurance_file: Some(dir.join(INSURANCE_FILE)),
             insurance_revision: revision,
-            ..WorkerSettings::default()
-        },
-        Arc::new(AtomicBool::new(true)),
-        move |event| {
-            let _ = events.lock().unwrap().send(event);
+            ..sync_support::quick_settings()
         },
     )
-    .unwrap();
-    (handle, received)
 }
 
 fn until_requests(stub: &Stub, count: usize) {

@@ -6,13 +6,11 @@
 
 mod ui_support;
 
-use frontdesk::api::{OutboxBody, SealedDelivery};
+use frontdesk::api::OutboxBody;
 use frontdesk::checkin::{Event, OpResult, Roster, RosterEntry, StepKind};
 use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{AmountDue, AppointmentId, ClinicId, PersonName};
 use frontdesk::kiosk::{ConsentAdapter, ConsentMode, Page};
-use frontdesk::seal::SealSecretKey;
-use frontdesk::store::{KioskStore, PendingRow};
 use frontdesk::token::CheckInToken;
 use i_slint_backend_testing::ElementHandle;
 use jiff::ToSpan;
@@ -146,26 +144,12 @@ fn a_patient_reads_signs_with_a_finger_and_the_sealed_row_draws_back_with_ink() 
     assert!(kiosk.visible("Document 2 of 3"));
 
     // One sealed consent row, for the appointment, with the strokes drawn.
-    let office = SealSecretKey::from_bytes([6; 32]);
-    let consents: Vec<_> = KioskStore::open(&kiosk.db_path)
-        .unwrap()
-        .pending(0, 100)
-        .unwrap()
+    let consents: Vec<_> = kiosk
+        .outbox()
         .into_iter()
-        .filter_map(|row| match row {
-            PendingRow::Sealed(row) => Some(row),
-            PendingRow::Unreadable { .. } => None,
-        })
-        .filter_map(|row| {
-            let delivery = SealedDelivery {
-                id: row.id,
-                kind: row.kind,
-                sealed: row.sealed,
-            };
-            match delivery.open(&office).unwrap() {
-                OutboxBody::Consent(consent) => Some(consent),
-                _ => None,
-            }
+        .filter_map(|body| match body {
+            OutboxBody::Consent(consent) => Some(consent),
+            _ => None,
         })
         .collect();
     assert_eq!(consents.len(), 1, "one row per signed document");
@@ -244,12 +228,10 @@ fn on_a_small_screen_in_large_text_every_document_is_signed_by_finger() {
     }
     kiosk.until_page(Page::Done);
 
-    let rows = KioskStore::open(&kiosk.db_path)
-        .unwrap()
-        .pending(0, 100)
-        .unwrap()
-        .into_iter()
-        .filter(|row| matches!(row, PendingRow::Sealed(row) if row.kind == frontdesk::api::OutboxKind::Consent))
+    let rows = kiosk
+        .outbox()
+        .iter()
+        .filter(|body| matches!(body, OutboxBody::Consent(_)))
         .count();
     assert_eq!(rows, 3, "one sealed row per signed document");
 }

@@ -10,7 +10,7 @@ mod ui_support;
 
 use frontdesk::api::{
     CoverageSubmission, FormSubject, InsuranceReference, OutboxBody, PayerListEntry,
-    SealedDelivery, TrustedShcIssuer,
+    TrustedShcIssuer,
 };
 use frontdesk::checkin::{Event, OpResult, StepKind};
 use frontdesk::devices::scan::Scan;
@@ -20,8 +20,6 @@ use frontdesk::domain::{
 };
 use frontdesk::kiosk::Page;
 use frontdesk::scan::shc_sample;
-use frontdesk::seal::SealSecretKey;
-use frontdesk::store::{KioskStore, PendingRow};
 use slint::{ComponentHandle, LogicalSize};
 use ui_support::UiKiosk;
 
@@ -72,26 +70,12 @@ fn arrive(kiosk: &UiKiosk, id: u64) {
 
 /// The coverage rows waiting in the outbox, opened with the office's key.
 fn coverage_rows(kiosk: &UiKiosk) -> Vec<CoverageSubmission> {
-    let office = SealSecretKey::from_bytes([6; 32]);
-    KioskStore::open(&kiosk.db_path)
-        .unwrap()
-        .pending(0, 100)
-        .unwrap()
+    kiosk
+        .outbox()
         .into_iter()
-        .filter_map(|row| match row {
-            PendingRow::Sealed(row) => Some(row),
-            PendingRow::Unreadable { .. } => None,
-        })
-        .filter_map(|row| {
-            let delivery = SealedDelivery {
-                id: row.id,
-                kind: row.kind,
-                sealed: row.sealed,
-            };
-            match delivery.open(&office).unwrap() {
-                OutboxBody::Coverage(coverage) => Some(*coverage),
-                _ => None,
-            }
+        .filter_map(|body| match body {
+            OutboxBody::Coverage(coverage) => Some(*coverage),
+            _ => None,
         })
         .collect()
 }

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use ed25519_dalek::SigningKey;
+use frontdesk::api::{OutboxBody, SealedDelivery};
 use frontdesk::checkin::{Event, Forms, OfficeTrust, Roster, RosterEntry, StepKind};
 use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{AmountDue, AppointmentId, ClinicId, PersonName};
@@ -13,7 +14,7 @@ use frontdesk::kiosk::config::KioskConfig;
 use frontdesk::kiosk::services::KioskServices;
 use frontdesk::kiosk::{KioskAdapter, MainWindow, Page};
 use frontdesk::seal::SealSecretKey;
-use frontdesk::store::KioskStore;
+use frontdesk::store::{KioskStore, PendingRow};
 use frontdesk::sync::WorkerSettings;
 use frontdesk::token::CheckInToken;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
@@ -181,6 +182,30 @@ impl UiKiosk {
             button: PointerEventButton::Left,
         });
         window.dispatch_event(WindowEvent::PointerExited);
+    }
+
+    /// Every readable row waiting in the kiosk's outbox, opened with the office's key.
+    pub fn outbox(&self) -> Vec<OutboxBody> {
+        let office = SealSecretKey::from_bytes([6; 32]);
+        KioskStore::open(&self.db_path)
+            .unwrap()
+            .pending(0, 100)
+            .unwrap()
+            .into_iter()
+            .filter_map(|row| match row {
+                PendingRow::Sealed(row) => Some(row),
+                PendingRow::Unreadable { .. } => None,
+            })
+            .map(|row| {
+                SealedDelivery {
+                    id: row.id,
+                    kind: row.kind,
+                    sealed: row.sealed,
+                }
+                .open(&office)
+                .unwrap()
+            })
+            .collect()
     }
 
     /// Whether an element labelled `label` is on screen.
