@@ -10,12 +10,14 @@ pub mod consent;
 pub mod devices;
 pub mod domain;
 pub mod eligibility;
+pub mod hl7;
 pub mod logging;
 pub mod questionnaire;
 pub mod scan;
 pub mod seal;
 pub mod service;
 pub mod store;
+pub mod tls;
 pub mod token;
 
 #[cfg(feature = "kiosk")]

@@ -67,7 +67,7 @@ fn change_for(appointment: AppointmentId) -> DetailsChangeSubmission {
 }
 
 fn decide(office: &TestOffice, change: DetailsChangeId, field: &str, decision: &str) -> StatusCode {
-    reqwest::blocking::Client::new()
+    support::staff()
         .post(format!(
             "{}/api/staff/v1/details-changes/{change}/fields/{field}",
             office.base
@@ -364,7 +364,7 @@ fn an_offline_flag_stays_on_the_queue_until_staff_say_the_details_are_checked() 
     assert_eq!(queued.len(), 1);
     assert!(queued[0].unchecked_offline && queued[0].fields.is_empty());
     let close = || {
-        reqwest::blocking::Client::new()
+        support::staff()
             .post(format!(
                 "{}/api/staff/v1/details-changes/{}/close",
                 office.base, change.id

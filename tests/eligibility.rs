@@ -4,10 +4,11 @@
 
 use frontdesk::domain::Cents;
 use frontdesk::office::eligibility::{
-    Clearinghouse, ClearinghouseError, ControlNumbers, EligibilityError, EligibilityRequest,
-    EligibilityResult, EligibilityStatus, HttpClearinghouse, InterchangeId, InterchangeParties,
-    MemberId, Npi, OrgName, PayerId, PersonNamePart, ReadError, RejectReason, ServiceTypeCode,
-    Usage, X12Error, check_eligibility, read_271, simulator, split_interchange, write_270,
+    Clearinghouse, ClearinghouseError, ControlNumbers, Dependent, DependentRelationship,
+    EligibilityError, EligibilityRequest, EligibilityResult, EligibilityStatus, HttpClearinghouse,
+    InterchangeId, InterchangeParties, MemberId, Npi, OrgName, PayerId, PersonNamePart, ReadError,
+    RejectReason, ServiceTypeCode, Usage, X12Error, check_eligibility, read_271, simulator,
+    split_interchange, write_270,
 };
 use jiff::civil::date;
 use std::time::Duration;
@@ -24,6 +25,7 @@ fn request(member: &str) -> EligibilityRequest {
         date_of_birth: date(1980, 1, 15),
         service_type: ServiceTypeCode::office_visit(),
         service_date: date(2026, 12, 3),
+        dependent: None,
     }
 }
 
@@ -44,6 +46,32 @@ const CONTROL: ControlNumbers = ControlNumbers {
 fn x270(member: &str) -> String {
     write_270(
         &request(member),
+        &parties(),
+        CONTROL,
+        date(2026, 12, 3).at(9, 5, 30, 0),
+    )
+}
+
+/// The patient Ada, a child on her parent Bea's plan (the payer gives dependents no member
+/// id of their own): Bea in 2000C, Ada in 2000D.
+fn dependent_request(member: &str) -> EligibilityRequest {
+    EligibilityRequest {
+        last_name: PersonNamePart::last("Testparent").unwrap(),
+        first_name: PersonNamePart::first("Bea").unwrap(),
+        date_of_birth: date(1980, 1, 15),
+        dependent: Some(Dependent {
+            last_name: PersonNamePart::last("Testpatient").unwrap(),
+            first_name: PersonNamePart::first("Ada").unwrap(),
+            date_of_birth: date(2015, 1, 15),
+            relationship: DependentRelationship::Child,
+        }),
+        ..request(member)
+    }
+}
+
+fn dependent_x270(member: &str) -> String {
+    write_270(
+        &dependent_request(member),
         &parties(),
         CONTROL,
         date(2026, 12, 3).at(9, 5, 30, 0),
@@ -95,6 +123,32 @@ fn writes_the_270_field_by_field() {
     assert_eq!(segments[0].elements.len(), 17);
 }
 
+#[test]
+fn writes_a_dependent_in_a_2000d_loop() {
+    let text = dependent_x270("TST0001");
+    let lines: Vec<&str> = text.lines().collect();
+    let body = [
+        "HL*3*2*22*1~",
+        "NM1*IL*1*TESTPARENT*BEA****MI*TST0001~",
+        "DMG*D8*19800115~",
+        "HL*4*3*23*0~",
+        "NM1*03*1*TESTPATIENT*ADA~",
+        "DMG*D8*20150115~",
+        "INS*N*19~",
+        "DTP*291*D8*20261203~",
+        "EQ*98~",
+        "SE*16*0001~",
+    ];
+    assert_eq!(lines[8..18], body, "{text}");
+    for (relationship, code) in [
+        (DependentRelationship::Spouse, "01"),
+        (DependentRelationship::Child, "19"),
+        (DependentRelationship::OtherAdult, "34"),
+    ] {
+        assert_eq!(relationship.code(), code);
+    }
+}
+
 /// pyx12 4.0 ships no map for 005010X279A1 (only 004010X092A1 for the 270): the same
 /// segments are checked against the 4010 map with the envelope's version fields rewritten
 /// (ISA11 `U`, ISA12 00401, GS08 004010X092A1, no ST03) and the one code that changed
@@ -111,17 +165,27 @@ fn pyx12_accepts_the_270() {
         Ok(out) if out.status.success() => {}
         _ => panic!("pyx12 is needed for this test: pip install pyx12==4.0.0"),
     }
-    let text = x270("TST0001")
-        .replace("*^*00501*", "*U*00401*")
-        .replace("*X*005010X279A1~", "*X*004010X092A1~")
-        .replace("ST*270*0001*005010X279A1~", "ST*270*0001~")
-        .replace("DTP*291*", "DTP*307*");
+    let to_4010 = |x270: String| {
+        x270.replace("*^*00501*", "*U*00401*")
+            .replace("*X*005010X279A1~", "*X*004010X092A1~")
+            .replace("ST*270*0001*005010X279A1~", "ST*270*0001~")
+            .replace("DTP*291*", "DTP*307*")
+    };
+    let text = to_4010(x270("TST0001"));
     let (ok, report) = pyx12_valid(&text);
     assert!(ok, "pyx12 refused the 270:\n{report}\n{text}");
     let broken = text.replace("NM1*IL*1*", "NM1*IL*9*");
     let (ok, report) = pyx12_valid(&broken);
     assert!(!ok, "pyx12 accepted a broken 270:\n{report}");
     assert!(report.contains("NM102"), "{report}");
+    // A dependent: the 2000D loop (HL 23, NM1*03, DMG, INS) in its place, and a broken
+    // relationship code refused.
+    let text = to_4010(dependent_x270("TST0001"));
+    let (ok, report) = pyx12_valid(&text);
+    assert!(ok, "pyx12 refused the dependent 270:\n{report}\n{text}");
+    let broken = text.replace("INS*N*19~", "INS*X*19~");
+    let (ok, report) = pyx12_valid(&broken);
+    assert!(!ok, "pyx12 accepted a broken dependent 270:\n{report}");
 }
 
 /// Runs `x12valid` on `text`: whether it passed, and what it said.
@@ -183,6 +247,30 @@ fn reads_an_active_271_with_copays() {
             "falls back to 30"
         );
     }
+}
+
+/// The answer about a dependent: the subscriber loop says $30 for an office visit, the
+/// dependent loop (the patient's) $20; the patient's is read.
+#[test]
+fn reads_the_dependent_loop_of_a_271() {
+    let result = read_271(&sample("271_dependent.x12")).unwrap();
+    assert_eq!(result.status, EligibilityStatus::Active);
+    assert_eq!(result.plan_name.as_deref(), Some("TESTPAYER GOLD PPO"));
+    assert_eq!(copays(&result), vec![("30", 2500), ("98", 2000)]);
+    // A dependent the payer did not find: not found, even though the subscriber has
+    // benefits.
+    let text = String::from_utf8(sample("271_dependent.x12")).unwrap();
+    let rejected = text
+        .lines()
+        .filter(|l| !l.starts_with("EB*1*FAM") && !l.starts_with("EB*B*FAM"))
+        .map(|l| l.replace("INS*N*19~", "INS*N*19~\nAAA*N**75*C~"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .replace("SE*19*", "SE*17*");
+    assert_eq!(
+        read_271(rejected.as_bytes()).unwrap().status,
+        EligibilityStatus::NotFound(RejectReason::SubscriberNotFound)
+    );
 }
 
 #[test]
@@ -297,6 +385,21 @@ async fn simulator_end_to_end_over_http() {
     assert_eq!(
         check("XYZ123").await.unwrap().status,
         EligibilityStatus::NotFound(RejectReason::InvalidMemberId)
+    );
+    // A dependent is answered in a 2000D loop, with the dependent's own co-pay.
+    let dependent = check_eligibility(
+        &clearinghouse,
+        &dependent_request("TST0001"),
+        &parties(),
+        CONTROL,
+        at,
+    )
+    .await
+    .unwrap();
+    assert_eq!(dependent.status, EligibilityStatus::Active);
+    assert_eq!(
+        dependent.copay_for(&ServiceTypeCode::office_visit()),
+        Some(Cents::new(2000))
     );
     // Not a 270: the simulator says 400.
     assert_eq!(

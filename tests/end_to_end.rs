@@ -30,7 +30,9 @@ fn scanned_code_reaches_staff_queue_and_event_stream() {
             .timeout(None)
             .build()
             .unwrap()
-            .get(events_url)
+            .get(&events_url);
+        let response = support::staff()
+            .signed_in(&events_url, response)
             .send()
             .unwrap();
         for line in BufReader::new(response).lines() {

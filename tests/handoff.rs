@@ -39,7 +39,7 @@ fn post_help(office: &TestOffice, body: &str) -> StatusCode {
 }
 
 fn answer(office: &TestOffice, id: &str) -> StatusCode {
-    reqwest::blocking::Client::new()
+    support::staff()
         .post(format!("{}/api/staff/v1/needs/{id}/answer", office.base))
         .send()
         .unwrap()

@@ -19,7 +19,7 @@ use frontdesk::checkin::{
 use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{
     AppointmentId, CardReading, CardSide, ClinicId, CoverageAnswer, CoverageRank, CoverageSource,
-    MemberId, PayerId, PayerName, StaffNeed, SubscriberRelationship,
+    MemberId, PayerId, PayerName, PersonName, StaffNeed, SubscriberRelationship,
 };
 use frontdesk::scan::shc_sample;
 use jiff::civil::date;
@@ -596,6 +596,120 @@ fn photos_unreadable_retaken_and_kept_become_rows_of_their_own() {
     assert_eq!(second.submission.side, CardSide::Back);
     journey.handle(completed(op, OpResult::Persisted), morning());
     assert!(checked_in_ending(&journey));
+}
+
+/// A front photo whose reading has the member name `first last`, kept; the back skipped.
+fn photo_with_member(journey: &mut Journey, first: &str, last: &str) {
+    tap(journey, InsuranceTap::Photo);
+    let front = CardPhotoOutcome::Taken(Box::new(TakenCardPhoto {
+        side: CardSide::Front,
+        jpeg: jpeg(1),
+        reading: CardReading {
+            payer_name: Some("TESTPAYER HEALTH PLAN".into()),
+            member_id: Some(MemberId::new("TST-000042").unwrap()),
+            member_name: Some(PersonName::new(first, last).unwrap()),
+            ..CardReading::default()
+        },
+    }));
+    take(journey, CardSide::Front, front);
+    tap(journey, InsuranceTap::UsePhoto);
+    tap(journey, InsuranceTap::SkipBack);
+}
+
+fn review_rows(journey: &Journey) -> Vec<(CoverageField, bool)> {
+    match view(journey) {
+        InsuranceView::Review { rows, .. } => rows.iter().map(|r| (r.field, r.prefilled)).collect(),
+        other => panic!("expected the review, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_card_in_the_patient_s_own_name_pre_fills_mine_to_confirm() {
+    let mut journey = asked_how(Some(reference()), CameraReadiness::Ready);
+    // Ada is "Ada T." on the roster; the card prints her name in capitals, with an
+    // accent the roster lacks: still hers.
+    photo_with_member(&mut journey, "ÁDA", "TESTPATIENT");
+    assert_eq!(field(&journey), (CoverageField::Payer, true, None));
+    tap(&mut journey, InsuranceTap::Next);
+    tap(&mut journey, InsuranceTap::Next);
+    tap(&mut journey, InsuranceTap::NoGroup);
+    // Whose insurance: "Mine", pre-filled and shown to confirm.
+    assert_eq!(field(&journey), (CoverageField::Relationship, true, None));
+    let InsuranceView::Field(page) = view(&journey) else {
+        unreachable!()
+    };
+    assert!(
+        page.input
+            == InsuranceInput::Relationship {
+                chosen: Some(SubscriberRelationship::Patient),
+                card_name: None,
+            }
+    );
+    tap(&mut journey, InsuranceTap::Next);
+    assert_eq!(
+        review_rows(&journey),
+        [
+            (CoverageField::Payer, true),
+            (CoverageField::MemberId, true),
+            (CoverageField::Group, false),
+            (CoverageField::Relationship, true),
+        ]
+    );
+}
+
+#[test]
+fn a_card_in_someone_else_s_name_asks_whose_with_that_name_pre_filled() {
+    let mut journey = asked_how(Some(reference()), CameraReadiness::Ready);
+    photo_with_member(&mut journey, "BEA", "TESTPARENT");
+    tap(&mut journey, InsuranceTap::Next);
+    tap(&mut journey, InsuranceTap::Next);
+    tap(&mut journey, InsuranceTap::NoGroup);
+    // Asked, not guessed: the card's name is shown with the question.
+    assert_eq!(field(&journey), (CoverageField::Relationship, false, None));
+    let InsuranceView::Field(page) = view(&journey) else {
+        unreachable!()
+    };
+    assert!(
+        page.input
+            == InsuranceInput::Relationship {
+                chosen: None,
+                card_name: Some("BEA TESTPARENT".into()),
+            }
+    );
+    // Her parent's: the subscriber's name is the card's, to confirm; the birth date is
+    // typed.
+    tap(&mut journey, InsuranceTap::Choose(2));
+    tap(&mut journey, InsuranceTap::Next);
+    assert_eq!(
+        field(&journey),
+        (CoverageField::SubscriberFirst, true, None)
+    );
+    tap(&mut journey, InsuranceTap::Next);
+    assert_eq!(field(&journey), (CoverageField::SubscriberLast, true, None));
+    tap(&mut journey, InsuranceTap::Next);
+    assert_eq!(
+        field(&journey),
+        (CoverageField::SubscriberBirth, false, None)
+    );
+    typed(&mut journey, "03141970");
+    tap(&mut journey, InsuranceTap::Next);
+    let rows = review_rows(&journey);
+    assert!(rows.contains(&(CoverageField::SubscriberFirst, true)));
+    assert!(rows.contains(&(CoverageField::SubscriberLast, true)));
+    assert!(rows.contains(&(CoverageField::Relationship, false)));
+    tap(&mut journey, InsuranceTap::Confirm);
+    let effects = tap(&mut journey, InsuranceTap::NoSecondary);
+    let (_, row) = coverage_row(&effects);
+    let CoverageAnswer::Coverages(coverages) = &row.submission.answer else {
+        panic!()
+    };
+    let coverage = coverages.primary();
+    assert_eq!(coverage.relationship(), SubscriberRelationship::Child);
+    let subscriber = coverage.subscriber().unwrap();
+    assert_eq!(
+        (subscriber.name.first(), subscriber.name.last()),
+        ("BEA", "TESTPARENT")
+    );
 }
 
 #[test]

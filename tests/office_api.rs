@@ -134,12 +134,11 @@ fn roster_shows_the_least_needed_and_codes_render_as_qr() {
 
     let id = roster.entries[0].appointment.get();
     let svg =
-        reqwest::blocking::get(format!("{}/staff/appointments/{id}/qr.svg", office.base)).unwrap();
+        support::staff_get(format!("{}/staff/appointments/{id}/qr.svg", office.base)).unwrap();
     assert_eq!(svg.headers()["content-type"], "image/svg+xml");
     assert!(svg.text().unwrap().starts_with("<?xml"));
     let missing =
-        reqwest::blocking::get(format!("{}/staff/appointments/999999/qr.svg", office.base))
-            .unwrap();
+        support::staff_get(format!("{}/staff/appointments/999999/qr.svg", office.base)).unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 
@@ -149,7 +148,7 @@ fn staff_actions_are_audited_and_reach_the_queue() {
     let check_in = support::check_in_first(&office.base);
     let status_url = format!("{}/api/staff/v1/checkins/{check_in}/status", office.base);
     let set = |status: &str| {
-        Client::new()
+        support::staff()
             .post(&status_url)
             .json(&serde_json::json!({ "status": status }))
             .send()
@@ -244,7 +243,7 @@ fn an_appointment_no_code_can_carry_gets_a_clear_500_that_names_no_one() {
         format!("/api/staff/v1/appointments/{handle}/token"),
         format!("/staff/appointments/{handle}/qr.svg"),
     ] {
-        let response = reqwest::blocking::get(format!("{}{path}", office.base)).unwrap();
+        let response = support::staff_get(format!("{}{path}", office.base)).unwrap();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let body: ErrorBody = response.json().expect("a JSON error body");
         assert_eq!(body.error, "code_unavailable");

@@ -41,11 +41,12 @@ fn open_stream(office: &TestOffice, last_event_id: Option<&str>) -> mpsc::Receiv
     let (events, received) = mpsc::channel();
     let (connected, is_connected) = mpsc::channel();
     std::thread::spawn(move || {
-        let mut request = reqwest::blocking::Client::builder()
+        let request = reqwest::blocking::Client::builder()
             .timeout(None)
             .build()
             .unwrap()
-            .get(url);
+            .get(&url);
+        let mut request = support::staff().signed_in(&url, request);
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id);
         }

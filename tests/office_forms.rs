@@ -51,8 +51,10 @@ fn start(data: &Path, forms: Option<&Path>) -> TestOffice {
     let server = office
         .serve_in_background(std::net::TcpListener::bind(addr).unwrap())
         .unwrap();
+    let base = format!("http://{}", server.addr());
+    support::register_office(&state, &base);
     TestOffice {
-        base: format!("http://{}", server.addr()),
+        base,
         state,
         server,
     }
@@ -60,7 +62,7 @@ fn start(data: &Path, forms: Option<&Path>) -> TestOffice {
 
 impl TestOffice {
     fn get(&self, path: &str) -> reqwest::blocking::Response {
-        Client::new()
+        support::staff()
             .get(format!("{}{path}", self.base))
             .bearer_auth(KIOSK_TOKEN)
             .send()
@@ -425,7 +427,7 @@ fn a_consent_is_stored_once_and_conflicts_and_unknown_versions_are_refused() {
     assert!(!adas.signed[0].earlier_visit);
 
     // Discarding the registration (not a patient) deletes its signatures too.
-    let discard = Client::new()
+    let discard = support::staff()
         .post(format!(
             "{}/api/staff/v1/registrations/{}/discard",
             office.base, registration.id
@@ -612,7 +614,7 @@ fn staff_open_the_signature_and_a_signed_copy_and_each_is_audited() {
         &OutboxBody::Consent(Box::new(consent.clone())),
     );
 
-    let png = Client::new()
+    let png = support::staff()
         .get(format!(
             "{}/staff/consents/{}/signature.png",
             office.base, consent.id
@@ -625,7 +627,7 @@ fn staff_open_the_signature_and_a_signed_copy_and_each_is_audited() {
     let png = png.bytes().unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
 
-    let pdf = Client::new()
+    let pdf = support::staff()
         .get(format!(
             "{}/staff/consents/{}/signed-copy.pdf",
             office.base, consent.id
@@ -655,7 +657,7 @@ fn staff_open_the_signature_and_a_signed_copy_and_each_is_audited() {
         ),
         "/staff/consents/nonsense/signed-copy.pdf".to_owned(),
     ] {
-        let missing = Client::new()
+        let missing = support::staff()
             .get(format!("{}{path}", office.base))
             .send()
             .unwrap();

@@ -94,11 +94,10 @@ fn audit_actions(office: &TestOffice) -> Vec<(String, String)> {
 }
 
 fn insurance_of(office: &TestOffice, appointment: AppointmentId) -> Option<SubjectInsurance> {
-    let view: InsuranceView =
-        reqwest::blocking::get(format!("{}/api/staff/v1/insurance", office.base))
-            .unwrap()
-            .json()
-            .unwrap();
+    let view: InsuranceView = support::staff_get(format!("{}/api/staff/v1/insurance", office.base))
+        .unwrap()
+        .json()
+        .unwrap();
     view.appointments
         .into_iter()
         .find(|s| s.subject == FormSubject::Appointment(appointment))
@@ -148,8 +147,7 @@ fn the_payer_list_is_served_with_its_etag() {
         .send()
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
-    let anonymous =
-        reqwest::blocking::get(format!("{}/api/kiosk/v1/insurance", office.base)).unwrap();
+    let anonymous = support::staff_get(format!("{}/api/kiosk/v1/insurance", office.base)).unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -295,10 +293,10 @@ fn answers_and_photos_are_stored_once() {
     assert_eq!(seen.coverages[0].source, "typed");
     assert_eq!(seen.photos.len(), 2);
     assert_eq!(seen.photos[0].side, "front");
-    let served = reqwest::blocking::get(format!("{}{}", office.base, seen.photos[0].url)).unwrap();
+    let served = support::staff_get(format!("{}{}", office.base, seen.photos[0].url)).unwrap();
     assert_eq!(served.headers()["content-type"], "image/jpeg");
     assert_eq!(served.bytes().unwrap().to_vec(), jpeg);
-    let revealed: serde_json::Value = Client::new()
+    let revealed: serde_json::Value = support::staff()
         .post(format!("{}{}", office.base, seen.coverages[0].reveal_url))
         .send()
         .unwrap()
@@ -444,7 +442,7 @@ fn eligibility_through_the_simulator_sets_the_copay_or_says_not_verified() {
 
     // Re-check: audited, checked again.
     let first_at = eligibility.checked_at.unwrap();
-    let res = Client::new()
+    let res = support::staff()
         .post(format!("{}{}", office.base, seen.recheck_url))
         .send()
         .unwrap();
@@ -545,7 +543,7 @@ fn eligibility_through_the_simulator_sets_the_copay_or_says_not_verified() {
     );
     let seen = wait_until("the registration's eligibility", || {
         let view: InsuranceView =
-            reqwest::blocking::get(format!("{}/api/staff/v1/insurance", office.base))
+            support::staff_get(format!("{}/api/staff/v1/insurance", office.base))
                 .ok()?
                 .json()
                 .ok()?;
@@ -668,4 +666,66 @@ fn a_bad_payer_list_or_issuer_file_stops_the_office_at_start() {
         error.contains("nokeys.json") && error.contains("usable"),
         "{error}"
     );
+}
+
+/// Ada is a dependent on her parent Bea's plan (the payer gives dependents no member id
+/// of their own): the office asks about her in a 2000D loop under Bea, and the simulator's
+/// dependent co-pay ($20.00) is the one set. Her secondary (her own plan) is checked too
+/// and shown to staff, but the co-pay the kiosk asks stays the primary's: what two plans
+/// share is the desk's to settle.
+#[test]
+fn a_dependent_is_checked_under_the_subscriber_and_a_secondary_is_shown_not_billed() {
+    use frontdesk::domain::{DateOfBirth, GroupNumber, MemberId, PayerId, PersonName, Subscriber};
+    let dir = tempfile::tempdir().unwrap();
+    let url = support::start_clearinghouse(Duration::from_secs(30));
+    let office = office_with(dir.path(), Some(url), 5000);
+    let ada = appointments(&office)[0];
+    let today = office.state.today(Timestamp::now());
+    let payer = Payer {
+        id: Some(PayerId::new("TSTPAYER1").unwrap()),
+        name: PayerName::new("Testpayer Health Plan").unwrap(),
+    };
+    let primary = Coverage::new(
+        CoverageRank::Primary,
+        payer.clone(),
+        MemberId::new("TST0001").unwrap(),
+        Some(GroupNumber::new("GRP-100").unwrap()),
+        SubscriberRelationship::Child,
+        Some(Subscriber {
+            name: PersonName::new("Bea", "Testparent").unwrap(),
+            date_of_birth: DateOfBirth::new(jiff::civil::date(1970, 3, 14), today).unwrap(),
+        }),
+        CoverageSource::Typed,
+    )
+    .unwrap();
+    let secondary = coverage(CoverageRank::Secondary, "TST0001", CoverageSource::Typed);
+    let answer = submission(
+        ada,
+        CoverageAnswer::Coverages(Coverages::new(vec![primary, secondary]).unwrap()),
+    );
+    assert_eq!(
+        deliver(&office, OutboxBody::Coverage(Box::new(answer))),
+        StatusCode::CREATED
+    );
+    let seen = wait_until("both coverages checked", || {
+        insurance_of(&office, ada).filter(|s| {
+            s.coverages.len() == 2
+                && s.coverages.iter().all(|c| {
+                    c.eligibility
+                        .as_ref()
+                        .is_some_and(|e| e.state != "checking")
+                })
+        })
+    });
+    let labels: Vec<String> = seen
+        .coverages
+        .iter()
+        .map(|c| c.eligibility.as_ref().unwrap().label.clone())
+        .collect();
+    // The primary asked about Ada as Bea's dependent: the dependent's co-pay. The
+    // secondary (Ada her own subscriber): the subscriber's.
+    assert_eq!(labels, ["Active, co-pay $20.00", "Active, co-pay $30.00"]);
+    let due = due(&office, ada);
+    assert!(due.copay_verified);
+    assert_eq!(due.due.copay, frontdesk::domain::Cents::new(2000));
 }

@@ -135,7 +135,7 @@ fn refused(response: Response) -> ErrorBody {
 }
 
 fn intake(office: &TestOffice) -> IntakeView {
-    reqwest::blocking::get(format!("{}/api/staff/v1/intake", office.base))
+    support::staff_get(format!("{}/api/staff/v1/intake", office.base))
         .unwrap()
         .json()
         .unwrap()
@@ -336,7 +336,7 @@ fn the_office_scores_sample_answers_itself() {
         .pop()
         .unwrap();
     drop(store);
-    let served: FhirQuestionnaireResponse = reqwest::blocking::get(format!(
+    let served: FhirQuestionnaireResponse = support::staff_get(format!(
         "{}/api/staff/v1/intake/{}/fhir",
         office.base, row.submission.id
     ))
@@ -398,7 +398,7 @@ fn item_9_raises_an_alert_only_above_not_at_all_until_staff_acknowledge_it() {
     assert_eq!(intake(&office).alerts.len(), 1);
 
     let ack = |id: IntakeResponseId| {
-        Client::new()
+        support::staff()
             .post(format!(
                 "{}/api/staff/v1/intake/{id}/acknowledge",
                 office.base
@@ -444,13 +444,16 @@ fn item_9_raises_an_alert_only_above_not_at_all_until_staff_acknowledge_it() {
     };
     assert_eq!(has("kiosk:lobby-1", "intake.alert.raise"), 1);
     assert_eq!(
-        has("staff:front-desk", "intake.alert.acknowledge"),
+        has(
+            &support::staff_actor(&office.base),
+            "intake.alert.acknowledge"
+        ),
         1,
         "once, not per tap"
     );
     assert!(log.iter().any(|(_, action, _)| action == "intake.view"));
     // Who and when stay on the answers page.
-    let page = reqwest::blocking::get(format!(
+    let page = support::staff_get(format!(
         "{}/staff/answers/appointment/{}",
         office.base,
         ids[1].get()
@@ -458,7 +461,11 @@ fn item_9_raises_an_alert_only_above_not_at_all_until_staff_acknowledge_it() {
     .unwrap()
     .text()
     .unwrap();
-    assert!(page.contains("acknowledged by front-desk at "), "{page}");
+    let by = support::staff_actor(&office.base).replace("staff:", "staff user ");
+    assert!(
+        page.contains(&format!("acknowledged by {by} at ")),
+        "{page}"
+    );
 }
 
 #[test]
@@ -471,7 +478,7 @@ fn staff_read_the_answers_and_the_fhir_json_audited() {
     accepted(&office, &phq);
 
     let url = format!("{}/staff/answers/appointment/{}", office.base, ada.get());
-    let response = reqwest::blocking::get(&url).unwrap();
+    let response = support::staff_get(&url).unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let page = response.text().unwrap();
     for text in [
@@ -487,22 +494,19 @@ fn staff_read_the_answers_and_the_fhir_json_audited() {
     ] {
         assert!(page.contains(text), "{text} not in {page}");
     }
-    assert!(
-        audit(&office)
-            .iter()
-            .any(|(actor, action, subject)| actor == "staff:front-desk"
-                && action == "intake.answers.view"
-                && *subject == format!("appointment:{ada}"))
-    );
+    assert!(audit(&office).iter().any(|(actor, action, subject)| *actor
+        == support::staff_actor(&office.base)
+        && action == "intake.answers.view"
+        && *subject == format!("appointment:{ada}")));
     let nobody = format!("{}/staff/answers/appointment/1", office.base);
     assert_eq!(
-        reqwest::blocking::get(nobody).unwrap().status(),
+        support::staff_get(nobody).unwrap().status(),
         StatusCode::NOT_FOUND
     );
 
     // The FHIR JSON, checked against R4's structure and its Questionnaire.
     for (sent, form_id) in [(&visit, "reason-for-visit"), (&phq, "phq-9")] {
-        let response = reqwest::blocking::get(format!(
+        let response = support::staff_get(format!(
             "{}/api/staff/v1/intake/{}/fhir",
             office.base, sent.id
         ))
@@ -549,7 +553,7 @@ fn a_new_patients_answers_belong_to_the_registration() {
         refused(deliver(&office, &stranger)).error,
         "unknown_subject"
     );
-    let page = reqwest::blocking::get(format!("{}{}", office.base, view.alerts[0].answers_url))
+    let page = support::staff_get(format!("{}{}", office.base, view.alerts[0].answers_url))
         .unwrap()
         .text()
         .unwrap();
@@ -557,7 +561,7 @@ fn a_new_patients_answers_belong_to_the_registration() {
     assert!(page.contains("Intaketest, Adaqueen"), "{page}");
 
     // Once staff accept the registration, the answers go with the walk-in appointment.
-    let accepted: frontdesk::office::registrations::AcceptView = Client::new()
+    let accepted: frontdesk::office::registrations::AcceptView = support::staff()
         .post(format!(
             "{}/api/staff/v1/registrations/{}/accept",
             office.base, registration.id
@@ -570,7 +574,7 @@ fn a_new_patients_answers_belong_to_the_registration() {
     let view = intake(&office);
     assert!(flags_of(&view, walk_in).0);
     assert_eq!(view.alerts[0].of, IntakeRowOf::Appointment(walk_in));
-    let page = reqwest::blocking::get(format!(
+    let page = support::staff_get(format!(
         "{}/staff/answers/appointment/{}",
         office.base,
         walk_in.get()

@@ -37,7 +37,7 @@ struct TestOffice {
 
 impl TestOffice {
     fn queue(&self) -> QueueView {
-        reqwest::blocking::get(format!("{}/api/staff/v1/queue", self.base))
+        support::staff_get(format!("{}/api/staff/v1/queue", self.base))
             .unwrap()
             .json()
             .unwrap()
@@ -65,6 +65,7 @@ fn office() -> (tempfile::TempDir, TestOffice) {
     let server = office
         .serve_in_background(std::net::TcpListener::bind(addr).unwrap())
         .unwrap();
+    support::register_office(&state, &format!("http://{}", server.addr()));
     let office = TestOffice {
         base: format!("http://{}", server.addr()),
         state,
@@ -427,7 +428,7 @@ fn the_end_of_day_report_counts_each_kiosk_as_html_and_csv() {
         })
         .unwrap();
     let get = |query: &str| {
-        reqwest::blocking::get(format!("{}/staff/reports/payments?{query}", office.base)).unwrap()
+        support::staff_get(format!("{}/staff/reports/payments?{query}", office.base)).unwrap()
     };
     let csv = get(&format!("day={day}&format=csv"));
     assert_eq!(csv.status(), StatusCode::OK);

@@ -77,11 +77,13 @@ fn a_registration_typed_at_the_kiosk_reaches_the_office_and_leaves_nothing_on_th
         SexOption::new("nonbinary", "Non-binary", "No binario").unwrap(),
     ])
     .unwrap();
-    let server = Office::open(config)
-        .unwrap()
+    let office = Office::open(config).unwrap();
+    let state = office.state().clone();
+    let server = office
         .serve_in_background(std::net::TcpListener::bind("127.0.0.1:0").unwrap())
         .unwrap();
     let base = format!("http://{}", server.addr());
+    support::register_office(&state, &base);
     let kiosk = HeadlessKiosk::start(&dir.path().join("kiosk"), &base, KIOSK_TOKEN);
     open_registration(&kiosk);
     answer(&kiosk, Field::FirstName, "ADAQUEEN");
@@ -135,7 +137,7 @@ fn a_registration_typed_at_the_kiosk_reaches_the_office_and_leaves_nothing_on_th
 
     let item = wait_until("the registration at the office", || {
         let view: RegistrationsView =
-            reqwest::blocking::get(format!("{base}/api/staff/v1/registrations"))
+            support::staff_get(format!("{base}/api/staff/v1/registrations"))
                 .unwrap()
                 .json()
                 .unwrap();

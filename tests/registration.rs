@@ -16,7 +16,6 @@ use frontdesk::store::{KioskStore, PendingRow};
 use frontdesk::sync::{OfficeClient, SyncHandle, SyncWorker};
 use jiff::Timestamp;
 use reqwest::StatusCode;
-use reqwest::blocking::Client;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -52,14 +51,14 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 fn registrations(office: &TestOffice) -> RegistrationsView {
-    reqwest::blocking::get(format!("{}/api/staff/v1/registrations", office.base))
+    support::staff_get(format!("{}/api/staff/v1/registrations", office.base))
         .unwrap()
         .json()
         .unwrap()
 }
 
 fn review(office: &TestOffice, id: RegistrationId, action: &str) -> reqwest::blocking::Response {
-    Client::new()
+    support::staff()
         .post(format!(
             "{}/api/staff/v1/registrations/{id}/{action}",
             office.base
@@ -309,7 +308,7 @@ fn staff_accept_once_into_the_queue_or_discard_and_the_office_refuses_foreign_cl
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        Client::new()
+        support::staff()
             .post(format!(
                 "{}/api/staff/v1/registrations/not-an-id/accept",
                 office.base

@@ -125,9 +125,11 @@ async fn refused_form_files_show_in_the_kiosk_area_and_registrations_show_their_
         let mut config = support::office_config(&data, addr);
         config.forms.dir = Some(forms);
         let office = Office::open(config).unwrap();
+        let state = office.state().clone();
         let server = office
             .serve_in_background(std::net::TcpListener::bind(addr).unwrap())
             .unwrap();
+        support::register_office(&state, &format!("http://{}", server.addr()));
         (format!("http://{}", server.addr()), server)
     })
     .await

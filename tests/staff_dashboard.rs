@@ -435,7 +435,7 @@ async fn a_registration_shows_flagged_and_accepting_it_puts_the_patient_in_the_q
     let base = office.base.clone();
     let id = submission.id;
     tokio::task::spawn_blocking(move || {
-        reqwest::blocking::Client::new()
+        support::staff()
             .post(format!("{base}/api/staff/v1/registrations/{id}/accept"))
             .send()
             .unwrap()

@@ -205,7 +205,7 @@ async fn a_positive_screen_is_flagged_and_the_item_9_alert_stays_until_acknowled
         store.audit_log(100).unwrap()
     };
     assert!(log.iter().any(|e| e.action == "intake.alert.acknowledge"
-        && e.actor == "staff:front-desk"
+        && e.actor == support::staff_actor(&office.base)
         && e.subject == alert.to_string()));
 
     browser

@@ -146,7 +146,7 @@ fn a_patient_types_their_insurance_then_another_scans_a_health_card_in_spanish()
     let qr = shc_sample::card_qr(kiosk.now.as_second() - 60);
     kiosk.app.dispatch(Event::Scanned(Scan::classify(qr)));
     assert!(kiosk.visible("¿Cuál es su compañía de seguro médico?"));
-    assert!(kiosk.visible("Completado con su tarjeta. Revíselo, por favor."));
+    assert!(kiosk.visible("De su tarjeta: revíselo"));
     assert!(kiosk.visible("Elegido: Testpayer Health Plan"));
     kiosk.tap("Siguiente");
     assert!(kiosk.visible("¿Cuál es su número de miembro?"));

@@ -106,7 +106,7 @@ fn frames_keep_coming_while_the_outbox_write_is_pending() {
     let kiosk = assemble(
         config,
         RunOptions {
-            headless: true,
+            backend: frontdesk::kiosk::display::DisplayBackend::Headless,
             size: slint::PhysicalSize::new(800, 480),
             snapshot: None,
             demo_patient: false,

@@ -26,6 +26,7 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let office = OfficeRig::start(dir.path(), "127.0.0.1:0".parse()?, KIOSKS, total)?;
     let ids = office.appointment_ids()?;
+    let cookie = office.staff_cookie()?;
     let runtime = runtime()?;
     let (heard, submitted, acks) = runtime.block_on(async {
         let (heard_tx, mut heard_rx) = mpsc::unbounded_channel::<(usize, CheckInId, Instant)>();
@@ -33,6 +34,7 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
         for page in 0..PAGES {
             let response = reqwest::Client::new()
                 .get(format!("{}/api/staff/v1/events", office.base))
+                .header("cookie", &cookie)
                 .send()
                 .await?
                 .error_for_status()?;

@@ -30,6 +30,7 @@ fn request() -> anyhow::Result<EligibilityRequest> {
         date_of_birth: date(1980, 2, 29),
         service_type: ServiceTypeCode::office_visit(),
         service_date: date(2026, 12, 3),
+        dependent: None,
     })
 }
 

@@ -233,6 +233,7 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
         kiosk_id: KioskId::new(&plan.kiosk_id)?,
         office_url: plan.office_url.clone(),
         office_token: plan.token.clone(),
+        office_certificate_sha256: None,
         data_dir: plan.data_dir.clone(),
         idle_timeout_secs: 60,
         done_timeout_secs: 10,
@@ -248,6 +249,7 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
             frontdesk::checkin::StepKind::Insurance,
         ],
         gpio: None,
+        display: Default::default(),
     };
 
     let (kiosk, frames) = assemble_observed(config)?;
@@ -410,7 +412,7 @@ pub(crate) fn assemble_observed(
     let kiosk = assemble(
         config,
         RunOptions {
-            headless: true,
+            backend: frontdesk::kiosk::display::DisplayBackend::Headless,
             size: slint::PhysicalSize::new(1280, 800),
             snapshot: None,
             demo_patient: false,

@@ -8,7 +8,8 @@
 //! co-pay: a payment's kiosk overhead, frames while the terminal works, recovery after a
 //! kill (issue 12); pointer move → ink while signing a consent (issue 11); a 270 → 271
 //! eligibility round trip and SHC verification, and an insurance card photo → pre-filled
-//! fields (issue 10). Prints a
+//! fields (issue 10); a check-in → its ADT^A04 acknowledged and an outage's ADT queue
+//! drained (issue 14). Prints a
 //! table and writes it with the machine description to `target/bench/frontdesk.md`.
 //!
 //! Under `cargo test` (no `--bench` argument) every figure runs at a small scale, as a
@@ -17,9 +18,11 @@
 //! scale with release binaries.
 
 mod aamva;
+mod audit;
 mod card_photo;
 mod drain;
 mod freshness;
+mod hl7;
 mod identity;
 mod ingest;
 mod insurance;
@@ -55,6 +58,10 @@ pub struct Scale {
     pub aamva_parses: usize,
     pub identity_lookups: usize,
     pub card_photos: usize,
+    /// Entries in the audit log verified.
+    pub audit_entries: u64,
+    /// Changes timed with and without their audit entry.
+    pub audit_changes: usize,
 }
 
 const FULL: Scale = Scale {
@@ -72,6 +79,8 @@ const FULL: Scale = Scale {
     aamva_parses: 100_000,
     identity_lookups: 10_000,
     card_photos: 20,
+    audit_entries: 1_000_000,
+    audit_changes: 2_000,
 };
 
 const SMOKE: Scale = Scale {
@@ -89,6 +98,8 @@ const SMOKE: Scale = Scale {
     aamva_parses: 200,
     identity_lookups: 50,
     card_photos: 2,
+    audit_entries: 2_000,
+    audit_changes: 50,
 };
 
 const FIGURES: &[&str] = &[
@@ -104,6 +115,8 @@ const FIGURES: &[&str] = &[
     "signing",
     "insurance",
     "photo",
+    "audit",
+    "hl7",
 ];
 
 fn main() -> ExitCode {
@@ -214,6 +227,16 @@ fn main() -> ExitCode {
     if wanted("photo") {
         let result = card_photo::run(scale, &mut report);
         attempt("photo", result);
+    }
+
+    if wanted("audit") {
+        let result = audit::run(scale, &mut report);
+        attempt("audit", result);
+    }
+
+    if wanted("hl7") {
+        let result = hl7::run(scale, &mut report);
+        attempt("hl7", result);
     }
 
     let seconds = started.elapsed().as_secs_f64();

@@ -58,6 +58,17 @@ impl OfficeRig {
         kiosks: usize,
         appointments_today: usize,
     ) -> anyhow::Result<Self> {
+        Self::start_with(data_dir, addr, kiosks, appointments_today, |_| {})
+    }
+
+    /// [`Self::start`] with the configuration changed by `configure` first.
+    pub fn start_with(
+        data_dir: &Path,
+        addr: SocketAddr,
+        kiosks: usize,
+        appointments_today: usize,
+        configure: impl FnOnce(&mut OfficeConfig),
+    ) -> anyhow::Result<Self> {
         let entries: Vec<KioskEntry> = (0..kiosks)
             .map(|n| {
                 Ok(KioskEntry {
@@ -66,14 +77,16 @@ impl OfficeRig {
                 })
             })
             .collect::<anyhow::Result<_>>()?;
-        let office = Office::open(OfficeConfig {
+        let mut config = OfficeConfig {
             listen: addr,
             data_dir: data_dir.to_owned(),
             timezone: "UTC".into(),
             clinic_name: "Demo Family Practice".into(),
             kiosks: entries,
             ..OfficeConfig::default()
-        })?;
+        };
+        configure(&mut config);
+        let office = Office::open(config)?;
         let state = office.state().clone();
         let today = state.today(Timestamp::now());
         if appointments_today > 0 {
@@ -150,6 +163,39 @@ impl OfficeRig {
             count(counts.2),
             count(counts.3),
         ))
+    }
+
+    /// Adds a synthetic front-desk user and signs it in; the session cookie
+    /// (`fd_session=…`) for the staff routes.
+    pub fn staff_cookie(&self) -> anyhow::Result<String> {
+        use frontdesk::office::signin::{self, Password, Role, Username};
+        const PASSWORD: &str = "bench-staff-password-0123";
+        {
+            let mut store = self
+                .state
+                .store
+                .lock()
+                .map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
+            signin::add_user(
+                &mut store,
+                &Username::new("bench-desk")?,
+                Role::FrontDesk,
+                &Password::new(PASSWORD.into())?,
+                Timestamp::now(),
+            )?;
+        }
+        let response = reqwest::blocking::Client::new()
+            .post(format!("{}/login", self.base))
+            .json(&serde_json::json!({ "username": "bench-desk", "password": PASSWORD }))
+            .send()?
+            .error_for_status()?;
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .context("no session cookie")?;
+        Ok(cookie.to_owned())
     }
 
     pub fn stop(self) {

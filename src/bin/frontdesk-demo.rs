@@ -116,6 +116,21 @@ fn main() -> anyhow::Result<()> {
         ])
         .spawn()
         .context("cannot start the clearinghouse simulator")?;
+    // A synthetic front-desk user with a fresh random password (shown once below), made
+    // the way an office makes its first admin.
+    let desk_password = random_token()?;
+    let password_file = cli.state_dir.join("demo-desk-password");
+    std::fs::write(&password_file, &desk_password)?;
+    let added = Command::new(bin_dir.join("frontdesk-office"))
+        .args(["--config".as_ref(), office_config.as_os_str()])
+        .args(["add-user", "--username", DEMO_USER, "--role", "front-desk"])
+        .arg("--password-file")
+        .arg(&password_file)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .context("cannot run frontdesk-office add-user")?;
+    std::fs::remove_file(&password_file)?;
+    anyhow::ensure!(added.success(), "frontdesk-office add-user failed");
     let mut office = Command::new(bin_dir.join("frontdesk-office"))
         .args([
             "--config".as_ref(),
@@ -129,9 +144,12 @@ fn main() -> anyhow::Result<()> {
         .timeout(Duration::from_secs(5))
         .build()?;
     wait_until_up(&http, &base, &mut office)?;
+    // The scripted patient reads the queue as the demo user.
+    let http = signed_in(&base, &desk_password)?;
 
-    let no_display =
-        std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none();
+    // The demo may guess (the kiosk itself never does): a desktop window under X11 (or
+    // XWayland), else headless.
+    let no_display = std::env::var_os("DISPLAY").is_none();
     let headless = cli.headless || no_display;
     let snapshot = cli.state_dir.join("kiosk-screen.png");
     let mut kiosk_cmd = Command::new(bin_dir.join("frontdesk-kiosk"));
@@ -144,12 +162,15 @@ fn main() -> anyhow::Result<()> {
         kiosk_cmd
             .args(["--headless", "--demo-patient", "--snapshot"])
             .arg(&snapshot);
+    } else {
+        kiosk_cmd.args(["--backend", "winit"]);
     }
     let kiosk = kiosk_cmd.spawn().context("cannot start frontdesk-kiosk")?;
     let mut children = Children(vec![office, kiosk, clearinghouse]);
 
     println!();
     println!("  Staff page: {base}/");
+    println!("  Staff sign-in: username {DEMO_USER}, password {desk_password} (this run only)");
     println!(
         "  Clearinghouse simulator: http://{clearinghouse_listen}/270 (members TST0001 active, \
          TST0002 inactive, TST0003 slow, other TST ids not found)"
@@ -317,6 +338,31 @@ fn wait_until_up(
         std::thread::sleep(Duration::from_millis(100));
     }
     bail!("the office hub did not answer within 20 s")
+}
+
+/// The demo's synthetic staff user.
+const DEMO_USER: &str = "demo-desk";
+
+/// A client signed in as [`DEMO_USER`] (its session cookie on every request).
+fn signed_in(base: &str, password: &str) -> anyhow::Result<reqwest::blocking::Client> {
+    let response = reqwest::blocking::Client::new()
+        .post(format!("{base}/login"))
+        .json(&serde_json::json!({ "username": DEMO_USER, "password": password }))
+        .send()?
+        .error_for_status()?;
+    let cookie = response
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .context("the office set no session cookie")?
+        .to_owned();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::COOKIE, cookie.parse()?);
+    Ok(reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .default_headers(headers)
+        .build()?)
 }
 
 fn random_token() -> anyhow::Result<String> {

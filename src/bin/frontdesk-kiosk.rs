@@ -3,6 +3,7 @@
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use frontdesk::kiosk::config::KioskConfig;
+use frontdesk::kiosk::display::DisplayBackend;
 use frontdesk::kiosk::run::{RunOptions, run};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -32,8 +33,13 @@ enum Command {
 
 #[derive(clap::Args, Default)]
 struct RunArgs {
-    /// Render in memory instead of opening a window (automatic without DISPLAY/WAYLAND_DISPLAY).
+    /// What draws the screen: winit (a desktop window), linuxkms (the Pi's panel, no X) or
+    /// headless (in memory). Default: `[display] backend` in the config, else winit. Never
+    /// guessed: a backend that cannot open its screen is an error, not a headless kiosk.
     #[arg(long)]
+    backend: Option<DisplayBackend>,
+    /// Shorthand for `--backend headless`.
+    #[arg(long, conflicts_with = "backend")]
     headless: bool,
     /// Window size, WIDTHxHEIGHT.
     #[arg(long, default_value = "1280x800", value_parser = parse_size)]
@@ -88,16 +94,15 @@ fn run_kiosk(config_path: &Path, args: RunArgs, started: Instant) -> anyhow::Res
         tracing::info!("no {DEFAULT_CONFIG}; using defaults");
         KioskConfig::default()
     };
-    let no_display =
-        std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none();
-    let headless = args.headless || no_display || args.exit_after_first_frame;
-    if no_display && !args.headless {
-        tracing::info!("no display found; running headless");
-    }
+    let backend = if args.headless || args.exit_after_first_frame {
+        DisplayBackend::Headless
+    } else {
+        args.backend.unwrap_or(config.display.backend)
+    };
     run(
         config,
         RunOptions {
-            headless,
+            backend,
             size: slint::PhysicalSize::new(args.size.0, args.size.1),
             snapshot: args.snapshot,
             demo_patient: args.demo_patient,

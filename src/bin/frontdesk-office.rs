@@ -2,7 +2,8 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use frontdesk::office::{Office, OfficeConfig, appointments, forms};
+use frontdesk::office::store::OfficeStore;
+use frontdesk::office::{Office, OfficeConfig, appointments, forms, signin};
 use frontdesk::service::{Health, ServiceManager};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -43,10 +44,47 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Walk the audit log's hash chain in the data directory and check it against the
+    /// signed checkpoints: exits non-zero naming the first bad seq and why (edited,
+    /// inserted, deleted, reordered, truncated). Opens the database read-only.
+    VerifyAudit {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Print the SHA-256 fingerprint of the certificate the hub serves over HTTPS (made now
+    /// if `[tls]` has no cert and none was made yet), for each kiosk's
+    /// `office_certificate_sha256`.
+    TlsFingerprint {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Print instead the base64 SHA-256 of the certificate's public key, for
+        /// Chromium's `--ignore-certificate-errors-spki-list`.
+        #[arg(long)]
+        chromium_spki: bool,
+    },
     /// Check a forms folder (consent/*.md, questionnaires/*.toml) with the `[forms]`
     /// settings of the config: prints each refusal (file, line, reason) and exits non-zero
     /// if there is any. A running hub reads its folder again on SIGHUP.
     CheckForms { dir: PathBuf },
+    /// Add a staff user (the first admin is made this way). The password is read from
+    /// `--password-file` or the first line of standard input, never from the command
+    /// line; at least 12 characters.
+    AddUser {
+        #[arg(long)]
+        username: String,
+        /// front-desk, manager or admin.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// List staff users: id, username, role, disabled or not, created at.
+    ListUsers {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Run the clearinghouse simulator: answers `POST /270` with 271s for synthetic
     /// members (TST0001 active with co-pays, TST0002 inactive, TST0003 slow, other TST ids
     /// not found). Synthetic data only, for tests and the demo.
@@ -122,6 +160,65 @@ fn main() -> anyhow::Result<()> {
                 }
             }
         }
+        Command::AddUser {
+            username,
+            role,
+            password_file,
+            data_dir,
+        } => {
+            let config = load_config(&cli.config, data_dir)?;
+            let username = signin::Username::new(&username)?;
+            let role: signin::Role = role.parse()?;
+            let password = signin::Password::new(read_password(password_file.as_deref())?)?;
+            let mut store = open_store(&config)?;
+            let id = signin::add_user(
+                &mut store,
+                &username,
+                role,
+                &password,
+                jiff::Timestamp::now(),
+            )?;
+            println!("added user {id}: {username} ({role})");
+            Ok(())
+        }
+        Command::ListUsers { data_dir } => {
+            let config = load_config(&cli.config, data_dir)?;
+            let store = open_store(&config)?;
+            println!("id\tusername\trole\tdisabled\tcreated_at");
+            for user in store.staff_users()? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    user.id, user.username, user.role, user.disabled, user.created_at
+                );
+            }
+            Ok(())
+        }
+        Command::VerifyAudit { data_dir } => {
+            let config = load_config(&cli.config, data_dir)?;
+            verify_audit(&config.data_dir)
+        }
+        Command::TlsFingerprint {
+            data_dir,
+            chromium_spki,
+        } => {
+            let config = load_config(&cli.config, data_dir)?;
+            let Some(tls) = &config.tls else {
+                anyhow::bail!("no [tls] section in the config: the hub serves plain HTTP");
+            };
+            config.validate()?;
+            let certificate = frontdesk::office::tls::OfficeCertificate::load_or_create(
+                tls,
+                &config.data_dir,
+                config.listen,
+                jiff::Timestamp::now(),
+            )?;
+            if chromium_spki {
+                println!("{}", certificate.spki_sha256_base64());
+            } else {
+                println!("{}", certificate.fingerprint());
+            }
+            Ok(())
+        }
         Command::ImportAppointments { file, data_dir } => {
             let config = load_config(&cli.config, data_dir)?;
             let office = Office::open(config)?;
@@ -138,6 +235,55 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The office database alone (no keys, forms or server), for the user commands.
+fn open_store(config: &OfficeConfig) -> anyhow::Result<OfficeStore> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    Ok(OfficeStore::open(&config.data_dir.join("office.db"))?)
+}
+
+/// A password from a file or the first line of standard input, without its line end.
+fn read_password(file: Option<&Path>) -> anyhow::Result<String> {
+    let text = match file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?,
+        None => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the password from standard input")?;
+            line
+        }
+    };
+    let first = text.lines().next().unwrap_or_default();
+    Ok(first.to_owned())
+}
+
+fn verify_audit(data_dir: &Path) -> anyhow::Result<()> {
+    let report = frontdesk::office::audit::verify::verify_data_dir(data_dir)?;
+    println!(
+        "checked {} entries (last seq {}) against {} checkpoint(s) (last signed seq {}) in {:.3} s",
+        report.checked,
+        report.last_seq.map_or("none".into(), |s| s.to_string()),
+        report.checkpoints,
+        report
+            .last_checkpoint
+            .map_or("none".into(), |s| s.to_string()),
+        report.elapsed.as_secs_f64()
+    );
+    if report.last_checkpoint.is_none() && report.last_seq.is_some() {
+        println!("warning: no signed checkpoint yet: entries cut off the end would not show");
+    }
+    let Some(first) = report.findings.first() else {
+        println!("ok: the audit log verifies");
+        return Ok(());
+    };
+    for finding in &report.findings {
+        println!("TAMPERED: {finding}");
+    }
+    anyhow::bail!("audit log does not verify: {first}")
 }
 
 fn serve(config: OfficeConfig, demo: bool) -> anyhow::Result<()> {
@@ -164,7 +310,12 @@ fn serve(config: OfficeConfig, demo: bool) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {listen}"))?;
         let address = listener.local_addr()?;
         tracing::info!(%address, "office hub listening");
-        println!("Staff page: http://{address}/");
+        let scheme = if office.state().tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        println!("Staff page: {scheme}://{address}/");
         let manager = ServiceManager::from_env();
         if let Err(error) = manager.ready("serving the staff page and kiosks") {
             tracing::warn!(%error, "cannot tell systemd the hub is ready");

@@ -6,6 +6,7 @@
 //! compiled (the check-in logic and the fuzzers use them without the `kiosk` feature); the
 //! serial drivers and the serial port impls need it.
 
+pub mod backlight;
 #[cfg(feature = "kiosk")]
 pub mod camera;
 pub mod escpos;

@@ -17,8 +17,8 @@ mod x270;
 mod x271;
 
 pub use request::{
-    EligibilityRequest, FieldError, InterchangeId, MemberId, Npi, OrgName, PayerId, PersonNamePart,
-    ServiceTypeCode,
+    Dependent, DependentRelationship, EligibilityRequest, FieldError, InterchangeId, MemberId, Npi,
+    OrgName, PayerId, PersonNamePart, ServiceTypeCode,
 };
 pub use x12::{Delimiters, Segment, X12Error, split_interchange};
 pub use x270::{ControlNumbers, InterchangeParties, Usage, write_270};

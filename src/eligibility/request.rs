@@ -251,8 +251,41 @@ impl InterchangeId {
     }
 }
 
-/// One eligibility question: is this subscriber covered by this payer for this kind of
-/// service on this day? Its `Debug` hides the member id and the names.
+/// How a dependent patient is related to the subscriber (INS02 of loop 2100D).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DependentRelationship {
+    /// 01.
+    Spouse,
+    /// 19.
+    Child,
+    /// 34: other adult.
+    OtherAdult,
+}
+
+impl DependentRelationship {
+    /// The individual relationship code of 005010X279A1 (INS02 in 2100D).
+    pub fn code(self) -> &'static str {
+        match self {
+            DependentRelationship::Spouse => "01",
+            DependentRelationship::Child => "19",
+            DependentRelationship::OtherAdult => "34",
+        }
+    }
+}
+
+/// The patient, when they are a dependent on the subscriber's coverage and the payer gives
+/// dependents no member id of their own: the 270 then carries the subscriber in 2000C and
+/// the patient in a 2000D dependent loop. Its `Debug` hides the names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependent {
+    pub last_name: PersonNamePart,
+    pub first_name: PersonNamePart,
+    pub date_of_birth: Date,
+    pub relationship: DependentRelationship,
+}
+
+/// One eligibility question: is this subscriber (or their dependent) covered by this payer
+/// for this kind of service on this day? Its `Debug` hides the member id and the names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EligibilityRequest {
     pub provider_npi: Npi,
@@ -262,9 +295,13 @@ pub struct EligibilityRequest {
     pub member_id: MemberId,
     pub last_name: PersonNamePart,
     pub first_name: PersonNamePart,
+    /// The subscriber's date of birth.
     pub date_of_birth: Date,
     pub service_type: ServiceTypeCode,
     pub service_date: Date,
+    /// The patient, when the question is about a dependent (`None`: the patient is the
+    /// subscriber, or a dependent with a member id of their own).
+    pub dependent: Option<Dependent>,
 }
 
 #[cfg(test)]

@@ -48,8 +48,9 @@ fn date8(d: jiff::civil::Date) -> String {
 
 /// The 270 interchange for one request: ISA, GS, ST, BHT, the information source (payer,
 /// HL 20), the information receiver (the practice by NPI, HL 21), the subscriber (HL 22:
-/// name and member id, date of birth, date of service, the service type asked about), SE,
-/// GE, IEA. Written with `*`, `:`, `^` and `~` and a line break after each segment.
+/// name and member id, date of birth), the patient when a dependent (HL 23: name, date of
+/// birth, relationship), the date of service and the service type asked about, SE, GE,
+/// IEA. Written with `*`, `:`, `^` and `~` and a line break after each segment.
 pub fn write_270(
     request: &EligibilityRequest,
     parties: &InterchangeParties,
@@ -135,8 +136,13 @@ pub fn write_270(
         "XX",
         request.provider_npi.as_str(),
     ]);
-    // 2000C / 2100C: the subscriber (the patient is the subscriber in this first version).
-    w.segment(&["HL", "3", "2", "22", "0"]);
+    // 2000C / 2100C: the subscriber; with a dependent patient, HL04 says a 2000D follows.
+    let has_child = if request.dependent.is_some() {
+        "1"
+    } else {
+        "0"
+    };
+    w.segment(&["HL", "3", "2", "22", has_child]);
     w.segment(&[
         "NM1",
         "IL",
@@ -150,9 +156,30 @@ pub fn write_270(
         request.member_id.as_str(),
     ]);
     w.segment(&["DMG", "D8", &date8(request.date_of_birth)]);
-    w.segment(&["DTP", "291", "D8", &date8(request.service_date)]);
-    // 2110C: the service type asked about.
-    w.segment(&["EQ", request.service_type.as_str()]);
+    match &request.dependent {
+        None => {
+            w.segment(&["DTP", "291", "D8", &date8(request.service_date)]);
+            // 2110C: the service type asked about.
+            w.segment(&["EQ", request.service_type.as_str()]);
+        }
+        Some(dependent) => {
+            // 2000D / 2100D: the patient, a dependent without a member id of their own
+            // (the payer finds them under the subscriber's); the date and the question
+            // belong to the patient, so they move here (2110D).
+            w.segment(&["HL", "4", "3", "23", "0"]);
+            w.segment(&[
+                "NM1",
+                "03",
+                "1",
+                dependent.last_name.as_str(),
+                dependent.first_name.as_str(),
+            ]);
+            w.segment(&["DMG", "D8", &date8(dependent.date_of_birth)]);
+            w.segment(&["INS", "N", dependent.relationship.code()]);
+            w.segment(&["DTP", "291", "D8", &date8(request.service_date)]);
+            w.segment(&["EQ", request.service_type.as_str()]);
+        }
+    }
     let count = (w.in_transaction + 1).to_string();
     w.segment(&["SE", &count, &st02]);
     w.segment(&["GE", "1", &gs06]);

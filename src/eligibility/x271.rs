@@ -124,7 +124,61 @@ fn network_rank(eb12: &str) -> u8 {
     }
 }
 
-/// Reads a 271 interchange. Delimiters are taken from its ISA segment; the envelope's
+/// What one loop (the subscriber's, or the dependent's) of a 271 says.
+#[derive(Default)]
+struct LoopAnswer {
+    active: bool,
+    inactive: bool,
+    rejected: Option<RejectReason>,
+    plan_name: Option<String>,
+    copays: BTreeMap<ServiceTypeCode, (u8, Cents)>,
+}
+
+impl LoopAnswer {
+    fn says_anything(&self) -> bool {
+        self.active || self.inactive || self.rejected.is_some()
+    }
+
+    /// One EB segment (`number` is its place in the interchange, for errors).
+    fn benefit(
+        &mut self,
+        seg: &Segment<'_>,
+        number: usize,
+        repetition: Option<char>,
+    ) -> Result<(), ReadError> {
+        let code = seg.el(1);
+        match code {
+            "1" | "2" | "3" | "4" | "5" => self.active = true,
+            "6" | "7" | "8" => self.inactive = true,
+            _ => {}
+        }
+        if self.plan_name.is_none() && matches!(code, "1" | "2" | "3" | "4" | "5" | "6") {
+            self.plan_name = clean_text(seg.el(5));
+        }
+        if code == "B" && !seg.el(7).is_empty() {
+            let cents = amount(seg.el(7)).ok_or(ReadError::BadAmount { segment: number })?;
+            let rank = network_rank(seg.el(12));
+            let services: Vec<&str> = match (seg.el(3), repetition) {
+                ("", _) => vec!["30"],
+                (s, Some(r)) => s.split(r).collect(),
+                (s, None) => vec![s],
+            };
+            for service in services {
+                let Ok(service) = ServiceTypeCode::new(service) else {
+                    continue;
+                };
+                let entry = self.copays.entry(service).or_insert((rank, cents));
+                if rank > entry.0 {
+                    *entry = (rank, cents);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads a 271 interchange. An answer in the dependent loop (2000D) is the patient's and
+/// wins over the subscriber loop's. Delimiters are taken from its ISA segment; the envelope's
 /// counts and control numbers are checked; anything unexpected is a `ReadError`, never a
 /// panic.
 pub fn read_271(bytes: &[u8]) -> Result<EligibilityResult, ReadError> {
@@ -160,59 +214,46 @@ pub fn read_271(bytes: &[u8]) -> Result<EligibilityResult, ReadError> {
 
     let mut level = "";
     let mut reference = None;
-    let mut plan_name = None;
-    let mut active = false;
-    let mut inactive = false;
-    let mut rejected: Option<RejectReason> = None;
-    let mut copays: BTreeMap<ServiceTypeCode, (u8, Cents)> = BTreeMap::new();
+    // What the subscriber loop (2000C) and the dependent loop (2000D) each say: when the
+    // 270 asked about a dependent, the payer answers in 2000D, and the patient's benefits
+    // (their co-pay) are those, not the subscriber's.
+    let mut subscriber = LoopAnswer::default();
+    let mut dependent = LoopAnswer::default();
     for (i, seg) in body.iter().enumerate() {
         let number = st + 1 + i + 1;
-        match seg.id() {
-            "BHT" => reference = clean_text(seg.el(3)),
-            "HL" => level = seg.el(3),
-            "AAA" => match level {
-                "22" | "23" => {
-                    rejected.get_or_insert(RejectReason::from_code(seg.el(3)));
-                }
-                _ => {
-                    return Err(ReadError::PayerRejected {
-                        code: short_code(seg.el(3)),
-                    });
-                }
-            },
-            "EB" if matches!(level, "22" | "23") => {
-                let code = seg.el(1);
-                match code {
-                    "1" | "2" | "3" | "4" | "5" => active = true,
-                    "6" | "7" | "8" => inactive = true,
-                    _ => {}
-                }
-                if plan_name.is_none() && matches!(code, "1" | "2" | "3" | "4" | "5" | "6") {
-                    plan_name = clean_text(seg.el(5));
-                }
-                if code == "B" && !seg.el(7).is_empty() {
-                    let cents =
-                        amount(seg.el(7)).ok_or(ReadError::BadAmount { segment: number })?;
-                    let rank = network_rank(seg.el(12));
-                    let services: Vec<&str> = match (seg.el(3), delimiters.repetition) {
-                        ("", _) => vec!["30"],
-                        (s, Some(r)) => s.split(r).collect(),
-                        (s, None) => vec![s],
-                    };
-                    for service in services {
-                        let Ok(service) = ServiceTypeCode::new(service) else {
-                            continue;
-                        };
-                        let entry = copays.entry(service).or_insert((rank, cents));
-                        if rank > entry.0 {
-                            *entry = (rank, cents);
-                        }
-                    }
-                }
+        let answer = match level {
+            "22" => Some(&mut subscriber),
+            "23" => Some(&mut dependent),
+            _ => None,
+        };
+        match (seg.id(), answer) {
+            ("BHT", _) => reference = clean_text(seg.el(3)),
+            ("HL", _) => level = seg.el(3),
+            ("AAA", Some(answer)) => {
+                answer
+                    .rejected
+                    .get_or_insert(RejectReason::from_code(seg.el(3)));
             }
+            ("AAA", None) => {
+                return Err(ReadError::PayerRejected {
+                    code: short_code(seg.el(3)),
+                });
+            }
+            ("EB", Some(answer)) => answer.benefit(seg, number, delimiters.repetition)?,
             _ => {}
         }
     }
+    let LoopAnswer {
+        active,
+        inactive,
+        rejected,
+        plan_name,
+        mut copays,
+    } = if dependent.says_anything() {
+        dependent
+    } else {
+        subscriber
+    };
     let status = match (rejected, active, inactive) {
         (Some(reason), _, _) => EligibilityStatus::NotFound(reason),
         (None, true, _) => EligibilityStatus::Active,

@@ -6,7 +6,7 @@ use super::controllers::{self, Taps};
 use super::core::KioskCore;
 use super::workers::Post;
 use super::{MainWindow, WelcomeAdapter};
-use crate::checkin::{Event, Screen};
+use crate::checkin::{Event, PageView, Screen};
 use crate::domain::Language;
 use jiff::Timestamp;
 use slint::ComponentHandle;
@@ -26,6 +26,9 @@ pub struct KioskApp {
     core: RefCell<KioskCore>,
     language: Cell<Language>,
     tick: slint::Timer,
+    /// Screens shown so far: a new one is someone doing something (the screen's sleep).
+    pages_presented: Cell<u64>,
+    on_welcome: Cell<bool>,
 }
 
 impl KioskApp {
@@ -43,7 +46,12 @@ impl KioskApp {
             core: RefCell::new(core),
             language: Cell::new(Language::default()),
             tick: slint::Timer::default(),
+            pages_presented: Cell::new(0),
+            on_welcome: Cell::new(true),
         });
+        app.core
+            .borrow()
+            .set_preview_sink(Arc::new(show_camera_preview));
         // Slint's translation is process-wide: set it, whatever a previous window left.
         select_language(Language::default());
         app.present(&app.core.borrow().screen());
@@ -91,7 +99,20 @@ impl KioskApp {
         self.ui.global::<WelcomeAdapter>().set_scanner_ready(ready);
     }
 
+    /// How many screens have been shown (each different from the one before).
+    pub fn pages_presented(&self) -> u64 {
+        self.pages_presented.get()
+    }
+
+    /// Whether the welcome screen is up with nothing over it: nobody is checking in.
+    pub fn on_welcome(&self) -> bool {
+        self.on_welcome.get()
+    }
+
     fn present(&self, screen: &Screen) {
+        self.pages_presented.set(self.pages_presented.get() + 1);
+        self.on_welcome
+            .set(screen.page == PageView::Identify && screen.overlay.is_none());
         if self.language.replace(screen.language) != screen.language {
             select_language(screen.language);
         }
@@ -121,6 +142,30 @@ pub fn post(event: Event) {
             }
         });
     });
+}
+
+/// Shows a camera preview frame (from the camera thread) behind the frame guide of the
+/// running kiosk; `None` clears it. A frame that arrives after the photo page has gone is
+/// dropped there.
+pub fn show_camera_preview(frame: Option<crate::devices::camera::Frame>) {
+    // The pixel buffer crosses threads; the image is made on the UI thread.
+    let buffer = frame.as_ref().map(controllers::insurance::pixels_of);
+    drop(frame);
+    let _ = slint::invoke_from_event_loop(move || {
+        RUNNING.with(|running| {
+            if let Some(app) = running.borrow().as_ref() {
+                app.show_preview(buffer);
+            }
+        });
+    });
+}
+
+impl KioskApp {
+    /// Draws a preview frame behind the photo page's frame guide (nothing when the page is
+    /// no longer showing).
+    pub fn show_preview(&self, buffer: Option<slint::SharedPixelBuffer<slint::Rgb8Pixel>>) {
+        controllers::insurance::show_preview(&self.ui, buffer);
+    }
 }
 
 /// [`post`] in the shape workers take.

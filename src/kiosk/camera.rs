@@ -5,6 +5,12 @@
 //! patient to confirm. Posts [`Event::CameraReadiness`] at start and whenever it changes
 //! (a failed photo, or the periodic check, finds the camera gone or back).
 //!
+//! While the photo page shows, it also streams a live preview: small frames (at most
+//! [`PREVIEW_SIZE`], every [`PREVIEW_INTERVAL`]) to a [`PreviewSink`] that draws them
+//! behind the frame guide, so the patient sees the card inside the frame before tapping
+//! "Take photo". Preview frames are handed over and forgotten: nothing of one is kept by
+//! the worker, and turning the preview off sends `None` so the screen drops the last.
+//!
 //! Logs carry the side, the measures and which fields were found; never the text read.
 
 use super::workers::Post;
@@ -18,7 +24,17 @@ use crate::scan::card_ocr::CardOcr;
 use crate::scan::card_photo;
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Where preview frames go (the UI); `None`: the preview stopped, show nothing.
+pub type PreviewSink = Arc<dyn Fn(Option<Frame>) + Send + Sync>;
+
+/// The live preview's largest frame: 320×200 is enough to aim a card and cheap to scale
+/// and draw several times a second on a Pi.
+pub const PREVIEW_SIZE: (u32, u32) = (320, 200);
+/// Time between preview frames: five a second.
+pub const PREVIEW_INTERVAL: Duration = Duration::from_millis(200);
 
 /// How often the camera is looked for while it is missing, and while it works.
 #[derive(Debug, Clone, Copy)]
@@ -37,13 +53,19 @@ impl Default for CameraWorkerSettings {
 }
 
 enum Job {
-    Take { op: OpId, side: CardSide },
+    Take {
+        op: OpId,
+        side: CardSide,
+    },
+    /// Start (true) or stop (false) the live preview.
+    Preview(bool),
 }
 
 /// The camera's thread. It ends when the worker is dropped (after the photo in hand).
 pub struct CameraWorker {
     jobs: mpsc::Sender<Job>,
     thread: Option<std::thread::JoinHandle<()>>,
+    sink: Arc<Mutex<Option<PreviewSink>>>,
 }
 
 impl CameraWorker {
@@ -62,6 +84,8 @@ impl CameraWorker {
         post: Post,
     ) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
+        let sink: Arc<Mutex<Option<PreviewSink>>> = Arc::default();
+        let thread_sink = sink.clone();
         let thread = std::thread::Builder::new()
             .name("camera".into())
             .spawn(move || {
@@ -86,8 +110,12 @@ impl CameraWorker {
                 };
                 let mut ready = check(camera.as_mut());
                 report(ready);
+                let mut previewing = false;
+                let mut next_frame = Instant::now();
                 loop {
-                    let wait = if ready {
+                    let wait = if previewing {
+                        next_frame.saturating_duration_since(Instant::now())
+                    } else if ready {
                         settings.recheck_ready
                     } else {
                         settings.recheck_missing
@@ -102,6 +130,27 @@ impl CameraWorker {
                                 result: OpResult::CardPhoto(outcome),
                             }));
                         }
+                        Ok(Job::Preview(on)) => {
+                            if previewing && !on {
+                                send_preview(&thread_sink, None);
+                            }
+                            previewing = on;
+                            next_frame = Instant::now();
+                        }
+                        Err(RecvTimeoutError::Timeout) if previewing => {
+                            next_frame = Instant::now() + PREVIEW_INTERVAL;
+                            match preview_frame(camera.as_mut()) {
+                                Some(frame) => send_preview(&thread_sink, Some(frame)),
+                                None => {
+                                    // The photo page then finds the camera gone at "Take
+                                    // photo"; the preview just stops.
+                                    previewing = false;
+                                    send_preview(&thread_sink, None);
+                                    ready = false;
+                                    report(ready);
+                                }
+                            }
+                        }
                         Err(RecvTimeoutError::Timeout) => {
                             ready = check(camera.as_mut());
                             report(ready);
@@ -113,13 +162,50 @@ impl CameraWorker {
         Ok(Self {
             jobs,
             thread: Some(thread),
+            sink,
         })
+    }
+
+    /// Where preview frames go from now on (the UI, once its window exists).
+    pub fn set_preview_sink(&self, sink: PreviewSink) {
+        if let Ok(mut slot) = self.sink.lock() {
+            *slot = Some(sink);
+        }
+    }
+
+    /// Starts or stops the live preview.
+    pub fn preview(&self, on: bool) {
+        if self.jobs.send(Job::Preview(on)).is_err() {
+            tracing::error!("camera worker has stopped");
+        }
     }
 
     /// Queues a photo of one side; the answer comes as an event.
     pub fn take(&self, op: OpId, side: CardSide) {
         if self.jobs.send(Job::Take { op, side }).is_err() {
             tracing::error!(%op, "camera worker has stopped");
+        }
+    }
+}
+
+fn send_preview(sink: &Mutex<Option<PreviewSink>>, frame: Option<Frame>) {
+    let sink = sink.lock().ok().and_then(|slot| slot.clone());
+    if let Some(sink) = sink {
+        sink(frame);
+    }
+}
+
+/// One preview frame, made small; `None` when the camera did not give one (logged).
+pub fn preview_frame(camera: &mut dyn CardCamera) -> Option<Frame> {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| camera.preview())) {
+        Ok(Ok(frame)) => Some(frame.scaled_within(PREVIEW_SIZE.0, PREVIEW_SIZE.1)),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "camera preview stopped");
+            None
+        }
+        Err(_) => {
+            tracing::error!("card camera driver panicked while previewing");
+            None
         }
     }
 }
@@ -215,7 +301,6 @@ mod tests {
     use super::*;
     use crate::devices::camera::sim::SimulatedCamera;
     use crate::devices::camera::synthetic::write_demo_cards;
-    use std::sync::Arc;
     use std::sync::mpsc::Receiver;
 
     fn worker(dir: &std::path::Path) -> (CameraWorker, Receiver<Event>) {
@@ -241,15 +326,21 @@ mod tests {
         events.recv_timeout(Duration::from_secs(60)).unwrap()
     }
 
-    #[test]
-    fn answers_a_photo_with_the_jpeg_and_the_reading() {
-        let dir = tempfile::tempdir().unwrap();
-        write_demo_cards(dir.path()).unwrap();
-        let (worker, events) = worker(dir.path());
+    /// A worker on the demo cards in `dir`, once it has said the camera is ready.
+    fn ready_worker(dir: &std::path::Path) -> (CameraWorker, Receiver<Event>) {
+        write_demo_cards(dir).unwrap();
+        let (worker, events) = worker(dir);
         assert!(matches!(
             next(&events),
             Event::CameraReadiness(CameraReadiness::Ready)
         ));
+        (worker, events)
+    }
+
+    #[test]
+    fn answers_a_photo_with_the_jpeg_and_the_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let (worker, events) = ready_worker(dir.path());
         let op = OpId::first();
         worker.take(op, CardSide::Front);
         let Event::Completed(Completion {
@@ -263,6 +354,48 @@ mod tests {
         assert_eq!(photo.side, CardSide::Front);
         assert!(photo.jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
         assert!(photo.jpeg.len() <= CardPhotoSubmission::MAX_JPEG);
+        assert_eq!(
+            photo.reading.member_id.as_ref().map(|id| id.as_str()),
+            Some("TST-000042")
+        );
+    }
+
+    #[test]
+    fn streams_small_preview_frames_only_while_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let (worker, events) = ready_worker(dir.path());
+        let (frames, shown) = mpsc::channel();
+        let frames = std::sync::Mutex::new(frames);
+        worker.set_preview_sink(Arc::new(move |frame: Option<Frame>| {
+            let _ = frames
+                .lock()
+                .unwrap()
+                .send(frame.map(|f| (f.width, f.height)));
+        }));
+        worker.preview(true);
+        for _ in 0..3 {
+            let size = shown.recv_timeout(Duration::from_secs(30)).unwrap();
+            let (width, height) = size.expect("a frame");
+            assert!(width <= PREVIEW_SIZE.0 && height <= PREVIEW_SIZE.1);
+            assert_eq!(width, PREVIEW_SIZE.0, "the card fills the width");
+        }
+        worker.preview(false);
+        // Frames already on their way, then `None`, then nothing more.
+        while shown
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap()
+            .is_some()
+        {}
+        assert!(shown.recv_timeout(Duration::from_millis(600)).is_err());
+        // The preview moved nothing on: the first photo is still the front.
+        worker.take(OpId::first(), CardSide::Front);
+        let Event::Completed(Completion {
+            result: OpResult::CardPhoto(CardPhotoOutcome::Taken(photo)),
+            ..
+        }) = next(&events)
+        else {
+            panic!("expected a taken photo");
+        };
         assert_eq!(
             photo.reading.member_id.as_ref().map(|id| id.as_str()),
             Some("TST-000042")

@@ -13,6 +13,16 @@ pub enum ConfigError {
     File(#[from] crate::config_file::FileError),
     #[error("office_url must start with http:// or https://")]
     OfficeUrl,
+    #[error(
+        "office_url is https:// but office_certificate_sha256 is not set: run `frontdesk-office tls-fingerprint` on the office and copy its output here"
+    )]
+    HttpsWithoutPin,
+    #[error(
+        "office_url is http:// to a host other than this machine: use https:// and office_certificate_sha256"
+    )]
+    PlainHttpNotLoopback,
+    #[error("office_certificate_sha256 is set but office_url is http://: the pin needs https://")]
+    PinWithoutHttps,
     #[error("idle_timeout_secs must be 10-600 and done_timeout_secs 3-60")]
     Timeouts,
     #[error("scanner gap_ms must be {}-{}", MIN_GAP.as_millis(), MAX_GAP.as_millis())]
@@ -33,6 +43,8 @@ pub enum ConfigError {
         "camera needs exactly one of device (a V4L2 device such as /dev/video0) or simulator (a folder of card images)"
     )]
     Camera,
+    #[error(transparent)]
+    Display(#[from] super::display::DisplayError),
 }
 
 /// The rates ESC/POS printers offer on their serial interface.
@@ -232,6 +244,10 @@ pub struct KioskConfig {
     pub office_url: String,
     /// This kiosk's secret, as listed in the office's `kiosks`.
     pub office_token: String,
+    /// With an `https://` office: the SHA-256 fingerprint (`AB:CD:...`) of the office's
+    /// certificate, as `frontdesk-office tls-fingerprint` prints it. The kiosk trusts that
+    /// certificate and no other (not the public CA store).
+    pub office_certificate_sha256: Option<crate::tls::Fingerprint>,
     /// Outbox database.
     pub data_dir: PathBuf,
     /// Seconds without a touch before the screen is wiped back to welcome.
@@ -254,6 +270,8 @@ pub struct KioskConfig {
     pub gpio: Option<crate::devices::gpio::GpioConfig>,
     /// Absent: no camera (the insurance step offers scanning and typing only).
     pub camera: Option<CameraConfig>,
+    /// The screen: which backend draws it and when its backlight goes off.
+    pub display: super::display::DisplayConfig,
 }
 
 impl std::fmt::Debug for KioskConfig {
@@ -262,12 +280,14 @@ impl std::fmt::Debug for KioskConfig {
             .field("kiosk_id", &self.kiosk_id)
             .field("office_url", &self.office_url)
             .field("office_token", &"<secret>")
+            .field("office_certificate_sha256", &self.office_certificate_sha256)
             .field("data_dir", &self.data_dir)
             .field("scanner", &self.scanner)
             .field("card_terminal", &self.card_terminal)
             .field("receipt_printer", &self.receipt_printer)
             .field("gpio", &self.gpio)
             .field("camera", &self.camera)
+            .field("display", &self.display)
             .finish_non_exhaustive()
     }
 }
@@ -278,6 +298,7 @@ impl Default for KioskConfig {
             kiosk_id: KioskId::new("lobby-1").expect("valid id"),
             office_url: "http://127.0.0.1:8480".into(),
             office_token: String::new(),
+            office_certificate_sha256: None,
             data_dir: PathBuf::from("/var/lib/frontdesk/kiosk"),
             idle_timeout_secs: 60,
             done_timeout_secs: 10,
@@ -287,6 +308,7 @@ impl Default for KioskConfig {
             leave_out: Vec::new(),
             gpio: None,
             camera: None,
+            display: super::display::DisplayConfig::default(),
         }
     }
 }
@@ -307,9 +329,8 @@ impl KioskConfig {
         {
             return Err(ConfigError::LeaveOut);
         }
-        if !(self.office_url.starts_with("http://") || self.office_url.starts_with("https://")) {
-            return Err(ConfigError::OfficeUrl);
-        }
+        self.check_office_url()?;
+        self.display.validate()?;
         if !(10..=600).contains(&self.idle_timeout_secs)
             || !(3..=60).contains(&self.done_timeout_secs)
         {
@@ -342,6 +363,33 @@ impl KioskConfig {
         }
         Ok(())
     }
+
+    /// HTTPS with a pinned certificate, or plain HTTP to this machine only (the demo and
+    /// tests): patient data never crosses a network in the clear, and a kiosk never trusts
+    /// whatever certificate a public CA signed for a self-signed office's name.
+    fn check_office_url(&self) -> Result<(), ConfigError> {
+        let url = reqwest::Url::parse(&self.office_url).map_err(|_| ConfigError::OfficeUrl)?;
+        match (url.scheme(), self.office_certificate_sha256) {
+            ("https", Some(_)) => Ok(()),
+            ("https", None) => Err(ConfigError::HttpsWithoutPin),
+            ("http", Some(_)) => Err(ConfigError::PinWithoutHttps),
+            ("http", None) => {
+                // IPv6 hosts come bracketed ("[::1]").
+                let host = url.host_str().unwrap_or_default();
+                let bare = host.trim_start_matches('[').trim_end_matches(']');
+                let loopback = host.eq_ignore_ascii_case("localhost")
+                    || bare
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback());
+                if loopback {
+                    Ok(())
+                } else {
+                    Err(ConfigError::PlainHttpNotLoopback)
+                }
+            }
+            _ => Err(ConfigError::OfficeUrl),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -355,6 +403,7 @@ mod tests {
             kiosk_id = "lobby-2"
             office_url = "https://office.example.test:8480"
             office_token = "0123456789abcdef"
+            office_certificate_sha256 = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
             [scanner]
             port = "/dev/ttyACM0"
             "#,
@@ -368,6 +417,42 @@ mod tests {
         };
         assert!(bad.validate().is_err());
         assert!(toml::from_str::<KioskConfig>("kiosk_id = \"Bad Id\"").is_err());
+    }
+
+    #[test]
+    fn https_needs_a_pin_and_plain_http_stays_on_this_machine() {
+        let pin = format!(
+            "office_certificate_sha256 = \"{}\"\n",
+            "0A:".repeat(31) + "0B"
+        );
+        let check = |text: &str| toml::from_str::<KioskConfig>(text).unwrap().validate();
+        check(&format!("office_url = \"https://192.0.2.7:8480\"\n{pin}")).unwrap();
+        for local in [
+            "http://127.0.0.1:8480",
+            "http://localhost:8480",
+            "http://[::1]:8480",
+        ] {
+            check(&format!("office_url = \"{local}\"")).unwrap();
+        }
+        assert!(matches!(
+            check("office_url = \"https://192.0.2.7:8480\""),
+            Err(ConfigError::HttpsWithoutPin)
+        ));
+        for remote in ["http://192.0.2.7:8480", "http://office.example.test"] {
+            assert!(matches!(
+                check(&format!("office_url = \"{remote}\"")),
+                Err(ConfigError::PlainHttpNotLoopback)
+            ));
+        }
+        assert!(matches!(
+            check(&format!("office_url = \"http://127.0.0.1:8480\"\n{pin}")),
+            Err(ConfigError::PinWithoutHttps)
+        ));
+        assert!(matches!(
+            check("office_url = \"ftp://127.0.0.1\""),
+            Err(ConfigError::OfficeUrl)
+        ));
+        assert!(toml::from_str::<KioskConfig>("office_certificate_sha256 = \"AB:CD\"").is_err());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use super::camera::CameraWorker;
 use super::payments::PaymentWorker;
 use super::workers::{LookupWorker, OutboxWorker};
-use crate::checkin::{Effect, Event, Journey, Screen};
+use crate::checkin::{Effect, Event, InsuranceView, Journey, PageView, Screen};
 use crate::domain::StaffNeed;
 use crate::service::Health;
 use jiff::Timestamp;
@@ -21,6 +21,8 @@ pub struct KioskCore {
     payments: Option<PaymentWorker>,
     /// `None` on a kiosk without a camera (the journey then never asks for a photo).
     camera: Option<CameraWorker>,
+    /// The camera's live preview runs (only while the photo page shows).
+    previewing: bool,
     request_help: Box<dyn Fn(StaffNeed, Timestamp) + Send>,
 }
 
@@ -37,6 +39,7 @@ impl KioskCore {
             lookup,
             payments: None,
             camera: None,
+            previewing: false,
             request_help: Box::new(request_help),
         }
     }
@@ -69,6 +72,26 @@ impl KioskCore {
         self
     }
 
+    /// Where the camera's preview frames go (the window); nowhere without a camera.
+    pub fn set_preview_sink(&self, sink: super::camera::PreviewSink) {
+        if let Some(camera) = &self.camera {
+            camera.set_preview_sink(sink);
+        }
+    }
+
+    /// Starts the camera's preview when the photo page shows, stops it on every other
+    /// page (or when help covers it).
+    fn follow_preview(&mut self, screen: &Screen) {
+        let wanted = screen.overlay.is_none()
+            && matches!(screen.page, PageView::Insurance(InsuranceView::Frame(_)));
+        if let Some(camera) = &self.camera
+            && wanted != self.previewing
+        {
+            self.previewing = wanted;
+            camera.preview(wanted);
+        }
+    }
+
     /// The screen that should be showing.
     pub fn screen(&self) -> Screen {
         self.journey.screen()
@@ -80,7 +103,10 @@ impl KioskCore {
         let mut shown = None;
         for effect in self.journey.handle(event, now) {
             match effect {
-                Effect::Show(screen) => shown = Some(screen),
+                Effect::Show(screen) => {
+                    self.follow_preview(&screen);
+                    shown = Some(screen);
+                }
                 Effect::Persist { op, row } => self.outbox.persist(op, row),
                 Effect::FetchContact { op, appointment } => self.lookup.fetch(op, appointment),
                 Effect::FetchConsents { op, appointment } => {

@@ -1,7 +1,7 @@
 //! The pins' thread: shows the kiosk's state on the status LED (steady green, blinking
 //! amber while the office is unreachable, steady red on a device fault) and turns a press
 //! of the physical "call staff" button into the same tap as the on-screen one. The
-//! motion sensor is read and logged; it will wake a blanked screen once the screen blanks.
+//! motion sensor wakes a sleeping screen.
 
 use super::workers::Post;
 use crate::checkin::{Event, Tap};
@@ -95,7 +95,10 @@ fn handle(event: Option<PinEvent>, post: &Post) {
             tracing::info!("call-staff button pressed");
             post(Event::Tapped(Tap::CallStaff));
         }
-        Some(PinEvent::Motion) => tracing::debug!("motion in front of the kiosk"),
+        Some(PinEvent::Motion) => {
+            tracing::debug!("motion in front of the kiosk");
+            super::screen_sleep::motion_seen();
+        }
         None => {}
     }
 }

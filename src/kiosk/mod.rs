@@ -2,17 +2,20 @@
 //! workers, and binds it to the Slint screens.
 
 pub mod app;
+pub mod blanking;
 pub mod camera;
 pub mod card_terminal;
 pub mod config;
 pub mod controllers;
 pub mod core;
+pub mod display;
 pub mod gpio_worker;
 pub mod headless;
 pub mod payments;
 pub mod printer_worker;
 pub mod render;
 pub mod run;
+pub mod screen_sleep;
 pub mod services;
 pub mod wording;
 pub mod workers;

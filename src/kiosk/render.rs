@@ -3,6 +3,7 @@
 //! large-text and high-contrast mode (all screens on the small display, some elsewhere).
 
 use super::app::present;
+use super::controllers::insurance::{pixels_of, show_preview};
 use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
@@ -610,6 +611,7 @@ fn insurance_screens() -> Vec<(&'static str, PageView)> {
                 4,
                 InsuranceInput::Relationship {
                     chosen: Some(SubscriberRelationship::Spouse),
+                    card_name: Some("BOB TESTSUBSCRIBER".into()),
                 },
                 false,
                 None,
@@ -639,8 +641,8 @@ fn insurance_screens() -> Vec<(&'static str, PageView)> {
                         relationship: Some(SubscriberRelationship::Spouse),
                         prefilled: false,
                     },
-                    row(CoverageField::SubscriberFirst, "BOB", false),
-                    row(CoverageField::SubscriberLast, "TESTSUBSCRIBER", false),
+                    row(CoverageField::SubscriberFirst, "BOB", true),
+                    row(CoverageField::SubscriberLast, "TESTSUBSCRIBER", true),
                     row(CoverageField::SubscriberBirth, "03/14/1970", false),
                 ],
             },
@@ -1051,6 +1053,7 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
         .set_clinic_name("Demo Family Practice".into());
     ui.show()?;
     let mut written = Vec::new();
+    let preview = synthetic_card_preview();
     for (width, height) in SIZES {
         window.set_size(PhysicalSize::new(width, height));
         for language in Language::ALL {
@@ -1065,6 +1068,11 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
                         display: DisplayPrefs::default(),
                     },
                 );
+                // The front's frame guide as the patient sees it: the camera's live
+                // preview of the synthetic card behind it.
+                if name == "insurance-frame-front" {
+                    show_preview(&ui, Some(pixels_of(&preview)));
+                }
                 written.push(snapshot(
                     &window,
                     &dir.join(format!("{name}-{suffix}.png")),
@@ -1120,6 +1128,23 @@ fn snapshot(window: &HeadlessWindow, path: &Path) -> Result<PathBuf, FrameError>
         .redraw(|pixels, size| write_png(path, pixels, size))
         .unwrap_or(Ok(()))?;
     Ok(path.to_owned())
+}
+
+/// A live preview frame of the synthetic card's front, as the camera worker streams it
+/// (black if the fonts to draw the card are missing).
+fn synthetic_card_preview() -> crate::devices::camera::Frame {
+    use crate::devices::camera::synthetic::{CardFont, SyntheticCard};
+    use crate::kiosk::camera::PREVIEW_SIZE;
+    let (width, height) = PREVIEW_SIZE;
+    SyntheticCard::standard(crate::domain::CardSide::Front, CardFont::Sans)
+        .rotated(1.5)
+        .render()
+        .map(|frame| frame.scaled_within(width, height))
+        .unwrap_or_else(|_| crate::devices::camera::Frame {
+            width,
+            height,
+            rgb: vec![0; (width * height * 3) as usize],
+        })
 }
 
 /// A photo of the synthetic insurance card's front, as the camera worker would send it;

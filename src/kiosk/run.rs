@@ -2,9 +2,11 @@
 
 use super::app::{self, KioskApp};
 use super::config::KioskConfig;
+use super::display::{DisplayBackend, DisplayConfig};
 use super::gpio_worker::GpioWorker;
 use super::headless::{HeadlessPlatform, HeadlessWindow, write_png};
 use super::printer_worker::PrinterWorker;
+use super::screen_sleep::ScreenSleep;
 use super::services::KioskServices;
 use super::{
     AnswerInput, ConfirmAdapter, ConsentAdapter, ConsentMode, DetailsAdapter, DetailsMode,
@@ -12,6 +14,7 @@ use super::{
     QuestionsMode,
 };
 use super::{InsuranceAdapter, InsuranceMode};
+use crate::devices::backlight::{Backlight, SYSFS_BACKLIGHTS};
 use crate::devices::scanner::Scanner;
 use crate::service::{Health, ServiceManager};
 use crate::sync::{SyncHandle, WorkerSettings};
@@ -27,8 +30,9 @@ use std::time::{Duration, Instant};
 /// How the kiosk shows itself.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    /// No display: render in memory (optionally to a PNG after each change).
-    pub headless: bool,
+    /// What draws the screen. Headless renders in memory (optionally to a PNG after each
+    /// change).
+    pub backend: super::display::DisplayBackend,
     pub size: PhysicalSize,
     /// Headless only: write each new frame here.
     pub snapshot: Option<PathBuf>,
@@ -56,6 +60,7 @@ pub struct AssembledKiosk {
     _scanner: Option<Rc<Scanner>>,
     _printer: Option<Rc<PrinterWorker>>,
     _gpio: Option<Rc<GpioWorker>>,
+    _screen_sleep: Option<Rc<ScreenSleep>>,
     _timers: Vec<slint::Timer>,
 }
 
@@ -85,7 +90,7 @@ pub fn assemble(
     mut observer: Option<FrameObserver>,
 ) -> anyhow::Result<AssembledKiosk> {
     let manager = ServiceManager::from_env();
-    let window = if options.headless {
+    let window = if options.backend == DisplayBackend::Headless {
         let started = options.started;
         let snapshot = options.snapshot.clone();
         let exit_after_first = options.exit_after_first_frame;
@@ -115,6 +120,8 @@ pub fn assemble(
             })),
         )?)
     } else {
+        options.backend.install()?;
+        tracing::info!(backend = %options.backend, "display backend selected");
         None
     };
 
@@ -173,6 +180,7 @@ pub fn assemble(
             gpio.clone(),
         ));
     }
+    let screen_sleep = start_screen_sleep(&config.display, options.backend, &ui, &kiosk);
     ui.show()?;
     if window.is_none() {
         // With a display the first frame is drawn once the event loop runs.
@@ -187,8 +195,39 @@ pub fn assemble(
         _scanner: scanner,
         _printer: printer,
         _gpio: gpio,
+        _screen_sleep: screen_sleep,
         _timers: timers,
     })
+}
+
+/// The screen's sleep, where blanking is on and there is a backlight to switch (a
+/// desktop monitor has none; headless has no screen).
+fn start_screen_sleep(
+    display: &DisplayConfig,
+    backend: DisplayBackend,
+    ui: &MainWindow,
+    app: &Rc<KioskApp>,
+) -> Option<Rc<ScreenSleep>> {
+    if display.blank_after_secs == 0 || backend == DisplayBackend::Headless {
+        return None;
+    }
+    let class_dir = std::path::Path::new(SYSFS_BACKLIGHTS);
+    match Backlight::find(display.backlight.as_deref(), class_dir) {
+        Ok(Some(backlight)) => Some(ScreenSleep::start(
+            ui,
+            app,
+            backlight,
+            Duration::from_secs(display.blank_after_secs),
+        )),
+        Ok(None) => {
+            tracing::info!("no backlight to switch; the screen never sleeps");
+            None
+        }
+        Err(error) => {
+            tracing::error!(%error, "the screen never sleeps");
+            None
+        }
+    }
 }
 
 /// Tells systemd the kiosk is up (its first frame is drawn).

@@ -173,7 +173,12 @@ impl KioskServices {
             sync_settings.terminal = terminal_health.clone();
         }
 
-        let client = OfficeClient::new(&config.office_url, &config.office_token)?;
+        let client = OfficeClient::connect(
+            &config.office_url,
+            &config.office_token,
+            Duration::from_secs(10),
+            config.office_certificate_sha256,
+        )?;
         let sync = Arc::new(SyncWorker::start(
             client,
             db_path.clone(),
@@ -185,10 +190,11 @@ impl KioskServices {
             },
         )?);
         // A patient waits at the screen for this one: give up sooner than the sync does.
-        let lookup_client = OfficeClient::with_timeout(
+        let lookup_client = OfficeClient::connect(
             &config.office_url,
             &config.office_token,
             Duration::from_secs(4),
+            config.office_certificate_sha256,
         )?;
         let lookup =
             LookupWorker::start(lookup_client, post.clone()).map_err(ServicesError::Thread)?;

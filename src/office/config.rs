@@ -17,8 +17,16 @@ pub enum ConfigError {
     DuplicateKiosk(KioskId),
     #[error("[forms] canonical_base: {0}")]
     CanonicalBase(#[from] crate::questionnaire::fhir::FhirError),
+    #[error("[hl7] {0}")]
+    Hl7(&'static str),
     #[error("[eligibility] {key}: {reason}")]
     Eligibility { key: &'static str, reason: String },
+    #[error(
+        "listen = {0} is not a loopback address: add a [tls] section so the hub serves HTTPS (plain HTTP stays on this machine)"
+    )]
+    PlainHttpNotLoopback(SocketAddr),
+    #[error("[tls] needs both cert and key, or neither (a self-signed certificate is made)")]
+    TlsHalfConfigured,
 }
 
 /// `[forms]`: the consent documents and questionnaires published to kiosks.
@@ -94,6 +102,45 @@ impl Default for EligibilityConfig {
     }
 }
 
+/// `[hl7]`: the EHR interface over HL7 v2 / MLLP (issue 14). Off unless `listen` or
+/// `peer` is set.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Hl7Config {
+    /// Where SIU^S12–S15 arrive (e.g. `127.0.0.1:2575`). Absent: no listener. Loopback
+    /// only: MLLP has neither encryption nor authentication, so an EHR on another machine
+    /// reaches it through a TLS tunnel (stunnel, or the interface engine's own) that ends
+    /// here.
+    pub listen: Option<SocketAddr>,
+    /// Where ADT^A04 / A08 go, `host:port`. Absent: nothing is queued or sent.
+    pub peer: Option<String>,
+    /// MSH-3 / MSH-4 of what we send.
+    pub sending_application: String,
+    pub sending_facility: String,
+    /// MSH-5 / MSH-6 of what we send.
+    pub receiving_application: String,
+    pub receiving_facility: String,
+    /// How long the peer has to connect and to acknowledge a message (100-120000).
+    pub ack_timeout_ms: u64,
+    /// The longest wait between tries of a message or a connection (100-3600000).
+    pub max_backoff_ms: u64,
+}
+
+impl Default for Hl7Config {
+    fn default() -> Self {
+        Self {
+            listen: None,
+            peer: None,
+            sending_application: "FRONTDESK".into(),
+            sending_facility: "FRONTDESK".into(),
+            receiving_application: "EHR".into(),
+            receiving_facility: "EHR".into(),
+            ack_timeout_ms: 10_000,
+            max_backoff_ms: 60_000,
+        }
+    }
+}
+
 /// A kiosk allowed to call the API, with its secret.
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -133,6 +180,12 @@ pub struct OfficeConfig {
     pub insurance: InsuranceConfig,
     /// The clearinghouse for eligibility checks (`[eligibility]`).
     pub eligibility: EligibilityConfig,
+    /// Staff sessions and failed-login lockout (`[staff]`).
+    pub staff: super::signin::StaffConfig,
+    /// HTTPS (`[tls]`); absent: plain HTTP, allowed on a loopback `listen` only.
+    pub tls: Option<super::tls::TlsConfig>,
+    /// The EHR interface over HL7 v2 (`[hl7]`).
+    pub hl7: Hl7Config,
 }
 
 impl Default for OfficeConfig {
@@ -148,6 +201,9 @@ impl Default for OfficeConfig {
             forms: FormsConfig::default(),
             insurance: InsuranceConfig::default(),
             eligibility: EligibilityConfig::default(),
+            staff: super::signin::StaffConfig::default(),
+            tls: None,
+            hl7: Hl7Config::default(),
         }
     }
 }
@@ -165,6 +221,8 @@ impl OfficeConfig {
         self.time_zone()?;
         crate::questionnaire::fhir::CanonicalBase::new(&self.forms.canonical_base)?;
         crate::office::coverage::EligibilitySettings::from_config(&self.eligibility)?;
+        self.check_transport()?;
+        self.validate_hl7()?;
         let mut seen = std::collections::HashSet::new();
         for kiosk in &self.kiosks {
             if kiosk.token.len() < 16 {
@@ -173,6 +231,54 @@ impl OfficeConfig {
             if !seen.insert(&kiosk.id) {
                 return Err(ConfigError::DuplicateKiosk(kiosk.id.clone()));
             }
+        }
+        Ok(())
+    }
+
+    /// Plain HTTP carries patient data in the clear: only on this machine.
+    fn check_transport(&self) -> Result<(), ConfigError> {
+        match &self.tls {
+            Some(tls) if !tls.is_consistent() => Err(ConfigError::TlsHalfConfigured),
+            Some(_) => Ok(()),
+            None if self.listen.ip().is_loopback() => Ok(()),
+            None => Err(ConfigError::PlainHttpNotLoopback(self.listen)),
+        }
+    }
+
+    fn validate_hl7(&self) -> Result<(), ConfigError> {
+        let hl7 = &self.hl7;
+        if hl7.listen.is_some_and(|listen| !listen.ip().is_loopback()) {
+            return Err(ConfigError::Hl7(
+                "listen must be a loopback address: MLLP is neither encrypted nor authenticated (put a TLS tunnel in front)",
+            ));
+        }
+        if !(100..=120_000).contains(&hl7.ack_timeout_ms) {
+            return Err(ConfigError::Hl7("ack_timeout_ms must be 100-120000"));
+        }
+        if !(100..=3_600_000).contains(&hl7.max_backoff_ms) {
+            return Err(ConfigError::Hl7("max_backoff_ms must be 100-3600000"));
+        }
+        if hl7
+            .peer
+            .as_deref()
+            .is_some_and(|p| p.rsplit_once(':').is_none())
+        {
+            return Err(ConfigError::Hl7("peer must be host:port"));
+        }
+        let names = [
+            &hl7.sending_application,
+            &hl7.sending_facility,
+            &hl7.receiving_application,
+            &hl7.receiving_facility,
+        ];
+        if names.iter().any(|n| {
+            n.is_empty()
+                || n.len() > 40
+                || n.chars().any(|c| c.is_control() || "|^~\\&".contains(c))
+        }) {
+            return Err(ConfigError::Hl7(
+                "application and facility names must be 1-40 characters without | ^ ~ \\ &",
+            ));
         }
         Ok(())
     }
@@ -228,6 +334,46 @@ mod tests {
             Err(ConfigError::WeakKioskToken(_))
         ));
         assert!(toml::from_str::<OfficeConfig>("bogus = 1").is_err());
+    }
+
+    #[test]
+    fn the_hl7_listener_is_loopback_only() {
+        let at = |listen: &str| OfficeConfig {
+            hl7: Hl7Config {
+                listen: Some(listen.parse().unwrap()),
+                ..Hl7Config::default()
+            },
+            ..OfficeConfig::default()
+        };
+        assert!(at("127.0.0.1:2575").validate().is_ok());
+        assert!(matches!(
+            at("0.0.0.0:2575").validate(),
+            Err(ConfigError::Hl7(_))
+        ));
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback_and_tls_needs_both_files_or_none() {
+        let check = |text: &str| toml::from_str::<OfficeConfig>(text).unwrap().validate();
+        check("listen = \"127.0.0.1:8480\"").unwrap();
+        check("listen = \"[::1]:8480\"").unwrap();
+        for open in ["0.0.0.0:8480", "192.0.2.7:8480", "[::]:8480"] {
+            assert!(
+                matches!(
+                    check(&format!("listen = \"{open}\"")),
+                    Err(ConfigError::PlainHttpNotLoopback(addr)) if addr.to_string() == open
+                ),
+                "{open}"
+            );
+            check(&format!("listen = \"{open}\"\n[tls]\n")).unwrap();
+        }
+        check("listen = \"0.0.0.0:8443\"\n[tls]\ncert = \"/c.pem\"\nkey = \"/k.pem\"\nhosts = [\"office.example.test\"]\n")
+            .unwrap();
+        assert!(matches!(
+            check("listen = \"0.0.0.0:8443\"\n[tls]\ncert = \"/c.pem\"\n"),
+            Err(ConfigError::TlsHalfConfigured)
+        ));
+        assert!(toml::from_str::<OfficeConfig>("[tls]\nport = 1\n").is_err());
     }
 
     #[test]

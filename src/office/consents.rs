@@ -10,13 +10,14 @@ use super::events::QueueEvent;
 use super::forms::{DocumentSummary, Refusal};
 use super::kiosk_api::appointment_from_path;
 use super::server::AppState;
-use super::staff::STAFF_ACTOR;
 use super::store::{Actor, ConsentRow, ConsentStored};
 use crate::api::{
     ConsentSubmission, ConsentsOnFile, FormSubject, SubmissionOutcome, SubmissionReceipt,
 };
 use crate::consent::{DocumentId, SignedVersion, Version};
 use crate::domain::{KioskId, Language, SignedConsentId};
+use crate::office::audit::AuditAction;
+use crate::office::signin::StaffSession;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -66,11 +67,15 @@ impl ConsentRefused {
 }
 
 pub fn routes() -> Router<AppState> {
+    Router::new().route(
+        "/api/kiosk/v1/appointments/{handle}/consents",
+        get(consents_on_file),
+    )
+}
+
+/// The staff side (behind the sign-in gate).
+pub fn staff_routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/kiosk/v1/appointments/{handle}/consents",
-            get(consents_on_file),
-        )
         .route("/api/staff/v1/consents", get(staff_view))
         .route("/staff/consents/{id}/signature.png", get(signature_png))
         .route("/staff/consents/{id}/signed-copy.pdf", get(signed_copy_pdf))
@@ -168,8 +173,8 @@ async fn consents_on_file(
                 if found.is_some() {
                     db.audit(
                         now,
-                        &Actor::Kiosk(kiosk),
-                        "consents.disclose",
+                        Actor::Kiosk(kiosk),
+                        AuditAction::ConsentsDisclose,
                         &appointment.to_string(),
                     )?;
                 }
@@ -233,9 +238,15 @@ fn signed_item(row: ConsentRow, subject: FormSubject) -> SignedItem {
     }
 }
 
-async fn staff_view(State(state): State<AppState>) -> Result<Json<ConsentsView>, ApiError> {
-    let (appointments, registrations) =
-        super::staff::read_day_subjects(&state, "consents.view", |db, subject| {
+async fn staff_view(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<Json<ConsentsView>, ApiError> {
+    let (appointments, registrations) = super::staff::read_day_subjects(
+        &state,
+        session.actor(),
+        AuditAction::ConsentsView,
+        |db, subject| {
             let rows = match subject {
                 FormSubject::Appointment(id) => db
                     .consents_of_appointment(id)?
@@ -244,8 +255,9 @@ async fn staff_view(State(state): State<AppState>) -> Result<Json<ConsentsView>,
                 FormSubject::Registration(id) => db.consents_of_registration(id)?,
             };
             Ok(Some((subject, rows)))
-        })
-        .await?;
+        },
+    )
+    .await?;
     let subject_consents = |subject: FormSubject, rows: Vec<ConsentRow>| SubjectConsents {
         subject,
         signed: rows.into_iter().map(|r| signed_item(r, subject)).collect(),
@@ -268,10 +280,12 @@ async fn staff_view(State(state): State<AppState>) -> Result<Json<ConsentsView>,
 /// Reads one consent for staff and audits the read as `action`; 404 when unknown.
 async fn staff_read(
     state: &AppState,
+    session: &StaffSession,
     id: &str,
-    action: &'static str,
+    action: crate::office::audit::AuditAction,
 ) -> Result<(ConsentRow, Option<crate::domain::PersonName>), ApiError> {
     let id = SignedConsentId::parse(id).ok_or(ApiError::NotFound)?;
+    let actor = session.actor();
     let now = Timestamp::now();
     state
         .db(move |db| {
@@ -279,12 +293,7 @@ async fn staff_read(
                 return Ok(None);
             };
             let signer = db.signer_name(row.subject)?;
-            db.audit(
-                now,
-                &Actor::Staff(STAFF_ACTOR.into()),
-                action,
-                &id.to_string(),
-            )?;
+            db.audit(now, &actor, action, &id.to_string())?;
             Ok(Some((row, signer)))
         })
         .await?
@@ -306,9 +315,10 @@ fn private(content_type: &'static str, body: Vec<u8>) -> Response {
 /// (`consent.signature.view`).
 async fn signature_png(
     State(state): State<AppState>,
+    session: StaffSession,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (row, _) = staff_read(&state, &id, "consent.signature.view").await?;
+    let (row, _) = staff_read(&state, &session, &id, AuditAction::ConsentSignatureView).await?;
     let png = crate::consent::render::render(&row.consent.signature, IMAGE_WIDTH, IMAGE_HEIGHT)
         .and_then(|image| image.to_png())
         .map_err(ApiError::internal)?;
@@ -320,9 +330,10 @@ async fn signature_png(
 /// (`consent.copy.print`).
 async fn signed_copy_pdf(
     State(state): State<AppState>,
+    session: StaffSession,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (row, signer) = staff_read(&state, &id, "consent.copy.print").await?;
+    let (row, signer) = staff_read(&state, &session, &id, AuditAction::ConsentCopyPrint).await?;
     let consent = &row.consent;
     let document = state
         .forms

@@ -4,8 +4,9 @@
 use super::error::{ApiError, ApiJson};
 use super::events::QueueEvent;
 use super::server::AppState;
-use super::store::{Actor, Close, Decided, DetailsChangeReview, FieldDecision, FieldReview};
+use super::store::{Close, Decided, DetailsChangeReview, FieldDecision, FieldReview};
 use crate::domain::{AppointmentId, ChangeSource, ContactField, DetailsChangeId, KioskId};
+use crate::office::signin::StaffSession;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -98,15 +99,12 @@ fn change_id(text: &str) -> Result<DetailsChangeId, ApiError> {
     DetailsChangeId::parse(text).ok_or(ApiError::NotFound)
 }
 
-fn staff() -> Actor {
-    Actor::Staff(super::staff::STAFF_ACTOR.into())
-}
-
 /// `POST /api/staff/v1/details-changes/{id}/fields/{field}` with
 /// `{"decision": "approved" | "rejected"}`. A field decided already is a 409: the page
 /// that still offered it was out of date.
 async fn decide(
     State(state): State<AppState>,
+    session: StaffSession,
     Path((id, field)): Path<(String, String)>,
     ApiJson(Decision { decision }): ApiJson<Decision>,
 ) -> Result<StatusCode, ApiError> {
@@ -114,7 +112,7 @@ async fn decide(
     let field = ContactField::parse(&field).ok_or(ApiError::NotFound)?;
     let now = Timestamp::now();
     let decided = state
-        .db(move |db| db.decide_field(id, field, decision, &staff(), now))
+        .db(move |db| db.decide_field(id, field, decision, session.actor(), now))
         .await?;
     match decided {
         Decided::Decided {
@@ -140,12 +138,13 @@ async fn decide(
 /// the patient. Only once every field is decided (409 before).
 async fn close(
     State(state): State<AppState>,
+    session: StaffSession,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = change_id(&id)?;
     let now = Timestamp::now();
     let closed = state
-        .db(move |db| db.close_details_change(id, &staff(), now))
+        .db(move |db| db.close_details_change(id, session.actor(), now))
         .await?;
     match closed {
         Close::Closed => {

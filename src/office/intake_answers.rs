@@ -14,15 +14,16 @@ use super::error::ApiError;
 use super::events::QueueEvent;
 use super::payments::escape;
 use super::server::AppState;
-use super::staff::STAFF_ACTOR;
 use super::store::{
-    Acknowledge, Actor, AlertState, IntakeRow, IntakeScores, IntakeStoreRefused, IntakeStored,
+    Acknowledge, AlertState, IntakeRow, IntakeScores, IntakeStoreRefused, IntakeStored,
     OfficeStore, StoreError,
 };
 use crate::api::{FormSubject, IntakeSubmission, SubmissionOutcome, SubmissionReceipt};
 use crate::domain::{
     AppointmentId, IntakeResponseId, KioskId, Language, RegistrationId, StaffName,
 };
+use crate::office::audit::AuditAction;
+use crate::office::signin::StaffSession;
 use crate::questionnaire::fhir::{CanonicalBase, questionnaire_response};
 use crate::questionnaire::{
     Answer, Completed, FromFhirError, Instrument, Phq9Severity, Question, QuestionKind,
@@ -351,7 +352,10 @@ fn alert_sentence(lines: &[AlertLine]) -> String {
         .join("; ")
 }
 
-async fn list(State(state): State<AppState>) -> Result<Json<IntakeView>, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<Json<IntakeView>, ApiError> {
     let now = Timestamp::now();
     let today = state.today(now);
     let (start, end) = state
@@ -369,8 +373,8 @@ async fn list(State(state): State<AppState>) -> Result<Json<IntakeView>, ApiErro
             }
             db.audit(
                 now,
-                &Actor::Staff(STAFF_ACTOR.into()),
-                "intake.view",
+                session.actor(),
+                AuditAction::IntakeView,
                 &today.to_string(),
             )?;
             Ok((rows, names))
@@ -429,12 +433,13 @@ async fn list(State(state): State<AppState>) -> Result<Json<IntakeView>, ApiErro
 /// alert is a 409, an unknown one a 404.
 async fn acknowledge(
     State(state): State<AppState>,
+    session: StaffSession,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = IntakeResponseId::parse(&id).ok_or(ApiError::NotFound)?;
     let now = Timestamp::now();
     let outcome = state
-        .db(move |db| db.acknowledge_intake_alert(id, &Actor::Staff(STAFF_ACTOR.into()), now))
+        .db(move |db| db.acknowledge_intake_alert(id, session.actor(), now))
         .await?;
     match outcome {
         Acknowledge::Acknowledged { .. } => {
@@ -476,6 +481,7 @@ fn office_response(
 /// `GET /api/staff/v1/intake/{id}/fhir`: the FHIR R4 QuestionnaireResponse. Audited.
 async fn fhir_json(
     State(state): State<AppState>,
+    session: StaffSession,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = IntakeResponseId::parse(&id).ok_or(ApiError::NotFound)?;
@@ -486,8 +492,8 @@ async fn fhir_json(
             if row.is_some() {
                 db.audit(
                     now,
-                    &Actor::Staff(STAFF_ACTOR.into()),
-                    "intake.fhir.view",
+                    session.actor(),
+                    AuditAction::IntakeFhirView,
                     &id.to_string(),
                 )?;
             }
@@ -513,6 +519,7 @@ async fn fhir_json(
 /// questionnaire, as staff read them. Audited.
 async fn answers_page(
     State(state): State<AppState>,
+    session: StaffSession,
     Path((kind, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let subject = match kind.as_str() {
@@ -536,12 +543,7 @@ async fn answers_page(
                 FormSubject::Appointment(a) => format!("appointment:{a}"),
                 FormSubject::Registration(r) => format!("registration:{r}"),
             };
-            db.audit(
-                now,
-                &Actor::Staff(STAFF_ACTOR.into()),
-                "intake.answers.view",
-                &label,
-            )?;
+            db.audit(now, session.actor(), AuditAction::IntakeAnswersView, &label)?;
             Ok((rows, patient))
         })
         .await?;
@@ -692,7 +694,11 @@ fn response_section(state: &AppState, row: &IntakeRow) -> String {
                 out,
                 "<p class=\"alert acknowledged\">Alert: {} — acknowledged by {} at {}</p>",
                 escape(&alert_sentence(&alert_lines(state, row))),
-                escape(by.trim_start_matches("staff:")),
+                // The audit names staff by number ("staff:7").
+                escape(
+                    &by.strip_prefix("staff:")
+                        .map_or_else(|| by.clone(), |id| format!("staff user {id}"))
+                ),
                 at.strftime("%Y-%m-%d %H:%M UTC"),
             );
         }

@@ -46,6 +46,19 @@ pub fn load_or_create(dir: &Path) -> Result<SigningKey, KeyError> {
     load_or_create_secret(dir, KEY_FILE).map(|secret| SigningKey::from_bytes(&secret))
 }
 
+/// The public half of the token-signing key in `dir`, without making one (`verify-audit`
+/// must not create the key whose signatures it checks).
+pub fn load_verifying(dir: &Path) -> Result<Option<ed25519_dalek::VerifyingKey>, KeyError> {
+    match std::fs::read(dir.join(KEY_FILE)) {
+        Ok(bytes) => {
+            let secret: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Damaged(KEY_FILE))?;
+            Ok(Some(SigningKey::from_bytes(&secret).verifying_key()))
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// Loads the outbox-sealing key from `dir`, or makes and saves a new one. Losing it means
 /// rows still sealed on kiosks can never be opened, so it is backed up with the database.
 pub fn load_or_create_sealing(dir: &Path) -> Result<SealSecretKey, KeyError> {
@@ -66,25 +79,31 @@ fn load_or_create_secret(dir: &Path, file: &'static str) -> Result<[u8; 32], Key
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             let mut secret = [0u8; 32];
             getrandom::fill(&mut secret).map_err(KeyError::Random)?;
-            std::fs::create_dir_all(dir)?;
-            let tmp = dir.join(format!("{file}.tmp"));
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                let mut file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create(true)
-                    .truncate(true)
-                    .mode(0o600)
-                    .open(&tmp)?;
-                file.write_all(&secret)?;
-                file.sync_all()?;
-            }
-            std::fs::rename(&tmp, &path)?;
+            write_private(dir, file, &secret)?;
             tracing::info!(file, "made a new secret key");
             Ok(secret)
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// Writes `bytes` to `dir/file` readable by the service user only (mode 0600), whole or
+/// not at all (a temporary file renamed into place).
+pub(crate) fn write_private(dir: &Path, file: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!("{file}.tmp"));
+    {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, dir.join(file))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use crate::api::{
 };
 use crate::checkin::RosterEntry;
 use crate::domain::{AmountDue, AppointmentId, KioskId};
+use crate::office::audit::AuditAction;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -196,8 +197,8 @@ async fn appointment_contact(
                 if found.is_some() {
                     db.audit(
                         now,
-                        &Actor::Kiosk(kiosk),
-                        "contact.disclose",
+                        Actor::Kiosk(kiosk),
+                        AuditAction::ContactDisclose,
                         &appointment.to_string(),
                     )?;
                 }

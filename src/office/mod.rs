@@ -1,6 +1,7 @@
 //! The office hub: today's appointments, the kiosk API, the live staff queue and the audit log.
 
 pub mod appointments;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod consents;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod forms;
 pub mod forms_api;
+pub mod hl7;
 pub mod intake;
 pub mod intake_answers;
 pub mod keys;
@@ -18,9 +20,11 @@ pub mod kiosk_api;
 pub mod payments;
 pub mod registrations;
 pub mod server;
+pub mod signin;
 pub mod staff;
 pub mod staff_needs;
 pub mod store;
+pub mod tls;
 
 pub use config::OfficeConfig;
 pub use server::{Office, OfficeError};

@@ -7,12 +7,13 @@
 
 use super::error::ApiError;
 use super::server::AppState;
-use super::staff::STAFF_ACTOR;
-use super::store::{Actor, PaymentRow, PaymentStored};
+use super::store::{PaymentRow, PaymentStored};
 use crate::api::{PaymentSubmission, SubmissionOutcome, SubmissionReceipt};
 use crate::domain::{
     AmountDue, AppointmentId, Cents, KioskId, MaskedCard, PaymentId, PaymentOutcome, PaymentProblem,
 };
+use crate::office::audit::AuditAction;
+use crate::office::signin::StaffSession;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -469,6 +470,7 @@ fn bad_query(code: &'static str, message: &str) -> ApiError {
 /// Audited (`payments.report`).
 async fn report(
     State(state): State<AppState>,
+    session: StaffSession,
     Query(query): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let now = Timestamp::now();
@@ -492,8 +494,8 @@ async fn report(
             let batches = db.terminal_batches_on(day)?;
             db.audit(
                 now,
-                &Actor::Staff(STAFF_ACTOR.into()),
-                "payments.report",
+                session.actor(),
+                AuditAction::PaymentsReport,
                 &day.to_string(),
             )?;
             Ok((rows, batches))

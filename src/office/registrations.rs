@@ -7,15 +7,14 @@
 use super::error::ApiError;
 use super::events::QueueEvent;
 use super::server::AppState;
-use super::staff::STAFF_ACTOR;
-use super::store::{
-    AcceptOutcome, Actor, RegistrationRow, RegistrationStatus, RejectOutcome, WalkIn,
-};
+use super::store::{AcceptOutcome, RegistrationRow, RegistrationStatus, RejectOutcome, WalkIn};
 use crate::api::{RegistrationSubmission, SubmissionOutcome, SubmissionReceipt};
 use crate::domain::{
     AppointmentId, FieldSource, KioskId, Language, NewPatientRegistration, RegistrationId,
     SexOptions, Sourced, StaffName,
 };
+use crate::office::audit::AuditAction;
+use crate::office::signin::StaffSession;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -191,7 +190,10 @@ fn item(row: RegistrationRow, sexes: &SexOptions, today: Date) -> RegistrationIt
     }
 }
 
-async fn list(State(state): State<AppState>) -> Result<Json<RegistrationsView>, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<Json<RegistrationsView>, ApiError> {
     let now = Timestamp::now();
     let today = state.today(now);
     let (start, end) = state
@@ -202,8 +204,8 @@ async fn list(State(state): State<AppState>) -> Result<Json<RegistrationsView>, 
             let rows = db.registrations(start, end)?;
             db.audit(
                 now,
-                &Actor::Staff(STAFF_ACTOR.into()),
-                "registration.list",
+                session.actor(),
+                AuditAction::RegistrationList,
                 &today.to_string(),
             )?;
             Ok(rows)
@@ -226,6 +228,7 @@ pub struct AcceptView {
 
 async fn accept(
     State(state): State<AppState>,
+    session: StaffSession,
     Path(id): Path<String>,
 ) -> Result<Json<AcceptView>, ApiError> {
     let id = RegistrationId::parse(&id).ok_or(ApiError::NotFound)?;
@@ -239,7 +242,7 @@ async fn accept(
             .ok_or_else(|| ApiError::internal("clinic day out of range"))?,
     };
     let outcome = state
-        .db(move |db| db.accept_registration(id, walk_in, &Actor::Staff(STAFF_ACTOR.into()), now))
+        .db(move |db| db.accept_registration(id, walk_in, session.actor(), now))
         .await?;
     match outcome {
         AcceptOutcome::Accepted {
@@ -270,12 +273,13 @@ async fn accept(
 
 async fn discard(
     State(state): State<AppState>,
+    session: StaffSession,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = RegistrationId::parse(&id).ok_or(ApiError::NotFound)?;
     let now = Timestamp::now();
     let outcome = state
-        .db(move |db| db.reject_registration(id, &Actor::Staff(STAFF_ACTOR.into()), now))
+        .db(move |db| db.reject_registration(id, session.actor(), now))
         .await?;
     match outcome {
         RejectOutcome::Rejected => {

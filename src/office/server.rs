@@ -37,6 +37,8 @@ pub enum OfficeError {
     Thread(std::io::Error),
     #[error("[insurance] {0}")]
     Insurance(#[from] super::coverage::SetupError),
+    #[error("[tls] {0}")]
+    Tls(#[from] super::tls::TlsError),
 }
 
 /// State every handler sees.
@@ -60,6 +62,10 @@ pub struct AppState {
     pub insurance: Arc<super::coverage::Insurance>,
     /// Turns true when the server is stopping, so live streams end and shutdown is quick.
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// The certificate served over HTTPS; `None`: plain HTTP on loopback.
+    pub tls: Option<Arc<super::tls::OfficeCertificate>>,
+    /// The HL7 v2 interface's live state (issue 14).
+    pub hl7: Arc<super::hl7::Hl7Link>,
 }
 
 impl AppState {
@@ -114,6 +120,8 @@ impl AppState {
 pub struct Office {
     state: AppState,
     stopping: tokio::sync::watch::Sender<bool>,
+    /// The HL7 listener, bound at open so its address is known before serving.
+    hl7_listener: Option<std::net::TcpListener>,
 }
 
 impl Office {
@@ -124,7 +132,26 @@ impl Office {
         let signing_key = keys::load_or_create(&config.data_dir)?;
         let seal_key = keys::load_or_create_sealing(&config.data_dir)?;
         let identity_secret = keys::load_or_create_identity(&config.data_dir)?;
+        let tls = match &config.tls {
+            Some(tls) => Some(Arc::new(super::tls::OfficeCertificate::load_or_create(
+                tls,
+                &config.data_dir,
+                config.listen,
+                Timestamp::now(),
+            )?)),
+            None => None,
+        };
         let mut store = OfficeStore::open(&config.data_dir.join("office.db"))?;
+        store.set_hl7_outbound(config.hl7.peer.is_some());
+        let hl7 = Arc::new(super::hl7::Hl7Link::default());
+        let hl7_listener = match config.hl7.listen {
+            Some(addr) => {
+                let listener = std::net::TcpListener::bind(addr).map_err(OfficeError::Serve)?;
+                hl7.set_listening(listener.local_addr().map_err(OfficeError::Serve)?);
+                Some(listener)
+            }
+            None => None,
+        };
         // A check the last run did not finish will never be: say so (staff can re-check).
         let interrupted = super::coverage::EligibilityFinding::not_verified(
             super::coverage::NotVerified::Interrupted,
@@ -146,6 +173,7 @@ impl Office {
         let intake = Intake::start(store.clone(), events.clone()).map_err(OfficeError::Thread)?;
         Ok(Self {
             stopping,
+            hl7_listener,
             state: AppState {
                 store,
                 intake,
@@ -159,6 +187,8 @@ impl Office {
                 forms: Arc::new(forms),
                 insurance: Arc::new(insurance),
                 stopping: stopping_rx,
+                tls,
+                hl7,
             },
         })
     }
@@ -167,40 +197,88 @@ impl Office {
         &self.state
     }
 
-    /// All routes.
+    /// All routes. Every staff route sits in the router of the role it needs, behind
+    /// that role's sign-in gate (`signin::guarded`); the kiosk API (bearer tokens), the
+    /// login page and `/healthz` stay outside.
     pub fn router(&self) -> Router {
-        Router::new()
-            .merge(kiosk_api::routes())
+        use super::signin::{self, Role};
+        let state = &self.state;
+        // PHI and every change: front desk and above.
+        let front_desk = Router::new()
             .merge(staff::routes())
             .merge(registrations::routes())
             .merge(staff_needs::routes())
             .merge(details_review::routes())
             .merge(payments::routes())
+            .merge(super::consents::staff_routes())
+            .merge(super::intake_answers::routes())
+            .merge(super::coverage::staff_routes())
+            .merge(signin::desk_routes())
+            .merge(super::tls::routes())
+            .merge(super::hl7::status::routes());
+        // The audit log: viewing and export.
+        let manager = Router::new().merge(super::audit::routes::routes());
+        // Users and kiosk management.
+        let admin = Router::new().merge(signin::admin_routes());
+        Router::new()
+            .merge(kiosk_api::routes())
             .merge(super::forms_api::routes())
             .merge(super::consents::routes())
-            .merge(super::intake_answers::routes())
             .merge(super::coverage::routes())
+            .merge(signin::public_routes())
+            .merge(staff::asset_routes())
+            .merge(signin::guarded(front_desk, Role::FrontDesk, state))
+            .merge(signin::guarded(manager, Role::Manager, state))
+            .merge(signin::guarded(admin, Role::Admin, state))
             .route("/healthz", axum::routing::get(|| async { "ok" }))
             .layer(DefaultBodyLimit::max(MAX_BODY))
             .layer(tower_http::trace::TraceLayer::new_for_http())
             .with_state(self.state.clone())
     }
 
-    /// Serves on `listener` until `shutdown` completes.
+    /// Serves on `listener` until `shutdown` completes: HTTPS with the configured or
+    /// self-signed certificate, or plain HTTP when `listener` is on loopback.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), OfficeError> {
         let app = self.router();
-        let stopping = self.stopping;
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stopping.send(true);
-            })
+        super::hl7::start(&self.state, self.hl7_listener);
+        let stopping = Arc::new(self.stopping);
+        let stop_on_signal = stopping.clone();
+        let address = listener.local_addr().map_err(OfficeError::Serve)?;
+        // The configuration was checked, but the listener may come from elsewhere.
+        if self.state.tls.is_none() && !address.ip().is_loopback() {
+            return Err(ConfigError::PlainHttpNotLoopback(address).into());
+        }
+        // Signs the audit chain's tail now and then, and once more when stopping.
+        let checkpoints = std::sync::Arc::new(super::audit::checkpoint::Checkpointer::new(
+            &self.state.config.data_dir,
+            self.state.signing_key.clone(),
+        ));
+        let checkpointing =
+            tokio::spawn(checkpoints.run(self.state.store.clone(), self.state.stopping.clone()));
+        let on_stop = async move {
+            shutdown.await;
+            let _ = stop_on_signal.send(true);
+        };
+        let served = match self.state.tls.clone() {
+            Some(certificate) => serve_tls(listener, app, &certificate, on_stop).await,
+            // Connection info gives audit entries the peer address (`audit::Origin`) and
+            // the login lockout its per-address key.
+            None => axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(on_stop)
             .await
-            .map_err(OfficeError::Serve)
+            .map_err(OfficeError::Serve),
+        };
+        // Also when serving failed: the last checkpoint is written either way.
+        let _ = stopping.send(true);
+        let _ = checkpointing.await;
+        served
     }
     /// Serves on `listener` from a thread of its own with its own runtime, for tests,
     /// benchmarks and anything else that embeds the hub; it stops when the handle is
@@ -242,6 +320,40 @@ impl Office {
             thread: Some(thread),
         })
     }
+}
+
+/// The longest a stopping HTTPS server waits for open requests (live streams end at once).
+const TLS_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves `app` over HTTPS on `listener` until `shutdown` completes.
+async fn serve_tls(
+    listener: TcpListener,
+    app: Router,
+    certificate: &super::tls::OfficeCertificate,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), OfficeError> {
+    let address = listener.local_addr().map_err(OfficeError::Serve)?;
+    // A public value, for the IT person to compare with a kiosk's pin; no PHI.
+    tracing::info!(
+        %address,
+        fingerprint = %certificate.fingerprint(),
+        not_after = %certificate.not_after(),
+        "serving HTTPS"
+    );
+    let handle = axum_server::Handle::new();
+    let stop = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stop.graceful_shutdown(Some(TLS_GRACE));
+    });
+    let listener = listener.into_std().map_err(OfficeError::Serve)?;
+    let config = axum_server::tls_rustls::RustlsConfig::from_config(certificate.server_config());
+    axum_server::from_tcp_rustls(listener, config)
+        .map_err(OfficeError::Serve)?
+        .handle(handle)
+        .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .await
+        .map_err(OfficeError::Serve)
 }
 
 /// An office serving from its own thread; see [`Office::serve_in_background`].

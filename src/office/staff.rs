@@ -7,9 +7,11 @@ use super::events::{Numbered, QueueEvent, Resume, Subscription};
 use super::payments::{PaymentItem, PaymentTotals};
 use super::server::AppState;
 use super::staff_needs::StaffNeedItem;
-use super::store::{Actor, Appointment, KioskHealth, QueueRow};
+use super::store::{Appointment, KioskHealth, QueueRow};
 use crate::api::{OutboxHealth, PrinterHealth, TerminalHealth};
 use crate::domain::{AmountDue, AppointmentId, CheckInId, CheckInStatus, KioskId, StaffName};
+use crate::office::audit::{AuditAction, AuditContext};
+use crate::office::signin::StaffSession;
 use crate::token::{CheckInToken, SignError};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -28,10 +30,6 @@ use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 /// A kiosk silent for longer than this shows as offline.
 const KIOSK_OFFLINE_AFTER: SignedDuration = SignedDuration::from_secs(45);
 
-/// Staff are not yet signed in individually; every staff action is audited under this
-/// name until staff accounts exist.
-pub(crate) const STAFF_ACTOR: &str = "front-desk";
-
 const STAFF_PAGE: &str = include_str!("staff_page.html");
 
 pub fn routes() -> Router<AppState> {
@@ -44,17 +42,124 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/appointments/{id}/qr.svg", get(qr_svg))
 }
 
-async fn page() -> impl IntoResponse {
+/// The queue page, with the session's CSRF token for its scripts to send back. Its
+/// script and style come from [`STAFF_ASSETS`], so its policy needs no `'unsafe-inline'`.
+async fn page(session: StaffSession) -> impl IntoResponse {
     (
         [
             (header::CACHE_CONTROL, "no-store"),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline' 'self'; img-src 'self'",
-            ),
+            (header::CONTENT_SECURITY_POLICY, super::signin::STRICT_CSP),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
         ],
-        Html(STAFF_PAGE),
+        // The token is URL-safe base64: nothing in it needs escaping in an attribute.
+        Html(
+            STAFF_ASSETS
+                .html
+                .replace("{{csrf_token}}", session.csrf.as_str()),
+        ),
     )
+}
+
+/// The staff page split into its HTML, one stylesheet and one script.
+///
+/// `staff_page.html` stays one file with its `<style>` and `<script>` blocks where they
+/// belong (each view's beside its markup, which keeps parallel edits apart); the hub
+/// lifts them out once, at first use, and serves them as static files named by a hash
+/// of their content (cached for good: a new build is a new name). Why not `ServeDir`:
+/// nothing to deploy beside the binary, and the name changes with the content by itself.
+pub struct StaffAssets {
+    pub html: String,
+    pub css: String,
+    pub js: String,
+    pub css_path: String,
+    pub js_path: String,
+}
+
+pub static STAFF_ASSETS: std::sync::LazyLock<StaffAssets> =
+    std::sync::LazyLock::new(|| StaffAssets::split(STAFF_PAGE));
+
+impl StaffAssets {
+    /// Moves every `<style>` block into the stylesheet (linked where the first one was)
+    /// and every `<script>` block into the script (loaded, deferred, where the first one
+    /// was), each in page order.
+    pub fn split(page: &str) -> Self {
+        let (page, css) = lift(page, "<style>", "</style>", "<!--staff-css-->");
+        let (page, js) = lift(&page, "<script>", "</script>", "<!--staff-js-->");
+        let css_path = format!("/static/staff/staff.{}.css", short_hash(&css));
+        let js_path = format!("/static/staff/staff.{}.js", short_hash(&js));
+        let html = page
+            .replace(
+                "<!--staff-css-->",
+                &format!("<link rel=\"stylesheet\" href=\"{css_path}\">"),
+            )
+            .replace(
+                "<!--staff-js-->",
+                &format!("<script src=\"{js_path}\" defer></script>"),
+            );
+        Self {
+            html,
+            css,
+            js,
+            css_path,
+            js_path,
+        }
+    }
+}
+
+/// `page` without its `open`…`close` blocks (the first replaced by `marker`), and their
+/// contents joined.
+fn lift(page: &str, open: &str, close: &str, marker: &str) -> (String, String) {
+    let mut html = String::with_capacity(page.len());
+    let mut lifted = String::new();
+    let mut rest = page;
+    let mut first = true;
+    while let Some(start) = rest.find(open) {
+        let Some(len) = rest[start..].find(close) else {
+            break;
+        };
+        html.push_str(&rest[..start]);
+        if first {
+            html.push_str(marker);
+            first = false;
+        }
+        lifted.push_str(&rest[start + open.len()..start + len]);
+        lifted.push('\n');
+        rest = &rest[start + len + close.len()..];
+    }
+    html.push_str(rest);
+    (html, lifted)
+}
+
+fn short_hash(text: &str) -> String {
+    use sha2::Digest as _;
+    data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(text.as_bytes())[..8])
+}
+
+/// The staff page's stylesheet and script; public (they hold no data), cached for good.
+pub fn asset_routes() -> Router<AppState> {
+    Router::new().route("/static/staff/{file}", get(asset))
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    let assets = &*STAFF_ASSETS;
+    let path = format!("/static/staff/{file}");
+    let (body, kind) = if path == assets.css_path {
+        (assets.css.clone(), "text/css; charset=utf-8")
+    } else if path == assets.js_path {
+        (assets.js.clone(), "text/javascript; charset=utf-8")
+    } else {
+        return ApiError::NotFound.into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// One waiting or roomed patient, as the queue page shows it.
@@ -125,7 +230,10 @@ fn hhmm(appointment: &Appointment) -> String {
     appointment.starts_at.strftime("%H:%M").to_string()
 }
 
-async fn queue(State(state): State<AppState>) -> Result<Json<QueueView>, ApiError> {
+async fn queue(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<Json<QueueView>, ApiError> {
     let now = Timestamp::now();
     let today = state.today(now);
     let (start, end) = state
@@ -147,8 +255,8 @@ async fn queue(State(state): State<AppState>) -> Result<Json<QueueView>, ApiErro
             let payments = db.payments_settled(start, end)?;
             db.audit(
                 now,
-                &Actor::Staff(STAFF_ACTOR.into()),
-                "queue.view",
+                session.actor(),
+                AuditAction::QueueView,
                 &today.to_string(),
             )?;
             Ok((rows, appointments, kiosks, needs, changes, payments))
@@ -291,6 +399,7 @@ struct StatusChange {
 
 async fn set_status(
     State(state): State<AppState>,
+    session: StaffSession,
     Path(id): Path<String>,
     ApiJson(change): ApiJson<StatusChange>,
 ) -> Result<StatusCode, ApiError> {
@@ -298,7 +407,7 @@ async fn set_status(
     let now = Timestamp::now();
     let status = change.status;
     let found = state
-        .db(move |db| db.set_status(id, status, &Actor::Staff(STAFF_ACTOR.into()), now))
+        .db(move |db| db.set_status(id, status, session.actor(), now))
         .await?;
     if !found {
         return Err(ApiError::NotFound);
@@ -343,24 +452,25 @@ pub struct TokenView {
 
 async fn token(
     State(state): State<AppState>,
+    session: StaffSession,
     Path(id): Path<u64>,
 ) -> Result<Json<TokenView>, ApiError> {
-    let (appointment, token) = signed_token(&state, id).await?;
+    let (appointment, token) = signed_token(&state, &session, id).await?;
     Ok(Json(TokenView { appointment, token }))
 }
 
-async fn signed_token(state: &AppState, id: u64) -> Result<(AppointmentId, String), ApiError> {
+async fn signed_token(
+    state: &AppState,
+    session: &StaffSession,
+    id: u64,
+) -> Result<(AppointmentId, String), ApiError> {
     let now = Timestamp::now();
+    let actor = session.actor();
     let appointment = state
         .db(move |db| {
             let found = db.appointment(AppointmentId::new(id))?;
             if let Some(a) = &found {
-                db.audit(
-                    now,
-                    &Actor::Staff(STAFF_ACTOR.into()),
-                    "token.view",
-                    &a.id.to_string(),
-                )?;
+                db.audit(now, &actor, AuditAction::TokenView, &a.id.to_string())?;
             }
             Ok(found)
         })
@@ -379,8 +489,12 @@ async fn signed_token(state: &AppState, id: u64) -> Result<(AppointmentId, Strin
     Ok((appointment.id, token))
 }
 
-async fn qr_svg(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Response, ApiError> {
-    let (_, token) = signed_token(&state, id).await?;
+async fn qr_svg(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<u64>,
+) -> Result<Response, ApiError> {
+    let (_, token) = signed_token(&state, &session, id).await?;
     let code = qrcode::QrCode::with_error_correction_level(token.as_bytes(), qrcode::EcLevel::M)
         .map_err(ApiError::internal)?;
     let svg = code
@@ -403,7 +517,8 @@ async fn qr_svg(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Re
 /// `read` answers `None` for a subject with nothing to show.
 pub(crate) async fn read_day_subjects<T: Send + 'static>(
     state: &AppState,
-    action: &'static str,
+    actor: AuditContext,
+    action: AuditAction,
     read: impl Fn(
         &super::store::OfficeStore,
         crate::api::FormSubject,
@@ -427,12 +542,7 @@ pub(crate) async fn read_day_subjects<T: Send + 'static>(
             for r in db.registrations(start, end)? {
                 registrations.extend(read(db, FormSubject::Registration(r.id))?);
             }
-            db.audit(
-                now,
-                &Actor::Staff(STAFF_ACTOR.into()),
-                action,
-                &today.to_string(),
-            )?;
+            db.audit(now, &actor, action, &today.to_string())?;
             Ok((appointments, registrations))
         })
         .await
@@ -441,6 +551,19 @@ pub(crate) async fn read_day_subjects<T: Send + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_staff_page_keeps_no_inline_script_or_style() {
+        let assets = StaffAssets::split(STAFF_PAGE);
+        for inline in ["<style>", "<script>", "</style>"] {
+            assert!(!assets.html.contains(inline), "{inline} left in the page");
+        }
+        // The lifted script once (the EHR interface's row brings its own file, /staff/hl7.js).
+        assert_eq!(assets.html.matches(assets.js_path.as_str()).count(), 1);
+        assert!(assets.html.contains(&assets.css_path) && assets.html.contains(&assets.js_path));
+        assert!(assets.js.contains("X-CSRF-Token") && assets.css.contains("header {"));
+        assert!(assets.html.contains("{{csrf_token}}"));
+    }
     use crate::domain::PersonName;
 
     #[test]

@@ -3,8 +3,9 @@
 use super::error::ApiError;
 use super::events::QueueEvent;
 use super::server::AppState;
-use super::store::{Actor, Answer, NeedId, OpenNeed};
+use super::store::{Answer, NeedId, OpenNeed};
 use crate::domain::{KioskId, StaffNeed};
+use crate::office::signin::StaffSession;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -43,12 +44,13 @@ impl From<OpenNeed> for StaffNeedItem {
 /// answered already is fine (204); an unknown item is a 404.
 async fn answer(
     State(state): State<AppState>,
+    session: StaffSession,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = NeedId::parse(&id).ok_or(ApiError::NotFound)?;
     let now = Timestamp::now();
     let answer = state
-        .db(move |db| db.answer_need(id, &Actor::Staff(super::staff::STAFF_ACTOR.into()), now))
+        .db(move |db| db.answer_need(id, session.actor(), now))
         .await?;
     match answer {
         Answer::Answered { kiosk } => {

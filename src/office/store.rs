@@ -17,6 +17,7 @@ use crate::domain::{
     AppointmentId, Cents, CheckInId, CheckInStatus, ContactField, ContactOnFile, DateOfBirth,
     KioskId, NewPatientRegistration, PersonName, RegistrationId,
 };
+use crate::office::audit::{AuditAction, AuditContext};
 use crate::office::payments::PaymentRefused;
 use crate::store::{MigrateError, open_database};
 use jiff::Timestamp;
@@ -26,20 +27,27 @@ use serde::Deserialize;
 use serde::de::IntoDeserializer;
 use std::path::Path;
 
+pub mod audit;
 mod coverage;
 mod details;
 mod forms;
+mod hl7;
 mod intake;
 mod needs;
 mod payments;
+mod staff;
+pub(crate) use audit::audit_in;
+pub use audit::{AuditEntry, AuditFilter, ChainWalk};
 pub use coverage::{CheckRow, CoverageAnswerRow, CoverageItem, CoverageStored, PhotoMeta};
 pub use details::{Close, Decided, DetailsChangeReview, FieldDecision, FieldReview};
 pub use forms::{ConsentRow, ConsentStored, PublishedFile};
+pub use hl7::{Cancelled, OutboundItem, OutboundPatient, OutboundSummary};
 pub use intake::{
     Acknowledge, AlertState, IntakeRow, IntakeScores, IntakeStoreRefused, IntakeStored,
 };
 pub use needs::{Answer, NeedId, OpenNeed};
 pub use payments::{PaymentRow, PaymentStored};
+pub use staff::{SessionRow, StaffUser, UsernameTaken};
 
 const MIGRATIONS: &[&str] = &[
     "
@@ -368,6 +376,55 @@ const MIGRATIONS: &[&str] = &[
         set_at TEXT NOT NULL
     ) STRICT;
 ",
+    "
+    -- Staff sign-in (see `signin`): users (`username` kept in lower case, unique in any
+    -- case; `password_hash`: an Argon2id PHC string), sessions (`token_hash`: SHA-256 of
+    -- the browser's cookie token, never the token), and failed-login counters by key
+    -- ('user:<name>' or 'addr:<ip>').
+    CREATE TABLE staff_users (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        role TEXT NOT NULL CHECK (role IN ('front_desk', 'manager', 'admin')),
+        password_hash TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+        created_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE staff_sessions (
+        token_hash BLOB PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES staff_users (id),
+        csrf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX staff_sessions_by_user ON staff_sessions (user_id);
+    CREATE TABLE staff_login_failures (
+        key TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        last_failed_at TEXT NOT NULL,
+        locked_until TEXT
+    ) STRICT;
+",
+    // The audit log as a hash chain (see `audit`).
+    audit::MIGRATION,
+    "
+    -- The HL7 v2 interface's outbound queue (see `hl7`): one row per ADT message, written
+    -- in the transaction that caused it; built and sent later, one at a time in order per
+    -- patient (`patient_key`). `message_id` is MSH-10.
+    CREATE TABLE hl7_outbound (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        message_id TEXT NOT NULL UNIQUE,
+        event TEXT NOT NULL CHECK (event IN ('A04', 'A08')),
+        appointment INTEGER NOT NULL,
+        patient_key TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try_at TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+        last_error TEXT,
+        done_at TEXT
+    ) STRICT;
+    CREATE INDEX hl7_outbound_waiting ON hl7_outbound (patient_key, id) WHERE state = 'pending';
+",
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit
@@ -480,17 +537,10 @@ impl Actor {
     }
 }
 
-/// An audit entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditEntry {
-    pub at: Timestamp,
-    pub actor: String,
-    pub action: String,
-    pub subject: String,
-}
-
 pub struct OfficeStore {
     conn: Connection,
+    /// Whether check-ins and accepted details queue ADT messages (an `[hl7] peer` is set).
+    hl7_outbound: bool,
 }
 
 fn parse<T: std::str::FromStr>(text: &str, what: &'static str) -> Result<T, StoreError> {
@@ -541,8 +591,11 @@ impl OfficeStore {
     }
 
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut conn = open_database(path, MIGRATIONS)?;
+        audit::chain_backfill(&mut conn)?;
         Ok(Self {
-            conn: open_database(path, MIGRATIONS)?,
+            conn,
+            hl7_outbound: false,
         })
     }
 
@@ -658,10 +711,11 @@ impl OfficeStore {
         batch: &[(&CheckInSubmission, &KioskId)],
         now: Timestamp,
     ) -> Result<Vec<SubmissionOutcome>, StoreError> {
+        let hl7 = self.hl7_outbound;
         let tx = self.conn.transaction()?;
         let outcomes = batch
             .iter()
-            .map(|(submission, kiosk)| insert_check_in_once(&tx, submission, kiosk, now))
+            .map(|(submission, kiosk)| insert_check_in_once(&tx, submission, kiosk, hl7, now))
             .collect::<Result<Vec<_>, _>>()?;
         tx.commit()?;
         Ok(outcomes)
@@ -676,12 +730,13 @@ impl OfficeStore {
         batch: &[(&Arrival, &KioskId)],
         now: Timestamp,
     ) -> Result<Vec<Recorded>, StoreError> {
+        let hl7 = self.hl7_outbound;
         let tx = self.conn.transaction()?;
         let outcomes = batch
             .iter()
             .map(|(arrival, kiosk)| match arrival {
                 Arrival::CheckIn(submission) => {
-                    insert_check_in_once(&tx, submission, kiosk, now).map(Recorded::CheckIn)
+                    insert_check_in_once(&tx, submission, kiosk, hl7, now).map(Recorded::CheckIn)
                 }
                 Arrival::Payment(payment) => {
                     payments::record_payment_in(&tx, payment, kiosk, now).map(Recorded::Payment)
@@ -754,9 +809,10 @@ impl OfficeStore {
         &mut self,
         id: CheckInId,
         status: CheckInStatus,
-        actor: &Actor,
+        actor: impl Into<AuditContext>,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
+        let actor = &actor.into();
         let tx = self.conn.transaction()?;
         let changed = tx.execute(
             "UPDATE checkins SET status = ?2, status_changed_at = ?3 WHERE id = ?1",
@@ -767,7 +823,7 @@ impl OfficeStore {
                 &tx,
                 now,
                 actor,
-                &format!("check_in.status.{}", status.as_str()),
+                AuditAction::check_in_status(status),
                 &id.to_string(),
             )?;
         }
@@ -911,42 +967,6 @@ impl OfficeStore {
         })
         .collect()
     }
-
-    /// Writes an audit entry (who looked at or changed what; ids only, never names).
-    pub fn audit(
-        &mut self,
-        now: Timestamp,
-        actor: &Actor,
-        action: &str,
-        subject: &str,
-    ) -> Result<(), StoreError> {
-        audit_in(&self.conn, now, actor, action, subject)
-    }
-
-    /// The newest audit entries, newest first.
-    pub fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT at, actor, action, subject FROM audit_log ORDER BY id DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-            ))
-        })?;
-        rows.map(|r| {
-            let (at, actor, action, subject) = r?;
-            Ok(AuditEntry {
-                at: parse(&at, "audit time")?,
-                actor,
-                action,
-                subject,
-            })
-        })
-        .collect()
-    }
 }
 
 /// Timestamps as fixed-width UTC text, so SQL compares them in time order.
@@ -954,10 +974,12 @@ fn ts(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
+/// `hl7`: queue an ADT^A04 for a new check-in of a known appointment.
 fn insert_check_in_once(
     tx: &Connection,
     submission: &CheckInSubmission,
     kiosk: &KioskId,
+    hl7: bool,
     now: Timestamp,
 ) -> Result<SubmissionOutcome, StoreError> {
     let existing: Option<String> = tx
@@ -1003,27 +1025,21 @@ fn insert_check_in_once(
             audit_in(
                 tx,
                 now,
-                &Actor::Kiosk(kiosk.clone()),
-                "check_in.create",
+                &Actor::Kiosk(kiosk.clone()).into(),
+                AuditAction::CheckInCreate,
                 &submission.id.to_string(),
             )?;
+            if hl7 && known {
+                hl7::enqueue_in(
+                    tx,
+                    crate::hl7::adt::AdtEvent::Register,
+                    submission.appointment.get().cast_signed(),
+                    now,
+                )?;
+            }
             SubmissionOutcome::Accepted
         }
     })
-}
-
-fn audit_in(
-    conn: &Connection,
-    now: Timestamp,
-    actor: &Actor,
-    action: &str,
-    subject: &str,
-) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO audit_log (at, actor, action, subject) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![ts(now), actor.label(), action, subject])?;
-    Ok(())
 }
 
 // ---- New-patient registrations -------------------------------------------------------
@@ -1146,8 +1162,8 @@ impl OfficeStore {
             audit_in(
                 &tx,
                 now,
-                &Actor::Kiosk(kiosk.clone()),
-                "registration.create",
+                &Actor::Kiosk(kiosk.clone()).into(),
+                AuditAction::RegistrationCreate,
                 &submission.id.to_string(),
             )?;
             SubmissionOutcome::Accepted
@@ -1209,9 +1225,10 @@ impl OfficeStore {
         &mut self,
         id: RegistrationId,
         walk_in: WalkIn,
-        actor: &Actor,
+        actor: impl Into<AuditContext>,
         now: Timestamp,
     ) -> Result<AcceptOutcome, StoreError> {
+        let actor = &actor.into();
         self.accept_with_handles(id, walk_in, actor, now, || {
             getrandom::u64().map_err(StoreError::Random)
         })
@@ -1221,10 +1238,11 @@ impl OfficeStore {
         &mut self,
         id: RegistrationId,
         walk_in: WalkIn,
-        actor: &Actor,
+        actor: impl Into<AuditContext>,
         now: Timestamp,
         mut draw: impl FnMut() -> Result<u64, StoreError>,
     ) -> Result<AcceptOutcome, StoreError> {
+        let actor = &actor.into();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -1319,8 +1337,28 @@ impl OfficeStore {
              WHERE id = ?1",
             params![id.to_string(), ts(now), handle.get().cast_signed()],
         )?;
-        audit_in(&tx, now, actor, "registration.accept", &id.to_string())?;
-        audit_in(&tx, now, actor, "check_in.create", &check_in.to_string())?;
+        audit_in(
+            &tx,
+            now,
+            actor,
+            AuditAction::RegistrationAccept,
+            &id.to_string(),
+        )?;
+        audit_in(
+            &tx,
+            now,
+            actor,
+            AuditAction::CheckInCreate,
+            &check_in.to_string(),
+        )?;
+        if self.hl7_outbound {
+            hl7::enqueue_in(
+                &tx,
+                crate::hl7::adt::AdtEvent::Register,
+                handle.get().cast_signed(),
+                now,
+            )?;
+        }
         tx.commit()?;
         Ok(AcceptOutcome::Accepted {
             appointment: handle,
@@ -1333,9 +1371,10 @@ impl OfficeStore {
     pub fn reject_registration(
         &mut self,
         id: RegistrationId,
-        actor: &Actor,
+        actor: impl Into<AuditContext>,
         now: Timestamp,
     ) -> Result<RejectOutcome, StoreError> {
+        let actor = &actor.into();
         let tx = self.conn.transaction()?;
         let status: Option<String> = tx
             .query_row(
@@ -1361,7 +1400,13 @@ impl OfficeStore {
                     "DELETE FROM consents WHERE registration = ?1",
                     [id.to_string()],
                 )?;
-                audit_in(&tx, now, actor, "registration.reject", &id.to_string())?;
+                audit_in(
+                    &tx,
+                    now,
+                    actor,
+                    AuditAction::RegistrationReject,
+                    &id.to_string(),
+                )?;
                 RejectOutcome::Rejected
             }
         };
@@ -1835,14 +1880,14 @@ mod tests {
             appointment,
             check_in,
         } = store
-            .accept_registration(submission.id, walk_in(), &staff(), now)
+            .accept_registration(submission.id, walk_in(), staff(), now)
             .unwrap()
         else {
             panic!("not accepted")
         };
         assert_eq!(
             store
-                .accept_registration(submission.id, walk_in(), &staff(), now)
+                .accept_registration(submission.id, walk_in(), staff(), now)
                 .unwrap(),
             AcceptOutcome::AlreadyAccepted {
                 appointment: Some(appointment)
@@ -1850,7 +1895,7 @@ mod tests {
         );
         assert_eq!(
             store
-                .reject_registration(submission.id, &staff(), now)
+                .reject_registration(submission.id, staff(), now)
                 .unwrap(),
             RejectOutcome::AlreadyAccepted
         );
@@ -1888,7 +1933,7 @@ mod tests {
         );
         assert_eq!(
             store
-                .accept_registration(RegistrationId::random(), walk_in(), &staff(), now)
+                .accept_registration(RegistrationId::random(), walk_in(), staff(), now)
                 .unwrap(),
             AcceptOutcome::NotFound
         );
@@ -1905,7 +1950,7 @@ mod tests {
             .unwrap();
         let now: Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
         store
-            .accept_registration(submission.id, walk_in(), &staff(), now)
+            .accept_registration(submission.id, walk_in(), staff(), now)
             .unwrap();
         let queue = store
             .queue(walk_in().day_start, "2026-11-24T00:00:00Z".parse().unwrap())
@@ -1924,25 +1969,25 @@ mod tests {
         store.record_registration(&submission, &kiosk, now).unwrap();
         assert_eq!(
             store
-                .reject_registration(submission.id, &staff(), now)
+                .reject_registration(submission.id, staff(), now)
                 .unwrap(),
             RejectOutcome::Rejected
         );
         assert_eq!(
             store
-                .reject_registration(submission.id, &staff(), now)
+                .reject_registration(submission.id, staff(), now)
                 .unwrap(),
             RejectOutcome::AlreadyRejected
         );
         assert_eq!(
             store
-                .accept_registration(submission.id, walk_in(), &staff(), now)
+                .accept_registration(submission.id, walk_in(), staff(), now)
                 .unwrap(),
             AcceptOutcome::AlreadyRejected
         );
         assert_eq!(
             store
-                .reject_registration(RegistrationId::random(), &staff(), now)
+                .reject_registration(RegistrationId::random(), staff(), now)
                 .unwrap(),
             RejectOutcome::NotFound
         );
@@ -1981,7 +2026,7 @@ mod tests {
         store.record_registration(&submission, &kiosk, now).unwrap();
         let mut draws = [41, 42].into_iter();
         let outcome = store
-            .accept_with_handles(submission.id, walk_in(), &staff(), now, || {
+            .accept_with_handles(submission.id, walk_in(), staff(), now, || {
                 Ok(draws.next().unwrap())
             })
             .unwrap();

@@ -78,10 +78,29 @@ impl OfficeClient {
         token: &str,
         timeout: Duration,
     ) -> Result<Self, ClientError> {
-        let http = Client::builder()
+        Self::connect(base_url, token, timeout, None)
+    }
+
+    /// A client for an `https://` office that trusts exactly the certificate `pin` names
+    /// (see [`crate::tls::PinnedVerifier`]); with no pin, the plain client of
+    /// [`Self::with_timeout`]. A certificate other than the pinned one fails every call
+    /// as [`ClientError::Unreachable`]: the outbox keeps its rows.
+    pub fn connect(
+        base_url: &str,
+        token: &str,
+        timeout: Duration,
+        pin: Option<crate::tls::Fingerprint>,
+    ) -> Result<Self, ClientError> {
+        let mut builder = Client::builder()
             .connect_timeout(Duration::from_secs(3).min(timeout))
             .timeout(timeout)
-            .user_agent(concat!("frontdesk-kiosk/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("frontdesk-kiosk/", env!("CARGO_PKG_VERSION")));
+        if let Some(pin) = pin {
+            let tls = crate::tls::pinned_client_config(pin)
+                .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+            builder = builder.use_preconfigured_tls(tls);
+        }
+        let http = builder
             .build()
             .map_err(|e| ClientError::Unreachable(e.to_string()))?;
         Ok(Self {

@@ -59,6 +59,17 @@ pub async fn open_browser_sized(
     width: u32,
     height: u32,
 ) -> (fantoccini::Client, tempfile::TempDir) {
+    open_browser_with(driver_url, width, height, &[]).await
+}
+
+/// [`open_browser_sized`] with Chromium flags of the test's own added (e.g. which
+/// certificate to trust).
+pub async fn open_browser_with(
+    driver_url: &str,
+    width: u32,
+    height: u32,
+    extra_args: &[String],
+) -> (fantoccini::Client, tempfile::TempDir) {
     let profile = tempfile::tempdir().unwrap();
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -73,6 +84,9 @@ pub async fn open_browser_sized(
             ]
         }),
     );
+    if let Some(args) = caps["goog:chromeOptions"]["args"].as_array_mut() {
+        args.extend(extra_args.iter().cloned().map(serde_json::Value::from));
+    }
     let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(driver_url)
@@ -147,9 +161,43 @@ pub async fn office_in(dir: std::path::PathBuf) -> crate::support::TestOffice {
     .unwrap()
 }
 
-/// Opens the staff page at `base` and waits until it hears the live stream.
+/// Signs in as the test office's admin through the real login page (the browser lands on
+/// the staff page).
+pub async fn sign_in(browser: &fantoccini::Client, base: &str) {
+    let office = base.to_owned();
+    tokio::task::spawn_blocking(move || crate::support::ensure_staff_admin(&office))
+        .await
+        .unwrap();
+    browser.goto(&format!("{base}/login")).await.unwrap();
+    let field = |css: &'static str| browser.find(Locator::Css(css));
+    field("#username")
+        .await
+        .unwrap()
+        .send_keys(crate::support::STAFF_ADMIN)
+        .await
+        .unwrap();
+    field("#password")
+        .await
+        .unwrap()
+        .send_keys(crate::support::STAFF_PASSWORD)
+        .await
+        .unwrap();
+    field("#sign-in").await.unwrap().click().await.unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#clinic"))
+        .await
+        .expect("the staff page after signing in");
+}
+
+/// Opens the staff page at `base` (signing in first if the browser is not) and waits
+/// until it hears the live stream.
 pub async fn open_live(browser: &fantoccini::Client, base: &str) {
     browser.goto(&format!("{base}/")).await.unwrap();
+    if browser.current_url().await.unwrap().path() == "/login" {
+        sign_in(browser, base).await;
+    }
     browser
         .wait()
         .at_most(Duration::from_secs(20))

@@ -73,8 +73,10 @@ pub fn start_office_with(
         .serve_in_background(std::net::TcpListener::bind(addr).expect("port free"))
         .expect("office serves");
     let addr = server.addr();
+    let scheme = if state.tls.is_some() { "https" } else { "http" };
+    register_office(&state, &format!("{scheme}://{addr}"));
     TestOffice {
-        base: format!("http://{addr}"),
+        base: format!("{scheme}://{addr}"),
         addr,
         state,
         server,
@@ -88,7 +90,7 @@ impl TestOffice {
     }
 
     pub fn queue(&self) -> QueueView {
-        reqwest::blocking::get(format!("{}/api/staff/v1/queue", self.base))
+        staff_get(format!("{}/api/staff/v1/queue", self.base))
             .unwrap()
             .json()
             .unwrap()
@@ -106,7 +108,7 @@ impl TestOffice {
             .appointments_on(today)
             .unwrap()[n]
             .id;
-        let view: TokenView = reqwest::blocking::get(format!(
+        let view: TokenView = staff_get(format!(
             "{}/api/staff/v1/appointments/{}/token",
             self.base,
             id.get()
@@ -116,6 +118,219 @@ impl TestOffice {
         .unwrap();
         view.token
     }
+}
+
+/// The password of every test office's staff users (synthetic).
+pub const STAFF_PASSWORD: &str = "test-staff-password-0123";
+/// The administrator every test office has, for the browser tests' login page.
+pub const STAFF_ADMIN: &str = "test-admin";
+
+/// A signed-in staff member's HTTP client: every request carries the session cookie and
+/// the CSRF token, as the staff page's would.
+#[derive(Clone)]
+pub struct StaffClient {
+    pub client: reqwest::blocking::Client,
+    pub user: frontdesk::office::signin::StaffUserId,
+    pub csrf: String,
+    pub cookie: String,
+}
+
+impl StaffClient {
+    /// Sends a GET now (like `reqwest::blocking::get`).
+    pub fn get(&self, url: impl AsRef<str>) -> reqwest::Result<reqwest::blocking::Response> {
+        self.client.get(url.as_ref()).send()
+    }
+
+    pub fn post(&self, url: impl AsRef<str>) -> reqwest::blocking::RequestBuilder {
+        self.client.post(url.as_ref())
+    }
+}
+
+/// Adds a user with `role` to the office behind `state` and signs them in through
+/// `POST {base}/login`.
+pub fn sign_in(
+    state: &AppState,
+    base: &str,
+    username: &str,
+    role: frontdesk::office::signin::Role,
+) -> StaffClient {
+    // An office serving HTTPS is trusted by its pinned certificate, as kiosks do.
+    let pin = state
+        .tls
+        .as_ref()
+        .map(|certificate| certificate.fingerprint());
+    let builder = move || match pin {
+        Some(pin) => reqwest::blocking::Client::builder()
+            .use_preconfigured_tls(frontdesk::tls::pinned_client_config(pin).unwrap()),
+        None => reqwest::blocking::Client::builder(),
+    };
+    sign_in_over(builder, state, base, username, role)
+}
+
+/// [`sign_in`] with clients made by `builder` (e.g. one trusting a pinned certificate).
+pub fn sign_in_over(
+    builder: impl Fn() -> reqwest::blocking::ClientBuilder,
+    state: &AppState,
+    base: &str,
+    username: &str,
+    role: frontdesk::office::signin::Role,
+) -> StaffClient {
+    use frontdesk::office::signin::{self, Password, Username};
+    let username = Username::new(username).unwrap();
+    {
+        let mut store = state.store.lock().unwrap();
+        let known = store
+            .staff_users()
+            .unwrap()
+            .into_iter()
+            .any(|u| u.username == username);
+        if !known {
+            signin::add_user(
+                &mut store,
+                &username,
+                role,
+                &Password::new(STAFF_PASSWORD.into()).unwrap(),
+                Timestamp::now(),
+            )
+            .unwrap();
+        }
+    }
+    let response = builder()
+        .build()
+        .unwrap()
+        .post(format!("{base}/login"))
+        .json(&serde_json::json!({ "username": username.as_str(), "password": STAFF_PASSWORD }))
+        .send()
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        reqwest::StatusCode::OK,
+        "login at {base}"
+    );
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let view: signin::SessionView = response.json().unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("cookie", cookie.parse().unwrap());
+    headers.insert("x-csrf-token", view.csrf.parse().unwrap());
+    StaffClient {
+        client: builder().default_headers(headers).build().unwrap(),
+        user: view.user,
+        csrf: view.csrf,
+        cookie,
+    }
+}
+
+/// Offices the staff helpers below can sign in to, by base URL; each signs its admin in
+/// on first use.
+type Registered = (AppState, Arc<std::sync::OnceLock<StaffClient>>);
+static OFFICES: Mutex<Vec<(String, Registered)>> = Mutex::new(Vec::new());
+/// Where a relay forwards to now.
+type RelayTarget = Arc<Mutex<Option<SocketAddr>>>;
+/// Relays, by base URL, to the office they forward to now.
+static RELAYS: Mutex<Vec<(String, RelayTarget)>> = Mutex::new(Vec::new());
+
+/// Lets [`staff`] and [`staff_get`] sign in to the office behind `state` at `base` (the
+/// shared test office registers itself).
+pub fn register_office(state: &AppState, base: &str) {
+    OFFICES.lock().unwrap().push((
+        base.to_owned(),
+        (state.clone(), Arc::new(std::sync::OnceLock::new())),
+    ));
+}
+
+/// The signed-in admin of the office `url` points into (through a relay too); `None` for
+/// a URL no registered office serves.
+fn staff_for(url: &str) -> Option<StaffClient> {
+    let mut base_url = url.to_owned();
+    for (relay, target) in RELAYS.lock().unwrap().iter() {
+        if let Some(rest) = url.strip_prefix(relay.as_str())
+            && let Some(target) = *target.lock().unwrap()
+        {
+            base_url = format!("http://{target}{rest}");
+        }
+    }
+    let found = OFFICES
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|(base, _)| base_url.starts_with(base.as_str()))
+        .map(|(base, (state, client))| (base.clone(), state.clone(), client.clone()))?;
+    let (base, state, client) = found;
+    Some(
+        client
+            .get_or_init(|| {
+                sign_in(
+                    &state,
+                    &base,
+                    STAFF_ADMIN,
+                    frontdesk::office::signin::Role::Admin,
+                )
+            })
+            .clone(),
+    )
+}
+
+/// Makes sure the office at `base` has its admin ([`STAFF_ADMIN`], [`STAFF_PASSWORD`]),
+/// for a browser to sign in with.
+pub fn ensure_staff_admin(base: &str) {
+    assert!(
+        staff_for(base).is_some(),
+        "{base} is a registered test office"
+    );
+}
+
+/// The audit log's name for the signed-in admin of the office at `base` (`staff:<id>`).
+pub fn staff_actor(base: &str) -> String {
+    format!(
+        "staff:{}",
+        staff_for(base).expect("a registered test office").user
+    )
+}
+
+/// Requests as the signed-in admin of whichever test office the URL points into.
+pub struct StaffHttp;
+
+/// See [`StaffHttp`].
+pub fn staff() -> StaffHttp {
+    StaffHttp
+}
+
+impl StaffHttp {
+    /// `request` (to `url`) with the session of the office `url` points into.
+    pub fn signed_in(
+        &self,
+        url: &str,
+        request: reqwest::blocking::RequestBuilder,
+    ) -> reqwest::blocking::RequestBuilder {
+        match staff_for(url) {
+            Some(staff) => request
+                .header("cookie", staff.cookie)
+                .header("x-csrf-token", staff.csrf),
+            None => request,
+        }
+    }
+
+    pub fn get(&self, url: impl AsRef<str>) -> reqwest::blocking::RequestBuilder {
+        let url = url.as_ref();
+        self.signed_in(url, reqwest::blocking::Client::new().get(url))
+    }
+
+    pub fn post(&self, url: impl AsRef<str>) -> reqwest::blocking::RequestBuilder {
+        let url = url.as_ref();
+        self.signed_in(url, reqwest::blocking::Client::new().post(url))
+    }
+}
+
+/// `reqwest::blocking::get` as the office's signed-in admin.
+pub fn staff_get(url: impl AsRef<str>) -> reqwest::Result<reqwest::blocking::Response> {
+    staff().get(url).send()
 }
 
 /// The handle of today's first appointment (by start time).
@@ -175,6 +390,10 @@ impl Relay {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
         let addr = listener.local_addr().unwrap();
         let target = Arc::new(Mutex::new(Some(target)));
+        RELAYS
+            .lock()
+            .unwrap()
+            .push((format!("http://{addr}"), target.clone()));
         let closing = Arc::new(AtomicBool::new(false));
         std::thread::spawn({
             let target = target.clone();
@@ -265,8 +484,19 @@ pub fn fast_sync() -> WorkerSettings {
 
 impl HeadlessKiosk {
     pub fn start(data_dir: &Path, office_url: &str, token: &str) -> Self {
+        Self::start_with(data_dir, office_url, token, |_| {})
+    }
+
+    /// [`Self::start`], with `configure` changing the kiosk's settings first (steps put
+    /// back into the journey).
+    pub fn start_with(
+        data_dir: &Path,
+        office_url: &str,
+        token: &str,
+        configure: impl FnOnce(&mut KioskConfig),
+    ) -> Self {
         let scanner = ScannerSimulator::new().unwrap();
-        let config = KioskConfig {
+        let mut config = KioskConfig {
             office_url: office_url.to_owned(),
             office_token: token.to_owned(),
             data_dir: data_dir.to_owned(),
@@ -279,6 +509,7 @@ impl HeadlessKiosk {
             ],
             ..KioskConfig::default()
         };
+        configure(&mut config);
         // `None` stops the core thread (the sync thread holds a sender too).
         let (events, inbox) = mpsc::channel::<Option<Event>>();
         let post: Post = Arc::new({
@@ -328,14 +559,19 @@ impl HeadlessKiosk {
 
     /// Waits until the kiosk shows a page matching `want`, returning it.
     pub fn wait_for_page(&self, what: &str, want: impl Fn(&PageView) -> bool) -> PageView {
-        wait_until(what, || {
-            self.screens
-                .lock()
-                .unwrap()
-                .last()
-                .map(|s| s.page.clone())
-                .filter(|page| want(page))
-        })
+        let last = || self.screens.lock().unwrap().last().map(|s| s.page.clone());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(page) = last().filter(|page| want(page)) {
+                return page;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the kiosk shows {:?}",
+                last()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Starts identifying by name, once the kiosk has today's list (before that, it sends

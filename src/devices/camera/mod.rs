@@ -78,6 +78,43 @@ impl Frame {
         }
     }
 
+    /// A copy at most `max_width` × `max_height`, aspect kept (the live preview: small
+    /// enough to draw several times a second on a Pi). A frame already that small is
+    /// copied as it is.
+    pub fn scaled_within(&self, max_width: u32, max_height: u32) -> Frame {
+        if self.width <= max_width && self.height <= max_height {
+            return self.clone();
+        }
+        // The largest size inside the bounds with the frame's aspect, at least 1×1.
+        let by_width = u64::from(max_width) * u64::from(self.height);
+        let by_height = u64::from(max_height) * u64::from(self.width);
+        let (width, height) = if by_width <= by_height {
+            let height = by_width / u64::from(self.width.max(1));
+            (max_width, u32::try_from(height).unwrap_or(max_height))
+        } else {
+            let width = by_height / u64::from(self.height.max(1));
+            (u32::try_from(width).unwrap_or(max_width), max_height)
+        };
+        let (width, height) = (width.max(1), height.max(1));
+        let source = image::RgbImage::from_raw(self.width, self.height, self.rgb.clone());
+        match source {
+            Some(source) => {
+                let small = image::imageops::thumbnail(&source, width, height);
+                Frame {
+                    width,
+                    height,
+                    rgb: small.into_raw(),
+                }
+            }
+            // `new` checked the length, so this is never reached; a black frame if it is.
+            None => Frame {
+                width,
+                height,
+                rgb: vec![0; width as usize * height as usize * 3],
+            },
+        }
+    }
+
     fn halved(&self) -> Frame {
         let (width, height) = (self.width / 2, self.height / 2);
         let stride = self.width as usize * 3;
@@ -126,6 +163,12 @@ pub trait CardCamera: Send {
     fn check(&mut self) -> Result<(), CameraError>;
     /// Takes one frame.
     fn capture(&mut self) -> Result<Frame, CameraError>;
+    /// One frame of the live preview (the worker makes it small). By default a capture;
+    /// a camera whose `capture` moves on (the simulator's next file) shows what the next
+    /// photo would be instead.
+    fn preview(&mut self) -> Result<Frame, CameraError> {
+        self.capture()
+    }
 }
 
 #[cfg(test)]
@@ -147,5 +190,18 @@ mod tests {
         assert!(frame.to_jpeg(10).is_err());
         assert!(Frame::decode(b"not an image").is_err());
         assert!(Frame::new(2, 2, vec![0; 11]).is_none());
+    }
+
+    #[test]
+    fn a_preview_fits_its_bounds_with_the_frame_s_aspect() {
+        let frame = Frame::new(1280, 800, vec![128; 1280 * 800 * 3]).unwrap();
+        let small = frame.scaled_within(320, 200);
+        assert_eq!((small.width, small.height), (320, 200));
+        assert_eq!(small.rgb.len(), 320 * 200 * 3);
+        let tall = Frame::new(400, 800, vec![0; 400 * 800 * 3]).unwrap();
+        let small = tall.scaled_within(320, 200);
+        assert_eq!((small.width, small.height), (100, 200));
+        let tiny = Frame::new(32, 20, vec![0; 32 * 20 * 3]).unwrap();
+        assert_eq!(tiny.scaled_within(320, 200), tiny);
     }
 }

@@ -2,7 +2,8 @@
 //! starting over after the last: the demo shows a card's front then its back, and tests
 //! put the frames they want in the order they want. A folder that is missing or holds no
 //! image is reported like an unplugged camera. The folder is read again on every photo,
-//! so files can be added while the kiosk runs.
+//! so files can be added while the kiosk runs. Its live preview is the file the next
+//! photo will be.
 
 use super::{CameraError, CardCamera, Frame};
 use std::path::{Path, PathBuf};
@@ -51,6 +52,14 @@ impl CardCamera for SimulatedCamera {
         let files = self.images()?;
         let file = &files[self.next % files.len()];
         self.next = (self.next + 1) % files.len();
+        Frame::decode(&std::fs::read(file)?)
+    }
+
+    /// The file the next photo will be, without moving on: the patient sees the card they
+    /// are about to photograph.
+    fn preview(&mut self) -> Result<Frame, CameraError> {
+        let files = self.images()?;
+        let file = &files[self.next % files.len()];
         Frame::decode(&std::fs::read(file)?)
     }
 }

@@ -83,6 +83,7 @@ struct Shown {
     chosen: String,
     listed: bool,
     relationship: i32,
+    card_name: String,
     review: Vec<InsuranceReviewLine>,
     photo: slint::Image,
 }
@@ -118,24 +119,54 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     };
     adapter.set_left_matches(ModelRc::new(VecModel::from(column(0))));
     adapter.set_right_matches(ModelRc::new(VecModel::from(column(1))));
+    // "Chosen: …" only when the payer is not among the buttons (which show it chosen):
+    // the line would take room the payers found need.
+    let note = if s.matches.iter().any(|m| m.as_str() == s.chosen) {
+        String::new()
+    } else {
+        s.chosen.clone()
+    };
+    adapter.set_chosen_note(note.into());
     adapter.set_chosen(s.chosen.into());
     adapter.set_listed(s.listed);
     adapter.set_relationship(s.relationship);
+    adapter.set_card_name(s.card_name.into());
     adapter.set_review(ModelRc::new(VecModel::from(s.review)));
     // Empty on every other page: no photo of a card outlives its page.
     adapter.set_taken_photo(s.photo);
+    // The live preview is drawn by `show_preview`; any other page drops its last frame.
+    if s.mode != Some(InsuranceMode::Frame) {
+        adapter.set_preview(slint::Image::default());
+    }
+}
+
+/// A camera frame's pixels, as Slint draws them.
+pub fn pixels_of(
+    frame: &crate::devices::camera::Frame,
+) -> slint::SharedPixelBuffer<slint::Rgb8Pixel> {
+    let mut buffer = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(frame.width, frame.height);
+    buffer.make_mut_bytes().copy_from_slice(&frame.rgb);
+    buffer
+}
+
+/// One live preview frame behind the frame guide; only while the photo page shows (a
+/// frame still on its way when the page changed is dropped). `None` clears it.
+pub fn show_preview(ui: &MainWindow, buffer: Option<slint::SharedPixelBuffer<slint::Rgb8Pixel>>) {
+    let adapter = ui.global::<InsuranceAdapter>();
+    let image = match buffer {
+        Some(buffer) if adapter.get_mode() == InsuranceMode::Frame => {
+            slint::Image::from_rgb8(buffer)
+        }
+        _ => slint::Image::default(),
+    };
+    adapter.set_preview(image);
 }
 
 /// The card photo for the screen; an empty image if it cannot be decoded (the page then
 /// still offers "Retake").
 fn photo_of(jpeg: &[u8]) -> slint::Image {
     match crate::devices::camera::Frame::decode(jpeg) {
-        Ok(frame) => {
-            let mut buffer =
-                slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(frame.width, frame.height);
-            buffer.make_mut_bytes().copy_from_slice(&frame.rgb);
-            slint::Image::from_rgb8(buffer)
-        }
+        Ok(frame) => slint::Image::from_rgb8(pixels_of(&frame)),
         Err(error) => {
             tracing::warn!(%error, "card photo cannot be shown");
             slint::Image::default()
@@ -236,8 +267,9 @@ fn fill(s: &mut Shown, view: &InsuranceView) {
                     s.listed = *listed;
                     InsuranceMode::Payer
                 }
-                InsuranceInput::Relationship { chosen } => {
+                InsuranceInput::Relationship { chosen, card_name } => {
                     s.relationship = chosen.map_or(-1, relationship_index);
+                    s.card_name = card_name.clone().unwrap_or_default();
                     InsuranceMode::Relationship
                 }
             }

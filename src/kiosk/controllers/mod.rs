@@ -11,7 +11,7 @@ mod done;
 mod front_desk;
 mod header;
 mod help;
-mod insurance;
+pub(crate) mod insurance;
 mod not_found;
 mod payment;
 mod problem;

@@ -3,9 +3,11 @@
 //! whatever happens here, the delivery has been answered and the check-in stands.
 
 use super::{Eligibility, EligibilityFinding, NotVerified};
+use crate::domain::SubscriberRelationship;
 use crate::domain::{CoverageRank, CoverageSubmissionId};
 use crate::eligibility::{
-    ControlNumbers, EligibilityRequest, EligibilityStatus, MemberId, PersonNamePart, ReadError,
+    ControlNumbers, Dependent, DependentRelationship, EligibilityRequest, EligibilityStatus,
+    MemberId, PersonNamePart, ReadError,
 };
 use crate::office::eligibility::{ClearinghouseError, EligibilityError, check_eligibility};
 use crate::office::events::QueueEvent;
@@ -121,22 +123,50 @@ fn request_for(
     else {
         return not(NotVerified::PayerNotListed);
     };
-    let (name, dob) = match coverage.subscriber() {
-        Some(subscriber) => (
-            subscriber.name.clone(),
-            Some(subscriber.date_of_birth.date()),
-        ),
-        None => match patient {
-            Some((name, dob)) => (name, dob),
-            None => return not(NotVerified::DetailsMissing),
-        },
+    let payer_name = match crate::eligibility::OrgName::new(payer_name.as_str()) {
+        Ok(name) => name,
+        Err(_) => return not(NotVerified::DetailsMissing),
     };
-    let (Some(dob), Ok(last), Ok(first), Ok(payer_name)) = (
-        dob,
-        PersonNamePart::last(name.last()),
-        PersonNamePart::first(name.first()),
-        crate::eligibility::OrgName::new(payer_name.as_str()),
-    ) else {
+    let part = |name: &crate::domain::PersonName| {
+        Some((
+            PersonNamePart::last(name.last()).ok()?,
+            PersonNamePart::first(name.first()).ok()?,
+        ))
+    };
+    let own_ids = insurance.setup.dependents_have_own_ids(&payer_id);
+    // Who goes in 2000C, and the patient in 2000D when they are a dependent under the
+    // subscriber's member id. A payer that gives dependents ids of their own is asked
+    // about the patient as its subscriber; a patient the office has no name or birth date
+    // for is asked about as the subscriber alone (the payer then answers for them).
+    let (subscriber, dependent) = match (coverage.subscriber(), &patient) {
+        (None, Some((name, dob))) => ((name.clone(), *dob), None),
+        (Some(_), Some((name, dob))) if own_ids => ((name.clone(), *dob), None),
+        (Some(subscriber), patient) => {
+            let dependent = match patient {
+                Some((name, Some(dob))) => part(name).map(|(last, first)| Dependent {
+                    last_name: last,
+                    first_name: first,
+                    date_of_birth: *dob,
+                    relationship: match coverage.relationship() {
+                        SubscriberRelationship::Spouse => DependentRelationship::Spouse,
+                        SubscriberRelationship::Child => DependentRelationship::Child,
+                        _ => DependentRelationship::OtherAdult,
+                    },
+                }),
+                _ => None,
+            };
+            (
+                (
+                    subscriber.name.clone(),
+                    Some(subscriber.date_of_birth.date()),
+                ),
+                dependent,
+            )
+        }
+        (None, None) => return not(NotVerified::DetailsMissing),
+    };
+    let ((name, dob), dependent) = (subscriber, dependent);
+    let (Some(dob), Some((last, first))) = (dob, part(&name)) else {
         return not(NotVerified::DetailsMissing);
     };
     let settings = &insurance.eligibility;
@@ -152,6 +182,7 @@ fn request_for(
             date_of_birth: dob,
             service_type: settings.service_type.clone(),
             service_date: today,
+            dependent,
         }),
         why_not: NotVerified::DetailsMissing,
     }

@@ -24,6 +24,7 @@ use crate::api::{
     SubmissionOutcome, SubmissionReceipt,
 };
 use crate::domain::{AmountDue, Cents, CoverageAnswer, CoverageRank, CoverageSource, KioskId};
+use crate::office::audit::AuditAction;
 use crate::office::eligibility::{Clearinghouse, HttpClearinghouse};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -200,7 +201,11 @@ pub fn routes() -> Router<AppState> {
             get(coverage_on_file),
         )
         .route("/api/kiosk/v1/appointments/{handle}/due", get(due))
-        .merge(staff_view::routes())
+}
+
+/// The staff side (behind the sign-in gate).
+pub fn staff_routes() -> Router<AppState> {
+    staff_view::routes()
 }
 
 fn refused_response(
@@ -397,8 +402,8 @@ async fn coverage_on_file(
                 if found.is_some() {
                     db.audit(
                         now,
-                        &Actor::Kiosk(kiosk),
-                        "coverage.disclose",
+                        Actor::Kiosk(kiosk),
+                        AuditAction::CoverageDisclose,
                         &appointment.to_string(),
                     )?;
                 }
@@ -443,8 +448,8 @@ async fn due(
                 let verified = db.verified_copay(appointment)?;
                 db.audit(
                     now,
-                    &Actor::Kiosk(kiosk),
-                    "due.disclose",
+                    Actor::Kiosk(kiosk),
+                    AuditAction::DueDisclose,
                     &appointment.to_string(),
                 )?;
                 Ok(Some((a, verified)))

@@ -9,7 +9,7 @@ use crate::eligibility::{InterchangeId, InterchangeParties, Npi, OrgName, Servic
 use crate::office::config::{ConfigError, EligibilityConfig, InsuranceConfig};
 use crate::scan::shc::TrustedIssuers;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -100,26 +100,42 @@ pub struct InsuranceSetup {
     pub reference: InsuranceReference,
     pub trusted: TrustedIssuers,
     payers: HashMap<PayerId, PayerName>,
+    /// Payers that give each dependent a member id of their own (`dependent_ids` = `own`
+    /// in the payer list): their dependents are asked about as subscribers. Every other
+    /// payer finds a dependent under the subscriber's id (a 2000D loop in the 270).
+    own_dependent_ids: HashSet<PayerId>,
 }
 
 impl InsuranceSetup {
     /// Reads the payer list and the trusted issuers `config` names.
     pub fn load(config: &InsuranceConfig) -> Result<Self, SetupError> {
         let payers = match &config.payers {
-            None => parse_payers(DEFAULT_PAYERS, Path::new(DEFAULT_PAYERS_NAME))?,
+            None => parse_payer_list(DEFAULT_PAYERS, Path::new(DEFAULT_PAYERS_NAME))?,
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|error| SetupError::Read {
                     file: path.clone(),
                     error,
                 })?;
-                parse_payers(&text, path)?
+                parse_payer_list(&text, path)?
             }
         };
+        let (payers, own_dependent_ids) = payers;
         let issuers = match &config.shc_issuers_dir {
             None => Vec::new(),
             Some(dir) => read_issuers(dir)?,
         };
-        Ok(Self::new(payers, issuers))
+        Ok(Self::new(payers, issuers).with_own_dependent_ids(own_dependent_ids))
+    }
+
+    /// The payers whose dependents have member ids of their own.
+    pub fn with_own_dependent_ids(mut self, payers: HashSet<PayerId>) -> Self {
+        self.own_dependent_ids = payers;
+        self
+    }
+
+    /// Whether the payer gives dependents member ids of their own.
+    pub fn dependents_have_own_ids(&self, id: &PayerId) -> bool {
+        self.own_dependent_ids.contains(id)
     }
 
     /// A set-up from parts already checked (tests, the bench).
@@ -144,6 +160,7 @@ impl InsuranceSetup {
             reference,
             trusted,
             payers,
+            own_dependent_ids: HashSet::new(),
         }
     }
 
@@ -174,8 +191,14 @@ fn revision_of(reference: &InsuranceReference) -> String {
     digest[..12].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Reads `payer_id,name` rows after a header line. Every id once; every name valid.
-pub fn parse_payers(text: &str, file: &Path) -> Result<Vec<PayerListEntry>, SetupError> {
+/// Reads `payer_id,name[,dependent_ids]` rows after a header line (every id once, every
+/// name valid): the payers, and those
+/// whose `dependent_ids` is `own` (blank or `subscriber`: dependents use the subscriber's
+/// member id).
+pub fn parse_payer_list(
+    text: &str,
+    file: &Path,
+) -> Result<(Vec<PayerListEntry>, HashSet<PayerId>), SetupError> {
     let bad = |line: u64, reason: &str| SetupError::Payers {
         file: file.to_owned(),
         line,
@@ -189,24 +212,43 @@ pub fn parse_payers(text: &str, file: &Path) -> Result<Vec<PayerListEntry>, Setu
         .headers()
         .map_err(|_| bad(1, "unreadable header"))?
         .clone();
-    if header.len() != 2 || &header[0] != "payer_id" || &header[1] != "name" {
-        return Err(bad(1, "the header must be: payer_id,name"));
+    let columns = header.len();
+    if !(2..=3).contains(&columns)
+        || &header[0] != "payer_id"
+        || &header[1] != "name"
+        || (columns == 3 && &header[2] != "dependent_ids")
+    {
+        return Err(bad(
+            1,
+            "the header must be: payer_id,name (or payer_id,name,dependent_ids)",
+        ));
     }
+    let mut own_dependent_ids = HashSet::new();
     let mut payers: Vec<PayerListEntry> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
-            bad(line, "unreadable row (two columns: payer_id,name)")
+            bad(
+                line,
+                "unreadable row (the header's columns: payer_id,name[,dependent_ids])",
+            )
         })?;
         let line = record.position().map_or(0, |p| p.line());
-        if record.len() != 2 {
-            return Err(bad(line, "two columns expected: payer_id,name"));
+        if record.len() != columns {
+            return Err(bad(line, "every row needs the header's columns"));
         }
         let id = PayerId::new(&record[0]).map_err(|e| bad(line, &e.to_string()))?;
         let name = PayerName::new(&record[1]).map_err(|e| bad(line, &e.to_string()))?;
         if !seen.insert(id.clone()) {
             return Err(bad(line, "this payer id is listed twice"));
+        }
+        match record.get(2).unwrap_or("") {
+            "" | "subscriber" => {}
+            "own" => {
+                own_dependent_ids.insert(id.clone());
+            }
+            _ => return Err(bad(line, "dependent_ids must be own, subscriber or blank")),
         }
         payers.push(PayerListEntry { id, name });
         if payers.len() > MAX_PAYERS {
@@ -216,7 +258,7 @@ pub fn parse_payers(text: &str, file: &Path) -> Result<Vec<PayerListEntry>, Setu
     if payers.is_empty() {
         return Err(bad(1, "the list names no payer"));
     }
-    Ok(payers)
+    Ok((payers, own_dependent_ids))
 }
 
 /// Reads every `*.json` file of `dir`, in name order, as a trusted issuer.
@@ -299,12 +341,34 @@ mod tests {
             ("payer_id,name\nA1,Testpayer\nA2\n", 3, "column"),
             ("payer_id,name\n", 1, "no payer"),
         ] {
-            let error = parse_payers(text, file).unwrap_err().to_string();
+            let error = parse_payer_list(text, file).unwrap_err().to_string();
             assert!(
                 error.starts_with(&format!("payers.csv line {line}:")) && error.contains(reason),
                 "{text:?}: {error}"
             );
         }
+    }
+
+    #[test]
+    fn a_payer_list_may_say_whose_dependents_have_their_own_ids() {
+        let file = Path::new("payers.csv");
+        let text =
+            "payer_id,name,dependent_ids\nA1,Testpayer,own\nA2,Sample,\nA3,Mock,subscriber\n";
+        let (payers, own) = parse_payer_list(text, file).unwrap();
+        assert_eq!(payers.len(), 3);
+        assert_eq!(
+            own.into_iter().collect::<Vec<_>>(),
+            [PayerId::new("A1").unwrap()]
+        );
+        let error = parse_payer_list("payer_id,name,dependent_ids\nA1,Testpayer,maybe\n", file)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("line 2") && error.contains("dependent_ids"),
+            "{error}"
+        );
+        let setup = InsuranceSetup::load(&InsuranceConfig::default()).unwrap();
+        assert!(!setup.dependents_have_own_ids(&PayerId::new("TSTPAYER1").unwrap()));
     }
 
     #[test]

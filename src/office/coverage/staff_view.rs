@@ -6,10 +6,11 @@
 use super::{Eligibility, spawn_checks};
 use crate::api::FormSubject;
 use crate::domain::{CardPhotoId, CoverageRank, CoverageSource, CoverageSubmissionId};
+use crate::office::audit::AuditAction;
 use crate::office::error::ApiError;
 use crate::office::server::AppState;
-use crate::office::staff::STAFF_ACTOR;
-use crate::office::store::{Actor, CoverageAnswerRow, CoverageItem};
+use crate::office::signin::StaffSession;
+use crate::office::store::{CoverageAnswerRow, CoverageItem};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -192,12 +193,17 @@ fn subject_view(row: CoverageAnswerRow) -> SubjectInsurance {
     }
 }
 
-async fn staff_view(State(state): State<AppState>) -> Result<Json<InsuranceView>, ApiError> {
-    let (appointments, registrations) =
-        crate::office::staff::read_day_subjects(&state, "insurance.view", |db, subject| {
-            db.coverage_answer_of(subject)
-        })
-        .await?;
+async fn staff_view(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<Json<InsuranceView>, ApiError> {
+    let (appointments, registrations) = crate::office::staff::read_day_subjects(
+        &state,
+        session.actor(),
+        AuditAction::InsuranceView,
+        |db, subject| db.coverage_answer_of(subject),
+    )
+    .await?;
     Ok(Json(InsuranceView {
         appointments: appointments.into_iter().map(subject_view).collect(),
         registrations: registrations.into_iter().map(subject_view).collect(),
@@ -214,6 +220,7 @@ pub struct MemberIdView {
 /// Audited (`insurance.member_id.reveal`).
 async fn reveal_member_id(
     State(state): State<AppState>,
+    session: StaffSession,
     Path((answer, rank)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let answer = CoverageSubmissionId::parse(&answer).ok_or(ApiError::NotFound)?;
@@ -229,8 +236,8 @@ async fn reveal_member_id(
             };
             db.audit(
                 now,
-                &Actor::Staff(STAFF_ACTOR.into()),
-                "insurance.member_id.reveal",
+                session.actor(),
+                AuditAction::MemberIdReveal,
                 &format!("{answer}/{}", rank.as_str()),
             )?;
             Ok(Some(item.coverage.member_id().as_str().to_owned()))
@@ -248,6 +255,7 @@ async fn reveal_member_id(
 /// again, in the background (`202`). Audited (`eligibility.recheck`).
 async fn recheck(
     State(state): State<AppState>,
+    session: StaffSession,
     Path(answer): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let answer = CoverageSubmissionId::parse(&answer).ok_or(ApiError::NotFound)?;
@@ -259,8 +267,8 @@ async fn recheck(
             };
             db.audit(
                 now,
-                &Actor::Staff(STAFF_ACTOR.into()),
-                "eligibility.recheck",
+                session.actor(),
+                AuditAction::EligibilityRecheck,
                 &answer.to_string(),
             )?;
             Ok(Some(row.items.iter().map(|i| i.rank).collect::<Vec<_>>()))
@@ -275,6 +283,7 @@ async fn recheck(
 /// `GET /staff/insurance/photos/{id}`: a card photo as JPEG. Audited (`card_photo.view`).
 async fn photo(
     State(state): State<AppState>,
+    session: StaffSession,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = CardPhotoId::parse(&id).ok_or(ApiError::NotFound)?;
@@ -285,8 +294,8 @@ async fn photo(
             if found.is_some() {
                 db.audit(
                     now,
-                    &Actor::Staff(STAFF_ACTOR.into()),
-                    "card_photo.view",
+                    session.actor(),
+                    AuditAction::CardPhotoView,
                     &id.to_string(),
                 )?;
             }

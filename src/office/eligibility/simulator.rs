@@ -7,6 +7,10 @@
 //! - `TST0003`: active like `TST0001`, answered only after the slow delay (timeouts);
 //! - any other id starting `TST`: not found (AAA 75); any other id: invalid (AAA 72).
 //!
+//! A 270 asking about a dependent (a 2000D loop, `NM1*03`) is answered in a 2000D loop
+//! too, and an active dependent's office-visit co-pay is $20.00 (not the subscriber's
+//! $30.00), so a test can tell whose benefits were read.
+//!
 //! A body that is not a 270 gets HTTP 400.
 
 use crate::eligibility::Delimiters;
@@ -26,6 +30,8 @@ struct Asked {
     payer: Vec<String>,
     provider: Vec<String>,
     subscriber: Vec<String>,
+    /// The dependent's NM1 (`NM1*03`), when the 270 asks about one.
+    dependent: Option<Vec<String>>,
     member_id: String,
 }
 
@@ -51,6 +57,7 @@ fn read_270(body: &[u8]) -> Option<Asked> {
         payer: find("NM1", "PR")?,
         provider: find("NM1", "1P")?,
         member_id: subscriber.get(9).cloned().unwrap_or_default(),
+        dependent: find("NM1", "03"),
         subscriber,
     })
 }
@@ -112,9 +119,19 @@ fn answer(asked: &Asked) -> String {
     w.segment(&["HL", "2", "1", "21", "1"]);
     let provider = strings(&asked.provider);
     w.segment(&provider.iter().map(String::as_str).collect::<Vec<_>>());
-    w.segment(&["HL", "3", "2", "22", "0"]);
+    let has_child = if asked.dependent.is_some() { "1" } else { "0" };
+    w.segment(&["HL", "3", "2", "22", has_child]);
     let subscriber = strings(&asked.subscriber);
     w.segment(&subscriber.iter().map(String::as_str).collect::<Vec<_>>());
+    // The benefits are the patient's: the dependent's loop when there is one.
+    let office_visit = match &asked.dependent {
+        Some(dependent) => {
+            w.segment(&["HL", "4", "3", "23", "0"]);
+            w.segment(&dependent.iter().map(String::as_str).collect::<Vec<_>>());
+            "20.00"
+        }
+        None => "30.00",
+    };
     match kind {
         Answer::Reject(code) => w.segment(&["AAA", "N", "", code, "C"]),
         Answer::Inactive => {
@@ -141,7 +158,7 @@ fn answer(asked: &Asked) -> String {
             w.segment(&["EB", "1", "IND", "30", "", "TESTPAYER GOLD PPO"]);
             eb(&mut w, "30", "25", "Y");
             eb(&mut w, "98", "60", "N");
-            eb(&mut w, "98", "30.00", "Y");
+            eb(&mut w, "98", office_visit, "Y");
             eb(&mut w, "UC", "75", "Y");
         }
     }

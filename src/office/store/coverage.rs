@@ -10,6 +10,7 @@ use crate::domain::{
     AppointmentId, CardPhotoId, CardSide, Cents, Coverage, CoverageAnswer, CoverageRank,
     CoverageSubmissionId, KioskId, NewPatientRegistration, PersonName, RegistrationId,
 };
+use crate::office::audit::AuditAction;
 use crate::office::coverage::{
     CoverageRefused, Eligibility, EligibilityFinding, NotVerified, ShcCheck,
 };
@@ -224,8 +225,8 @@ fn record_coverage_in(
     audit_in(
         tx,
         now,
-        &Actor::Kiosk(kiosk.clone()),
-        "coverage.create",
+        &Actor::Kiosk(kiosk.clone()).into(),
+        AuditAction::CoverageCreate,
         &id,
     )?;
     Ok(Ok(CoverageStored::Accepted { to_check }))
@@ -307,8 +308,8 @@ impl OfficeStore {
             audit_in(
                 &tx,
                 now,
-                &Actor::Kiosk(kiosk.clone()),
-                "card_photo.create",
+                &Actor::Kiosk(kiosk.clone()).into(),
+                AuditAction::CardPhotoCreate,
                 &id,
             )?;
             Ok(CoverageStored::Accepted { to_check: vec![] })
@@ -637,6 +638,10 @@ impl OfficeStore {
             .optional()?;
         let subject = match found {
             Some((rank, Some(handle), None)) => {
+                // Only the primary sets the co-pay the kiosk asks. A secondary is checked
+                // and shown to staff, but what the patient owes once two plans share a
+                // claim (coordination of benefits) is settled by the desk and the payers,
+                // not guessed at the kiosk.
                 if rank == "primary" {
                     match (finding.status, finding.copay) {
                         (Eligibility::Active, Some(copay)) => {

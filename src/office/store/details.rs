@@ -7,6 +7,7 @@ use crate::api::{DetailsChangeSubmission, SubmissionOutcome};
 use crate::domain::{
     AppointmentId, ChangeSource, ContactField, ContactOnFile, DetailsChangeId, KioskId,
 };
+use crate::office::audit::{AuditAction, AuditContext};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -197,8 +198,8 @@ impl OfficeStore {
         audit_in(
             &tx,
             now,
-            &Actor::Kiosk(kiosk.clone()),
-            "details_change.create",
+            &Actor::Kiosk(kiosk.clone()).into(),
+            AuditAction::DetailsChangeCreate,
             &id,
         )?;
         tx.commit()?;
@@ -278,9 +279,10 @@ impl OfficeStore {
         id: DetailsChangeId,
         field: ContactField,
         decision: FieldDecision,
-        actor: &Actor,
+        actor: impl Into<AuditContext>,
         now: Timestamp,
     ) -> Result<Decided, StoreError> {
+        let actor = &actor.into();
         let tx = self.conn.transaction()?;
         let key = id.to_string();
         let found: Option<(i64, String, Option<String>)> = tx
@@ -306,7 +308,7 @@ impl OfficeStore {
                 field.as_str(),
                 decision.as_str(),
                 ts(now),
-                actor.label()
+                actor.actor.label()
             ],
         )?;
         if decision == FieldDecision::Approved {
@@ -319,12 +321,18 @@ impl OfficeStore {
                 ),
                 params![appointment, value],
             )?;
+            if self.hl7_outbound {
+                super::hl7::enqueue_in(&tx, crate::hl7::adt::AdtEvent::Update, appointment, now)?;
+            }
         }
         audit_in(
             &tx,
             now,
             actor,
-            &format!("details_change.field.{}", decision.as_str()),
+            match decision {
+                FieldDecision::Approved => AuditAction::DetailsFieldApproved,
+                FieldDecision::Rejected => AuditAction::DetailsFieldRejected,
+            },
             &format!("{key}/{}", field.as_str()),
         )?;
         let closed = close_if_done(&tx, &key, now)?;
@@ -340,9 +348,10 @@ impl OfficeStore {
     pub fn close_details_change(
         &mut self,
         id: DetailsChangeId,
-        actor: &Actor,
+        actor: impl Into<AuditContext>,
         now: Timestamp,
     ) -> Result<Close, StoreError> {
+        let actor = &actor.into();
         let tx = self.conn.transaction()?;
         let key = id.to_string();
         let found: Option<(bool, i64)> = tx
@@ -364,7 +373,7 @@ impl OfficeStore {
                     "UPDATE details_changes SET closed_at = ?2 WHERE id = ?1",
                     params![key, ts(now)],
                 )?;
-                audit_in(&tx, now, actor, "details_change.close", &key)?;
+                audit_in(&tx, now, actor, AuditAction::DetailsChangeClose, &key)?;
                 Close::Closed
             }
         };
@@ -591,5 +600,42 @@ mod tests {
             Close::NotFound
         );
         assert!(store.open_details_changes().unwrap().is_empty());
+    }
+
+    #[test]
+    fn approved_details_queue_one_adt_a08_when_the_ehr_interface_sends() {
+        let (_dir, mut store, id) = store_with_ada();
+        let lobby = KioskId::new("lobby-1").unwrap();
+        let staff = Actor::Staff("front-desk".into());
+        let request = change(id, false);
+        store
+            .record_details_change(&request, &lobby, at(1))
+            .unwrap();
+        // Off (no peer): nothing is queued.
+        store
+            .decide_field(
+                request.id,
+                ContactField::AddressLine1,
+                FieldDecision::Approved,
+                &staff,
+                at(2),
+            )
+            .unwrap();
+        assert_eq!(store.next_hl7_outbound(at(3)).unwrap(), None);
+        store.set_hl7_outbound(true);
+        let again = change(id, false);
+        store.record_details_change(&again, &lobby, at(4)).unwrap();
+        for field in [ContactField::AddressLine1, ContactField::Phone] {
+            store
+                .decide_field(again.id, field, FieldDecision::Approved, &staff, at(5))
+                .unwrap();
+        }
+        // Two fields approved, one message: it is built when sent, with both.
+        let item = store.next_hl7_outbound(at(6)).unwrap().unwrap();
+        assert_eq!(item.event, crate::hl7::adt::AdtEvent::Update);
+        assert_eq!(item.appointment, id);
+        assert_eq!(store.hl7_summary().unwrap().waiting, 1);
+        let patient = store.hl7_patient(id).unwrap().unwrap();
+        assert_eq!(patient.contact.get(ContactField::Phone), Some("555-0199"));
     }
 }

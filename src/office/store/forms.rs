@@ -8,6 +8,7 @@ use crate::consent::{DocumentId, Signature, SignedConsent, Version};
 use crate::domain::{
     AppointmentId, KioskId, Language, PersonName, RegistrationId, SignedConsentId,
 };
+use crate::office::audit::AuditAction;
 use crate::office::consents::ConsentRefused;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -207,7 +208,13 @@ fn record_consent_in(
         ts(now),
         signature,
     ])?;
-    audit_in(tx, now, &Actor::Kiosk(kiosk.clone()), "consent.create", &id)?;
+    audit_in(
+        tx,
+        now,
+        &Actor::Kiosk(kiosk.clone()).into(),
+        AuditAction::ConsentCreate,
+        &id,
+    )?;
     Ok(Ok(ConsentStored::Accepted))
 }
 
@@ -303,7 +310,13 @@ impl OfficeStore {
                 "INSERT INTO form_sets (revision, body, published_at) VALUES (?1, ?2, ?3)",
                 params![set.revision, body, ts(now)],
             )?;
-            audit_in(&tx, now, &Actor::System, "forms.publish", &set.revision)?;
+            audit_in(
+                &tx,
+                now,
+                &Actor::System.into(),
+                AuditAction::FormsPublish,
+                &set.revision,
+            )?;
         }
         tx.commit()?;
         Ok(new)

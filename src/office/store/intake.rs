@@ -6,6 +6,7 @@
 use super::{Actor, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::api::{FormSubject, IntakeSubmission};
 use crate::domain::{AppointmentId, IntakeResponseId, KioskId, RegistrationId};
+use crate::office::audit::{AuditAction, AuditContext};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -214,10 +215,10 @@ impl OfficeStore {
             scores.phq9,
             alerts,
         ])?;
-        let actor = Actor::Kiosk(kiosk.clone());
-        audit_in(&tx, now, &actor, "intake.create", &id)?;
+        let actor = AuditContext::from(Actor::Kiosk(kiosk.clone()));
+        audit_in(&tx, now, &actor, AuditAction::IntakeCreate, &id)?;
         if alerts.is_some() {
-            audit_in(&tx, now, &actor, "intake.alert.raise", &id)?;
+            audit_in(&tx, now, &actor, AuditAction::IntakeAlertRaise, &id)?;
         }
         tx.commit()?;
         Ok(Ok(IntakeStored::Accepted))
@@ -264,9 +265,10 @@ impl OfficeStore {
     pub fn acknowledge_intake_alert(
         &mut self,
         id: IntakeResponseId,
-        actor: &Actor,
+        actor: impl Into<AuditContext>,
         now: Timestamp,
     ) -> Result<Acknowledge, StoreError> {
+        let actor = &actor.into();
         let tx = self.conn.transaction()?;
         let found: Option<(String, String, Option<String>, Option<String>)> = tx
             .query_row(
@@ -294,9 +296,15 @@ impl OfficeStore {
                 tx.execute(
                     "UPDATE intake_responses
                      SET alert_acknowledged_at = ?2, alert_acknowledged_by = ?3 WHERE id = ?1",
-                    params![id.to_string(), ts(now), actor.label()],
+                    params![id.to_string(), ts(now), actor.actor.label()],
                 )?;
-                audit_in(&tx, now, actor, "intake.alert.acknowledge", &id.to_string())?;
+                audit_in(
+                    &tx,
+                    now,
+                    actor,
+                    AuditAction::IntakeAlertAcknowledge,
+                    &id.to_string(),
+                )?;
                 Acknowledge::Acknowledged { subject }
             }
         };

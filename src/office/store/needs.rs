@@ -3,6 +3,7 @@
 
 use super::{Actor, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::domain::{KioskId, StaffNeed};
+use crate::office::audit::{AuditAction, AuditContext};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -88,8 +89,8 @@ pub(super) fn raise_need_in(
     audit_in(
         tx,
         now,
-        &Actor::Kiosk(kiosk.clone()),
-        &format!("staff_need.raise.{}", need.as_str()),
+        &Actor::Kiosk(kiosk.clone()).into(),
+        AuditAction::staff_need_raised(need),
         &NeedId(id).to_string(),
     )?;
     Ok(NeedId(id))
@@ -142,9 +143,10 @@ impl OfficeStore {
     pub fn answer_need(
         &mut self,
         id: NeedId,
-        actor: &Actor,
+        actor: impl Into<AuditContext>,
         now: Timestamp,
     ) -> Result<Answer, StoreError> {
+        let actor = &actor.into();
         let tx = self.conn.transaction()?;
         let found: Option<(String, bool)> = tx
             .query_row(
@@ -159,9 +161,15 @@ impl OfficeStore {
             Some((kiosk, false)) => {
                 tx.execute(
                     "UPDATE staff_needs SET answered_at = ?2, answered_by = ?3 WHERE id = ?1",
-                    params![id.0, ts(now), actor.label()],
+                    params![id.0, ts(now), actor.actor.label()],
                 )?;
-                audit_in(&tx, now, actor, "staff_need.answer", &id.to_string())?;
+                audit_in(
+                    &tx,
+                    now,
+                    actor,
+                    AuditAction::StaffNeedAnswer,
+                    &id.to_string(),
+                )?;
                 Answer::Answered {
                     kiosk: KioskId::new(&kiosk).map_err(|_| StoreError::Corrupt("kiosk id"))?,
                 }

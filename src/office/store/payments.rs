@@ -7,6 +7,7 @@ use super::needs::raise_need_in;
 use super::{Actor, NeedId, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::api::PaymentSubmission;
 use crate::domain::{AppointmentId, KioskId, PaymentId, PaymentOutcome, StaffNeed};
+use crate::office::audit::AuditAction;
 use crate::office::payments::{PaymentRefused, check_plausible};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -93,8 +94,8 @@ pub(super) fn record_payment_in(
     audit_in(
         tx,
         now,
-        &Actor::Kiosk(kiosk.clone()),
-        &format!("payment.create.{}", payment.outcome.status_str()),
+        &Actor::Kiosk(kiosk.clone()).into(),
+        AuditAction::payment_created(&payment.outcome),
         &id,
     )?;
     let need = match payment.outcome {

@@ -107,8 +107,11 @@ pub struct Draft {
     /// Digits typed, MMDDYYYY.
     pub subscriber_birth: FormText,
     pub source: CoverageSource,
-    /// The fields filled in from a card (shown with "filled in from your card").
+    /// The fields filled in from a card (shown with "from your card, please check").
     pub prefilled: Vec<CoverageField>,
+    /// The member name printed on the card when it is not (or may not be) the patient's:
+    /// shown on the relationship page, so the patient sees whose card it is.
+    pub card_name: Option<String>,
 }
 
 impl fmt::Debug for Draft {
@@ -192,6 +195,7 @@ impl Draft {
             subscriber_birth: FormText::default(),
             source: CoverageSource::Typed,
             prefilled: Vec::new(),
+            card_name: None,
         }
     }
 
@@ -400,6 +404,22 @@ impl Draft {
         if let Some(group) = &reading.group {
             self.set_text(CoverageField::Group, group.as_str());
         }
+    }
+
+    /// The member name a card photo read. `patient`: whether it is the patient's own name
+    /// (`None`: the kiosk cannot tell). The patient's own: "Mine" is pre-filled as whose
+    /// insurance it is. Someone else's (or unknown): the name is pre-filled as the
+    /// subscriber's and shown on the relationship page, which is asked. Either way the
+    /// patient confirms it like every other pre-filled field.
+    pub fn prefill_member_name(&mut self, name: &PersonName, patient: Option<bool>) {
+        if patient == Some(true) {
+            self.relationship = Some(SubscriberRelationship::Patient);
+            self.mark(CoverageField::Relationship);
+            return;
+        }
+        self.set_text(CoverageField::SubscriberFirst, name.first());
+        self.set_text(CoverageField::SubscriberLast, name.last());
+        self.card_name = Some(format!("{} {}", name.first(), name.last()));
     }
 
     /// A verified SMART Health Card's Coverage.

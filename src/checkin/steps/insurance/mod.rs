@@ -13,6 +13,7 @@
 //! shows where the step is, never a value.
 
 mod draft;
+mod names;
 mod view;
 
 pub use draft::{CoverageField, CoverageFieldError};
@@ -41,6 +42,7 @@ use crate::scan::shc;
 use draft::{Draft, DraftPayer, search_payers};
 use jiff::Timestamp;
 use jiff::civil::Date;
+use names::{KnownName, NameMatch};
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -286,7 +288,7 @@ impl Step for Insurance {
                 Outcome::stay().with(Effect::TakeCardPhoto { op, side })
             }
             (Stage::Frame(CardSide::Back), InsuranceTap::SkipBack) => {
-                self.photos_done();
+                self.photos_done(cx.session);
                 Outcome::stay()
             }
             (Stage::Frame(side), InsuranceTap::Back) => {
@@ -310,7 +312,7 @@ impl Step for Insurance {
                 }
                 match side {
                     CardSide::Front => self.stage = Stage::Frame(CardSide::Back),
-                    CardSide::Back => self.photos_done(),
+                    CardSide::Back => self.photos_done(cx.session),
                 }
                 Outcome::stay()
             }
@@ -495,8 +497,9 @@ impl Insurance {
         self.stage = Stage::How;
     }
 
-    /// The photos of this coverage are taken: the form, pre-filled from what they read.
-    fn photos_done(&mut self) {
+    /// The photos of this coverage are taken: the form, pre-filled from what they read
+    /// (the member name checked against the patient's own).
+    fn photos_done(&mut self, session: &Session) {
         let rank = self.rank();
         let mut reading = CardReading::default();
         for photo in self.photos.iter().filter(|p| p.rank == rank) {
@@ -508,6 +511,15 @@ impl Insurance {
         }
         let mut draft = Draft::new(rank);
         draft.prefill_from_reading(&reading, &self.payers);
+        if let Some(name) = &reading.member_name {
+            let patient = match KnownName::compare(KnownName::of(session).as_ref(), name) {
+                NameMatch::Same => Some(true),
+                NameMatch::Different => Some(false),
+                NameMatch::Unknown => None,
+            };
+            tracing::info!(?patient, "member name read from the card");
+            draft.prefill_member_name(name, patient);
+        }
         self.fill_from(draft);
     }
 

@@ -98,9 +98,11 @@ pub enum InsuranceInput {
         chosen: Option<String>,
         listed: bool,
     },
-    /// The four relationships; `chosen` is the one picked.
+    /// The four relationships; `chosen` is the one picked; `card_name` the member name
+    /// the card photo read, when it is not the patient's own (or the kiosk cannot tell).
     Relationship {
         chosen: Option<SubscriberRelationship>,
+        card_name: Option<String>,
     },
 }
 
@@ -219,6 +221,7 @@ impl Insurance {
             },
             CoverageField::Relationship => InsuranceInput::Relationship {
                 chosen: draft.relationship,
+                card_name: draft.card_name.clone(),
             },
             other => {
                 let (keyboard, max) = other.keyboard().unwrap_or((Keyboard::Address, 0));
