@@ -10,6 +10,7 @@ pub mod consent;
 pub mod devices;
 pub mod domain;
 pub mod eligibility;
+pub mod fhir;
 pub mod hl7;
 pub mod logging;
 pub mod questionnaire;

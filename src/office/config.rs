@@ -19,6 +19,8 @@ pub enum ConfigError {
     CanonicalBase(#[from] crate::questionnaire::fhir::FhirError),
     #[error("[hl7] {0}")]
     Hl7(&'static str),
+    #[error("[fhir] {0}")]
+    Fhir(&'static str),
     #[error("[eligibility] {key}: {reason}")]
     Eligibility { key: &'static str, reason: String },
     #[error(
@@ -141,6 +143,81 @@ impl Default for Hl7Config {
     }
 }
 
+/// What the hub writes to the FHIR server on arrival (`[fhir] write`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FhirWrite {
+    /// `Appointment.status = arrived` (appointments pulled from the server only).
+    Appointment,
+    /// The patient's `Patient`: updated with the contact details on file, or created for
+    /// a new patient.
+    Patient,
+    /// A new `Encounter` (status arrived) for the visit.
+    Encounter,
+    /// The patient's answers to each intake questionnaire, as `QuestionnaireResponse`.
+    QuestionnaireResponse,
+}
+
+/// `[fhir]`: the EHR interface over FHIR R4 (issue 14). Off unless `base_url` is set.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FhirConfig {
+    /// The server's base URL (`https://ehr.example/fhir/R4`). `http://` only to a loopback
+    /// host (a local interface engine): the token and patient data cross the wire.
+    pub base_url: Option<String>,
+    /// Sent as `Authorization: Bearer …` with every request. Absent: none.
+    pub bearer_token: Option<String>,
+    /// How often today's appointments are pulled, in seconds (1-86400); 0: never (the
+    /// schedule comes another way, and only arrivals are written).
+    pub pull_every_secs: u64,
+    /// What is written on arrival.
+    pub write: Vec<FhirWrite>,
+    /// The system of the practice's patient numbers in `Patient.identifier`.
+    pub patient_identifier_system: String,
+    /// How long one request may take, connection to last byte (100-120000).
+    pub timeout_ms: u64,
+    /// The longest wait between tries of a write (100-3600000).
+    pub max_backoff_ms: u64,
+}
+
+impl Default for FhirConfig {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            bearer_token: None,
+            pull_every_secs: 300,
+            write: vec![
+                FhirWrite::Appointment,
+                FhirWrite::Patient,
+                FhirWrite::QuestionnaireResponse,
+            ],
+            patient_identifier_system: "urn:frontdesk:patient-number".into(),
+            timeout_ms: 10_000,
+            max_backoff_ms: 60_000,
+        }
+    }
+}
+
+impl std::fmt::Debug for FhirConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FhirConfig")
+            .field("base_url", &self.base_url)
+            .field(
+                "bearer_token",
+                &self.bearer_token.as_ref().map(|_| "<secret>"),
+            )
+            .field("pull_every_secs", &self.pull_every_secs)
+            .field("write", &self.write)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FhirConfig {
+    pub fn writes(&self, what: FhirWrite) -> bool {
+        self.base_url.is_some() && self.write.contains(&what)
+    }
+}
+
 /// A kiosk allowed to call the API, with its secret.
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -186,6 +263,8 @@ pub struct OfficeConfig {
     pub tls: Option<super::tls::TlsConfig>,
     /// The EHR interface over HL7 v2 (`[hl7]`).
     pub hl7: Hl7Config,
+    /// The EHR interface over FHIR R4 (`[fhir]`).
+    pub fhir: FhirConfig,
 }
 
 impl Default for OfficeConfig {
@@ -204,6 +283,7 @@ impl Default for OfficeConfig {
             staff: super::signin::StaffConfig::default(),
             tls: None,
             hl7: Hl7Config::default(),
+            fhir: FhirConfig::default(),
         }
     }
 }
@@ -223,6 +303,7 @@ impl OfficeConfig {
         crate::office::coverage::EligibilitySettings::from_config(&self.eligibility)?;
         self.check_transport()?;
         self.validate_hl7()?;
+        self.validate_fhir()?;
         let mut seen = std::collections::HashSet::new();
         for kiosk in &self.kiosks {
             if kiosk.token.len() < 16 {
@@ -278,6 +359,65 @@ impl OfficeConfig {
         }) {
             return Err(ConfigError::Hl7(
                 "application and facility names must be 1-40 characters without | ^ ~ \\ &",
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_fhir(&self) -> Result<(), ConfigError> {
+        let fhir = &self.fhir;
+        if let Some(base) = &fhir.base_url {
+            let Ok(url) = reqwest::Url::parse(base) else {
+                return Err(ConfigError::Fhir("base_url is not a URL"));
+            };
+            let loopback = url.host_str().is_some_and(|host| {
+                host == "localhost"
+                    || host
+                        .trim_matches(['[', ']'])
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            });
+            match url.scheme() {
+                "https" => {}
+                "http" if loopback => {}
+                _ => {
+                    return Err(ConfigError::Fhir(
+                        "base_url must be https:// (http:// only to a loopback host)",
+                    ));
+                }
+            }
+            if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+                return Err(ConfigError::Fhir(
+                    "base_url must have no query, fragment or user name",
+                ));
+            }
+        }
+        if fhir
+            .bearer_token
+            .as_deref()
+            .is_some_and(|t| t.is_empty() || t.chars().any(|c| c.is_control() || c == ' '))
+        {
+            return Err(ConfigError::Fhir(
+                "bearer_token must be non-empty without spaces or control characters",
+            ));
+        }
+        if fhir.pull_every_secs > 86_400 {
+            return Err(ConfigError::Fhir("pull_every_secs must be 0-86400"));
+        }
+        if !(100..=120_000).contains(&fhir.timeout_ms) {
+            return Err(ConfigError::Fhir("timeout_ms must be 100-120000"));
+        }
+        if !(100..=3_600_000).contains(&fhir.max_backoff_ms) {
+            return Err(ConfigError::Fhir("max_backoff_ms must be 100-3600000"));
+        }
+        let system = &fhir.patient_identifier_system;
+        if system.is_empty()
+            || system.len() > 200
+            || !system.bytes().all(|b| b.is_ascii_graphic())
+            || reqwest::Url::parse(system).is_err()
+        {
+            return Err(ConfigError::Fhir(
+                "patient_identifier_system must be a URI (urn:…, https://…)",
             ));
         }
         Ok(())
@@ -350,6 +490,32 @@ mod tests {
             at("0.0.0.0:2575").validate(),
             Err(ConfigError::Hl7(_))
         ));
+    }
+
+    #[test]
+    fn the_fhir_server_is_https_unless_on_loopback_and_its_token_stays_hidden() {
+        let check = |text: &str| toml::from_str::<OfficeConfig>(text).unwrap().validate();
+        check(
+            "[fhir]\nbase_url = \"https://ehr.example/fhir/R4\"\nbearer_token = \"s3cret-token\"\n",
+        )
+        .unwrap();
+        check("[fhir]\nbase_url = \"http://127.0.0.1:8080/fhir\"\n").unwrap();
+        check("[fhir]\nbase_url = \"http://localhost/fhir\"\nwrite = [\"appointment\", \"encounter\"]\n")
+            .unwrap();
+        for bad in [
+            "[fhir]\nbase_url = \"http://ehr.example/fhir\"\n",
+            "[fhir]\nbase_url = \"ftp://127.0.0.1/fhir\"\n",
+            "[fhir]\nbase_url = \"https://ehr.example/fhir?x=1\"\n",
+            "[fhir]\nbearer_token = \"two words\"\n",
+            "[fhir]\npull_every_secs = 100000\n",
+            "[fhir]\ntimeout_ms = 1\n",
+        ] {
+            assert!(matches!(check(bad), Err(ConfigError::Fhir(_))), "{bad}");
+        }
+        assert!(toml::from_str::<OfficeConfig>("[fhir]\nwrite = [\"coverage\"]\n").is_err());
+        let config: OfficeConfig =
+            toml::from_str("[fhir]\nbearer_token = \"s3cret-token\"\n").unwrap();
+        assert!(!format!("{config:?}").contains("s3cret"));
     }
 
     #[test]

@@ -462,7 +462,7 @@ async fn acknowledge(
 /// The QuestionnaireResponse as the office holds it: rebuilt from the answers it checked,
 /// so its score items are the office's own. `None` if the form is gone or the stored
 /// answers no longer fit it (neither happens: every version is kept).
-fn office_response(
+pub(crate) fn office_response(
     state: &AppState,
     row: &IntakeRow,
 ) -> Option<(

@@ -10,6 +10,7 @@ pub mod details_review;
 pub mod eligibility;
 pub mod error;
 pub mod events;
+pub mod fhir;
 pub mod forms;
 pub mod forms_api;
 pub mod hl7;

@@ -66,6 +66,8 @@ pub struct AppState {
     pub tls: Option<Arc<super::tls::OfficeCertificate>>,
     /// The HL7 v2 interface's live state (issue 14).
     pub hl7: Arc<super::hl7::Hl7Link>,
+    /// The FHIR interface's live state (issue 14).
+    pub fhir: Arc<super::fhir::FhirLink>,
 }
 
 impl AppState {
@@ -143,6 +145,7 @@ impl Office {
         };
         let mut store = OfficeStore::open(&config.data_dir.join("office.db"))?;
         store.set_hl7_outbound(config.hl7.peer.is_some());
+        store.set_fhir_writes(super::fhir::writes(&config.fhir));
         let hl7 = Arc::new(super::hl7::Hl7Link::default());
         let hl7_listener = match config.hl7.listen {
             Some(addr) => {
@@ -189,6 +192,7 @@ impl Office {
                 stopping: stopping_rx,
                 tls,
                 hl7,
+                fhir: Arc::new(super::fhir::FhirLink::default()),
             },
         })
     }
@@ -215,7 +219,8 @@ impl Office {
             .merge(super::coverage::staff_routes())
             .merge(signin::desk_routes())
             .merge(super::tls::routes())
-            .merge(super::hl7::status::routes());
+            .merge(super::hl7::status::routes())
+            .merge(super::fhir::status::routes());
         // The audit log: viewing and export.
         let manager = Router::new().merge(super::audit::routes::routes());
         // Users and kiosk management.
@@ -245,6 +250,7 @@ impl Office {
     ) -> Result<(), OfficeError> {
         let app = self.router();
         super::hl7::start(&self.state, self.hl7_listener);
+        super::fhir::start(&self.state);
         let stopping = Arc::new(self.stopping);
         let stop_on_signal = stopping.clone();
         let address = listener.local_addr().map_err(OfficeError::Serve)?;

@@ -30,6 +30,7 @@ use std::path::Path;
 pub mod audit;
 mod coverage;
 mod details;
+mod fhir;
 mod forms;
 mod hl7;
 mod intake;
@@ -40,6 +41,9 @@ pub(crate) use audit::audit_in;
 pub use audit::{AuditEntry, AuditFilter, ChainWalk};
 pub use coverage::{CheckRow, CoverageAnswerRow, CoverageItem, CoverageStored, PhotoMeta};
 pub use details::{Close, Decided, DetailsChangeReview, FieldDecision, FieldReview};
+pub use fhir::{
+    FhirItem, FhirKind, FhirSummary, FhirVisit, FhirWrites, PullStored, PulledAppointment,
+};
 pub use forms::{ConsentRow, ConsentStored, PublishedFile};
 pub use hl7::{Cancelled, OutboundItem, OutboundPatient, OutboundSummary};
 pub use intake::{
@@ -425,6 +429,7 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX hl7_outbound_waiting ON hl7_outbound (patient_key, id) WHERE state = 'pending';
 ",
+    fhir::MIGRATION,
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit
@@ -541,6 +546,8 @@ pub struct OfficeStore {
     conn: Connection,
     /// Whether check-ins and accepted details queue ADT messages (an `[hl7] peer` is set).
     hl7_outbound: bool,
+    /// What check-ins and accepted registrations queue for the FHIR server (`[fhir]`).
+    fhir_writes: FhirWrites,
 }
 
 fn parse<T: std::str::FromStr>(text: &str, what: &'static str) -> Result<T, StoreError> {
@@ -584,6 +591,14 @@ fn appointment_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Result<Appoint
 }
 
 impl OfficeStore {
+    /// What a check-in queues for the EHR's interfaces.
+    fn outbound(&self) -> Outbound {
+        Outbound {
+            hl7: self.hl7_outbound,
+            fhir: self.fhir_writes,
+        }
+    }
+
     /// Whether the database answers a trivial query (the watchdog's health check).
     pub fn check(&self) -> Result<(), StoreError> {
         self.conn.query_row("SELECT 1", [], |_| Ok(()))?;
@@ -596,6 +611,7 @@ impl OfficeStore {
         Ok(Self {
             conn,
             hl7_outbound: false,
+            fhir_writes: FhirWrites::default(),
         })
     }
 
@@ -609,75 +625,10 @@ impl OfficeStore {
     fn import_with_handles(
         &mut self,
         list: &[NewAppointment],
-        mut draw: impl FnMut() -> Result<u64, StoreError>,
+        draw: impl FnMut() -> Result<u64, StoreError>,
     ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
-        {
-            // The handle is only written by the insert; the update leaves it alone.
-            let mut stmt = tx.prepare(
-                "INSERT INTO appointments
-                   (handle, external_id, day, starts_at, first_name, last_name, provider,
-                    copay_cents, date_of_birth, address_line1, address_line2, city, state,
-                    zip, phone, email, balance_cents, patient_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                         ?18, ?19)
-                 ON CONFLICT (external_id) DO UPDATE SET
-                   day = excluded.day, starts_at = excluded.starts_at,
-                   first_name = excluded.first_name, last_name = excluded.last_name,
-                   provider = excluded.provider, copay_cents = excluded.copay_cents,
-                   balance_cents = excluded.balance_cents,
-                   date_of_birth = excluded.date_of_birth,
-                   address_line1 = iif(?17, excluded.address_line1, address_line1),
-                   address_line2 = iif(?17, excluded.address_line2, address_line2),
-                   city = iif(?17, excluded.city, city),
-                   state = iif(?17, excluded.state, state),
-                   zip = iif(?17, excluded.zip, zip),
-                   phone = iif(?17, excluded.phone, phone),
-                   email = iif(?17, excluded.email, email),
-                   patient_id = coalesce(excluded.patient_id, patient_id)",
-            )?;
-            for a in list {
-                let mut tries = 0;
-                loop {
-                    let handle = draw()?;
-                    let contact = a.contact.clone().unwrap_or_default();
-                    let on_file = |field| contact.get(field);
-                    let written = stmt.execute(params![
-                        handle.cast_signed(),
-                        a.external_id,
-                        a.day.to_string(),
-                        a.starts_at.strftime("%H:%M").to_string(),
-                        a.patient.first(),
-                        a.patient.last(),
-                        a.provider,
-                        i64::from(a.copay.get()),
-                        a.date_of_birth.map(|d| d.date().to_string()),
-                        on_file(ContactField::AddressLine1),
-                        on_file(ContactField::AddressLine2),
-                        on_file(ContactField::City),
-                        on_file(ContactField::State),
-                        on_file(ContactField::Zip),
-                        on_file(ContactField::Phone),
-                        on_file(ContactField::Email),
-                        a.contact.is_some(),
-                        i64::from(a.balance.get()),
-                        a.patient_id.as_ref().map(|p| p.as_str()),
-                    ]);
-                    tries += 1;
-                    match written {
-                        // The external id's conflict is the upsert; any other uniqueness
-                        // failure is the handle, taken already: draw another.
-                        Err(rusqlite::Error::SqliteFailure(e, _))
-                            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                                && tries < HANDLE_TRIES => {}
-                        written => {
-                            written?;
-                            break;
-                        }
-                    }
-                }
-            }
-        }
+        upsert_appointments_in(&tx, list, draw)?;
         tx.commit()?;
         Ok(list.len())
     }
@@ -711,11 +662,11 @@ impl OfficeStore {
         batch: &[(&CheckInSubmission, &KioskId)],
         now: Timestamp,
     ) -> Result<Vec<SubmissionOutcome>, StoreError> {
-        let hl7 = self.hl7_outbound;
+        let out = self.outbound();
         let tx = self.conn.transaction()?;
         let outcomes = batch
             .iter()
-            .map(|(submission, kiosk)| insert_check_in_once(&tx, submission, kiosk, hl7, now))
+            .map(|(submission, kiosk)| insert_check_in_once(&tx, submission, kiosk, out, now))
             .collect::<Result<Vec<_>, _>>()?;
         tx.commit()?;
         Ok(outcomes)
@@ -730,13 +681,13 @@ impl OfficeStore {
         batch: &[(&Arrival, &KioskId)],
         now: Timestamp,
     ) -> Result<Vec<Recorded>, StoreError> {
-        let hl7 = self.hl7_outbound;
+        let out = self.outbound();
         let tx = self.conn.transaction()?;
         let outcomes = batch
             .iter()
             .map(|(arrival, kiosk)| match arrival {
                 Arrival::CheckIn(submission) => {
-                    insert_check_in_once(&tx, submission, kiosk, hl7, now).map(Recorded::CheckIn)
+                    insert_check_in_once(&tx, submission, kiosk, out, now).map(Recorded::CheckIn)
                 }
                 Arrival::Payment(payment) => {
                     payments::record_payment_in(&tx, payment, kiosk, now).map(Recorded::Payment)
@@ -969,17 +920,99 @@ impl OfficeStore {
     }
 }
 
+/// Adds or updates appointments by external id inside `tx` (see
+/// [`OfficeStore::import_appointments`]), drawing new handles from `draw`.
+fn upsert_appointments_in(
+    tx: &Connection,
+    list: &[NewAppointment],
+    mut draw: impl FnMut() -> Result<u64, StoreError>,
+) -> Result<(), StoreError> {
+    // The handle is only written by the insert; the update leaves it alone.
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO appointments
+               (handle, external_id, day, starts_at, first_name, last_name, provider,
+                copay_cents, date_of_birth, address_line1, address_line2, city, state,
+                zip, phone, email, balance_cents, patient_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?18, ?19)
+             ON CONFLICT (external_id) DO UPDATE SET
+               day = excluded.day, starts_at = excluded.starts_at,
+               first_name = excluded.first_name, last_name = excluded.last_name,
+               provider = excluded.provider, copay_cents = excluded.copay_cents,
+               balance_cents = excluded.balance_cents,
+               date_of_birth = excluded.date_of_birth,
+               address_line1 = iif(?17, excluded.address_line1, address_line1),
+               address_line2 = iif(?17, excluded.address_line2, address_line2),
+               city = iif(?17, excluded.city, city),
+               state = iif(?17, excluded.state, state),
+               zip = iif(?17, excluded.zip, zip),
+               phone = iif(?17, excluded.phone, phone),
+               email = iif(?17, excluded.email, email),
+               patient_id = coalesce(excluded.patient_id, patient_id)",
+    )?;
+    for a in list {
+        let mut tries = 0;
+        loop {
+            let handle = draw()?;
+            let contact = a.contact.clone().unwrap_or_default();
+            let on_file = |field| contact.get(field);
+            let written = stmt.execute(params![
+                handle.cast_signed(),
+                a.external_id,
+                a.day.to_string(),
+                a.starts_at.strftime("%H:%M").to_string(),
+                a.patient.first(),
+                a.patient.last(),
+                a.provider,
+                i64::from(a.copay.get()),
+                a.date_of_birth.map(|d| d.date().to_string()),
+                on_file(ContactField::AddressLine1),
+                on_file(ContactField::AddressLine2),
+                on_file(ContactField::City),
+                on_file(ContactField::State),
+                on_file(ContactField::Zip),
+                on_file(ContactField::Phone),
+                on_file(ContactField::Email),
+                a.contact.is_some(),
+                i64::from(a.balance.get()),
+                a.patient_id.as_ref().map(|p| p.as_str()),
+            ]);
+            tries += 1;
+            match written {
+                // The external id's conflict is the upsert; any other uniqueness
+                // failure is the handle, taken already: draw another.
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                        && tries < HANDLE_TRIES => {}
+                written => {
+                    written?;
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Timestamps as fixed-width UTC text, so SQL compares them in time order.
 fn ts(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
-/// `hl7`: queue an ADT^A04 for a new check-in of a known appointment.
+/// What a new check-in of a known appointment queues for the EHR's interfaces.
+#[derive(Debug, Clone, Copy)]
+struct Outbound {
+    /// An ADT^A04.
+    hl7: bool,
+    fhir: FhirWrites,
+}
+
+/// Stores a check-in once, queueing what `out` asks for if its appointment is known.
 fn insert_check_in_once(
     tx: &Connection,
     submission: &CheckInSubmission,
     kiosk: &KioskId,
-    hl7: bool,
+    out: Outbound,
     now: Timestamp,
 ) -> Result<SubmissionOutcome, StoreError> {
     let existing: Option<String> = tx
@@ -1029,11 +1062,20 @@ fn insert_check_in_once(
                 AuditAction::CheckInCreate,
                 &submission.id.to_string(),
             )?;
-            if hl7 && known {
+            if out.hl7 && known {
                 hl7::enqueue_in(
                     tx,
                     crate::hl7::adt::AdtEvent::Register,
                     submission.appointment.get().cast_signed(),
+                    now,
+                )?;
+            }
+            if known {
+                fhir::enqueue_in(
+                    tx,
+                    out.fhir,
+                    submission.appointment.get().cast_signed(),
+                    false,
                     now,
                 )?;
             }
@@ -1359,6 +1401,7 @@ impl OfficeStore {
                 now,
             )?;
         }
+        fhir::enqueue_in(&tx, self.fhir_writes, handle.get().cast_signed(), true, now)?;
         tx.commit()?;
         Ok(AcceptOutcome::Accepted {
             appointment: handle,

@@ -240,6 +240,8 @@ audit_actions! {
     FormsPublish => "forms.publish",
     /// A patient's registration or details sent to the EHR (HL7 ADT), by message id.
     Hl7Send => "hl7.send",
+    /// A patient's arrival or details written to the EHR's FHIR server, by queue row.
+    FhirSend => "fhir.send",
     /// An appointment cancelled by the EHR (HL7 SIU^S15).
     AppointmentCancel => "appointment.cancel",
 }

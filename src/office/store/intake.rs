@@ -217,6 +217,15 @@ impl OfficeStore {
         ])?;
         let actor = AuditContext::from(Actor::Kiosk(kiosk.clone()));
         audit_in(&tx, now, &actor, AuditAction::IntakeCreate, &id)?;
+        if let FormSubject::Appointment(appointment) = submission.subject {
+            super::fhir::enqueue_intake_in(
+                &tx,
+                self.fhir_writes,
+                appointment.get().cast_signed(),
+                &id,
+                now,
+            )?;
+        }
         if alerts.is_some() {
             audit_in(&tx, now, &actor, AuditAction::IntakeAlertRaise, &id)?;
         }

@@ -1,0 +1,325 @@
+//! Arrivals and registrations out: delivers the durable write queue to the FHIR server,
+//! one write at a time, in order per patient. A success marks it delivered; a refusal
+//! (a 4xx other than 401/403/408/429) marks it failed (the same again will not help);
+//! anything else leaves it waiting, tried again with backoff.
+//!
+//! Updates read the server's resource first and write it back changed (a PUT of the
+//! whole resource), so what the hub does not model is kept.
+
+use super::client::{CallError, FhirClient, Written};
+use crate::fhir::write::{self, ArrivalUpdate, PatientFacts};
+use crate::fhir::{FhirError, FhirId, split_reference};
+use crate::office::server::AppState;
+use crate::office::store::{FhirItem, FhirKind, FhirVisit};
+use jiff::{SignedDuration, Timestamp};
+use reqwest::Method;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The first retry waits this long; each further one twice as long, up to the maximum.
+const FIRST_BACKOFF_MS: u64 = 250;
+/// With nothing due, the queue is looked at again after this long at the latest (a
+/// check-in wakes the sender sooner through the office's events).
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+fn backoff(attempts: u32, max_ms: u64) -> Duration {
+    let factor = 1u64.checked_shl(attempts.min(30)).unwrap_or(u64::MAX);
+    Duration::from_millis(FIRST_BACKOFF_MS.saturating_mul(factor).min(max_ms))
+}
+
+/// How one write ended.
+enum Outcome {
+    Delivered {
+        created: Option<FhirId>,
+    },
+    /// Not sent and never will be (reason without PHI).
+    Refused(String),
+}
+
+/// Runs until the office stops.
+pub async fn run(state: AppState, client: Arc<FhirClient>) {
+    let max_backoff = state.config.fhir.max_backoff_ms;
+    let mut stopping = state.stopping.clone();
+    let mut events = state.events.subscribe();
+    // Writes in a row that did not get through.
+    let mut failures: u32 = 0;
+    loop {
+        if *stopping.borrow() {
+            return;
+        }
+        let now = Timestamp::now();
+        let item = match state.db(move |db| db.next_fhir_outbound(now)).await {
+            Ok(Some(item)) => item,
+            Ok(None) => {
+                let due = state.db(|db| db.next_fhir_due()).await.ok().flatten();
+                let wait = due
+                    .map(|at| {
+                        let left = at.duration_since(Timestamp::now());
+                        Duration::try_from(left).unwrap_or_default().min(IDLE_POLL)
+                    })
+                    .unwrap_or(IDLE_POLL);
+                tokio::select! {
+                    _ = events.recv() => {}
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stopping.changed() => return,
+                }
+                continue;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "FHIR queue unreadable");
+                tokio::select! {
+                    _ = tokio::time::sleep(IDLE_POLL) => {}
+                    _ = stopping.changed() => return,
+                }
+                continue;
+            }
+        };
+        let row = item.row;
+        let outcome = deliver(&state, &client, &item).await;
+        let now = Timestamp::now();
+        let settled = match outcome {
+            Ok(Outcome::Delivered { created }) => {
+                failures = 0;
+                state.fhir.delivered(now);
+                state
+                    .db(move |db| db.fhir_delivered(row, created.as_ref(), now))
+                    .await
+            }
+            Ok(Outcome::Refused(reason)) => {
+                failures = 0;
+                state.fhir.outbound_error(now, reason.clone());
+                state.db(move |db| db.fhir_failed(row, &reason, now)).await
+            }
+            Err(error) if error.is_final() => {
+                failures = 0;
+                state.fhir.reachable(true);
+                let reason = error.to_string();
+                state.fhir.outbound_error(now, reason.clone());
+                state.db(move |db| db.fhir_failed(row, &reason, now)).await
+            }
+            Err(error) => {
+                state.fhir.reachable(error.reached_server());
+                let reason = error.to_string();
+                state.fhir.outbound_error(now, reason.clone());
+                let next = now
+                    + SignedDuration::try_from(backoff(item.attempts, max_backoff))
+                        .unwrap_or_default();
+                let settled = state
+                    .db(move |db| db.fhir_retry(row, &reason, next, now))
+                    .await;
+                // The server is in trouble: wait before the next write too, so an outage
+                // costs one try per backoff period, not one per waiting patient.
+                let wait = backoff(failures, max_backoff);
+                failures = failures.saturating_add(1);
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stopping.changed() => return,
+                }
+                settled
+            }
+        };
+        if let Err(error) = settled {
+            tracing::warn!(%error, "FHIR write outcome not recorded");
+        }
+    }
+}
+
+/// Builds and sends one write.
+async fn deliver(
+    state: &AppState,
+    client: &FhirClient,
+    item: &FhirItem,
+) -> Result<Outcome, CallError> {
+    let appointment = item.appointment;
+    let Ok(visit) = state.db(move |db| db.fhir_visit(appointment)).await else {
+        return Err(CallError::Unreachable("office database unavailable"));
+    };
+    let Some(visit) = visit else {
+        return Ok(Outcome::Refused("appointment no longer on file".into()));
+    };
+    match item.kind {
+        FhirKind::Patient => patient(state, client, &visit).await,
+        FhirKind::Arrived => arrival(client, &visit).await,
+        FhirKind::Encounter => encounter(state, client, &visit).await,
+        FhirKind::QuestionnaireResponse => answers(state, client, item, &visit).await,
+    }
+}
+
+/// The intake response `item.intake` as a `QuestionnaireResponse` about the patient, PUT
+/// under the response's own id (a retry writes the same resource again).
+async fn answers(
+    state: &AppState,
+    client: &FhirClient,
+    item: &FhirItem,
+    visit: &FhirVisit,
+) -> Result<Outcome, CallError> {
+    let Some(patient) = &visit.fhir_patient else {
+        return Ok(Outcome::Refused(
+            "patient not known to the FHIR server".into(),
+        ));
+    };
+    let found = item
+        .intake
+        .as_deref()
+        .and_then(crate::domain::IntakeResponseId::parse)
+        .zip(item.intake.as_deref().and_then(FhirId::new));
+    let Some((intake, id)) = found else {
+        return Ok(Outcome::Refused("intake response id unreadable".into()));
+    };
+    let Ok(row) = state.db(move |db| db.intake_response(intake)).await else {
+        return Err(CallError::Unreachable("office database unavailable"));
+    };
+    let Some(row) = row else {
+        return Ok(Outcome::Refused("intake response no longer on file".into()));
+    };
+    let mut response = crate::office::intake_answers::office_response(state, &row)
+        .map(|(_, _, fhir)| fhir)
+        .unwrap_or(row.submission.response);
+    response.subject = Some(crate::questionnaire::fhir::Reference {
+        reference: format!("Patient/{patient}"),
+    });
+    // The resource carries its id on an update.
+    let mut body = serde_json::to_value(&response).map_err(FhirError::from)?;
+    body["id"] = serde_json::Value::String(id.as_str().to_owned());
+    let url = client.url(&format!("QuestionnaireResponse/{id}"));
+    client.write(Method::PUT, &url, &body, None).await?;
+    Ok(Outcome::Delivered { created: None })
+}
+
+async fn patient(
+    state: &AppState,
+    client: &FhirClient,
+    visit: &FhirVisit,
+) -> Result<Outcome, CallError> {
+    let system = &state.config.fhir.patient_identifier_system;
+    let facts = PatientFacts {
+        name: visit.appointment.patient.clone(),
+        date_of_birth: visit.appointment.date_of_birth,
+        contact: visit.contact.clone(),
+        number: visit
+            .patient_number
+            .as_ref()
+            .map(|n| (system.clone(), n.clone())),
+    };
+    if let Some(id) = &visit.fhir_patient {
+        let url = client.url(&format!("Patient/{id}"));
+        let existing: serde_json::Value = crate::fhir::from_json(&client.read(&url).await?)?;
+        let updated = write::updated_patient(existing, id, &facts)?;
+        client.write(Method::PUT, &url, &updated, None).await?;
+        return Ok(Outcome::Delivered { created: None });
+    }
+    // Not known to the server by id: create it, unless it has the patient number already.
+    let search = facts
+        .number
+        .as_ref()
+        .map(|(system, value)| format!("identifier={system}|{value}"));
+    let written = client
+        .write(
+            Method::POST,
+            &client.url("Patient"),
+            &write::new_patient(&facts),
+            search.as_deref(),
+        )
+        .await?;
+    Ok(Outcome::Delivered {
+        created: Some(created_id(&written, "Patient")?),
+    })
+}
+
+/// The id of what a create made (or found): from `Location`, else the answer's body.
+fn created_id(written: &Written, kind: &'static str) -> Result<FhirId, FhirError> {
+    if let Some((k, id)) = written.location.as_deref().and_then(split_reference)
+        && k == kind
+    {
+        return Ok(id);
+    }
+    let head: crate::fhir::resources::ResourceHead = crate::fhir::from_json(&written.body)?;
+    if head.resource_type != kind {
+        return Err(FhirError::WrongResource { expected: kind });
+    }
+    head.id
+        .as_deref()
+        .and_then(FhirId::new)
+        .ok_or(FhirError::BadId { resource: kind })
+}
+
+async fn arrival(client: &FhirClient, visit: &FhirVisit) -> Result<Outcome, CallError> {
+    let Some(id) = &visit.fhir_appointment else {
+        return Ok(Outcome::Refused(
+            "appointment not from the FHIR server".into(),
+        ));
+    };
+    let url = client.url(&format!("Appointment/{id}"));
+    let existing: serde_json::Value = crate::fhir::from_json(&client.read(&url).await?)?;
+    match write::arrived(existing, id)? {
+        ArrivalUpdate::Put(updated) => {
+            client.write(Method::PUT, &url, &updated, None).await?;
+            Ok(Outcome::Delivered { created: None })
+        }
+        ArrivalUpdate::AlreadyArrived => Ok(Outcome::Delivered { created: None }),
+        ArrivalUpdate::Off => Ok(Outcome::Refused(format!(
+            "Appointment/{id} is cancelled at the server"
+        ))),
+    }
+}
+
+async fn encounter(
+    state: &AppState,
+    client: &FhirClient,
+    visit: &FhirVisit,
+) -> Result<Outcome, CallError> {
+    let (Some(appointment), Some(patient)) = (&visit.fhir_appointment, &visit.fhir_patient) else {
+        return Ok(Outcome::Refused(
+            "appointment not from the FHIR server".into(),
+        ));
+    };
+    let arrived_at = visit
+        .arrived_at
+        .unwrap_or_else(Timestamp::now)
+        .to_zoned(state.timezone.clone())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string();
+    let resource = write::encounter(patient, appointment, &arrived_at);
+    // Conditional: a retry after a lost answer finds the first one instead of a second.
+    let search = format!("appointment=Appointment/{appointment}");
+    client
+        .write(
+            Method::POST,
+            &client.url("Encounter"),
+            &resource,
+            Some(&search),
+        )
+        .await?;
+    Ok(Outcome::Delivered { created: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_maximum() {
+        assert_eq!(backoff(0, 60_000), Duration::from_millis(250));
+        assert_eq!(backoff(3, 60_000), Duration::from_millis(2000));
+        assert_eq!(backoff(40, 60_000), Duration::from_millis(60_000));
+    }
+
+    #[test]
+    fn a_created_id_comes_from_the_location_or_the_body() {
+        let located = Written {
+            location: Some("http://127.0.0.1:1/fhir/Patient/p-9/_history/1".into()),
+            body: Vec::new(),
+        };
+        assert_eq!(created_id(&located, "Patient").unwrap().as_str(), "p-9");
+        let bodied = Written {
+            location: None,
+            body: br#"{"resourceType":"Patient","id":"p-8"}"#.to_vec(),
+        };
+        assert_eq!(created_id(&bodied, "Patient").unwrap().as_str(), "p-8");
+        let neither = Written {
+            location: None,
+            body: Vec::new(),
+        };
+        assert!(created_id(&neither, "Patient").is_err());
+    }
+}

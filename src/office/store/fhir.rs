@@ -1,0 +1,618 @@
+//! The FHIR interface's side of the office database: which appointments came from the
+//! FHIR server (their `Appointment` and `Patient` ids), the day's pull stored in one
+//! transaction, and the durable outbound queue of writes (`fhir_outbound`), each row
+//! written in the same transaction as what caused it.
+//!
+//! A queued row names its kind and appointment only; the resource is built when it is
+//! sent, from what is on file then.
+
+use super::{Actor, Appointment, NewAppointment, OfficeStore, StoreError, audit_in, parse, ts};
+use crate::domain::{AppointmentId, ContactOnFile};
+use crate::fhir::FhirId;
+use crate::office::audit::AuditAction;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub(super) const MIGRATION: &str = "
+    -- The FHIR interface (see `fhir`): the server's ids of appointments pulled from it,
+    -- and the outbound queue, one row per resource write, sent one at a time in order
+    -- per patient (`patient_key`).
+    ALTER TABLE appointments ADD COLUMN fhir_appointment TEXT;
+    ALTER TABLE appointments ADD COLUMN fhir_patient TEXT;
+    CREATE TABLE fhir_outbound (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL
+            CHECK (kind IN ('patient', 'arrived', 'encounter', 'questionnaire_response')),
+        appointment INTEGER NOT NULL,
+        -- The intake response written (kind questionnaire_response).
+        intake TEXT,
+        patient_key TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try_at TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+        last_error TEXT,
+        done_at TEXT
+    ) STRICT;
+    CREATE INDEX fhir_outbound_waiting ON fhir_outbound (patient_key, id) WHERE state = 'pending';
+";
+
+/// What a queued row writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FhirKind {
+    /// The patient's `Patient` (update, or create when the server has none yet).
+    Patient,
+    /// `Appointment.status = arrived`.
+    Arrived,
+    /// A new `Encounter` for the visit.
+    Encounter,
+    /// The patient's answers to a questionnaire (`FhirItem::intake`).
+    QuestionnaireResponse,
+}
+
+impl FhirKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Patient => "patient",
+            Self::Arrived => "arrived",
+            Self::Encounter => "encounter",
+            Self::QuestionnaireResponse => "questionnaire_response",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "patient" => Self::Patient,
+            "arrived" => Self::Arrived,
+            "encounter" => Self::Encounter,
+            "questionnaire_response" => Self::QuestionnaireResponse,
+            _ => return None,
+        })
+    }
+}
+
+/// Which writes check-ins and accepted registrations queue (from `[fhir] write`; all off
+/// without a server).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FhirWrites {
+    pub patient: bool,
+    pub arrived: bool,
+    pub encounter: bool,
+    pub questionnaire_response: bool,
+}
+
+/// A queued write due for sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FhirItem {
+    pub row: i64,
+    pub kind: FhirKind,
+    pub appointment: AppointmentId,
+    pub attempts: u32,
+    /// The intake response a `QuestionnaireResponse` write sends.
+    pub intake: Option<String>,
+}
+
+/// What a write is built from. PHI.
+#[derive(Clone)]
+pub struct FhirVisit {
+    pub appointment: Appointment,
+    pub contact: ContactOnFile,
+    pub patient_number: Option<String>,
+    pub fhir_appointment: Option<FhirId>,
+    pub fhir_patient: Option<FhirId>,
+    pub arrived_at: Option<Timestamp>,
+}
+
+/// The queue at a glance, for the staff page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FhirSummary {
+    pub waiting: u64,
+    pub oldest_waiting: Option<Timestamp>,
+    pub failed: u64,
+    pub delivered: u64,
+}
+
+/// An appointment of the day's pull, with the server's ids.
+#[derive(Debug, Clone)]
+pub struct PulledAppointment {
+    pub appointment: NewAppointment,
+    pub fhir_appointment: FhirId,
+    pub fhir_patient: FhirId,
+}
+
+/// What storing a pull came to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PullStored {
+    /// Appointments added or updated.
+    pub stored: usize,
+    /// Appointments pulled earlier that the server no longer lists (or cancelled).
+    pub removed: usize,
+}
+
+/// Queues the writes `writes` asks for after a check-in (or an accepted registration:
+/// `new_patient`) of appointment `handle`, patient first. Each only where it can be
+/// written: an arrival needs the server's appointment; a patient update on a check-in
+/// needs the server's patient or the practice's patient number (a new patient is
+/// created). One row of a kind waiting for an appointment covers a second.
+pub(super) fn enqueue_in(
+    tx: &Connection,
+    writes: FhirWrites,
+    handle: i64,
+    new_patient: bool,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let wanted = [
+        (FhirKind::Patient, writes.patient),
+        (FhirKind::Arrived, writes.arrived && !new_patient),
+        (FhirKind::Encounter, writes.encounter && !new_patient),
+    ];
+    for (kind, on) in wanted {
+        if !on {
+            continue;
+        }
+        let condition = match kind {
+            FhirKind::Patient if new_patient => "1",
+            FhirKind::Patient => "(a.fhir_patient IS NOT NULL OR a.patient_id IS NOT NULL)",
+            FhirKind::Arrived | FhirKind::Encounter => "a.fhir_appointment IS NOT NULL",
+            FhirKind::QuestionnaireResponse => continue,
+        };
+        tx.prepare_cached(&format!(
+            "INSERT INTO fhir_outbound
+               (kind, appointment, patient_key, created_at, next_try_at, state)
+             SELECT ?1, a.handle,
+                    coalesce(a.patient_id, a.fhir_patient, 'appointment:' || a.external_id),
+                    ?3, ?3, 'pending'
+             FROM appointments a WHERE a.handle = ?2 AND {condition}
+               AND NOT EXISTS (SELECT 1 FROM fhir_outbound o WHERE o.appointment = ?2
+                               AND o.kind = ?1 AND o.state = 'pending' AND o.attempts = 0)"
+        ))?
+        .execute(params![kind.as_str(), handle, ts(now)])?;
+    }
+    Ok(())
+}
+
+/// Queues the `QuestionnaireResponse` of intake response `intake` about appointment
+/// `handle`, when `writes` asks for it and the server can know the patient (by id, or by
+/// number once the patient write before it has created them).
+pub(super) fn enqueue_intake_in(
+    tx: &Connection,
+    writes: FhirWrites,
+    handle: i64,
+    intake: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    if !writes.questionnaire_response {
+        return Ok(());
+    }
+    tx.prepare_cached(
+        "INSERT INTO fhir_outbound
+           (kind, appointment, intake, patient_key, created_at, next_try_at, state)
+         SELECT 'questionnaire_response', a.handle, ?2,
+                coalesce(a.patient_id, a.fhir_patient, 'appointment:' || a.external_id),
+                ?3, ?3, 'pending'
+         FROM appointments a WHERE a.handle = ?1
+           AND (a.fhir_patient IS NOT NULL OR a.patient_id IS NOT NULL)",
+    )?
+    .execute(params![handle, intake, ts(now)])?;
+    Ok(())
+}
+
+impl OfficeStore {
+    /// Sets what check-ins queue for the FHIR server (`[fhir]`).
+    pub fn set_fhir_writes(&mut self, writes: FhirWrites) {
+        self.fhir_writes = writes;
+    }
+
+    /// Stores the day's pull in one transaction: adds or updates every appointment given
+    /// (keeping the handles of those known), and removes the appointments on `day` pulled
+    /// earlier that this pull no longer lists, unless the patient has checked in. A
+    /// removal is audited like a cancellation.
+    pub fn import_fhir_day(
+        &mut self,
+        day: Date,
+        list: &[PulledAppointment],
+        now: Timestamp,
+    ) -> Result<PullStored, StoreError> {
+        let tx = self.conn.transaction()?;
+        let plain: Vec<NewAppointment> = list.iter().map(|p| p.appointment.clone()).collect();
+        super::upsert_appointments_in(&tx, &plain, || {
+            getrandom::u64().map_err(StoreError::Random)
+        })?;
+        tx.execute_batch("CREATE TEMP TABLE IF NOT EXISTS fhir_pulled (external_id TEXT PRIMARY KEY); DELETE FROM fhir_pulled;")?;
+        for p in list {
+            tx.prepare_cached(
+                "UPDATE appointments SET fhir_appointment = ?2, fhir_patient = ?3
+                 WHERE external_id = ?1",
+            )?
+            .execute(params![
+                p.appointment.external_id,
+                p.fhir_appointment.as_str(),
+                p.fhir_patient.as_str()
+            ])?;
+            tx.prepare_cached("INSERT OR IGNORE INTO fhir_pulled (external_id) VALUES (?1)")?
+                .execute([&p.appointment.external_id])?;
+        }
+        let gone: Vec<i64> = tx
+            .prepare(
+                "SELECT a.handle FROM appointments a
+                 WHERE a.day = ?1 AND a.fhir_appointment IS NOT NULL
+                   AND a.external_id NOT IN (SELECT external_id FROM fhir_pulled)
+                   AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.appointment = a.handle)",
+            )?
+            .query_map([day.to_string()], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        for handle in &gone {
+            tx.execute("DELETE FROM appointments WHERE handle = ?1", [handle])?;
+            audit_in(
+                &tx,
+                now,
+                &Actor::System.into(),
+                AuditAction::AppointmentCancel,
+                &handle.cast_unsigned().to_string(),
+            )?;
+        }
+        tx.execute("DELETE FROM fhir_pulled", [])?;
+        tx.commit()?;
+        Ok(PullStored {
+            stored: list.len(),
+            removed: gone.len(),
+        })
+    }
+
+    /// The oldest waiting write due by `now` whose patient has no earlier write waiting.
+    pub fn next_fhir_outbound(&self, now: Timestamp) -> Result<Option<FhirItem>, StoreError> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT o.id, o.kind, o.appointment, o.attempts, o.intake
+                 FROM fhir_outbound o
+                 WHERE o.state = 'pending' AND o.next_try_at <= ?1
+                   AND NOT EXISTS (SELECT 1 FROM fhir_outbound p WHERE p.state = 'pending'
+                                   AND p.patient_key = o.patient_key AND p.id < o.id)
+                 ORDER BY o.id LIMIT 1",
+            )?
+            .query_row([ts(now)], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, i64>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                ))
+            })
+            .optional()?;
+        row.map(|(row, kind, appointment, attempts, intake)| {
+            Ok(FhirItem {
+                row,
+                kind: FhirKind::parse(&kind).ok_or(StoreError::Corrupt("fhir write kind"))?,
+                appointment: AppointmentId::new(appointment.cast_unsigned()),
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                intake,
+            })
+        })
+        .transpose()
+    }
+
+    /// When the next write [`Self::next_fhir_outbound`] can give is due, if any waits.
+    pub fn next_fhir_due(&self) -> Result<Option<Timestamp>, StoreError> {
+        let at: Option<String> = self.conn.query_row(
+            "SELECT min(o.next_try_at) FROM fhir_outbound o WHERE o.state = 'pending'
+               AND NOT EXISTS (SELECT 1 FROM fhir_outbound p WHERE p.state = 'pending'
+                               AND p.patient_key = o.patient_key AND p.id < o.id)",
+            [],
+            |row| row.get(0),
+        )?;
+        at.map(|at| parse(&at, "fhir next try")).transpose()
+    }
+
+    /// What a write for `appointment` is built from; `None` if it is no longer on file.
+    /// The read is audited with the attempt's outcome (one disk flush per write).
+    pub fn fhir_visit(&self, appointment: AppointmentId) -> Result<Option<FhirVisit>, StoreError> {
+        let Some(found) = self.appointment(appointment)? else {
+            return Ok(None);
+        };
+        let Some((_, contact)) = self.contact_on_file(appointment)? else {
+            return Ok(None);
+        };
+        let handle = appointment.get().cast_signed();
+        let (patient_number, fhir_appointment, fhir_patient): (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ) = self.conn.query_row(
+            "SELECT patient_id, fhir_appointment, fhir_patient FROM appointments
+             WHERE handle = ?1",
+            [handle],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )?;
+        let arrived_at: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT arrived_at FROM checkins WHERE appointment = ?1",
+                [handle],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let id = |text: Option<String>| {
+            text.map(|t| FhirId::new(&t).ok_or(StoreError::Corrupt("fhir id")))
+                .transpose()
+        };
+        Ok(Some(FhirVisit {
+            appointment: found,
+            contact,
+            patient_number,
+            fhir_appointment: id(fhir_appointment)?,
+            fhir_patient: id(fhir_patient)?,
+            arrived_at: arrived_at
+                .map(|at| parse(&at, "arrival time"))
+                .transpose()?,
+        }))
+    }
+
+    /// The server took the write. `created`: the id of the `Patient` it created, kept
+    /// for this appointment and every other of the same patient number without one.
+    pub fn fhir_delivered(
+        &mut self,
+        row: i64,
+        created: Option<&FhirId>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE fhir_outbound SET state = 'delivered', attempts = attempts + 1,
+                    done_at = ?2, last_error = NULL
+             WHERE id = ?1",
+            params![row, ts(now)],
+        )?;
+        if let Some(created) = created {
+            tx.execute(
+                "UPDATE appointments SET fhir_patient = ?2
+                 WHERE handle = (SELECT appointment FROM fhir_outbound WHERE id = ?1)
+                    OR (fhir_patient IS NULL AND patient_id IS NOT NULL AND patient_id =
+                        (SELECT a.patient_id FROM appointments a JOIN fhir_outbound o
+                           ON o.appointment = a.handle WHERE o.id = ?1))",
+                params![row, created.as_str()],
+            )?;
+        }
+        settle_audit(&tx, row, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The server refused the write (or it cannot be built): it is not sent again.
+    /// `reason` carries no PHI.
+    pub fn fhir_failed(
+        &mut self,
+        row: i64,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE fhir_outbound SET state = 'failed', attempts = attempts + 1,
+                    done_at = ?2, last_error = ?3
+             WHERE id = ?1",
+            params![row, ts(now), reason],
+        )?;
+        settle_audit(&tx, row, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The write did not get through: try again at `next_try`.
+    pub fn fhir_retry(
+        &mut self,
+        row: i64,
+        reason: &str,
+        next_try: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE fhir_outbound SET attempts = attempts + 1, next_try_at = ?2, last_error = ?3
+             WHERE id = ?1",
+            params![row, ts(next_try), reason],
+        )?;
+        settle_audit(&tx, row, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The queue at a glance.
+    pub fn fhir_summary(&self) -> Result<FhirSummary, StoreError> {
+        let (waiting, oldest, failed, delivered): (i64, Option<String>, i64, i64) =
+            self.conn.query_row(
+                "SELECT count(*) FILTER (WHERE state = 'pending'),
+                        min(created_at) FILTER (WHERE state = 'pending'),
+                        count(*) FILTER (WHERE state = 'failed'),
+                        count(*) FILTER (WHERE state = 'delivered')
+                 FROM fhir_outbound",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )?;
+        Ok(FhirSummary {
+            waiting: waiting.cast_unsigned(),
+            oldest_waiting: oldest.map(|at| parse(&at, "fhir created")).transpose()?,
+            failed: failed.cast_unsigned(),
+            delivered: delivered.cast_unsigned(),
+        })
+    }
+}
+
+/// Audits that the patient's details were read to be sent (subject: the queue row).
+fn settle_audit(tx: &Connection, row: i64, now: Timestamp) -> Result<(), StoreError> {
+    let kind: Option<String> = tx
+        .query_row("SELECT kind FROM fhir_outbound WHERE id = ?1", [row], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(kind) = kind {
+        audit_in(
+            tx,
+            now,
+            &Actor::System.into(),
+            AuditAction::FhirSend,
+            &format!("{kind}:{row}"),
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::CheckInSubmission;
+    use crate::domain::{CheckInId, ClinicId, KioskId, PersonName};
+    use crate::office::appointments::PatientNumber;
+    use jiff::civil::Time;
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_second(1_795_000_000 + seconds).unwrap()
+    }
+
+    fn day() -> Date {
+        "2026-11-23".parse().unwrap()
+    }
+
+    fn pulled(id: &str, patient: &str, time: Time) -> PulledAppointment {
+        PulledAppointment {
+            appointment: NewAppointment {
+                external_id: id.into(),
+                day: day(),
+                starts_at: time,
+                patient: PersonName::new("Ada", "Testfhir").unwrap(),
+                provider: "Dr. Demo Able".into(),
+                copay: crate::domain::Cents::ZERO,
+                balance: crate::domain::Cents::ZERO,
+                date_of_birth: None,
+                contact: Some(ContactOnFile::default()),
+                patient_id: PatientNumber::new(&format!("MRN-{patient}")),
+            },
+            fhir_appointment: FhirId::new(id).unwrap(),
+            fhir_patient: FhirId::new(patient).unwrap(),
+        }
+    }
+
+    fn listed(store: &OfficeStore) -> Vec<(String, Time)> {
+        store
+            .appointments_on(day())
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.external_id, a.starts_at))
+            .collect()
+    }
+
+    fn handle(store: &OfficeStore, id: &str) -> AppointmentId {
+        store
+            .appointments_on(day())
+            .unwrap()
+            .into_iter()
+            .find(|a| a.external_id == id)
+            .unwrap()
+            .id
+    }
+
+    fn check_in(store: &mut OfficeStore, id: &str, now: Timestamp) {
+        let submission = CheckInSubmission {
+            id: CheckInId::random(),
+            clinic: ClinicId::new(1).unwrap(),
+            appointment: handle(store, id),
+            arrived_at: now,
+        };
+        store
+            .record_check_ins(&[(&submission, &KioskId::new("lobby-1").unwrap())], now)
+            .unwrap();
+    }
+
+    #[test]
+    fn a_pull_is_idempotent_moves_and_drops_but_keeps_who_is_here() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let nine = Time::constant(9, 0, 0, 0);
+        let ten = Time::constant(10, 0, 0, 0);
+        let day_list = [
+            pulled("a-1", "p-1", nine),
+            pulled("a-2", "p-2", nine),
+            pulled("a-3", "p-3", nine),
+        ];
+        store.import_fhir_day(day(), &day_list, at(0)).unwrap();
+        let first = handle(&store, "a-1");
+        store.import_fhir_day(day(), &day_list, at(1)).unwrap();
+        assert_eq!(listed(&store).len(), 3);
+        check_in(&mut store, "a-3", at(2));
+        // a-1 moved to ten, a-2 and a-3 gone from the server's list: a-2 leaves ours,
+        // a-3 stays (the patient is here).
+        let stored = store
+            .import_fhir_day(day(), &[pulled("a-1", "p-1", ten)], at(3))
+            .unwrap();
+        assert_eq!(
+            stored,
+            PullStored {
+                stored: 1,
+                removed: 1
+            }
+        );
+        assert_eq!(
+            listed(&store),
+            [("a-3".to_owned(), nine), ("a-1".to_owned(), ten)]
+        );
+        assert_eq!(handle(&store, "a-1"), first);
+    }
+
+    #[test]
+    fn check_ins_queue_patient_then_arrival_in_order_per_patient() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let nine = Time::constant(9, 0, 0, 0);
+        store
+            .import_fhir_day(
+                day(),
+                &[pulled("a-1", "p-1", nine), pulled("a-2", "p-2", nine)],
+                at(0),
+            )
+            .unwrap();
+        check_in(&mut store, "a-1", at(1));
+        assert_eq!(store.fhir_summary().unwrap(), FhirSummary::default());
+        store.set_fhir_writes(FhirWrites {
+            patient: true,
+            arrived: true,
+            ..FhirWrites::default()
+        });
+        check_in(&mut store, "a-2", at(2));
+        let summary = store.fhir_summary().unwrap();
+        assert_eq!((summary.waiting, summary.oldest_waiting), (2, Some(at(2))));
+        let first = store.next_fhir_outbound(at(3)).unwrap().unwrap();
+        assert_eq!(first.kind, FhirKind::Patient);
+        store
+            .fhir_retry(first.row, "server down", at(60), at(3))
+            .unwrap();
+        // The arrival waits behind its patient's write.
+        assert_eq!(store.next_fhir_outbound(at(4)).unwrap(), None);
+        assert_eq!(store.next_fhir_due().unwrap(), Some(at(60)));
+        let again = store.next_fhir_outbound(at(60)).unwrap().unwrap();
+        assert_eq!((again.row, again.attempts), (first.row, 1));
+        store.fhir_delivered(again.row, None, at(61)).unwrap();
+        let arrival = store.next_fhir_outbound(at(62)).unwrap().unwrap();
+        assert_eq!(arrival.kind, FhirKind::Arrived);
+        let visit = store.fhir_visit(arrival.appointment).unwrap().unwrap();
+        assert_eq!(visit.fhir_appointment.unwrap().as_str(), "a-2");
+        assert_eq!(visit.fhir_patient.unwrap().as_str(), "p-2");
+        assert_eq!(visit.arrived_at, Some(at(2)));
+        store
+            .fhir_failed(arrival.row, "server answered 422", at(63))
+            .unwrap();
+        let summary = store.fhir_summary().unwrap();
+        assert_eq!(
+            (summary.waiting, summary.delivered, summary.failed),
+            (0, 1, 1)
+        );
+        let sends = store
+            .audit_log(100)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "fhir.send")
+            .count();
+        assert_eq!(sends, 3);
+    }
+}
