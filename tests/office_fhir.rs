@@ -6,6 +6,7 @@
 //! The server runs under `$FRONTDESK_FHIR_PYTHON` (default `python3`), which needs
 //! `pip install 'fhir.resources==6.1.0' 'pydantic<2'`.
 
+mod fhir_support;
 mod support;
 
 use frontdesk::office::fhir::status::FhirStatus;
@@ -35,7 +36,7 @@ struct FhirServer {
 impl FhirServer {
     fn start(dir: &Path, page_size: usize) -> Self {
         let log = dir.join("fhir-writes.jsonl");
-        let python = std::env::var("FRONTDESK_FHIR_PYTHON").unwrap_or_else(|_| "python3".into());
+        let python = fhir_support::fhir_python();
         let mut child = Command::new(python)
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fhir/server.py"))
             .arg(&log)

@@ -7,6 +7,7 @@
 //! (under `$FRONTDESK_FHIR_PYTHON`, default `python3`) for the test server.
 
 mod browser_support;
+mod fhir_support;
 mod support;
 
 use browser_support::{open_browser, open_live, screenshot, start_chromedriver, text_of};
@@ -71,7 +72,7 @@ async fn the_fhir_row_shows_the_server_down_then_the_patient_written_when_it_is_
         .unwrap();
 
     let log = dir.path().join("fhir-writes.jsonl");
-    let python = std::env::var("FRONTDESK_FHIR_PYTHON").unwrap_or_else(|_| "python3".into());
+    let python = fhir_support::fhir_python();
     let mut server = std::process::Command::new(python)
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fhir/server.py"))
         .arg(&log)

@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 use std::collections::HashMap;
+use std::path::Path;
 
 pub const ITEM_TYPES: [&str; 7] = [
     "display",
@@ -198,4 +199,19 @@ pub fn check_timestamp(s: &str) {
         s.parse::<jiff::Timestamp>().is_ok() && (s.ends_with('Z') || s.contains('+')),
         "{s}"
     );
+}
+
+/// The Python that runs `tests/fhir/server.py`: `$FRONTDESK_FHIR_PYTHON`, else the virtual
+/// environment the test command makes for `fhir.resources` on pydantic 1
+/// (`/opt/frontdesk-fhir`, so the machine's own Python keeps its pydantic), else `python3`.
+pub fn fhir_python() -> String {
+    const VENV: &str = "/opt/frontdesk-fhir/bin/python";
+    std::env::var("FRONTDESK_FHIR_PYTHON").unwrap_or_else(|_| {
+        if Path::new(VENV).exists() {
+            VENV
+        } else {
+            "python3"
+        }
+        .to_string()
+    })
 }
