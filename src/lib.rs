@@ -19,6 +19,7 @@ pub mod service;
 pub mod store;
 pub mod tls;
 pub mod token;
+pub mod wording;
 
 #[cfg(feature = "kiosk")]
 pub mod kiosk;

@@ -215,7 +215,8 @@ impl Office {
             .merge(super::coverage::staff_routes())
             .merge(signin::desk_routes())
             .merge(super::tls::routes())
-            .merge(super::hl7::status::routes());
+            .merge(super::hl7::status::routes())
+            .merge(super::reminders::routes::routes());
         // The audit log: viewing and export.
         let manager = Router::new().merge(super::audit::routes::routes());
         // Users and kiosk management.
@@ -245,6 +246,7 @@ impl Office {
     ) -> Result<(), OfficeError> {
         let app = self.router();
         super::hl7::start(&self.state, self.hl7_listener);
+        super::reminders::sender::start(&self.state);
         let stopping = Arc::new(self.stopping);
         let stop_on_signal = stopping.clone();
         let address = listener.local_addr().map_err(OfficeError::Serve)?;
