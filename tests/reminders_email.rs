@@ -399,7 +399,7 @@ fn the_emailed_qr_checks_the_patient_in_in_either_language_and_an_opted_out_pati
 
     // The code in Olga's email, read by an independent decoder, checks her in.
     let token = zbar(olga.png.as_deref().unwrap());
-    let kiosk = HeadlessKiosk::start(&dir.path().join("kiosk"), &office.base, KIOSK_TOKEN);
+    let mut kiosk = HeadlessKiosk::start(&dir.path().join("kiosk"), &office.base, KIOSK_TOKEN);
     wait_until("the kiosk to learn the office", || {
         kiosk.sync.status().office_reachable.then_some(())
     });

@@ -394,7 +394,7 @@ mod tests {
             );
             assert!(!error.contains("secret"), "{error}");
         }
-        for (cells, reason) in [(",fr,", "language"), (",en,fax", "reminder_channel")] {
+        for (cells, reason) in [(",,fr,", "language"), (",,en,fax", "reminder_channel")] {
             let bad =
                 format!("{header}A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25{cells}\n");
             let error = parse_csv(bad.as_bytes()).unwrap_err().to_string();

@@ -43,9 +43,12 @@ pub fn reminders_for(
             visit - MORNING_LEAD
         }
     });
+    // "In two days" read on the day itself is noise beside the morning reminder: the
+    // first reminder is over when the visit's day begins.
+    let day_start = at(day, Time::midnight()).map_or(visit, |z| z.timestamp());
     let before_latest = match (config.morning, morning) {
-        (true, Some(due)) => due,
-        _ => visit,
+        (true, Some(due)) => due.min(day_start),
+        _ => visit.min(day_start),
     };
     if config.days_before > 0
         && let Some(date) = day
@@ -99,7 +102,7 @@ mod tests {
                 Planned {
                     kind: ReminderKind::DaysBefore,
                     due_at: utc("2026-11-21T16:00:00Z"),
-                    latest_at: utc("2026-11-23T13:00:00Z"),
+                    latest_at: utc("2026-11-23T06:00:00Z"),
                 },
                 Planned {
                     kind: ReminderKind::Morning,
@@ -108,13 +111,22 @@ mod tests {
                 },
             ]
         );
-        // Booked the evening before: only the morning reminder is left.
-        let late = reminders_for(
+        // Booked the evening before: the first reminder goes at once.
+        let evening = reminders_for(
             date(2026, 11, 23),
             Time::constant(9, 30, 0, 0),
             &config,
             &zone,
             utc("2026-11-23T02:00:00Z"),
+        );
+        assert_eq!(evening.len(), 2);
+        // Booked on the day: only the morning reminder is left.
+        let late = reminders_for(
+            date(2026, 11, 23),
+            Time::constant(9, 30, 0, 0),
+            &config,
+            &zone,
+            utc("2026-11-23T07:00:00Z"),
         );
         assert_eq!(late.len(), 1);
         assert_eq!(late[0].kind, ReminderKind::Morning);
@@ -143,7 +155,7 @@ mod tests {
             utc("2026-11-01T00:00:00Z"),
         );
         assert_eq!(list[1].due_at, utc("2026-11-23T05:15:00Z"));
-        assert_eq!(list[0].latest_at, utc("2026-11-23T05:15:00Z"));
+        assert_eq!(list[0].latest_at, utc("2026-11-23T00:00:00Z"));
         config.days_before = 0;
         let only_morning = reminders_for(
             date(2026, 11, 23),
@@ -164,6 +176,6 @@ mod tests {
         );
         assert_eq!(only_before.len(), 1);
         assert_eq!(only_before[0].kind, ReminderKind::DaysBefore);
-        assert_eq!(only_before[0].latest_at, utc("2026-11-23T09:00:00Z"));
+        assert_eq!(only_before[0].latest_at, utc("2026-11-23T00:00:00Z"));
     }
 }
