@@ -23,8 +23,10 @@
     return td;
   }
 
-  function chip(r) {
-    const [label, kind] = STATE[r.state] || [r.state, ""];
+  function chip(r, optedOut) {
+    // A waiting reminder of an opted-out patient will not go: say so now.
+    const shown = r.state === "pending" && optedOut ? "opted_out" : r.state;
+    const [label, kind] = STATE[shown] || [shown, ""];
     const span = document.createElement("span");
     span.className = kind ? `chip ${kind}` : "chip";
     span.dataset.kind = r.kind;
@@ -65,7 +67,7 @@
     const rows = view.appointments.map((a) => {
       const tr = document.createElement("tr");
       tr.dataset.appointment = a.appointment;
-      const chips = a.reminders.map(chip);
+      const chips = a.reminders.map((r) => chip(r, a.opted_out));
       const none = a.reminders.length === 0 ? ["none queued"] : [];
       tr.append(
         cell(`${a.day} ${a.starts_at}`),
