@@ -20,6 +20,7 @@ pub mod service;
 pub mod store;
 pub mod tls;
 pub mod token;
+pub mod wording;
 
 #[cfg(feature = "kiosk")]
 pub mod kiosk;

@@ -17,7 +17,8 @@ pub mod render;
 pub mod run;
 pub mod screen_sleep;
 pub mod services;
-pub mod wording;
+// Shared with the office hub's reminders, so it lives beside the domain types.
+pub use crate::wording;
 pub mod workers;
 
 slint::include_modules!();

@@ -1,8 +1,11 @@
 //! Getting today's appointments in: a CSV export from the practice-management system,
 //! or the synthetic demo set.
 
+use super::reminders::{ReminderChannel, ReminderPrefs};
 use super::store::NewAppointment;
-use crate::domain::{Cents, ContactField, ContactOnFile, DateOfBirth, PersonName};
+use crate::domain::{
+    Cents, ContactField, ContactOnFile, DateOfBirth, EmailAddress, Language, PersonName,
+};
 use jiff::civil::{Date, Time};
 use serde::Deserialize;
 use serde::de::IntoDeserializer;
@@ -14,8 +17,8 @@ pub enum ImportError {
     Row { line: u64, reason: String },
     #[error(
         "CSV header must be: {COLUMNS}, optionally followed by any of \
-         {DOB_COLUMN},{BALANCE_COLUMN},{PATIENT_ID_COLUMN},address_line1,address_line2,city,state,zip,phone,email \
-         (each once)"
+         {DOB_COLUMN},{BALANCE_COLUMN},{PATIENT_ID_COLUMN},{LANGUAGE_COLUMN},{CHANNEL_COLUMN},\
+         address_line1,address_line2,city,state,zip,phone,email (each once)"
     )]
     Header,
     #[error("CSV: {0}")]
@@ -29,9 +32,12 @@ pub enum ImportError {
 /// dollars like `copay`; empty or absent is none) and the contact details on file
 /// `address_line1`, `address_line2`, `city`, `state`, `zip`, `phone`, `email`, and
 /// `patient_id` (the practice's patient number, so what a patient signed at one visit
-/// counts at the next). An empty cell is unknown. A file without contact columns leaves
-/// the contact details on file as they are; an empty or absent patient number keeps the
-/// one on file.
+/// counts at the next), `language` (`en` or `es`, what reminders are written in; empty:
+/// `en`) and `reminder_channel` (`email`, or `none` for a patient who wants no
+/// reminders; empty: `email`). An empty cell is unknown. A file without contact columns
+/// leaves the contact details on file as they are, one without `language` and
+/// `reminder_channel` the patient's choices; an empty or absent patient number keeps the
+/// one on file. An email address that no mail could go to refuses the file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CsvRow {
@@ -62,6 +68,10 @@ struct CsvRow {
     email: String,
     #[serde(default)]
     patient_id: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    reminder_channel: String,
 }
 
 impl CsvRow {
@@ -82,6 +92,8 @@ const COLUMNS: &str = "appointment_id,date,time,last_name,first_name,provider,co
 const DOB_COLUMN: &str = "date_of_birth";
 const BALANCE_COLUMN: &str = "balance";
 const PATIENT_ID_COLUMN: &str = "patient_id";
+const LANGUAGE_COLUMN: &str = "language";
+const CHANNEL_COLUMN: &str = "reminder_channel";
 
 /// The practice-management system's patient number (e.g. `MRN-00123`): 1 to 64 of ASCII
 /// letters, digits and `-_./`. An identifier of a person: `Debug` hides it.
@@ -118,7 +130,7 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
         .trim(csv::Trim::All)
         .from_reader(input);
     let header = reader.headers().map_err(|_| ImportError::Header)?.clone();
-    let has_contact = check_header(&header)?;
+    let (has_contact, has_prefs) = check_header(&header)?;
     let mut list = Vec::new();
     for (index, record) in reader.deserialize::<CsvRow>().enumerate() {
         let line = index as u64 + 2;
@@ -139,6 +151,25 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
         if row.provider.is_empty() || row.provider.len() > 80 {
             return Err(bad("provider must be 1-80 characters"));
         }
+        if !row.email.is_empty() {
+            EmailAddress::parse(&row.email).map_err(|e| bad(&format!("email: {e}")))?;
+        }
+        let reminders = if has_prefs {
+            Some(ReminderPrefs {
+                language: match row.language.as_str() {
+                    "" | "en" => Language::English,
+                    "es" => Language::Spanish,
+                    _ => return Err(bad("language must be en or es")),
+                },
+                channel: match row.reminder_channel.as_str() {
+                    "" => ReminderChannel::Email,
+                    text => ReminderChannel::parse(text)
+                        .ok_or_else(|| bad("reminder_channel must be email or none"))?,
+                },
+            })
+        } else {
+            None
+        };
         let contact = if has_contact {
             let mut contact = ContactOnFile::default();
             for field in ContactField::ALL {
@@ -181,29 +212,34 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
                     })?,
                 )
             },
+            reminders,
         });
     }
     Ok(list)
 }
 
 /// Checks the header: the required columns in order, then known optional ones, each at
-/// most once. Says whether the file carries contact details.
-fn check_header(header: &csv::StringRecord) -> Result<bool, ImportError> {
+/// most once. Says whether the file carries contact details, and reminder choices.
+fn check_header(header: &csv::StringRecord) -> Result<(bool, bool), ImportError> {
     let required = COLUMNS.split(',').count();
     if !header.iter().take(required).eq(COLUMNS.split(',')) {
         return Err(ImportError::Header);
     }
     let mut seen = std::collections::BTreeSet::new();
     let mut has_contact = false;
+    let mut has_prefs = false;
     for name in header.iter().skip(required) {
         let contact = ContactField::parse(name).is_some();
-        let known = contact || [DOB_COLUMN, BALANCE_COLUMN, PATIENT_ID_COLUMN].contains(&name);
+        let prefs = [LANGUAGE_COLUMN, CHANNEL_COLUMN].contains(&name);
+        let known =
+            contact || prefs || [DOB_COLUMN, BALANCE_COLUMN, PATIENT_ID_COLUMN].contains(&name);
         if !known || !seen.insert(name) {
             return Err(ImportError::Header);
         }
         has_contact |= contact;
+        has_prefs |= prefs;
     }
-    Ok(has_contact)
+    Ok((has_contact, has_prefs))
 }
 
 /// An empty cell is an unknown date of birth. Checked for format and the 1900 floor only,
@@ -255,6 +291,7 @@ pub fn demo_set(day: Date) -> Vec<NewAppointment> {
                 contact: Some(demo_contact(i)),
                 // Demo patient numbers, so a second demo day finds the first day's consents.
                 patient_id: PatientNumber::new(&format!("DEMO-{:04}", i + 1)),
+                reminders: None,
             }
         })
         .collect()
@@ -319,6 +356,53 @@ mod tests {
         assert!(!error.contains("Secretname"), "{error}");
         assert!(parse_csv("a,b\n1,2\n".as_bytes()).is_err());
         assert!(parse_csv(&b"\xff\xfe\x00garbage"[..]).is_err());
+    }
+
+    #[test]
+    fn an_unusable_email_is_refused_with_its_line_and_reminder_choices_are_read() {
+        let header = "appointment_id,date,time,last_name,first_name,provider,copay,email,\
+                      language,reminder_channel\n";
+        let good = format!(
+            "{header}A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25,ada@example.invalid,es,\n\
+             A-2,2026-11-23,09:45,Sample,Bruno,Dr. Demo Able,25,,,none\n"
+        );
+        let list = parse_csv(good.as_bytes()).unwrap();
+        assert_eq!(
+            list[0].reminders,
+            Some(ReminderPrefs {
+                language: Language::Spanish,
+                channel: ReminderChannel::Email,
+            })
+        );
+        assert_eq!(list[1].reminders.unwrap().language, Language::English);
+        assert_eq!(list[1].reminders.unwrap().channel, ReminderChannel::None);
+        let without = format!("{HEADER}A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25\n");
+        assert_eq!(parse_csv(without.as_bytes()).unwrap()[0].reminders, None);
+
+        for (cell, reason) in [
+            ("ada.secret@nodomain", "email"),
+            ("ada secret@example.invalid", "email"),
+        ] {
+            let bad = format!(
+                "{header}A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25,ok@example.invalid,,\n\
+                 A-2,2026-11-23,09:45,Sample,Bruno,Dr. Demo Able,25,{cell},,\n"
+            );
+            let error = parse_csv(bad.as_bytes()).unwrap_err().to_string();
+            assert!(
+                error.contains("line 3") && error.contains(reason),
+                "{error}"
+            );
+            assert!(!error.contains("secret"), "{error}");
+        }
+        for (cells, reason) in [(",,fr,", "language"), (",,en,fax", "reminder_channel")] {
+            let bad =
+                format!("{header}A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25{cells}\n");
+            let error = parse_csv(bad.as_bytes()).unwrap_err().to_string();
+            assert!(
+                error.contains("line 2") && error.contains(reason),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub enum ConfigError {
     PlainHttpNotLoopback(SocketAddr),
     #[error("[tls] needs both cert and key, or neither (a self-signed certificate is made)")]
     TlsHalfConfigured,
+    #[error("[reminders] {0}")]
+    Reminders(&'static str),
 }
 
 /// `[forms]`: the consent documents and questionnaires published to kiosks.
@@ -218,6 +220,161 @@ impl FhirConfig {
     }
 }
 
+/// How the hub talks to its mail server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS, which must succeed (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only to a mail server on this machine (a local relay).
+    None,
+}
+
+/// `[reminders]`: appointment reminders by email (issue 16). Off unless `smtp_host` is set.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RemindersConfig {
+    /// The mail server. Absent: no reminders are queued or sent.
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    pub smtp_security: SmtpSecurity,
+    /// Sign-in at the mail server; both or neither.
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    /// The sender, e.g. `Demo Family Practice <reminders@clinic.example>`.
+    pub from: String,
+    /// Where replies go (a patient cancelling by email), if not to `from`.
+    pub reply_to: Option<String>,
+    /// The first reminder goes this many days before the visit (0-30; 0: none).
+    pub days_before: u8,
+    /// At this time of day (clinic time).
+    pub days_before_at: jiff::civil::Time,
+    /// Whether a second reminder goes on the morning of the visit.
+    pub morning: bool,
+    /// At this time of day (clinic time).
+    pub morning_at: jiff::civil::Time,
+    /// At most this many emails a minute (1-6000), kept to the mail provider's limits.
+    pub per_minute: u32,
+    /// Tries of one reminder before it is marked failed (1-20).
+    pub max_attempts: u32,
+    /// The longest wait between tries of a reminder (100-86400000).
+    pub max_backoff_ms: u64,
+    /// How long the mail server has for each step of the conversation (100-120000).
+    pub timeout_ms: u64,
+    /// What the reminder names as the place: the clinic's street address.
+    pub clinic_address: String,
+    /// The clinic's phone, for questions and cancelling.
+    pub clinic_phone: String,
+}
+
+impl Default for RemindersConfig {
+    fn default() -> Self {
+        Self {
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_security: SmtpSecurity::Starttls,
+            smtp_username: None,
+            smtp_password: None,
+            from: "Demo Family Practice <reminders@example.invalid>".into(),
+            reply_to: None,
+            days_before: 2,
+            days_before_at: jiff::civil::Time::constant(10, 0, 0, 0),
+            morning: true,
+            morning_at: jiff::civil::Time::constant(7, 0, 0, 0),
+            per_minute: 30,
+            max_attempts: 6,
+            max_backoff_ms: 15 * 60 * 1000,
+            timeout_ms: 30_000,
+            clinic_address: "100 Example St, Exampleville, TX 75001".into(),
+            clinic_phone: "(217) 555-0100".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RemindersConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemindersConfig")
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_security", &self.smtp_security)
+            .field("smtp_username", &self.smtp_username)
+            .field(
+                "smtp_password",
+                &self.smtp_password.as_ref().map(|_| "<secret>"),
+            )
+            .field("from", &self.from)
+            .field("days_before", &self.days_before)
+            .field("morning", &self.morning)
+            .field("per_minute", &self.per_minute)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RemindersConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |reason| Err(ConfigError::Reminders(reason));
+        if self.from.parse::<lettre::message::Mailbox>().is_err() {
+            return bad(
+                "from must be an email address, optionally with a name: Name <a@b.example>",
+            );
+        }
+        if self
+            .reply_to
+            .as_deref()
+            .is_some_and(|r| r.parse::<lettre::message::Mailbox>().is_err())
+        {
+            return bad("reply_to must be an email address");
+        }
+        if self.smtp_username.is_some() != self.smtp_password.is_some() {
+            return bad("smtp_username and smtp_password go together");
+        }
+        if let Some(host) = &self.smtp_host {
+            if host.is_empty() || host.contains(char::is_whitespace) {
+                return bad("smtp_host must be a host name or address");
+            }
+            if self.smtp_security == SmtpSecurity::None && !is_loopback_host(host) {
+                return bad(
+                    "smtp_security = \"none\" only for a mail server on this machine (reminders carry patient data)",
+                );
+            }
+        }
+        if self.days_before > 30 {
+            return bad("days_before must be 0-30");
+        }
+        if !(1..=6000).contains(&self.per_minute) {
+            return bad("per_minute must be 1-6000");
+        }
+        if !(1..=20).contains(&self.max_attempts) {
+            return bad("max_attempts must be 1-20");
+        }
+        if !(100..=86_400_000).contains(&self.max_backoff_ms) {
+            return bad("max_backoff_ms must be 100-86400000");
+        }
+        if !(100..=120_000).contains(&self.timeout_ms) {
+            return bad("timeout_ms must be 100-120000");
+        }
+        let line_ok = |text: &str| {
+            !text.is_empty() && text.chars().count() <= 200 && !text.chars().any(char::is_control)
+        };
+        if !line_ok(&self.clinic_address) || !line_ok(&self.clinic_phone) {
+            return bad("clinic_address and clinic_phone must be 1-200 characters on one line");
+        }
+        Ok(())
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// A kiosk allowed to call the API, with its secret.
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -265,6 +422,8 @@ pub struct OfficeConfig {
     pub hl7: Hl7Config,
     /// The EHR interface over FHIR R4 (`[fhir]`).
     pub fhir: FhirConfig,
+    /// Appointment reminders by email (`[reminders]`).
+    pub reminders: RemindersConfig,
 }
 
 impl Default for OfficeConfig {
@@ -284,6 +443,7 @@ impl Default for OfficeConfig {
             tls: None,
             hl7: Hl7Config::default(),
             fhir: FhirConfig::default(),
+            reminders: RemindersConfig::default(),
         }
     }
 }
@@ -303,6 +463,7 @@ impl OfficeConfig {
         crate::office::coverage::EligibilitySettings::from_config(&self.eligibility)?;
         self.check_transport()?;
         self.validate_hl7()?;
+        self.reminders.validate()?;
         self.validate_fhir()?;
         let mut seen = std::collections::HashSet::new();
         for kiosk in &self.kiosks {
@@ -540,6 +701,39 @@ mod tests {
             Err(ConfigError::TlsHalfConfigured)
         ));
         assert!(toml::from_str::<OfficeConfig>("[tls]\nport = 1\n").is_err());
+    }
+
+    #[test]
+    fn reminders_are_checked_and_never_in_the_clear_off_this_machine() {
+        let check = |text: &str| toml::from_str::<OfficeConfig>(text).unwrap().validate();
+        let config: OfficeConfig = toml::from_str(
+            "[reminders]\nsmtp_host = \"mail.example.test\"\nsmtp_username = \"u\"\n\
+             smtp_password = \"hunter2-secret\"\ndays_before = 3\nmorning_at = \"06:30\"\n",
+        )
+        .unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.reminders.days_before, 3);
+        assert_eq!(
+            config.reminders.morning_at,
+            jiff::civil::Time::constant(6, 30, 0, 0)
+        );
+        assert!(!format!("{config:?}").contains("hunter2"));
+        check("[reminders]\nsmtp_host = \"127.0.0.1\"\nsmtp_security = \"none\"\n").unwrap();
+        check("[reminders]\nsmtp_host = \"localhost\"\nsmtp_security = \"none\"\n").unwrap();
+        for bad in [
+            "[reminders]\nsmtp_host = \"mail.example.test\"\nsmtp_security = \"none\"\n",
+            "[reminders]\nsmtp_username = \"u\"\n",
+            "[reminders]\nfrom = \"not an address\"\n",
+            "[reminders]\nper_minute = 0\n",
+            "[reminders]\ndays_before = 31\n",
+            "[reminders]\nclinic_phone = \"\"\n",
+        ] {
+            assert!(
+                matches!(check(bad), Err(ConfigError::Reminders(_))),
+                "{bad}"
+            );
+        }
+        assert!(toml::from_str::<OfficeConfig>("[reminders]\nsmtp_security = \"ssl\"\n").is_err());
     }
 
     #[test]

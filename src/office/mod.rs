@@ -20,6 +20,7 @@ pub mod keys;
 pub mod kiosk_api;
 pub mod payments;
 pub mod registrations;
+pub mod reminders;
 pub mod server;
 pub mod signin;
 pub mod staff;

@@ -220,7 +220,8 @@ impl Office {
             .merge(signin::desk_routes())
             .merge(super::tls::routes())
             .merge(super::hl7::status::routes())
-            .merge(super::fhir::status::routes());
+            .merge(super::fhir::status::routes())
+            .merge(super::reminders::routes::routes());
         // The audit log: viewing and export.
         let manager = Router::new().merge(super::audit::routes::routes());
         // Users and kiosk management.
@@ -251,6 +252,7 @@ impl Office {
         let app = self.router();
         super::hl7::start(&self.state, self.hl7_listener);
         super::fhir::start(&self.state);
+        super::reminders::sender::start(&self.state);
         let stopping = Arc::new(self.stopping);
         let stop_on_signal = stopping.clone();
         let address = listener.local_addr().map_err(OfficeError::Serve)?;

@@ -36,6 +36,7 @@ mod hl7;
 mod intake;
 mod needs;
 mod payments;
+mod reminders;
 mod staff;
 pub(crate) use audit::audit_in;
 pub use audit::{AuditEntry, AuditFilter, ChainWalk};
@@ -51,6 +52,9 @@ pub use intake::{
 };
 pub use needs::{Answer, NeedId, OpenNeed};
 pub use payments::{PaymentRow, PaymentStored};
+pub use reminders::{
+    AppointmentReminders, ReminderItem, ReminderOutcome, ReminderRow, ReminderSubject,
+};
 pub use staff::{SessionRow, StaffUser, UsernameTaken};
 
 const MIGRATIONS: &[&str] = &[
@@ -430,6 +434,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX hl7_outbound_waiting ON hl7_outbound (patient_key, id) WHERE state = 'pending';
 ",
     fhir::MIGRATION,
+    reminders::MIGRATION,
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit
@@ -483,6 +488,9 @@ pub struct NewAppointment {
     pub contact: Option<ContactOnFile>,
     /// The practice's patient number; `None` keeps what is on file.
     pub patient_id: Option<crate::office::appointments::PatientNumber>,
+    /// The patient's language and preferred reminder channel; `None` (the import did not
+    /// carry them) keeps what is on file (English, email for a new appointment).
+    pub reminders: Option<crate::office::reminders::ReminderPrefs>,
 }
 
 /// What the intake stores in its batches (see [`OfficeStore::record_arrivals`]).
@@ -932,9 +940,9 @@ fn upsert_appointments_in(
         "INSERT INTO appointments
                (handle, external_id, day, starts_at, first_name, last_name, provider,
                 copay_cents, date_of_birth, address_line1, address_line2, city, state,
-                zip, phone, email, balance_cents, patient_id)
+                zip, phone, email, balance_cents, patient_id, language, reminder_channel)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?18, ?19)
+                     ?18, ?19, ?21, ?22)
              ON CONFLICT (external_id) DO UPDATE SET
                day = excluded.day, starts_at = excluded.starts_at,
                first_name = excluded.first_name, last_name = excluded.last_name,
@@ -948,7 +956,9 @@ fn upsert_appointments_in(
                zip = iif(?17, excluded.zip, zip),
                phone = iif(?17, excluded.phone, phone),
                email = iif(?17, excluded.email, email),
-               patient_id = coalesce(excluded.patient_id, patient_id)",
+               patient_id = coalesce(excluded.patient_id, patient_id),
+               language = iif(?20, excluded.language, language),
+               reminder_channel = iif(?20, excluded.reminder_channel, reminder_channel)",
     )?;
     for a in list {
         let mut tries = 0;
@@ -956,6 +966,7 @@ fn upsert_appointments_in(
             let handle = draw()?;
             let contact = a.contact.clone().unwrap_or_default();
             let on_file = |field| contact.get(field);
+            let prefs = a.reminders.unwrap_or_default();
             let written = stmt.execute(params![
                 handle.cast_signed(),
                 a.external_id,
@@ -976,6 +987,9 @@ fn upsert_appointments_in(
                 a.contact.is_some(),
                 i64::from(a.balance.get()),
                 a.patient_id.as_ref().map(|p| p.as_str()),
+                a.reminders.is_some(),
+                prefs.language.code(),
+                prefs.channel.as_str(),
             ]);
             tries += 1;
             match written {
@@ -1523,6 +1537,7 @@ mod tests {
             date_of_birth: None,
             contact: None,
             patient_id: None,
+            reminders: None,
         }
     }
 

@@ -244,6 +244,14 @@ audit_actions! {
     FhirSend => "fhir.send",
     /// An appointment cancelled by the EHR (HL7 SIU^S15).
     AppointmentCancel => "appointment.cancel",
+    /// A reminder handed to the mail server (or tried), by the reminder's message id.
+    ReminderSend => "reminder.send",
+    /// Staff opted a patient out of reminders, by appointment.
+    ReminderOptOut => "reminder.opt_out",
+    /// Staff opted a patient back in to reminders, by appointment.
+    ReminderOptIn => "reminder.opt_in",
+    /// The list of upcoming appointments' reminders (staff view).
+    RemindersView => "reminders.view",
 }
 
 impl AuditAction {

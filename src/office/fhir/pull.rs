@@ -148,6 +148,8 @@ fn pulled(visit: ScheduledVisit, system: &str) -> PulledAppointment {
             date_of_birth: visit.date_of_birth,
             contact: Some(visit.contact),
             patient_id,
+            // FHIR Patient.communication is not read yet: what is on file stays.
+            reminders: None,
         },
         fhir_appointment: visit.appointment,
         fhir_patient: visit.patient_id,

@@ -206,5 +206,7 @@ fn to_change(read: siu::ScheduleMessage) -> Result<Change, Hl7Error> {
         date_of_birth: a.date_of_birth,
         contact: None,
         patient_id,
+        // SIU carries no email or language we read yet: what is on file stays.
+        reminders: None,
     })))
 }

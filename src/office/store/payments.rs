@@ -173,6 +173,7 @@ mod tests {
                 date_of_birth: None,
                 contact: None,
                 patient_id: None,
+                reminders: None,
             }])
             .unwrap();
         let ada = store

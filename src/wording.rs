@@ -1,6 +1,7 @@
-//! How times and dates read on the kiosk screen, in the patient's language: the way
-//! people say them, not ISO. Hand-written for our two languages: jiff formats English
-//! names only, and a locale library (ICU) would add megabytes for two tables.
+//! How times and dates read to a patient (the kiosk screen, the hub's reminders), in the
+//! patient's language: the way people say them, not ISO. Hand-written for our two
+//! languages: jiff formats English names only, and a locale library (ICU) would add
+//! megabytes for two tables.
 
 use crate::domain::{Language, Relationship};
 use jiff::civil::{Date, Time, Weekday};

@@ -1,0 +1,152 @@
+//! Appointment reminders that carry the check-in code (issue 16): a reminder some days
+//! before the visit and one on its morning, sent by the hub itself.
+//!
+//! - [`plan`]: which reminders an appointment gets and when (pure; `now` passed in).
+//! - the store's `reminders` table is the durable queue: one row per appointment, kind and
+//!   visit time, so a restart neither sends one twice nor skips one, and a reschedule gets
+//!   reminders of its own.
+//! - [`email`]: the message (plain text + HTML + the check-in QR inline as a PNG), in the
+//!   patient's language, with the minimum necessary (first name, time, place).
+//! - [`sender`]: the worker that queues, rate-limits, sends over SMTP and retries with
+//!   backoff until the reminder is sent, bounced or failed.
+//! - [`routes`]: the staff page's view and the opt-out toggle.
+
+pub mod email;
+pub mod plan;
+pub mod qr_png;
+pub mod routes;
+pub mod sender;
+
+use serde::{Deserialize, Serialize};
+
+/// Which of an appointment's reminders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReminderKind {
+    /// `days_before` days ahead of the visit.
+    DaysBefore,
+    /// On the morning of the visit.
+    Morning,
+}
+
+impl ReminderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReminderKind::DaysBefore => "days_before",
+            ReminderKind::Morning => "morning",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "days_before" => Some(ReminderKind::DaysBefore),
+            "morning" => Some(ReminderKind::Morning),
+            _ => None,
+        }
+    }
+}
+
+/// Where a reminder is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReminderState {
+    /// Waiting for its time, or for another try.
+    Pending,
+    /// The mail server took it.
+    Sent,
+    /// The mail server refused it for good (a 5xx answer: no such mailbox, say).
+    Bounced,
+    /// Every try failed (the server unreachable or busy); not tried again.
+    Failed,
+    /// The patient opted out of reminders; nothing was sent.
+    OptedOut,
+    /// Not sent, for a reason that is nobody's fault (no address on file, too late,
+    /// the appointment moved or was cancelled).
+    Skipped,
+}
+
+impl ReminderState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReminderState::Pending => "pending",
+            ReminderState::Sent => "sent",
+            ReminderState::Bounced => "bounced",
+            ReminderState::Failed => "failed",
+            ReminderState::OptedOut => "opted_out",
+            ReminderState::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            ReminderState::Pending,
+            ReminderState::Sent,
+            ReminderState::Bounced,
+            ReminderState::Failed,
+            ReminderState::OptedOut,
+            ReminderState::Skipped,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
+    }
+}
+
+/// How the patient wants reminders, from the appointment import. Text messages and
+/// letters come next (issue 16); until then a patient who wants neither email nor
+/// anything says `none`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReminderChannel {
+    #[default]
+    Email,
+    None,
+}
+
+impl ReminderChannel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReminderChannel::Email => "email",
+            ReminderChannel::None => "none",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "email" => Some(ReminderChannel::Email),
+            "none" => Some(ReminderChannel::None),
+            _ => None,
+        }
+    }
+}
+
+/// What the import says about a patient's reminders.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReminderPrefs {
+    pub language: crate::domain::Language,
+    pub channel: ReminderChannel,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for kind in [ReminderKind::DaysBefore, ReminderKind::Morning] {
+            assert_eq!(ReminderKind::parse(kind.as_str()), Some(kind));
+        }
+        for state in [
+            "pending",
+            "sent",
+            "bounced",
+            "failed",
+            "opted_out",
+            "skipped",
+        ] {
+            assert_eq!(ReminderState::parse(state).unwrap().as_str(), state);
+        }
+        assert_eq!(ReminderState::parse("lost"), None);
+        assert_eq!(ReminderChannel::parse("none"), Some(ReminderChannel::None));
+        assert_eq!(ReminderChannel::parse("fax"), None);
+    }
+}

@@ -1,0 +1,530 @@
+//! Appointment reminders by email over real sockets (issue 16): the hub sends to a mail
+//! server on loopback (PyPI `aiosmtpd`, `tests/reminders/smtp_peer.py`), which parses
+//! each message with Python's own `email` package; the QR image in it is decoded with
+//! an independent decoder (`zbarimg`, Debian `zbar-tools`) and scanned at a test kiosk.
+//!
+//! The clinic's zone is chosen so that it is between 02:00 and 18:59 there now, the
+//! visits are at 22:00 and later, and the morning reminder goes from midnight on: the
+//! morning reminders are due at once and the visits still ahead, whatever the time of
+//! day the test runs (nothing here asserts the clock).
+
+mod support;
+
+use frontdesk::checkin::{ConfirmTap, DetailsTap, DetailsView, PageView, Tap};
+use frontdesk::domain::{Cents, ContactField, ContactOnFile, Language, PersonName};
+use frontdesk::office::appointments::PatientNumber;
+use frontdesk::office::config::{OfficeConfig, SmtpSecurity};
+use frontdesk::office::events::QueueEvent;
+use frontdesk::office::reminders::routes::{AppointmentRemindersView, RemindersView};
+use frontdesk::office::reminders::{ReminderChannel, ReminderKind, ReminderPrefs, ReminderState};
+use frontdesk::office::store::{Actor, NewAppointment};
+use jiff::Timestamp;
+use jiff::civil::Time;
+use serde::Deserialize;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use support::{HeadlessKiosk, KIOSK_TOKEN, TestOffice, is_confirm, is_done, wait_until};
+
+/// A mail server on loopback, stopped when dropped.
+struct MailPeer {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl MailPeer {
+    fn start(dir: &Path) -> Self {
+        std::fs::create_dir_all(dir).unwrap();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reminders/smtp_peer.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3 runs (pip install aiosmtpd)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("listening ")
+            .unwrap_or_else(|| panic!("the mail peer did not start: {line:?}"))
+            .parse()
+            .unwrap();
+        Self {
+            child,
+            port,
+            dir: dir.to_owned(),
+        }
+    }
+
+    fn received(&self) -> Vec<Received> {
+        let Ok(text) = std::fs::read_to_string(self.dir.join("received.jsonl")) else {
+            return Vec::new();
+        };
+        text.lines()
+            .filter(|line| line.ends_with('}'))
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for MailPeer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One message as the mail server's parser read it.
+#[derive(Debug, Clone, Deserialize)]
+struct Received {
+    rcpt_tos: Vec<String>,
+    to: String,
+    subject: String,
+    message_id: String,
+    content_types: Vec<String>,
+    plain: String,
+    html: String,
+    png: Option<String>,
+}
+
+/// A zone where it is between 02:00 and 18:59 now.
+fn daytime_zone() -> String {
+    let now = Timestamp::now();
+    (-12..=14)
+        .map(|offset: i32| {
+            // POSIX-style names: Etc/GMT-3 is three hours *ahead* of UTC.
+            if offset == 0 {
+                "Etc/GMT".to_owned()
+            } else {
+                format!("Etc/GMT{:+}", -offset)
+            }
+        })
+        .find(|name| {
+            let zone = jiff::tz::TimeZone::get(name).unwrap();
+            (2..19).contains(&now.to_zoned(zone).hour())
+        })
+        .expect("some zone is in the day")
+}
+
+fn configure(config: &mut OfficeConfig, zone: &str, port: u16) {
+    config.timezone = zone.to_owned();
+    let reminders = &mut config.reminders;
+    reminders.smtp_host = Some("127.0.0.1".into());
+    reminders.smtp_port = port;
+    reminders.smtp_security = SmtpSecurity::None;
+    reminders.from = "Demo Family Practice <reminders@example.invalid>".into();
+    reminders.days_before = 1;
+    reminders.morning_at = Time::constant(0, 0, 0, 0);
+    reminders.per_minute = 6000;
+    reminders.max_backoff_ms = 100;
+    reminders.timeout_ms = 5000;
+}
+
+fn start(dir: &Path, zone: &str, port: u16, change: impl FnOnce(&mut OfficeConfig)) -> TestOffice {
+    support::start_office_with(dir, "127.0.0.1:0".parse().unwrap(), |config| {
+        configure(config, zone, port);
+        change(config);
+    })
+}
+
+/// An appointment today at `time` for an obviously fake patient with an email on file.
+fn visit(
+    office: &TestOffice,
+    id: &str,
+    (first, last): (&str, &str),
+    time: Time,
+    email: &str,
+    language: Language,
+) -> NewAppointment {
+    let mut contact = ContactOnFile::default();
+    for (field, value) in [
+        (ContactField::AddressLine1, "100 Example St"),
+        (ContactField::City, "Exampleville"),
+        (ContactField::State, "TX"),
+        (ContactField::Zip, "75001"),
+        (ContactField::Phone, "(217) 555-0100"),
+        (ContactField::Email, email),
+    ] {
+        contact.set(field, value).unwrap();
+    }
+    NewAppointment {
+        external_id: id.into(),
+        day: office.state.today(Timestamp::now()),
+        starts_at: time,
+        patient: PersonName::new(first, last).unwrap(),
+        provider: "Dr. Demo Secretspecialty".into(),
+        copay: Cents::new(2500),
+        balance: Cents::ZERO,
+        date_of_birth: None,
+        contact: Some(contact),
+        patient_id: PatientNumber::new(&format!("P-{id}")),
+        reminders: Some(ReminderPrefs {
+            language,
+            channel: ReminderChannel::Email,
+        }),
+    }
+}
+
+/// Imports `list` and opts the patient of `opted_out` out, in one store call.
+fn import_opting_out(office: &TestOffice, opted_out: &str, list: &[NewAppointment]) {
+    let mut store = office.state.store.lock().unwrap();
+    store.import_appointments(list).unwrap();
+    let today = office.state.today(Timestamp::now());
+    let id = store
+        .appointments_on(today)
+        .unwrap()
+        .into_iter()
+        .find(|a| a.external_id == opted_out)
+        .unwrap()
+        .id;
+    assert!(
+        store
+            .set_reminder_opt_out(id, true, Actor::Staff("1".into()), Timestamp::now())
+            .unwrap()
+    );
+}
+
+fn import(office: &TestOffice, list: &[NewAppointment]) {
+    office
+        .state
+        .store
+        .lock()
+        .unwrap()
+        .import_appointments(list)
+        .unwrap();
+}
+
+/// Tells the hub the day's appointments changed (as an import does), so it queues now.
+fn appointments_changed(office: &TestOffice) {
+    office.state.events.publish(QueueEvent::AppointmentsChanged);
+}
+
+fn reminders(office: &TestOffice) -> RemindersView {
+    let response = support::staff_get(format!("{}/api/staff/v1/reminders", office.base)).unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().unwrap()
+}
+
+fn row_of(view: &RemindersView, patient: &str) -> AppointmentRemindersView {
+    view.appointments
+        .iter()
+        .find(|a| a.patient.as_str() == patient)
+        .unwrap_or_else(|| panic!("{patient} on the reminders list"))
+        .clone()
+}
+
+fn morning_state(office: &TestOffice, patient: &str) -> Option<ReminderState> {
+    row_of(&reminders(office), patient)
+        .reminders
+        .iter()
+        .find(|r| r.kind == ReminderKind::Morning)
+        .map(|r| r.state)
+}
+
+fn zbar(png: &str) -> String {
+    let output = Command::new("zbarimg")
+        .args(["--raw", "-q", png])
+        .output()
+        .expect("zbarimg runs (apt-get install zbar-tools)");
+    assert!(output.status.success(), "zbarimg found no code in {png}");
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+fn the_emailed_qr_checks_the_patient_in_in_either_language_and_an_opted_out_patient_gets_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = MailPeer::start(&dir.path().join("mail"));
+    let zone = daytime_zone();
+    let office = start(&dir.path().join("office"), &zone, peer.port, |_| {});
+    // Quinn opted out at an earlier visit (same patient number), in the same store call as
+    // the import, so the worker never sees her without it.
+    import_opting_out(
+        &office,
+        "R-3",
+        &[
+            visit(
+                &office,
+                "R-1",
+                ("Olga", "Testmail"),
+                Time::constant(22, 0, 0, 0),
+                "olga.testmail@example.invalid",
+                Language::English,
+            ),
+            visit(
+                &office,
+                "R-2",
+                ("Pablo", "Ejemplo"),
+                Time::constant(22, 15, 0, 0),
+                "pablo.ejemplo@example.invalid",
+                Language::Spanish,
+            ),
+            visit(
+                &office,
+                "R-3",
+                ("Quinn", "Optout"),
+                Time::constant(22, 30, 0, 0),
+                "quinn.optout@example.invalid",
+                Language::English,
+            ),
+            visit(
+                &office,
+                "R-4",
+                ("Rita", "Bouncer"),
+                Time::constant(22, 45, 0, 0),
+                "rita@bounce.example.invalid",
+                Language::English,
+            ),
+        ],
+    );
+    appointments_changed(&office);
+
+    for (patient, state) in [
+        ("Testmail, Olga", ReminderState::Sent),
+        ("Ejemplo, Pablo", ReminderState::Sent),
+        ("Optout, Quinn", ReminderState::OptedOut),
+        ("Bouncer, Rita", ReminderState::Bounced),
+    ] {
+        wait_until(&format!("{patient}'s reminder {state:?}"), || {
+            (morning_state(&office, patient) == Some(state)).then_some(())
+        });
+    }
+    let view = reminders(&office);
+    assert!(view.enabled);
+    let rita = row_of(&view, "Bouncer, Rita");
+    assert_eq!(
+        rita.reminders[0].last_error.as_deref(),
+        Some("mail server answered 550")
+    );
+    // Booked for tonight: the "day before" reminder's time is over, so only the
+    // morning one was queued.
+    assert_eq!(row_of(&view, "Testmail, Olga").reminders.len(), 1);
+
+    let mail = peer.received();
+    assert_eq!(mail.len(), 2, "{mail:#?}");
+    let olga = mail
+        .iter()
+        .find(|m| m.rcpt_tos == ["olga.testmail@example.invalid"])
+        .unwrap();
+    assert_eq!(olga.to, "olga.testmail@example.invalid");
+    assert!(
+        olga.subject.starts_with("Today at 10:00 PM"),
+        "{}",
+        olga.subject
+    );
+    assert!(
+        olga.message_id.starts_with("<reminder-"),
+        "{}",
+        olga.message_id
+    );
+    for part in [&olga.plain, &olga.html] {
+        assert!(part.contains("Hello Olga,"), "{part}");
+        assert!(part.contains("$25.00"), "{part}");
+        assert!(part.contains("(217) 555-0100"), "{part}");
+        // The minimum necessary: no last name, no provider.
+        assert!(!part.contains("Testmail"), "{part}");
+        assert!(!part.contains("Secretspecialty"), "{part}");
+    }
+    assert!(
+        olga.content_types
+            .starts_with(&["multipart/alternative".to_owned(), "text/plain".to_owned()]),
+        "{:?}",
+        olga.content_types
+    );
+    assert!(olga.content_types.contains(&"image/png".to_owned()));
+    let pablo = mail
+        .iter()
+        .find(|m| m.rcpt_tos == ["pablo.ejemplo@example.invalid"])
+        .unwrap();
+    assert!(
+        pablo.subject.starts_with("Hoy a las 22:15"),
+        "{}",
+        pablo.subject
+    );
+    assert!(pablo.plain.contains("Hola, Pablo:"), "{}", pablo.plain);
+    assert!(pablo.html.contains("<html lang=\"es\">"));
+    // Staff opt Olga out on the staff page (her reminder went already): the toggle is a
+    // change like any other, refused without the session's CSRF token, and audited.
+    let olga_id = row_of(&view, "Testmail, Olga").appointment;
+    let url = format!(
+        "{}/api/staff/v1/appointments/{}/reminders/opt-out",
+        office.base,
+        olga_id.get()
+    );
+    let forged = reqwest::blocking::Client::new()
+        .post(&url)
+        .json(&serde_json::json!({ "opted_out": true }))
+        .send()
+        .unwrap();
+    assert!(forged.status().is_client_error(), "{}", forged.status());
+    let opted = support::staff()
+        .post(&url)
+        .json(&serde_json::json!({ "opted_out": true }))
+        .send()
+        .unwrap();
+    assert_eq!(opted.status(), 204);
+    assert!(row_of(&reminders(&office), "Testmail, Olga").opted_out);
+    let missing = support::staff()
+        .post(format!(
+            "{}/api/staff/v1/appointments/1/reminders/opt-out",
+            office.base
+        ))
+        .json(&serde_json::json!({ "opted_out": true }))
+        .send()
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let audited = support::staff_get(format!(
+        "{}/api/staff/v1/audit?action=reminder.send",
+        office.base
+    ))
+    .unwrap()
+    .text()
+    .unwrap();
+    assert!(audited.contains("reminder-"), "{audited}");
+    let opt_outs = support::staff_get(format!(
+        "{}/api/staff/v1/audit?action=reminder.opt_out",
+        office.base
+    ))
+    .unwrap()
+    .text()
+    .unwrap();
+    assert!(
+        opt_outs.contains(&support::staff_actor(&office.base)),
+        "{opt_outs}"
+    );
+
+    // The code in Olga's email, read by an independent decoder, checks her in.
+    let token = zbar(olga.png.as_deref().unwrap());
+    let mut kiosk = HeadlessKiosk::start(&dir.path().join("kiosk"), &office.base, KIOSK_TOKEN);
+    wait_until("the kiosk to learn the office", || {
+        kiosk.sync.status().office_reachable.then_some(())
+    });
+    kiosk.scanner.scan(&token).unwrap();
+    let PageView::Confirm(details) = kiosk.wait_for_page("the confirm screen", is_confirm) else {
+        unreachable!()
+    };
+    assert_eq!(details.display_name.unwrap().as_str(), "Olga T.");
+    kiosk.tap(Tap::Confirm(ConfirmTap::Yes));
+    kiosk.wait_for_page("the details on file", |page| {
+        matches!(page, PageView::ContactDetails(DetailsView::OnFile(_)))
+    });
+    kiosk.tap(Tap::Details(DetailsTap::Correct));
+    kiosk.wait_for_page("the done screen", is_done);
+    let row = wait_until("the check-in in the staff queue", || {
+        office.queue().checked_in.into_iter().next()
+    });
+    assert_eq!(row.patient.as_deref(), Some("Testmail, Olga"));
+}
+
+#[test]
+fn a_restart_in_the_middle_of_a_batch_sends_each_reminder_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = MailPeer::start(&dir.path().join("mail"));
+    let zone = daytime_zone();
+    let office_dir = dir.path().join("office");
+    // Two a second: the batch of eight takes a few seconds, time to stop in between.
+    let slow = |config: &mut OfficeConfig| config.reminders.per_minute = 120;
+    let office = start(&office_dir, &zone, peer.port, slow);
+    let names = [
+        ("Una", "Testbatch"),
+        ("Vera", "Testbatch"),
+        ("Wanda", "Testbatch"),
+        ("Xavi", "Testbatch"),
+        ("Yara", "Testbatch"),
+        ("Zeno", "Testbatch"),
+        ("Abel", "Testbatch"),
+        ("Bea", "Testbatch"),
+    ];
+    let list: Vec<_> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            visit(
+                &office,
+                &format!("B-{i}"),
+                *name,
+                Time::new(22, i8::try_from(5 * i).unwrap(), 0, 0).unwrap(),
+                &format!("patient{i}@example.invalid"),
+                Language::English,
+            )
+        })
+        .collect();
+    import(&office, &list);
+    appointments_changed(&office);
+    wait_until("two reminders out", || {
+        (peer.received().len() >= 2).then_some(())
+    });
+    office.stop();
+    let sent_before = peer.received().len();
+    assert!(
+        sent_before < names.len(),
+        "stopped in the middle of the batch"
+    );
+
+    let office = start(&office_dir, &zone, peer.port, slow);
+    let view = wait_until("every reminder settled", || {
+        let view = reminders(&office);
+        let all_sent = names.iter().all(|(first, last)| {
+            row_of(&view, &format!("{last}, {first}")).reminders[0].state == ReminderState::Sent
+        });
+        all_sent.then_some(view)
+    });
+    let mail = peer.received();
+    let mut recipients: Vec<_> = mail.iter().map(|m| m.rcpt_tos[0].clone()).collect();
+    recipients.sort();
+    let mut expected: Vec<_> = (0..names.len())
+        .map(|i| format!("patient{i}@example.invalid"))
+        .collect();
+    expected.sort();
+    assert_eq!(recipients, expected, "each patient exactly once");
+    let mut ids: Vec<_> = mail.iter().map(|m| m.message_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), names.len());
+    assert!(
+        view.appointments
+            .iter()
+            .flat_map(|a| &a.reminders)
+            .all(|r| r.attempts <= 1)
+    );
+}
+
+#[test]
+fn an_unreachable_mail_server_is_tried_again_then_shown_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let zone = daytime_zone();
+    let office = start(&dir.path().join("office"), &zone, port, |config| {
+        config.reminders.max_attempts = 3;
+    });
+    import(
+        &office,
+        &[visit(
+            &office,
+            "F-1",
+            ("Olga", "Testmail"),
+            Time::constant(22, 0, 0, 0),
+            "olga.testmail@example.invalid",
+            Language::English,
+        )],
+    );
+    appointments_changed(&office);
+    let failed = wait_until("the reminder to fail", || {
+        let row = row_of(&reminders(&office), "Testmail, Olga");
+        (row.reminders.first()?.state == ReminderState::Failed).then_some(row)
+    });
+    assert_eq!(failed.reminders[0].attempts, 3);
+    assert_eq!(
+        failed.reminders[0].last_error.as_deref(),
+        Some("mail server unreachable")
+    );
+}
