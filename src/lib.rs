@@ -12,6 +12,7 @@ pub mod domain;
 pub mod eligibility;
 pub mod hl7;
 pub mod logging;
+pub mod pairing;
 pub mod questionnaire;
 pub mod scan;
 pub mod seal;

@@ -47,6 +47,34 @@ pub enum ConfigError {
     Display(#[from] super::display::DisplayError),
 }
 
+impl ConfigError {
+    /// Which setting is wrong, in words for the IT person, for the "setup needed" screen
+    /// and the log: a TOML syntax error gives its line and message but never the text of
+    /// the line (it may hold the office token).
+    pub fn setup_detail(&self) -> String {
+        use crate::config_file::FileError;
+        match self {
+            ConfigError::File(FileError::Parse { path, source }) => {
+                let file = path
+                    .file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                match source.span().and_then(|span| line_of(path, span.start)) {
+                    Some(line) => format!("{file}, line {line}: {}", source.message()),
+                    None => format!("{file}: {}", source.message()),
+                }
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// The 1-based line of byte `at` of the file at `path`.
+fn line_of(path: &Path, at: usize) -> Option<usize> {
+    let text = std::fs::read(path).ok()?;
+    Some(text.get(..at)?.iter().filter(|b| **b == b'\n').count() + 1)
+}
+
 /// The rates ESC/POS printers offer on their serial interface.
 const PRINTER_BAUDS: [u32; 7] = [2400, 4800, 9600, 19_200, 38_400, 57_600, 115_200];
 

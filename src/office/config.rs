@@ -19,6 +19,8 @@ pub enum ConfigError {
     CanonicalBase(#[from] crate::questionnaire::fhir::FhirError),
     #[error("[hl7] {0}")]
     Hl7(&'static str),
+    #[error("[pairing] code_lifetime_secs must be 1-3600")]
+    Pairing,
     #[error("[eligibility] {key}: {reason}")]
     Eligibility { key: &'static str, reason: String },
     #[error(
@@ -186,6 +188,8 @@ pub struct OfficeConfig {
     pub tls: Option<super::tls::TlsConfig>,
     /// The EHR interface over HL7 v2 (`[hl7]`).
     pub hl7: Hl7Config,
+    /// Pairing kiosks from the staff page (`[pairing]`).
+    pub pairing: super::pairing::PairingConfig,
 }
 
 impl Default for OfficeConfig {
@@ -204,6 +208,7 @@ impl Default for OfficeConfig {
             staff: super::signin::StaffConfig::default(),
             tls: None,
             hl7: Hl7Config::default(),
+            pairing: super::pairing::PairingConfig::default(),
         }
     }
 }
@@ -223,6 +228,9 @@ impl OfficeConfig {
         crate::office::coverage::EligibilitySettings::from_config(&self.eligibility)?;
         self.check_transport()?;
         self.validate_hl7()?;
+        if !self.pairing.is_valid() {
+            return Err(ConfigError::Pairing);
+        }
         let mut seen = std::collections::HashSet::new();
         for kiosk in &self.kiosks {
             if kiosk.token.len() < 16 {

@@ -66,6 +66,8 @@ pub struct AppState {
     pub tls: Option<Arc<super::tls::OfficeCertificate>>,
     /// The HL7 v2 interface's live state (issue 14).
     pub hl7: Arc<super::hl7::Hl7Link>,
+    /// Kiosks waiting to be paired (see `pairing`).
+    pub pairing: Arc<super::pairing::PairingBook>,
 }
 
 impl AppState {
@@ -167,6 +169,8 @@ impl Office {
             super::coverage::EligibilitySettings::from_config(&config.eligibility)?,
         );
         let kiosks = KioskRegistry::new(config.kiosks.clone());
+        kiosks.set_paired(store.kiosk_credentials()?);
+        let pairing = super::pairing::PairingBook::new(&config.pairing);
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
         let store = Arc::new(Mutex::new(store));
         let events = Events::new(Timestamp::now());
@@ -189,6 +193,7 @@ impl Office {
                 stopping: stopping_rx,
                 tls,
                 hl7,
+                pairing: Arc::new(pairing),
             },
         })
     }
@@ -219,9 +224,12 @@ impl Office {
         // The audit log: viewing and export.
         let manager = Router::new().merge(super::audit::routes::routes());
         // Users and kiosk management.
-        let admin = Router::new().merge(signin::admin_routes());
+        let admin = Router::new()
+            .merge(signin::admin_routes())
+            .merge(super::pairing::admin_routes());
         Router::new()
             .merge(kiosk_api::routes())
+            .merge(super::pairing::kiosk_routes())
             .merge(super::forms_api::routes())
             .merge(super::consents::routes())
             .merge(super::coverage::routes())

@@ -33,6 +33,7 @@ mod details;
 mod forms;
 mod hl7;
 mod intake;
+mod kiosks;
 mod needs;
 mod payments;
 mod staff;
@@ -45,6 +46,7 @@ pub use hl7::{Cancelled, OutboundItem, OutboundPatient, OutboundSummary};
 pub use intake::{
     Acknowledge, AlertState, IntakeRow, IntakeScores, IntakeStoreRefused, IntakeStored,
 };
+pub use kiosks::{BadKioskName, CredentialRow, KioskIdTaken, KioskName, PairedKiosk, PairedState};
 pub use needs::{Answer, NeedId, OpenNeed};
 pub use payments::{PaymentRow, PaymentStored};
 pub use staff::{SessionRow, StaffUser, UsernameTaken};
@@ -425,6 +427,7 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX hl7_outbound_waiting ON hl7_outbound (patient_key, id) WHERE state = 'pending';
 ",
+    kiosks::MIGRATION,
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit
