@@ -31,7 +31,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use hmac::{Hmac, Mac as _};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -444,9 +444,19 @@ mod tests {
         let request = key.request(&code, id, KioskId::new("lobby-1").unwrap());
         let verified = request.verify().unwrap();
         assert_eq!(verified.public_key, key.public_key());
-        assert!(proof_matches(&code, id, &verified.public_key, &verified.proof));
+        assert!(proof_matches(
+            &code,
+            id,
+            &verified.public_key,
+            &verified.proof
+        ));
         let other = PairingCode::parse("ABCD-EFGJ").unwrap();
-        assert!(!proof_matches(&other, id, &verified.public_key, &verified.proof));
+        assert!(!proof_matches(
+            &other,
+            id,
+            &verified.public_key,
+            &verified.proof
+        ));
         assert!(!proof_matches(
             &code,
             uuid::Uuid::new_v4(),

@@ -101,7 +101,11 @@ fn an_admin_pairs_a_kiosk_by_its_code_and_can_rename_disable_and_revoke_it() {
 
     let admin = sign_in(&office.state, &office.base, "admin", Role::Admin);
     assert_eq!(kiosks(&admin, &office).waiting, 1);
-    let wrong = if code.starts_with('A') { "BBBB-BBBB" } else { "AAAA-AAAA" };
+    let wrong = if code.starts_with('A') {
+        "BBBB-BBBB"
+    } else {
+        "AAAA-AAAA"
+    };
     let response = enter(&admin, &office, wrong);
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(error_code(response), "no_such_code");
@@ -172,7 +176,12 @@ fn an_admin_pairs_a_kiosk_by_its_code_and_can_rename_disable_and_revoke_it() {
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert!(matches!(client.roster(), Err(ClientError::Unauthorized)));
     assert!(kiosks(&admin, &office).kiosks.is_empty());
-    for action in ["kiosk.rename", "kiosk.disable", "kiosk.enable", "kiosk.revoke"] {
+    for action in [
+        "kiosk.rename",
+        "kiosk.disable",
+        "kiosk.enable",
+        "kiosk.revoke",
+    ] {
         assert_eq!(
             audit(&office, action),
             vec![format!("staff:{} lobby-2", admin.user)],
@@ -245,12 +254,23 @@ fn without_the_code_or_the_key_nobody_pairs() {
     // An attacker registers a request of their own with a code they guessed.
     let attacker = KioskKey::random().unwrap();
     let guess = PairingCode::random().unwrap();
-    let attack = attacker.request(&guess, uuid::Uuid::new_v4(), KioskId::new("lobby-2").unwrap());
+    let attack = attacker.request(
+        &guess,
+        uuid::Uuid::new_v4(),
+        KioskId::new("lobby-2").unwrap(),
+    );
     let response = http.post(api("")).json(&attack).send().unwrap();
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     // A request whose signature does not match its key is refused.
-    let mut forged = attacker.request(&guess, uuid::Uuid::new_v4(), KioskId::new("lobby-2").unwrap());
-    forged.public_key = KioskKey::random().unwrap().request(&guess, forged.request_id, KioskId::new("lobby-2").unwrap()).public_key;
+    let mut forged = attacker.request(
+        &guess,
+        uuid::Uuid::new_v4(),
+        KioskId::new("lobby-2").unwrap(),
+    );
+    forged.public_key = KioskKey::random()
+        .unwrap()
+        .request(&guess, forged.request_id, KioskId::new("lobby-2").unwrap())
+        .public_key;
     let response = http.post(api("")).json(&forged).send().unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     // Replaying the kiosk's request id is refused too.
@@ -284,7 +304,12 @@ fn without_the_code_or_the_key_nobody_pairs() {
     // Collected once: the same poll again finds nothing.
     let response = http
         .post(api("/poll"))
-        .json(&CredentialStore::new(dir.path()).key().unwrap().poll(shown.request_id))
+        .json(
+            &CredentialStore::new(dir.path())
+                .key()
+                .unwrap()
+                .poll(shown.request_id),
+        )
         .send()
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
@@ -294,7 +319,10 @@ fn without_the_code_or_the_key_nobody_pairs() {
 fn code_on_screen(kiosk: &support::HeadlessKiosk) -> String {
     use frontdesk::checkin::{NotSetUp, PageView};
     let page = kiosk.wait_for_page("a pairing code", |page| {
-        matches!(page, PageView::NotSetUp(NotSetUp::Pairing { code: Some(_) }))
+        matches!(
+            page,
+            PageView::NotSetUp(NotSetUp::Pairing { code: Some(_) })
+        )
     });
     let PageView::NotSetUp(NotSetUp::Pairing { code: Some(code) }) = page else {
         unreachable!()
@@ -329,13 +357,17 @@ fn a_revoked_kiosk_shows_a_new_code_and_keeps_its_check_in_until_paired_again() 
         matches!(page, PageView::ContactDetails(DetailsView::OnFile(_)))
     });
     let revoke = admin
-        .post(format!("{}/api/staff/v1/kiosks/lobby-2/revoke", office.base))
+        .post(format!(
+            "{}/api/staff/v1/kiosks/lobby-2/revoke",
+            office.base
+        ))
         .send()
         .unwrap();
     assert_eq!(revoke.status(), StatusCode::NO_CONTENT);
     // She finishes; her check-in waits in the outbox, refused by the office.
     kiosk.tap(Tap::Details(DetailsTap::Correct));
     kiosk.wait_for_page("the done screen", is_done);
+    // Her "take a seat" stays up; then the next patient finds the kiosk not set up.
     kiosk.tap(Tap::StartOver);
     let second = code_on_screen(&kiosk);
     assert_ne!(second, code);

@@ -25,9 +25,11 @@ fn a_kiosk_without_a_credential_shows_its_pairing_code_in_both_languages() {
     assert!(kiosk.visible("Staff: getting a pairing code from the office…"));
     assert!(!kiosk.visible("QR code of the pairing code"));
 
-    kiosk.app.dispatch(Event::SetupChanged(Setup::NotSetUp(NotSetUp::Pairing {
-        code: Some("K7QM-W3XP".into()),
-    })));
+    kiosk
+        .app
+        .dispatch(Event::SetupChanged(Setup::NotSetUp(NotSetUp::Pairing {
+            code: Some("K7QM-W3XP".into()),
+        })));
     assert!(kiosk.visible("Pairing code K7QM-W3XP"));
     assert!(kiosk.visible("QR code of the pairing code"));
     assert!(kiosk.visible(
@@ -35,14 +37,22 @@ fn a_kiosk_without_a_credential_shows_its_pairing_code_in_both_languages() {
     ));
 
     // A patient's scan starts nothing here.
-    kiosk.app.dispatch(Event::Scanned(Scan::classify("not a check-in code")));
+    kiosk
+        .app
+        .dispatch(Event::Scanned(Scan::classify("not a check-in code")));
     assert_eq!(page(&kiosk), Page::NotSetUp);
 
     // "Call staff" is still in the header.
     kiosk.tap("Call staff");
-    assert_eq!(kiosk.ui.global::<KioskAdapter>().get_overlay(), Overlay::Help);
+    assert_eq!(
+        kiosk.ui.global::<KioskAdapter>().get_overlay(),
+        Overlay::Help
+    );
     kiosk.tap("Back");
-    assert_eq!(kiosk.ui.global::<KioskAdapter>().get_overlay(), Overlay::None);
+    assert_eq!(
+        kiosk.ui.global::<KioskAdapter>().get_overlay(),
+        Overlay::None
+    );
 
     kiosk.tap("Español");
     assert!(kiosk.visible("Esta pantalla de registro todavía no está configurada"));

@@ -112,7 +112,9 @@ fn run_kiosk(config_path: &Path, args: RunArgs, started: Instant) -> anyhow::Res
             let backend = if headless {
                 DisplayBackend::Headless
             } else {
-                args.backend.unwrap_or_default()
+                args.backend
+                    .or_else(|| frontdesk::kiosk::config::salvage_backend(config_path))
+                    .unwrap_or_default()
             };
             return run_setup_needed(detail, options(backend)).context("kiosk failed");
         }

@@ -270,16 +270,10 @@ impl Journey {
                     super::knowledge::InsuranceKnowledge::from_reference(&reference);
                 Vec::new()
             }
+            // Replaces welcome at once (see `not_set_up`); a patient mid-way finishes, and
+            // their rows are kept until the kiosk is set up again.
             Event::SetupChanged(setup) => {
                 self.knowledge.setup = setup;
-                // A patient mid-way finishes (their rows are kept and sent once the kiosk
-                // is set up again); an idle kiosk shows "not set up" at once.
-                if matches!(self.knowledge.setup, super::Setup::NotSetUp(_))
-                    && matches!(self.position, Position::Ending(_))
-                    && !self.busy()
-                {
-                    self.wipe();
-                }
                 Vec::new()
             }
             Event::Tick => {

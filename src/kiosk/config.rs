@@ -59,8 +59,11 @@ impl ConfigError {
                     .file_name()
                     .map(|name| name.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                match source.span().and_then(|span| line_of(path, span.start)) {
-                    Some(line) => format!("{file}, line {line}: {}", source.message()),
+                match source.span().and_then(|span| place_of(path, span.start)) {
+                    Some((line, Some(key))) => {
+                        format!("{file}, line {line} ({key}): {}", source.message())
+                    }
+                    Some((line, None)) => format!("{file}, line {line}: {}", source.message()),
                     None => format!("{file}: {}", source.message()),
                 }
             }
@@ -69,10 +72,50 @@ impl ConfigError {
     }
 }
 
-/// The 1-based line of byte `at` of the file at `path`.
-fn line_of(path: &Path, at: usize) -> Option<usize> {
-    let text = std::fs::read(path).ok()?;
-    Some(text.get(..at)?.iter().filter(|b| **b == b'\n').count() + 1)
+/// The 1-based line of byte `at` of the file at `path`, and the key set on that line with
+/// its table (`[display] backend`) when the line is `key = ...`: names only, never the
+/// value.
+fn place_of(path: &Path, at: usize) -> Option<(usize, Option<String>)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let before = text.get(..at)?;
+    let line = before.matches('\n').count() + 1;
+    let bare = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    let table = before
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .filter(|l| bare(l.trim_matches(|c| c == '[' || c == ']')));
+    let key = text
+        .lines()
+        .nth(line - 1)
+        .and_then(|l| l.split_once('='))
+        .map(|(key, _)| key.trim())
+        .filter(|key| bare(key))
+        .map(|key| match table {
+            Some(table) => format!("{table} {key}"),
+            None => key.to_owned(),
+        });
+    Some((line, key))
+}
+
+/// The `[display] backend` of a configuration file that cannot be used as a whole, so the
+/// "setup needed" screen shows where the kiosk's screen is (the Pi's panel) when only
+/// another key is wrong.
+pub fn salvage_backend(path: &Path) -> Option<super::display::DisplayBackend> {
+    use super::display::DisplayBackend;
+    let text = std::fs::read_to_string(path).ok()?;
+    let table: toml::Table = toml::from_str(&text).ok()?;
+    match table.get("display")?.get("backend")?.as_str()? {
+        "winit" => Some(DisplayBackend::Winit),
+        "linuxkms" => Some(DisplayBackend::Linuxkms),
+        "headless" => Some(DisplayBackend::Headless),
+        _ => None,
+    }
 }
 
 /// The rates ESC/POS printers offer on their serial interface.
@@ -423,6 +466,42 @@ impl KioskConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn setup_detail_names_the_line_and_key_but_never_the_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.toml");
+        std::fs::write(
+            &path,
+            "office_token = \"secret-token-0123456789\"\n[display]\nbackend = \"auto\"\n",
+        )
+        .unwrap();
+        let detail = KioskConfig::load(&path).unwrap_err().setup_detail();
+        assert!(
+            detail.starts_with("kiosk.toml, line 3 ([display] backend): "),
+            "{detail}"
+        );
+        assert!(!detail.contains("secret-token"), "{detail}");
+        assert_eq!(salvage_backend(&path), None);
+        std::fs::write(
+            &path,
+            "office_token = \"secret-token-0123456789\"\nidle_timeout_secs = 1\n[display]\nbackend = \"linuxkms\"\n",
+        )
+        .unwrap();
+        let detail = KioskConfig::load(&path).unwrap_err().setup_detail();
+        assert_eq!(
+            detail,
+            "idle_timeout_secs must be 10-600 and done_timeout_secs 3-60"
+        );
+        assert_eq!(
+            salvage_backend(&path),
+            Some(super::super::display::DisplayBackend::Linuxkms)
+        );
+        std::fs::write(&path, "office_token = \"secret-token-0123456789\n").unwrap();
+        let detail = KioskConfig::load(&path).unwrap_err().setup_detail();
+        assert!(detail.starts_with("kiosk.toml, line 1"), "{detail}");
+        assert!(!detail.contains("secret-token"), "{detail}");
+    }
 
     #[test]
     fn parses_and_validates() {

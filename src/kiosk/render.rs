@@ -8,8 +8,8 @@ use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
     BirthView, Choice, ConfirmDetails, ConsentPage, ConsentView, ContactChange, DetailsView,
-    DisplayPrefs, Ending, Field, FormError, FrontDeskReason, Keyboard, NameNotice, NameView, NotSetUp,
-    OverlayView, PageView, PaymentNote, PaymentView, Problem, Question, QuestionError,
+    DisplayPrefs, Ending, Field, FormError, FrontDeskReason, Keyboard, NameNotice, NameView,
+    NotSetUp, OverlayView, PageView, PaymentNote, PaymentView, Problem, Question, QuestionError,
     QuestionInput, QuestionView, QuestionsView, RegisterBirthView, RegisterInput, RegisterView,
     ReviewAnswer, ReviewRow, ReviewView, Screen, SignaturePad, TypedName,
 };
@@ -437,12 +437,14 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
             "not-set-up-waiting",
             PageView::NotSetUp(NotSetUp::Pairing { code: None }),
         ),
-        page("not-set-up-disabled", PageView::NotSetUp(NotSetUp::Disabled)),
+        page(
+            "not-set-up-disabled",
+            PageView::NotSetUp(NotSetUp::Disabled),
+        ),
         page(
             "setup-needed",
             PageView::SetupNeeded {
-                detail: "kiosk.toml, line 3: office_url must start with http:// or https://"
-                    .into(),
+                detail: "kiosk.toml, line 3: office_url must start with http:// or https://".into(),
             },
         ),
         (

@@ -67,7 +67,7 @@ impl KioskRegistry {
         let digest = KioskCredential::from_presented(presented).digest();
         let paired = self.paired.read().unwrap_or_else(|p| p.into_inner());
         for row in paired.iter() {
-            if bool::from(row.digest.ct_eq(&digest)) {
+            if bool::from(row.digest.as_slice().ct_eq(digest.as_slice())) {
                 found = match row.state {
                     PairedState::Active => Access::Allowed(row.kiosk_id.clone()),
                     PairedState::Disabled => Access::Disabled(row.kiosk_id.clone()),

@@ -239,7 +239,11 @@ impl PairingBook {
     pub fn status(&self, now: Timestamp) -> (usize, Option<Timestamp>) {
         let mut book = self.book();
         book.forget_expired(now);
-        let waiting = book.waiting.values().filter(|w| w.approved.is_none()).count();
+        let waiting = book
+            .waiting
+            .values()
+            .filter(|w| w.approved.is_none())
+            .count();
         (waiting, book.locked_until)
     }
 }

@@ -127,7 +127,11 @@ impl OfficeClient {
 
     /// Whether the client has a credential to present.
     pub fn has_token(&self) -> bool {
-        !self.token.read().unwrap_or_else(|p| p.into_inner()).is_empty()
+        !self
+            .token
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
     }
 
     fn url(&self, path: &str) -> String {
@@ -135,11 +139,7 @@ impl OfficeClient {
     }
 
     fn send(&self, request: RequestBuilder) -> Result<Response, ClientError> {
-        let token = self
-            .token
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let token = self.token.read().unwrap_or_else(|p| p.into_inner()).clone();
         let request = if token.is_empty() {
             request
         } else {

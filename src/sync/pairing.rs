@@ -22,6 +22,8 @@ pub enum CredentialError {
     Damaged(&'static str),
     #[error("no randomness available")]
     Random,
+    #[error("cannot encode the credential")]
+    Encode,
 }
 
 /// What a paired kiosk keeps: its id at the office and its credential.
@@ -65,7 +67,7 @@ impl CredentialStore {
     }
 
     pub fn save(&self, credential: &StoredCredential) -> Result<(), CredentialError> {
-        let bytes = serde_json::to_vec(credential).map_err(|_| CredentialError::Random)?;
+        let bytes = serde_json::to_vec(credential).map_err(|_| CredentialError::Encode)?;
         write_private(&self.dir, CREDENTIAL_FILE, &bytes)
     }
 

@@ -310,9 +310,10 @@ impl SyncWorker {
             .spawn({
                 let status = status.clone();
                 move || {
-                    let pairer = settings.pairing.clone().map(|p| {
-                        super::pairing::Pairer::new(client.clone(), p.files, p.kiosk_id)
-                    });
+                    let pairer = settings
+                        .pairing
+                        .clone()
+                        .map(|p| super::pairing::Pairer::new(client.clone(), p.files, p.kiosk_id));
                     let mut worker = Worker {
                         pairer,
                         setup: None,

@@ -31,13 +31,13 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
 /// module, black on white with a quiet zone; the page scales it up without smoothing.
 fn qr_image(code: &str) -> Image {
     let bare: String = code.chars().filter(|c| *c != '-').collect();
+    if bare.is_empty() {
+        return Image::default();
+    }
     let Ok(qr) = qrcode::QrCode::with_error_correction_level(bare.as_bytes(), qrcode::EcLevel::M)
     else {
         return Image::default();
     };
-    if bare.is_empty() {
-        return Image::default();
-    }
     const QUIET: usize = 2;
     let modules = qr.width();
     let side = modules + 2 * QUIET;

@@ -45,7 +45,7 @@ impl PairedState {
         }
     }
 
-    fn from_str(text: &str) -> Result<Self, StoreError> {
+    fn parse_stored(text: &str) -> Result<Self, StoreError> {
         match text {
             "active" => Ok(PairedState::Active),
             "disabled" => Ok(PairedState::Disabled),
@@ -171,7 +171,7 @@ impl OfficeStore {
             Ok(PairedKiosk {
                 kiosk_id: KioskId::new(&id).map_err(|_| StoreError::Corrupt("paired kiosk id"))?,
                 name: KioskName::new(&name).map_err(|_| StoreError::Corrupt("kiosk name"))?,
-                state: PairedState::from_str(&state)?,
+                state: PairedState::parse_stored(&state)?,
                 paired_at: parse(&paired_at, "kiosk paired_at")?,
                 changed_at: parse(&changed_at, "kiosk changed_at")?,
             })
@@ -198,7 +198,7 @@ impl OfficeStore {
                 digest: digest
                     .try_into()
                     .map_err(|_| StoreError::Corrupt("kiosk credential hash"))?,
-                state: PairedState::from_str(&state)?,
+                state: PairedState::parse_stored(&state)?,
             })
         })
         .collect()
@@ -292,15 +292,19 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(
-            store.pair_kiosk(&id, &[3; 32], &[4; 32], now, &admin()).unwrap(),
+            store
+                .pair_kiosk(&id, &[3; 32], &[4; 32], now, &admin())
+                .unwrap(),
             Err(KioskIdTaken)
         );
         assert_eq!(store.kiosk_public_key(&id).unwrap(), Some([1; 32]));
         let name = KioskName::new("  Lobby by the door ").unwrap();
         assert!(store.rename_kiosk(&id, &name, now, &admin()).unwrap());
-        assert!(store
-            .set_kiosk_state(&id, PairedState::Disabled, now, &admin())
-            .unwrap());
+        assert!(
+            store
+                .set_kiosk_state(&id, PairedState::Disabled, now, &admin())
+                .unwrap()
+        );
         let listed = store.paired_kiosks().unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].name.as_str(), "Lobby by the door");
@@ -313,13 +317,17 @@ mod tests {
                 state: PairedState::Disabled
             }]
         );
-        assert!(store
-            .set_kiosk_state(&id, PairedState::Revoked, now, &admin())
-            .unwrap());
+        assert!(
+            store
+                .set_kiosk_state(&id, PairedState::Revoked, now, &admin())
+                .unwrap()
+        );
         assert!(store.kiosk_credentials().unwrap().is_empty());
-        assert!(!store
-            .set_kiosk_state(&id, PairedState::Active, now, &admin())
-            .unwrap());
+        assert!(
+            !store
+                .set_kiosk_state(&id, PairedState::Active, now, &admin())
+                .unwrap()
+        );
         store
             .pair_kiosk(&id, &[5; 32], &[6; 32], now, &admin())
             .unwrap()
@@ -348,6 +356,9 @@ mod tests {
         assert!(KioskName::new("   ").is_err());
         assert!(KioskName::new(&"x".repeat(41)).is_err());
         assert!(KioskName::new("a\nb").is_err());
-        assert_eq!(KioskName::new("Sala de espera ñ").unwrap().as_str(), "Sala de espera ñ");
+        assert_eq!(
+            KioskName::new("Sala de espera ñ").unwrap().as_str(),
+            "Sala de espera ñ"
+        );
     }
 }
