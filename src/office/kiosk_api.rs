@@ -18,7 +18,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64::Engine as _;
 use jiff::Timestamp;
 
 /// Largest sealed outbox row read: a card photo at its limit, twice base64-encoded.
