@@ -337,7 +337,7 @@ fn a_revoked_kiosk_shows_a_new_code_and_keeps_its_check_in_until_paired_again() 
     let (dir, office) = office(|_| {});
     let admin = sign_in(&office.state, &office.base, "admin", Role::Admin);
     // First boot: no credential, no token.
-    let kiosk = HeadlessKiosk::start_with(&dir.path().join("kiosk"), &office.base, "", |c| {
+    let mut kiosk = HeadlessKiosk::start_with(&dir.path().join("kiosk"), &office.base, "", |c| {
         c.kiosk_id = KioskId::new("lobby-2").unwrap();
     });
     let code = code_on_screen(&kiosk);
