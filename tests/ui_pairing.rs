@@ -39,7 +39,7 @@ fn a_kiosk_without_a_credential_shows_its_pairing_code_in_both_languages() {
     // A patient's scan starts nothing here.
     kiosk
         .app
-        .dispatch(Event::Scanned(Scan::classify("not a check-in code")));
+        .dispatch(Event::Scanned(Scan::classify("not a check-in code".into())));
     assert_eq!(page(&kiosk), Page::NotSetUp);
 
     // "Call staff" is still in the header.
