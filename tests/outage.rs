@@ -1,5 +1,6 @@
 //! The office is down: check-ins queue on the kiosk and are delivered exactly once when it
-//! comes back; a kiosk whose token the office refuses shows a pairing code; retries never duplicate.
+//! comes back; a kiosk whose token the office refuses shows a pairing code; retries never
+//! duplicate.
 
 mod support;
 
