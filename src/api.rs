@@ -21,6 +21,10 @@ use std::fmt;
 /// Path prefix of the kiosk API.
 pub const KIOSK_API: &str = "/api/kiosk/v1";
 
+/// The error code the office answers a disabled kiosk with (403): it keeps its credential
+/// and shows "not set up" until an administrator enables it again.
+pub const KIOSK_DISABLED: &str = "kiosk_disabled";
+
 /// `GET /api/kiosk/v1/config`: what a kiosk needs from its office.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KioskConfig {

@@ -13,6 +13,7 @@ pub mod eligibility;
 pub mod fhir;
 pub mod hl7;
 pub mod logging;
+pub mod pairing;
 pub mod questionnaire;
 pub mod scan;
 pub mod seal;

@@ -687,3 +687,43 @@ fn problem_screens_are_wiped_after_the_idle_timeout_without_asking() {
         Some(PageView::Identify)
     );
 }
+
+/// A kiosk the office does not accept (not paired, or disabled): "not set up" replaces
+/// welcome and a scan starts nothing; a patient already mid-way finishes; set up again,
+/// welcome is back.
+#[test]
+fn not_set_up_replaces_welcome_but_lets_a_patient_mid_way_finish() {
+    use frontdesk::checkin::{NotSetUp, Setup};
+    let mut journey = journey();
+    journey.handle(roster(vec![entry(42, false)], 0), morning());
+    let pairing = Setup::NotSetUp(NotSetUp::Pairing {
+        code: Some("K7QM-W3XP".into()),
+    });
+    let effects = journey.handle(Event::SetupChanged(pairing.clone()), morning());
+    assert_eq!(
+        page(&effects),
+        Some(PageView::NotSetUp(NotSetUp::Pairing {
+            code: Some("K7QM-W3XP".into())
+        }))
+    );
+    assert!(journey.handle(scan_of(42), later(1)).is_empty());
+    assert!(journey.handle(tap(YES), later(2)).is_empty());
+    // The language still switches; the page stays.
+    let effects = journey.handle(tap(Tap::SwitchLanguage), later(3));
+    assert!(matches!(page(&effects), Some(PageView::NotSetUp(_))));
+    journey.handle(tap(Tap::SwitchLanguage), later(3));
+
+    let effects = journey.handle(Event::SetupChanged(Setup::Ready), later(4));
+    assert_eq!(page(&effects), Some(PageView::Identify));
+    let effects = journey.handle(scan_of(42), later(5));
+    assert!(matches!(page(&effects), Some(PageView::Confirm(_))));
+    // Disabled while she is on "Is this you?": she goes on.
+    let effects = journey.handle(
+        Event::SetupChanged(Setup::NotSetUp(NotSetUp::Disabled)),
+        later(6),
+    );
+    assert!(shown(&effects).is_none());
+    let effects = journey.handle(tap(YES), later(7));
+    let (_, check_in) = persisted(&effects);
+    assert_eq!(check_in.appointment, AppointmentId::new(42));
+}

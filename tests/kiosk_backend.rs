@@ -87,10 +87,18 @@ fn headless_named_in_the_config_draws_in_memory() {
 }
 
 #[test]
-fn an_unknown_backend_is_refused_at_start() {
+fn an_unknown_backend_is_named_on_the_setup_needed_screen() {
     let dir = tempfile::tempdir().unwrap();
-    let output = run_kiosk(dir.path(), "[display]\nbackend = \"auto\"\n", &[]);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("backend"), "{stderr}");
+    // Not a backend: the kiosk cannot know which screen it has, so it shows "setup
+    // needed" where it is told (`--exit-after-first-frame`: headless, one frame).
+    let output = run_kiosk(
+        dir.path(),
+        "[display]\nbackend = \"auto\"\n",
+        &["--exit-after-first-frame"],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("setup needed"), "{stdout}");
+    assert!(stdout.contains("([display] backend)"), "{stdout}");
+    assert!(dir.path().join("screen.png").exists());
 }

@@ -1,10 +1,11 @@
 //! The office is down: check-ins queue on the kiosk and are delivered exactly once when it
-//! comes back; a kiosk with a wrong token keeps its outbox; retries never duplicate.
+//! comes back; a kiosk whose token the office refuses shows a pairing code; retries never
+//! duplicate.
 
 mod support;
 
 use frontdesk::api::{CheckInSubmission, SubmissionOutcome};
-use frontdesk::checkin::{ConfirmTap, Tap};
+use frontdesk::checkin::{ConfirmTap, NotSetUp, PageView, Tap};
 use frontdesk::domain::{CheckInId, ClinicId};
 use frontdesk::sync::{ClientError, OfficeClient};
 use jiff::Timestamp;
@@ -98,7 +99,7 @@ fn retried_submissions_and_office_restarts_never_duplicate() {
 }
 
 #[test]
-fn a_kiosk_with_a_wrong_token_gets_401_and_keeps_its_outbox() {
+fn a_kiosk_with_a_wrong_token_gets_401_and_shows_a_pairing_code() {
     let dir = tempfile::tempdir().unwrap();
     let office = start_office(&dir.path().join("office"), any_port());
     let bad = OfficeClient::new(&office.base, "not-the-right-token-at-all").unwrap();
@@ -114,20 +115,27 @@ fn a_kiosk_with_a_wrong_token_gets_401_and_keeps_its_outbox() {
         });
     }
     let mut kiosk = HeadlessKiosk::start(&kiosk_dir, &office.base, "not-the-right-token-at-all");
-    // The journey was built from the cached office identity, so codes still verify.
-    kiosk.scanner.scan(&token).unwrap();
-    kiosk.wait_for_page("confirm", is_confirm);
-    kiosk.tap(Tap::Confirm(ConfirmTap::Yes));
-    kiosk.wait_for_page("done", is_done);
-    wait_until("a refused delivery", || {
+    // Refused as if revoked: the kiosk forgets the token and shows a pairing code (a
+    // revoked kiosk keeping its outbox until paired again is in tests/pairing.rs).
+    kiosk.wait_for_page("a pairing code", |page| {
+        matches!(
+            page,
+            PageView::NotSetUp(NotSetUp::Pairing { code: Some(_) })
+        )
+    });
+    assert!(
         kiosk
             .sync
             .status()
             .last_error
-            .filter(|e| e.contains("credentials"))
+            .is_some_and(|e| e.contains("not set up"))
+    );
+    // Nobody checks in on it.
+    kiosk.scanner.scan(&token).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    kiosk.wait_for_page("still a pairing code", |page| {
+        matches!(page, PageView::NotSetUp(_))
     });
-    // The check-in, and the flag that the details on file could not be checked (the
-    // office refused the look-up as it refuses the deliveries).
-    assert_eq!(kiosk.outbox_depth(), 2);
+    assert_eq!(kiosk.outbox_depth(), 0);
     assert!(office.queue().checked_in.is_empty());
 }

@@ -102,7 +102,7 @@ fn needs(path: &str) -> Option<Role> {
     if public.iter().any(|p| path.starts_with(p)) {
         return None;
     }
-    if path.starts_with("/api/staff/v1/users") {
+    if path.starts_with("/api/staff/v1/users") || path.starts_with("/api/staff/v1/kiosks") {
         return Some(Role::Admin);
     }
     if path.starts_with("/api/staff/v1/audit") || path.starts_with("/staff/audit") {

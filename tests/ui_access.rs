@@ -310,6 +310,8 @@ fn larger_text_and_high_contrast_by_tap_until_start_over_or_the_idle_wipe() {
     let config = KioskConfig {
         office_url: "http://127.0.0.1:9".into(),
         data_dir: dir.path().to_owned(),
+        // A static token: a kiosk without any credential shows the pairing screen.
+        office_token: "static-kiosk-token-0123456789".into(),
         ..KioskConfig::default()
     };
     let services = KioskServices::start(

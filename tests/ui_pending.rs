@@ -71,6 +71,8 @@ fn frames_keep_coming_while_the_outbox_write_is_pending() {
     let config = KioskConfig {
         office_url: "http://127.0.0.1:9".into(),
         data_dir: dir.path().to_owned(),
+        // A static token: a kiosk without any credential shows the pairing screen.
+        office_token: "static-kiosk-token-0123456789".into(),
         leave_out: vec![
             frontdesk::checkin::StepKind::Consent,
             frontdesk::checkin::StepKind::Insurance,

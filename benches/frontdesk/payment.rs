@@ -162,6 +162,8 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
     let config = KioskConfig {
         office_url: "http://127.0.0.1:9".into(),
         data_dir: plan.data_dir.clone(),
+        // A static token: a kiosk without any credential shows the pairing screen.
+        office_token: "static-kiosk-token-0123456789".into(),
         card_terminal: Some(CardTerminalConfig::new(terminal.port_path().to_owned())),
         // Straight from the check-in to the co-pay, as the figure was first measured.
         leave_out: vec![

@@ -109,6 +109,8 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
     let config = KioskConfig {
         office_url: "http://127.0.0.1:9".into(),
         data_dir: plan.data_dir.clone(),
+        // A static token: a kiosk without any credential shows the pairing screen.
+        office_token: "static-kiosk-token-0123456789".into(),
         // Straight from the check-in to the consents (insurance has its own figures).
         leave_out: vec![frontdesk::checkin::StepKind::Insurance],
         ..KioskConfig::default()

@@ -4,7 +4,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use frontdesk::kiosk::config::KioskConfig;
 use frontdesk::kiosk::display::DisplayBackend;
-use frontdesk::kiosk::run::{RunOptions, run};
+use frontdesk::kiosk::run::{RunOptions, run, run_setup_needed};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -88,27 +88,41 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn run_kiosk(config_path: &Path, args: RunArgs, started: Instant) -> anyhow::Result<()> {
-    let config = if config_path.exists() || config_path.as_os_str() != DEFAULT_CONFIG {
-        KioskConfig::load(config_path)?
+    let loaded = if config_path.exists() || config_path.as_os_str() != DEFAULT_CONFIG {
+        KioskConfig::load(config_path)
     } else {
         tracing::info!("no {DEFAULT_CONFIG}; using defaults");
-        KioskConfig::default()
+        Ok(KioskConfig::default())
     };
-    let backend = if args.headless || args.exit_after_first_frame {
+    let headless = args.headless || args.exit_after_first_frame;
+    let options = |backend| RunOptions {
+        backend,
+        size: slint::PhysicalSize::new(args.size.0, args.size.1),
+        snapshot: args.snapshot.clone(),
+        demo_patient: args.demo_patient,
+        started,
+        exit_after_first_frame: args.exit_after_first_frame,
+    };
+    let config = match loaded {
+        Ok(config) => config,
+        // A screen that says what to fix, rather than an exit systemd restarts forever.
+        Err(error) => {
+            let detail = error.setup_detail();
+            tracing::error!(%detail, "kiosk configuration cannot be used; showing \"setup needed\"");
+            let backend = if headless {
+                DisplayBackend::Headless
+            } else {
+                args.backend
+                    .or_else(|| frontdesk::kiosk::config::salvage_backend(config_path))
+                    .unwrap_or_default()
+            };
+            return run_setup_needed(detail, options(backend)).context("kiosk failed");
+        }
+    };
+    let backend = if headless {
         DisplayBackend::Headless
     } else {
         args.backend.unwrap_or(config.display.backend)
     };
-    run(
-        config,
-        RunOptions {
-            backend,
-            size: slint::PhysicalSize::new(args.size.0, args.size.1),
-            snapshot: args.snapshot,
-            demo_patient: args.demo_patient,
-            started,
-            exit_after_first_frame: args.exit_after_first_frame,
-        },
-    )
-    .context("kiosk failed")
+    run(config, options(backend)).context("kiosk failed")
 }

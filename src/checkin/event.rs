@@ -49,6 +49,8 @@ pub enum Event {
     FormsLearned(Box<Forms>),
     /// The office's payer list and trusted SMART Health Card issuers.
     InsuranceLearned(Box<InsuranceReference>),
+    /// The sync thread found the kiosk paired and accepted, or not (see [`super::Setup`]).
+    SetupChanged(super::Setup),
     /// Time passed (the shell sends one every second or so).
     Tick,
 }

@@ -199,9 +199,10 @@ impl Journey {
 
     /// What should be on screen now.
     pub fn screen(&self) -> Screen {
-        let page = match &self.position {
-            Position::Step { step, .. } => step.view(&self.session),
-            Position::Ending(ending) => PageView::Ending(*ending),
+        let page = match (&self.position, self.not_set_up()) {
+            (_, Some(not_set_up)) => PageView::NotSetUp(not_set_up.clone()),
+            (Position::Step { step, .. }, None) => step.view(&self.session),
+            (Position::Ending(ending), None) => PageView::Ending(*ending),
         };
         let overlay = self.overlay.map(|overlay| match overlay {
             Overlay::HelpComing => OverlayView::HelpComing,
@@ -222,6 +223,8 @@ impl Journey {
     pub fn handle(&mut self, event: Event, now: Timestamp) -> Vec<Effect> {
         self.now = now;
         let mut effects = match event {
+            // Nobody starts a check-in on a kiosk that is not set up.
+            Event::Scanned(_) if self.not_set_up().is_some() => Vec::new(),
             Event::Scanned(scan) => {
                 self.input();
                 let outcome = self.in_step(|step, cx| step.on_scan(&scan, cx));
@@ -265,6 +268,12 @@ impl Journey {
             Event::InsuranceLearned(reference) => {
                 self.knowledge.insurance =
                     super::knowledge::InsuranceKnowledge::from_reference(&reference);
+                Vec::new()
+            }
+            // Replaces welcome at once (see `not_set_up`); a patient mid-way finishes, and
+            // their rows are kept until the kiosk is set up again.
+            Event::SetupChanged(setup) => {
+                self.knowledge.setup = setup;
                 Vec::new()
             }
             Event::Tick => {
@@ -322,7 +331,7 @@ impl Journey {
                 }
                 Vec::new()
             }
-            // The page is covered: a tap meant for it is stale.
+            // The page is covered, or replaced by "not set up": a tap meant for it is stale.
             Tap::Identify(_)
             | Tap::Confirm(_)
             | Tap::Register(_)
@@ -331,7 +340,7 @@ impl Journey {
             | Tap::Consent(_)
             | Tap::Questions(_)
             | Tap::Insurance(_)
-                if self.overlay.is_some() =>
+                if self.overlay.is_some() || self.not_set_up().is_some() =>
             {
                 Vec::new()
             }
@@ -398,6 +407,19 @@ impl Journey {
         let left = (self.last_input + self.settings.idle_timeout).duration_since(self.now);
         let millis = left.as_millis().max(0);
         u32::try_from((millis + 999) / 1000).unwrap_or(u32::MAX)
+    }
+
+    /// What the "not set up" page says, while it replaces the welcome page: when the
+    /// office does not accept this kiosk and no patient is mid-way.
+    fn not_set_up(&self) -> Option<&super::NotSetUp> {
+        match (&self.knowledge.setup, &self.position) {
+            (super::Setup::NotSetUp(not_set_up), Position::Step { index: 0, step })
+                if matches!(step.view(&self.session), PageView::Identify) =>
+            {
+                Some(not_set_up)
+            }
+            _ => None,
+        }
     }
 
     fn busy(&self) -> bool {

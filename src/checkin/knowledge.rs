@@ -39,6 +39,8 @@ pub struct Knowledge {
     /// The office's payer list and the SMART Health Card issuers it trusts (empty until
     /// the office answers; then cached across restarts).
     pub insurance: InsuranceKnowledge,
+    /// Whether the office accepts this kiosk (paired and enabled).
+    pub setup: super::Setup,
 }
 
 /// What the insurance step needs of the office: its payers to search, and the issuers

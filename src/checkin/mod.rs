@@ -29,8 +29,8 @@ pub use knowledge::{
 };
 pub use roster::{Roster, RosterEntry};
 pub use screen::{
-    ConfirmDetails, Ending, FrontDeskReason, NameNotice, NameView, OverlayView, PageView,
-    PaymentNote, Problem, Screen,
+    ConfirmDetails, Ending, FrontDeskReason, NameNotice, NameView, NotSetUp, OverlayView, PageView,
+    PaymentNote, Problem, Screen, Setup,
 };
 pub use session::{IdentifiedAppointment, IdentifiedBy, SavedCheckIn, Session};
 pub use steps::{

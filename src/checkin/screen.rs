@@ -55,6 +55,30 @@ pub enum PageView {
     Insurance(InsuranceView),
     /// The journey is over, one way or another.
     Ending(Ending),
+    /// This kiosk is not paired with the office (or was disabled or revoked there):
+    /// patients cannot start a check-in; staff see how to set it up.
+    NotSetUp(NotSetUp),
+    /// The kiosk's configuration cannot be used: shown by the shell instead of a journey,
+    /// with which setting, in words for the IT person (never a value from the file).
+    SetupNeeded { detail: String },
+}
+
+/// Whether this kiosk may check patients in: it holds a credential the office accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Setup {
+    #[default]
+    Ready,
+    NotSetUp(NotSetUp),
+}
+
+/// What the "not set up" page says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotSetUp {
+    /// Not paired: an administrator enters this code (`ABCD-EFGH`) on the staff page.
+    /// `None` while the kiosk is still getting a code from the office.
+    Pairing { code: Option<String> },
+    /// Paired, but an administrator disabled it on the staff page.
+    Disabled,
 }
 
 /// How a journey ends.

@@ -47,6 +47,77 @@ pub enum ConfigError {
     Display(#[from] super::display::DisplayError),
 }
 
+impl ConfigError {
+    /// Which setting is wrong, in words for the IT person, for the "setup needed" screen
+    /// and the log: a TOML syntax error gives its line and message but never the text of
+    /// the line (it may hold the office token).
+    pub fn setup_detail(&self) -> String {
+        use crate::config_file::FileError;
+        match self {
+            ConfigError::File(FileError::Parse { path, source }) => {
+                let file = path
+                    .file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                match source.span().and_then(|span| place_of(path, span.start)) {
+                    Some((line, Some(key))) => {
+                        format!("{file}, line {line} ({key}): {}", source.message())
+                    }
+                    Some((line, None)) => format!("{file}, line {line}: {}", source.message()),
+                    None => format!("{file}: {}", source.message()),
+                }
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// The 1-based line of byte `at` of the file at `path`, and the key set on that line with
+/// its table (`[display] backend`) when the line is `key = ...`: names only, never the
+/// value.
+fn place_of(path: &Path, at: usize) -> Option<(usize, Option<String>)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let before = text.get(..at)?;
+    let line = before.matches('\n').count() + 1;
+    let bare = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    let table = before
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .filter(|l| bare(l.trim_matches(|c| c == '[' || c == ']')));
+    let key = text
+        .lines()
+        .nth(line - 1)
+        .and_then(|l| l.split_once('='))
+        .map(|(key, _)| key.trim())
+        .filter(|key| bare(key))
+        .map(|key| match table {
+            Some(table) => format!("{table} {key}"),
+            None => key.to_owned(),
+        });
+    Some((line, key))
+}
+
+/// The `[display] backend` of a configuration file that cannot be used as a whole, so the
+/// "setup needed" screen shows where the kiosk's screen is (the Pi's panel) when only
+/// another key is wrong.
+pub fn salvage_backend(path: &Path) -> Option<super::display::DisplayBackend> {
+    use super::display::DisplayBackend;
+    let text = std::fs::read_to_string(path).ok()?;
+    let table: toml::Table = toml::from_str(&text).ok()?;
+    match table.get("display")?.get("backend")?.as_str()? {
+        "winit" => Some(DisplayBackend::Winit),
+        "linuxkms" => Some(DisplayBackend::Linuxkms),
+        "headless" => Some(DisplayBackend::Headless),
+        _ => None,
+    }
+}
+
 /// The rates ESC/POS printers offer on their serial interface.
 const PRINTER_BAUDS: [u32; 7] = [2400, 4800, 9600, 19_200, 38_400, 57_600, 115_200];
 
@@ -395,6 +466,42 @@ impl KioskConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn setup_detail_names_the_line_and_key_but_never_the_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.toml");
+        std::fs::write(
+            &path,
+            "office_token = \"secret-token-0123456789\"\n[display]\nbackend = \"auto\"\n",
+        )
+        .unwrap();
+        let detail = KioskConfig::load(&path).unwrap_err().setup_detail();
+        assert!(
+            detail.starts_with("kiosk.toml, line 3 ([display] backend): "),
+            "{detail}"
+        );
+        assert!(!detail.contains("secret-token"), "{detail}");
+        assert_eq!(salvage_backend(&path), None);
+        std::fs::write(
+            &path,
+            "office_token = \"secret-token-0123456789\"\nidle_timeout_secs = 1\n[display]\nbackend = \"linuxkms\"\n",
+        )
+        .unwrap();
+        let detail = KioskConfig::load(&path).unwrap_err().setup_detail();
+        assert_eq!(
+            detail,
+            "idle_timeout_secs must be 10-600 and done_timeout_secs 3-60"
+        );
+        assert_eq!(
+            salvage_backend(&path),
+            Some(super::super::display::DisplayBackend::Linuxkms)
+        );
+        std::fs::write(&path, "office_token = \"secret-token-0123456789\n").unwrap();
+        let detail = KioskConfig::load(&path).unwrap_err().setup_detail();
+        assert!(detail.starts_with("kiosk.toml, line 1"), "{detail}");
+        assert!(!detail.contains("secret-token"), "{detail}");
+    }
 
     #[test]
     fn parses_and_validates() {

@@ -9,7 +9,7 @@ use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
     BirthView, Choice, ConfirmDetails, ConsentPage, ConsentView, ContactChange, DetailsView,
     DisplayPrefs, Ending, Field, FormError, FrontDeskReason, Keyboard, NameNotice, NameView,
-    OverlayView, PageView, PaymentNote, PaymentView, Problem, Question, QuestionError,
+    NotSetUp, OverlayView, PageView, PaymentNote, PaymentView, Problem, Question, QuestionError,
     QuestionInput, QuestionView, QuestionsView, RegisterBirthView, RegisterInput, RegisterView,
     ReviewAnswer, ReviewRow, ReviewView, Screen, SignaturePad, TypedName,
 };
@@ -427,6 +427,26 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
             PageView::Ending(Ending::SeeFrontDesk(FrontDeskReason::NotMe)),
         ),
         ("help", PageView::Identify, Some(OverlayView::HelpComing)),
+        page(
+            "not-set-up-pairing",
+            PageView::NotSetUp(NotSetUp::Pairing {
+                code: Some("K7QM-W3XP".into()),
+            }),
+        ),
+        page(
+            "not-set-up-waiting",
+            PageView::NotSetUp(NotSetUp::Pairing { code: None }),
+        ),
+        page(
+            "not-set-up-disabled",
+            PageView::NotSetUp(NotSetUp::Disabled),
+        ),
+        page(
+            "setup-needed",
+            PageView::SetupNeeded {
+                detail: "kiosk.toml, line 3: office_url must start with http:// or https://".into(),
+            },
+        ),
         (
             "still-there",
             PageView::Confirm(ConfirmDetails {

@@ -200,6 +200,90 @@ pub fn assemble(
     })
 }
 
+/// Shows the "setup needed" screen naming `detail` (from
+/// [`super::config::ConfigError::setup_detail`]) until stopped, instead of exiting: under
+/// systemd an exit would only be restarted into the same error. The language button
+/// works; the watchdog is fed while the UI thread runs.
+pub fn run_setup_needed(detail: String, options: RunOptions) -> anyhow::Result<()> {
+    let manager = ServiceManager::from_env();
+    let window = if options.backend == DisplayBackend::Headless {
+        let snapshot = options.snapshot.clone();
+        let exit_after_first = options.exit_after_first_frame;
+        let ready = manager;
+        let mut first = true;
+        Some(HeadlessPlatform::install(
+            options.size,
+            Some(Box::new(move |pixels, size| {
+                if first {
+                    first = false;
+                    tell_ready(&ready);
+                }
+                if let Some(path) = &snapshot
+                    && let Err(error) = write_png(path, pixels, size)
+                {
+                    tracing::warn!(%error, "cannot write snapshot");
+                }
+                if exit_after_first {
+                    let _ = slint::quit_event_loop();
+                }
+            })),
+        )?)
+    } else {
+        options.backend.install()?;
+        None
+    };
+    let ui = MainWindow::new()?;
+    if window.is_none() {
+        ui.window().set_size(options.size);
+    }
+    let screen = std::rc::Rc::new(std::cell::RefCell::new(crate::checkin::Screen {
+        page: crate::checkin::PageView::SetupNeeded { detail },
+        overlay: None,
+        language: crate::domain::Language::default(),
+        display: crate::checkin::DisplayPrefs::default(),
+    }));
+    app::present(&ui, &screen.borrow());
+    {
+        let weak = ui.as_weak();
+        let screen = screen.clone();
+        ui.global::<KioskAdapter>().on_switch_language(move || {
+            let mut screen = screen.borrow_mut();
+            screen.language = screen.language.other();
+            if let Some(ui) = weak.upgrade() {
+                app::present(&ui, &screen);
+            }
+        });
+    }
+    let mut timers = Vec::new();
+    if let Some(every) = manager.watchdog_every() {
+        let timer = slint::Timer::default();
+        let feeder = manager;
+        timer.start(slint::TimerMode::Repeated, every, move || {
+            if let Err(error) = feeder.watchdog(Health::Ok) {
+                tracing::warn!(%error, "cannot feed systemd's watchdog");
+            }
+        });
+        timers.push(timer);
+    }
+    ui.show()?;
+    if window.is_none() {
+        let ready = manager;
+        slint::Timer::single_shot(Duration::ZERO, move || tell_ready(&ready));
+    }
+    ctrlc::set_handler(|| {
+        let _ = slint::invoke_from_event_loop(|| {
+            let _ = slint::quit_event_loop();
+        });
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    slint::run_event_loop_until_quit()?;
+    drop(timers);
+    if let Err(error) = manager.stopping() {
+        tracing::warn!(%error, "cannot tell systemd the kiosk is stopping");
+    }
+    Ok(())
+}
+
 /// The screen's sleep, where blanking is on and there is a backlight to switch (a
 /// desktop monitor has none; headless has no screen).
 fn start_screen_sleep(

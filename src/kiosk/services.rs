@@ -50,6 +50,8 @@ pub enum ServicesError {
     Config(#[from] super::config::ConfigError),
     #[error(transparent)]
     Printer(#[from] PrinterWorkerError),
+    #[error(transparent)]
+    Credential(crate::sync::pairing::CredentialError),
 }
 
 /// A kiosk's running parts. Dropping it stops the scanner, the outbox writer (after the
@@ -173,14 +175,38 @@ impl KioskServices {
             sync_settings.terminal = terminal_health.clone();
         }
 
+        // A credential from pairing (in the state directory) wins over a static token
+        // from the TOML (installs from before pairing); with neither, the kiosk pairs.
+        let files = crate::sync::pairing::CredentialStore::new(&config.data_dir);
+        let token = match files.load() {
+            Ok(Some(stored)) => stored.credential.expose().to_owned(),
+            Ok(None) => config.office_token.clone(),
+            Err(error) => {
+                tracing::error!(%error, "kiosk credential unreadable; pairing again");
+                files.forget().map_err(ServicesError::Credential)?;
+                String::new()
+            }
+        };
+        if token.is_empty() {
+            let _ = journey.handle(
+                Event::SetupChanged(crate::checkin::Setup::NotSetUp(
+                    crate::checkin::NotSetUp::Pairing { code: None },
+                )),
+                now,
+            );
+        }
+        sync_settings.pairing = Some(crate::sync::PairingSettings {
+            files,
+            kiosk_id: config.kiosk_id.clone(),
+        });
         let client = OfficeClient::connect(
             &config.office_url,
-            &config.office_token,
+            &token,
             Duration::from_secs(10),
             config.office_certificate_sha256,
         )?;
         let sync = Arc::new(SyncWorker::start(
-            client,
+            client.clone(),
             db_path.clone(),
             sync_settings,
             scanner_connected.clone(),
@@ -192,10 +218,11 @@ impl KioskServices {
         // A patient waits at the screen for this one: give up sooner than the sync does.
         let lookup_client = OfficeClient::connect(
             &config.office_url,
-            &config.office_token,
+            &token,
             Duration::from_secs(4),
             config.office_certificate_sha256,
-        )?;
+        )?
+        .sharing_credential_of(&client);
         let lookup =
             LookupWorker::start(lookup_client, post.clone()).map_err(ServicesError::Thread)?;
         let outbox = OutboxWorker::start(KioskStore::open(&db_path)?, post.clone(), {

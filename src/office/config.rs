@@ -21,6 +21,8 @@ pub enum ConfigError {
     Hl7(&'static str),
     #[error("[fhir] {0}")]
     Fhir(&'static str),
+    #[error("[pairing] code_lifetime_secs must be 1-3600")]
+    Pairing,
     #[error("[eligibility] {key}: {reason}")]
     Eligibility { key: &'static str, reason: String },
     #[error(
@@ -424,6 +426,8 @@ pub struct OfficeConfig {
     pub fhir: FhirConfig,
     /// Appointment reminders by email (`[reminders]`).
     pub reminders: RemindersConfig,
+    /// Pairing kiosks from the staff page (`[pairing]`).
+    pub pairing: super::pairing::PairingConfig,
 }
 
 impl Default for OfficeConfig {
@@ -444,6 +448,7 @@ impl Default for OfficeConfig {
             hl7: Hl7Config::default(),
             fhir: FhirConfig::default(),
             reminders: RemindersConfig::default(),
+            pairing: super::pairing::PairingConfig::default(),
         }
     }
 }
@@ -465,6 +470,9 @@ impl OfficeConfig {
         self.validate_hl7()?;
         self.reminders.validate()?;
         self.validate_fhir()?;
+        if !self.pairing.is_valid() {
+            return Err(ConfigError::Pairing);
+        }
         let mut seen = std::collections::HashSet::new();
         for kiosk in &self.kiosks {
             if kiosk.token.len() < 16 {

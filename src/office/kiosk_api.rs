@@ -18,7 +18,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64::Engine as _;
 use jiff::Timestamp;
 
 /// Largest sealed outbox row read: a card photo at its limit, twice base64-encoded.
@@ -42,15 +41,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn config(State(state): State<AppState>, _kiosk: AuthenticatedKiosk) -> Json<KioskConfig> {
-    Json(KioskConfig {
-        clinic: state.config.clinic_id,
-        clinic_name: state.config.clinic_name.clone(),
-        timezone: state.config.time_zone_name(),
-        token_public_key: base64::engine::general_purpose::STANDARD
-            .encode(state.signing_key.verifying_key().as_bytes()),
-        seal_public_key: state.seal_key.public_key(),
-        sex_options: Some(state.config.sex_options.clone()),
-    })
+    Json(super::pairing::kiosk_config(&state))
 }
 
 async fn roster(

@@ -18,6 +18,7 @@ pub mod intake;
 pub mod intake_answers;
 pub mod keys;
 pub mod kiosk_api;
+pub mod pairing;
 pub mod payments;
 pub mod registrations;
 pub mod reminders;

@@ -68,6 +68,8 @@ pub struct AppState {
     pub hl7: Arc<super::hl7::Hl7Link>,
     /// The FHIR interface's live state (issue 14).
     pub fhir: Arc<super::fhir::FhirLink>,
+    /// Kiosks waiting to be paired (see `pairing`).
+    pub pairing: Arc<super::pairing::PairingBook>,
 }
 
 impl AppState {
@@ -170,6 +172,8 @@ impl Office {
             super::coverage::EligibilitySettings::from_config(&config.eligibility)?,
         );
         let kiosks = KioskRegistry::new(config.kiosks.clone());
+        kiosks.set_paired(store.kiosk_credentials()?);
+        let pairing = super::pairing::PairingBook::new(&config.pairing);
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
         let store = Arc::new(Mutex::new(store));
         let events = Events::new(Timestamp::now());
@@ -193,6 +197,7 @@ impl Office {
                 tls,
                 hl7,
                 fhir: Arc::new(super::fhir::FhirLink::default()),
+                pairing: Arc::new(pairing),
             },
         })
     }
@@ -225,9 +230,12 @@ impl Office {
         // The audit log: viewing and export.
         let manager = Router::new().merge(super::audit::routes::routes());
         // Users and kiosk management.
-        let admin = Router::new().merge(signin::admin_routes());
+        let admin = Router::new()
+            .merge(signin::admin_routes())
+            .merge(super::pairing::admin_routes());
         Router::new()
             .merge(kiosk_api::routes())
+            .merge(super::pairing::kiosk_routes())
             .merge(super::forms_api::routes())
             .merge(super::consents::routes())
             .merge(super::coverage::routes())

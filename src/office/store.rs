@@ -34,6 +34,7 @@ mod fhir;
 mod forms;
 mod hl7;
 mod intake;
+mod kiosks;
 mod needs;
 mod payments;
 mod reminders;
@@ -50,6 +51,7 @@ pub use hl7::{Cancelled, OutboundItem, OutboundPatient, OutboundSummary};
 pub use intake::{
     Acknowledge, AlertState, IntakeRow, IntakeScores, IntakeStoreRefused, IntakeStored,
 };
+pub use kiosks::{BadKioskName, CredentialRow, KioskIdTaken, KioskName, PairedKiosk, PairedState};
 pub use needs::{Answer, NeedId, OpenNeed};
 pub use payments::{PaymentRow, PaymentStored};
 pub use reminders::{
@@ -435,6 +437,7 @@ const MIGRATIONS: &[&str] = &[
 ",
     fhir::MIGRATION,
     reminders::MIGRATION,
+    kiosks::MIGRATION,
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit

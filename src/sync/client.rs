@@ -17,6 +17,8 @@ pub enum ClientError {
     Unreachable(String),
     #[error("office refused this kiosk's credentials")]
     Unauthorized,
+    #[error("this kiosk is disabled on the office's staff page")]
+    Disabled,
     #[error("office rejected the request ({status}): {code}")]
     Rejected { status: u16, code: String },
     #[error("office failed ({0}); will retry")]
@@ -58,12 +60,13 @@ pub enum InsuranceFetch {
     NotPublished,
 }
 
-/// Talks to one office as one kiosk.
+/// Talks to one office as one kiosk. Clones share the credential, so a kiosk paired (or
+/// unpaired) while running switches every thread's client at once.
 #[derive(Clone)]
 pub struct OfficeClient {
     http: Client,
     base: String,
-    token: String,
+    token: std::sync::Arc<std::sync::RwLock<String>>,
 }
 
 impl OfficeClient {
@@ -106,8 +109,29 @@ impl OfficeClient {
         Ok(Self {
             http,
             base: base_url.trim_end_matches('/').to_owned(),
-            token: token.to_owned(),
+            token: std::sync::Arc::new(std::sync::RwLock::new(token.to_owned())),
         })
+    }
+
+    /// Uses `token` from now on, in this client and every clone of it (empty: none).
+    pub fn set_token(&self, token: &str) {
+        *self.token.write().unwrap_or_else(|p| p.into_inner()) = token.to_owned();
+    }
+
+    /// This client, presenting whatever credential `other` presents, now and after it is
+    /// changed (a client with another timeout for the same kiosk).
+    pub fn sharing_credential_of(mut self, other: &OfficeClient) -> Self {
+        self.token = other.token.clone();
+        self
+    }
+
+    /// Whether the client has a credential to present.
+    pub fn has_token(&self) -> bool {
+        !self
+            .token
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
     }
 
     fn url(&self, path: &str) -> String {
@@ -115,8 +139,13 @@ impl OfficeClient {
     }
 
     fn send(&self, request: RequestBuilder) -> Result<Response, ClientError> {
+        let token = self.token.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let request = if token.is_empty() {
+            request
+        } else {
+            request.bearer_auth(token)
+        };
         let response = request
-            .bearer_auth(&self.token)
             .send()
             // reqwest's error text names the URL and the kind of failure; no body.
             .map_err(|e| ClientError::Unreachable(e.without_url().to_string()))?;
@@ -134,6 +163,9 @@ impl OfficeClient {
             .json::<ErrorBody>()
             .map(|body| body.error)
             .unwrap_or_else(|_| "unknown".into());
+        if status == StatusCode::FORBIDDEN && code == crate::api::KIOSK_DISABLED {
+            return Err(ClientError::Disabled);
+        }
         Err(ClientError::Rejected {
             status: status.as_u16(),
             code,
@@ -255,5 +287,32 @@ impl OfficeClient {
     pub fn help(&self, request: &HelpRequest) -> Result<(), ClientError> {
         self.send(self.http.post(self.url("/help")).json(request))
             .map(drop)
+    }
+
+    /// Asks the office to pair this kiosk (no credential needed): the request waits until
+    /// an administrator enters its code, or expires.
+    pub fn request_pairing(
+        &self,
+        request: &crate::pairing::PairingRequest,
+    ) -> Result<crate::pairing::PairingWaiting, ClientError> {
+        self.send(self.http.post(self.url("/pairing")).json(request))?
+            .json()
+            .map_err(|_| ClientError::BadAnswer)
+    }
+
+    /// Asks after a pairing request; `None` when the office knows it no more (expired,
+    /// collected, or the office restarted): the kiosk shows a new code.
+    pub fn poll_pairing(
+        &self,
+        poll: &crate::pairing::PairingPoll,
+    ) -> Result<Option<crate::pairing::PollAnswer>, ClientError> {
+        match self.send(self.http.post(self.url("/pairing/poll")).json(poll)) {
+            Ok(response) => response
+                .json()
+                .map(Some)
+                .map_err(|_| ClientError::BadAnswer),
+            Err(ClientError::Rejected { status: 404, .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 }

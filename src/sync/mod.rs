@@ -6,9 +6,11 @@ mod client;
 pub mod forms;
 mod help;
 pub mod insurance;
+pub mod pairing;
 mod worker;
 
 pub use client::{ClientError, FormsFetch, InsuranceFetch, OfficeClient};
 pub use worker::{
-    StartError, SyncHandle, SyncStatus, SyncWorker, TrustError, WorkerSettings, cached_trust,
+    PairingSettings, StartError, SyncHandle, SyncStatus, SyncWorker, TrustError, WorkerSettings,
+    cached_trust,
 };

@@ -4,7 +4,7 @@
 use super::client::{ClientError, FormsFetch, InsuranceFetch, OfficeClient};
 use super::help::{HelpRetry, HelpSender};
 use crate::api::{Heartbeat, HelpRequest, KioskConfig, OutboxHealth, OutboxId, SealedDelivery};
-use crate::checkin::{Event, Forms, OfficeTrust, Roster};
+use crate::checkin::{Event, Forms, NotSetUp, OfficeTrust, Roster, Setup};
 use crate::domain::{ClinicId, StaffNeed};
 use crate::kiosk::payments::TerminalHealthHandle;
 use crate::kiosk::printer_worker::PrinterHealthHandle;
@@ -48,6 +48,19 @@ pub struct WorkerSettings {
     /// The revision of the insurance reference the kiosk started with, sent as
     /// `If-None-Match`.
     pub insurance_revision: Option<String>,
+    /// Where the kiosk keeps its pairing key and credential, and its id: with these, a
+    /// kiosk without a credential (or whose credential the office revoked) shows a code
+    /// and pairs. `None`: the client's token is all there is (tests of other things).
+    pub pairing: Option<PairingSettings>,
+    /// How often a kiosk showing a code asks whether it was entered.
+    pub pairing_poll_every: Duration,
+}
+
+/// What the sync thread needs to pair the kiosk.
+#[derive(Debug, Clone)]
+pub struct PairingSettings {
+    pub files: super::pairing::CredentialStore,
+    pub kiosk_id: crate::domain::KioskId,
 }
 
 impl Default for WorkerSettings {
@@ -65,6 +78,8 @@ impl Default for WorkerSettings {
             forms_revision: None,
             insurance_file: None,
             insurance_revision: None,
+            pairing: None,
+            pairing_poll_every: Duration::from_secs(2),
         }
     }
 }
@@ -134,6 +149,19 @@ const KEY_CLINIC: &str = "office.clinic";
 const KEY_TIMEZONE: &str = "office.timezone";
 const KEY_NAME: &str = "office.clinic_name";
 const KEY_PUBLIC_KEY: &str = "office.token_public_key";
+
+/// A "not set up" state for the log: never the pairing code (whoever reads the log could
+/// pair with it).
+struct NotSetUpLog<'a>(&'a NotSetUp);
+
+impl std::fmt::Debug for NotSetUpLog<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            NotSetUp::Pairing { .. } => f.write_str("pairing"),
+            NotSetUp::Disabled => f.write_str("disabled"),
+        }
+    }
+}
 
 /// Why the office's answer could not be trusted.
 #[derive(Debug, thiserror::Error)]
@@ -237,11 +265,19 @@ enum RoundError {
     Client(#[from] ClientError),
     #[error("office identity not accepted: {0}")]
     Trust(#[from] TrustError),
+    #[error("pairing: {0}")]
+    Pairing(#[from] super::pairing::PairingFailure),
 }
 
 impl RoundError {
     fn is_transient(&self) -> bool {
-        matches!(self, RoundError::Client(error) if error.is_transient())
+        match self {
+            RoundError::Client(error) => error.is_transient(),
+            RoundError::Pairing(super::pairing::PairingFailure::Office(error)) => {
+                error.is_transient()
+            }
+            _ => false,
+        }
     }
 }
 
@@ -274,7 +310,13 @@ impl SyncWorker {
             .spawn({
                 let status = status.clone();
                 move || {
+                    let pairer = settings
+                        .pairing
+                        .clone()
+                        .map(|p| super::pairing::Pairer::new(client.clone(), p.files, p.kiosk_id));
                     let mut worker = Worker {
+                        pairer,
+                        setup: None,
                         forms_revision: settings.forms_revision.clone(),
                         insurance_revision: settings.insurance_revision.clone(),
                         client,
@@ -325,6 +367,10 @@ struct Worker {
     forms_revision: Option<String>,
     /// The revision of the last insurance reference handled.
     insurance_revision: Option<String>,
+    /// Pairs the kiosk while it has no credential (`None`: no pairing here).
+    pairer: Option<super::pairing::Pairer>,
+    /// What the journey was last told of the kiosk's setup (`None`: nothing yet).
+    setup: Option<Setup>,
 }
 
 impl Worker {
@@ -349,9 +395,12 @@ impl Worker {
                     Err(error) => self.back_off(&error),
                 }
             }
-            let wake_at = self
+            let mut wake_at = self
                 .retry_at
                 .unwrap_or_else(|| next_heartbeat.min(next_roster));
+            if self.retry_at.is_none() && self.pairing() {
+                wake_at = wake_at.min(Instant::now() + self.settings.pairing_poll_every);
+            }
             let timeout = wake_at.saturating_duration_since(Instant::now());
             match commands.recv_timeout(timeout) {
                 Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return,
@@ -364,6 +413,91 @@ impl Worker {
     /// One round: learn the office, deliver the outbox, then the periodic calls that are
     /// due.
     fn sync_once(&mut self, heartbeat_due: bool, roster_due: bool) -> Result<(), RoundError> {
+        if self.pairing() && !self.pair()? {
+            return Ok(());
+        }
+        match self.learn_and_deliver(heartbeat_due, roster_due) {
+            Err(RoundError::Client(ClientError::Unauthorized)) if self.pairer.is_some() => {
+                self.unpair();
+                Ok(())
+            }
+            Err(RoundError::Client(ClientError::Disabled)) => {
+                self.tell_setup(Setup::NotSetUp(NotSetUp::Disabled));
+                Err(RoundError::Client(ClientError::Disabled))
+            }
+            Ok(()) => {
+                self.tell_setup(Setup::Ready);
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Whether the kiosk is pairing now: it can pair, and has no credential.
+    fn pairing(&self) -> bool {
+        self.pairer.is_some() && !self.client.has_token()
+    }
+
+    /// Tells the journey whether the kiosk is set up, when that changed.
+    fn tell_setup(&mut self, setup: Setup) {
+        if self.setup.as_ref() != Some(&setup) {
+            if let Setup::NotSetUp(why) = &setup {
+                tracing::warn!(state = ?NotSetUpLog(why), "kiosk not set up");
+            }
+            self.setup = Some(setup.clone());
+            (self.on_event)(Event::SetupChanged(setup));
+        }
+    }
+
+    /// The office refused the credential for good (revoked, or never known): it is
+    /// forgotten, and the next round shows a code. The outbox keeps every row.
+    fn unpair(&mut self) {
+        tracing::warn!("office refused this kiosk's credential; pairing again");
+        if let Some(pairer) = &self.pairer
+            && let Err(error) = pairer.forget()
+        {
+            tracing::error!(%error, "cannot forget the refused credential");
+        }
+        self.client.set_token("");
+        self.update_status(|s| {
+            s.office_reachable = true;
+            s.last_error = Some("not set up: waiting to be paired".into());
+        });
+        self.tell_setup(Setup::NotSetUp(NotSetUp::Pairing { code: None }));
+    }
+
+    /// One step of pairing; `true` once paired (the round goes on with the credential).
+    fn pair(&mut self) -> Result<bool, RoundError> {
+        let Some(pairer) = self.pairer.as_mut() else {
+            return Ok(false);
+        };
+        match pairer.step(Timestamp::now())? {
+            super::pairing::PairingStep::Showing(shown) => {
+                self.tell_setup(Setup::NotSetUp(NotSetUp::Pairing {
+                    code: Some(shown.code.display()),
+                }));
+                Ok(false)
+            }
+            super::pairing::PairingStep::Paired { config, .. } => {
+                // The keys the office handed over with the credential are the ones pinned.
+                let trust = learn_trust(&mut self.store, &config)?;
+                self.trusted = true;
+                (self.on_event)(Event::OfficeTrusted(trust));
+                (self.on_event)(Event::SexOptionsLearned(
+                    config.sex_options.clone().unwrap_or_default(),
+                ));
+                Ok(true)
+            }
+        }
+    }
+
+    /// Learns the office (once), delivers the outbox, then the periodic calls that are
+    /// due.
+    fn learn_and_deliver(
+        &mut self,
+        heartbeat_due: bool,
+        roster_due: bool,
+    ) -> Result<(), RoundError> {
         if !self.trusted {
             let config = self.client.config()?;
             let trust = learn_trust(&mut self.store, &config)?;

@@ -478,6 +478,7 @@ pub fn fast_sync() -> WorkerSettings {
         max_backoff: Duration::from_millis(200),
         help_retry_every: Duration::from_millis(50),
         help_give_up_after: Duration::from_secs(60),
+        pairing_poll_every: Duration::from_millis(100),
         ..WorkerSettings::default()
     }
 }

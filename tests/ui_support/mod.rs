@@ -58,6 +58,8 @@ impl UiKiosk {
         let mut config = KioskConfig {
             office_url: "http://127.0.0.1:9".into(),
             data_dir: dir.path().to_owned(),
+            // A static token: a kiosk without any credential shows the pairing screen.
+            office_token: "static-kiosk-token-0123456789".into(),
             // Consent and insurance have their own tests (ui_consent.rs, ui_insurance.rs);
             // `configure` may put them back.
             leave_out: vec![StepKind::Consent, StepKind::Insurance],

@@ -48,5 +48,7 @@ fn page_of(page: &PageView) -> Page {
         PageView::Ending(Ending::CheckedIn { .. } | Ending::Registered) => Page::Done,
         PageView::Ending(Ending::Problem(_)) => Page::Problem,
         PageView::Ending(Ending::SeeFrontDesk(_)) => Page::FrontDesk,
+        PageView::NotSetUp(_) => Page::NotSetUp,
+        PageView::SetupNeeded { .. } => Page::SetupNeeded,
     }
 }

@@ -13,6 +13,7 @@ mod header;
 mod help;
 pub(crate) mod insurance;
 mod not_found;
+mod not_set_up;
 mod payment;
 mod problem;
 mod questions;
@@ -88,5 +89,6 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     problem::present(ui, screen);
     front_desk::present(ui, screen);
     still_there::present(ui, screen);
+    not_set_up::present(ui, screen);
     header::present(ui, screen);
 }

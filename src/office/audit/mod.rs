@@ -235,6 +235,19 @@ audit_actions! {
     StaffNeedRaiseConsentNotSaved => "staff_need.raise.consent_not_saved",
     StaffNeedRaiseInsuranceAtDesk => "staff_need.raise.insurance_at_desk",
     StaffNeedRaiseCoverageNotSaved => "staff_need.raise.coverage_not_saved",
+    // -- Kiosk pairing (admins) --
+    /// A kiosk paired (its code entered on the staff page).
+    KioskPair => "kiosk.pair",
+    /// A pairing code refused (wrong, expired or used; or pairing locked).
+    KioskPairRefused => "kiosk.pair_refused",
+    /// A kiosk renamed.
+    KioskRename => "kiosk.rename",
+    /// A kiosk disabled (its credential refused until enabled).
+    KioskDisable => "kiosk.disable",
+    /// A disabled kiosk enabled again.
+    KioskEnable => "kiosk.enable",
+    /// A kiosk's pairing revoked for good.
+    KioskRevoke => "kiosk.revoke",
     // -- The hub --
     /// A set of forms published.
     FormsPublish => "forms.publish",
