@@ -27,6 +27,8 @@ pub enum ConfigError {
     PlainHttpNotLoopback(SocketAddr),
     #[error("[tls] needs both cert and key, or neither (a self-signed certificate is made)")]
     TlsHalfConfigured,
+    #[error("[retention] {0}")]
+    Retention(#[from] super::retention::RetentionConfigError),
 }
 
 /// `[forms]`: the consent documents and questionnaires published to kiosks.
@@ -186,6 +188,8 @@ pub struct OfficeConfig {
     pub tls: Option<super::tls::TlsConfig>,
     /// The EHR interface over HL7 v2 (`[hl7]`).
     pub hl7: Hl7Config,
+    /// How long check-in PHI stays on the hub (`[retention]`).
+    pub retention: super::retention::RetentionConfig,
 }
 
 impl Default for OfficeConfig {
@@ -204,6 +208,7 @@ impl Default for OfficeConfig {
             staff: super::signin::StaffConfig::default(),
             tls: None,
             hl7: Hl7Config::default(),
+            retention: super::retention::RetentionConfig::default(),
         }
     }
 }
@@ -223,6 +228,7 @@ impl OfficeConfig {
         crate::office::coverage::EligibilitySettings::from_config(&self.eligibility)?;
         self.check_transport()?;
         self.validate_hl7()?;
+        self.retention.validate()?;
         let mut seen = std::collections::HashSet::new();
         for kiosk in &self.kiosks {
             if kiosk.token.len() < 16 {

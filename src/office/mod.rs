@@ -3,6 +3,7 @@
 pub mod appointments;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod config;
 pub mod consents;
 pub mod coverage;
@@ -19,6 +20,7 @@ pub mod keys;
 pub mod kiosk_api;
 pub mod payments;
 pub mod registrations;
+pub mod retention;
 pub mod server;
 pub mod signin;
 pub mod staff;

@@ -35,6 +35,7 @@ mod hl7;
 mod intake;
 mod needs;
 mod payments;
+mod retention;
 mod staff;
 pub(crate) use audit::audit_in;
 pub use audit::{AuditEntry, AuditFilter, ChainWalk};
@@ -47,6 +48,7 @@ pub use intake::{
 };
 pub use needs::{Answer, NeedId, OpenNeed};
 pub use payments::{PaymentRow, PaymentStored};
+pub use retention::{PurgeDue, Purged};
 pub use staff::{SessionRow, StaffUser, UsernameTaken};
 
 const MIGRATIONS: &[&str] = &[
@@ -425,6 +427,8 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX hl7_outbound_waiting ON hl7_outbound (patient_key, id) WHERE state = 'pending';
 ",
+    // Retention (see `retention`).
+    retention::MIGRATION,
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit

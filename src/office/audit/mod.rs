@@ -242,6 +242,8 @@ audit_actions! {
     Hl7Send => "hl7.send",
     /// An appointment cancelled by the EHR (HL7 SIU^S15).
     AppointmentCancel => "appointment.cancel",
+    /// A check-in's PHI removed under the retention policy (subject: the check-in id).
+    RetentionPurge => "retention.purge",
 }
 
 impl AuditAction {
