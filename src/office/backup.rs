@@ -15,7 +15,7 @@
 use super::audit::checkpoint::{self, Checkpoint, CheckpointError};
 use super::audit::verify::{self, VerifyError};
 use super::keys::{self, KeyError};
-use rusqlite::backup::Backup;
+use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -34,6 +34,8 @@ pub enum BackupError {
     Sql(#[from] rusqlite::Error),
     #[error("cannot write the backup: {0}")]
     Io(#[from] std::io::Error),
+    #[error("the database stayed locked for a minute; try again")]
+    Busy,
     #[error("the copy fails PRAGMA integrity_check: {0}")]
     Integrity(String),
     #[error("the copy's audit log does not verify: {0}")]
@@ -83,8 +85,7 @@ pub fn backup(data_dir: &Path, to: &Path) -> Result<BackupReport, BackupError> {
     let partial_checkpoints = with_suffix(&checkpoints_path(to), ".partial");
     remove_if_there(&partial)?;
     let mut copy = Connection::open(&partial)?;
-    // One step (-1: every page), so one read transaction: the copy is one commit's state.
-    Backup::new(&source, &mut copy)?.run_to_completion(-1, Duration::from_millis(100), None)?;
+    copy_all(&source, &mut copy)?;
     drop(source);
     // One self-contained file (the hub turns WAL back on when it opens a restored copy).
     copy.pragma_update(None, "journal_mode", "DELETE")?;
@@ -122,6 +123,23 @@ pub fn backup(data_dir: &Path, to: &Path) -> Result<BackupReport, BackupError> {
         checkpoints: covering.len(),
         elapsed: started.elapsed(),
     })
+}
+
+/// How often a step the hub's locks refused is tried again, [`RETRY`] apart.
+const TRIES: u32 = 600;
+const RETRY: Duration = Duration::from_millis(100);
+
+/// Copies every page in one step (-1), so in one read transaction: the copy is one
+/// commit's state. A step refused for a lock is tried again a little later.
+fn copy_all(source: &Connection, copy: &mut Connection) -> Result<(), BackupError> {
+    let backup = Backup::new(source, copy)?;
+    for _ in 0..TRIES {
+        match backup.step(-1)? {
+            StepResult::Done => return Ok(()),
+            _ => std::thread::sleep(RETRY),
+        }
+    }
+    Err(BackupError::Busy)
 }
 
 fn last_seq(conn: &Connection) -> Result<Option<u64>, BackupError> {
