@@ -221,7 +221,7 @@ fn purge_check_in(tx: &Connection, handle: i64) -> Result<u64, StoreError> {
 mod tests {
     use super::*;
     use crate::api::CheckInSubmission;
-    use crate::domain::{AppointmentId, ClinicId, KioskId};
+    use crate::domain::{AppointmentId, CheckInId, ClinicId, KioskId};
     use crate::office::appointments::demo_set;
     use jiff::civil::date;
 
