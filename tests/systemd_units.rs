@@ -103,6 +103,43 @@ fn the_units_verify_and_their_exposure_is_low() {
     }
 }
 
+/// The hub's nightly backup: the service and its timer verify together (the timer names
+/// the service), the service's command line parses, and its exposure is as low as the
+/// hub's (it has no network at all).
+#[test]
+fn the_backup_unit_and_its_timer_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = env!("CARGO_BIN_EXE_frontdesk-office");
+    let service = pointed_at(dir.path(), "frontdesk-office-backup.service", binary);
+    let timer = dir.path().join("frontdesk-office-backup.timer");
+    std::fs::write(&timer, unit("frontdesk-office-backup.timer")).unwrap();
+    let (ok, report) = analyze(&["verify", service.to_str().unwrap(), timer.to_str().unwrap()]);
+    assert!(
+        ok && report.trim().is_empty(),
+        "the backup units do not verify:\n{report}"
+    );
+    assert!(unit("frontdesk-office-backup.timer").contains("OnCalendar="));
+
+    let words = exec_start(&unit("frontdesk-office-backup.service"));
+    assert!(words.iter().any(|w| w == "backup"), "{words:?}");
+    let help = Command::new(binary)
+        .args(&words[1..])
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(
+        help.status.success(),
+        "{words:?} is not a valid command line: {}",
+        String::from_utf8_lossy(&help.stderr)
+    );
+
+    let (ok, report) = analyze(&["security", "--offline=true", service.to_str().unwrap()]);
+    assert!(ok, "{report}");
+    let score = exposure(&report);
+    println!("frontdesk-office-backup.service: exposure {score}");
+    assert!(score <= 2.0, "backup exposure {score} > 2.0:\n{report}");
+}
+
 /// The kiosk unit's watchdog and restart settings are what the program expects: notify,
 /// a watchdog the UI loop feeds, restarted whatever the exit.
 #[test]

@@ -33,6 +33,8 @@ pub enum ConfigError {
     TlsHalfConfigured,
     #[error("[reminders] {0}")]
     Reminders(&'static str),
+    #[error("[retention] {0}")]
+    Retention(#[from] super::retention::RetentionConfigError),
 }
 
 /// `[forms]`: the consent documents and questionnaires published to kiosks.
@@ -428,6 +430,8 @@ pub struct OfficeConfig {
     pub reminders: RemindersConfig,
     /// Pairing kiosks from the staff page (`[pairing]`).
     pub pairing: super::pairing::PairingConfig,
+    /// How long check-in PHI stays on the hub (`[retention]`).
+    pub retention: super::retention::RetentionConfig,
 }
 
 impl Default for OfficeConfig {
@@ -449,6 +453,7 @@ impl Default for OfficeConfig {
             fhir: FhirConfig::default(),
             reminders: RemindersConfig::default(),
             pairing: super::pairing::PairingConfig::default(),
+            retention: super::retention::RetentionConfig::default(),
         }
     }
 }
@@ -473,6 +478,7 @@ impl OfficeConfig {
         if !self.pairing.is_valid() {
             return Err(ConfigError::Pairing);
         }
+        self.retention.validate()?;
         let mut seen = std::collections::HashSet::new();
         for kiosk in &self.kiosks {
             if kiosk.token.len() < 16 {

@@ -142,7 +142,7 @@ pub(super) async fn receive(
 fn signed_versions(rows: &[ConsentRow]) -> Vec<SignedVersion> {
     let mut out: Vec<SignedVersion> = Vec::new();
     for row in rows {
-        let version = row.consent.signed_version();
+        let version = row.signed_version();
         if !out.contains(&version) {
             out.push(version);
         }
@@ -203,6 +203,9 @@ pub struct SignedItem {
     pub earlier_visit: bool,
     pub signature_url: String,
     pub copy_url: String,
+    /// The signature was removed under the retention policy (the links answer 410).
+    #[serde(default)]
+    pub signature_removed: bool,
 }
 
 /// What one appointment's patient, or one registration, has signed.
@@ -229,10 +232,11 @@ fn signed_item(row: ConsentRow, subject: FormSubject) -> SignedItem {
     SignedItem {
         consent: id,
         earlier_visit: row.subject != subject,
-        document: row.consent.document,
-        version: row.consent.version,
-        language: row.consent.language,
-        signed_at: row.consent.signed_at,
+        signature_removed: row.signature.is_none(),
+        document: row.document,
+        version: row.version,
+        language: row.language,
+        signed_at: row.signed_at,
         signature_url: format!("/staff/consents/{id}/signature.png"),
         copy_url: format!("/staff/consents/{id}/signed-copy.pdf"),
     }
@@ -319,7 +323,8 @@ async fn signature_png(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (row, _) = staff_read(&state, &session, &id, AuditAction::ConsentSignatureView).await?;
-    let png = crate::consent::render::render(&row.consent.signature, IMAGE_WIDTH, IMAGE_HEIGHT)
+    let signature = row.signature.ok_or(ApiError::RemovedByRetention)?;
+    let png = crate::consent::render::render(&signature, IMAGE_WIDTH, IMAGE_HEIGHT)
         .and_then(|image| image.to_png())
         .map_err(ApiError::internal)?;
     Ok(private("image/png", png))
@@ -334,7 +339,7 @@ async fn signed_copy_pdf(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (row, signer) = staff_read(&state, &session, &id, AuditAction::ConsentCopyPrint).await?;
-    let consent = &row.consent;
+    let consent = &row.signed().ok_or(ApiError::RemovedByRetention)?;
     let document = state
         .forms
         .consent(&consent.document, consent.version, consent.language)

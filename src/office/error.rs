@@ -7,6 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
+/// What staff read where an item removed under the retention policy was.
+pub const REMOVED_BY_RETENTION: &str = "removed under the retention policy";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("missing or unknown kiosk credentials")]
@@ -19,6 +22,9 @@ pub enum ApiError {
     },
     #[error("not found")]
     NotFound,
+    /// The item existed and was removed under the retention policy (410).
+    #[error("removed under the retention policy")]
+    RemovedByRetention,
     #[error("internal error")]
     Internal(String),
     /// The office cannot do this, for a reason it can explain (no internals, no PHI).
@@ -46,6 +52,11 @@ impl IntoResponse for ApiError {
                 message,
             } => (status, code, message),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "no such thing".into()),
+            ApiError::RemovedByRetention => (
+                StatusCode::GONE,
+                "removed_by_retention",
+                REMOVED_BY_RETENTION.into(),
+            ),
             ApiError::Internal(detail) => {
                 // Store errors name tables and columns, never row contents.
                 tracing::error!(%detail, "request failed");

@@ -535,18 +535,24 @@ async fn answers_page(
     let day = state
         .day_bounds(state.today(now))
         .ok_or_else(|| ApiError::internal("clinic day out of range"))?;
-    let (rows, patient) = state
+    let (rows, patient, removed) = state
         .db(move |db| {
             let rows = db.intake_of(subject)?;
+            if rows.is_empty() {
+                return Ok((rows, None, db.phi_removed_at(subject)?.is_some()));
+            }
             let patient = patient_name(db, subject, day)?;
             let label = match subject {
                 FormSubject::Appointment(a) => format!("appointment:{a}"),
                 FormSubject::Registration(r) => format!("registration:{r}"),
             };
             db.audit(now, session.actor(), AuditAction::IntakeAnswersView, &label)?;
-            Ok((rows, patient))
+            Ok((rows, patient, false))
         })
         .await?;
+    if removed {
+        return Ok(removed_page());
+    }
     if rows.is_empty() {
         return Err(ApiError::NotFound);
     }
@@ -598,6 +604,35 @@ async fn answers_page(
         Html(page),
     )
         .into_response())
+}
+
+/// The answers page of a patient whose answers were removed under the retention policy:
+/// a 410 that says so, not an error page.
+fn removed_page() -> Response {
+    let page = format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Answers · removed</title>
+</head>
+<body>
+<h1>Answers from the kiosk</h1>
+<p id="removed-by-retention">These answers were {}.</p>
+</body>
+</html>
+"#,
+        super::error::REMOVED_BY_RETENTION
+    );
+    (
+        StatusCode::GONE,
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'"),
+        ],
+        Html(page),
+    )
+        .into_response()
 }
 
 /// An answer in words (English, as the form has it); a scored choice with its points.

@@ -3,6 +3,7 @@
 pub mod appointments;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod config;
 pub mod consents;
 pub mod coverage;
@@ -22,6 +23,7 @@ pub mod pairing;
 pub mod payments;
 pub mod registrations;
 pub mod reminders;
+pub mod retention;
 pub mod server;
 pub mod signin;
 pub mod staff;

@@ -275,6 +275,11 @@ impl Office {
         ));
         let checkpointing =
             tokio::spawn(checkpoints.run(self.state.store.clone(), self.state.stopping.clone()));
+        if let Some(policy) =
+            super::retention::RetentionPolicy::of(&self.state.config, self.state.timezone.clone())
+        {
+            tokio::spawn(super::retention::run(self.state.clone(), policy));
+        }
         let on_stop = async move {
             shutdown.await;
             let _ = stop_on_signal.send(true);

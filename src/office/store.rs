@@ -38,6 +38,7 @@ mod kiosks;
 mod needs;
 mod payments;
 mod reminders;
+mod retention;
 mod staff;
 pub(crate) use audit::audit_in;
 pub use audit::{AuditEntry, AuditFilter, ChainWalk};
@@ -57,6 +58,7 @@ pub use payments::{PaymentRow, PaymentStored};
 pub use reminders::{
     AppointmentReminders, ReminderItem, ReminderOutcome, ReminderRow, ReminderSubject,
 };
+pub use retention::{PurgeDue, Purged};
 pub use staff::{SessionRow, StaffUser, UsernameTaken};
 
 const MIGRATIONS: &[&str] = &[
@@ -438,6 +440,8 @@ const MIGRATIONS: &[&str] = &[
     fhir::MIGRATION,
     reminders::MIGRATION,
     kiosks::MIGRATION,
+    // Retention (see `retention`).
+    retention::MIGRATION,
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit

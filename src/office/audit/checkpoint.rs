@@ -63,7 +63,8 @@ impl Checkpoint {
             .is_ok()
     }
 
-    fn line(&self) -> String {
+    /// The checkpoint as a line of the checkpoint file (with its line end).
+    pub fn line(&self) -> String {
         format!(
             "v1 {} {} {} {}\n",
             self.seq,

@@ -265,6 +265,8 @@ audit_actions! {
     ReminderOptIn => "reminder.opt_in",
     /// The list of upcoming appointments' reminders (staff view).
     RemindersView => "reminders.view",
+    /// A check-in's PHI removed under the retention policy (subject: the check-in id).
+    RetentionPurge => "retention.purge",
 }
 
 impl AuditAction {

@@ -291,7 +291,7 @@ async fn photo(
     let jpeg = state
         .db(move |db| {
             let found = db.card_photo(id)?;
-            if found.is_some() {
+            if found.as_ref().is_some_and(|jpeg| !jpeg.is_empty()) {
                 db.audit(
                     now,
                     session.actor(),
@@ -303,6 +303,10 @@ async fn photo(
         })
         .await?
         .ok_or(ApiError::NotFound)?;
+    // Emptied under the retention policy.
+    if jpeg.is_empty() {
+        return Err(ApiError::RemovedByRetention);
+    }
     Ok((
         [
             (header::CONTENT_TYPE, "image/jpeg"),

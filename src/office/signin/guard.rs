@@ -188,7 +188,7 @@ fn changes_something(method: &Method) -> bool {
 
 /// A state-changing request must carry the session's CSRF token, and where the browser
 /// says where it came from (`Sec-Fetch-Site`, `Origin`), it must be this site.
-fn same_site(headers: &HeaderMap, session: &StaffSession) -> bool {
+pub fn same_site(headers: &HeaderMap, session: &StaffSession) -> bool {
     from_this_site(headers)
         && headers
             .get(CSRF_HEADER)
@@ -200,7 +200,7 @@ fn same_site(headers: &HeaderMap, session: &StaffSession) -> bool {
 /// request from a page of this site. Clients that say nothing (curl, the kiosk) pass.
 /// `Sec-Fetch-Site` wins when present: under `Referrer-Policy: no-referrer` a browser
 /// sends `Origin: null` even for a form on this site.
-pub(super) fn from_this_site(headers: &HeaderMap) -> bool {
+pub fn from_this_site(headers: &HeaderMap) -> bool {
     let text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
     if let Some(site) = headers.get("sec-fetch-site") {
         return matches!(site.to_str(), Ok("same-origin" | "none"));

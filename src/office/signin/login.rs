@@ -40,6 +40,34 @@ pub struct LoginForm {
     pub password: String,
 }
 
+/// Why a login request's body was refused (nothing of the body is quoted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LoginBodyError {
+    #[error("send the login as a form (application/x-www-form-urlencoded) or as JSON")]
+    ContentType,
+    #[error("the login JSON needs a username and a password, both text")]
+    Json,
+    #[error("the login form needs a username and a password")]
+    Form,
+}
+
+/// Reads a login request's body, by its `Content-Type`, into a [`LoginForm`].
+pub fn parse_login_body(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<LoginForm, LoginBodyError> {
+    let kind = content_type
+        .and_then(|value| value.split(';').next())
+        .map(|kind| kind.trim().to_ascii_lowercase());
+    match kind.as_deref() {
+        Some("application/json") => serde_json::from_slice(body).map_err(|_| LoginBodyError::Json),
+        Some("application/x-www-form-urlencoded") => {
+            serde_urlencoded::from_bytes(body).map_err(|_| LoginBodyError::Form)
+        }
+        _ => Err(LoginBodyError::ContentType),
+    }
+}
+
 /// What a JSON login, and `GET /api/staff/v1/session`, answer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SessionView {
@@ -115,24 +143,26 @@ pub(super) async fn login(State(state): State<AppState>, request: Request) -> Re
     if !super::guard::from_this_site(request.headers()) {
         return super::guard::Refusal::Csrf.into_response();
     }
-    let form = if json {
-        Json::<LoginForm>::from_request(request, &())
-            .await
-            .map(|Json(form)| form)
-            .map_err(|_| ())
-    } else {
-        axum::Form::<LoginForm>::from_request(request, &())
-            .await
-            .map(|axum::Form(form)| form)
-            .map_err(|_| ())
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    // The body limit (`DefaultBodyLimit`) holds for these bytes too.
+    let form = match axum::body::Bytes::from_request(request, &()).await {
+        Ok(body) => parse_login_body(content_type.as_deref(), &body).map_err(|e| e.to_string()),
+        Err(rejection) => Err(rejection.body_text()),
     };
-    let Ok(form) = form else {
-        return ApiError::BadRequest {
-            status: StatusCode::BAD_REQUEST,
-            code: "malformed_login",
-            message: "send username and password (a form or JSON)".into(),
+    let form = match form {
+        Ok(form) => form,
+        Err(why) => {
+            return ApiError::BadRequest {
+                status: StatusCode::BAD_REQUEST,
+                code: "malformed_login",
+                message: why.chars().take(200).collect(),
+            }
+            .into_response();
         }
-        .into_response();
     };
     let outcome = match attempt(&state, form, &address, Timestamp::now()).await {
         Ok(outcome) => outcome,

@@ -11,8 +11,8 @@ mod login;
 mod session;
 mod users;
 
-pub use guard::{CSRF_HEADER, Refusal, StaffSession, guarded};
-pub use login::{LoginForm, SessionView};
+pub use guard::{CSRF_HEADER, Refusal, StaffSession, from_this_site, guarded, same_site};
+pub use login::{LoginBodyError, LoginForm, SessionView, parse_login_body};
 pub use session::{
     COOKIE, CsrfToken, SessionLimits, SessionToken, StaffConfig, TokenDigest, clear_cookie,
 };

@@ -120,10 +120,19 @@ impl SessionToken {
 
     /// The session token in a request's `Cookie` headers, if one is there and well formed.
     pub fn from_headers(headers: &axum::http::HeaderMap) -> Option<Self> {
-        headers
-            .get_all(axum::http::header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
+        Self::from_cookie_values(
+            headers
+                .get_all(axum::http::header::COOKIE)
+                .iter()
+                .filter_map(|value| value.to_str().ok()),
+        )
+    }
+
+    /// The session token in the values of a request's `Cookie` headers: the first
+    /// cookie of our name, if it is well formed.
+    pub fn from_cookie_values<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<Self> {
+        values
+            .into_iter()
             .flat_map(|value| value.split(';'))
             .filter_map(|pair| pair.trim().split_once('='))
             .find(|(name, _)| *name == COOKIE)

@@ -527,7 +527,8 @@ impl OfficeStore {
             .transpose()
     }
 
-    /// A card photo's JPEG, `None` when unknown.
+    /// A card photo's JPEG, `None` when unknown; empty once removed under the retention
+    /// policy.
     pub fn card_photo(&self, id: CardPhotoId) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
             .conn

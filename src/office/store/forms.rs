@@ -4,7 +4,7 @@
 
 use super::{Actor, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::api::{ConsentSubmission, FormSubject, FormsResponse};
-use crate::consent::{DocumentId, Signature, SignedConsent, Version};
+use crate::consent::{DocumentId, Signature, SignedConsent, SignedVersion, Version};
 use crate::domain::{
     AppointmentId, KioskId, Language, PersonName, RegistrationId, SignedConsentId,
 };
@@ -42,7 +42,35 @@ pub struct ConsentRow {
     pub subject: FormSubject,
     pub kiosk: KioskId,
     pub received_at: Timestamp,
-    pub consent: SignedConsent,
+    pub document: DocumentId,
+    pub version: Version,
+    pub language: Language,
+    pub signed_at: Timestamp,
+    /// `None` once removed under the retention policy (the row stays: the version still
+    /// counts as signed).
+    pub signature: Option<Signature>,
+}
+
+impl ConsentRow {
+    /// What answers "already signed this version".
+    pub fn signed_version(&self) -> SignedVersion {
+        SignedVersion {
+            id: self.document.clone(),
+            version: self.version,
+        }
+    }
+
+    /// The consent as the patient signed it; `None` once its signature was removed.
+    pub fn signed(&self) -> Option<SignedConsent> {
+        let signature = self.signature.clone()?;
+        Some(SignedConsent::new(
+            self.document.clone(),
+            self.version,
+            self.language,
+            self.signed_at,
+            signature,
+        ))
+    }
 }
 
 const CONSENT_COLUMNS: &str = "c.id, c.appointment, c.registration, c.kiosk, c.document, \
@@ -71,15 +99,18 @@ fn consent_from(row: &Row<'_>) -> rusqlite::Result<Result<ConsentRow, StoreError
             subject,
             kiosk: KioskId::new(&kiosk).map_err(|_| StoreError::Corrupt("kiosk id"))?,
             received_at: parse(&received_at, "consent time")?,
-            consent: SignedConsent::new(
-                DocumentId::new(&document).map_err(corrupt)?,
-                Version::new(u32::try_from(version).map_err(|_| StoreError::Corrupt("consent"))?)
-                    .map_err(corrupt)?,
-                language_of(&language).ok_or(StoreError::Corrupt("consent language"))?,
-                parse(&signed_at, "consent time")?,
-                Signature::decode(signature.as_bytes())
-                    .map_err(|_| StoreError::Corrupt("signature"))?,
-            ),
+            document: DocumentId::new(&document).map_err(corrupt)?,
+            version: Version::new(
+                u32::try_from(version).map_err(|_| StoreError::Corrupt("consent"))?,
+            )
+            .map_err(corrupt)?,
+            language: language_of(&language).ok_or(StoreError::Corrupt("consent language"))?,
+            signed_at: parse(&signed_at, "consent time")?,
+            // Emptied under the retention policy.
+            signature: (!signature.is_empty())
+                .then(|| Signature::decode(signature.as_bytes()))
+                .transpose()
+                .map_err(|_| StoreError::Corrupt("signature"))?,
         })
     })())
 }
