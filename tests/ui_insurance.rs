@@ -1,7 +1,8 @@
 //! The insurance step on the real Slint screens (testing backend), tapped by accessible
 //! label: in English, typed with the payer searched in the office's list; in Spanish, a
 //! SMART Health Card scanned and every field confirmed. Each answer ends as one sealed
-//! coverage row in the kiosk's outbox, opened here with the office's key.
+//! coverage row in the kiosk's outbox, opened here with the office's key. On the small
+//! display, the payers found sit in full view above the search field.
 //!
 //! Slint's testing platform is one per process and bound to its thread: the scenarios run
 //! one after another from a single test.
@@ -20,6 +21,7 @@ use frontdesk::domain::{
 };
 use frontdesk::kiosk::Page;
 use frontdesk::scan::shc_sample;
+use i_slint_backend_testing::ElementHandle;
 use slint::{ComponentHandle, LogicalSize};
 use ui_support::UiKiosk;
 
@@ -50,6 +52,7 @@ fn reference() -> InsuranceReference {
         payers: vec![
             payer("TSTPAYER1", "Testpayer Health Plan"),
             payer("ACME01", "Acme Test Insurance"),
+            payer("TSTMUT1", "Tested Mutual of Example"),
         ],
         shc_issuers: vec![TrustedShcIssuer {
             iss: shc_sample::ISSUER.into(),
@@ -177,4 +180,36 @@ fn a_patient_types_their_insurance_then_another_scans_a_health_card_in_spanish()
         coverage.source(),
         CoverageSource::SmartHealthCard { .. }
     ));
+    kiosk.tap("Terminar");
+    kiosk.until_page(Page::Welcome);
+
+    // The small display: typing "TE" finds three payers; they and "My plan is not listed"
+    // lie wholly between the top bar and the search field, none cut off by the box.
+    kiosk.ui.window().set_size(LogicalSize::new(800.0, 480.0));
+    arrive(&kiosk, 63);
+    kiosk.tap("Type it in");
+    type_keys(&kiosk, "TE");
+    let rect = |label: &str| {
+        let found: Vec<_> = ElementHandle::find_by_accessible_label(&kiosk.ui, label).collect();
+        assert_eq!(found.len(), 1, "one {label:?}");
+        let (at, size) = (found[0].absolute_position(), found[0].size());
+        (at.y, at.y + size.height)
+    };
+    let (field_top, _) = rect("Search for your insurance company");
+    assert!(
+        !kiosk.visible("Who is your insurance company?"),
+        "the question moved into the field, out of the payers' room"
+    );
+    for payer in [
+        "Testpayer Health Plan",
+        "Acme Test Insurance",
+        "Tested Mutual of Example",
+        "My plan is not listed",
+    ] {
+        let (top, bottom) = rect(payer);
+        assert!(
+            top >= 60.0 && bottom + 1.0 <= field_top,
+            "{payer} in full view: {top}..{bottom}, field at {field_top}"
+        );
+    }
 }

@@ -261,7 +261,7 @@ fn fill(s: &mut Shown, view: &InsuranceView) {
                     listed,
                 } => {
                     s.shown.clone_from(query);
-                    s.keys = Some(InsuranceKeys::Address);
+                    s.keys = Some(InsuranceKeys::Search);
                     s.matches = matches.iter().map(|m| m.as_str().into()).collect();
                     s.chosen = chosen.clone().unwrap_or_default();
                     s.listed = *listed;

@@ -154,8 +154,9 @@ pub fn match_payer<'a>(payers: &'a [PayerListEntry], name: &str) -> Option<&'a P
         .find(|p| normalise_name(p.name.as_str()) == wanted)
 }
 
-/// Most payers listed under the search field (big rows: more would not fit).
-pub const MAX_MATCHES: usize = 4;
+/// Most payers listed under the search field: with "My plan is not listed" they make two
+/// rows of big buttons, which fit above the keyboard at 800×480.
+pub const MAX_MATCHES: usize = 3;
 
 /// The payers whose name has a word starting with the typed text (or contains it), in the
 /// list's order, at most [`MAX_MATCHES`].
@@ -611,6 +612,17 @@ mod tests {
             ["Testpayer Health Plan", "Acme Test Insurance"]
         );
         assert!(names("").is_empty());
+        let many: Vec<PayerListEntry> = (0..6)
+            .map(|i| PayerListEntry {
+                id: PayerId::new(&format!("TST{i}")).unwrap(),
+                name: PayerName::new(&format!("Test Plan {i}")).unwrap(),
+            })
+            .collect();
+        assert_eq!(
+            search_payers(&many, "te").len(),
+            MAX_MATCHES,
+            "a page of matches"
+        );
     }
 
     #[test]
