@@ -19,6 +19,7 @@ pub mod intake;
 pub mod intake_answers;
 pub mod keys;
 pub mod kiosk_api;
+mod outbound;
 pub mod pairing;
 pub mod payments;
 pub mod registrations;

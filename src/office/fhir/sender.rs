@@ -9,23 +9,12 @@
 use super::client::{CallError, FhirClient, Written};
 use crate::fhir::write::{self, ArrivalUpdate, PatientFacts};
 use crate::fhir::{FhirError, FhirId, split_reference};
+use crate::office::outbound::{self, backoff};
 use crate::office::server::AppState;
 use crate::office::store::{FhirItem, FhirKind, FhirVisit};
 use jiff::{SignedDuration, Timestamp};
 use reqwest::Method;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// The first retry waits this long; each further one twice as long, up to the maximum.
-const FIRST_BACKOFF_MS: u64 = 250;
-/// With nothing due, the queue is looked at again after this long at the latest (a
-/// check-in wakes the sender sooner through the office's events).
-const IDLE_POLL: Duration = Duration::from_secs(1);
-
-fn backoff(attempts: u32, max_ms: u64) -> Duration {
-    let factor = 1u64.checked_shl(attempts.min(30)).unwrap_or(u64::MAX);
-    Duration::from_millis(FIRST_BACKOFF_MS.saturating_mul(factor).min(max_ms))
-}
 
 /// How one write ended.
 enum Outcome {
@@ -52,24 +41,15 @@ pub async fn run(state: AppState, client: Arc<FhirClient>) {
             Ok(Some(item)) => item,
             Ok(None) => {
                 let due = state.db(|db| db.next_fhir_due()).await.ok().flatten();
-                let wait = due
-                    .map(|at| {
-                        let left = at.duration_since(Timestamp::now());
-                        Duration::try_from(left).unwrap_or_default().min(IDLE_POLL)
-                    })
-                    .unwrap_or(IDLE_POLL);
-                tokio::select! {
-                    _ = events.recv() => {}
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = stopping.changed() => return,
+                if !outbound::idle(due, &mut events, &mut stopping).await {
+                    return;
                 }
                 continue;
             }
             Err(error) => {
                 tracing::warn!(%error, "FHIR queue unreadable");
-                tokio::select! {
-                    _ = tokio::time::sleep(IDLE_POLL) => {}
-                    _ = stopping.changed() => return,
+                if !outbound::pause(&mut stopping).await {
+                    return;
                 }
                 continue;
             }
@@ -296,6 +276,7 @@ async fn encounter(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn backoff_doubles_up_to_the_maximum() {

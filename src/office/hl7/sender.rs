@@ -8,17 +8,12 @@ use super::super::store::OutboundItem;
 use crate::hl7::adt::{self, AdtPatient};
 use crate::hl7::message::{self, AckCode};
 use crate::hl7::mllp::{FrameReader, MAX_MESSAGE, frame};
+use crate::office::outbound::{self, backoff};
 use crate::office::server::AppState;
 use jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// The first retry waits this long; each further one twice as long, up to the maximum.
-const FIRST_BACKOFF_MS: u64 = 250;
-/// With nothing due, the queue is looked at again after this long at the latest (a
-/// check-in wakes the sender sooner through the office's events).
-const IDLE_POLL: Duration = Duration::from_secs(1);
 
 /// Why an exchange did not end with an answer; short, no PHI.
 #[derive(Debug, thiserror::Error)]
@@ -33,11 +28,6 @@ enum ExchangeError {
     Framing(#[from] crate::hl7::mllp::MllpError),
     #[error("unreadable acknowledgement: {0}")]
     Ack(#[from] crate::hl7::Hl7Error),
-}
-
-fn backoff(attempts: u32, max_ms: u64) -> Duration {
-    let factor = 1u64.checked_shl(attempts.min(30)).unwrap_or(u64::MAX);
-    Duration::from_millis(FIRST_BACKOFF_MS.saturating_mul(factor).min(max_ms))
 }
 
 struct Link {
@@ -63,24 +53,15 @@ pub async fn run(state: AppState, peer: String) {
             Ok(Some(item)) => item,
             Ok(None) => {
                 let due = state.db(|db| db.next_hl7_due()).await.ok().flatten();
-                let wait = due
-                    .map(|at| {
-                        let left = at.duration_since(Timestamp::now());
-                        Duration::try_from(left).unwrap_or_default().min(IDLE_POLL)
-                    })
-                    .unwrap_or(IDLE_POLL);
-                tokio::select! {
-                    _ = events.recv() => {}
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = stopping.changed() => return,
+                if !outbound::idle(due, &mut events, &mut stopping).await {
+                    return;
                 }
                 continue;
             }
             Err(error) => {
                 tracing::warn!(%error, "HL7 queue unreadable");
-                tokio::select! {
-                    _ = tokio::time::sleep(IDLE_POLL) => {}
-                    _ = stopping.changed() => return,
+                if !outbound::pause(&mut stopping).await {
+                    return;
                 }
                 continue;
             }
