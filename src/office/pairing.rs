@@ -51,6 +51,10 @@ impl PairingConfig {
 struct Waiting {
     request: VerifiedRequest,
     expires_at: Timestamp,
+    /// An administrator entered the code and the pairing is being stored: the code is
+    /// used, and the kiosk's polls still hear "waiting" (not "gone", which would make it
+    /// draw a new code) until [`PairingBook::approve`].
+    taken: bool,
     /// Set once an administrator entered the code: what the kiosk's next poll collects.
     approved: Option<KioskCredential>,
 }
@@ -145,6 +149,7 @@ impl PairingBook {
             Waiting {
                 request: verified,
                 expires_at,
+                taken: false,
                 approved: None,
             },
         );
@@ -190,7 +195,7 @@ impl PairingBook {
         let matching: Vec<uuid::Uuid> = book
             .waiting
             .values()
-            .filter(|w| w.approved.is_none())
+            .filter(|w| !w.taken && w.approved.is_none())
             .filter(|w| {
                 proof_matches(
                     &code,
@@ -215,9 +220,11 @@ impl PairingBook {
             return Err(CodeRefused::NoSuchCode);
         };
         let credential = KioskCredential::random().map_err(|_| CodeRefused::NoSuchCode)?;
-        let waiting = book.waiting.remove(found).ok_or(CodeRefused::NoSuchCode)?;
+        let waiting = book.waiting.get_mut(found).ok_or(CodeRefused::NoSuchCode)?;
+        waiting.taken = true;
+        let request = waiting.request.clone();
         book.wrong_codes = 0;
-        Ok((waiting.request, credential))
+        Ok((request, credential))
     }
 
     /// The request taken by [`Self::take_code`] is paired: its kiosk may collect
@@ -230,6 +237,7 @@ impl PairingBook {
             Waiting {
                 request,
                 expires_at,
+                taken: true,
                 approved: Some(credential),
             },
         );
@@ -558,6 +566,8 @@ mod tests {
         assert_eq!(book.poll(&poll, at(1)), Polled::Waiting(at(60)));
         let (taken, credential) = book.take_code("abcd efgh", at(2)).unwrap();
         assert_eq!(taken.public_key, key.public_key());
+        // While the pairing is being stored, the kiosk still hears "waiting".
+        assert_eq!(book.poll(&poll, at(2)), Polled::Waiting(at(60)));
         // Used: the same code again finds nothing.
         assert_eq!(
             book.take_code("ABCD-EFGH", at(3)),
