@@ -49,6 +49,9 @@ for conf in kiosk office; do
     [ -L "$root/etc/systemd/system/multi-user.target.wants/frontdesk-$conf.service" ] \
         || fail "frontdesk-$conf.service not enabled"
 done
+[ -L "$root/etc/systemd/system/timers.target.wants/frontdesk-office-backup.timer" ] \
+    || fail "the nightly backup timer is not enabled"
+[ -f "$root/lib/systemd/system/frontdesk-office-backup.service" ] || fail "no backup service"
 [ "$(in_root stat -c '%a %U:%G' "/etc/frontdesk")" = "750 root:frontdesk" ] || fail "/etc/frontdesk"
 [ -f "$root/usr/lib/udev/rules.d/90-frontdesk-backlight.rules" ] || fail "no udev rule"
 

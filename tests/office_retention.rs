@@ -211,6 +211,7 @@ fn a_check_ins_phi_goes_at_n_days_after_the_visit_not_before_and_staff_are_told(
         purge_at(&office, day_30),
         Purged {
             check_ins: 1,
+            unarrived: 0,
             rows: 3
         }
     );
@@ -272,6 +273,7 @@ fn a_check_ins_phi_goes_at_n_days_after_the_visit_not_before_and_staff_are_told(
         purge_at(&office, bruno_day_30),
         Purged {
             check_ins: 1,
+            unarrived: 0,
             rows: 1
         }
     );

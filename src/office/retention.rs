@@ -97,10 +97,11 @@ pub fn purge(
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .purge_due(&due, now)?;
-    if purged.check_ins > 0 {
+    if purged.check_ins > 0 || purged.unarrived > 0 {
         // Counts only: which check-ins is in the audit log.
         tracing::info!(
             check_ins = purged.check_ins,
+            never_checked_in = purged.unarrived,
             rows = purged.rows,
             keep_days = policy.keep_days,
             "retention: check-in PHI removed"

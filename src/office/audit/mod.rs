@@ -267,6 +267,9 @@ audit_actions! {
     RemindersView => "reminders.view",
     /// A check-in's PHI removed under the retention policy (subject: the check-in id).
     RetentionPurge => "retention.purge",
+    /// PHI removed under the retention policy from an appointment or registration whose
+    /// check-in never arrived (subject: the appointment handle or registration id).
+    RetentionPurgeUnarrived => "retention.purge_unarrived",
 }
 
 impl AuditAction {

@@ -68,8 +68,19 @@ impl PurgeDue {
 pub struct Purged {
     /// Check-ins whose PHI was removed.
     pub check_ins: u64,
+    /// Appointments and registrations whose check-in never arrived (the patient left
+    /// after answering, a registration nobody checked in) whose PHI was removed.
+    pub unarrived: u64,
     /// Rows deleted or emptied, across every table.
     pub rows: u64,
+}
+
+/// What PHI can belong to without a check-in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Unarrived {
+    /// An appointment handle, as the tables other than `intake_responses` hold it.
+    Appointment(i64),
+    Registration(String),
 }
 
 impl OfficeStore {
@@ -100,7 +111,98 @@ impl OfficeStore {
             purged.check_ins += 1;
             purged.rows += rows;
         }
+        for subject in self.due_unarrived(due)? {
+            let tx = self.conn.transaction()?;
+            let rows = purge_unarrived(&tx, &subject)?;
+            let audit_subject = match &subject {
+                Unarrived::Appointment(handle) => subject_text(*handle),
+                Unarrived::Registration(id) => id.clone(),
+            };
+            audit_in(
+                &tx,
+                now,
+                &Actor::System.into(),
+                AuditAction::RetentionPurgeUnarrived,
+                &audit_subject,
+            )?;
+            tx.commit()?;
+            purged.unarrived += 1;
+            purged.rows += rows;
+        }
         Ok(purged)
+    }
+
+    /// Appointments and registrations holding PHI that arrived before
+    /// `due.arrived_before` but whose check-in never did: the appointment's day is past
+    /// the kept days (or it is gone), the registration is no longer pending (staff
+    /// decided it) and became no checked-in appointment. Those with an intake alert
+    /// nobody acknowledged are kept.
+    fn due_unarrived(&self, due: &PurgeDue) -> Result<Vec<Unarrived>, StoreError> {
+        let cutoff = ts(due.arrived_before);
+        let mut found = std::collections::BTreeSet::new();
+        let mut intake = self.conn.prepare_cached(
+            "SELECT subject_kind, subject FROM intake_responses WHERE received_at < ?1",
+        )?;
+        for row in intake.query_map([&cutoff], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })? {
+            let (kind, subject) = row?;
+            if kind == "registration" {
+                found.insert(Unarrived::Registration(subject));
+            } else if let Ok(handle) = subject.parse::<u64>() {
+                found.insert(Unarrived::Appointment(handle.cast_signed()));
+            }
+        }
+        for table in [
+            "card_photos WHERE length(jpeg) > 0",
+            "consents WHERE signature <> ''",
+        ] {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT appointment, registration FROM {table} AND received_at < ?1"
+            ))?;
+            for row in stmt.query_map([&cutoff], |row| {
+                Ok((
+                    row.get::<_, Option<i64>>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                ))
+            })? {
+                match row? {
+                    (Some(handle), _) => found.insert(Unarrived::Appointment(handle)),
+                    (None, Some(id)) => found.insert(Unarrived::Registration(id)),
+                    (None, None) => false,
+                };
+            }
+        }
+        let day = due.visit_on_or_before.to_string();
+        let mut due_now = Vec::new();
+        for subject in found {
+            let (unarrived, alert) = match &subject {
+                Unarrived::Appointment(handle) => (
+                    self.conn
+                        .prepare_cached(
+                            "SELECT NOT EXISTS (SELECT 1 FROM checkins WHERE appointment = ?1)
+                            AND NOT EXISTS (SELECT 1 FROM appointments
+                                            WHERE handle = ?1 AND day > ?2)",
+                        )?
+                        .query_row(params![handle, day], |row| row.get::<_, bool>(0))?,
+                    open_alert_of(&self.conn, "appointment", &subject_text(*handle))?,
+                ),
+                Unarrived::Registration(id) => (
+                    self.conn
+                        .prepare_cached(
+                            "SELECT NOT EXISTS (SELECT 1 FROM registrations r
+                            WHERE r.id = ?1 AND (r.status = 'pending' OR EXISTS
+                              (SELECT 1 FROM checkins c WHERE c.appointment = r.appointment)))",
+                        )?
+                        .query_row([id], |row| row.get::<_, bool>(0))?,
+                    open_alert_of(&self.conn, "registration", id)?,
+                ),
+            };
+            if unarrived && !alert {
+                due_now.push(subject);
+            }
+        }
+        Ok(due_now)
     }
 
     /// The due check-ins' ids and appointment handles, oldest first.
@@ -179,6 +281,51 @@ fn has_open_alert(conn: &Connection, handle: i64) -> Result<bool, StoreError> {
                        (SELECT id FROM registrations WHERE appointment = ?1))))",
         )?
         .query_row(params![handle, subject_text(handle)], |row| row.get(0))?)
+}
+
+/// Whether an intake alert of one subject waits for a staff member's acknowledgement.
+fn open_alert_of(conn: &Connection, kind: &str, subject: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM intake_responses
+               WHERE alert_questions IS NOT NULL AND alert_acknowledged_at IS NULL
+                 AND subject_kind = ?1 AND subject = ?2)",
+        )?
+        .query_row(params![kind, subject], |row| row.get(0))?)
+}
+
+/// Removes the PHI held for an appointment or registration whose check-in never
+/// arrived: its intake answers, card photo images and consent signatures, and a decided
+/// registration's details; returns the rows deleted or emptied.
+fn purge_unarrived(tx: &Connection, subject: &Unarrived) -> Result<u64, StoreError> {
+    let (kind, intake_subject, column) = match subject {
+        Unarrived::Appointment(handle) => ("appointment", subject_text(*handle), "appointment"),
+        Unarrived::Registration(id) => ("registration", id.clone(), "registration"),
+    };
+    let value: &dyn rusqlite::ToSql = match subject {
+        Unarrived::Appointment(handle) => handle,
+        Unarrived::Registration(id) => id,
+    };
+    let mut rows = tx.execute(
+        "DELETE FROM intake_responses WHERE subject_kind = ?1 AND subject = ?2",
+        params![kind, intake_subject],
+    )?;
+    rows += tx.execute(
+        &format!("UPDATE card_photos SET jpeg = X'' WHERE {column} = ?1 AND length(jpeg) > 0"),
+        [value],
+    )?;
+    rows += tx.execute(
+        &format!("UPDATE consents SET signature = '' WHERE {column} = ?1 AND signature <> ''"),
+        [value],
+    )?;
+    if let Unarrived::Registration(id) = subject {
+        rows += tx.execute(
+            "UPDATE registrations SET body = NULL
+             WHERE id = ?1 AND status <> 'pending' AND body IS NOT NULL",
+            [id],
+        )?;
+    }
+    Ok(u64::try_from(rows).unwrap_or(u64::MAX))
 }
 
 /// Removes the PHI held for the appointment `handle` and the registrations it was made
@@ -343,6 +490,7 @@ mod tests {
             store.purge_due(&due, now).unwrap(),
             Purged {
                 check_ins: 1,
+                unarrived: 0,
                 rows: 1
             }
         );
@@ -353,5 +501,86 @@ mod tests {
             })
             .unwrap();
         assert_eq!(left, 0);
+    }
+
+    /// Inserts intake answers for `subject` received at `received_at`.
+    fn answers(store: &OfficeStore, id: &str, kind: &str, subject: &str, received_at: &str) {
+        store
+            .conn
+            .execute(
+                "INSERT INTO intake_responses
+                   (id, subject_kind, subject, kiosk, form, version, received_at, body)
+                 VALUES (?1, ?2, ?3, 'lobby-1', 'phq-9', '1', ?4, '{}')",
+                params![id, kind, subject, received_at],
+            )
+            .unwrap();
+    }
+
+    fn intake_ids(store: &OfficeStore) -> Vec<String> {
+        let mut stmt = store
+            .conn
+            .prepare("SELECT id FROM intake_responses ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn answers_whose_check_in_never_arrived_go_n_days_after_the_visit_day_and_are_audited() {
+        let (mut store, _dir, _id, checked) = checked_in(false);
+        let unarrived = store.appointments_on(DAY).unwrap()[1].id;
+        let subject = unarrived.get().to_string();
+        answers(
+            &store,
+            "r-left",
+            "appointment",
+            &subject,
+            "2026-12-01T15:05:00Z",
+        );
+        // A registration staff turned down, and one they have not decided yet.
+        for (id, status) in [("reg-no", "rejected"), ("reg-open", "pending")] {
+            store
+                .conn
+                .execute(
+                    "INSERT INTO registrations (id, kiosk, submitted_at, received_at, body,
+                        status, status_changed_at)
+                     VALUES (?1, 'lobby-1', '2026-12-01T15:00:00Z', '2026-12-01T15:00:01Z',
+                             '{}', ?2, '2026-12-01T16:00:00Z')",
+                    params![id, status],
+                )
+                .unwrap();
+            answers(
+                &store,
+                &format!("r-{id}"),
+                "registration",
+                id,
+                "2026-12-01T15:06:00Z",
+            );
+        }
+        let (not_yet, now) = due(29, false);
+        assert_eq!(store.purge_due(&not_yet, now).unwrap(), Purged::default());
+        let (due, now) = due(30, false);
+        let purged = store.purge_due(&due, now).unwrap();
+        // The answers twice, and the turned-down registration's details.
+        assert_eq!((purged.check_ins, purged.unarrived, purged.rows), (1, 2, 3));
+        // The pending registration's answers wait for staff.
+        assert_eq!(intake_ids(&store), ["r-reg-open"]);
+        let log = store.audit_log(3).unwrap();
+        let purges: Vec<(&str, &str)> = log
+            .iter()
+            .filter(|entry| entry.action == "retention.purge_unarrived")
+            .map(|entry| (entry.action.as_str(), entry.subject.as_str()))
+            .collect();
+        assert_eq!(purges.len(), 2);
+        assert!(
+            purges
+                .iter()
+                .any(|(_, subject)| *subject == unarrived.get().to_string())
+        );
+        assert!(purges.iter().any(|(_, subject)| *subject == "reg-no"));
+        assert_ne!(checked, unarrived);
+        assert_eq!(store.purge_due(&due, now).unwrap(), Purged::default());
     }
 }
