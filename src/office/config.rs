@@ -162,6 +162,10 @@ pub enum FhirWrite {
     Encounter,
     /// The patient's answers to each intake questionnaire, as `QuestionnaireResponse`.
     QuestionnaireResponse,
+    /// The patient's insurance plans, one `Coverage` each, as they gave them at this visit.
+    Coverage,
+    /// Each document the patient signed at this visit, as a `Consent`.
+    Consent,
 }
 
 /// `[fhir]`: the EHR interface over FHIR R4 (issue 14). Off unless `base_url` is set.
@@ -180,6 +184,11 @@ pub struct FhirConfig {
     pub write: Vec<FhirWrite>,
     /// The system of the practice's patient numbers in `Patient.identifier`.
     pub patient_identifier_system: String,
+    /// The system of payer ids in `Coverage.payor.identifier`.
+    pub payer_identifier_system: String,
+    /// `Consent.scope` of each consent document, by document id; a document not named is
+    /// `treatment`.
+    pub consent_scopes: std::collections::BTreeMap<String, crate::fhir::write::ConsentScope>,
     /// How long one request may take, connection to last byte (100-120000).
     pub timeout_ms: u64,
     /// The longest wait between tries of a write (100-3600000).
@@ -196,8 +205,17 @@ impl Default for FhirConfig {
                 FhirWrite::Appointment,
                 FhirWrite::Patient,
                 FhirWrite::QuestionnaireResponse,
+                FhirWrite::Coverage,
+                FhirWrite::Consent,
             ],
             patient_identifier_system: "urn:frontdesk:patient-number".into(),
+            payer_identifier_system: "urn:frontdesk:payer-id".into(),
+            // The shipped privacy notice; the practice names its own documents.
+            consent_scopes: [(
+                "privacy-notice".to_owned(),
+                crate::fhir::write::ConsentScope::PatientPrivacy,
+            )]
+            .into(),
             timeout_ms: 10_000,
             max_backoff_ms: 60_000,
         }
@@ -221,6 +239,14 @@ impl std::fmt::Debug for FhirConfig {
 impl FhirConfig {
     pub fn writes(&self, what: FhirWrite) -> bool {
         self.base_url.is_some() && self.write.contains(&what)
+    }
+
+    /// The `Consent.scope` of consent document `document`.
+    pub fn consent_scope(&self, document: &str) -> crate::fhir::write::ConsentScope {
+        self.consent_scopes
+            .get(document)
+            .copied()
+            .unwrap_or(crate::fhir::write::ConsentScope::Treatment)
     }
 }
 
