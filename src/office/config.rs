@@ -122,6 +122,18 @@ pub struct Hl7Config {
     pub listen: Option<SocketAddr>,
     /// Where ADT^A04 / A08 go, `host:port`. Absent: nothing is queued or sent.
     pub peer: Option<String>,
+    /// MLLP over TLS to `peer` (TLS 1.2 or 1.3), trusting `peer_ca_file` or
+    /// `peer_fingerprint`; one of them is required.
+    pub tls: bool,
+    /// PEM file of the CA certificate(s) that issue the peer's certificate; the
+    /// certificate must name `peer_server_name` (or the peer's host).
+    pub peer_ca_file: Option<std::path::PathBuf>,
+    /// The SHA-256 fingerprint of the peer's own certificate (`AB:CD:…`): exactly that
+    /// certificate is trusted, whoever issued it and whatever names it carries.
+    pub peer_fingerprint: Option<crate::tls::Fingerprint>,
+    /// The name the peer's certificate is checked against (and sent as SNI), when it is
+    /// not `peer`'s host.
+    pub peer_server_name: Option<String>,
     /// MSH-3 / MSH-4 of what we send.
     pub sending_application: String,
     pub sending_facility: String,
@@ -139,6 +151,10 @@ impl Default for Hl7Config {
         Self {
             listen: None,
             peer: None,
+            tls: false,
+            peer_ca_file: None,
+            peer_fingerprint: None,
+            peer_server_name: None,
             sending_application: "FRONTDESK".into(),
             sending_facility: "FRONTDESK".into(),
             receiving_application: "EHR".into(),
@@ -546,6 +562,17 @@ impl OfficeConfig {
             .is_some_and(|p| p.rsplit_once(':').is_none())
         {
             return Err(ConfigError::Hl7("peer must be host:port"));
+        }
+        let trusts = hl7.peer_ca_file.is_some() || hl7.peer_fingerprint.is_some();
+        if hl7.tls && !trusts {
+            return Err(ConfigError::Hl7(
+                "tls = true needs peer_ca_file or peer_fingerprint (what to trust)",
+            ));
+        }
+        if !hl7.tls && (trusts || hl7.peer_server_name.is_some()) {
+            return Err(ConfigError::Hl7(
+                "peer_ca_file, peer_fingerprint and peer_server_name need tls = true",
+            ));
         }
         let names = [
             &hl7.sending_application,
