@@ -296,6 +296,22 @@ pub(super) fn enqueue_signed_for_subject_in(
     }
 }
 
+/// Queues a `Patient` write for appointment `handle` after staff approved a change of
+/// the patient's contact details (when `writes` asks for Patient writes and the server
+/// can know the patient); one still unsent covers it.
+pub(super) fn enqueue_patient_update_in(
+    tx: &Connection,
+    writes: FhirWrites,
+    handle: i64,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let patient_only = FhirWrites {
+        patient: writes.patient,
+        ..FhirWrites::default()
+    };
+    enqueue_in(tx, patient_only, handle, false, now)
+}
+
 /// Queues the `QuestionnaireResponse` of intake response `intake` about appointment
 /// `handle`, when `writes` asks for it and the server can know the patient (by id, or by
 /// number once the patient write before it has created them).
@@ -337,7 +353,28 @@ impl OfficeStore {
         now: Timestamp,
     ) -> Result<PullStored, StoreError> {
         let tx = self.conn.transaction()?;
-        let plain: Vec<NewAppointment> = list.iter().map(|p| p.appointment.clone()).collect();
+        // Contact details the server has not been sent yet (a patient's correction at the
+        // kiosk, approved by staff, or the details a check-in's Patient write carries) win
+        // over the server's until that write is delivered: then the server holds them,
+        // and what it says after (staff editing the chart) is the newer word again.
+        let unsent: std::collections::HashSet<String> = tx
+            .prepare_cached(
+                "SELECT a.external_id FROM appointments a JOIN fhir_outbound o
+                   ON o.appointment = a.handle
+                 WHERE o.kind = 'patient' AND o.state = 'pending'",
+            )?
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let plain: Vec<NewAppointment> = list
+            .iter()
+            .map(|p| {
+                let mut appointment = p.appointment.clone();
+                if unsent.contains(&appointment.external_id) {
+                    appointment.contact = None;
+                }
+                appointment
+            })
+            .collect();
         super::upsert_appointments_in(&tx, &plain, || {
             getrandom::u64().map_err(StoreError::Random)
         })?;
@@ -756,5 +793,87 @@ mod tests {
             .filter(|e| e.action == "fhir.send")
             .count();
         assert_eq!(sends, 3);
+    }
+
+    #[test]
+    fn a_pull_keeps_contact_details_the_server_has_not_been_sent() {
+        use crate::api::DetailsChangeSubmission;
+        use crate::domain::{ChangeSource, ContactField, DetailsChangeId, FieldChange};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        store.set_fhir_writes(FhirWrites {
+            patient: true,
+            arrived: true,
+            ..FhirWrites::default()
+        });
+        let with_phone = |phone: &str| {
+            let mut p = pulled("a-1", "p-1", Time::constant(9, 0, 0, 0));
+            let mut contact = ContactOnFile::default();
+            contact.set(ContactField::Phone, phone).unwrap();
+            p.appointment.contact = Some(contact);
+            p
+        };
+        let phone = |store: &OfficeStore| {
+            let (_, contact) = store
+                .contact_on_file(handle(store, "a-1"))
+                .unwrap()
+                .unwrap();
+            contact.get(ContactField::Phone).unwrap().to_owned()
+        };
+        let deliver_all = |store: &mut OfficeStore, now| {
+            while let Some(item) = store.next_fhir_outbound(now).unwrap() {
+                store.fhir_delivered(item.row, None, now).unwrap();
+            }
+        };
+        store
+            .import_fhir_day(day(), &[with_phone("(217) 555-0100")], at(0))
+            .unwrap();
+        check_in(&mut store, "a-1", at(1));
+        deliver_all(&mut store, at(2));
+
+        // At the kiosk the patient corrects the phone; staff approve it: a Patient write
+        // is queued to tell the server.
+        let request = DetailsChangeSubmission {
+            id: DetailsChangeId::random(),
+            clinic: ClinicId::new(1).unwrap(),
+            appointment: handle(&store, "a-1"),
+            submitted_at: at(3),
+            changes: vec![
+                FieldChange::new(
+                    ContactField::Phone,
+                    "(217) 555-0199",
+                    ChangeSource::TypedAtKiosk,
+                )
+                .unwrap(),
+            ],
+            unchecked_offline: false,
+        };
+        let lobby = KioskId::new("lobby-1").unwrap();
+        store
+            .record_details_change(&request, &lobby, at(3))
+            .unwrap();
+        store
+            .decide_field(
+                request.id,
+                ContactField::Phone,
+                crate::office::store::FieldDecision::Approved,
+                &Actor::Staff("front-desk".into()),
+                at(4),
+            )
+            .unwrap();
+        assert_eq!(store.fhir_summary().unwrap().waiting, 1);
+
+        // A pull before that write is delivered brings the old number: ours stays.
+        store
+            .import_fhir_day(day(), &[with_phone("(217) 555-0100")], at(5))
+            .unwrap();
+        assert_eq!(phone(&store), "(217) 555-0199");
+        // Once delivered, the server holds it; a later change there (staff editing the
+        // chart) is the newer word and is taken.
+        deliver_all(&mut store, at(6));
+        store
+            .import_fhir_day(day(), &[with_phone("(217) 555-0142")], at(7))
+            .unwrap();
+        assert_eq!(phone(&store), "(217) 555-0142");
     }
 }
