@@ -721,6 +721,28 @@ mod tests {
     }
 
     #[test]
+    fn hl7_tls_needs_something_to_trust_and_trust_needs_tls() {
+        let check = |text: &str| toml::from_str::<OfficeConfig>(text).unwrap().validate();
+        let pin = format!("{}CD", "AB:".repeat(31));
+        for good in [
+            "[hl7]\npeer = \"ehr.example:2575\"\ntls = true\npeer_ca_file = \"/etc/ca.pem\"\n"
+                .to_owned(),
+            format!(
+                "[hl7]\npeer = \"10.0.0.5:2575\"\ntls = true\npeer_fingerprint = \"{pin}\"\npeer_server_name = \"ehr.example\"\n"
+            ),
+        ] {
+            assert!(check(&good).is_ok(), "{good}");
+        }
+        for bad in [
+            "[hl7]\npeer = \"ehr.example:2575\"\ntls = true\n".to_owned(),
+            "[hl7]\npeer = \"ehr.example:2575\"\npeer_ca_file = \"/etc/ca.pem\"\n".to_owned(),
+        ] {
+            assert!(matches!(check(&bad), Err(ConfigError::Hl7(_))), "{bad}");
+        }
+        assert!(toml::from_str::<OfficeConfig>("[hl7]\npeer_fingerprint = \"AB\"\n").is_err());
+    }
+
+    #[test]
     fn the_fhir_server_is_https_unless_on_loopback_and_its_token_stays_hidden() {
         let check = |text: &str| toml::from_str::<OfficeConfig>(text).unwrap().validate();
         check(
@@ -740,7 +762,26 @@ mod tests {
         ] {
             assert!(matches!(check(bad), Err(ConfigError::Fhir(_))), "{bad}");
         }
-        assert!(toml::from_str::<OfficeConfig>("[fhir]\nwrite = [\"coverage\"]\n").is_err());
+        assert!(toml::from_str::<OfficeConfig>("[fhir]\nwrite = [\"billing\"]\n").is_err());
+        let scoped: OfficeConfig = toml::from_str(
+            "[fhir]\nwrite = [\"coverage\", \"consent\"]\n\
+             consent_scopes = { \"hipaa-2026\" = \"patient-privacy\" }\n",
+        )
+        .unwrap();
+        use crate::fhir::write::ConsentScope;
+        assert_eq!(
+            scoped.fhir.consent_scope("hipaa-2026"),
+            ConsentScope::PatientPrivacy
+        );
+        assert_eq!(
+            scoped.fhir.consent_scope("privacy-notice"),
+            ConsentScope::Treatment,
+            "a practice's own table replaces the default"
+        );
+        assert!(
+            toml::from_str::<OfficeConfig>("[fhir]\nconsent_scopes = { a = \"research\" }\n")
+                .is_err()
+        );
         let config: OfficeConfig =
             toml::from_str("[fhir]\nbearer_token = \"s3cret-token\"\n").unwrap();
         assert!(!format!("{config:?}").contains("s3cret"));

@@ -9,6 +9,7 @@
 
 pub mod listener;
 pub mod sender;
+pub mod sim;
 pub mod status;
 pub mod tls;
 
