@@ -857,7 +857,7 @@ mod tests {
                 request.id,
                 ContactField::Phone,
                 crate::office::store::FieldDecision::Approved,
-                &Actor::Staff("front-desk".into()),
+                Actor::Staff("front-desk".into()),
                 at(4),
             )
             .unwrap();
