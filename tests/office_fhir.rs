@@ -110,6 +110,16 @@ impl FhirServer {
         assert!(request.send().unwrap().status().is_success());
     }
 
+    /// Makes writes of resource type `kind` answer 422; `None`: take them again.
+    fn refuse(&self, kind: Option<&str>) {
+        let url = format!("http://{}/_admin/refuse", self.addr);
+        let request = match kind {
+            Some(kind) => self.http.put(url).body(kind.to_owned()),
+            None => self.http.delete(url),
+        };
+        assert!(request.send().unwrap().status().is_success());
+    }
+
     /// Our writes the server accepted, in the order it took them.
     fn writes(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.log)
@@ -443,6 +453,213 @@ fn a_check_in_marks_the_appointment_arrived_and_writes_patient_and_encounter() {
         .filter(|e| e.action == "fhir.send")
         .count();
     assert_eq!(audited, 4);
+}
+
+/// Delivers `body` sealed, as a kiosk's outbox would; the office's status code.
+fn deliver(office: &TestOffice, body: frontdesk::api::OutboxBody) -> u16 {
+    support::post_sealed(&office.base, &body).status().as_u16()
+}
+
+/// A coverage answer about `appointment`: TSTPAYER1 primary with the patient as
+/// subscriber, and a secondary (a payer not on the office's list) held by a spouse.
+fn coverage_for(
+    appointment: frontdesk::domain::AppointmentId,
+) -> frontdesk::api::CoverageSubmission {
+    use frontdesk::domain::{
+        Coverage, CoverageAnswer, CoverageRank, CoverageSource, Coverages, DateOfBirth, MemberId,
+        Payer, PayerId, PayerName, PersonName, Subscriber, SubscriberRelationship,
+    };
+    let secondary = Coverage::new(
+        CoverageRank::Secondary,
+        Payer {
+            id: Some(PayerId::new("TSTOTHER9").unwrap()),
+            name: PayerName::new("Typedname Mutual").unwrap(),
+        },
+        MemberId::new("SEC0002").unwrap(),
+        None,
+        SubscriberRelationship::Spouse,
+        Some(Subscriber {
+            name: PersonName::new("Bea", "Testspouse").unwrap(),
+            date_of_birth: DateOfBirth::new("1951-02-03".parse().unwrap(), today()).unwrap(),
+        }),
+        CoverageSource::Typed,
+    )
+    .unwrap();
+    frontdesk::api::CoverageSubmission {
+        id: frontdesk::domain::CoverageSubmissionId::random(),
+        clinic: frontdesk::domain::ClinicId::new(1).unwrap(),
+        subject: frontdesk::api::FormSubject::Appointment(appointment),
+        submitted_at: Timestamp::now(),
+        language: frontdesk::domain::Language::English,
+        answer: CoverageAnswer::Coverages(
+            Coverages::new(vec![
+                support::sample_coverage(CoverageRank::Primary, "TST0001", CoverageSource::Typed),
+                secondary,
+            ])
+            .unwrap(),
+        ),
+    }
+}
+
+#[test]
+fn coverage_and_consents_follow_the_patient_once_each_and_a_refusal_shows_on_the_row() {
+    use frontdesk::api::{FormSubject, OutboxBody};
+    use frontdesk::domain::Language;
+    let dir = tempfile::tempdir().unwrap();
+    let server = FhirServer::start(dir.path(), 50);
+    let day = today();
+    server.seed(practitioner());
+    server.seed(patient("p-1", "Testfhirone", "MRN-F1"));
+    server.seed(patient("p-2", "Testfhirtwo", "MRN-F2"));
+    server.seed(appointment("a-1", "p-1", &today_at(day, "13:40"), "booked"));
+    server.seed(appointment("a-2", "p-2", &today_at(day, "14:00"), "booked"));
+    // The default writes: Appointment, Patient, QuestionnaireResponse, Coverage, Consent.
+    let office = office_with_fhir(dir.path(), server.url(""), |_| {});
+    wait_for("the pull", || fhir_expected(&office).len() == 2);
+    let a1 = handle(&office, "a-1");
+
+    // At the kiosk: insurance, then the privacy notice, both before the check-in.
+    let plans = coverage_for(a1);
+    assert_eq!(
+        deliver(&office, OutboxBody::Coverage(Box::new(plans.clone()))),
+        201
+    );
+    let privacy = support::sample_consent(
+        FormSubject::Appointment(a1),
+        "privacy-notice",
+        1,
+        Language::English,
+    );
+    assert_eq!(
+        deliver(&office, OutboxBody::Consent(Box::new(privacy.clone()))),
+        201
+    );
+    // Nothing is written before the patient has checked in.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(status(&office).outbound.waiting, 0);
+    check_in(&office, &[a1]);
+    // Signed after the check-in reached the office (the outbox's order is the kiosk's).
+    let treatment = support::sample_consent(
+        FormSubject::Appointment(a1),
+        "treatment-consent",
+        1,
+        Language::Spanish,
+    );
+    assert_eq!(
+        deliver(&office, OutboxBody::Consent(Box::new(treatment.clone()))),
+        201
+    );
+    // Redelivered by a kiosk that missed the answer: stored once, written once.
+    assert_eq!(
+        deliver(&office, OutboxBody::Consent(Box::new(privacy.clone()))),
+        200
+    );
+    assert_eq!(
+        deliver(&office, OutboxBody::Coverage(Box::new(plans.clone()))),
+        200
+    );
+    wait_for("six writes to be delivered", || {
+        status(&office).outbound.delivered == 6
+    });
+    let up = status(&office);
+    assert_eq!((up.outbound.waiting, up.outbound.failed), (0, 0));
+
+    let writes = server.writes();
+    let what: Vec<_> = writes
+        .iter()
+        .map(|w| {
+            format!(
+                "{} {}/{}",
+                w["method"].as_str().unwrap(),
+                w["type"].as_str().unwrap(),
+                w["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        what,
+        [
+            "PUT Patient/p-1".to_owned(),
+            "PUT Appointment/a-1".to_owned(),
+            format!("PUT Coverage/{}-primary", plans.id),
+            format!("PUT Coverage/{}-secondary", plans.id),
+            format!("PUT Consent/{}", privacy.id),
+            format!("PUT Consent/{}", treatment.id),
+        ]
+    );
+    // Coverage: the patient's, the payer by id with the office's name for a listed payer
+    // and the typed name otherwise.
+    let primary = &writes[2]["resource"];
+    assert_eq!(primary["status"], "active");
+    assert_eq!(primary["beneficiary"]["reference"], "Patient/p-1");
+    assert_eq!(primary["subscriber"]["reference"], "Patient/p-1");
+    assert_eq!(primary["subscriberId"], "TST0001");
+    assert_eq!(primary["order"], 1);
+    assert_eq!(primary["relationship"]["coding"][0]["code"], "self");
+    assert_eq!(
+        primary["payor"][0],
+        json!({"identifier": {"system": "urn:frontdesk:payer-id", "value": "TSTPAYER1"},
+               "display": "Testpayer Health Plan"})
+    );
+    assert_eq!(primary["class"][0]["type"]["coding"][0]["code"], "group");
+    assert_eq!(primary["class"][0]["value"], "GRP-100");
+    let secondary = &writes[3]["resource"];
+    assert_eq!(secondary["order"], 2);
+    assert_eq!(secondary["relationship"]["coding"][0]["code"], "spouse");
+    assert_eq!(
+        secondary["subscriber"],
+        json!({"display": "Bea Testspouse"})
+    );
+    assert_eq!(secondary["payor"][0]["display"], "Typedname Mutual");
+    assert!(secondary.get("class").is_none());
+    // Consent: the scope by document, the patient, when, and the version signed.
+    let notice = &writes[4]["resource"];
+    assert_eq!(notice["status"], "active");
+    assert_eq!(notice["scope"]["coding"][0]["code"], "patient-privacy");
+    assert_eq!(notice["category"][0]["coding"][0]["code"], "57016-8");
+    assert_eq!(notice["patient"]["reference"], "Patient/p-1");
+    assert_eq!(notice["performer"][0]["reference"], "Patient/p-1");
+    fhir_support::check_timestamp(notice["dateTime"].as_str().unwrap());
+    assert!(
+        notice["policy"][0]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("/consent/privacy-notice/1")
+    );
+    assert_eq!(notice["provision"]["type"], "permit");
+    assert!(
+        notice.get("sourceAttachment").is_none(),
+        "the signature stays on the hub"
+    );
+    let agreed = &writes[5]["resource"];
+    assert_eq!(agreed["scope"]["coding"][0]["code"], "treatment");
+    assert_eq!(agreed["category"][0]["coding"][0]["code"], "59284-0");
+
+    // A server that refuses Coverage: the plan is marked failed and the row says so,
+    // naming no patient; the patient's other writes still go.
+    server.refuse(Some("Coverage"));
+    let a2 = handle(&office, "a-2");
+    let refused = coverage_for(a2);
+    assert_eq!(
+        deliver(&office, OutboxBody::Coverage(Box::new(refused))),
+        201
+    );
+    check_in(&office, &[a2]);
+    wait_for("the refusal on the row", || {
+        status(&office).outbound.failed == 2
+    });
+    let row = status(&office);
+    assert_eq!(row.outbound.waiting, 0);
+    assert_eq!(
+        row.outbound.last_error.as_deref(),
+        Some("the server answered 422 (business-rule)")
+    );
+    assert!(row.reachable);
+    let later: Vec<_> = server.writes()[6..]
+        .iter()
+        .map(|w| w["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(later, ["Patient", "Appointment"]);
 }
 
 #[test]

@@ -408,3 +408,43 @@ fn with_the_peer_down_200_check_ins_are_each_delivered_once_in_order_when_it_ret
     }
     assert_eq!(got, expected);
 }
+
+#[test]
+fn the_demo_ehr_simulator_acknowledges_a_check_ins_a04() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (heard_tx, heard) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let _ = frontdesk::office::hl7::sim::serve(listener, move |line| {
+                let _ = heard_tx.send(line.to_owned());
+            })
+            .await;
+        });
+    });
+    let office = office_sending_to(dir.path(), addr);
+    support::check_in_first(&office.base);
+    wait_for("the A04 to be acknowledged", || {
+        status(&office).outbound.delivered == 1
+    });
+    let line = heard.recv_timeout(PATIENCE).unwrap();
+    assert!(line.starts_with("ADT^A04 FD"), "{line}");
+    assert!(line.ends_with(" acknowledged"), "{line}");
+    assert!(!line.contains("Testpatient"), "no PHI printed: {line}");
+    // Garbage is refused with AR, and says so without quoting it.
+    let answer = send(addr, &frame(b"NOT HL7 Secretname"));
+    assert!(answer.contains("MSA|AR"), "{answer}");
+    let refused = heard.recv_timeout(PATIENCE).unwrap();
+    assert!(
+        refused.starts_with("unreadable message refused"),
+        "{refused}"
+    );
+    assert!(!refused.contains("Secretname"), "{refused}");
+}

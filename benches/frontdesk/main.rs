@@ -9,7 +9,7 @@
 //! kill (issue 12); pointer move → ink while signing a consent (issue 11); a 270 → 271
 //! eligibility round trip and SHC verification, and an insurance card photo → pre-filled
 //! fields (issue 10); a check-in → its ADT^A04 acknowledged and an outage's ADT queue
-//! drained (issue 14). Prints a
+//! drained, and the same for FHIR writes (issue 14). Prints a
 //! table and writes it with the machine description to `target/bench/frontdesk.md`.
 //!
 //! Under `cargo test` (no `--bench` argument) every figure runs at a small scale, as a
@@ -21,6 +21,7 @@ mod aamva;
 mod audit;
 mod card_photo;
 mod drain;
+mod fhir;
 mod freshness;
 mod hl7;
 mod identity;
@@ -117,6 +118,7 @@ const FIGURES: &[&str] = &[
     "photo",
     "audit",
     "hl7",
+    "fhir",
 ];
 
 fn main() -> ExitCode {
@@ -237,6 +239,11 @@ fn main() -> ExitCode {
     if wanted("hl7") {
         let result = hl7::run(scale, &mut report);
         attempt("hl7", result);
+    }
+
+    if wanted("fhir") {
+        let result = fhir::run(scale, &mut report);
+        attempt("fhir", result);
     }
 
     let seconds = started.elapsed().as_secs_f64();

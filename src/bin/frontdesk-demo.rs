@@ -58,13 +58,15 @@ fn main() -> anyhow::Result<()> {
     jwks["iss"] = frontdesk::scan::shc_sample::ISSUER.into();
     std::fs::write(issuers.join("testpayer.json"), jwks.to_string())?;
     let clearinghouse_listen = format!("127.0.0.1:{}", cli.port.saturating_add(10));
+    let ehr_listen = format!("127.0.0.1:{}", cli.port.saturating_add(11));
     std::fs::write(
         &office_config,
         format!(
             "listen = \"127.0.0.1:{port}\"\ndata_dir = {data:?}\nclinic_id = 1\n\
              clinic_name = \"Demo Family Practice\"\n\n[[kiosks]]\nid = \"lobby-1\"\ntoken = \"{kiosk_token}\"\n\n\
              [insurance]\nshc_issuers_dir = {issuers:?}\n\n\
-             [eligibility]\nclearinghouse_url = \"http://{clearinghouse_listen}/270\"\ntimeout_ms = 3000\n",
+             [eligibility]\nclearinghouse_url = \"http://{clearinghouse_listen}/270\"\ntimeout_ms = 3000\n\n\
+             [hl7]\npeer = \"{ehr_listen}\"\nmax_backoff_ms = 5000\n",
             port = cli.port,
             data = cli.state_dir.join("office").display().to_string(),
             issuers = issuers.display().to_string(),
@@ -116,6 +118,11 @@ fn main() -> anyhow::Result<()> {
         ])
         .spawn()
         .context("cannot start the clearinghouse simulator")?;
+    // The EHR's MLLP side: each check-in's ADT^A04 is acknowledged there (and printed).
+    let ehr = Command::new(bin_dir.join("frontdesk-office"))
+        .args(["ehr-sim", "--listen", &ehr_listen])
+        .spawn()
+        .context("cannot start the EHR simulator")?;
     // A synthetic front-desk user with a fresh random password (shown once below), made
     // the way an office makes its first admin.
     let desk_password = random_token()?;
@@ -166,7 +173,7 @@ fn main() -> anyhow::Result<()> {
         kiosk_cmd.args(["--backend", "winit"]);
     }
     let kiosk = kiosk_cmd.spawn().context("cannot start frontdesk-kiosk")?;
-    let mut children = Children(vec![office, kiosk, clearinghouse]);
+    let mut children = Children(vec![office, kiosk, clearinghouse, ehr]);
 
     println!();
     println!("  Staff page: {base}/");
@@ -174,6 +181,10 @@ fn main() -> anyhow::Result<()> {
     println!(
         "  Clearinghouse simulator: http://{clearinghouse_listen}/270 (members TST0001 active, \
          TST0002 inactive, TST0003 slow, other TST ids not found)"
+    );
+    println!(
+        "  EHR simulator: MLLP on {ehr_listen}, acknowledging each check-in's ADT^A04 \
+         (the staff page's HL7 row shows it)"
     );
     if headless {
         println!(

@@ -95,6 +95,12 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// The EHR's MLLP peer for the demo: acknowledges every HL7 message `AA`, printing
+    /// its type and control id.
+    EhrSim {
+        #[arg(long, default_value = "127.0.0.1:2576")]
+        listen: SocketAddr,
+    },
     /// Run the clearinghouse simulator: answers `POST /270` with 271s for synthetic
     /// members (TST0001 active with co-pays, TST0002 inactive, TST0003 slow, other TST ids
     /// not found). Synthetic data only, for tests and the demo.
@@ -134,6 +140,20 @@ fn main() -> anyhow::Result<()> {
                 config.listen = listen;
             }
             serve(config, demo)
+        }
+        Command::EhrSim { listen } => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("binding {listen}"))?;
+                println!("EHR simulator: MLLP on {listen}");
+                frontdesk::office::hl7::sim::serve(listener, |line| {
+                    println!("EHR simulator: {line}");
+                })
+                .await?;
+                Ok(())
+            })
         }
         Command::ClearinghouseSim { listen, slow_secs } => {
             let runtime = tokio::runtime::Runtime::new()?;

@@ -205,3 +205,73 @@ pub struct OutcomeIssue {
     pub severity: Option<String>,
     pub code: Option<String>,
 }
+
+/// `Coverage.class`: one of the plan's classes (only `group` is written).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverageClass {
+    #[serde(rename = "type")]
+    pub kind: CodeableConcept,
+    pub value: String,
+}
+
+/// `Coverage`, as written on check-in: one of the patient's insurance plans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Coverage {
+    pub resource_type: String,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identifier: Vec<Identifier>,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscriber: Option<Reference>,
+    pub subscriber_id: String,
+    pub beneficiary: Reference,
+    pub relationship: CodeableConcept,
+    pub payor: Vec<PayorReference>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub class: Vec<CoverageClass>,
+    /// 1 for the primary plan, 2 for the secondary.
+    pub order: u32,
+}
+
+/// A `Reference` that names its target by identifier (R4 `Reference.identifier`): the
+/// payer is known by its payer id, not as a resource on the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayorReference {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<Identifier>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+}
+
+/// `Consent.policy`: the document the patient agreed to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentPolicy {
+    pub uri: String,
+}
+
+/// `Consent.provision`: what the consent permits, from when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentProvision {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub period: Period,
+}
+
+/// `Consent`, as written on check-in: a document the patient signed at the kiosk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Consent {
+    pub resource_type: String,
+    pub id: String,
+    pub identifier: Vec<Identifier>,
+    pub status: String,
+    pub scope: CodeableConcept,
+    pub category: Vec<CodeableConcept>,
+    pub patient: Reference,
+    pub date_time: String,
+    pub performer: Vec<Reference>,
+    pub policy: Vec<ConsentPolicy>,
+    pub provision: ConsentProvision,
+}

@@ -1,14 +1,16 @@
 //! The resources the hub writes on arrival: `Appointment.status = arrived` (on the
 //! resource the server gave, so nothing we do not model is lost), the patient's
-//! `Patient` (new, or what the server holds with our contact details in), and an
-//! `Encounter` when the practice wants one.
+//! `Patient` (new, or what the server holds with our contact details in), an
+//! `Encounter` when the practice wants one, the patient's insurance as `Coverage` and
+//! the documents they signed as `Consent`.
 
 use super::resources::{
-    Address, CodeableConcept, Coding, ContactPoint, Encounter, HumanName, Identifier, Patient,
-    Period, Reference, ResourceHead,
+    Address, CodeableConcept, Coding, Consent, ConsentPolicy, ConsentProvision, ContactPoint,
+    Coverage, CoverageClass, Encounter, HumanName, Identifier, Patient, PayorReference, Period,
+    Reference, ResourceHead,
 };
 use super::{FhirError, FhirId};
-use crate::domain::{ContactField, ContactOnFile, DateOfBirth, PersonName};
+use crate::domain::{ContactField, ContactOnFile, CoverageRank, DateOfBirth, PersonName};
 use serde_json::Value;
 
 /// What the hub knows of a patient, to write. PHI.
@@ -222,6 +224,164 @@ pub fn encounter(patient: &FhirId, appointment: &FhirId, arrived_at: &str) -> En
         appointment: vec![Reference::to("Appointment", appointment.as_str())],
         period: Period {
             start: Some(arrived_at.to_owned()),
+        },
+    }
+}
+
+/// R4's table of identifier types (`MR`: medical record number, `MB`: member number).
+const V2_0203: &str = "http://terminology.hl7.org/CodeSystem/v2-0203";
+
+fn coded(system: &str, code: &str, display: &str) -> CodeableConcept {
+    CodeableConcept {
+        coding: vec![Coding {
+            system: Some(system.to_owned()),
+            code: Some(code.to_owned()),
+            display: Some(display.to_owned()),
+        }],
+        text: None,
+    }
+}
+
+/// One of the patient's plans, to write as a `Coverage`. PHI.
+#[derive(Clone)]
+pub struct CoverageFacts<'a> {
+    /// The resource's id (the hub's: the same plan of the same answer is the same id).
+    pub id: &'a FhirId,
+    /// The server's `Patient` (the beneficiary).
+    pub patient: &'a FhirId,
+    pub coverage: &'a crate::domain::Coverage,
+    /// The payer's name: the office's payer list's for a listed payer id, else as typed.
+    pub payer_name: &'a str,
+    /// The system of payer ids in `Coverage.payor.identifier`.
+    pub payer_system: &'a str,
+}
+
+/// An active `Coverage` of the patient: the payer (by payer id and name), the member id as
+/// `subscriberId`, the group as a `group` class, the patient's relationship to the
+/// subscriber, and the plan's order (primary 1, secondary 2). A subscriber who is not the
+/// patient is named by display only: the hub has no resource for them.
+pub fn coverage(facts: &CoverageFacts<'_>) -> Coverage {
+    let plan = facts.coverage;
+    let patient = Reference::to("Patient", facts.patient.as_str());
+    let relationship = plan.relationship();
+    let subscriber = match plan.subscriber() {
+        None => Some(patient.clone()),
+        Some(other) => Some(Reference {
+            reference: None,
+            display: Some(format!("{} {}", other.name.first(), other.name.last())),
+        }),
+    };
+    Coverage {
+        resource_type: "Coverage".into(),
+        id: facts.id.as_str().to_owned(),
+        identifier: vec![Identifier {
+            use_: Some("usual".into()),
+            kind: Some(coded(V2_0203, "MB", "Member Number")),
+            system: None,
+            value: Some(plan.member_id().as_str().to_owned()),
+        }],
+        status: "active".into(),
+        subscriber,
+        subscriber_id: plan.member_id().as_str().to_owned(),
+        beneficiary: patient,
+        relationship: coded(
+            "http://terminology.hl7.org/CodeSystem/subscriber-relationship",
+            relationship.as_str(),
+            relationship.english(),
+        ),
+        payor: vec![PayorReference {
+            identifier: plan.payer().id.as_ref().map(|id| Identifier {
+                system: Some(facts.payer_system.to_owned()),
+                value: Some(id.as_str().to_owned()),
+                ..Identifier::default()
+            }),
+            display: Some(facts.payer_name.to_owned()),
+        }],
+        class: plan
+            .group()
+            .map(|group| CoverageClass {
+                kind: coded(
+                    "http://terminology.hl7.org/CodeSystem/coverage-class",
+                    "group",
+                    "Group",
+                ),
+                value: group.as_str().to_owned(),
+            })
+            .into_iter()
+            .collect(),
+        order: match plan.rank() {
+            CoverageRank::Primary => 1,
+            CoverageRank::Secondary => 2,
+        },
+    }
+}
+
+/// What a signed document is about, as R4's `Consent.scope` says it
+/// (`http://terminology.hl7.org/CodeSystem/consentscope`; advance directives and research
+/// are not signed at a kiosk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsentScope {
+    /// A privacy notice acknowledged, or a disclosure permitted.
+    PatientPrivacy,
+    /// Consent to treatment (and the practice's terms that go with it, such as its
+    /// financial policy).
+    Treatment,
+}
+
+/// A document the patient signed, to write as a `Consent`. PHI (whose consent, when).
+#[derive(Clone)]
+pub struct ConsentFacts<'a> {
+    /// The resource's id: the kiosk-made id of the signature.
+    pub id: &'a FhirId,
+    /// The server's `Patient`.
+    pub patient: &'a FhirId,
+    pub scope: ConsentScope,
+    /// When it was signed (an R4 `dateTime` with its zone).
+    pub signed_at: &'a str,
+    /// The document and version signed, as a URI.
+    pub policy: String,
+}
+
+/// An active `Consent`: the patient agreed (`provision.type = permit`, from the moment
+/// they signed) to the document `policy` names, and signed it themselves (`performer`).
+/// Privacy notices are categorised as LOINC 57016-8 (privacy policy acknowledgment),
+/// everything else as LOINC 59284-0 (patient consent).
+pub fn consent(facts: &ConsentFacts<'_>) -> Consent {
+    let patient = Reference::to("Patient", facts.patient.as_str());
+    let (scope, category) = match facts.scope {
+        ConsentScope::PatientPrivacy => (
+            ("patient-privacy", "Privacy Consent"),
+            ("57016-8", "Privacy policy acknowledgment Document"),
+        ),
+        ConsentScope::Treatment => (("treatment", "Treatment"), ("59284-0", "Patient Consent")),
+    };
+    Consent {
+        resource_type: "Consent".into(),
+        id: facts.id.as_str().to_owned(),
+        identifier: vec![Identifier {
+            system: Some("urn:ietf:rfc:3986".into()),
+            value: Some(format!("urn:uuid:{}", facts.id)),
+            ..Identifier::default()
+        }],
+        status: "active".into(),
+        scope: coded(
+            "http://terminology.hl7.org/CodeSystem/consentscope",
+            scope.0,
+            scope.1,
+        ),
+        category: vec![coded("http://loinc.org", category.0, category.1)],
+        patient: patient.clone(),
+        date_time: facts.signed_at.to_owned(),
+        performer: vec![patient],
+        policy: vec![ConsentPolicy {
+            uri: facts.policy.clone(),
+        }],
+        provision: ConsentProvision {
+            kind: "permit".into(),
+            period: Period {
+                start: Some(facts.signed_at.to_owned()),
+            },
         },
     }
 }

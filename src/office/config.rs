@@ -122,6 +122,18 @@ pub struct Hl7Config {
     pub listen: Option<SocketAddr>,
     /// Where ADT^A04 / A08 go, `host:port`. Absent: nothing is queued or sent.
     pub peer: Option<String>,
+    /// MLLP over TLS to `peer` (TLS 1.2 or 1.3), trusting `peer_ca_file` or
+    /// `peer_fingerprint`; one of them is required.
+    pub tls: bool,
+    /// PEM file of the CA certificate(s) that issue the peer's certificate; the
+    /// certificate must name `peer_server_name` (or the peer's host).
+    pub peer_ca_file: Option<std::path::PathBuf>,
+    /// The SHA-256 fingerprint of the peer's own certificate (`AB:CD:…`): exactly that
+    /// certificate is trusted, whoever issued it and whatever names it carries.
+    pub peer_fingerprint: Option<crate::tls::Fingerprint>,
+    /// The name the peer's certificate is checked against (and sent as SNI), when it is
+    /// not `peer`'s host.
+    pub peer_server_name: Option<String>,
     /// MSH-3 / MSH-4 of what we send.
     pub sending_application: String,
     pub sending_facility: String,
@@ -139,6 +151,10 @@ impl Default for Hl7Config {
         Self {
             listen: None,
             peer: None,
+            tls: false,
+            peer_ca_file: None,
+            peer_fingerprint: None,
+            peer_server_name: None,
             sending_application: "FRONTDESK".into(),
             sending_facility: "FRONTDESK".into(),
             receiving_application: "EHR".into(),
@@ -162,6 +178,10 @@ pub enum FhirWrite {
     Encounter,
     /// The patient's answers to each intake questionnaire, as `QuestionnaireResponse`.
     QuestionnaireResponse,
+    /// The patient's insurance plans, one `Coverage` each, as they gave them at this visit.
+    Coverage,
+    /// Each document the patient signed at this visit, as a `Consent`.
+    Consent,
 }
 
 /// `[fhir]`: the EHR interface over FHIR R4 (issue 14). Off unless `base_url` is set.
@@ -180,6 +200,11 @@ pub struct FhirConfig {
     pub write: Vec<FhirWrite>,
     /// The system of the practice's patient numbers in `Patient.identifier`.
     pub patient_identifier_system: String,
+    /// The system of payer ids in `Coverage.payor.identifier`.
+    pub payer_identifier_system: String,
+    /// `Consent.scope` of each consent document, by document id; a document not named is
+    /// `treatment`.
+    pub consent_scopes: std::collections::BTreeMap<String, crate::fhir::write::ConsentScope>,
     /// How long one request may take, connection to last byte (100-120000).
     pub timeout_ms: u64,
     /// The longest wait between tries of a write (100-3600000).
@@ -196,8 +221,17 @@ impl Default for FhirConfig {
                 FhirWrite::Appointment,
                 FhirWrite::Patient,
                 FhirWrite::QuestionnaireResponse,
+                FhirWrite::Coverage,
+                FhirWrite::Consent,
             ],
             patient_identifier_system: "urn:frontdesk:patient-number".into(),
+            payer_identifier_system: "urn:frontdesk:payer-id".into(),
+            // The shipped privacy notice; the practice names its own documents.
+            consent_scopes: [(
+                "privacy-notice".to_owned(),
+                crate::fhir::write::ConsentScope::PatientPrivacy,
+            )]
+            .into(),
             timeout_ms: 10_000,
             max_backoff_ms: 60_000,
         }
@@ -221,6 +255,14 @@ impl std::fmt::Debug for FhirConfig {
 impl FhirConfig {
     pub fn writes(&self, what: FhirWrite) -> bool {
         self.base_url.is_some() && self.write.contains(&what)
+    }
+
+    /// The `Consent.scope` of consent document `document`.
+    pub fn consent_scope(&self, document: &str) -> crate::fhir::write::ConsentScope {
+        self.consent_scopes
+            .get(document)
+            .copied()
+            .unwrap_or(crate::fhir::write::ConsentScope::Treatment)
     }
 }
 
@@ -521,6 +563,17 @@ impl OfficeConfig {
         {
             return Err(ConfigError::Hl7("peer must be host:port"));
         }
+        let trusts = hl7.peer_ca_file.is_some() || hl7.peer_fingerprint.is_some();
+        if hl7.tls && !trusts {
+            return Err(ConfigError::Hl7(
+                "tls = true needs peer_ca_file or peer_fingerprint (what to trust)",
+            ));
+        }
+        if !hl7.tls && (trusts || hl7.peer_server_name.is_some()) {
+            return Err(ConfigError::Hl7(
+                "peer_ca_file, peer_fingerprint and peer_server_name need tls = true",
+            ));
+        }
         let names = [
             &hl7.sending_application,
             &hl7.sending_facility,
@@ -668,6 +721,28 @@ mod tests {
     }
 
     #[test]
+    fn hl7_tls_needs_something_to_trust_and_trust_needs_tls() {
+        let check = |text: &str| toml::from_str::<OfficeConfig>(text).unwrap().validate();
+        let pin = format!("{}CD", "AB:".repeat(31));
+        for good in [
+            "[hl7]\npeer = \"ehr.example:2575\"\ntls = true\npeer_ca_file = \"/etc/ca.pem\"\n"
+                .to_owned(),
+            format!(
+                "[hl7]\npeer = \"10.0.0.5:2575\"\ntls = true\npeer_fingerprint = \"{pin}\"\npeer_server_name = \"ehr.example\"\n"
+            ),
+        ] {
+            assert!(check(&good).is_ok(), "{good}");
+        }
+        for bad in [
+            "[hl7]\npeer = \"ehr.example:2575\"\ntls = true\n".to_owned(),
+            "[hl7]\npeer = \"ehr.example:2575\"\npeer_ca_file = \"/etc/ca.pem\"\n".to_owned(),
+        ] {
+            assert!(matches!(check(&bad), Err(ConfigError::Hl7(_))), "{bad}");
+        }
+        assert!(toml::from_str::<OfficeConfig>("[hl7]\npeer_fingerprint = \"AB\"\n").is_err());
+    }
+
+    #[test]
     fn the_fhir_server_is_https_unless_on_loopback_and_its_token_stays_hidden() {
         let check = |text: &str| toml::from_str::<OfficeConfig>(text).unwrap().validate();
         check(
@@ -687,7 +762,26 @@ mod tests {
         ] {
             assert!(matches!(check(bad), Err(ConfigError::Fhir(_))), "{bad}");
         }
-        assert!(toml::from_str::<OfficeConfig>("[fhir]\nwrite = [\"coverage\"]\n").is_err());
+        assert!(toml::from_str::<OfficeConfig>("[fhir]\nwrite = [\"billing\"]\n").is_err());
+        let scoped: OfficeConfig = toml::from_str(
+            "[fhir]\nwrite = [\"coverage\", \"consent\"]\n\
+             consent_scopes = { \"hipaa-2026\" = \"patient-privacy\" }\n",
+        )
+        .unwrap();
+        use crate::fhir::write::ConsentScope;
+        assert_eq!(
+            scoped.fhir.consent_scope("hipaa-2026"),
+            ConsentScope::PatientPrivacy
+        );
+        assert_eq!(
+            scoped.fhir.consent_scope("privacy-notice"),
+            ConsentScope::Treatment,
+            "a practice's own table replaces the default"
+        );
+        assert!(
+            toml::from_str::<OfficeConfig>("[fhir]\nconsent_scopes = { a = \"research\" }\n")
+                .is_err()
+        );
         let config: OfficeConfig =
             toml::from_str("[fhir]\nbearer_token = \"s3cret-token\"\n").unwrap();
         assert!(!format!("{config:?}").contains("s3cret"));

@@ -442,6 +442,7 @@ const MIGRATIONS: &[&str] = &[
     kiosks::MIGRATION,
     // Retention (see `retention`).
     retention::MIGRATION,
+    fhir::MIGRATION_COVERAGE_CONSENT,
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit

@@ -16,7 +16,9 @@ Prints "listening PORT" once ready (port chosen by the system); base URL
 http://127.0.0.1:PORT/fhir. Each accepted write is logged as one JSON line
 {"method", "type", "id", "resource"}, unless sent with the header `X-Test-Seed: 1`.
 `PUT /_admin/search-body` makes Appointment searches answer its body as is (a broken
-schedule); `DELETE /_admin/search-body` ends that.
+schedule); `DELETE /_admin/search-body` ends that. `PUT /_admin/refuse` with a resource
+type as its body makes writes of that type answer 422 (a server whose profile refuses
+them); `DELETE /_admin/refuse` ends that.
 """
 import argparse
 import itertools
@@ -47,6 +49,7 @@ class Store:
         self.resources = {}  # (type, id) -> resource
         self.counter = itertools.count(1)
         self.search_body = None
+        self.refused = set()
 
     def find(self, kind, search):
         """The first resource of `kind` matching an If-None-Exist search, if any."""
@@ -174,6 +177,9 @@ def make_handler(store, log, token, page_size):
             except ValueError as error:
                 self.send(400, outcome("structure", f"not JSON: {error}"))
                 return None
+            if kind in store.refused:
+                self.send(422, outcome("business-rule", f"this server takes no {kind}"))
+                return None
             if not isinstance(data, dict) or data.get("resourceType") != kind:
                 self.send(422, outcome("invalid", f"expected a {kind}"))
                 return None
@@ -195,6 +201,9 @@ def make_handler(store, log, token, page_size):
         def do_PUT(self):
             if self.path == "/_admin/search-body":
                 store.search_body = self.body()
+                return self.send(204, b"")
+            if self.path == "/_admin/refuse":
+                store.refused.add(self.body().decode())
                 return self.send(204, b"")
             if not self.authorised():
                 return
@@ -237,6 +246,9 @@ def make_handler(store, log, token, page_size):
         def do_DELETE(self):
             if self.path == "/_admin/search-body":
                 store.search_body = None
+                return self.send(204, b"")
+            if self.path == "/_admin/refuse":
+                store.refused.clear()
                 return self.send(204, b"")
             self.send(405, outcome("not-supported", "no deletes"))
 

@@ -4,11 +4,13 @@ from PyPI's `hl7` package (python-hl7), which also parses what we send (a third-
 parser reading our messages). Every message is logged as one JSON line, then answered
 with the ACK python-hl7 builds.
 
-Usage: peer.py LOG_FILE [ACK_CODE]   (prints "listening PORT" once ready; port chosen
-by the system)
+Usage: peer.py LOG_FILE [ACK_CODE] [--tls CERT_PEM KEY_PEM]   (prints "listening PORT"
+once ready; port chosen by the system). With `--tls`, MLLP runs inside TLS (Python's
+`ssl`) with that certificate.
 """
 import asyncio
 import json
+import ssl
 import sys
 
 import hl7
@@ -24,8 +26,16 @@ def field(message, spec):
 
 
 async def main():
-    log_path = sys.argv[1]
-    ack_code = sys.argv[2] if len(sys.argv) > 2 else "AA"
+    args = sys.argv[1:]
+    context = None
+    if "--tls" in args:
+        at = args.index("--tls")
+        cert, key = args[at + 1], args[at + 2]
+        del args[at:at + 3]
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+    log_path = args[0]
+    ack_code = args[1] if len(args) > 1 else "AA"
     log = open(log_path, "a", buffering=1, encoding="utf-8")
 
     async def handle(reader, writer):
@@ -54,7 +64,7 @@ async def main():
         finally:
             writer.close()
 
-    server = await start_hl7_server(handle, "127.0.0.1", 0)
+    server = await start_hl7_server(handle, "127.0.0.1", 0, ssl=context)
     port = server.sockets[0].getsockname()[1]
     print(f"listening {port}", flush=True)
     async with server:

@@ -1,7 +1,7 @@
 //! The office's FHIR R4 interface to the EHR (issue 14): a puller taking today's
 //! appointments from the server on a schedule into the appointment list, a sender
-//! delivering the durable write queue (patient, arrival, encounter), and the interface's
-//! row on the staff page.
+//! delivering the durable write queue (patient, arrival, encounter, answers, coverage,
+//! consent), and the interface's row on the staff page.
 //!
 //! Both run as tasks on the office's runtime; neither is on a check-in's path: a check-in
 //! only writes queue rows in its own transaction.
@@ -74,6 +74,8 @@ pub fn writes(config: &FhirConfig) -> FhirWrites {
         arrived: config.writes(FhirWrite::Appointment),
         encounter: config.writes(FhirWrite::Encounter),
         questionnaire_response: config.writes(FhirWrite::QuestionnaireResponse),
+        coverage: config.writes(FhirWrite::Coverage),
+        consent: config.writes(FhirWrite::Consent),
     }
 }
 

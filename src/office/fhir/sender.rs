@@ -122,10 +122,111 @@ async fn deliver(
         FhirKind::Arrived => arrival(client, &visit).await,
         FhirKind::Encounter => encounter(state, client, &visit).await,
         FhirKind::QuestionnaireResponse => answers(state, client, item, &visit).await,
+        FhirKind::Coverage => coverage(state, client, item, &visit).await,
+        FhirKind::Consent => consent(state, client, item, &visit).await,
     }
 }
 
-/// The intake response `item.intake` as a `QuestionnaireResponse` about the patient, PUT
+/// One plan of the patient's coverage answer (`item.item`: `answer:rank`) as a `Coverage`
+/// of the patient, PUT under an id of the answer and rank (a retry writes the same
+/// resource again).
+async fn coverage(
+    state: &AppState,
+    client: &FhirClient,
+    item: &FhirItem,
+    visit: &FhirVisit,
+) -> Result<Outcome, CallError> {
+    let Some(patient) = &visit.fhir_patient else {
+        return Ok(Outcome::Refused(
+            "patient not known to the FHIR server".into(),
+        ));
+    };
+    let found = item.item.as_deref().and_then(|text| {
+        let (answer, rank) = text.split_once(':')?;
+        let rank = crate::domain::CoverageRank::parse(rank)?;
+        crate::domain::CoverageSubmissionId::parse(answer)?;
+        Some((
+            answer.to_owned(),
+            rank,
+            FhirId::new(&format!("{answer}-{}", rank.as_str()))?,
+        ))
+    });
+    let Some((answer, rank, id)) = found else {
+        return Ok(Outcome::Refused("coverage item unreadable".into()));
+    };
+    let Ok(plan) = state.db(move |db| db.fhir_coverage(&answer, rank)).await else {
+        return Err(CallError::Unreachable("office database unavailable"));
+    };
+    let Some(plan) = plan else {
+        return Ok(Outcome::Refused("coverage no longer on file".into()));
+    };
+    let payer = plan.payer();
+    let payer_name = payer
+        .id
+        .as_ref()
+        .and_then(|id| state.insurance.setup.payer_name(id))
+        .unwrap_or(&payer.name);
+    let resource = write::coverage(&write::CoverageFacts {
+        id: &id,
+        patient,
+        coverage: &plan,
+        payer_name: payer_name.as_str(),
+        payer_system: &state.config.fhir.payer_identifier_system,
+    });
+    let url = client.url(&format!("Coverage/{id}"));
+    client.write(Method::PUT, &url, &resource, None).await?;
+    Ok(Outcome::Delivered { created: None })
+}
+
+/// A document the patient signed (`item.item`: the signature's id) as a `Consent`, PUT
+/// under the signature's id. The signature itself stays on the hub (see the README).
+async fn consent(
+    state: &AppState,
+    client: &FhirClient,
+    item: &FhirItem,
+    visit: &FhirVisit,
+) -> Result<Outcome, CallError> {
+    let Some(patient) = &visit.fhir_patient else {
+        return Ok(Outcome::Refused(
+            "patient not known to the FHIR server".into(),
+        ));
+    };
+    let found = item
+        .item
+        .as_deref()
+        .and_then(crate::domain::SignedConsentId::parse)
+        .zip(item.item.as_deref().and_then(FhirId::new));
+    let Some((signed, id)) = found else {
+        return Ok(Outcome::Refused("consent id unreadable".into()));
+    };
+    let Ok(row) = state.db(move |db| db.consent(signed)).await else {
+        return Err(CallError::Unreachable("office database unavailable"));
+    };
+    let Some(row) = row else {
+        return Ok(Outcome::Refused("consent no longer on file".into()));
+    };
+    let signed_at = fhir_date_time(state, row.signed_at);
+    let base = state.config.forms.canonical_base.trim_end_matches('/');
+    let resource = write::consent(&write::ConsentFacts {
+        id: &id,
+        patient,
+        scope: state.config.fhir.consent_scope(row.document.as_str()),
+        signed_at: &signed_at,
+        policy: format!("{base}/consent/{}/{}", row.document, row.version),
+    });
+    let url = client.url(&format!("Consent/{id}"));
+    client.write(Method::PUT, &url, &resource, None).await?;
+    Ok(Outcome::Delivered { created: None })
+}
+
+/// `at` as an R4 `dateTime` in the clinic's zone.
+fn fhir_date_time(state: &AppState, at: Timestamp) -> String {
+    at.to_zoned(state.timezone.clone())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// The intake response `item.item` as a `QuestionnaireResponse` about the patient, PUT
 /// under the response's own id (a retry writes the same resource again).
 async fn answers(
     state: &AppState,
@@ -139,10 +240,10 @@ async fn answers(
         ));
     };
     let found = item
-        .intake
+        .item
         .as_deref()
         .and_then(crate::domain::IntakeResponseId::parse)
-        .zip(item.intake.as_deref().and_then(FhirId::new));
+        .zip(item.item.as_deref().and_then(FhirId::new));
     let Some((intake, id)) = found else {
         return Ok(Outcome::Refused("intake response id unreadable".into()));
     };
@@ -253,12 +354,7 @@ async fn encounter(
             "appointment not from the FHIR server".into(),
         ));
     };
-    let arrived_at = visit
-        .arrived_at
-        .unwrap_or_else(Timestamp::now)
-        .to_zoned(state.timezone.clone())
-        .strftime("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string();
+    let arrived_at = fhir_date_time(state, visit.arrived_at.unwrap_or_else(Timestamp::now));
     let resource = write::encounter(patient, appointment, &arrived_at);
     // Conditional: a retry after a lost answer finds the first one instead of a second.
     let search = format!("appointment=Appointment/{appointment}");

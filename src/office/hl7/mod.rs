@@ -1,6 +1,7 @@
 //! The office's HL7 v2 interface to the EHR (issue 14): an MLLP listener taking the
 //! schedule (SIU^S12–S15) into the appointments, a sender delivering the durable ADT
-//! queue (A04 on arrival, A08 on accepted details) to the configured peer, and the
+//! queue (A04 on arrival, A08 on accepted details) to the configured peer (over TLS when
+//! configured), and the
 //! interface's row on the staff page.
 //!
 //! Both sides run as tasks on the office's runtime; neither is on a check-in's path: a
@@ -8,7 +9,9 @@
 
 pub mod listener;
 pub mod sender;
+pub mod sim;
 pub mod status;
+pub mod tls;
 
 use super::config::Hl7Config;
 use super::server::AppState;

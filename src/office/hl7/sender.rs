@@ -2,9 +2,12 @@
 //! time, waiting for each ACK (with a timeout). `AA` marks a message delivered; `AE` /
 //! `AR` mark it failed (resending the same content will not help); no answer, a broken
 //! connection or a garbled answer leaves it waiting, tried again with backoff. Messages
-//! of one patient go in the order queued.
+//! of one patient go in the order queued. With `[hl7] tls`, each connection is a TLS one;
+//! a handshake that fails (a certificate not trusted) is a connection that failed: the
+//! messages wait, and the row says why.
 
 use super::super::store::OutboundItem;
+use super::tls::PeerTls;
 use crate::hl7::adt::{self, AdtPatient};
 use crate::hl7::message::{self, AckCode};
 use crate::hl7::mllp::{FrameReader, MAX_MESSAGE, frame};
@@ -12,7 +15,7 @@ use crate::office::outbound::{self, backoff};
 use crate::office::server::AppState;
 use jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Why an exchange did not end with an answer; short, no PHI.
@@ -30,9 +33,35 @@ enum ExchangeError {
     Ack(#[from] crate::hl7::Hl7Error),
 }
 
+/// A connection to the peer: plain TCP, or TLS over it.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
 struct Link {
-    stream: TcpStream,
+    stream: Box<dyn Stream>,
     reader: FrameReader,
+}
+
+/// Connects to `peer` (and does the TLS handshake when `tls` is set), within `timeout`.
+async fn connect(
+    peer: &str,
+    tls: Option<&PeerTls>,
+    timeout: Duration,
+) -> Result<Box<dyn Stream>, String> {
+    let stream = match tokio::time::timeout(timeout, TcpStream::connect(peer)).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(error)) => return Err(format!("cannot connect: {}", error.kind())),
+        Err(_) => return Err("cannot connect: timed out".to_owned()),
+    };
+    let _ = stream.set_nodelay(true);
+    let Some(tls) = tls else {
+        return Ok(Box::new(stream));
+    };
+    match tokio::time::timeout(timeout, tls.connect(stream)).await {
+        Ok(Ok(stream)) => Ok(Box::new(stream)),
+        Ok(Err(why)) => Err(why),
+        Err(_) => Err("TLS: no handshake within the timeout".to_owned()),
+    }
 }
 
 /// Runs until the office stops.
@@ -42,6 +71,18 @@ pub async fn run(state: AppState, peer: String) {
     let mut stopping = state.stopping.clone();
     let mut events = state.events.subscribe();
     let mut link: Option<Link> = None;
+    let tls = match PeerTls::from_config(&settings, &peer) {
+        Ok(tls) => tls,
+        Err(error) => {
+            // Nothing can be sent as configured; the messages wait for a corrected one.
+            tracing::error!(%error, "HL7 TLS not set up; nothing is sent");
+            state.hl7.connected(false);
+            state
+                .hl7
+                .outbound_error(Timestamp::now(), error.to_string());
+            return;
+        }
+    };
     // Tries in a row that found no working peer (connection or exchange).
     let mut failed_connects: u32 = 0;
     loop {
@@ -67,9 +108,8 @@ pub async fn run(state: AppState, peer: String) {
             }
         };
         if link.is_none() {
-            match tokio::time::timeout(timeout, TcpStream::connect(&peer)).await {
-                Ok(Ok(stream)) => {
-                    let _ = stream.set_nodelay(true);
+            match connect(&peer, tls.as_ref(), timeout).await {
+                Ok(stream) => {
                     link = Some(Link {
                         stream,
                         reader: FrameReader::new(MAX_MESSAGE),
@@ -78,11 +118,7 @@ pub async fn run(state: AppState, peer: String) {
                     // up is not.
                     failed_connects = 0;
                 }
-                outcome => {
-                    let reason = match outcome {
-                        Ok(Err(error)) => format!("cannot connect: {}", error.kind()),
-                        _ => "cannot connect: timed out".to_owned(),
-                    };
+                Err(reason) => {
                     state.hl7.connected(false);
                     state.hl7.outbound_error(Timestamp::now(), reason);
                     let wait = backoff(failed_connects, settings.max_backoff_ms);

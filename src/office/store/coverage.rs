@@ -130,6 +130,7 @@ fn latest_answer_for(
 
 fn record_coverage_in(
     tx: &Connection,
+    writes: super::FhirWrites,
     submission: &CoverageSubmission,
     shc: &[(CoverageRank, ShcCheck)],
     kiosk: &KioskId,
@@ -229,6 +230,14 @@ fn record_coverage_in(
         AuditAction::CoverageCreate,
         &id,
     )?;
+    // Given after the check-in: the EHR hears of it now.
+    super::fhir::enqueue_signed_for_subject_in(
+        tx,
+        writes,
+        appointment,
+        registration.as_deref(),
+        now,
+    )?;
     Ok(Ok(CoverageStored::Accepted { to_check }))
 }
 
@@ -245,7 +254,7 @@ impl OfficeStore {
         now: Timestamp,
     ) -> Result<Result<CoverageStored, CoverageRefused>, StoreError> {
         let tx = self.conn.transaction()?;
-        let outcome = record_coverage_in(&tx, submission, shc, kiosk, now)?;
+        let outcome = record_coverage_in(&tx, self.fhir_writes, submission, shc, kiosk, now)?;
         tx.commit()?;
         Ok(outcome)
     }

@@ -324,6 +324,7 @@ impl OfficeStore {
             if self.hl7_outbound {
                 super::hl7::enqueue_in(&tx, crate::hl7::adt::AdtEvent::Update, appointment, now)?;
             }
+            super::fhir::enqueue_patient_update_in(&tx, self.fhir_writes, appointment, now)?;
         }
         audit_in(
             &tx,

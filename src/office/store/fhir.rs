@@ -3,8 +3,8 @@
 //! transaction, and the durable outbound queue of writes (`fhir_outbound`), each row
 //! written in the same transaction as what caused it.
 //!
-//! A queued row names its kind and appointment only; the resource is built when it is
-//! sent, from what is on file then.
+//! A queued row names its kind, its appointment and (for answers, plans and signatures)
+//! the item it writes; the resource is built when it is sent, from what is on file then.
 
 use super::{Actor, Appointment, NewAppointment, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::domain::{AppointmentId, ContactOnFile};
@@ -38,6 +38,41 @@ pub(super) const MIGRATION: &str = "
     CREATE INDEX fhir_outbound_waiting ON fhir_outbound (patient_key, id) WHERE state = 'pending';
 ";
 
+pub(super) const MIGRATION_COVERAGE_CONSENT: &str = "
+    -- Coverage and Consent writes (see `fhir`): two more kinds, and `intake` becomes
+    -- `item`, what a row writes beside its appointment (an intake response id, a coverage
+    -- answer id and rank as `answer:rank`, a signed consent id). The CHECK on `kind`
+    -- cannot be altered in place, so the table is made again with its rows.
+    CREATE TABLE fhir_outbound_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN
+            ('patient', 'arrived', 'encounter', 'questionnaire_response', 'coverage', 'consent')),
+        appointment INTEGER NOT NULL,
+        item TEXT,
+        patient_key TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try_at TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+        last_error TEXT,
+        done_at TEXT
+    ) STRICT;
+    INSERT INTO fhir_outbound_new
+        (id, kind, appointment, item, patient_key, created_at, attempts, next_try_at, state,
+         last_error, done_at)
+    SELECT id, kind, appointment, intake, patient_key, created_at, attempts, next_try_at, state,
+           last_error, done_at
+    FROM fhir_outbound;
+    DROP TABLE fhir_outbound;
+    ALTER TABLE fhir_outbound_new RENAME TO fhir_outbound;
+    CREATE INDEX fhir_outbound_waiting ON fhir_outbound (patient_key, id) WHERE state = 'pending';
+    CREATE INDEX fhir_outbound_by_item ON fhir_outbound (kind, item) WHERE item IS NOT NULL;
+";
+
+/// Who a queued row is about, for ordering: the practice's patient number, else the
+/// server's patient, else the appointment (`a`: the appointment row).
+const PATIENT_KEY: &str = "coalesce(a.patient_id, a.fhir_patient, 'appointment:' || a.external_id)";
+
 /// What a queued row writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FhirKind {
@@ -47,8 +82,12 @@ pub enum FhirKind {
     Arrived,
     /// A new `Encounter` for the visit.
     Encounter,
-    /// The patient's answers to a questionnaire (`FhirItem::intake`).
+    /// The patient's answers to a questionnaire (`FhirItem::item`: the response's id).
     QuestionnaireResponse,
+    /// One of the patient's plans (`FhirItem::item`: `answer:rank`).
+    Coverage,
+    /// A document the patient signed (`FhirItem::item`: the signature's id).
+    Consent,
 }
 
 impl FhirKind {
@@ -58,6 +97,8 @@ impl FhirKind {
             Self::Arrived => "arrived",
             Self::Encounter => "encounter",
             Self::QuestionnaireResponse => "questionnaire_response",
+            Self::Coverage => "coverage",
+            Self::Consent => "consent",
         }
     }
 
@@ -67,6 +108,8 @@ impl FhirKind {
             "arrived" => Self::Arrived,
             "encounter" => Self::Encounter,
             "questionnaire_response" => Self::QuestionnaireResponse,
+            "coverage" => Self::Coverage,
+            "consent" => Self::Consent,
             _ => return None,
         })
     }
@@ -80,6 +123,8 @@ pub struct FhirWrites {
     pub arrived: bool,
     pub encounter: bool,
     pub questionnaire_response: bool,
+    pub coverage: bool,
+    pub consent: bool,
 }
 
 /// A queued write due for sending.
@@ -89,8 +134,9 @@ pub struct FhirItem {
     pub kind: FhirKind,
     pub appointment: AppointmentId,
     pub attempts: u32,
-    /// The intake response a `QuestionnaireResponse` write sends.
-    pub intake: Option<String>,
+    /// What the write sends beside the visit: the intake response of a
+    /// `QuestionnaireResponse`, `answer:rank` of a `Coverage`, the signature of a `Consent`.
+    pub item: Option<String>,
 }
 
 /// What a write is built from. PHI.
@@ -155,21 +201,115 @@ pub(super) fn enqueue_in(
             FhirKind::Patient if new_patient => "1",
             FhirKind::Patient => "(a.fhir_patient IS NOT NULL OR a.patient_id IS NOT NULL)",
             FhirKind::Arrived | FhirKind::Encounter => "a.fhir_appointment IS NOT NULL",
-            FhirKind::QuestionnaireResponse => continue,
+            FhirKind::QuestionnaireResponse | FhirKind::Coverage | FhirKind::Consent => continue,
         };
         tx.prepare_cached(&format!(
             "INSERT INTO fhir_outbound
                (kind, appointment, patient_key, created_at, next_try_at, state)
-             SELECT ?1, a.handle,
-                    coalesce(a.patient_id, a.fhir_patient, 'appointment:' || a.external_id),
-                    ?3, ?3, 'pending'
+             SELECT ?1, a.handle, {PATIENT_KEY}, ?3, ?3, 'pending'
              FROM appointments a WHERE a.handle = ?2 AND {condition}
                AND NOT EXISTS (SELECT 1 FROM fhir_outbound o WHERE o.appointment = ?2
                                AND o.kind = ?1 AND o.state = 'pending' AND o.attempts = 0)"
         ))?
         .execute(params![kind.as_str(), handle, ts(now)])?;
     }
+    enqueue_signed_in(tx, writes, handle, now)
+}
+
+/// Queues what the patient of appointment `handle` gave at this visit and the server has
+/// not been sent: the plans of the newest coverage answer (`Coverage`, primary first) and
+/// every signed consent (`Consent`, in the order signed), given for the appointment or for
+/// the registration it was made from. Only once the patient has checked in, and only when
+/// the server can know the patient (by id, by number, or by a `Patient` write queued for
+/// this visit before them). Called at check-in, and again whenever an answer or a
+/// signature arrives after it; each plan of an answer and each signature is queued once
+/// ever.
+pub(super) fn enqueue_signed_in(
+    tx: &Connection,
+    writes: FhirWrites,
+    handle: i64,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    const VISIT: &str = "a.handle = ?1
+        AND EXISTS (SELECT 1 FROM checkins c WHERE c.appointment = a.handle)
+        AND (a.fhir_patient IS NOT NULL OR a.patient_id IS NOT NULL
+             OR EXISTS (SELECT 1 FROM fhir_outbound p WHERE p.appointment = a.handle
+                        AND p.kind = 'patient'))";
+    const OF_VISIT: &str = "(x.appointment = a.handle OR x.registration IN
+        (SELECT r.id FROM registrations r WHERE r.appointment = a.handle))";
+    if writes.coverage {
+        tx.prepare_cached(&format!(
+            "INSERT INTO fhir_outbound
+               (kind, appointment, item, patient_key, created_at, next_try_at, state)
+             SELECT 'coverage', a.handle, i.answer || ':' || i.rank, {PATIENT_KEY},
+                    ?2, ?2, 'pending'
+             FROM appointments a JOIN coverage_items i ON i.answer =
+                 (SELECT x.id FROM coverage_answers x WHERE {OF_VISIT}
+                  ORDER BY x.received_at DESC, x.rowid DESC LIMIT 1)
+             WHERE {VISIT}
+               AND NOT EXISTS (SELECT 1 FROM fhir_outbound o WHERE o.kind = 'coverage'
+                               AND o.item = i.answer || ':' || i.rank)
+             ORDER BY i.rank"
+        ))?
+        .execute(params![handle, ts(now)])?;
+    }
+    if writes.consent {
+        tx.prepare_cached(&format!(
+            "INSERT INTO fhir_outbound
+               (kind, appointment, item, patient_key, created_at, next_try_at, state)
+             SELECT 'consent', a.handle, x.id, {PATIENT_KEY}, ?2, ?2, 'pending'
+             FROM appointments a JOIN consents x ON {OF_VISIT}
+             WHERE {VISIT}
+               AND NOT EXISTS (SELECT 1 FROM fhir_outbound o WHERE o.kind = 'consent'
+                               AND o.item = x.id)
+             ORDER BY x.signed_at, x.rowid"
+        ))?
+        .execute(params![handle, ts(now)])?;
+    }
     Ok(())
+}
+
+/// [`enqueue_signed_in`] for the visit a coverage answer or a signature was given for
+/// (`appointment`, or `registration` once it was taken into an appointment).
+pub(super) fn enqueue_signed_for_subject_in(
+    tx: &Connection,
+    writes: FhirWrites,
+    appointment: Option<i64>,
+    registration: Option<&str>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    if !(writes.coverage || writes.consent) {
+        return Ok(());
+    }
+    let handle = match (appointment, registration) {
+        (Some(handle), _) => Some(handle),
+        (None, Some(registration)) => tx
+            .prepare_cached("SELECT appointment FROM registrations WHERE id = ?1")?
+            .query_row([registration], |row| row.get::<_, Option<i64>>(0))
+            .optional()?
+            .flatten(),
+        (None, None) => None,
+    };
+    match handle {
+        Some(handle) => enqueue_signed_in(tx, writes, handle, now),
+        None => Ok(()),
+    }
+}
+
+/// Queues a `Patient` write for appointment `handle` after staff approved a change of
+/// the patient's contact details (when `writes` asks for Patient writes and the server
+/// can know the patient); one still unsent covers it.
+pub(super) fn enqueue_patient_update_in(
+    tx: &Connection,
+    writes: FhirWrites,
+    handle: i64,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let patient_only = FhirWrites {
+        patient: writes.patient,
+        ..FhirWrites::default()
+    };
+    enqueue_in(tx, patient_only, handle, false, now)
 }
 
 /// Queues the `QuestionnaireResponse` of intake response `intake` about appointment
@@ -185,15 +325,13 @@ pub(super) fn enqueue_intake_in(
     if !writes.questionnaire_response {
         return Ok(());
     }
-    tx.prepare_cached(
+    tx.prepare_cached(&format!(
         "INSERT INTO fhir_outbound
-           (kind, appointment, intake, patient_key, created_at, next_try_at, state)
-         SELECT 'questionnaire_response', a.handle, ?2,
-                coalesce(a.patient_id, a.fhir_patient, 'appointment:' || a.external_id),
-                ?3, ?3, 'pending'
+           (kind, appointment, item, patient_key, created_at, next_try_at, state)
+         SELECT 'questionnaire_response', a.handle, ?2, {PATIENT_KEY}, ?3, ?3, 'pending'
          FROM appointments a WHERE a.handle = ?1
-           AND (a.fhir_patient IS NOT NULL OR a.patient_id IS NOT NULL)",
-    )?
+           AND (a.fhir_patient IS NOT NULL OR a.patient_id IS NOT NULL)"
+    ))?
     .execute(params![handle, intake, ts(now)])?;
     Ok(())
 }
@@ -215,7 +353,28 @@ impl OfficeStore {
         now: Timestamp,
     ) -> Result<PullStored, StoreError> {
         let tx = self.conn.transaction()?;
-        let plain: Vec<NewAppointment> = list.iter().map(|p| p.appointment.clone()).collect();
+        // Contact details the server has not been sent yet (a patient's correction at the
+        // kiosk, approved by staff, or the details a check-in's Patient write carries) win
+        // over the server's until that write is delivered: then the server holds them,
+        // and what it says after (staff editing the chart) is the newer word again.
+        let unsent: std::collections::HashSet<String> = tx
+            .prepare_cached(
+                "SELECT a.external_id FROM appointments a JOIN fhir_outbound o
+                   ON o.appointment = a.handle
+                 WHERE o.kind = 'patient' AND o.state = 'pending'",
+            )?
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let plain: Vec<NewAppointment> = list
+            .iter()
+            .map(|p| {
+                let mut appointment = p.appointment.clone();
+                if unsent.contains(&appointment.external_id) {
+                    appointment.contact = None;
+                }
+                appointment
+            })
+            .collect();
         super::upsert_appointments_in(&tx, &plain, || {
             getrandom::u64().map_err(StoreError::Random)
         })?;
@@ -265,7 +424,7 @@ impl OfficeStore {
         let row = self
             .conn
             .prepare_cached(
-                "SELECT o.id, o.kind, o.appointment, o.attempts, o.intake
+                "SELECT o.id, o.kind, o.appointment, o.attempts, o.item
                  FROM fhir_outbound o
                  WHERE o.state = 'pending' AND o.next_try_at <= ?1
                    AND NOT EXISTS (SELECT 1 FROM fhir_outbound p WHERE p.state = 'pending'
@@ -282,13 +441,13 @@ impl OfficeStore {
                 ))
             })
             .optional()?;
-        row.map(|(row, kind, appointment, attempts, intake)| {
+        row.map(|(row, kind, appointment, attempts, item)| {
             Ok(FhirItem {
                 row,
                 kind: FhirKind::parse(&kind).ok_or(StoreError::Corrupt("fhir write kind"))?,
                 appointment: AppointmentId::new(appointment.cast_unsigned()),
                 attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-                intake,
+                item,
             })
         })
         .transpose()
@@ -348,6 +507,25 @@ impl OfficeStore {
                 .map(|at| parse(&at, "arrival time"))
                 .transpose()?,
         }))
+    }
+
+    /// The plan `rank` of coverage answer `answer` (a `Coverage` write's item), `None`
+    /// once it is no longer on file. Its read is audited with the write.
+    pub fn fhir_coverage(
+        &self,
+        answer: &str,
+        rank: crate::domain::CoverageRank,
+    ) -> Result<Option<crate::domain::Coverage>, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT coverage FROM coverage_items WHERE answer = ?1 AND rank = ?2",
+                params![answer, rank.as_str()],
+                |row| row.get(0),
+            )
+            .optional()?;
+        json.map(|json| serde_json::from_str(&json).map_err(|_| StoreError::Corrupt("coverage")))
+            .transpose()
     }
 
     /// The server took the write. `created`: the id of the `Patient` it created, kept
@@ -615,5 +793,87 @@ mod tests {
             .filter(|e| e.action == "fhir.send")
             .count();
         assert_eq!(sends, 3);
+    }
+
+    #[test]
+    fn a_pull_keeps_contact_details_the_server_has_not_been_sent() {
+        use crate::api::DetailsChangeSubmission;
+        use crate::domain::{ChangeSource, ContactField, DetailsChangeId, FieldChange};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        store.set_fhir_writes(FhirWrites {
+            patient: true,
+            arrived: true,
+            ..FhirWrites::default()
+        });
+        let with_phone = |phone: &str| {
+            let mut p = pulled("a-1", "p-1", Time::constant(9, 0, 0, 0));
+            let mut contact = ContactOnFile::default();
+            contact.set(ContactField::Phone, phone).unwrap();
+            p.appointment.contact = Some(contact);
+            p
+        };
+        let phone = |store: &OfficeStore| {
+            let (_, contact) = store
+                .contact_on_file(handle(store, "a-1"))
+                .unwrap()
+                .unwrap();
+            contact.get(ContactField::Phone).unwrap().to_owned()
+        };
+        let deliver_all = |store: &mut OfficeStore, now| {
+            while let Some(item) = store.next_fhir_outbound(now).unwrap() {
+                store.fhir_delivered(item.row, None, now).unwrap();
+            }
+        };
+        store
+            .import_fhir_day(day(), &[with_phone("(217) 555-0100")], at(0))
+            .unwrap();
+        check_in(&mut store, "a-1", at(1));
+        deliver_all(&mut store, at(2));
+
+        // At the kiosk the patient corrects the phone; staff approve it: a Patient write
+        // is queued to tell the server.
+        let request = DetailsChangeSubmission {
+            id: DetailsChangeId::random(),
+            clinic: ClinicId::new(1).unwrap(),
+            appointment: handle(&store, "a-1"),
+            submitted_at: at(3),
+            changes: vec![
+                FieldChange::new(
+                    ContactField::Phone,
+                    "(217) 555-0199",
+                    ChangeSource::TypedAtKiosk,
+                )
+                .unwrap(),
+            ],
+            unchecked_offline: false,
+        };
+        let lobby = KioskId::new("lobby-1").unwrap();
+        store
+            .record_details_change(&request, &lobby, at(3))
+            .unwrap();
+        store
+            .decide_field(
+                request.id,
+                ContactField::Phone,
+                crate::office::store::FieldDecision::Approved,
+                Actor::Staff("front-desk".into()),
+                at(4),
+            )
+            .unwrap();
+        assert_eq!(store.fhir_summary().unwrap().waiting, 1);
+
+        // A pull before that write is delivered brings the old number: ours stays.
+        store
+            .import_fhir_day(day(), &[with_phone("(217) 555-0100")], at(5))
+            .unwrap();
+        assert_eq!(phone(&store), "(217) 555-0199");
+        // Once delivered, the server holds it; a later change there (staff editing the
+        // chart) is the newer word and is taken.
+        deliver_all(&mut store, at(6));
+        store
+            .import_fhir_day(day(), &[with_phone("(217) 555-0142")], at(7))
+            .unwrap();
+        assert_eq!(phone(&store), "(217) 555-0142");
     }
 }

@@ -173,6 +173,7 @@ pub(super) fn patient_of(
 
 fn record_consent_in(
     tx: &Connection,
+    writes: super::FhirWrites,
     submission: &ConsentSubmission,
     kiosk: &KioskId,
     now: Timestamp,
@@ -245,6 +246,14 @@ fn record_consent_in(
         &Actor::Kiosk(kiosk.clone()).into(),
         AuditAction::ConsentCreate,
         &id,
+    )?;
+    // Signed after the check-in: the EHR hears of it now.
+    super::fhir::enqueue_signed_for_subject_in(
+        tx,
+        writes,
+        appointment,
+        registration.as_deref(),
+        now,
     )?;
     Ok(Ok(ConsentStored::Accepted))
 }
@@ -364,7 +373,7 @@ impl OfficeStore {
         now: Timestamp,
     ) -> Result<Result<ConsentStored, ConsentRefused>, StoreError> {
         let tx = self.conn.transaction()?;
-        let outcome = record_consent_in(&tx, submission, kiosk, now)?;
+        let outcome = record_consent_in(&tx, self.fhir_writes, submission, kiosk, now)?;
         tx.commit()?;
         Ok(outcome)
     }
