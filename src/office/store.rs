@@ -442,6 +442,8 @@ const MIGRATIONS: &[&str] = &[
     kiosks::MIGRATION,
     // Retention (see `retention`).
     retention::MIGRATION,
+    // When each staff user last signed in (the users view shows it).
+    "ALTER TABLE staff_users ADD COLUMN last_sign_in_at TEXT;",
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit
