@@ -214,7 +214,7 @@ impl Office {
         let state = &self.state;
         // PHI and every change: front desk and above.
         let front_desk = Router::new()
-            .merge(super::views::routes_for(Role::FrontDesk))
+            .merge(super::views::desk_routes())
             .merge(staff::routes())
             .merge(registrations::routes())
             .merge(staff_needs::routes())
@@ -230,11 +230,11 @@ impl Office {
             .merge(super::reminders::routes::routes());
         // The audit log: viewing and export.
         let manager = Router::new()
-            .merge(super::views::routes_for(Role::Manager))
+            .merge(super::views::manager_routes())
             .merge(super::audit::routes::routes());
         // Users and kiosk management.
         let admin = Router::new()
-            .merge(super::views::routes_for(Role::Admin))
+            .merge(super::views::admin_routes())
             .merge(signin::admin_routes())
             .merge(super::pairing::admin_routes());
         Router::new()
