@@ -3,6 +3,8 @@
 //! element). Needs `chromium` and `chromium-driver`.
 #![allow(dead_code)]
 
+pub mod firefox;
+
 use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
