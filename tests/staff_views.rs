@@ -104,6 +104,38 @@ async fn a_second_check_in_appears_live_with_only_its_row_fetched() {
         rows[0].attr("data-check-in").await.unwrap(),
         Some(first.to_string())
     );
+    drop(rows);
+    // Opened, a check-in shows its details with its actions, from what the page holds.
+    let requests = fetched(&browser, "/api/").await;
+    browser_support::click(&browser, &format!("{row} button"), "Details").await;
+    let detail = format!("#check-in-detail[data-check-in='{second}']");
+    let shown = text_of(&browser, &detail).await;
+    for part in ["Insurance", "Consents", "Answers", "Payment", "Roomed"] {
+        assert!(shown.contains(part), "{part} not in {shown}");
+    }
+    assert_eq!(
+        fetched(&browser, "/api/").await,
+        requests,
+        "opening fetched nothing"
+    );
+    screenshot(&browser, "staff-check-in-detail.png").await;
+    browser_support::click(
+        &browser,
+        &format!("{detail} .detail-actions button"),
+        "Roomed",
+    )
+    .await;
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&format!(
+            "#roomed tr[data-check-in='{second}']"
+        )))
+        .await
+        .expect("roomed from its details");
+    let after = text_of(&browser, &format!("{detail} .detail-meta")).await;
+    assert!(after.contains("Roomed"), "the open details follow: {after}");
+
     // Each row a page fetches alone is audited as a look at that check-in.
     let log = office.state.store.lock().unwrap().audit_log(100).unwrap();
     assert!(
@@ -465,5 +497,76 @@ fn every_page_has_a_content_security_policy_without_unsafe_inline() {
             }
         }
     }
+    office.stop();
+}
+
+/// The next message block of an event stream (the lines up to a blank one).
+fn next_block(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> Vec<String> {
+    let mut block = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.is_empty() {
+            if block.is_empty() {
+                continue;
+            }
+            return block;
+        }
+        // Keep-alive comments are not messages.
+        if !line.starts_with(':') {
+            block.push(line);
+        }
+    }
+    panic!("the stream ended");
+}
+
+#[test]
+fn a_fresh_stream_learns_the_newest_id_and_resumes_from_it_after_a_drop() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let office = support::start_office(&dir.path().join("office"), "127.0.0.1:0".parse().unwrap());
+    let url = format!("{}/api/staff/v1/events", office.base);
+    let client = reqwest::blocking::Client::builder()
+        .timeout(None)
+        .build()
+        .unwrap();
+    let stream = support::staff()
+        .signed_in(&url, client.get(&url))
+        .send()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(stream).lines();
+    // An id and nothing else: browsers keep it as their last id and dispatch nothing.
+    let first = next_block(&mut lines);
+    assert_eq!(first.len(), 1, "{first:?}");
+    let id = first[0].strip_prefix("id:").unwrap().trim().to_owned();
+    assert!(id.parse::<u64>().is_ok(), "{id}");
+    drop(lines);
+
+    // While the page is away, a patient checks in; back, it sends the id it kept.
+    let check_in = support::check_in_first(&office.base);
+    let stream = support::staff()
+        .signed_in(&url, client.get(&url).header("last-event-id", &id))
+        .send()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(stream).lines();
+    let missed = next_block(&mut lines);
+    assert!(
+        missed
+            .iter()
+            .any(|l| l.strip_prefix("event:").map(str::trim) == Some("queue")),
+        "{missed:?}"
+    );
+    let data = missed.iter().find_map(|l| l.strip_prefix("data:")).unwrap();
+    let event: serde_json::Value = serde_json::from_str(data.trim()).unwrap();
+    assert_eq!(event["kind"], "checked_in");
+    assert_eq!(event["check_in"], check_in.to_string());
+    let resumed_id: u64 = missed
+        .iter()
+        .find_map(|l| l.strip_prefix("id:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(resumed_id > id.parse::<u64>().unwrap());
+    drop(lines);
     office.stop();
 }
