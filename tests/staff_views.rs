@@ -354,22 +354,25 @@ async fn an_admin_adds_a_user_changes_their_role_resets_and_disables_them() {
     text_saying(&browser, row, "Disabled").await;
     screenshot(&browser, "staff-users.png").await;
 
-    let store = office.state.store.lock().unwrap();
-    let user = store
-        .staff_users()
-        .unwrap()
-        .into_iter()
-        .find(|u| u.username.as_str() == "desk.two")
-        .unwrap();
+    let (user, actions) = {
+        let store = office.state.store.lock().unwrap();
+        let user = store
+            .staff_users()
+            .unwrap()
+            .into_iter()
+            .find(|u| u.username.as_str() == "desk.two")
+            .unwrap();
+        let actions: Vec<String> = store
+            .audit_log(100)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action.starts_with("staff.user_"))
+            .map(|e| format!("{} {}", e.action, e.subject))
+            .collect();
+        (user, actions)
+    };
     assert_eq!(user.role, Role::Manager);
     assert!(user.disabled);
-    let actions: Vec<String> = store
-        .audit_log(100)
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.action.starts_with("staff.user_"))
-        .map(|e| format!("{} {}", e.action, e.subject))
-        .collect();
     let id = user.id;
     assert_eq!(
         &actions[..4],
@@ -380,7 +383,6 @@ async fn an_admin_adds_a_user_changes_their_role_resets_and_disables_them() {
             format!("staff.user_add {id} front_desk"),
         ]
     );
-    drop(store);
     browser.close().await.unwrap();
     tokio::task::spawn_blocking(move || office.stop())
         .await
