@@ -1,4 +1,4 @@
-//! The staff page's audit log in real headless Chromium: opened, it lists the newest
+//! The staff app's audit log view in real headless Chromium: opened, it lists the newest
 //! entries (who, from where, what, which record); the filters narrow it and the CSV link
 //! carries them. Needs `chromium` and `chromium-driver` (as `staff_dashboard` does).
 
@@ -6,7 +6,7 @@ mod browser_support;
 mod support;
 
 use browser_support::{
-    click, office_in, open_browser_sized, open_live, screenshot, start_chromedriver, text_of,
+    click, office_in, open_browser_sized, open_view, screenshot, start_chromedriver, text_of,
 };
 use fantoccini::Locator;
 
@@ -20,15 +20,8 @@ async fn managers_open_filter_and_export_the_audit_log() {
         .unwrap();
     let (_driver, driver_url) = start_chromedriver();
     let (browser, _profile) = open_browser_sized(&driver_url, 1280, 1400).await;
-    open_live(&browser, &office.base).await;
+    open_view(&browser, &office.base, "/audit").await;
 
-    browser
-        .find(Locator::Css("#audit-details summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
     let newest = text_of(&browser, "#audit-rows tr:first-child").await;
     assert!(
         newest.contains("staff:1"),

@@ -10,7 +10,7 @@ mod browser_support;
 mod fhir_support;
 mod support;
 
-use browser_support::{open_browser, open_live, screenshot, start_chromedriver, text_of};
+use browser_support::{open_browser, open_view, screenshot, start_chromedriver, text_of};
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -56,7 +56,7 @@ async fn the_fhir_row_shows_the_server_down_then_the_patient_written_when_it_is_
 
     let (_driver, driver_url) = start_chromedriver();
     let (browser, _profile) = open_browser(&driver_url).await;
-    open_live(&browser, &office.base).await;
+    open_view(&browser, &office.base, "/interfaces").await;
     let out = row_saying(&browser, "out", "Not reachable").await;
     assert!(out.contains("1 waiting"), "{out}");
     assert!(

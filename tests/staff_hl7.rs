@@ -6,7 +6,7 @@
 mod browser_support;
 mod support;
 
-use browser_support::{open_browser, open_live, screenshot, start_chromedriver, text_of};
+use browser_support::{open_browser, open_view, screenshot, start_chromedriver, text_of};
 use std::io::BufRead;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -69,7 +69,7 @@ async fn the_interface_row_shows_arrivals_waiting_while_the_ehr_is_down_then_del
 
     let (_driver, driver_url) = start_chromedriver();
     let (browser, _profile) = open_browser(&driver_url).await;
-    open_live(&browser, &office.base).await;
+    open_view(&browser, &office.base, "/interfaces").await;
     // check_in_first checks in the same appointment: one arrival, one message.
     let out = row_saying(&browser, "out", "Not connected").await;
     assert!(out.contains("1 waiting"), "{out}");

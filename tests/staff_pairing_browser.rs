@@ -45,12 +45,13 @@ async fn an_admin_pairs_disables_and_revokes_a_kiosk_on_the_staff_page() {
     let (_driver, driver_url) = start_chromedriver();
     let (browser, _profile) = open_browser_sized(&driver_url, 1280, 900).await;
     sign_in(&browser, &base).await;
+    browser.goto(&format!("{base}/kiosks")).await.unwrap();
     browser
         .wait()
         .at_most(std::time::Duration::from_secs(20))
-        .for_element(Locator::Css("#pairing-section:not([hidden])"))
+        .for_element(Locator::Css("#pairing-section"))
         .await
-        .expect("an admin sees the pairing section");
+        .expect("an admin sees the pairing section on the kiosks view");
 
     let field = browser.find(Locator::Css("#pair-code")).await.unwrap();
     field.send_keys("ZZZZ-ZZZZ").await.unwrap();

@@ -6,7 +6,7 @@
 mod browser_support;
 mod support;
 
-use browser_support::{open_browser, open_live, screenshot, start_chromedriver, text_of};
+use browser_support::{open_browser, open_view, screenshot, start_chromedriver, text_of};
 use fantoccini::Locator;
 use frontdesk::domain::{Cents, ContactField, ContactOnFile, PersonName};
 use frontdesk::office::config::SmtpSecurity;
@@ -114,7 +114,7 @@ async fn a_mail_server_that_is_down_shows_failed_and_staff_can_opt_a_patient_out
 
     let (_driver, driver_url) = start_chromedriver();
     let (browser, _profile) = open_browser(&driver_url).await;
-    open_live(&browser, &office.base).await;
+    open_view(&browser, &office.base, "/interfaces").await;
     let olga = row_saying(&browser, "Testmail, Olga", "Days before: Failed").await;
     assert!(olga.contains("mail server unreachable"), "{olga}");
     let quinn = row_saying(&browser, "Optout, Quinn", "Days before: Opted out").await;

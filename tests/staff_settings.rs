@@ -1,12 +1,12 @@
 //! The staff page over HTTPS in real headless Chromium that trusts only the hub's
 //! self-signed certificate (by its public key): it loads, hears the live stream and shows
-//! the certificate's fingerprint under Settings; a Chromium trusting another key gets no
+//! the certificate's fingerprint under Settings (kiosks view); a Chromium trusting another key gets no
 //! page. Needs `chromium` and `chromium-driver` (the README test command installs them).
 
 mod browser_support;
 mod support;
 
-use browser_support::{open_browser_with, open_live, screenshot, start_chromedriver, text_of};
+use browser_support::{open_browser_with, open_view, screenshot, start_chromedriver, text_of};
 use fantoccini::Locator;
 use frontdesk::office::tls::TlsConfig;
 
@@ -33,7 +33,7 @@ async fn the_staff_page_loads_over_https_and_shows_the_fingerprint() {
         &trust(&certificate.spki_sha256_base64()),
     )
     .await;
-    open_live(&browser, &office.base).await;
+    open_view(&browser, &office.base, "/kiosks").await;
     // The section fills in once its own request is answered.
     let mut shown = String::new();
     for _ in 0..200 {
@@ -65,11 +65,11 @@ async fn the_staff_page_loads_over_https_and_shows_the_fingerprint() {
         &trust("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
     )
     .await;
-    let _ = browser.goto(&format!("{}/", office.base)).await;
+    let _ = browser.goto(&format!("{}/kiosks", office.base)).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(
         browser
-            .find_all(Locator::Id("settings-section"))
+            .find_all(Locator::Css("#settings-section, #username"))
             .await
             .unwrap()
             .is_empty(),

@@ -102,22 +102,35 @@ fn needs(path: &str) -> Option<Role> {
     if public.iter().any(|p| path.starts_with(p)) {
         return None;
     }
-    if path.starts_with("/api/staff/v1/users") || path.starts_with("/api/staff/v1/kiosks") {
+    if path.starts_with("/api/staff/v1/users")
+        || path.starts_with("/api/staff/v1/kiosks")
+        || path == "/kiosks"
+        || path == "/users"
+    {
         return Some(Role::Admin);
     }
-    if path.starts_with("/api/staff/v1/audit") || path.starts_with("/staff/audit") {
+    if path.starts_with("/api/staff/v1/audit")
+        || path.starts_with("/staff/audit")
+        || path == "/audit"
+    {
         return Some(Role::Manager);
     }
     Some(Role::FrontDesk)
 }
 
-/// The path with every `{param}` filled with `1`.
+/// The path with every `{param}` filled with `1` (a user's with a number no user has, so
+/// the matrix disables and resets no one it signs in with).
 fn concrete(path: &str) -> String {
+    let fill = if path.starts_with("/api/staff/v1/users/") {
+        "999"
+    } else {
+        "1"
+    };
     let mut out = String::new();
     let mut rest = path;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
-        out.push('1');
+        out.push_str(fill);
         rest = &rest[rest[open..].find('}').unwrap() + open + 1..];
     }
     out.push_str(rest);

@@ -134,7 +134,10 @@ pub struct Numbered {
 /// How a new stream starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resume {
-    /// Send these first (oldest first; empty for a fresh page), then live events.
+    /// A page with no last id: nothing to send first but `upto`, the newest id at this
+    /// moment, for it to resume from should its stream drop.
+    Fresh { upto: EventId },
+    /// Send these first (oldest first; empty when nothing was missed), then live events.
     Replay(Vec<Numbered>),
     /// The page's last id is unknown here: it reloads the queue. `upto` is the newest id
     /// at this moment (the one before the first, before any event), for the page to
@@ -230,7 +233,7 @@ impl Events {
         let live = self.sender.subscribe();
         let newest = EventId(ring.next.saturating_sub(1));
         let resume = match last_seen.map(EventId::parse) {
-            None => Resume::Replay(Vec::new()),
+            None => Resume::Fresh { upto: newest },
             Some(Some(EventId(seen))) if resumable(&ring, seen) => Resume::Replay(
                 ring.recent
                     .iter()
@@ -265,7 +268,7 @@ mod tests {
     fn ids(resume: &Resume) -> Vec<u64> {
         match resume {
             Resume::Replay(events) => events.iter().map(|e| e.id.get()).collect(),
-            Resume::Resync { .. } => panic!("resync, not a replay"),
+            other => panic!("{other:?}, not a replay"),
         }
     }
 
@@ -288,7 +291,12 @@ mod tests {
         }
         assert_eq!(ids(&events.resume(Some("101")).resume), vec![102, 103, 104]);
         assert_eq!(ids(&events.resume(Some("104")).resume), Vec::<u64>::new());
-        assert_eq!(ids(&events.resume(None).resume), Vec::<u64>::new());
+        assert_eq!(
+            events.resume(None).resume,
+            Resume::Fresh { upto: EventId(104) },
+            "a fresh page learns the newest id"
+        );
+        assert_eq!(ids(&events.resume(Some("104")).resume), Vec::<u64>::new());
         let mut sub = events.resume(Some("102"));
         events.publish(beat(9));
         assert_eq!(

@@ -564,30 +564,16 @@ async fn answers_page(
         || "New patient (registration)".to_owned(),
         |p| escape(p.as_str()),
     );
+    let css = &*super::views::PRINT_CSS_PATH;
     let page = format!(
         r#"<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>Answers · {who}</title>
-<style>
-  body {{ font: 16px/1.45 system-ui, "DejaVu Sans", sans-serif; color: #1b2430; margin: 24px; max-width: 900px; }}
-  h1 {{ font-size: 22px; margin: 0 0 16px; }}
-  section {{ border: 1px solid #d9dee5; border-radius: 10px; padding: 12px 16px; margin: 0 0 16px; }}
-  h2 {{ font-size: 18px; margin: 0 0 4px; }}
-  .meta {{ color: #5a6676; font-size: 14px; margin: 0 0 8px; }}
-  .scores {{ font-weight: 700; margin: 6px 0; }}
-  .scores .positive {{ color: #b3261e; }}
-  .alert {{ background: #fbe9e7; color: #b3261e; font-weight: 700; padding: 8px 12px; border-radius: 6px; border-left: 5px solid #b3261e; margin: 6px 0; }}
-  .alert.acknowledged {{ background: #eceff3; color: #5a6676; border-left-color: #5a6676; font-weight: 600; }}
-  table {{ border-collapse: collapse; width: 100%; }}
-  th, td {{ text-align: left; padding: 6px 8px; border-bottom: 1px solid #d9dee5; vertical-align: top; }}
-  th {{ font-weight: 600; width: 55%; }}
-  tr.raised td {{ color: #b3261e; font-weight: 700; }}
-  a {{ color: #0b5cad; font-size: 14px; }}
-</style>
+<link rel="stylesheet" href="{css}">
 </head>
-<body>
+<body class="answers">
 <h1>Answers from the kiosk · {who}</h1>
 {sections}</body>
 </html>
@@ -596,10 +582,7 @@ async fn answers_page(
     Ok((
         [
             (header::CACHE_CONTROL, "no-store"),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'",
-            ),
+            (header::CONTENT_SECURITY_POLICY, super::signin::STRICT_CSP),
         ],
         Html(page),
     )
@@ -628,7 +611,7 @@ fn removed_page() -> Response {
         StatusCode::GONE,
         [
             (header::CACHE_CONTROL, "no-store"),
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'"),
+            (header::CONTENT_SECURITY_POLICY, super::signin::STRICT_CSP),
         ],
         Html(page),
     )

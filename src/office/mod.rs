@@ -31,6 +31,7 @@ pub mod staff;
 pub mod staff_needs;
 pub mod store;
 pub mod tls;
+pub mod views;
 
 pub use config::OfficeConfig;
 pub use server::{Office, OfficeError};

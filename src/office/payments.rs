@@ -414,20 +414,9 @@ pub fn report_html(clinic: &str, day: Date, days: &[KioskDay]) -> String {
 <head>
 <meta charset="utf-8">
 <title>Payments {day} · {clinic}</title>
-<style>
-  body {{ font: 15px/1.4 system-ui, "DejaVu Sans", sans-serif; color: #1b2430; margin: 24px; }}
-  h1 {{ font-size: 20px; margin: 0 0 4px; }}
-  p {{ color: #5a6676; margin: 0 0 8px; }}
-  form {{ margin: 0 0 16px; }}
-  table {{ border-collapse: collapse; }}
-  th, td {{ padding: 6px 12px; border-bottom: 1px solid #d9dee5; text-align: right; }}
-  th[scope="row"], thead th:first-child {{ text-align: left; }}
-  thead th {{ font-size: 13px; color: #5a6676; }}
-  tr.total th, tr.total td {{ font-weight: 700; border-top: 2px solid #1b2430; }}
-  td.differs {{ color: #a3201c; font-weight: 700; }}
-</style>
+<link rel="stylesheet" href="{css}">
 </head>
-<body>
+<body class="report">
 <h1>Kiosk payments, {day}</h1>
 <p>{clinic} · payments counted by when they were settled ·
 <a href="?day={day}&amp;format=csv">Download CSV</a></p>
@@ -444,6 +433,7 @@ pub fn report_html(clinic: &str, day: Date, days: &[KioskDay]) -> String {
 </html>
 "#,
         clinic = escape(clinic),
+        css = &*super::views::PRINT_CSS_PATH,
     )
 }
 
@@ -523,10 +513,7 @@ async fn report(
     Ok((
         [
             (header::CACHE_CONTROL, "no-store"),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'",
-            ),
+            (header::CONTENT_SECURITY_POLICY, super::signin::STRICT_CSP),
         ],
         Html(report_html(&state.config.clinic_name, day, &days)),
     )

@@ -214,6 +214,7 @@ impl Office {
         let state = &self.state;
         // PHI and every change: front desk and above.
         let front_desk = Router::new()
+            .merge(super::views::desk_routes())
             .merge(staff::routes())
             .merge(registrations::routes())
             .merge(staff_needs::routes())
@@ -228,9 +229,12 @@ impl Office {
             .merge(super::fhir::status::routes())
             .merge(super::reminders::routes::routes());
         // The audit log: viewing and export.
-        let manager = Router::new().merge(super::audit::routes::routes());
+        let manager = Router::new()
+            .merge(super::views::manager_routes())
+            .merge(super::audit::routes::routes());
         // Users and kiosk management.
         let admin = Router::new()
+            .merge(super::views::admin_routes())
             .merge(signin::admin_routes())
             .merge(super::pairing::admin_routes());
         Router::new()
@@ -240,7 +244,7 @@ impl Office {
             .merge(super::consents::routes())
             .merge(super::coverage::routes())
             .merge(signin::public_routes())
-            .merge(staff::asset_routes())
+            .merge(super::views::asset_routes())
             .merge(signin::guarded(front_desk, Role::FrontDesk, state))
             .merge(signin::guarded(manager, Role::Manager, state))
             .merge(signin::guarded(admin, Role::Admin, state))

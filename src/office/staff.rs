@@ -1,5 +1,6 @@
-//! The staff side: the queue page, its JSON, the live event stream, staff actions and
-//! printable check-in codes.
+//! The staff side's queue API: the day's queue, one check-in's row and one kiosk's
+//! health (what a live event names), the live event stream, staff actions and printable
+//! check-in codes.
 
 use super::details_review::DetailsChangeItem;
 use super::error::{ApiError, ApiJson};
@@ -16,7 +17,7 @@ use crate::token::{CheckInToken, SignError};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::{SignedDuration, Timestamp};
@@ -30,136 +31,16 @@ use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 /// A kiosk silent for longer than this shows as offline.
 const KIOSK_OFFLINE_AFTER: SignedDuration = SignedDuration::from_secs(45);
 
-const STAFF_PAGE: &str = include_str!("staff_page.html");
-
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(page))
         .route("/api/staff/v1/queue", get(queue))
+        .route("/api/staff/v1/checkins/{id}", get(check_in))
+        .route("/api/staff/v1/kiosk-health", get(kiosk_health))
+        .route("/api/staff/v1/kiosk-health/{id}", get(one_kiosk_health))
         .route("/api/staff/v1/events", get(events))
         .route("/api/staff/v1/checkins/{id}/status", post(set_status))
         .route("/api/staff/v1/appointments/{id}/token", get(token))
         .route("/staff/appointments/{id}/qr.svg", get(qr_svg))
-}
-
-/// The queue page, with the session's CSRF token for its scripts to send back. Its
-/// script and style come from [`STAFF_ASSETS`], so its policy needs no `'unsafe-inline'`.
-async fn page(session: StaffSession) -> impl IntoResponse {
-    (
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::CONTENT_SECURITY_POLICY, super::signin::STRICT_CSP),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::REFERRER_POLICY, "no-referrer"),
-        ],
-        // The token is URL-safe base64: nothing in it needs escaping in an attribute.
-        Html(
-            STAFF_ASSETS
-                .html
-                .replace("{{csrf_token}}", session.csrf.as_str()),
-        ),
-    )
-}
-
-/// The staff page split into its HTML, one stylesheet and one script.
-///
-/// `staff_page.html` stays one file with its `<style>` and `<script>` blocks where they
-/// belong (each view's beside its markup, which keeps parallel edits apart); the hub
-/// lifts them out once, at first use, and serves them as static files named by a hash
-/// of their content (cached for good: a new build is a new name). Why not `ServeDir`:
-/// nothing to deploy beside the binary, and the name changes with the content by itself.
-pub struct StaffAssets {
-    pub html: String,
-    pub css: String,
-    pub js: String,
-    pub css_path: String,
-    pub js_path: String,
-}
-
-pub static STAFF_ASSETS: std::sync::LazyLock<StaffAssets> =
-    std::sync::LazyLock::new(|| StaffAssets::split(STAFF_PAGE));
-
-impl StaffAssets {
-    /// Moves every `<style>` block into the stylesheet (linked where the first one was)
-    /// and every `<script>` block into the script (loaded, deferred, where the first one
-    /// was), each in page order.
-    pub fn split(page: &str) -> Self {
-        let (page, css) = lift(page, "<style>", "</style>", "<!--staff-css-->");
-        let (page, js) = lift(&page, "<script>", "</script>", "<!--staff-js-->");
-        let css_path = format!("/static/staff/staff.{}.css", short_hash(&css));
-        let js_path = format!("/static/staff/staff.{}.js", short_hash(&js));
-        let html = page
-            .replace(
-                "<!--staff-css-->",
-                &format!("<link rel=\"stylesheet\" href=\"{css_path}\">"),
-            )
-            .replace(
-                "<!--staff-js-->",
-                &format!("<script src=\"{js_path}\" defer></script>"),
-            );
-        Self {
-            html,
-            css,
-            js,
-            css_path,
-            js_path,
-        }
-    }
-}
-
-/// `page` without its `open`…`close` blocks (the first replaced by `marker`), and their
-/// contents joined.
-fn lift(page: &str, open: &str, close: &str, marker: &str) -> (String, String) {
-    let mut html = String::with_capacity(page.len());
-    let mut lifted = String::new();
-    let mut rest = page;
-    let mut first = true;
-    while let Some(start) = rest.find(open) {
-        let Some(len) = rest[start..].find(close) else {
-            break;
-        };
-        html.push_str(&rest[..start]);
-        if first {
-            html.push_str(marker);
-            first = false;
-        }
-        lifted.push_str(&rest[start + open.len()..start + len]);
-        lifted.push('\n');
-        rest = &rest[start + len + close.len()..];
-    }
-    html.push_str(rest);
-    (html, lifted)
-}
-
-fn short_hash(text: &str) -> String {
-    use sha2::Digest as _;
-    data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(text.as_bytes())[..8])
-}
-
-/// The staff page's stylesheet and script; public (they hold no data), cached for good.
-pub fn asset_routes() -> Router<AppState> {
-    Router::new().route("/static/staff/{file}", get(asset))
-}
-
-async fn asset(Path(file): Path<String>) -> Response {
-    let assets = &*STAFF_ASSETS;
-    let path = format!("/static/staff/{file}");
-    let (body, kind) = if path == assets.css_path {
-        (assets.css.clone(), "text/css; charset=utf-8")
-    } else if path == assets.js_path {
-        (assets.js.clone(), "text/javascript; charset=utf-8")
-    } else {
-        return ApiError::NotFound.into_response();
-    };
-    (
-        [
-            (header::CONTENT_TYPE, kind),
-            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 /// One waiting or roomed patient, as the queue page shows it.
@@ -306,6 +187,74 @@ async fn queue(
     }))
 }
 
+/// `GET /api/staff/v1/checkins/{id}`: one of today's check-ins as its queue row, for a
+/// page that heard an event name it (audited as a look at that check-in).
+async fn check_in(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+) -> Result<Json<QueueItem>, ApiError> {
+    let id = CheckInId::parse(&id).ok_or(ApiError::NotFound)?;
+    let now = Timestamp::now();
+    let today = state.today(now);
+    let (start, end) = state
+        .day_bounds(today)
+        .ok_or_else(|| ApiError::internal("clinic day out of range"))?;
+    let found = state
+        .db(move |db| {
+            let Some(mut row) = db.queue(start, end)?.into_iter().find(|r| r.check_in == id) else {
+                return Ok(None);
+            };
+            if let Some(a) = row.details.as_mut() {
+                // The co-pay an eligibility check set replaces the scheduled one.
+                a.copay = db
+                    .verified_copays_on(today)?
+                    .get(&a.id)
+                    .copied()
+                    .unwrap_or(a.copay);
+            }
+            let payments = db
+                .payments_settled(start, end)?
+                .iter()
+                .map(PaymentItem::from)
+                .filter(|p| p.appointment == row.appointment)
+                .collect();
+            db.audit(
+                now,
+                session.actor(),
+                AuditAction::CheckInView,
+                &id.to_string(),
+            )?;
+            Ok(Some(queue_item(row, payments)))
+        })
+        .await?;
+    found.map(Json).ok_or(ApiError::NotFound)
+}
+
+/// `GET /api/staff/v1/kiosk-health`: every kiosk's health (no PHI).
+async fn kiosk_health(State(state): State<AppState>) -> Result<Json<Vec<KioskItem>>, ApiError> {
+    let now = Timestamp::now();
+    let kiosks = state.db(|db| db.kiosks()).await?;
+    Ok(Json(
+        kiosks.into_iter().map(|k| kiosk_item(k, now)).collect(),
+    ))
+}
+
+/// `GET /api/staff/v1/kiosk-health/{id}`: one kiosk's, for a page that heard its heartbeat.
+async fn one_kiosk_health(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<KioskItem>, ApiError> {
+    let id = KioskId::new(&id).map_err(|_| ApiError::NotFound)?;
+    let now = Timestamp::now();
+    let kiosks = state.db(|db| db.kiosks()).await?;
+    kiosks
+        .into_iter()
+        .find(|k| k.kiosk == id)
+        .map(|k| Json(kiosk_item(k, now)))
+        .ok_or(ApiError::NotFound)
+}
+
 fn queue_item(row: QueueRow, payments: Vec<PaymentItem>) -> QueueItem {
     QueueItem {
         check_in: row.check_in,
@@ -354,6 +303,11 @@ async fn events(
         .map(|value| value.to_str().unwrap_or_default());
     let Subscription { resume, live } = state.events.resume(last_seen);
     let first: Vec<Event> = match resume {
+        // A fresh page: an event with the newest id and nothing else, which browsers take
+        // as the id to resume from and dispatch to no one. Without it a page that heard
+        // nothing before its stream dropped would reconnect with no id, and miss
+        // whatever happened in between.
+        Resume::Fresh { upto } => vec![Event::default().id(upto.to_string())],
         Resume::Replay(missed) => missed.iter().map(queue_event).collect(),
         // With the newest id, so the page's next reconnect resumes from here.
         Resume::Resync { upto } => vec![resync().id(upto.to_string())],
@@ -552,18 +506,6 @@ pub(crate) async fn read_day_subjects<T: Send + 'static>(
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_staff_page_keeps_no_inline_script_or_style() {
-        let assets = StaffAssets::split(STAFF_PAGE);
-        for inline in ["<style>", "<script>", "</style>"] {
-            assert!(!assets.html.contains(inline), "{inline} left in the page");
-        }
-        // The lifted script once (the EHR interface's row brings its own file, /staff/hl7.js).
-        assert_eq!(assets.html.matches(assets.js_path.as_str()).count(), 1);
-        assert!(assets.html.contains(&assets.css_path) && assets.html.contains(&assets.js_path));
-        assert!(assets.js.contains("X-CSRF-Token") && assets.css.contains("header {"));
-        assert!(assets.html.contains("{{csrf_token}}"));
-    }
     use crate::domain::PersonName;
 
     #[test]

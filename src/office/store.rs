@@ -443,6 +443,8 @@ const MIGRATIONS: &[&str] = &[
     // Retention (see `retention`).
     retention::MIGRATION,
     fhir::MIGRATION_COVERAGE_CONSENT,
+    // When each staff user last signed in (the users view shows it).
+    "ALTER TABLE staff_users ADD COLUMN last_sign_in_at TEXT;",
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit

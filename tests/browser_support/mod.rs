@@ -3,6 +3,8 @@
 //! element). Needs `chromium` and `chromium-driver`.
 #![allow(dead_code)]
 
+pub mod firefox;
+
 use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -194,9 +196,18 @@ pub async fn sign_in(browser: &fantoccini::Client, base: &str) {
 /// Opens the staff page at `base` (signing in first if the browser is not) and waits
 /// until it hears the live stream.
 pub async fn open_live(browser: &fantoccini::Client, base: &str) {
-    browser.goto(&format!("{base}/")).await.unwrap();
+    open_view(browser, base, "/").await;
+}
+
+/// Opens the staff view at `path` (`/`, `/interfaces`, `/audit`, `/kiosks`, `/users`),
+/// signing in first if the browser is not, and waits until it hears the live stream.
+pub async fn open_view(browser: &fantoccini::Client, base: &str, path: &str) {
+    browser.goto(&format!("{base}{path}")).await.unwrap();
     if browser.current_url().await.unwrap().path() == "/login" {
         sign_in(browser, base).await;
+        if path != "/" {
+            browser.goto(&format!("{base}{path}")).await.unwrap();
+        }
     }
     browser
         .wait()

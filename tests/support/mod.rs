@@ -348,12 +348,18 @@ pub fn first_appointment_id(office: &TestOffice) -> frontdesk::domain::Appointme
 
 /// Submits a check-in for today's first appointment, as a kiosk would; returns its id.
 pub fn check_in_first(base: &str) -> frontdesk::domain::CheckInId {
+    check_in_nth(base, 0)
+}
+
+/// Submits a check-in for today's `n`th appointment (by the roster's order), as a kiosk
+/// would; returns its id.
+pub fn check_in_nth(base: &str, n: usize) -> frontdesk::domain::CheckInId {
     let client = OfficeClient::new(base, KIOSK_TOKEN).unwrap();
     let roster = client.roster().unwrap();
     let submission = frontdesk::api::CheckInSubmission {
         id: frontdesk::domain::CheckInId::random(),
         clinic: frontdesk::domain::ClinicId::new(1).unwrap(),
-        appointment: roster.entries[0].appointment,
+        appointment: roster.entries[n].appointment,
         arrived_at: Timestamp::now(),
     };
     client.deliver(&sealed(&client, &submission)).unwrap();

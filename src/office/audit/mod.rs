@@ -119,6 +119,8 @@ audit_actions! {
     // -- Staff views and exports (PHI reads) --
     /// The day's queue.
     QueueView => "queue.view",
+    /// One check-in's queue row (a page that heard it change).
+    CheckInView => "check_in.view",
     /// A check-in code (QR) shown again.
     TokenView => "token.view",
     /// The list of new-patient registrations.
@@ -181,8 +183,16 @@ audit_actions! {
     AccessDenied => "access.denied",
     /// An admin listed the staff users.
     StaffUsersView => "staff.users_view",
-    /// A staff user added (from the command line).
+    /// A staff user added (from the command line, or by an admin on the users view).
     StaffUserAdd => "staff.user_add",
+    /// A staff user's role changed.
+    StaffUserRole => "staff.user_role",
+    /// A staff user disabled (their sessions end).
+    StaffUserDisable => "staff.user_disable",
+    /// A staff user enabled again.
+    StaffUserEnable => "staff.user_enable",
+    /// A staff user's password set by an admin (their sessions end).
+    StaffUserPassword => "staff.user_password",
     // -- Kiosks --
     /// A check-in stored (also when staff accept a registration).
     CheckInCreate => "check_in.create",

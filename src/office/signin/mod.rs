@@ -6,11 +6,13 @@
 //! from the [`StaffSession`] extractor and audits as [`StaffSession::actor`] (the user's
 //! number, never a name).
 
+mod admin;
 mod guard;
 mod login;
 mod session;
 mod users;
 
+pub use admin::{Added, UserItem};
 pub use guard::{CSRF_HEADER, Refusal, StaffSession, from_this_site, guarded, same_site};
 pub use login::{LoginBodyError, LoginForm, SessionView, parse_login_body};
 pub use session::{
@@ -20,15 +22,12 @@ pub use users::{
     AccountError, MIN_PASSWORD_CHARS, Password, PasswordHash, Role, StaffUserId, Username,
 };
 
-use super::error::ApiError;
 use super::server::AppState;
 use super::store::{OfficeStore, StoreError, UsernameTaken};
 use crate::office::audit::AuditAction;
-use axum::extract::State;
+use axum::Router;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 
 /// The pages' Content-Security-Policy (no inline script or style).
 pub const STRICT_CSP: &str = login::STRICT_CSP;
@@ -47,45 +46,9 @@ pub fn desk_routes() -> Router<AppState> {
         .route("/api/staff/v1/session", get(login::whoami))
 }
 
-/// Routes for administrators.
+/// Routes for administrators: staff accounts (see `admin`).
 pub fn admin_routes() -> Router<AppState> {
-    Router::new().route("/api/staff/v1/users", get(list_users))
-}
-
-/// A user as `GET /api/staff/v1/users` lists them.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct UserItem {
-    pub id: StaffUserId,
-    pub username: Username,
-    pub role: Role,
-    pub disabled: bool,
-    pub created_at: Timestamp,
-}
-
-async fn list_users(
-    State(state): State<AppState>,
-    session: StaffSession,
-) -> Result<Json<Vec<UserItem>>, ApiError> {
-    let now = Timestamp::now();
-    let actor = session.actor();
-    let users = state
-        .db(move |db| {
-            db.audit(now, &actor, AuditAction::StaffUsersView, "all")?;
-            db.staff_users()
-        })
-        .await?;
-    Ok(Json(
-        users
-            .into_iter()
-            .map(|u| UserItem {
-                id: u.id,
-                username: u.username,
-                role: u.role,
-                disabled: u.disabled,
-                created_at: u.created_at,
-            })
-            .collect(),
-    ))
+    admin::routes()
 }
 
 /// Why `add-user` could not add a user.

@@ -15,6 +15,8 @@ pub struct StaffUser {
     pub role: Role,
     pub disabled: bool,
     pub created_at: Timestamp,
+    /// When they last signed in; `None`: never.
+    pub last_sign_in_at: Option<Timestamp>,
 }
 
 /// A live session, found by its token's digest.
@@ -62,7 +64,8 @@ impl OfficeStore {
     /// Every user, by id.
     pub fn staff_users(&self) -> Result<Vec<StaffUser>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, username, role, disabled, created_at FROM staff_users ORDER BY id",
+            "SELECT id, username, role, disabled, created_at, last_sign_in_at
+             FROM staff_users ORDER BY id",
         )?;
         let rows = stmt.query_map([], |row| {
             Ok((
@@ -71,10 +74,11 @@ impl OfficeStore {
                 row.get::<_, String>(2)?,
                 row.get::<_, bool>(3)?,
                 row.get::<_, String>(4)?,
+                row.get::<_, Option<String>>(5)?,
             ))
         })?;
         rows.map(|row| {
-            let (id, username, role, disabled, created_at) = row?;
+            let (id, username, role, disabled, created_at, last_sign_in_at) = row?;
             Ok(StaffUser {
                 id: StaffUserId::new(id),
                 username: Username::new(&username)
@@ -82,6 +86,9 @@ impl OfficeStore {
                 role: role_from(&role)?,
                 disabled,
                 created_at: parse(&created_at, "staff user time")?,
+                last_sign_in_at: last_sign_in_at
+                    .map(|at| parse(&at, "staff sign-in time"))
+                    .transpose()?,
             })
         })
         .collect()
@@ -138,7 +145,48 @@ impl OfficeStore {
         Ok(changed > 0)
     }
 
-    /// Records a new session.
+    /// Changes a user's role (their open sessions have the new one at their next
+    /// request); `false`: no such user.
+    pub fn set_staff_user_role(
+        &mut self,
+        user: StaffUserId,
+        role: Role,
+    ) -> Result<bool, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE staff_users SET role = ?2 WHERE id = ?1",
+            params![user.get(), role.as_str()],
+        )? > 0)
+    }
+
+    /// Sets a user's password; their sessions end at once. `false`: no such user.
+    pub fn set_staff_user_password(
+        &mut self,
+        user: StaffUserId,
+        hash: &PasswordHash,
+    ) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE staff_users SET password_hash = ?2 WHERE id = ?1",
+            params![user.get(), hash.as_str()],
+        )?;
+        tx.execute(
+            "DELETE FROM staff_sessions WHERE user_id = ?1",
+            [user.get()],
+        )?;
+        tx.commit()?;
+        Ok(changed > 0)
+    }
+
+    /// How many enabled administrators there are besides `user`.
+    pub fn other_enabled_admins(&self, user: StaffUserId) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM staff_users WHERE role = 'admin' AND disabled = 0 AND id != ?1",
+            [user.get()],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Records a new session (and the user's last sign-in).
     pub fn create_staff_session(
         &mut self,
         digest: TokenDigest,
@@ -146,11 +194,17 @@ impl OfficeStore {
         csrf: &CsrfToken,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
+        let tx = self.conn.transaction()?;
+        tx.execute(
             "INSERT INTO staff_sessions (token_hash, user_id, csrf, created_at, last_seen_at)
              VALUES (?1, ?2, ?3, ?4, ?4)",
             params![&digest.0[..], user.get(), csrf.as_str(), ts(now)],
         )?;
+        tx.execute(
+            "UPDATE staff_users SET last_sign_in_at = ?2 WHERE id = ?1",
+            params![user.get(), ts(now)],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 
