@@ -44,4 +44,7 @@ pub use steps::{
     CoverageField, CoverageFieldError, InsuranceFieldView, InsuranceInput, InsuranceNotice,
     InsuranceReviewRow, InsuranceTap, InsuranceView, OnFileLine,
 };
+pub use steps::{
+    CODE_LOCK, CodeAttempts, CodeKey, CodeNotice, CodeView, MAX_WRONG_CODES, TypedCode,
+};
 pub use steps::{QuestionError, QuestionInput, QuestionView, QuestionsTap, QuestionsView};
