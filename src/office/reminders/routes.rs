@@ -43,7 +43,8 @@ async fn script() -> impl IntoResponse {
 /// `GET /api/staff/v1/reminders`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RemindersView {
-    /// Whether a mail server is configured; `false`: the page shows nothing.
+    /// Whether a mail server or text gateway is configured; `false`: the page shows
+    /// nothing.
     pub enabled: bool,
     /// The appointments shown: today up to `days_before` days ahead.
     pub from: Date,
@@ -99,7 +100,8 @@ async fn list(
         })
         .await?;
     Ok(Json(RemindersView {
-        enabled: state.config.reminders.smtp_host.is_some(),
+        enabled: state.config.reminders.smtp_host.is_some()
+            || state.config.reminders.sms.base_url.is_some(),
         from,
         to,
         appointments: rows

@@ -73,6 +73,8 @@ pub struct ReminderItem {
 pub struct ReminderSubject {
     pub appointment: Appointment,
     pub email: Option<String>,
+    /// The phone on file, as imported (checked when a text is written).
+    pub phone: Option<String>,
     pub language: Language,
     pub channel: ReminderChannel,
     pub opted_out: bool,
@@ -265,7 +267,8 @@ impl OfficeStore {
                     "SELECT {APPOINTMENT_COLUMNS}, a.email, a.language, a.reminder_channel,
                             EXISTS (SELECT 1 FROM reminder_opt_outs o
                                     WHERE o.patient_key = {PATIENT_KEY}),
-                            EXISTS (SELECT 1 FROM checkins c WHERE c.appointment = a.handle)
+                            EXISTS (SELECT 1 FROM checkins c WHERE c.appointment = a.handle),
+                            a.phone
                      FROM appointments a WHERE a.handle = ?1"
                 ),
                 [appointment.get().cast_signed()],
@@ -277,14 +280,16 @@ impl OfficeStore {
                         row.get::<_, String>(12)?,
                         row.get::<_, bool>(13)?,
                         row.get::<_, bool>(14)?,
+                        row.get::<_, Option<String>>(15)?,
                     ))
                 },
             )
             .optional()?;
-        row.map(|(found, email, language, channel, opted_out, checked_in)| {
+        row.map(|(found, email, language, channel, opted_out, checked_in, phone)| {
             Ok(ReminderSubject {
                 appointment: found?,
                 email: email.filter(|e| !e.is_empty()),
+                phone: phone.filter(|p| !p.is_empty()),
                 language: language_from(&language)?,
                 channel: ReminderChannel::parse(&channel)
                     .ok_or(StoreError::Corrupt("reminder channel"))?,
@@ -426,6 +431,55 @@ impl OfficeStore {
             })
         })
         .collect()
+    }
+
+    /// A patient replied "STOP" to a text from `phone`: every patient with that number on
+    /// file is opted out (as the staff toggle does; by `sms`), each audited with its
+    /// appointment. Returns how many appointments carried the number.
+    pub fn opt_out_by_phone(
+        &mut self,
+        phone: &crate::domain::PhoneNumber,
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let matching: Vec<(i64, String)> = {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT a.handle, a.phone, {PATIENT_KEY} FROM appointments a
+                 WHERE coalesce(a.phone, '') <> ''"
+            ))?;
+            let rows = stmt.query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })?;
+            let mut matching = Vec::new();
+            for row in rows {
+                let (handle, on_file, key) = row?;
+                // Numbers are kept as imported: compared by their digits.
+                if crate::domain::PhoneNumber::parse(&on_file).is_ok_and(|p| p == *phone) {
+                    matching.push((handle, key));
+                }
+            }
+            matching
+        };
+        for (handle, key) in &matching {
+            tx.execute(
+                "INSERT OR IGNORE INTO reminder_opt_outs (patient_key, opted_out_at, opted_out_by)
+                 VALUES (?1, ?2, 'sms')",
+                params![key, ts(now)],
+            )?;
+            audit_in(
+                &tx,
+                now,
+                &Actor::System.into(),
+                AuditAction::ReminderOptOut,
+                &handle.cast_unsigned().to_string(),
+            )?;
+        }
+        tx.commit()?;
+        Ok(matching.len())
     }
 
     /// Staff opted the patient of `appointment` out of reminders (or back in); audited.
