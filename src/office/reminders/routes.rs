@@ -59,6 +59,9 @@ pub struct AppointmentRemindersView {
     pub starts_at: String,
     pub patient: StaffName,
     pub has_email: bool,
+    /// A phone number is on file (what a text reminder goes to).
+    #[serde(default)]
+    pub has_phone: bool,
     pub language: Language,
     pub channel: ReminderChannel,
     pub opted_out: bool,
@@ -112,6 +115,7 @@ async fn list(
                 starts_at: row.appointment.starts_at.strftime("%H:%M").to_string(),
                 patient: row.appointment.patient.staff_form(),
                 has_email: row.has_email,
+                has_phone: row.has_phone,
                 language: row.language,
                 channel: row.channel,
                 opted_out: row.opted_out,

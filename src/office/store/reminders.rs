@@ -121,6 +121,7 @@ pub struct ReminderRow {
 pub struct AppointmentReminders {
     pub appointment: Appointment,
     pub has_email: bool,
+    pub has_phone: bool,
     pub language: Language,
     pub channel: ReminderChannel,
     pub opted_out: bool,
@@ -366,7 +367,8 @@ impl OfficeStore {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {APPOINTMENT_COLUMNS}, coalesce(a.email, '') <> '', a.language,
                     a.reminder_channel,
-                    EXISTS (SELECT 1 FROM reminder_opt_outs o WHERE o.patient_key = {PATIENT_KEY})
+                    EXISTS (SELECT 1 FROM reminder_opt_outs o WHERE o.patient_key = {PATIENT_KEY}),
+                    coalesce(a.phone, '') <> ''
              FROM appointments a WHERE a.day >= ?1 AND a.day <= ?2
              ORDER BY a.day, a.starts_at, a.last_name, a.id"
         ))?;
@@ -377,15 +379,17 @@ impl OfficeStore {
                 row.get::<_, String>(11)?,
                 row.get::<_, String>(12)?,
                 row.get::<_, bool>(13)?,
+                row.get::<_, bool>(14)?,
             ))
         })?;
         let mut list = Vec::new();
         for row in rows {
-            let (appointment, has_email, language, channel, opted_out) = row?;
+            let (appointment, has_email, language, channel, opted_out, has_phone) = row?;
             let appointment = appointment?;
             let reminders = self.reminder_rows(&appointment)?;
             list.push(AppointmentReminders {
                 has_email,
+                has_phone,
                 language: language_from(&language)?,
                 channel: ReminderChannel::parse(&channel)
                     .ok_or(StoreError::Corrupt("reminder channel"))?,
