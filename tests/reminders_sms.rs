@@ -77,7 +77,10 @@ impl SmsPeer {
     }
 
     fn texts_to(&self, number: &str) -> Vec<Text> {
-        self.texts().into_iter().filter(|t| t.to == number).collect()
+        self.texts()
+            .into_iter()
+            .filter(|t| t.to == number)
+            .collect()
     }
 }
 
@@ -360,7 +363,9 @@ fn the_texted_code_checks_the_patient_in_wrong_codes_lock_and_stop_ends_the_text
     assert!(!olga.body.contains("Secretspecialty"), "{}", olga.body);
     let pablo = &peer.texts_to("+12175550122")[0];
     assert!(
-        pablo.body.starts_with("Hola, Pablo: su cita en Demo Family Practice es hoy a las 22:15"),
+        pablo
+            .body
+            .starts_with("Hola, Pablo: su cita en Demo Family Practice es hoy a las 22:15"),
         "{}",
         pablo.body
     );
@@ -377,7 +382,10 @@ fn the_texted_code_checks_the_patient_in_wrong_codes_lock_and_stop_ends_the_text
     let PageView::TypeCode(after_wrong) = type_code(&kiosk, &wrong(&olga_code, 0)) else {
         panic!("a wrong code stays on the keyboard")
     };
-    assert_eq!(after_wrong.notice, Some(CodeNotice::Wrong { tries_left: 4 }));
+    assert_eq!(
+        after_wrong.notice,
+        Some(CodeNotice::Wrong { tries_left: 4 })
+    );
     // Typed in lower case: the same code.
     let PageView::Confirm(details) = type_code(&kiosk, &olga_code.to_lowercase()) else {
         panic!("Olga's code leads to her visit")
@@ -426,7 +434,10 @@ fn the_texted_code_checks_the_patient_in_wrong_codes_lock_and_stop_ends_the_text
     // Olga replies STOP. Without the secret, or with garbage, the hub refuses.
     let stop = "MessageSid=SM1&From=%2B12175550111&To=%2B12175550100&Body=Stop".to_owned();
     assert_eq!(inbound(&office, None, stop.clone()).status(), 401);
-    assert_eq!(inbound(&office, Some("wrong-secret"), stop.clone()).status(), 401);
+    assert_eq!(
+        inbound(&office, Some("wrong-secret"), stop.clone()).status(),
+        401
+    );
     assert_eq!(
         inbound(&office, Some(REPLY_SECRET), "Body=STOP".into()).status(),
         422
@@ -496,7 +507,10 @@ fn a_restart_in_the_middle_of_a_batch_sends_each_text_once() {
     wait_until("two texts out", || (peer.texts().len() >= 2).then_some(()));
     office.stop();
     let sent_before = peer.texts().len();
-    assert!(sent_before < list.len(), "stopped in the middle of the batch");
+    assert!(
+        sent_before < list.len(),
+        "stopped in the middle of the batch"
+    );
 
     let office = start(&office_dir, &zone, peer.port, slow);
     wait_until("every text settled", || {

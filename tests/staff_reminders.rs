@@ -139,6 +139,14 @@ async fn a_mail_server_that_is_down_shows_failed_and_staff_can_opt_a_patient_out
     let tina = row_saying(&browser, "Testtext, Tina", "Days before: Failed").await;
     assert!(tina.contains("Text (Spanish)"), "{tina}");
     assert!(tina.contains("text gateway unreachable"), "{tina}");
+    browser
+        .execute(
+            "document.querySelector('#reminders tr:last-child').scrollIntoView()",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    screenshot(&browser, "staff-reminders-text.png").await;
     let quinn = row_saying(&browser, "Optout, Quinn", "Days before: Opted out").await;
     assert!(!quinn.contains("Failed"), "{quinn}");
 

@@ -41,10 +41,10 @@ pub use steps::{
     TypedName, phone_as_typed,
 };
 pub use steps::{
-    CoverageField, CoverageFieldError, InsuranceFieldView, InsuranceInput, InsuranceNotice,
-    InsuranceReviewRow, InsuranceTap, InsuranceView, OnFileLine,
+    CODE_LOCK, CodeAttempts, CodeKey, CodeNotice, CodeView, MAX_WRONG_CODES, TypedCode,
 };
 pub use steps::{
-    CODE_LOCK, CodeAttempts, CodeKey, CodeNotice, CodeView, MAX_WRONG_CODES, TypedCode,
+    CoverageField, CoverageFieldError, InsuranceFieldView, InsuranceInput, InsuranceNotice,
+    InsuranceReviewRow, InsuranceTap, InsuranceView, OnFileLine,
 };
 pub use steps::{QuestionError, QuestionInput, QuestionView, QuestionsTap, QuestionsView};

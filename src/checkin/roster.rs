@@ -130,7 +130,9 @@ mod tests {
             provider: "Dr. Demo Able".into(),
             checked_in: false,
             due: AmountDue::default(),
-            code: Some(key_for(TODAY).hash_code(&ShortCode::derive(&[3; 32], AppointmentId::new(id)))),
+            code: Some(
+                key_for(TODAY).hash_code(&ShortCode::derive(&[3; 32], AppointmentId::new(id))),
+            ),
             identity: born.map(|b| key_for(TODAY).hash(last, b).unwrap()),
         }
     }
@@ -223,12 +225,20 @@ mod tests {
     #[test]
     fn finds_by_short_code_only_with_todays_key() {
         let code = ShortCode::derive(&[3; 32], AppointmentId::new(2));
-        assert_eq!(roster().find_by_code(&code).map(|e| e.appointment.get()), Some(2));
+        assert_eq!(
+            roster().find_by_code(&code).map(|e| e.appointment.get()),
+            Some(2)
+        );
         let other = ShortCode::derive(&[3; 32], AppointmentId::new(99));
         assert!(roster().find_by_code(&other).is_none());
         let stale = roster().with_identity_key(Some(key_for(date(2026, 11, 24))));
         assert!(stale.find_by_code(&code).is_none());
-        assert!(roster().with_identity_key(None).find_by_code(&code).is_none());
+        assert!(
+            roster()
+                .with_identity_key(None)
+                .find_by_code(&code)
+                .is_none()
+        );
     }
 
     #[test]

@@ -13,8 +13,8 @@ mod name;
 mod payment;
 mod phone;
 mod registration;
-mod short_code;
 mod sex;
+mod short_code;
 mod staff_need;
 mod text;
 
@@ -46,8 +46,8 @@ pub use phone::{PhoneError, PhoneNumber};
 pub use registration::{
     EmergencyContact, FieldSource, NewPatientRegistration, PreferredName, Relationship, Sourced,
 };
-pub use short_code::{SHORT_CODE_ALPHABET, SHORT_CODE_LEN, ShortCode, ShortCodeError};
 pub use sex::{SexCode, SexOption, SexOptionError, SexOptions};
+pub use short_code::{SHORT_CODE_ALPHABET, SHORT_CODE_LEN, ShortCode, ShortCodeError};
 pub use staff_need::StaffNeed;
 pub use text::TextError;
 

@@ -7,12 +7,12 @@ use super::controllers::insurance::{pixels_of, show_preview};
 use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
-    CodeKey, CodeNotice, CodeView, TypedCode,
-    BirthView, Choice, ConfirmDetails, ConsentPage, ConsentView, ContactChange, DetailsView,
-    DisplayPrefs, Ending, Field, FormError, FrontDeskReason, Keyboard, NameNotice, NameView,
-    NotSetUp, OverlayView, PageView, PaymentNote, PaymentView, Problem, Question, QuestionError,
-    QuestionInput, QuestionView, QuestionsView, RegisterBirthView, RegisterInput, RegisterView,
-    ReviewAnswer, ReviewRow, ReviewView, Screen, SignaturePad, TypedName,
+    BirthView, Choice, CodeKey, CodeNotice, CodeView, ConfirmDetails, ConsentPage, ConsentView,
+    ContactChange, DetailsView, DisplayPrefs, Ending, Field, FormError, FrontDeskReason, Keyboard,
+    NameNotice, NameView, NotSetUp, OverlayView, PageView, PaymentNote, PaymentView, Problem,
+    Question, QuestionError, QuestionInput, QuestionView, QuestionsView, RegisterBirthView,
+    RegisterInput, RegisterView, ReviewAnswer, ReviewRow, ReviewView, Screen, SignaturePad,
+    TypedCode, TypedName,
 };
 use crate::devices::payment::{NotTaken, TerminalPrompt};
 use crate::domain::{

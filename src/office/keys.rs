@@ -36,7 +36,10 @@ impl IdentitySecret {
 
     /// The short code of `appointment` for text-message reminders: derived, never stored
     /// (see [`crate::domain::ShortCode`]).
-    pub fn short_code(&self, appointment: crate::domain::AppointmentId) -> crate::domain::ShortCode {
+    pub fn short_code(
+        &self,
+        appointment: crate::domain::AppointmentId,
+    ) -> crate::domain::ShortCode {
         crate::domain::ShortCode::derive(&self.0, appointment)
     }
 }

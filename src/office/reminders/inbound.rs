@@ -163,9 +163,7 @@ async fn inbound(
     if reply.keyword == ReplyKeyword::Stop {
         let now = Timestamp::now();
         let from = reply.from.clone();
-        let patients = state
-            .db(move |db| db.opt_out_by_phone(&from, now))
-            .await?;
+        let patients = state.db(move |db| db.opt_out_by_phone(&from, now)).await?;
         tracing::info!(patients, "text reply: opted out");
     } else {
         tracing::info!("text reply: not a keyword, ignored");
@@ -210,7 +208,10 @@ mod tests {
         for (body, error) in [
             (&b"Body=STOP"[..], InboundError::From),
             (b"From=%2B12175550123", InboundError::Body),
-            (b"From=%2B12175550123&From=%2B12175550124&Body=x", InboundError::From),
+            (
+                b"From=%2B12175550123&From=%2B12175550124&Body=x",
+                InboundError::From,
+            ),
             (b"From=%2B442071234567&Body=STOP", InboundError::BadNumber),
             (b"From=hello&Body=STOP", InboundError::BadNumber),
         ] {

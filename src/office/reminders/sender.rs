@@ -10,10 +10,10 @@
 //! repeats nor loses one. Only a crash (power cut) between the server's "250 OK" and the
 //! commit sends that one reminder again, with the same Message-ID.
 
+use super::ReminderChannel;
 use super::email::{self, Clinic, EmailError, Reminder};
 use super::plan;
 use super::sms::{self, HttpGateway, SmsGateway, TextMessage};
-use super::ReminderChannel;
 use crate::office::config::{RemindersConfig, SmtpSecurity};
 use crate::office::events::QueueEvent;
 use crate::office::server::AppState;
@@ -165,9 +165,10 @@ async fn run(state: AppState, channels: Channels) {
         }
         let send_state = state.clone();
         let send_channels = channels.clone();
-        let tried = tokio::task::spawn_blocking(move || attempt(&send_state, &send_channels, &item))
-            .await
-            .unwrap_or(true);
+        let tried =
+            tokio::task::spawn_blocking(move || attempt(&send_state, &send_channels, &item))
+                .await
+                .unwrap_or(true);
         if tried {
             next_send = Instant::now() + gap;
         }

@@ -166,7 +166,9 @@ pub fn text(reminder: &TextReminder<'_>, clinic: &TextClinic<'_>) -> String {
         Language::Spanish => &SPANISH,
     };
     let when = match reminder.kind {
-        ReminderKind::DaysBefore => w.on_day.replace("{date}", &long_date(reminder.day, language)),
+        ReminderKind::DaysBefore => w
+            .on_day
+            .replace("{date}", &long_date(reminder.day, language)),
         ReminderKind::Morning => w.today.to_owned(),
     };
     w.body

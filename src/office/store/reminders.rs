@@ -286,18 +286,20 @@ impl OfficeStore {
                 },
             )
             .optional()?;
-        row.map(|(found, email, language, channel, opted_out, checked_in, phone)| {
-            Ok(ReminderSubject {
-                appointment: found?,
-                email: email.filter(|e| !e.is_empty()),
-                phone: phone.filter(|p| !p.is_empty()),
-                language: language_from(&language)?,
-                channel: ReminderChannel::parse(&channel)
-                    .ok_or(StoreError::Corrupt("reminder channel"))?,
-                opted_out,
-                checked_in,
-            })
-        })
+        row.map(
+            |(found, email, language, channel, opted_out, checked_in, phone)| {
+                Ok(ReminderSubject {
+                    appointment: found?,
+                    email: email.filter(|e| !e.is_empty()),
+                    phone: phone.filter(|p| !p.is_empty()),
+                    language: language_from(&language)?,
+                    channel: ReminderChannel::parse(&channel)
+                        .ok_or(StoreError::Corrupt("reminder channel"))?,
+                    opted_out,
+                    checked_in,
+                })
+            },
+        )
         .transpose()
     }
 

@@ -45,9 +45,7 @@ impl TypedCode {
         match key {
             CodeKey::Char(c) => {
                 let c = c.to_ascii_uppercase();
-                if c.is_ascii()
-                    && SHORT_CODE_ALPHABET.contains(c)
-                    && self.0.len() < SHORT_CODE_LEN
+                if c.is_ascii() && SHORT_CODE_ALPHABET.contains(c) && self.0.len() < SHORT_CODE_LEN
                 {
                     self.0.push(c);
                     true
@@ -177,10 +175,7 @@ mod tests {
         let t0 = Timestamp::from_second(1_795_000_000).unwrap();
         let mut attempts = CodeAttempts::default();
         for left in (1..MAX_WRONG_CODES).rev() {
-            assert_eq!(
-                attempts.wrong(t0),
-                CodeNotice::Wrong { tries_left: left }
-            );
+            assert_eq!(attempts.wrong(t0), CodeNotice::Wrong { tries_left: left });
         }
         assert!(!attempts.is_locked(t0));
         assert_eq!(attempts.wrong(t0), CodeNotice::Locked);

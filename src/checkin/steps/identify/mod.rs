@@ -9,7 +9,9 @@ mod code;
 mod name;
 
 pub use birth::{BirthEntry, BirthView};
-pub use code::{CODE_LOCK, CodeAttempts, CodeKey, CodeNotice, CodeView, MAX_WRONG_CODES, TypedCode};
+pub use code::{
+    CODE_LOCK, CodeAttempts, CodeKey, CodeNotice, CodeView, MAX_WRONG_CODES, TypedCode,
+};
 pub use name::{MAX_NAME_CHARS, NameKey, TypedName};
 
 use super::{Go, Outcome, Step, StepContext};
