@@ -34,9 +34,7 @@ mmdebstrap --quiet --arch=arm64 --variant=minbase --components=main,non-free-fir
     --essential-hook='mkdir -p "$1/etc/default" "$1/boot/firmware"' \
     --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs' \
     --essential-hook='printf "#!/bin/sh\nexit 0\n" >"$1/usr/sbin/update-initramfs"; chmod 755 "$1/usr/sbin/update-initramfs"' \
-    --customize-hook="copy-in $out/frontdesk-kiosk.deb /tmp" \
-    --customize-hook='chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends /tmp/frontdesk-kiosk.deb' \
-    --customize-hook='rm "$1/tmp/frontdesk-kiosk.deb"' \
+    --include="$out/frontdesk-kiosk.deb" --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
     --customize-hook='rm "$1/usr/sbin/update-initramfs"; chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs' \
     --customize-hook='chroot "$1" update-initramfs -c -k all' \
     --customize-hook='upload image/files/fstab /etc/fstab' \

@@ -104,6 +104,7 @@ fn entry(appointment: u64, checked_in: bool) -> RosterEntry {
         provider: "Dr. Example".into(),
         checked_in,
         due: frontdesk::domain::AmountDue::default(),
+        code: None,
         identity: None,
     }
 }

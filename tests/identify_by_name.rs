@@ -43,6 +43,7 @@ fn entry(id: u64, first: &str, last: &str, born: Date, hour: i8) -> RosterEntry 
         provider: "Dr. Demo Able".into(),
         checked_in: false,
         due: frontdesk::domain::AmountDue::default(),
+        code: None,
         identity: Some(identity_key().hash(last, dob).unwrap()),
     }
 }

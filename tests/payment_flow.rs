@@ -90,6 +90,7 @@ fn checked_in_by(owed: AmountDue, readiness: PaymentsReadiness) -> (Journey, OpI
         starts_at: Time::constant(10, 45, 0, 0),
         provider: "Dr. Example".into(),
         checked_in: false,
+        code: None,
         identity: None,
         due: owed,
     };
@@ -394,6 +395,7 @@ fn asked_due(owed: AmountDue) -> (Journey, OpId) {
         starts_at: Time::constant(10, 45, 0, 0),
         provider: "Dr. Example".into(),
         checked_in: false,
+        code: None,
         identity: None,
         due: owed,
     };

@@ -74,6 +74,7 @@ fn checked_in(forms: Forms) -> Journey {
         starts_at: Time::constant(10, 45, 0, 0),
         provider: "Dr. Example".into(),
         checked_in: false,
+        code: None,
         identity: None,
         due: AmountDue::default(),
     };

@@ -1,5 +1,6 @@
 //! The staff page in real headless Chromium shows the reminders (issue 16): with the
-//! mail server down, a reminder is tried again and then shown failed with why; an opted-out
+//! mail server and the text gateway down, a reminder (email or text) is tried again and
+//! then shown failed with why, beside its channel; an opted-out
 //! patient's shows opted out; staff tick "Opted out" for a patient and the hub keeps it.
 //! Needs `chromium` and `chromium-driver`.
 
@@ -56,6 +57,18 @@ fn visit(id: &str, first: &str, last: &str, day: jiff::civil::Date, hour: i8) ->
     }
 }
 
+/// `appointment`, for a patient who wants text reminders.
+fn texting(mut appointment: NewAppointment) -> NewAppointment {
+    if let Some(contact) = &mut appointment.contact {
+        contact.set(ContactField::Phone, "(217) 555-0177").unwrap();
+    }
+    appointment.reminders = Some(frontdesk::office::reminders::ReminderPrefs {
+        language: frontdesk::domain::Language::Spanish,
+        channel: frontdesk::office::reminders::ReminderChannel::Sms,
+    });
+    appointment
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mail_server_that_is_down_shows_failed_and_staff_can_opt_a_patient_out() {
     let dir = tempfile::tempdir().unwrap();
@@ -77,6 +90,10 @@ async fn a_mail_server_that_is_down_shows_failed_and_staff_can_opt_a_patient_out
             reminders.max_attempts = 2;
             reminders.max_backoff_ms = 100;
             reminders.per_minute = 6000;
+            let sms = &mut reminders.sms;
+            sms.base_url = Some(format!("http://127.0.0.1:{port}"));
+            sms.account = "ACtest0001".into();
+            sms.token = Some("test-token-not-secret".into());
         })
     })
     .await
@@ -92,6 +109,7 @@ async fn a_mail_server_that_is_down_shows_failed_and_staff_can_opt_a_patient_out
                 visit("S-1", "Olga", "Testmail", tomorrow, 9),
                 visit("S-2", "Quinn", "Optout", tomorrow, 10),
                 visit("S-3", "Pablo", "Ejemplo", tomorrow, 11),
+                texting(visit("S-4", "Tina", "Testtext", tomorrow, 12)),
             ])
             .unwrap();
         let quinn = store
@@ -117,6 +135,18 @@ async fn a_mail_server_that_is_down_shows_failed_and_staff_can_opt_a_patient_out
     open_view(&browser, &office.base, "/interfaces").await;
     let olga = row_saying(&browser, "Testmail, Olga", "Days before: Failed").await;
     assert!(olga.contains("mail server unreachable"), "{olga}");
+    assert!(olga.contains("Email (English)"), "{olga}");
+    let tina = row_saying(&browser, "Testtext, Tina", "Days before: Failed").await;
+    assert!(tina.contains("Text (Spanish)"), "{tina}");
+    assert!(tina.contains("text gateway unreachable"), "{tina}");
+    browser
+        .execute(
+            "document.querySelector('#reminders tr:last-child').scrollIntoView()",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    screenshot(&browser, "staff-reminders-text.png").await;
     let quinn = row_saying(&browser, "Optout, Quinn", "Days before: Opted out").await;
     assert!(!quinn.contains("Failed"), "{quinn}");
 

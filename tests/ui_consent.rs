@@ -32,6 +32,7 @@ fn arrive(kiosk: &UiKiosk) {
         starts_at: Time::constant(16, 30, 0, 0),
         provider: "Dr. Example".into(),
         checked_in: false,
+        code: None,
         identity: None,
         due: AmountDue::default(),
     };

@@ -30,6 +30,7 @@ fn kiosk_with_roster() -> UiKiosk {
         provider: "Dr. Demo Able".into(),
         checked_in: false,
         due: frontdesk::domain::AmountDue::default(),
+        code: None,
         identity: Some(key.hash("García-López", dob).unwrap()),
     };
     kiosk.app.dispatch(Event::RosterUpdated(
@@ -114,7 +115,7 @@ fn a_patient_types_their_name_and_picks_their_birth_date() {
 fn en_espanol_con_el_teclado() {
     let kiosk = kiosk_with_roster();
     kiosk.tap("Español");
-    kiosk.tap("Prefiero escribir mi nombre");
+    kiosk.tap("Escribir mi nombre");
     assert!(kiosk.visible("Escriba su apellido"));
     type_on_keyboard(&kiosk, "GARCIA LOPEZ");
     kiosk.tap("Siguiente");

@@ -42,6 +42,7 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
                 provider: "Dr. Bench Able".into(),
                 checked_in: false,
                 due: frontdesk::domain::AmountDue::default(),
+                code: None,
                 identity: Some(key.hash(&last, dob)?),
             })
         })

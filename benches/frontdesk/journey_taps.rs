@@ -56,6 +56,7 @@ pub fn run(report: &mut Report) -> anyhow::Result<()> {
                 provider: a.provider.clone(),
                 checked_in: false,
                 due: frontdesk::domain::AmountDue::default(),
+                code: None,
                 identity: match a.date_of_birth {
                     Some(dob) => Some(key.hash(a.patient.last(), dob)?),
                     None => None,

@@ -208,6 +208,7 @@ fn sign(
             starts_at: jiff::civil::Time::constant(16, 0, 0, 0),
             provider: "Dr. Bench Able".into(),
             checked_in: false,
+            code: None,
             identity: None,
             due: AmountDue::default(),
         }],

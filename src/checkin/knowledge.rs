@@ -39,6 +39,8 @@ pub struct Knowledge {
     /// The office's payer list and the SMART Health Card issuers it trusts (empty until
     /// the office answers; then cached across restarts).
     pub insurance: InsuranceKnowledge,
+    /// Wrong short codes typed here, and the lock they lead to (outlives sessions).
+    pub code_attempts: super::steps::CodeAttempts,
     /// Whether the office accepts this kiosk (paired and enabled).
     pub setup: super::Setup,
 }

@@ -41,6 +41,9 @@ pub use steps::{
     TypedName, phone_as_typed,
 };
 pub use steps::{
+    CODE_LOCK, CodeAttempts, CodeKey, CodeNotice, CodeView, MAX_WRONG_CODES, TypedCode,
+};
+pub use steps::{
     CoverageField, CoverageFieldError, InsuranceFieldView, InsuranceInput, InsuranceNotice,
     InsuranceReviewRow, InsuranceTap, InsuranceView, OnFileLine,
 };

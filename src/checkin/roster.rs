@@ -3,7 +3,7 @@
 //! list of either.
 
 use crate::domain::{
-    AmountDue, AppointmentId, DateOfBirth, DisplayName, IdentityHash, IdentityKey,
+    AmountDue, AppointmentId, DateOfBirth, DisplayName, IdentityHash, IdentityKey, ShortCode,
 };
 use jiff::civil::Time;
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,10 @@ pub struct RosterEntry {
     /// on file (or predates it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<IdentityHash>,
+    /// Keyed hash of the short code in the patient's text-message reminder (same day key);
+    /// `None` from offices that predate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<IdentityHash>,
     /// What to collect at check-in (co-pay, and any balance from earlier visits); nothing
     /// from offices that predate payments.
     #[serde(default)]
@@ -69,6 +73,12 @@ impl Roster {
             .collect();
         found.sort_by_key(|e| (e.starts_at, e.appointment));
         found
+    }
+    /// The appointment whose short code (from a text reminder) is `code`, if any; none
+    /// without the day's key.
+    pub fn find_by_code(&self, code: &ShortCode) -> Option<&RosterEntry> {
+        let hash = self.identity_key.as_ref()?.hash_code(code);
+        self.entries.values().find(|e| e.code == Some(hash))
     }
     /// Whether patients can be found by last name + date of birth: the office sent today's
     /// key (a kiosk that has not reached its office today has none).
@@ -120,6 +130,9 @@ mod tests {
             provider: "Dr. Demo Able".into(),
             checked_in: false,
             due: AmountDue::default(),
+            code: Some(
+                key_for(TODAY).hash_code(&ShortCode::derive(&[3; 32], AppointmentId::new(id))),
+            ),
             identity: born.map(|b| key_for(TODAY).hash(last, b).unwrap()),
         }
     }
@@ -210,10 +223,30 @@ mod tests {
     }
 
     #[test]
+    fn finds_by_short_code_only_with_todays_key() {
+        let code = ShortCode::derive(&[3; 32], AppointmentId::new(2));
+        assert_eq!(
+            roster().find_by_code(&code).map(|e| e.appointment.get()),
+            Some(2)
+        );
+        let other = ShortCode::derive(&[3; 32], AppointmentId::new(99));
+        assert!(roster().find_by_code(&other).is_none());
+        let stale = roster().with_identity_key(Some(key_for(date(2026, 11, 24))));
+        assert!(stale.find_by_code(&code).is_none());
+        assert!(
+            roster()
+                .with_identity_key(None)
+                .find_by_code(&code)
+                .is_none()
+        );
+    }
+
+    #[test]
     fn an_entry_from_an_older_office_parses_without_identity() {
         let json = r#"{"appointment":7,"display_name":"Ada T.","starts_at":"09:00:00",
             "provider":"Dr. Demo Able","checked_in":false}"#;
         let entry: RosterEntry = serde_json::from_str(json).unwrap();
         assert_eq!(entry.identity, None);
+        assert_eq!(entry.code, None);
     }
 }

@@ -3,7 +3,7 @@
 
 use super::display::DisplayPrefs;
 use super::steps::{
-    BirthView, ConsentView, DetailsView, InsuranceView, PaymentView, QuestionsView,
+    BirthView, CodeView, ConsentView, DetailsView, InsuranceView, PaymentView, QuestionsView,
     RegisterBirthView, RegisterView, ReviewView, TypedName,
 };
 use crate::domain::{Cents, DisplayName, Language};
@@ -27,6 +27,8 @@ pub enum PageView {
     Identify,
     /// Identify step: the name keyboard.
     TypeName(NameView),
+    /// Identify step: the code keyboard, for the short code from a text reminder.
+    TypeCode(CodeView),
     /// Identify step: the date of birth, one part at a time.
     BirthDate(BirthView),
     /// Identify step: several appointments matched; the patient picks theirs by its time.

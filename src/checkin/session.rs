@@ -52,6 +52,8 @@ pub struct IdentifiedAppointment {
 pub enum IdentifiedBy {
     /// The signed code from their appointment reminder.
     Code,
+    /// The short code from their text-message reminder, typed on the kiosk.
+    ShortCode,
     /// Last name and date of birth typed on the kiosk.
     NameAndBirthDate,
     /// Last name and date of birth read from a driver's licence or ID card.

@@ -80,6 +80,17 @@ impl IdentityKey {
         Ok(self.hash_normalised(&normalise_name(last_name)?, dob))
     }
 
+    /// The hash of a short check-in code (from a text-message reminder). The label and
+    /// separator keep it apart from every name + date hash: a normalised name has no
+    /// `0x00`, and a code no dashes.
+    pub fn hash_code(&self, code: &super::ShortCode) -> IdentityHash {
+        let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(b"short code");
+        mac.update(&[0]);
+        mac.update(code.as_str().as_bytes());
+        IdentityHash(mac.finalize().into_bytes().into())
+    }
+
     fn hash_normalised(&self, normal: &str, dob: DateOfBirth) -> IdentityHash {
         let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(normal.as_bytes());

@@ -14,6 +14,7 @@ mod payment;
 mod phone;
 mod registration;
 mod sex;
+mod short_code;
 mod staff_need;
 mod text;
 
@@ -46,6 +47,7 @@ pub use registration::{
     EmergencyContact, FieldSource, NewPatientRegistration, PreferredName, Relationship, Sourced,
 };
 pub use sex::{SexCode, SexOption, SexOptionError, SexOptions};
+pub use short_code::{SHORT_CODE_ALPHABET, SHORT_CODE_LEN, ShortCode, ShortCodeError};
 pub use staff_need::StaffNeed;
 pub use text::TextError;
 

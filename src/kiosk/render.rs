@@ -7,11 +7,12 @@ use super::controllers::insurance::{pixels_of, show_preview};
 use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
-    BirthView, Choice, ConfirmDetails, ConsentPage, ConsentView, ContactChange, DetailsView,
-    DisplayPrefs, Ending, Field, FormError, FrontDeskReason, Keyboard, NameNotice, NameView,
-    NotSetUp, OverlayView, PageView, PaymentNote, PaymentView, Problem, Question, QuestionError,
-    QuestionInput, QuestionView, QuestionsView, RegisterBirthView, RegisterInput, RegisterView,
-    ReviewAnswer, ReviewRow, ReviewView, Screen, SignaturePad, TypedName,
+    BirthView, Choice, CodeKey, CodeNotice, CodeView, ConfirmDetails, ConsentPage, ConsentView,
+    ContactChange, DetailsView, DisplayPrefs, Ending, Field, FormError, FrontDeskReason, Keyboard,
+    NameNotice, NameView, NotSetUp, OverlayView, PageView, PaymentNote, PaymentView, Problem,
+    Question, QuestionError, QuestionInput, QuestionView, QuestionsView, RegisterBirthView,
+    RegisterInput, RegisterView, ReviewAnswer, ReviewRow, ReviewView, Screen, SignaturePad,
+    TypedCode, TypedName,
 };
 use crate::devices::payment::{NotTaken, TerminalPrompt};
 use crate::domain::{
@@ -103,6 +104,19 @@ fn sample_review() -> ReviewView {
     }
 }
 
+/// The code page with `typed` on it.
+fn code_view(typed: &str, notice: Option<CodeNotice>) -> CodeView {
+    let mut code = TypedCode::default();
+    for c in typed.chars() {
+        code.press(CodeKey::Char(c));
+    }
+    CodeView {
+        can_continue: code.code().is_some() && notice != Some(CodeNotice::Locked),
+        typed: code,
+        notice,
+    }
+}
+
 /// Every page and overlay, with synthetic content, by file name (without language).
 pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
     let name = PersonName::new("Ada", "Testpatient")
@@ -127,6 +141,18 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
                 can_continue: false,
                 notice: Some(NameNotice::LicenceUnreadable),
             }),
+        ),
+        page("type-code", PageView::TypeCode(code_view("ACDEFGHJ", None))),
+        page(
+            "type-code-wrong",
+            PageView::TypeCode(code_view(
+                "ACDEFGHK",
+                Some(CodeNotice::Wrong { tries_left: 3 }),
+            )),
+        ),
+        page(
+            "type-code-locked",
+            PageView::TypeCode(code_view("ACDEFGHK", Some(CodeNotice::Locked))),
         ),
         page(
             "birth-year",

@@ -164,12 +164,17 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
                 channel: match row.reminder_channel.as_str() {
                     "" => ReminderChannel::Email,
                     text => ReminderChannel::parse(text)
-                        .ok_or_else(|| bad("reminder_channel must be email or none"))?,
+                        .ok_or_else(|| bad("reminder_channel must be email, sms or none"))?,
                 },
             })
         } else {
             None
         };
+        if reminders.is_some_and(|r| r.channel == ReminderChannel::Sms)
+            && crate::domain::PhoneNumber::parse(&row.phone).is_err()
+        {
+            return Err(bad("reminder_channel sms needs a usable phone number"));
+        }
         let contact = if has_contact {
             let mut contact = ContactOnFile::default();
             for field in ContactField::ALL {
@@ -394,7 +399,11 @@ mod tests {
             );
             assert!(!error.contains("secret"), "{error}");
         }
-        for (cells, reason) in [(",,fr,", "language"), (",,en,fax", "reminder_channel")] {
+        for (cells, reason) in [
+            (",,fr,", "language"),
+            (",,en,fax", "reminder_channel"),
+            (",,en,sms", "sms needs a usable phone number"),
+        ] {
             let bad =
                 format!("{header}A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25{cells}\n");
             let error = parse_csv(bad.as_bytes()).unwrap_err().to_string();

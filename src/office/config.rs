@@ -314,6 +314,96 @@ pub struct RemindersConfig {
     pub clinic_address: String,
     /// The clinic's phone, for questions and cancelling.
     pub clinic_phone: String,
+    /// `[reminders.sms]`: text-message reminders through an SMS gateway.
+    pub sms: SmsConfig,
+}
+
+/// `[reminders.sms]`: text-message reminders through an HTTP SMS gateway speaking the
+/// widely copied Messages API shape (form POST to
+/// `{base_url}/2010-04-01/Accounts/{account}/Messages.json`, HTTP basic auth
+/// `account:token`). Off unless `base_url` is set.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsConfig {
+    /// The gateway, e.g. `https://api.twilio.com`; plain `http` only to this machine.
+    pub base_url: Option<String>,
+    /// The account id at the gateway (letters and digits).
+    pub account: String,
+    /// The account's secret token.
+    pub token: Option<String>,
+    /// The number texts come from, e.g. `+12175550100`.
+    pub from: String,
+    /// The shared secret the gateway's reply forwarding presents
+    /// (`Authorization: Bearer …`) on `POST /api/sms/v1/inbound`; absent: replies
+    /// ("STOP") are refused. At least 16 characters.
+    pub reply_secret: Option<String>,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            account: String::new(),
+            token: None,
+            from: "+12175550100".into(),
+            reply_secret: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for SmsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsConfig")
+            .field("base_url", &self.base_url)
+            .field("account", &self.account)
+            .field("token", &self.token.as_ref().map(|_| "<secret>"))
+            .field("from", &self.from)
+            .field(
+                "reply_secret",
+                &self.reply_secret.as_ref().map(|_| "<secret>"),
+            )
+            .finish()
+    }
+}
+
+impl SmsConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |reason| Err(ConfigError::Reminders(reason));
+        if self
+            .reply_secret
+            .as_ref()
+            .is_some_and(|s| s.chars().count() < 16)
+        {
+            return bad("sms.reply_secret must be at least 16 characters");
+        }
+        let Some(base) = &self.base_url else {
+            return Ok(());
+        };
+        let host = base
+            .strip_prefix("https://")
+            .or_else(|| base.strip_prefix("http://"))
+            .map(|rest| rest.split(['/', ':']).next().unwrap_or_default());
+        match host {
+            None | Some("") => return bad("sms.base_url must be an http(s) URL"),
+            Some(host) if base.starts_with("http://") && !is_loopback_host(host) => {
+                return bad("sms.base_url must use https (plain http only to this machine)");
+            }
+            Some(_) => {}
+        }
+        if self.account.is_empty()
+            || self.account.len() > 64
+            || !self.account.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            return bad("sms.account must be 1-64 letters and digits");
+        }
+        if self.token.as_deref().is_none_or(str::is_empty) {
+            return bad("sms.token is needed with sms.base_url");
+        }
+        if crate::domain::PhoneNumber::parse(&self.from).is_err() {
+            return bad("sms.from must be a phone number, e.g. +12175550100");
+        }
+        Ok(())
+    }
 }
 
 impl Default for RemindersConfig {
@@ -336,6 +426,7 @@ impl Default for RemindersConfig {
             timeout_ms: 30_000,
             clinic_address: "100 Example St, Exampleville, TX 75001".into(),
             clinic_phone: "(217) 555-0100".into(),
+            sms: SmsConfig::default(),
         }
     }
 }
@@ -355,6 +446,7 @@ impl std::fmt::Debug for RemindersConfig {
             .field("days_before", &self.days_before)
             .field("morning", &self.morning)
             .field("per_minute", &self.per_minute)
+            .field("sms", &self.sms)
             .finish_non_exhaustive()
     }
 }
@@ -408,7 +500,7 @@ impl RemindersConfig {
         if !line_ok(&self.clinic_address) || !line_ok(&self.clinic_phone) {
             return bad("clinic_address and clinic_phone must be 1-200 characters on one line");
         }
-        Ok(())
+        self.sms.validate()
     }
 }
 

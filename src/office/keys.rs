@@ -33,6 +33,15 @@ impl IdentitySecret {
     pub fn key_for(&self, day: jiff::civil::Date) -> IdentityKey {
         IdentityKey::for_day(&self.0, day)
     }
+
+    /// The short code of `appointment` for text-message reminders: derived, never stored
+    /// (see [`crate::domain::ShortCode`]).
+    pub fn short_code(
+        &self,
+        appointment: crate::domain::AppointmentId,
+    ) -> crate::domain::ShortCode {
+        crate::domain::ShortCode::derive(&self.0, appointment)
+    }
 }
 
 impl std::fmt::Debug for IdentitySecret {

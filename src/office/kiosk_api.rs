@@ -71,6 +71,7 @@ async fn roster(
         .map(|a| RosterEntry {
             // A name on file always normalises (a `PersonName` has letters); if one ever did
             // not, that patient is simply not matchable by name, as without a DOB.
+            code: Some(identity_key.hash_code(&state.identity_secret.short_code(a.id))),
             identity: a
                 .date_of_birth
                 .and_then(|dob| identity_key.hash(a.patient.last(), dob).ok()),

@@ -91,6 +91,7 @@ pub fn roster_with_ada(appointment: AppointmentId) -> Event {
         provider: "Dr. Example".into(),
         checked_in: false,
         due: AmountDue::default(),
+        code: None,
         identity: None,
     };
     Event::RosterUpdated(Roster::new(vec![entry], 0))

@@ -119,6 +119,7 @@ impl UiKiosk {
             starts_at: Time::constant(16, 30, 0, 0),
             provider: "Dr. Example".into(),
             checked_in: false,
+            code: None,
             identity: None,
             due,
         };

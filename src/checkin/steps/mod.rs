@@ -27,7 +27,10 @@ pub use consent::{ConsentPage, ConsentTap, ConsentView, SignaturePad};
 pub(crate) use details::Details;
 pub use details::{ContactChange, DetailsTap, DetailsView};
 pub(crate) use identify::Identify;
-pub use identify::{BirthView, IdentifyTap, MAX_NAME_CHARS, NameKey, TypedName};
+pub use identify::{
+    BirthView, CODE_LOCK, CodeAttempts, CodeKey, CodeNotice, CodeView, IdentifyTap, MAX_NAME_CHARS,
+    MAX_WRONG_CODES, NameKey, TypedCode, TypedName,
+};
 pub(crate) use insurance::Insurance;
 pub use insurance::{
     CoverageField, CoverageFieldError, InsuranceFieldView, InsuranceInput, InsuranceNotice,

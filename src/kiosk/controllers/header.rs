@@ -33,6 +33,7 @@ fn page_of(page: &PageView) -> Page {
     match page {
         PageView::Identify => Page::Welcome,
         PageView::TypeName(_) => Page::TypeName,
+        PageView::TypeCode(_) => Page::TypeCode,
         PageView::BirthDate(_) | PageView::RegisterBirthDate(_) => Page::BirthDate,
         PageView::WhichAppointment(_) => Page::WhichTime,
         PageView::NotFound => Page::NotFound,

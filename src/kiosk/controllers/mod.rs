@@ -20,6 +20,7 @@ mod questions;
 mod register;
 mod review;
 mod still_there;
+mod type_code;
 mod type_name;
 mod welcome;
 mod which_time;
@@ -53,6 +54,7 @@ fn on_key(taps: &Taps, tap: fn(NameKey) -> Tap) -> impl Fn(slint::SharedString) 
 pub fn wire(ui: &MainWindow, taps: &Taps) {
     header::wire(ui, taps);
     welcome::wire(ui, taps);
+    type_code::wire(ui, taps);
     type_name::wire(ui, taps);
     birth_date::wire(ui, taps);
     which_time::wire(ui, taps);
@@ -74,6 +76,7 @@ pub fn wire(ui: &MainWindow, taps: &Taps) {
 
 /// Shows `screen`: every adapter gets its part (or is cleared), then the page switches.
 pub fn present(ui: &MainWindow, screen: &Screen) {
+    type_code::present(ui, screen);
     type_name::present(ui, screen);
     birth_date::present(ui, screen);
     which_time::present(ui, screen);

@@ -10,5 +10,7 @@ pub fn wire(ui: &MainWindow, taps: &Taps) {
     ui.global::<WelcomeAdapter>()
         .on_type_name(on(taps, Tap::Identify(IdentifyTap::TypeName)));
     ui.global::<WelcomeAdapter>()
+        .on_type_code(on(taps, Tap::Identify(IdentifyTap::TypeCode)));
+    ui.global::<WelcomeAdapter>()
         .on_register(on(taps, Tap::Identify(IdentifyTap::Register)));
 }

@@ -9,13 +9,17 @@
 //!   patient's language, with the minimum necessary (first name, time, place).
 //! - [`sender`]: the worker that queues, rate-limits, sends over SMTP and retries with
 //!   backoff until the reminder is sent, bounced or failed.
+//! - [`sms`]: the text message (first name, time, place, the short check-in code) and the
+//!   gateway it goes through; [`inbound`]: replies the gateway forwards ("STOP").
 //! - [`routes`]: the staff page's view and the opt-out toggle.
 
 pub mod email;
+pub mod inbound;
 pub mod plan;
 pub mod qr_png;
 pub mod routes;
 pub mod sender;
+pub mod sms;
 
 use serde::{Deserialize, Serialize};
 
@@ -52,9 +56,9 @@ impl ReminderKind {
 pub enum ReminderState {
     /// Waiting for its time, or for another try.
     Pending,
-    /// The mail server took it.
+    /// The mail server (or SMS gateway) took it.
     Sent,
-    /// The mail server refused it for good (a 5xx answer: no such mailbox, say).
+    /// The mail server or gateway refused it for good (no such mailbox or number).
     Bounced,
     /// Every try failed (the server unreachable or busy); not tried again.
     Failed,
@@ -91,14 +95,15 @@ impl ReminderState {
     }
 }
 
-/// How the patient wants reminders, from the appointment import. Text messages and
-/// letters come next (issue 16); until then a patient who wants neither email nor
-/// anything says `none`.
+/// How the patient wants reminders, from the appointment import. Letters come next
+/// (issue 16); until then a patient who wants neither email nor text says `none`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReminderChannel {
     #[default]
     Email,
+    /// A text message with the short check-in code.
+    Sms,
     None,
 }
 
@@ -106,6 +111,7 @@ impl ReminderChannel {
     pub fn as_str(self) -> &'static str {
         match self {
             ReminderChannel::Email => "email",
+            ReminderChannel::Sms => "sms",
             ReminderChannel::None => "none",
         }
     }
@@ -113,6 +119,7 @@ impl ReminderChannel {
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "email" => Some(ReminderChannel::Email),
+            "sms" => Some(ReminderChannel::Sms),
             "none" => Some(ReminderChannel::None),
             _ => None,
         }
@@ -148,5 +155,6 @@ mod tests {
         assert_eq!(ReminderState::parse("lost"), None);
         assert_eq!(ReminderChannel::parse("none"), Some(ReminderChannel::None));
         assert_eq!(ReminderChannel::parse("fax"), None);
+        assert_eq!(ReminderChannel::parse("sms"), Some(ReminderChannel::Sms));
     }
 }

@@ -43,7 +43,8 @@ async fn script() -> impl IntoResponse {
 /// `GET /api/staff/v1/reminders`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RemindersView {
-    /// Whether a mail server is configured; `false`: the page shows nothing.
+    /// Whether a mail server or text gateway is configured; `false`: the page shows
+    /// nothing.
     pub enabled: bool,
     /// The appointments shown: today up to `days_before` days ahead.
     pub from: Date,
@@ -58,6 +59,9 @@ pub struct AppointmentRemindersView {
     pub starts_at: String,
     pub patient: StaffName,
     pub has_email: bool,
+    /// A phone number is on file (what a text reminder goes to).
+    #[serde(default)]
+    pub has_phone: bool,
     pub language: Language,
     pub channel: ReminderChannel,
     pub opted_out: bool,
@@ -99,7 +103,8 @@ async fn list(
         })
         .await?;
     Ok(Json(RemindersView {
-        enabled: state.config.reminders.smtp_host.is_some(),
+        enabled: state.config.reminders.smtp_host.is_some()
+            || state.config.reminders.sms.base_url.is_some(),
         from,
         to,
         appointments: rows
@@ -110,6 +115,7 @@ async fn list(
                 starts_at: row.appointment.starts_at.strftime("%H:%M").to_string(),
                 patient: row.appointment.patient.staff_form(),
                 has_email: row.has_email,
+                has_phone: row.has_phone,
                 language: row.language,
                 channel: row.channel,
                 opted_out: row.opted_out,

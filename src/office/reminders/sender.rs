@@ -1,16 +1,19 @@
 //! The reminder worker: queues the reminders of upcoming appointments (at start, when
-//! appointments change, and every minute), then sends what is due over SMTP, at most
-//! `per_minute` a minute. A try that the mail server does not take is retried with
-//! backoff until `max_attempts`, then marked failed; a permanent refusal (5xx) marks it
-//! bounced. Nothing of a message's content or address is logged.
+//! appointments change, and every minute), then sends what is due by the patient's
+//! channel (email over SMTP, or a text through the SMS gateway), at most `per_minute` a
+//! minute. A try that the mail server or gateway does not take is retried with backoff
+//! until `max_attempts`, then marked failed; a permanent refusal marks it bounced.
+//! Nothing of a message's content, address or number is logged.
 //!
 //! Exactly once: a reminder's row is settled in the same blocking call that hands it to
 //! the mail server, and a stopping office waits for that call, so a restart neither
 //! repeats nor loses one. Only a crash (power cut) between the server's "250 OK" and the
 //! commit sends that one reminder again, with the same Message-ID.
 
+use super::ReminderChannel;
 use super::email::{self, Clinic, EmailError, Reminder};
 use super::plan;
+use super::sms::{self, HttpGateway, SmsGateway, TextMessage};
 use crate::office::config::{RemindersConfig, SmtpSecurity};
 use crate::office::events::QueueEvent;
 use crate::office::server::AppState;
@@ -20,7 +23,15 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{SmtpTransport, Transport};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// How reminders leave the hub: each channel that is configured.
+#[derive(Clone, Default)]
+pub struct Channels {
+    pub mail: Option<SmtpTransport>,
+    pub sms: Option<Arc<dyn SmsGateway>>,
+}
 
 /// The first retry waits this long; each further one twice as long, up to the maximum.
 const FIRST_BACKOFF_MS: u64 = 1000;
@@ -40,17 +51,31 @@ fn send_gap(per_minute: u32) -> Duration {
     Duration::from_secs(60) / per_minute.max(1)
 }
 
-/// Starts the worker when a mail server is configured; it ends when the office stops.
+/// Starts the worker when a mail server or an SMS gateway is configured; it ends when the
+/// office stops.
 pub fn start(state: &AppState) {
     let config = &state.config.reminders;
-    let Some(host) = config.smtp_host.clone() else {
-        return;
-    };
-    match transport(config, &host) {
-        Ok(mailer) => {
-            tokio::spawn(run(state.clone(), mailer));
+    let mut channels = Channels::default();
+    if let Some(host) = config.smtp_host.clone() {
+        match transport(config, &host) {
+            Ok(mailer) => channels.mail = Some(mailer),
+            Err(error) => tracing::error!(%error, "reminders: cannot set up the mail server"),
         }
-        Err(error) => tracing::error!(%error, "reminders: cannot set up the mail server"),
+    }
+    if config.sms.base_url.is_some() {
+        let timeout = Duration::from_millis(config.timeout_ms);
+        match HttpGateway::new(&config.sms, timeout, tokio::runtime::Handle::current()) {
+            Ok(gateway) => channels.sms = Some(Arc::new(gateway)),
+            Err(error) => tracing::error!(%error, "reminders: cannot set up the text gateway"),
+        }
+    }
+    start_with(state, channels);
+}
+
+/// Starts the worker with `channels` (tests pass a gateway of their own).
+pub fn start_with(state: &AppState, channels: Channels) {
+    if channels.mail.is_some() || channels.sms.is_some() {
+        tokio::spawn(run(state.clone(), channels));
     }
 }
 
@@ -82,7 +107,7 @@ fn transport(
 }
 
 /// Runs until the office stops.
-async fn run(state: AppState, mailer: SmtpTransport) {
+async fn run(state: AppState, channels: Channels) {
     let config = state.config.reminders.clone();
     let gap = send_gap(config.per_minute);
     let mut stopping = state.stopping.clone();
@@ -139,10 +164,11 @@ async fn run(state: AppState, mailer: SmtpTransport) {
             _ = stopping.changed() => return,
         }
         let send_state = state.clone();
-        let send_mailer = mailer.clone();
-        let tried = tokio::task::spawn_blocking(move || attempt(&send_state, &send_mailer, &item))
-            .await
-            .unwrap_or(true);
+        let send_channels = channels.clone();
+        let tried =
+            tokio::task::spawn_blocking(move || attempt(&send_state, &send_channels, &item))
+                .await
+                .unwrap_or(true);
         if tried {
             next_send = Instant::now() + gap;
         }
@@ -171,7 +197,7 @@ fn queue_upcoming(
 
 /// One try of `item`, settled before returning. `true` when the mail server was tried
 /// (it counts against the rate limit).
-fn attempt(state: &AppState, mailer: &SmtpTransport, item: &ReminderItem) -> bool {
+fn attempt(state: &AppState, channels: &Channels, item: &ReminderItem) -> bool {
     let lock = || {
         state
             .store
@@ -194,12 +220,22 @@ fn attempt(state: &AppState, mailer: &SmtpTransport, item: &ReminderItem) -> boo
         }
         Some(s) if s.opted_out => (ReminderOutcome::OptedOut, false),
         Some(s) if s.checked_in => (skip("patient checked in already"), false),
-        Some(s) if s.channel == super::ReminderChannel::None => {
+        Some(s) if s.channel == ReminderChannel::None => {
             (skip("patient wants no reminders"), false)
         }
-        Some(s) if s.email.is_none() => (skip("no email address on file"), false),
         Some(_) if now >= item.latest_at => (skip("too late to send"), false),
-        Some(s) => (send(state, mailer, item, &s, now), true),
+        Some(s) => match (s.channel, &channels.mail, &channels.sms) {
+            (ReminderChannel::Email, _, _) if s.email.is_none() => {
+                (skip("no email address on file"), false)
+            }
+            (ReminderChannel::Email, Some(mailer), _) => (send(state, mailer, item, &s, now), true),
+            (ReminderChannel::Email, None, _) => (skip("no mail server configured"), false),
+            (ReminderChannel::Sms, _, Some(gateway)) => {
+                (send_text(state, gateway.as_ref(), item, &s, now), true)
+            }
+            (ReminderChannel::Sms, _, None) => (skip("no text gateway configured"), false),
+            (ReminderChannel::None, _, _) => (skip("patient wants no reminders"), false),
+        },
     };
     let state_name = match &outcome {
         ReminderOutcome::Sent => "sent",
@@ -274,6 +310,57 @@ fn send(
                 }
             }
         }
+    }
+}
+
+/// Writes the text with the appointment's short code and hands it to the gateway; the
+/// outcome to record.
+fn send_text(
+    state: &AppState,
+    gateway: &dyn SmsGateway,
+    item: &ReminderItem,
+    subject: &crate::office::store::ReminderSubject,
+    now: Timestamp,
+) -> ReminderOutcome {
+    let config = &state.config.reminders;
+    let Some(phone) = subject
+        .phone
+        .as_deref()
+        .and_then(|p| crate::domain::PhoneNumber::parse(p).ok())
+    else {
+        return ReminderOutcome::Bounced("no usable phone number on file".into());
+    };
+    let code = state.identity_secret.short_code(subject.appointment.id);
+    let body = sms::text(
+        &sms::TextReminder {
+            first_name: subject.appointment.patient.first(),
+            language: subject.language,
+            kind: item.kind,
+            day: item.day,
+            starts_at: item.starts_at,
+            code: &code,
+        },
+        &sms::TextClinic {
+            name: &state.config.clinic_name,
+            address: &config.clinic_address,
+            phone: &config.clinic_phone,
+        },
+    );
+    let message = TextMessage {
+        to: &phone,
+        body: &body,
+        reference: &item.message_id,
+    };
+    match gateway.send(&message) {
+        Ok(()) => ReminderOutcome::Sent,
+        Err(error) if error.is_permanent() => ReminderOutcome::Bounced(error.to_string()),
+        Err(error) if item.attempts.saturating_add(1) >= config.max_attempts => {
+            ReminderOutcome::Failed(error.to_string())
+        }
+        Err(error) => ReminderOutcome::Retry {
+            next_try: now + backoff(item.attempts, config.max_backoff_ms),
+            reason: error.to_string(),
+        },
     }
 }
 

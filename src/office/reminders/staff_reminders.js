@@ -38,6 +38,21 @@
     return span;
   }
 
+  // By which channel the patient's reminders go, and whether what it needs is on file.
+  function channel(a) {
+    const language = a.language === "spanish" ? "Spanish" : "English";
+    const span = document.createElement("span");
+    span.dataset.channel = a.channel;
+    if (a.channel === "none") {
+      span.textContent = "no reminders wanted";
+    } else if (a.channel === "sms") {
+      span.textContent = a.has_phone ? `Text (${language})` : "Text: no phone on file";
+    } else {
+      span.textContent = a.has_email ? `Email (${language})` : "Email: none on file";
+    }
+    return span;
+  }
+
   function toggle(a) {
     const label = document.createElement("label");
     const box = document.createElement("input");
@@ -72,7 +87,7 @@
       tr.append(
         cell(`${a.day} ${a.starts_at}`),
         cell(a.patient),
-        cell(a.channel === "none" ? "no reminders wanted" : a.has_email ? `on file (${a.language === "spanish" ? "Spanish" : "English"})` : "none on file"),
+        cell(channel(a)),
         cell(...chips, ...none),
         cell(toggle(a)),
       );

@@ -73,6 +73,8 @@ pub struct ReminderItem {
 pub struct ReminderSubject {
     pub appointment: Appointment,
     pub email: Option<String>,
+    /// The phone on file, as imported (checked when a text is written).
+    pub phone: Option<String>,
     pub language: Language,
     pub channel: ReminderChannel,
     pub opted_out: bool,
@@ -119,6 +121,7 @@ pub struct ReminderRow {
 pub struct AppointmentReminders {
     pub appointment: Appointment,
     pub has_email: bool,
+    pub has_phone: bool,
     pub language: Language,
     pub channel: ReminderChannel,
     pub opted_out: bool,
@@ -265,7 +268,8 @@ impl OfficeStore {
                     "SELECT {APPOINTMENT_COLUMNS}, a.email, a.language, a.reminder_channel,
                             EXISTS (SELECT 1 FROM reminder_opt_outs o
                                     WHERE o.patient_key = {PATIENT_KEY}),
-                            EXISTS (SELECT 1 FROM checkins c WHERE c.appointment = a.handle)
+                            EXISTS (SELECT 1 FROM checkins c WHERE c.appointment = a.handle),
+                            a.phone
                      FROM appointments a WHERE a.handle = ?1"
                 ),
                 [appointment.get().cast_signed()],
@@ -277,21 +281,25 @@ impl OfficeStore {
                         row.get::<_, String>(12)?,
                         row.get::<_, bool>(13)?,
                         row.get::<_, bool>(14)?,
+                        row.get::<_, Option<String>>(15)?,
                     ))
                 },
             )
             .optional()?;
-        row.map(|(found, email, language, channel, opted_out, checked_in)| {
-            Ok(ReminderSubject {
-                appointment: found?,
-                email: email.filter(|e| !e.is_empty()),
-                language: language_from(&language)?,
-                channel: ReminderChannel::parse(&channel)
-                    .ok_or(StoreError::Corrupt("reminder channel"))?,
-                opted_out,
-                checked_in,
-            })
-        })
+        row.map(
+            |(found, email, language, channel, opted_out, checked_in, phone)| {
+                Ok(ReminderSubject {
+                    appointment: found?,
+                    email: email.filter(|e| !e.is_empty()),
+                    phone: phone.filter(|p| !p.is_empty()),
+                    language: language_from(&language)?,
+                    channel: ReminderChannel::parse(&channel)
+                        .ok_or(StoreError::Corrupt("reminder channel"))?,
+                    opted_out,
+                    checked_in,
+                })
+            },
+        )
         .transpose()
     }
 
@@ -361,7 +369,8 @@ impl OfficeStore {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {APPOINTMENT_COLUMNS}, coalesce(a.email, '') <> '', a.language,
                     a.reminder_channel,
-                    EXISTS (SELECT 1 FROM reminder_opt_outs o WHERE o.patient_key = {PATIENT_KEY})
+                    EXISTS (SELECT 1 FROM reminder_opt_outs o WHERE o.patient_key = {PATIENT_KEY}),
+                    coalesce(a.phone, '') <> ''
              FROM appointments a WHERE a.day >= ?1 AND a.day <= ?2
              ORDER BY a.day, a.starts_at, a.last_name, a.id"
         ))?;
@@ -372,15 +381,17 @@ impl OfficeStore {
                 row.get::<_, String>(11)?,
                 row.get::<_, String>(12)?,
                 row.get::<_, bool>(13)?,
+                row.get::<_, bool>(14)?,
             ))
         })?;
         let mut list = Vec::new();
         for row in rows {
-            let (appointment, has_email, language, channel, opted_out) = row?;
+            let (appointment, has_email, language, channel, opted_out, has_phone) = row?;
             let appointment = appointment?;
             let reminders = self.reminder_rows(&appointment)?;
             list.push(AppointmentReminders {
                 has_email,
+                has_phone,
                 language: language_from(&language)?,
                 channel: ReminderChannel::parse(&channel)
                     .ok_or(StoreError::Corrupt("reminder channel"))?,
@@ -426,6 +437,55 @@ impl OfficeStore {
             })
         })
         .collect()
+    }
+
+    /// A patient replied "STOP" to a text from `phone`: every patient with that number on
+    /// file is opted out (as the staff toggle does; by `sms`), each audited with its
+    /// appointment. Returns how many appointments carried the number.
+    pub fn opt_out_by_phone(
+        &mut self,
+        phone: &crate::domain::PhoneNumber,
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let matching: Vec<(i64, String)> = {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT a.handle, a.phone, {PATIENT_KEY} FROM appointments a
+                 WHERE coalesce(a.phone, '') <> ''"
+            ))?;
+            let rows = stmt.query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })?;
+            let mut matching = Vec::new();
+            for row in rows {
+                let (handle, on_file, key) = row?;
+                // Numbers are kept as imported: compared by their digits.
+                if crate::domain::PhoneNumber::parse(&on_file).is_ok_and(|p| p == *phone) {
+                    matching.push((handle, key));
+                }
+            }
+            matching
+        };
+        for (handle, key) in &matching {
+            tx.execute(
+                "INSERT OR IGNORE INTO reminder_opt_outs (patient_key, opted_out_at, opted_out_by)
+                 VALUES (?1, ?2, 'sms')",
+                params![key, ts(now)],
+            )?;
+            audit_in(
+                &tx,
+                now,
+                &Actor::System.into(),
+                AuditAction::ReminderOptOut,
+                &handle.cast_unsigned().to_string(),
+            )?;
+        }
+        tx.commit()?;
+        Ok(matching.len())
     }
 
     /// Staff opted the patient of `appointment` out of reminders (or back in); audited.

@@ -5,9 +5,13 @@
 //! names), and when two appointments match, the patient picks theirs by its time.
 
 mod birth;
+mod code;
 mod name;
 
 pub use birth::{BirthEntry, BirthView};
+pub use code::{
+    CODE_LOCK, CodeAttempts, CodeKey, CodeNotice, CodeView, MAX_WRONG_CODES, TypedCode,
+};
 pub use name::{MAX_NAME_CHARS, NameKey, TypedName};
 
 use super::{Go, Outcome, Step, StepContext};
@@ -61,6 +65,12 @@ pub enum IdentifyTap {
     NewPatient,
     /// Welcome: "New patient? Register here".
     Register,
+    /// Welcome: "Type the code from my text".
+    TypeCode,
+    /// A key of the code keyboard.
+    CodeKey(CodeKey),
+    /// "Check in" under the code.
+    CodeDone,
 }
 
 #[derive(Debug, Default)]
@@ -75,6 +85,11 @@ enum Stage {
     Name {
         typed: TypedName,
         notice: Option<NameNotice>,
+    },
+    /// The short code from a text-message reminder.
+    Code {
+        typed: TypedCode,
+        notice: Option<CodeNotice>,
     },
     Birth {
         typed: TypedName,
@@ -137,6 +152,11 @@ impl Step for Identify {
                 can_continue: typed.is_searchable(),
                 notice: *notice,
             }),
+            Stage::Code { typed, notice } => PageView::TypeCode(CodeView {
+                typed: typed.clone(),
+                can_continue: typed.code().is_some() && *notice != Some(CodeNotice::Locked),
+                notice: *notice,
+            }),
             Stage::Birth { entry, today, .. } => PageView::BirthDate(entry.view(*today)),
             Stage::WhichTime { choices, .. } => {
                 PageView::WhichAppointment(choices.iter().map(|c| c.details.starts_at).collect())
@@ -183,6 +203,47 @@ impl Identify {
                     )
                 }
             }
+            (Stage::Welcome, T::TypeCode) => {
+                if cx.knowledge.trust.is_some() && cx.knowledge.roster.can_match() {
+                    let notice = cx
+                        .knowledge
+                        .code_attempts
+                        .is_locked(cx.now)
+                        .then_some(CodeNotice::Locked);
+                    (
+                        Stage::Code {
+                            typed: TypedCode::default(),
+                            notice,
+                        },
+                        Outcome::stay(),
+                    )
+                } else {
+                    tracing::warn!("code entry asked for before today's list is known");
+                    (
+                        Stage::Welcome,
+                        Outcome::end(Ending::Problem(Problem::NotReady)),
+                    )
+                }
+            }
+            (Stage::Code { mut typed, notice }, T::CodeKey(key)) => {
+                if cx.knowledge.code_attempts.is_locked(cx.now) {
+                    return (
+                        Stage::Code {
+                            typed,
+                            notice: Some(CodeNotice::Locked),
+                        },
+                        Outcome::stay(),
+                    );
+                }
+                // Typing again puts the last answer away.
+                let notice = if typed.press(key) { None } else { notice };
+                (Stage::Code { typed, notice }, Outcome::stay())
+            }
+            (Stage::Code { typed, notice }, T::CodeDone) => match typed.code() {
+                Some(code) => self.code_typed(typed, &code, cx),
+                None => (Stage::Code { typed, notice }, Outcome::stay()),
+            },
+            (Stage::Code { .. }, T::Back) => (Stage::Welcome, Outcome::stay()),
             (Stage::Name { mut typed, notice }, T::Key(key)) => {
                 typed.press(key);
                 (Stage::Name { typed, notice }, Outcome::stay())
@@ -300,6 +361,63 @@ impl Identify {
                 Outcome::stay()
             }
         }
+    }
+
+    /// Where a whole typed short code leads: like a scanned reminder code when it matches
+    /// an appointment today, else a wrong try (counted towards the lock).
+    fn code_typed(
+        &mut self,
+        typed: TypedCode,
+        code: &crate::domain::ShortCode,
+        cx: &mut StepContext<'_>,
+    ) -> (Stage, Outcome) {
+        let now = cx.now;
+        if cx.knowledge.code_attempts.is_locked(now) {
+            tracing::info!("code entry locked");
+            let notice = Some(CodeNotice::Locked);
+            return (Stage::Code { typed, notice }, Outcome::stay());
+        }
+        let (Some(trust), Some(today)) = (&cx.knowledge.trust, clinic_today(cx)) else {
+            return (
+                Stage::Welcome,
+                Outcome::end(Ending::Problem(Problem::NotReady)),
+            );
+        };
+        let clinic = trust.clinic;
+        let Some(entry) = cx.knowledge.roster.find_by_code(code) else {
+            let notice = cx.knowledge.code_attempts.wrong(now);
+            tracing::info!(?notice, "typed code matched no appointment");
+            return (
+                Stage::Code {
+                    typed,
+                    notice: Some(notice),
+                },
+                Outcome::stay(),
+            );
+        };
+        let appointment = entry.appointment;
+        if entry.checked_in || cx.knowledge.used.contains(&appointment) {
+            tracing::info!(%appointment, "typed code already used");
+            return (
+                Stage::Welcome,
+                Outcome::end(Ending::Problem(Problem::AlreadyUsed)),
+            );
+        }
+        let identified = IdentifiedAppointment {
+            appointment,
+            clinic,
+            day: today,
+            details: ConfirmDetails {
+                display_name: Some(entry.display_name.clone()),
+                starts_at: entry.starts_at,
+                provider: Some(entry.provider.clone()),
+            },
+            by: IdentifiedBy::ShortCode,
+        };
+        cx.knowledge.code_attempts.right();
+        tracing::info!(%appointment, "typed code accepted");
+        cx.session.appointment = Some(identified);
+        (Stage::Welcome, Outcome::go(Go::Next))
     }
 
     /// Where a last name + date of birth leads.

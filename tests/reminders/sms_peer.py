@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""A text-message gateway simulator for the reminder tests: an HTTP server on loopback
+speaking the Messages API shape (form POST of To, From and Body to
+/2010-04-01/Accounts/<account>/Messages.json with HTTP basic auth). Each text it takes
+is appended to <dir>/texts.jsonl as one JSON object. Standard library only.
+
+Usage: sms_peer.py DIR ACCOUNT TOKEN   (prints "listening PORT" once ready)
+
+A text to +12175550199 is refused with 400 (a number that cannot take texts)."""
+
+import base64
+import json
+import os
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+OUT_DIR, ACCOUNT, TOKEN = sys.argv[1], sys.argv[2], sys.argv[3]
+LOCK = threading.Lock()
+REFUSED = "+12175550199"
+
+
+class Gateway(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        raw = self.rfile.read(length)
+        if self.path != f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json":
+            return self.answer(404, {"message": "no such resource"})
+        expected = "Basic " + base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
+        if self.headers.get("Authorization") != expected:
+            return self.answer(401, {"message": "authenticate"})
+        if not self.headers.get("Content-Type", "").startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            return self.answer(415, {"message": "form expected"})
+        form = parse_qs(raw.decode("utf-8"), strict_parsing=True)
+        if any(len(form.get(k, [])) != 1 for k in ("To", "From", "Body")):
+            return self.answer(400, {"message": "To, From and Body, once each"})
+        to = form["To"][0]
+        if to == REFUSED:
+            return self.answer(400, {"code": 21211, "message": "invalid To number"})
+        record = {
+            "to": to,
+            "from": form["From"][0],
+            "body": form["Body"][0],
+            "idempotency_key": self.headers.get("Idempotency-Key"),
+        }
+        with LOCK:
+            with open(os.path.join(OUT_DIR, "texts.jsonl"), "a", encoding="utf-8") as f:
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.answer(201, {"sid": "SM" + os.urandom(16).hex(), "status": "queued"})
+
+
+def main():
+    os.makedirs(OUT_DIR, exist_ok=True)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    print(f"listening {server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
