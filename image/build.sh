@@ -20,6 +20,8 @@ update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
 arch-test arm64 >/dev/null || { echo "cannot run arm64 binaries (binfmt_misc + qemu-user-static)" >&2; exit 1; }
 
 root=$out/root
+# What an interrupted run left mounted in the old root.
+{ findmnt -rno TARGET | grep "^$out/" || true; } | sort -r | xargs -r umount
 rm -rf "$out"
 mkdir -p "$out"
 cp "$deb" "$out/frontdesk-kiosk.deb"
