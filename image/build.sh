@@ -32,7 +32,7 @@ echo "== the root filesystem (mmdebstrap, arm64)"
 # systemd-resolved / -timesyncd: names and time (a Pi has no clock; check-in codes
 # carry their day) on a root that stays read-only.
 mmdebstrap --quiet --arch=arm64 --variant=minbase --components=main,non-free-firmware \
-    --include=systemd,systemd-sysv,udev,kmod,initramfs-tools,linux-image-arm64,raspi-firmware,systemd-resolved,systemd-timesyncd,fonts-dejavu-core,adduser,ca-certificates \
+    --include=systemd,systemd-sysv,udev,kmod,initramfs-tools,linux-image-arm64,raspi-firmware,systemd-resolved,systemd-timesyncd,fonts-dejavu-core,adduser,ca-certificates,e2fsprogs,dosfstools \
     --essential-hook='mkdir -p "$1/etc/default" "$1/boot/firmware"' \
     --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs' \
     --essential-hook='printf "#!/bin/sh\nexit 0\n" >"$1/usr/sbin/update-initramfs"; chmod 755 "$1/usr/sbin/update-initramfs"' \
@@ -45,6 +45,8 @@ mmdebstrap --quiet --arch=arm64 --variant=minbase --components=main,non-free-fir
 echo "== read-only root, writable data, config on the boot partition"
 fd_uid=$(chroot "$root" id -u frontdesk)
 fd_gid=$(chroot "$root" id -g frontdesk)
+# The data partition's mount point: the read-only root cannot make it at boot.
+install -d -m 0750 -o "$fd_uid" -g "$fd_gid" "$root/var/lib/frontdesk"
 # The boot partition's files (frontdesk.toml among them) readable by root and the kiosk.
 sed -i "s/gid=frontdesk/gid=$fd_gid/" "$root/etc/fstab"
 install -m 644 image/files/50-wired.network "$root/etc/systemd/network/50-wired.network"

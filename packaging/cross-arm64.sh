@@ -30,7 +30,7 @@ echo "== the kiosk's tests, run by qemu-aarch64"
 # The library's unit tests (the check-in journey, parsers, devices' protocols, the outbox)
 # and the serial devices against their simulators on pseudo-terminals.
 kiosk_tests=(--test scanner_serial --test zvt_terminal --test zvt_link --test receipt_printer
-    --test printer_worker --test gpio_pins --test card_camera)
+    --test gpio_pins --test card_camera)
 cargo test --release --target "$target" --no-default-features --features linuxkms --lib \
     "${kiosk_tests[@]}"
 
