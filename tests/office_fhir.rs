@@ -274,7 +274,7 @@ fn intake_for(office: &TestOffice, appointment: frontdesk::domain::AppointmentId
 }
 
 fn today() -> jiff::civil::Date {
-    Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
+    support::clinic_today()
 }
 
 #[test]

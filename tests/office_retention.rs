@@ -123,12 +123,12 @@ fn photograph_card(office: &TestOffice, appointment: AppointmentId) -> CardPhoto
     photo.id
 }
 
-/// Noon (UTC, the test clinic's zone) `days` days after `day`.
+/// Noon at the test clinic `days` days after `day`.
 fn noon_after(day: Date, days: i64) -> Timestamp {
     day.checked_add(days.days())
         .unwrap()
         .to_datetime(time(12, 0, 0, 0))
-        .to_zoned(jiff::tz::TimeZone::UTC)
+        .to_zoned(support::clinic_zone())
         .unwrap()
         .timestamp()
 }

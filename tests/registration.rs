@@ -132,7 +132,7 @@ fn a_registration_reaches_the_office_once_and_leaves_nothing_readable_on_the_kio
     store
         .enqueue_registration(
             &submission,
-            Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date(),
+            support::clinic_today(),
         )
         .unwrap();
     assert_eq!(store.depth().unwrap(), 1);

@@ -128,7 +128,7 @@ fn a_check_in_is_readable_in_no_kiosk_file_before_or_after_delivery() {
     store
         .enqueue(
             &submission,
-            Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date(),
+            support::clinic_today(),
         )
         .unwrap();
     assert_eq!(store.depth().unwrap(), 1);

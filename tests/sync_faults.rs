@@ -119,7 +119,7 @@ fn an_unreadable_row_is_skipped_reported_and_a_broken_database_is_a_fault() {
         )
         .unwrap();
     }
-    let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let today = support::clinic_today();
     let good: Vec<_> = roster.entries[..2]
         .iter()
         .map(|entry| CheckInSubmission {

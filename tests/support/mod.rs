@@ -34,11 +34,37 @@ pub struct TestOffice {
     server: BackgroundOffice,
 }
 
+/// The test clinic's time zone: a whole-hour zone where it was about noon when this test
+/// process started, so no run crosses the clinic's midnight (a check-in code carries its
+/// day, and a test that asks for "today" twice must get the same day). Its date at the
+/// start is the UTC date.
+pub fn clinic_zone_name() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let hour = i32::from(Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).hour());
+        // POSIX-style names: Etc/GMT-3 is three hours *ahead* of UTC.
+        match 12 - hour {
+            0 => "Etc/GMT".to_owned(),
+            ahead => format!("Etc/GMT{:+}", -ahead),
+        }
+    })
+}
+
+/// [`clinic_zone_name`] as a zone.
+pub fn clinic_zone() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(clinic_zone_name()).expect("the Etc/GMT zones are in tzdata")
+}
+
+/// Today at the test clinic.
+pub fn clinic_today() -> jiff::civil::Date {
+    Timestamp::now().to_zoned(clinic_zone()).date()
+}
+
 pub fn office_config(data_dir: &Path, addr: SocketAddr) -> OfficeConfig {
     OfficeConfig {
         listen: addr,
         data_dir: data_dir.to_owned(),
-        timezone: "UTC".into(),
+        timezone: clinic_zone_name().into(),
         kiosks: vec![KioskEntry {
             id: KioskId::new("lobby-1").unwrap(),
             token: KIOSK_TOKEN.into(),
