@@ -32,7 +32,7 @@ echo "== the root filesystem (mmdebstrap, arm64)"
 # systemd-resolved / -timesyncd: names and time (a Pi has no clock; check-in codes
 # carry their day) on a root that stays read-only.
 mmdebstrap --quiet --arch=arm64 --variant=minbase --components=main,non-free-firmware \
-    --include=systemd,systemd-sysv,udev,kmod,initramfs-tools,linux-image-arm64,raspi-firmware,systemd-resolved,systemd-timesyncd,fonts-dejavu-core,adduser,ca-certificates,e2fsprogs,dosfstools \
+    --include=systemd,systemd-sysv,udev,kmod,initramfs-tools,linux-image-arm64,raspi-firmware,systemd-resolved,systemd-timesyncd,fonts-dejavu-core,adduser,ca-certificates,e2fsprogs,dosfstools,fdisk,openssh-server \
     --essential-hook='mkdir -p "$1/etc/default" "$1/boot/firmware"' \
     --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs' \
     --essential-hook='printf "#!/bin/sh\nexit 0\n" >"$1/usr/sbin/update-initramfs"; chmod 755 "$1/usr/sbin/update-initramfs"' \
@@ -60,6 +60,17 @@ echo frontdesk-kiosk >"$root/etc/hostname"
 # systemd makes a machine id in memory on every boot of a read-only root.
 : >"$root/etc/machine-id"
 rm -f "$root/var/lib/dbus/machine-id"
+# SSH: off unless the boot partition holds ssh_authorized_keys; each card makes its own
+# host key on its first start (the package made some here: they would be every card's).
+rm -f "$root"/etc/ssh/ssh_host_*
+install -m 644 image/files/sshd-frontdesk.conf "$root/etc/ssh/sshd_config.d/frontdesk.conf"
+install -d "$root/etc/systemd/system/ssh.service.d"
+install -m 644 image/files/ssh-opt-in.conf "$root/etc/systemd/system/ssh.service.d/frontdesk.conf"
+chroot "$root" systemctl enable -q ssh.service
+# The data partition grows to the card on the first boot.
+install -m 755 image/files/frontdesk-grow-data "$root/usr/local/sbin/frontdesk-grow-data"
+install -m 644 image/files/frontdesk-grow-data.service "$root/etc/systemd/system/"
+chroot "$root" systemctl enable -q frontdesk-grow-data.service
 # No passwords: root is locked, and no other account can log in.
 chroot "$root" passwd -q -l root
 # Debian's raspi-firmware writes the Pi's cmdline.txt; point it at our root, read-only.
@@ -71,6 +82,10 @@ rm -rf "$root/var/cache/apt/"*.bin "$root/var/lib/apt/lists/"* "$root/var/log/"*
 
 if awk -F: '$2 !~ /^[*!]/ { print $1 }' "$root/etc/shadow" | grep .; then
     echo "FAIL: these accounts have a password" >&2
+    exit 1
+fi
+if ls "$root"/etc/ssh/ssh_host_* 2>/dev/null; then
+    echo "FAIL: SSH host keys in the image" >&2
     exit 1
 fi
 
@@ -87,8 +102,9 @@ mkfs.vfat -C -n RASPIFIRM "$out/boot.part" $((256 * 1024)) >/dev/null
 mcopy -s -i "$out/boot.part" "$out/boot/"* ::/
 root_mib=$(( $(du -sm "$root" | cut -f1) * 13 / 10 + 64 ))
 mkfs.ext4 -q -L FDROOT -d "$root" "$out/root.part" "${root_mib}M"
-chown "$fd_uid:$fd_gid" "$out/data"
-chmod 0750 "$out/data"
+# The data partition's top is root's: the kiosk's state (kiosk/, made by its unit) and
+# the SSH host key (ssh/, root only) sit side by side in it.
+chmod 0755 "$out/data"
 mkfs.ext4 -q -L FDDATA -d "$out/data" "$out/data.part" 256M
 
 img=$out/frontdesk-kiosk-arm64.img
