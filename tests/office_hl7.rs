@@ -10,11 +10,9 @@ use frontdesk::office::hl7::status::Hl7Status;
 use frontdesk::office::staff::QueueView;
 use hl7_support::{PATIENCE, Peer, office_sending_to, status, wait_for};
 use jiff::Timestamp;
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 use support::{Relay, TestOffice};
 
 fn office_with_listener(dir: &Path) -> TestOffice {

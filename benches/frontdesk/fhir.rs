@@ -24,7 +24,7 @@ use jiff::Timestamp;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[derive(Clone)]
 struct Server {

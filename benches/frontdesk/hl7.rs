@@ -8,15 +8,14 @@ use crate::Scale;
 use crate::office_rig::OfficeRig;
 use crate::outbound;
 use crate::report::{Report, percentile};
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use frontdesk::hl7::message::{self, AckCode, Parties};
 use frontdesk::hl7::mllp::{FrameReader, MAX_MESSAGE, frame};
-use jiff::Timestamp;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// An MLLP peer on its own thread: while `up` is false it hangs up on every connection
 /// (an EHR that is down); once up it answers every message `AA` and reports when.
