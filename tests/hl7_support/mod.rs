@@ -6,7 +6,6 @@
 use crate::support::{self, TestOffice};
 use frontdesk::office::config::Hl7Config;
 use frontdesk::office::hl7::status::Hl7Status;
-use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -30,8 +29,7 @@ impl Peer {
         let mut command = Command::new("python3");
         command
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/hl7/peer.py"))
-            .arg(&log)
-            .stdout(Stdio::piped());
+            .arg(&log);
         if let Some((cert, key)) = tls {
             command
                 .arg("--tls")
@@ -39,22 +37,8 @@ impl Peer {
                 .arg(key)
                 .stderr(Stdio::null());
         }
-        let mut child = command.spawn().expect("python3 runs");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port: u16 = line
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("the peer starts (pip install hl7): {line:?}"))
-            .trim()
-            .parse()
-            .unwrap();
-        Self {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            log,
-        }
+        let (child, addr) = support::spawn_listening(&mut command, "pip install hl7");
+        Self { child, addr, log }
     }
 
     /// What the peer parsed, in the order it took it.
