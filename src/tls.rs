@@ -117,6 +117,31 @@ pub fn crypto_provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// Who is at the other end of a pinned connection, so a refusal names the right peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinnedPeer {
+    /// A kiosk's connection to the office hub.
+    Office,
+    /// The office hub's MLLP connection to the EHR's HL7 v2 peer (`[hl7] tls`).
+    Hl7Peer,
+}
+
+impl PinnedPeer {
+    /// The peer in words, as log lines name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Office => "the office",
+            Self::Hl7Peer => "the HL7 peer",
+        }
+    }
+}
+
+impl fmt::Display for PinnedPeer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Trusts the one certificate whose fingerprint is pinned, whoever signed it and whatever
 /// names it carries (kiosks often reach the office by address), and still checks that the
 /// server holds its private key: the handshake signature is verified with the
@@ -124,13 +149,16 @@ pub fn crypto_provider() -> Arc<CryptoProvider> {
 #[derive(Debug)]
 pub struct PinnedVerifier {
     pin: Fingerprint,
+    peer: PinnedPeer,
     algorithms: WebPkiSupportedAlgorithms,
 }
 
 impl PinnedVerifier {
-    pub fn new(pin: Fingerprint, provider: &CryptoProvider) -> Self {
+    /// Trusts `pin` for connections to `peer`.
+    pub fn new(pin: Fingerprint, peer: PinnedPeer, provider: &CryptoProvider) -> Self {
         Self {
             pin,
+            peer,
             algorithms: provider.signature_verification_algorithms,
         }
     }
@@ -150,7 +178,12 @@ impl ServerCertVerifier for PinnedVerifier {
             return Ok(ServerCertVerified::assertion());
         }
         // Fingerprints are public; naming the one seen lets IT spot a renewed certificate.
-        tracing::warn!(%presented, "the office presented a certificate other than the pinned one");
+        tracing::warn!(
+            peer = self.peer.as_str(),
+            %presented,
+            "{} presented a certificate other than the pinned one",
+            self.peer
+        );
         Err(rustls::Error::InvalidCertificate(
             CertificateError::ApplicationVerificationFailure,
         ))
@@ -179,10 +212,11 @@ impl ServerCertVerifier for PinnedVerifier {
     }
 }
 
-/// A TLS client configuration that trusts exactly the certificate `pin` names.
+/// A kiosk's TLS client configuration for the office: trusts exactly the certificate
+/// `pin` names.
 pub fn pinned_client_config(pin: Fingerprint) -> Result<rustls::ClientConfig, rustls::Error> {
     let provider = crypto_provider();
-    let verifier = PinnedVerifier::new(pin, &provider);
+    let verifier = PinnedVerifier::new(pin, PinnedPeer::Office, &provider);
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .dangerous()
@@ -207,6 +241,62 @@ mod tests {
         let digest = Fingerprint::of(b"not really a certificate");
         assert_eq!(digest.to_string().parse::<Fingerprint>(), Ok(digest));
         assert!(digest.matches(&digest) && !digest.matches(&pin));
+    }
+
+    /// Log lines written while `run` runs, as text.
+    fn logged(run: impl FnOnce()) -> String {
+        #[derive(Clone, Default)]
+        struct Lines(Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, run);
+        let bytes = lines.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn a_refused_certificate_names_the_peer_it_came_from() {
+        let provider = crypto_provider();
+        let pin = Fingerprint::of(b"the pinned certificate");
+        let other = CertificateDer::from(b"another certificate".to_vec());
+        let name = ServerName::try_from("peer.example").unwrap();
+        for (peer, named, not_named) in [
+            (PinnedPeer::Hl7Peer, "the HL7 peer", "the office"),
+            (PinnedPeer::Office, "the office", "the HL7 peer"),
+        ] {
+            let verifier = PinnedVerifier::new(pin, peer, &provider);
+            let text = logged(|| {
+                assert!(
+                    verifier
+                        .verify_server_cert(&other, &[], &name, &[], UnixTime::now())
+                        .is_err()
+                );
+            });
+            assert!(
+                text.contains(&format!(
+                    "{named} presented a certificate other than the pinned one"
+                )),
+                "{text}"
+            );
+            assert!(!text.contains(not_named), "{text}");
+            assert!(text.contains(&Fingerprint::of(b"another certificate").to_string()));
+        }
     }
 
     #[test]

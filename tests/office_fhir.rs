@@ -14,10 +14,9 @@ use frontdesk::office::staff::QueueView;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 use support::{Relay, TestOffice};
 
@@ -37,28 +36,16 @@ impl FhirServer {
     fn start(dir: &Path, page_size: usize) -> Self {
         let log = dir.join("fhir-writes.jsonl");
         let python = fhir_support::fhir_python();
-        let mut child = Command::new(python)
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fhir/server.py"))
-            .arg(&log)
-            .args(["--token", TOKEN, "--page-size", &page_size.to_string()])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 runs");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port: u16 = line
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| {
-                panic!("the FHIR server starts (pip install 'fhir.resources==6.1.0' 'pydantic<2'): {line:?}")
-            })
-            .trim()
-            .parse()
-            .unwrap();
+        let (child, addr) = support::spawn_listening(
+            Command::new(python)
+                .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fhir/server.py"))
+                .arg(&log)
+                .args(["--token", TOKEN, "--page-size", &page_size.to_string()]),
+            "pip install 'fhir.resources==6.1.0' 'pydantic<2'",
+        );
         Self {
             child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            addr,
             log,
             http: reqwest::blocking::Client::new(),
         }
@@ -662,6 +649,129 @@ fn coverage_and_consents_follow_the_patient_once_each_and_a_refusal_shows_on_the
     assert_eq!(later, ["Patient", "Appointment"]);
 }
 
+/// A FHIR server with one booked appointment today (`a-1`, patient `p-1`) and an office
+/// with the default writes that has pulled it.
+fn one_appointment_pulled(dir: &Path) -> (FhirServer, TestOffice) {
+    let server = FhirServer::start(dir, 50);
+    server.seed(practitioner());
+    server.seed(patient("p-1", "Testfhirone", "MRN-F1"));
+    server.seed(appointment(
+        "a-1",
+        "p-1",
+        &today_at(today(), "13:40"),
+        "booked",
+    ));
+    let office = office_with_fhir(dir, server.url(""), |_| {});
+    wait_for("the pull", || fhir_expected(&office).len() == 1);
+    (server, office)
+}
+
+/// A "self pay" answer about `appointment`.
+fn self_pay_for(
+    appointment: frontdesk::domain::AppointmentId,
+) -> frontdesk::api::CoverageSubmission {
+    frontdesk::api::CoverageSubmission {
+        answer: frontdesk::domain::CoverageAnswer::SelfPay,
+        ..coverage_for(appointment)
+    }
+}
+
+#[test]
+fn a_newer_coverage_answer_cancels_the_older_ones_and_self_pay_is_a_coverage() {
+    use frontdesk::api::OutboxBody;
+    let dir = tempfile::tempdir().unwrap();
+    let (server, office) = one_appointment_pulled(dir.path());
+    let a1 = handle(&office, "a-1");
+    check_in(&office, &[a1]);
+
+    // Two plans, then at the same visit "I pay myself", then plans again.
+    // Each answer, then the writes it makes delivered (`what`, `delivered` in all).
+    let answer = |given: &frontdesk::api::CoverageSubmission, what: &str, delivered: u64| {
+        assert_eq!(
+            deliver(&office, OutboxBody::Coverage(Box::new(given.clone()))),
+            201
+        );
+        wait_for(what, || status(&office).outbound.delivered == delivered);
+    };
+    let plans = coverage_for(a1);
+    answer(&plans, "patient, arrival and two plans", 4);
+    let self_pay = self_pay_for(a1);
+    answer(&self_pay, "self-pay and two cancellations", 7);
+    let again = coverage_for(a1);
+    answer(&again, "two plans and one cancellation", 10);
+    // Redelivered: stored once, nothing written or cancelled again.
+    assert_eq!(
+        deliver(&office, OutboxBody::Coverage(Box::new(self_pay.clone()))),
+        200
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let row = status(&office);
+    assert_eq!(
+        (
+            row.outbound.waiting,
+            row.outbound.failed,
+            row.outbound.delivered
+        ),
+        (0, 0, 10)
+    );
+
+    // Every write was valid R4 to the server's fhir.resources model (it refuses others
+    // with 422), in this order: each answer's own, then the older ones cancelled.
+    let writes = server.writes();
+    let coverage: Vec<_> = writes
+        .iter()
+        .filter(|w| w["type"] == "Coverage")
+        .map(|w| {
+            format!(
+                "{} {}",
+                w["id"].as_str().unwrap(),
+                w["resource"]["status"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        coverage,
+        [
+            format!("{}-primary active", plans.id),
+            format!("{}-secondary active", plans.id),
+            format!("{}-self-pay active", self_pay.id),
+            format!("{}-primary cancelled", plans.id),
+            format!("{}-secondary cancelled", plans.id),
+            format!("{}-primary active", again.id),
+            format!("{}-secondary active", again.id),
+            format!("{}-self-pay cancelled", self_pay.id),
+        ]
+    );
+    // Self-pay: R4's coverage-selfpay type, paid by the patient themselves.
+    let own = &writes
+        .iter()
+        .find(|w| w["id"] == format!("{}-self-pay", self_pay.id))
+        .unwrap()["resource"];
+    assert_eq!(
+        own["type"]["coding"][0],
+        json!({"system": "http://terminology.hl7.org/CodeSystem/coverage-selfpay",
+               "code": "pay", "display": "PAY"})
+    );
+    assert_eq!(own["payor"], json!([{"reference": "Patient/p-1"}]));
+    assert_eq!(own["beneficiary"]["reference"], "Patient/p-1");
+    assert_eq!(own["relationship"]["coding"][0]["code"], "self");
+    assert!(own.get("subscriberId").is_none() && own.get("order").is_none());
+    // What the server holds now: only the newest answer's plans are active.
+    let held = |id: String| server.get(&format!("Coverage/{id}"))["status"].clone();
+    for (id, now) in [
+        (format!("{}-primary", plans.id), "cancelled"),
+        (format!("{}-secondary", plans.id), "cancelled"),
+        (format!("{}-self-pay", self_pay.id), "cancelled"),
+        (format!("{}-primary", again.id), "active"),
+        (format!("{}-secondary", again.id), "active"),
+    ] {
+        assert_eq!(held(id.clone()), now, "{id}");
+    }
+    // A cancellation is the resource as the server held it, only its status changed.
+    let cancelled = server.get(&format!("Coverage/{}-primary", plans.id));
+    assert_eq!(cancelled["subscriberId"], "TST0001");
+}
+
 #[test]
 fn with_the_server_down_every_write_is_delivered_once_in_order_per_patient() {
     let dir = tempfile::tempdir().unwrap();
@@ -775,13 +885,8 @@ fn with_the_server_down_every_write_is_delivered_once_in_order_per_patient() {
 #[test]
 fn a_malformed_schedule_stores_nothing_and_the_row_says_what_failed() {
     let dir = tempfile::tempdir().unwrap();
-    let server = FhirServer::start(dir.path(), 50);
+    let (server, office) = one_appointment_pulled(dir.path());
     let day = today();
-    server.seed(practitioner());
-    server.seed(patient("p-1", "Testfhirone", "MRN-F1"));
-    server.seed(appointment("a-1", "p-1", &today_at(day, "13:40"), "booked"));
-    let office = office_with_fhir(dir.path(), server.url(""), |_| {});
-    wait_for("the pull", || fhir_expected(&office).len() == 1);
 
     // A page whose first appointment moved (and would be stored first) and whose second
     // names a patient the Bundle lacks: nothing of it is stored.

@@ -1,22 +1,19 @@
 //! The HL7 v2 interface over real sockets: SIU in through our MLLP listener, ADT^A04 out
 //! to an MLLP peer from PyPI (python-hl7, `pip install hl7`), which parses what we send.
 
+mod hl7_support;
 mod support;
 
 use frontdesk::hl7::message::{AckCode, read_ack};
 use frontdesk::hl7::mllp::{FrameReader, frame};
 use frontdesk::office::hl7::status::Hl7Status;
 use frontdesk::office::staff::QueueView;
+use hl7_support::{PATIENCE, Peer, office_sending_to, status, wait_for};
 use jiff::Timestamp;
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 use support::{Relay, TestOffice};
-
-/// Long enough for a slow machine; only a broken build ever waits this long.
-const PATIENCE: Duration = Duration::from_secs(60);
 
 fn office_with_listener(dir: &Path) -> TestOffice {
     support::start_office_with(dir, "127.0.0.1:0".parse().unwrap(), |config| {
@@ -210,83 +207,11 @@ fn garbage_gets_a_nak_and_nothing_is_stored() {
     assert!(status.inbound.last_error.is_some());
 }
 
-/// python-hl7's MLLP server, logging what it parsed as JSON lines.
-struct Peer {
-    child: Child,
-    addr: SocketAddr,
-    log: PathBuf,
-}
-
-impl Peer {
-    fn start(dir: &Path) -> Self {
-        let log = dir.join("peer.jsonl");
-        let mut child = Command::new("python3")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/hl7/peer.py"))
-            .arg(&log)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 runs");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port: u16 = line
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("the peer starts (pip install hl7): {line:?}"))
-            .trim()
-            .parse()
-            .unwrap();
-        Self {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            log,
-        }
-    }
-
-    fn received(&self) -> Vec<serde_json::Value> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect()
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn office_sending_to(dir: &Path, peer: SocketAddr) -> TestOffice {
-    support::start_office_with(dir, "127.0.0.1:0".parse().unwrap(), |config| {
-        config.hl7.peer = Some(peer.to_string());
-        config.hl7.ack_timeout_ms = 5_000;
-        config.hl7.max_backoff_ms = 200;
-    })
-}
-
-fn status(office: &TestOffice) -> Hl7Status {
-    support::staff_get(format!("{}/api/staff/v1/hl7", office.base))
-        .unwrap()
-        .json()
-        .unwrap()
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < PATIENCE, "gave up waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn a_check_in_sends_an_adt_a04_the_peer_parses_and_acknowledges() {
     let dir = tempfile::tempdir().unwrap();
-    let peer = Peer::start(dir.path());
-    let office = office_sending_to(dir.path(), peer.addr);
+    let peer = Peer::start(dir.path(), "peer", None);
+    let office = office_sending_to(dir.path(), peer.addr, |_| {});
     support::check_in_first(&office.base);
     wait_for("the A04 to be acknowledged", || {
         status(&office).outbound.delivered == 1
@@ -319,7 +244,7 @@ fn with_the_peer_down_200_check_ins_are_each_delivered_once_in_order_when_it_ret
     let relay = Relay::start("127.0.0.1:9".parse().unwrap());
     relay.point_to(None);
     let relay_addr: SocketAddr = relay.base().trim_start_matches("http://").parse().unwrap();
-    let office = office_sending_to(dir.path(), relay_addr);
+    let office = office_sending_to(dir.path(), relay_addr, |_| {});
 
     // 200 appointments today for 40 patients, five each.
     let today = office.state.today(Timestamp::now());
@@ -378,7 +303,7 @@ fn with_the_peer_down_200_check_ins_are_each_delivered_once_in_order_when_it_ret
     assert!(!down.outbound.connected);
     assert!(down.outbound.oldest_waiting.is_some());
 
-    let peer = Peer::start(dir.path());
+    let peer = Peer::start(dir.path(), "peer", None);
     relay.point_to(Some(peer.addr));
     wait_for("all 200 to be delivered", || {
         status(&office).outbound.delivered == 200
@@ -429,7 +354,7 @@ fn the_demo_ehr_simulator_acknowledges_a_check_ins_a04() {
             .await;
         });
     });
-    let office = office_sending_to(dir.path(), addr);
+    let office = office_sending_to(dir.path(), addr, |_| {});
     support::check_in_first(&office.base);
     wait_for("the A04 to be acknowledged", || {
         status(&office).outbound.delivered == 1

@@ -3,18 +3,13 @@
 //! that is not trusted is a connection that failed: the staff HL7 row says why, the
 //! message waits, and it is delivered once when the right certificate is presented.
 
+mod hl7_support;
 mod support;
 
-use frontdesk::office::hl7::status::Hl7Status;
-use std::io::BufRead;
+use hl7_support::{Peer, status, wait_for};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 use support::{Relay, TestOffice};
-
-/// Long enough for a slow machine; only a broken build ever waits this long.
-const PATIENCE: Duration = Duration::from_secs(60);
 
 /// A certificate and its key as PEM files, and the certificate's DER.
 struct Certified {
@@ -63,74 +58,6 @@ fn certificates(dir: &Path) -> (PathBuf, Certified, Certified) {
     (ca_file, good, rogue)
 }
 
-/// python-hl7's MLLP server inside TLS with `certified`, logging what it parsed.
-struct Peer {
-    child: Child,
-    addr: SocketAddr,
-    log: PathBuf,
-}
-
-impl Peer {
-    fn start(dir: &Path, name: &str, certified: &Certified) -> Self {
-        let log = dir.join(format!("{name}.jsonl"));
-        let mut child = Command::new("python3")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/hl7/peer.py"))
-            .arg(&log)
-            .arg("--tls")
-            .arg(&certified.cert)
-            .arg(&certified.key)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 runs");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port: u16 = line
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("the peer starts (pip install hl7): {line:?}"))
-            .trim()
-            .parse()
-            .unwrap();
-        Self {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            log,
-        }
-    }
-
-    fn received(&self) -> Vec<serde_json::Value> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect()
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn status(office: &TestOffice) -> Hl7Status {
-    support::staff_get(format!("{}/api/staff/v1/hl7", office.base))
-        .unwrap()
-        .json()
-        .unwrap()
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < PATIENCE, "gave up waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// An office sending over TLS to `relay`, trusting what `trust` sets.
 fn office_sending_to(
     dir: &Path,
@@ -138,12 +65,9 @@ fn office_sending_to(
     trust: impl FnOnce(&mut frontdesk::office::config::Hl7Config),
 ) -> TestOffice {
     let peer: SocketAddr = relay.base().trim_start_matches("http://").parse().unwrap();
-    support::start_office_with(dir, "127.0.0.1:0".parse().unwrap(), |config| {
-        config.hl7.peer = Some(peer.to_string());
-        config.hl7.tls = true;
-        config.hl7.ack_timeout_ms = 5_000;
-        config.hl7.max_backoff_ms = 200;
-        trust(&mut config.hl7);
+    hl7_support::office_sending_to(dir, peer, |hl7| {
+        hl7.tls = true;
+        trust(hl7);
     })
 }
 
@@ -172,7 +96,7 @@ fn waits_for_the_right_certificate(
         "nothing sent to a peer not trusted"
     );
 
-    let peer = Peer::start(dir, "ehr", good);
+    let peer = Peer::start(dir, "ehr", Some((&good.cert, &good.key)));
     relay.point_to(Some(peer.addr));
     wait_for("the A04 to be acknowledged", || {
         status(office).outbound.delivered == 1
@@ -192,7 +116,11 @@ fn waits_for_the_right_certificate(
 fn trusting_the_ehr_ca_a_certificate_it_did_not_issue_waits_then_delivers_once() {
     let dir = tempfile::tempdir().unwrap();
     let (ca_file, good, rogue_cert) = certificates(dir.path());
-    let rogue = Peer::start(dir.path(), "rogue", &rogue_cert);
+    let rogue = Peer::start(
+        dir.path(),
+        "rogue",
+        Some((&rogue_cert.cert, &rogue_cert.key)),
+    );
     let relay = Relay::start(rogue.addr);
     let office = office_sending_to(dir.path(), &relay, |hl7| {
         hl7.peer_ca_file = Some(ca_file);
@@ -211,7 +139,11 @@ fn trusting_the_ehr_ca_a_certificate_it_did_not_issue_waits_then_delivers_once()
 fn pinned_to_one_certificate_another_waits_then_delivers_once() {
     let dir = tempfile::tempdir().unwrap();
     let (_, good, rogue_cert) = certificates(dir.path());
-    let rogue = Peer::start(dir.path(), "rogue", &rogue_cert);
+    let rogue = Peer::start(
+        dir.path(),
+        "rogue",
+        Some((&rogue_cert.cert, &rogue_cert.key)),
+    );
     let relay = Relay::start(rogue.addr);
     let pin = frontdesk::tls::Fingerprint::of(&good.der);
     let office = office_sending_to(dir.path(), &relay, |hl7| {

@@ -9,24 +9,22 @@
 //! booked one, and takes the PUT of it back; while "down" it answers 503.
 
 use crate::Scale;
-use crate::office_rig::{OfficeRig, appointments, kiosk_token};
+use crate::office_rig::{OfficeRig, appointments};
+use crate::outbound;
 use crate::report::{Report, percentile};
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use frontdesk::api::CheckInSubmission;
-use frontdesk::domain::{CheckInId, ClinicId, KioskId};
 use frontdesk::fhir::FhirId;
 use frontdesk::office::config::FhirWrite;
 use frontdesk::office::store::PulledAppointment;
-use frontdesk::sync::OfficeClient;
 use jiff::Timestamp;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[derive(Clone)]
 struct Server {
@@ -114,21 +112,8 @@ fn office(dir: &std::path::Path, endpoint: SocketAddr, count: usize) -> anyhow::
             })
         })
         .collect::<anyhow::Result<_>>()?;
-    rig.state
-        .store
-        .lock()
-        .map_err(|_| anyhow::anyhow!("office store poisoned"))?
-        .import_fhir_day(today, &pulled, now)?;
+    outbound::store(&rig)?.import_fhir_day(today, &pulled, now)?;
     Ok(rig)
-}
-
-fn summary(rig: &OfficeRig) -> anyhow::Result<frontdesk::office::store::FhirSummary> {
-    Ok(rig
-        .state
-        .store
-        .lock()
-        .map_err(|_| anyhow::anyhow!("office store poisoned"))?
-        .fhir_summary()?)
 }
 
 pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
@@ -143,34 +128,8 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
     let endpoint = Endpoint::start(true)?;
     let warmup = rounds / 10 + 1;
     let rig = office(&dir.path().join("latency"), endpoint.addr, warmup + rounds)?;
-    let ids = rig.appointment_ids()?;
-    let client = OfficeClient::new(&rig.base, &kiosk_token(0))?;
-    let seal = client.config()?.seal_public_key;
-    let mut written_ms = Vec::with_capacity(rounds);
-    let mut check_in_ms = Vec::with_capacity(rounds);
-    for (i, appointment) in ids.iter().enumerate() {
-        let submission = CheckInSubmission {
-            id: CheckInId::random(),
-            clinic: ClinicId::new(1)?,
-            appointment: *appointment,
-            arrived_at: Timestamp::now(),
-        };
-        let sealed = frontdesk::api::SealedDelivery::seal(
-            &frontdesk::api::OutboxBody::CheckIn(submission),
-            &seal,
-        )?;
-        let started = Instant::now();
-        client.deliver(&sealed)?;
-        let stored = started.elapsed();
-        let written = endpoint
-            .written
-            .recv_timeout(Duration::from_secs(60))
-            .context("no arrival reached the FHIR server")?;
-        if i >= warmup {
-            check_in_ms.push(stored.as_secs_f64() * 1e3);
-            written_ms.push(written.duration_since(started).as_secs_f64() * 1e3);
-        }
-    }
+    let (check_in_ms, written_ms) =
+        outbound::timed_check_ins(&rig, warmup, &endpoint.written, "arrival")?;
     for (p, label) in [(50.0, "p50"), (99.0, "p99")] {
         report.figure(
             "16",
@@ -185,43 +144,14 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
     // An outage: the server answers 503 while `queued` check-ins are stored, then is back.
     let endpoint = Endpoint::start(false)?;
     let rig = office(&dir.path().join("drain"), endpoint.addr, queued)?;
-    let ids = rig.appointment_ids()?;
-    let kiosk = KioskId::new("bench-0")?;
-    let submissions: Vec<CheckInSubmission> = ids
-        .iter()
-        .map(|appointment| {
-            Ok(CheckInSubmission {
-                id: CheckInId::random(),
-                clinic: ClinicId::new(1)?,
-                appointment: *appointment,
-                arrived_at: Timestamp::now(),
-            })
-        })
-        .collect::<anyhow::Result<_>>()?;
-    {
-        let mut store = rig
-            .state
-            .store
-            .lock()
-            .map_err(|_| anyhow::anyhow!("office store poisoned"))?;
-        let batch: Vec<_> = submissions.iter().map(|s| (s, &kiosk)).collect();
-        store.record_check_ins(&batch, Timestamp::now())?;
-    }
-    std::thread::sleep(Duration::from_secs(1));
-    if summary(&rig)?.waiting != queued as u64 {
-        bail!("expected {queued} writes waiting during the outage");
-    }
-    endpoint.up.store(true, Ordering::SeqCst);
-    let back = Instant::now();
-    let deadline = back + Duration::from_secs(900);
-    while summary(&rig)?.waiting > 0 {
-        if Instant::now() > deadline {
-            bail!("writes still waiting after 15 minutes");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let drained = back.elapsed().as_secs_f64();
-    let after = summary(&rig)?;
+    let drained = outbound::drain_after_outage(
+        &rig,
+        queued,
+        &endpoint.up,
+        |store| Ok(store.fhir_summary()?.waiting),
+        "writes",
+    )?;
+    let after = outbound::store(&rig)?.fhir_summary()?;
     report.check(
         format!("all {queued} queued FHIR writes delivered, none failed"),
         after.delivered == queued as u64 && after.failed == 0,

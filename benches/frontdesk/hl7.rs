@@ -1,24 +1,21 @@
-//! Figure 15 (EHR interface, issue 14): a check-in → its ADT^A04 acknowledged by the
+//! Figure 16 (EHR interface, issue 14): a check-in → its ADT^A04 acknowledged by the
 //! EHR's MLLP peer (p50 / p99), against the check-in's own HTTP round trip; and 1,000
 //! ADT messages queued during an outage drained once the peer is back (s), against the
 //! same messages pushed over one connection with no store. The peer is ours, in-process
 //! (framing and ACK from `frontdesk::hl7`), so the figure measures the office.
 
 use crate::Scale;
-use crate::office_rig::{OfficeRig, kiosk_token};
+use crate::office_rig::OfficeRig;
+use crate::outbound;
 use crate::report::{Report, percentile};
-use anyhow::{Context as _, bail};
-use frontdesk::api::CheckInSubmission;
-use frontdesk::domain::{CheckInId, ClinicId, KioskId};
+use anyhow::bail;
 use frontdesk::hl7::message::{self, AckCode, Parties};
 use frontdesk::hl7::mllp::{FrameReader, MAX_MESSAGE, frame};
-use frontdesk::sync::OfficeClient;
-use jiff::Timestamp;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// An MLLP peer on its own thread: while `up` is false it hangs up on every connection
 /// (an EHR that is down); once up it answers every message `AA` and reports when.
@@ -103,7 +100,7 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
     let rounds = scale.timed_events;
     let queued = (scale.drain_count / 10).max(50);
     println!(
-        "15. HL7: {rounds} check-ins → ADT^A04 acknowledged; {queued} queued messages drained"
+        "16. HL7: {rounds} check-ins → ADT^A04 acknowledged; {queued} queued messages drained"
     );
     let dir = tempfile::tempdir()?;
 
@@ -111,37 +108,10 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
     let peer = Peer::start(true)?;
     let warmup = rounds / 10 + 1;
     let rig = office(&dir.path().join("latency"), peer.addr, warmup + rounds)?;
-    let ids = rig.appointment_ids()?;
-    let client = OfficeClient::new(&rig.base, &kiosk_token(0))?;
-    let seal = client.config()?.seal_public_key;
-    let mut ack_ms = Vec::with_capacity(rounds);
-    let mut check_in_ms = Vec::with_capacity(rounds);
-    for (i, appointment) in ids.iter().enumerate() {
-        let submission = CheckInSubmission {
-            id: CheckInId::random(),
-            clinic: ClinicId::new(1)?,
-            appointment: *appointment,
-            arrived_at: Timestamp::now(),
-        };
-        let sealed = frontdesk::api::SealedDelivery::seal(
-            &frontdesk::api::OutboxBody::CheckIn(submission),
-            &seal,
-        )?;
-        let started = Instant::now();
-        client.deliver(&sealed)?;
-        let stored = started.elapsed();
-        let acked = peer
-            .acked
-            .recv_timeout(Duration::from_secs(60))
-            .context("no A04 reached the peer")?;
-        if i >= warmup {
-            check_in_ms.push(stored.as_secs_f64() * 1e3);
-            ack_ms.push(acked.duration_since(started).as_secs_f64() * 1e3);
-        }
-    }
+    let (check_in_ms, ack_ms) = outbound::timed_check_ins(&rig, warmup, &peer.acked, "A04")?;
     for (p, label) in [(50.0, "p50"), (99.0, "p99")] {
         report.figure(
-            "15",
+            "16",
             format!("check-in → ADT^A04 acknowledged, {label} of {rounds}"),
             (percentile(&ack_ms, p), percentile(&check_in_ms, p)),
             "ms",
@@ -153,57 +123,14 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
     // An outage: the peer hangs up while `queued` check-ins are stored, then comes back.
     let peer = Peer::start(false)?;
     let rig = office(&dir.path().join("drain"), peer.addr, queued)?;
-    let ids = rig.appointment_ids()?;
-    let kiosk = KioskId::new("bench-0")?;
-    let submissions: Vec<CheckInSubmission> = ids
-        .iter()
-        .map(|appointment| {
-            Ok(CheckInSubmission {
-                id: CheckInId::random(),
-                clinic: ClinicId::new(1)?,
-                appointment: *appointment,
-                arrived_at: Timestamp::now(),
-            })
-        })
-        .collect::<anyhow::Result<_>>()?;
-    {
-        let mut store = rig
-            .state
-            .store
-            .lock()
-            .map_err(|_| anyhow::anyhow!("office store poisoned"))?;
-        let batch: Vec<_> = submissions.iter().map(|s| (s, &kiosk)).collect();
-        store.record_check_ins(&batch, Timestamp::now())?;
-    }
-    std::thread::sleep(Duration::from_secs(1));
-    let waiting = |rig: &OfficeRig| -> anyhow::Result<u64> {
-        Ok(rig
-            .state
-            .store
-            .lock()
-            .map_err(|_| anyhow::anyhow!("office store poisoned"))?
-            .hl7_summary()?
-            .waiting)
-    };
-    if waiting(&rig)? != queued as u64 {
-        bail!("expected {queued} messages waiting during the outage");
-    }
-    peer.up.store(true, Ordering::SeqCst);
-    let back = Instant::now();
-    let deadline = back + Duration::from_secs(900);
-    while waiting(&rig)? > 0 {
-        if Instant::now() > deadline {
-            bail!("messages still waiting after 15 minutes");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let drained = back.elapsed().as_secs_f64();
-    let summary = rig
-        .state
-        .store
-        .lock()
-        .map_err(|_| anyhow::anyhow!("office store poisoned"))?
-        .hl7_summary()?;
+    let drained = outbound::drain_after_outage(
+        &rig,
+        queued,
+        &peer.up,
+        |store| Ok(store.hl7_summary()?.waiting),
+        "messages",
+    )?;
+    let summary = outbound::store(&rig)?.hl7_summary()?;
     report.check(
         format!("all {queued} queued ADT messages delivered, none failed"),
         summary.delivered == queued as u64 && summary.failed == 0,
@@ -231,7 +158,7 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
     }
     let wire_secs = started.elapsed().as_secs_f64();
     report.figure(
-        "15",
+        "16",
         format!("{queued} ADT messages queued in an outage, drained"),
         (drained, wire_secs),
         "s",

@@ -32,6 +32,7 @@ mod kiosk_day;
 mod load;
 mod memory;
 mod office_rig;
+mod outbound;
 mod payment;
 mod report;
 mod signing;

@@ -50,6 +50,11 @@ fuzz_target!(|data: &[u8]| {
             Ok(_) => {}
             Err(error) => short(&error),
         }
+        match write::cancelled_coverage(value.clone(), &id) {
+            Ok(write::CoverageCancel::Put(out)) => assert_eq!(out["status"], "cancelled"),
+            Ok(write::CoverageCancel::AlreadyOff) => {}
+            Err(error) => short(&error),
+        }
         let facts = PatientFacts {
             name: PersonName::new("Ada", "Testfuzz").expect("a valid name"),
             date_of_birth: None,

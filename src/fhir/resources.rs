@@ -214,7 +214,8 @@ pub struct CoverageClass {
     pub value: String,
 }
 
-/// `Coverage`, as written on check-in: one of the patient's insurance plans.
+/// `Coverage`, as written on check-in: one of the patient's insurance plans, or the
+/// patient paying themselves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Coverage {
@@ -223,22 +224,31 @@ pub struct Coverage {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identifier: Vec<Identifier>,
     pub status: String,
+    /// Set for self-pay only (`coverage-selfpay#pay`); a plan's type is the payer's.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<CodeableConcept>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriber: Option<Reference>,
-    pub subscriber_id: String,
+    /// The member id of a plan; self-pay has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscriber_id: Option<String>,
     pub beneficiary: Reference,
     pub relationship: CodeableConcept,
     pub payor: Vec<PayorReference>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub class: Vec<CoverageClass>,
-    /// 1 for the primary plan, 2 for the secondary.
-    pub order: u32,
+    /// 1 for the primary plan, 2 for the secondary; self-pay has no order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<u32>,
 }
 
-/// A `Reference` that names its target by identifier (R4 `Reference.identifier`): the
-/// payer is known by its payer id, not as a resource on the server.
+/// `Coverage.payor`: a plan's payer named by identifier (R4 `Reference.identifier`: the
+/// payer is known by its payer id, not as a resource on the server), or for self-pay the
+/// server's `Patient` by reference.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PayorReference {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identifier: Option<Identifier>,
     #[serde(skip_serializing_if = "Option::is_none")]

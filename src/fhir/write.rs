@@ -281,8 +281,9 @@ pub fn coverage(facts: &CoverageFacts<'_>) -> Coverage {
             value: Some(plan.member_id().as_str().to_owned()),
         }],
         status: "active".into(),
+        kind: None,
         subscriber,
-        subscriber_id: plan.member_id().as_str().to_owned(),
+        subscriber_id: Some(plan.member_id().as_str().to_owned()),
         beneficiary: patient,
         relationship: coded(
             "http://terminology.hl7.org/CodeSystem/subscriber-relationship",
@@ -290,6 +291,7 @@ pub fn coverage(facts: &CoverageFacts<'_>) -> Coverage {
             relationship.english(),
         ),
         payor: vec![PayorReference {
+            reference: None,
             identifier: plan.payer().id.as_ref().map(|id| Identifier {
                 system: Some(facts.payer_system.to_owned()),
                 value: Some(id.as_str().to_owned()),
@@ -309,10 +311,71 @@ pub fn coverage(facts: &CoverageFacts<'_>) -> Coverage {
             })
             .into_iter()
             .collect(),
-        order: match plan.rank() {
+        order: Some(match plan.rank() {
             CoverageRank::Primary => 1,
             CoverageRank::Secondary => 2,
-        },
+        }),
+    }
+}
+
+/// The patient pays themselves: an active `Coverage` of type `pay` (R4's
+/// `http://terminology.hl7.org/CodeSystem/coverage-selfpay`, in the `coverage-type` value
+/// set) whose payor is the patient, as R4's Coverage notes say for self-pay. `id`: the
+/// hub's id of the answer's self-pay.
+pub fn self_pay_coverage(id: &FhirId, patient: &FhirId) -> Coverage {
+    let patient = Reference::to("Patient", patient.as_str());
+    let relationship = crate::domain::SubscriberRelationship::Patient;
+    Coverage {
+        resource_type: "Coverage".into(),
+        id: id.as_str().to_owned(),
+        identifier: Vec::new(),
+        status: "active".into(),
+        kind: Some(coded(
+            "http://terminology.hl7.org/CodeSystem/coverage-selfpay",
+            "pay",
+            "PAY",
+        )),
+        subscriber: Some(patient.clone()),
+        subscriber_id: None,
+        payor: vec![PayorReference {
+            reference: patient.reference.clone(),
+            ..PayorReference::default()
+        }],
+        beneficiary: patient,
+        relationship: coded(
+            "http://terminology.hl7.org/CodeSystem/subscriber-relationship",
+            relationship.as_str(),
+            relationship.english(),
+        ),
+        class: Vec::new(),
+        order: None,
+    }
+}
+
+/// What cancelling a `Coverage` the hub wrote comes to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CoverageCancel {
+    /// The server's resource with `status = cancelled`, to PUT back.
+    Put(Value),
+    /// Already cancelled or entered in error at the server: nothing to write.
+    AlreadyOff,
+}
+
+/// The server's `Coverage` `id` with `status = cancelled` (a newer answer at the same
+/// visit replaced it); the rest is left as the server holds it.
+pub fn cancelled_coverage(mut existing: Value, id: &FhirId) -> Result<CoverageCancel, FhirError> {
+    check(&existing, "Coverage", id)?;
+    match existing.get("status").and_then(Value::as_str) {
+        Some("cancelled" | "entered-in-error") => Ok(CoverageCancel::AlreadyOff),
+        Some("active" | "draft") => {
+            existing["status"] = Value::String("cancelled".into());
+            Ok(CoverageCancel::Put(existing))
+        }
+        _ => Err(FhirError::Invalid {
+            resource: "Coverage",
+            id: id.clone(),
+            element: "status",
+        }),
     }
 }
 

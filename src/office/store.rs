@@ -36,6 +36,7 @@ mod hl7;
 mod intake;
 mod kiosks;
 mod needs;
+mod outbound_queue;
 mod payments;
 mod reminders;
 mod retention;
@@ -45,7 +46,8 @@ pub use audit::{AuditEntry, AuditFilter, ChainWalk};
 pub use coverage::{CheckRow, CoverageAnswerRow, CoverageItem, CoverageStored, PhotoMeta};
 pub use details::{Close, Decided, DetailsChangeReview, FieldDecision, FieldReview};
 pub use fhir::{
-    FhirItem, FhirKind, FhirSummary, FhirVisit, FhirWrites, PullStored, PulledAppointment,
+    CoveragePart, CoverageWrite, FhirItem, FhirKind, FhirSummary, FhirVisit, FhirWrites,
+    PullStored, PulledAppointment,
 };
 pub use forms::{ConsentRow, ConsentStored, PublishedFile};
 pub use hl7::{Cancelled, OutboundItem, OutboundPatient, OutboundSummary};
@@ -54,6 +56,7 @@ pub use intake::{
 };
 pub use kiosks::{BadKioskName, CredentialRow, KioskIdTaken, KioskName, PairedKiosk, PairedState};
 pub use needs::{Answer, NeedId, OpenNeed};
+pub use outbound_queue::{QueueState, QueueSummary};
 pub use payments::{PaymentRow, PaymentStored};
 pub use reminders::{
     AppointmentReminders, ReminderItem, ReminderOutcome, ReminderRow, ReminderSubject,

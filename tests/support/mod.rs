@@ -825,3 +825,28 @@ pub fn sample_coverage(
     )
     .unwrap()
 }
+
+/// Starts a test peer that prints `listening PORT` on its first line (the Python FHIR
+/// server and HL7 peer); the process and its loopback address. `hint`: what to install
+/// when it does not start.
+pub fn spawn_listening(
+    command: &mut std::process::Command,
+    hint: &str,
+) -> (std::process::Child, SocketAddr) {
+    use std::io::BufRead as _;
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line
+        .strip_prefix("listening ")
+        .unwrap_or_else(|| panic!("the peer starts ({hint}): {line:?}"))
+        .trim()
+        .parse()
+        .unwrap();
+    (child, SocketAddr::from(([127, 0, 0, 1], port)))
+}

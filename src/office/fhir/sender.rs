@@ -7,11 +7,13 @@
 //! whole resource), so what the hub does not model is kept.
 
 use super::client::{CallError, FhirClient, Written};
-use crate::fhir::write::{self, ArrivalUpdate, PatientFacts};
+use crate::fhir::write::{self, ArrivalUpdate, CoverageCancel, PatientFacts};
 use crate::fhir::{FhirError, FhirId, split_reference};
 use crate::office::outbound::{self, backoff};
 use crate::office::server::AppState;
-use crate::office::store::{FhirItem, FhirKind, FhirVisit};
+use crate::office::store::{
+    CoveragePart, CoverageWrite, FhirItem, FhirKind, FhirVisit, StoreError,
+};
 use jiff::{SignedDuration, Timestamp};
 use reqwest::Method;
 use std::sync::Arc;
@@ -104,6 +106,31 @@ pub async fn run(state: AppState, client: Arc<FhirClient>) {
     }
 }
 
+/// Why a write stopped short of the server's answer: refused by us (not sent, never
+/// will be; a reason without PHI), or the call failed.
+enum Halt {
+    Refused(String),
+    Call(CallError),
+}
+
+impl From<CallError> for Halt {
+    fn from(error: CallError) -> Self {
+        Self::Call(error)
+    }
+}
+
+impl From<FhirError> for Halt {
+    fn from(error: FhirError) -> Self {
+        Self::Call(error.into())
+    }
+}
+
+impl Halt {
+    fn refused(reason: impl Into<String>) -> Self {
+        Self::Refused(reason.into())
+    }
+}
+
 /// Builds and sends one write.
 async fn deliver(
     state: &AppState,
@@ -111,70 +138,117 @@ async fn deliver(
     item: &FhirItem,
 ) -> Result<Outcome, CallError> {
     let appointment = item.appointment;
-    let Ok(visit) = state.db(move |db| db.fhir_visit(appointment)).await else {
-        return Err(CallError::Unreachable("office database unavailable"));
+    let sent = match on_file(state, "appointment", move |db| db.fhir_visit(appointment)).await {
+        Ok(visit) => match item.kind {
+            FhirKind::Patient => patient(state, client, &visit).await,
+            FhirKind::Arrived => arrival(client, &visit).await,
+            FhirKind::Encounter => encounter(state, client, &visit).await,
+            FhirKind::QuestionnaireResponse => answers(state, client, item, &visit).await,
+            FhirKind::Coverage => coverage(state, client, item, &visit).await,
+            FhirKind::Consent => consent(state, client, item, &visit).await,
+        },
+        Err(halt) => Err(halt),
     };
-    let Some(visit) = visit else {
-        return Ok(Outcome::Refused("appointment no longer on file".into()));
-    };
-    match item.kind {
-        FhirKind::Patient => patient(state, client, &visit).await,
-        FhirKind::Arrived => arrival(client, &visit).await,
-        FhirKind::Encounter => encounter(state, client, &visit).await,
-        FhirKind::QuestionnaireResponse => answers(state, client, item, &visit).await,
-        FhirKind::Coverage => coverage(state, client, item, &visit).await,
-        FhirKind::Consent => consent(state, client, item, &visit).await,
+    match sent {
+        Ok(outcome) => Ok(outcome),
+        Err(Halt::Refused(reason)) => Ok(Outcome::Refused(reason)),
+        Err(Halt::Call(error)) => Err(error),
     }
 }
 
-/// One plan of the patient's coverage answer (`item.item`: `answer:rank`) as a `Coverage`
-/// of the patient, PUT under an id of the answer and rank (a retry writes the same
-/// resource again).
+/// The server's `Patient` of the visit: a write about the patient needs it.
+fn known_patient(visit: &FhirVisit) -> Result<&FhirId, Halt> {
+    visit
+        .fhir_patient
+        .as_ref()
+        .ok_or_else(|| Halt::refused("patient not known to the FHIR server"))
+}
+
+/// What a row's item names, read as `read` reads it (`what`: its name in the refusal).
+fn item_of<T>(
+    item: &FhirItem,
+    what: &'static str,
+    read: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, Halt> {
+    item.item
+        .as_deref()
+        .and_then(read)
+        .ok_or_else(|| Halt::refused(format!("{what} unreadable")))
+}
+
+/// What a write sends, from the office database as it is now: refused once it is no
+/// longer on file (`what`: its name in the refusal); tried again while the database is
+/// unavailable.
+async fn on_file<T, F>(state: &AppState, what: &'static str, read: F) -> Result<T, Halt>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut crate::office::store::OfficeStore) -> Result<Option<T>, StoreError>
+        + Send
+        + 'static,
+{
+    match state.db(read).await {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err(Halt::refused(format!("{what} no longer on file"))),
+        Err(_) => Err(Halt::Call(CallError::Unreachable(
+            "office database unavailable",
+        ))),
+    }
+}
+
+/// A `Coverage` row ([`CoverageWrite`]): one plan of the patient's coverage answer, or
+/// their self-pay, PUT under an id of the answer and part (a retry writes the same
+/// resource again); or such a resource of an older answer cancelled at the server.
 async fn coverage(
     state: &AppState,
     client: &FhirClient,
     item: &FhirItem,
     visit: &FhirVisit,
-) -> Result<Outcome, CallError> {
-    let Some(patient) = &visit.fhir_patient else {
-        return Ok(Outcome::Refused(
-            "patient not known to the FHIR server".into(),
-        ));
-    };
-    let found = item.item.as_deref().and_then(|text| {
-        let (answer, rank) = text.split_once(':')?;
-        let rank = crate::domain::CoverageRank::parse(rank)?;
-        crate::domain::CoverageSubmissionId::parse(answer)?;
-        Some((
-            answer.to_owned(),
-            rank,
-            FhirId::new(&format!("{answer}-{}", rank.as_str()))?,
-        ))
-    });
-    let Some((answer, rank, id)) = found else {
-        return Ok(Outcome::Refused("coverage item unreadable".into()));
-    };
-    let Ok(plan) = state.db(move |db| db.fhir_coverage(&answer, rank)).await else {
-        return Err(CallError::Unreachable("office database unavailable"));
-    };
-    let Some(plan) = plan else {
-        return Ok(Outcome::Refused("coverage no longer on file".into()));
-    };
-    let payer = plan.payer();
-    let payer_name = payer
-        .id
-        .as_ref()
-        .and_then(|id| state.insurance.setup.payer_name(id))
-        .unwrap_or(&payer.name);
-    let resource = write::coverage(&write::CoverageFacts {
-        id: &id,
-        patient,
-        coverage: &plan,
-        payer_name: payer_name.as_str(),
-        payer_system: &state.config.fhir.payer_identifier_system,
-    });
+) -> Result<Outcome, Halt> {
+    let patient = known_patient(visit)?;
+    let write = item_of(item, "coverage item", CoverageWrite::parse)?;
+    let id = write.fhir_id();
     let url = client.url(&format!("Coverage/{id}"));
+    if write.cancel {
+        return cancel_coverage(client, &url, &id).await;
+    }
+    let resource = match write.part {
+        CoveragePart::SelfPay => write::self_pay_coverage(&id, patient),
+        CoveragePart::Plan(rank) => {
+            let answer = write.answer.to_string();
+            let plan =
+                on_file(state, "coverage", move |db| db.fhir_coverage(&answer, rank)).await?;
+            let payer = plan.payer();
+            let payer_name = payer
+                .id
+                .as_ref()
+                .and_then(|id| state.insurance.setup.payer_name(id))
+                .unwrap_or(&payer.name);
+            write::coverage(&write::CoverageFacts {
+                id: &id,
+                patient,
+                coverage: &plan,
+                payer_name: payer_name.as_str(),
+                payer_system: &state.config.fhir.payer_identifier_system,
+            })
+        }
+    };
     client.write(Method::PUT, &url, &resource, None).await?;
+    Ok(Outcome::Delivered { created: None })
+}
+
+/// Marks the server's `Coverage` at `url` cancelled (read, changed, written back). One
+/// the server does not have (never written, or removed there) has nothing to cancel.
+async fn cancel_coverage(client: &FhirClient, url: &str, id: &FhirId) -> Result<Outcome, Halt> {
+    let existing: serde_json::Value = match client.read(url).await {
+        Ok(body) => crate::fhir::from_json(&body)?,
+        Err(CallError::Status {
+            status: 404 | 410, ..
+        }) => return Ok(Outcome::Delivered { created: None }),
+        Err(error) => return Err(error.into()),
+    };
+    if let CoverageCancel::Put(cancelled) = write::cancelled_coverage(existing, id)? {
+        client.write(Method::PUT, url, &cancelled, None).await?;
+    }
     Ok(Outcome::Delivered { created: None })
 }
 
@@ -185,26 +259,12 @@ async fn consent(
     client: &FhirClient,
     item: &FhirItem,
     visit: &FhirVisit,
-) -> Result<Outcome, CallError> {
-    let Some(patient) = &visit.fhir_patient else {
-        return Ok(Outcome::Refused(
-            "patient not known to the FHIR server".into(),
-        ));
-    };
-    let found = item
-        .item
-        .as_deref()
-        .and_then(crate::domain::SignedConsentId::parse)
-        .zip(item.item.as_deref().and_then(FhirId::new));
-    let Some((signed, id)) = found else {
-        return Ok(Outcome::Refused("consent id unreadable".into()));
-    };
-    let Ok(row) = state.db(move |db| db.consent(signed)).await else {
-        return Err(CallError::Unreachable("office database unavailable"));
-    };
-    let Some(row) = row else {
-        return Ok(Outcome::Refused("consent no longer on file".into()));
-    };
+) -> Result<Outcome, Halt> {
+    let patient = known_patient(visit)?;
+    let (signed, id) = item_of(item, "consent id", |text| {
+        crate::domain::SignedConsentId::parse(text).zip(FhirId::new(text))
+    })?;
+    let row = on_file(state, "consent", move |db| db.consent(signed)).await?;
     let signed_at = fhir_date_time(state, row.signed_at);
     let base = state.config.forms.canonical_base.trim_end_matches('/');
     let resource = write::consent(&write::ConsentFacts {
@@ -233,26 +293,15 @@ async fn answers(
     client: &FhirClient,
     item: &FhirItem,
     visit: &FhirVisit,
-) -> Result<Outcome, CallError> {
-    let Some(patient) = &visit.fhir_patient else {
-        return Ok(Outcome::Refused(
-            "patient not known to the FHIR server".into(),
-        ));
-    };
-    let found = item
-        .item
-        .as_deref()
-        .and_then(crate::domain::IntakeResponseId::parse)
-        .zip(item.item.as_deref().and_then(FhirId::new));
-    let Some((intake, id)) = found else {
-        return Ok(Outcome::Refused("intake response id unreadable".into()));
-    };
-    let Ok(row) = state.db(move |db| db.intake_response(intake)).await else {
-        return Err(CallError::Unreachable("office database unavailable"));
-    };
-    let Some(row) = row else {
-        return Ok(Outcome::Refused("intake response no longer on file".into()));
-    };
+) -> Result<Outcome, Halt> {
+    let patient = known_patient(visit)?;
+    let (intake, id) = item_of(item, "intake response id", |text| {
+        crate::domain::IntakeResponseId::parse(text).zip(FhirId::new(text))
+    })?;
+    let row = on_file(state, "intake response", move |db| {
+        db.intake_response(intake)
+    })
+    .await?;
     let mut response = crate::office::intake_answers::office_response(state, &row)
         .map(|(_, _, fhir)| fhir)
         .unwrap_or(row.submission.response);
@@ -271,7 +320,7 @@ async fn patient(
     state: &AppState,
     client: &FhirClient,
     visit: &FhirVisit,
-) -> Result<Outcome, CallError> {
+) -> Result<Outcome, Halt> {
     let system = &state.config.fhir.patient_identifier_system;
     let facts = PatientFacts {
         name: visit.appointment.patient.clone(),
@@ -324,11 +373,9 @@ fn created_id(written: &Written, kind: &'static str) -> Result<FhirId, FhirError
         .ok_or(FhirError::BadId { resource: kind })
 }
 
-async fn arrival(client: &FhirClient, visit: &FhirVisit) -> Result<Outcome, CallError> {
+async fn arrival(client: &FhirClient, visit: &FhirVisit) -> Result<Outcome, Halt> {
     let Some(id) = &visit.fhir_appointment else {
-        return Ok(Outcome::Refused(
-            "appointment not from the FHIR server".into(),
-        ));
+        return Err(Halt::refused("appointment not from the FHIR server"));
     };
     let url = client.url(&format!("Appointment/{id}"));
     let existing: serde_json::Value = crate::fhir::from_json(&client.read(&url).await?)?;
@@ -348,11 +395,9 @@ async fn encounter(
     state: &AppState,
     client: &FhirClient,
     visit: &FhirVisit,
-) -> Result<Outcome, CallError> {
+) -> Result<Outcome, Halt> {
     let (Some(appointment), Some(patient)) = (&visit.fhir_appointment, &visit.fhir_patient) else {
-        return Ok(Outcome::Refused(
-            "appointment not from the FHIR server".into(),
-        ));
+        return Err(Halt::refused("appointment not from the FHIR server"));
     };
     let arrived_at = fhir_date_time(state, visit.arrived_at.unwrap_or_else(Timestamp::now));
     let resource = write::encounter(patient, appointment, &arrived_at);

@@ -3,7 +3,7 @@
 //! a failed handshake says on the staff page.
 
 use crate::office::config::Hl7Config;
-use crate::tls::{PinnedVerifier, crypto_provider};
+use crate::tls::{PinnedPeer, PinnedVerifier, crypto_provider};
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{CertificateError, RootCertStore};
@@ -45,7 +45,11 @@ impl PeerTls {
         let client = if let Some(pin) = config.peer_fingerprint {
             builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(PinnedVerifier::new(pin, &provider)))
+                .with_custom_certificate_verifier(Arc::new(PinnedVerifier::new(
+                    pin,
+                    PinnedPeer::Hl7Peer,
+                    &provider,
+                )))
                 .with_no_client_auth()
         } else {
             let path = config.peer_ca_file.clone().unwrap_or_default();

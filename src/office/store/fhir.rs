@@ -6,8 +6,9 @@
 //! A queued row names its kind, its appointment and (for answers, plans and signatures)
 //! the item it writes; the resource is built when it is sent, from what is on file then.
 
+use super::outbound_queue::{self, Queue, QueueSummary, Settle};
 use super::{Actor, Appointment, NewAppointment, OfficeStore, StoreError, audit_in, parse, ts};
-use crate::domain::{AppointmentId, ContactOnFile};
+use crate::domain::{AppointmentId, ContactOnFile, CoverageRank, CoverageSubmissionId};
 use crate::fhir::FhirId;
 use crate::office::audit::AuditAction;
 use jiff::Timestamp;
@@ -84,7 +85,8 @@ pub enum FhirKind {
     Encounter,
     /// The patient's answers to a questionnaire (`FhirItem::item`: the response's id).
     QuestionnaireResponse,
-    /// One of the patient's plans (`FhirItem::item`: `answer:rank`).
+    /// One of the patient's plans, their self-pay, or the cancellation of either
+    /// (`FhirItem::item`: a [`CoverageWrite`]).
     Coverage,
     /// A document the patient signed (`FhirItem::item`: the signature's id).
     Consent,
@@ -135,8 +137,78 @@ pub struct FhirItem {
     pub appointment: AppointmentId,
     pub attempts: u32,
     /// What the write sends beside the visit: the intake response of a
-    /// `QuestionnaireResponse`, `answer:rank` of a `Coverage`, the signature of a `Consent`.
+    /// `QuestionnaireResponse`, a [`CoverageWrite`] of a `Coverage`, the signature of a
+    /// `Consent`.
     pub item: Option<String>,
+}
+
+/// Which `Coverage` one answer of the patient's makes: a plan, or self-pay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoveragePart {
+    Plan(CoverageRank),
+    SelfPay,
+}
+
+impl CoveragePart {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Plan(rank) => rank.as_str(),
+            Self::SelfPay => "self_pay",
+        }
+    }
+}
+
+/// What a `coverage` row writes (its `FhirItem::item`): the `Coverage` of `part` of
+/// coverage answer `answer` (`answer:primary`, `answer:secondary`, `answer:self_pay`),
+/// active; or, with `cancel`, that same resource cancelled because a newer answer at the
+/// same visit replaced it (`cancel:` before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoverageWrite {
+    pub answer: CoverageSubmissionId,
+    pub part: CoveragePart,
+    pub cancel: bool,
+}
+
+impl CoverageWrite {
+    const CANCEL: &'static str = "cancel:";
+
+    /// Reads a row's item; `None` for anything else.
+    pub fn parse(item: &str) -> Option<Self> {
+        let (cancel, line) = match item.strip_prefix(Self::CANCEL) {
+            Some(line) => (true, line),
+            None => (false, item),
+        };
+        let (answer, part) = line.split_once(':')?;
+        let part = match part {
+            "self_pay" => CoveragePart::SelfPay,
+            rank => CoveragePart::Plan(CoverageRank::parse(rank)?),
+        };
+        Some(Self {
+            answer: CoverageSubmissionId::parse(answer)?,
+            part,
+            cancel,
+        })
+    }
+
+    /// The resource's id at the server, the same for the write and its cancellation:
+    /// `{answer}-primary`, `{answer}-secondary` or `{answer}-self-pay`.
+    pub fn fhir_id(&self) -> FhirId {
+        let part = match self.part {
+            CoveragePart::Plan(rank) => rank.as_str(),
+            CoveragePart::SelfPay => "self-pay",
+        };
+        FhirId::new(&format!("{}-{part}", self.answer))
+            .expect("a UUID and a part name make a FHIR id")
+    }
+}
+
+impl std::fmt::Display for CoverageWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.cancel {
+            f.write_str(Self::CANCEL)?;
+        }
+        write!(f, "{}:{}", self.answer, self.part.as_str())
+    }
 }
 
 /// What a write is built from. PHI.
@@ -151,13 +223,7 @@ pub struct FhirVisit {
 }
 
 /// The queue at a glance, for the staff page.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FhirSummary {
-    pub waiting: u64,
-    pub oldest_waiting: Option<Timestamp>,
-    pub failed: u64,
-    pub delivered: u64,
-}
+pub type FhirSummary = QueueSummary;
 
 /// An appointment of the day's pull, with the server's ids.
 #[derive(Debug, Clone)]
@@ -217,13 +283,14 @@ pub(super) fn enqueue_in(
 }
 
 /// Queues what the patient of appointment `handle` gave at this visit and the server has
-/// not been sent: the plans of the newest coverage answer (`Coverage`, primary first) and
-/// every signed consent (`Consent`, in the order signed), given for the appointment or for
-/// the registration it was made from. Only once the patient has checked in, and only when
-/// the server can know the patient (by id, by number, or by a `Patient` write queued for
-/// this visit before them). Called at check-in, and again whenever an answer or a
-/// signature arrives after it; each plan of an answer and each signature is queued once
-/// ever.
+/// not been sent: the plans of the newest coverage answer (`Coverage`, primary first) or
+/// its self-pay, then the cancellation of every `Coverage` an older answer at this visit
+/// wrote, and every signed consent (`Consent`, in the order signed), given for the
+/// appointment or for the registration it was made from. Only once the patient has checked
+/// in, and only when the server can know the patient (by id, by number, or by a `Patient`
+/// write queued for this visit before them). Called at check-in, and again whenever an
+/// answer or a signature arrives after it; each plan of an answer, each cancellation and
+/// each signature is queued once ever (see [`CoverageWrite`] for the items).
 pub(super) fn enqueue_signed_in(
     tx: &Connection,
     writes: FhirWrites,
@@ -238,18 +305,42 @@ pub(super) fn enqueue_signed_in(
     const OF_VISIT: &str = "(x.appointment = a.handle OR x.registration IN
         (SELECT r.id FROM registrations r WHERE r.appointment = a.handle))";
     if writes.coverage {
+        let newest = format!(
+            "(SELECT x.id FROM coverage_answers x WHERE {OF_VISIT}
+              ORDER BY x.received_at DESC, x.rowid DESC LIMIT 1)"
+        );
+        // The newest answer's plans, or its self-pay (CoverageWrite's item forms).
         tx.prepare_cached(&format!(
             "INSERT INTO fhir_outbound
                (kind, appointment, item, patient_key, created_at, next_try_at, state)
-             SELECT 'coverage', a.handle, i.answer || ':' || i.rank, {PATIENT_KEY},
-                    ?2, ?2, 'pending'
-             FROM appointments a JOIN coverage_items i ON i.answer =
-                 (SELECT x.id FROM coverage_answers x WHERE {OF_VISIT}
-                  ORDER BY x.received_at DESC, x.rowid DESC LIMIT 1)
+             SELECT 'coverage', a.handle, w.item, {PATIENT_KEY}, ?2, ?2, 'pending'
+             FROM appointments a JOIN (
+                 SELECT i.answer || ':' || i.rank AS item, i.answer, i.rank AS part
+                 FROM coverage_items i
+                 UNION ALL
+                 SELECT x.id || ':self_pay', x.id, 'self_pay'
+                 FROM coverage_answers x WHERE x.answer = 'self_pay') w
+               ON w.answer = {newest}
              WHERE {VISIT}
                AND NOT EXISTS (SELECT 1 FROM fhir_outbound o WHERE o.kind = 'coverage'
-                               AND o.item = i.answer || ':' || i.rank)
-             ORDER BY i.rank"
+                               AND o.item = w.item)
+             ORDER BY w.part"
+        ))?
+        .execute(params![handle, ts(now)])?;
+        // What older answers at this visit wrote (or are writing) is cancelled at the
+        // server after it, each once; what the server refused is not there to cancel.
+        tx.prepare_cached(&format!(
+            "INSERT INTO fhir_outbound
+               (kind, appointment, item, patient_key, created_at, next_try_at, state)
+             SELECT 'coverage', a.handle, 'cancel:' || o.item, {PATIENT_KEY}, ?2, ?2, 'pending'
+             FROM appointments a JOIN fhir_outbound o ON o.appointment = a.handle
+             WHERE {VISIT}
+               AND o.kind = 'coverage' AND o.state IN ('pending', 'delivered')
+               AND o.item NOT LIKE 'cancel:%'
+               AND substr(o.item, 1, instr(o.item, ':') - 1) <> {newest}
+               AND NOT EXISTS (SELECT 1 FROM fhir_outbound c WHERE c.kind = 'coverage'
+                               AND c.item = 'cancel:' || o.item)
+             ORDER BY o.id"
         ))?
         .execute(params![handle, ts(now)])?;
     }
@@ -423,14 +514,11 @@ impl OfficeStore {
     pub fn next_fhir_outbound(&self, now: Timestamp) -> Result<Option<FhirItem>, StoreError> {
         let row = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT o.id, o.kind, o.appointment, o.attempts, o.item
-                 FROM fhir_outbound o
-                 WHERE o.state = 'pending' AND o.next_try_at <= ?1
-                   AND NOT EXISTS (SELECT 1 FROM fhir_outbound p WHERE p.state = 'pending'
-                                   AND p.patient_key = o.patient_key AND p.id < o.id)
-                 ORDER BY o.id LIMIT 1",
-            )?
+                 FROM fhir_outbound o WHERE {} ORDER BY o.id LIMIT 1",
+                Queue::Fhir.due_where()
+            ))?
             .query_row([ts(now)], |row| {
                 Ok((
                     row.get::<_, i64>(0)?,
@@ -455,14 +543,7 @@ impl OfficeStore {
 
     /// When the next write [`Self::next_fhir_outbound`] can give is due, if any waits.
     pub fn next_fhir_due(&self) -> Result<Option<Timestamp>, StoreError> {
-        let at: Option<String> = self.conn.query_row(
-            "SELECT min(o.next_try_at) FROM fhir_outbound o WHERE o.state = 'pending'
-               AND NOT EXISTS (SELECT 1 FROM fhir_outbound p WHERE p.state = 'pending'
-                               AND p.patient_key = o.patient_key AND p.id < o.id)",
-            [],
-            |row| row.get(0),
-        )?;
-        at.map(|at| parse(&at, "fhir next try")).transpose()
+        outbound_queue::next_due(&self.conn, Queue::Fhir)
     }
 
     /// What a write for `appointment` is built from; `None` if it is no longer on file.
@@ -537,12 +618,7 @@ impl OfficeStore {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "UPDATE fhir_outbound SET state = 'delivered', attempts = attempts + 1,
-                    done_at = ?2, last_error = NULL
-             WHERE id = ?1",
-            params![row, ts(now)],
-        )?;
+        outbound_queue::settle_in(&tx, Queue::Fhir, row, Settle::Delivered, now)?;
         if let Some(created) = created {
             tx.execute(
                 "UPDATE appointments SET fhir_patient = ?2
@@ -553,7 +629,6 @@ impl OfficeStore {
                 params![row, created.as_str()],
             )?;
         }
-        settle_audit(&tx, row, now)?;
         tx.commit()?;
         Ok(())
     }
@@ -566,16 +641,7 @@ impl OfficeStore {
         reason: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "UPDATE fhir_outbound SET state = 'failed', attempts = attempts + 1,
-                    done_at = ?2, last_error = ?3
-             WHERE id = ?1",
-            params![row, ts(now), reason],
-        )?;
-        settle_audit(&tx, row, now)?;
-        tx.commit()?;
-        Ok(())
+        self.settle(Queue::Fhir, row, Settle::Failed { reason }, now)
     }
 
     /// The write did not get through: try again at `next_try`.
@@ -586,55 +652,13 @@ impl OfficeStore {
         next_try: Timestamp,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "UPDATE fhir_outbound SET attempts = attempts + 1, next_try_at = ?2, last_error = ?3
-             WHERE id = ?1",
-            params![row, ts(next_try), reason],
-        )?;
-        settle_audit(&tx, row, now)?;
-        tx.commit()?;
-        Ok(())
+        self.settle(Queue::Fhir, row, Settle::Retry { reason, next_try }, now)
     }
 
     /// The queue at a glance.
     pub fn fhir_summary(&self) -> Result<FhirSummary, StoreError> {
-        let (waiting, oldest, failed, delivered): (i64, Option<String>, i64, i64) =
-            self.conn.query_row(
-                "SELECT count(*) FILTER (WHERE state = 'pending'),
-                        min(created_at) FILTER (WHERE state = 'pending'),
-                        count(*) FILTER (WHERE state = 'failed'),
-                        count(*) FILTER (WHERE state = 'delivered')
-                 FROM fhir_outbound",
-                [],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-            )?;
-        Ok(FhirSummary {
-            waiting: waiting.cast_unsigned(),
-            oldest_waiting: oldest.map(|at| parse(&at, "fhir created")).transpose()?,
-            failed: failed.cast_unsigned(),
-            delivered: delivered.cast_unsigned(),
-        })
+        outbound_queue::summary(&self.conn, Queue::Fhir)
     }
-}
-
-/// Audits that the patient's details were read to be sent (subject: the queue row).
-fn settle_audit(tx: &Connection, row: i64, now: Timestamp) -> Result<(), StoreError> {
-    let kind: Option<String> = tx
-        .query_row("SELECT kind FROM fhir_outbound WHERE id = ?1", [row], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    if let Some(kind) = kind {
-        audit_in(
-            tx,
-            now,
-            &Actor::System.into(),
-            AuditAction::FhirSend,
-            &format!("{kind}:{row}"),
-        )?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -702,6 +726,39 @@ mod tests {
         store
             .record_check_ins(&[(&submission, &KioskId::new("lobby-1").unwrap())], now)
             .unwrap();
+    }
+
+    #[test]
+    fn a_coverage_item_reads_back_what_it_was_written_as() {
+        let answer = CoverageSubmissionId::random();
+        for (part, name) in [
+            (CoveragePart::Plan(CoverageRank::Primary), "primary"),
+            (CoveragePart::Plan(CoverageRank::Secondary), "secondary"),
+            (CoveragePart::SelfPay, "self-pay"),
+        ] {
+            for cancel in [false, true] {
+                let write = CoverageWrite {
+                    answer,
+                    part,
+                    cancel,
+                };
+                assert_eq!(CoverageWrite::parse(&write.to_string()), Some(write));
+                assert_eq!(write.fhir_id().as_str(), format!("{answer}-{name}"));
+            }
+        }
+        assert!(CoverageWrite::parse(&format!("{answer}:primary")).is_some());
+        assert!(CoverageWrite::parse(&format!("cancel:{answer}:self_pay")).is_some());
+        for bad in [
+            String::new(),
+            "cancel:".into(),
+            format!("{answer}"),
+            format!("{answer}:tertiary"),
+            format!("{answer}:self-pay"),
+            format!("cancel:cancel:{answer}:primary"),
+            "not-a-uuid:primary".into(),
+        ] {
+            assert_eq!(CoverageWrite::parse(&bad), None, "{bad}");
+        }
     }
 
     #[test]

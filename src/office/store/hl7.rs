@@ -5,6 +5,7 @@
 //! A queued row names its event and appointment only; the message is built when it is
 //! sent, from what is on file then (so an A08 says the latest details).
 
+use super::outbound_queue::{self, Queue, QueueSummary, Settle};
 use super::{Actor, Appointment, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::domain::{AppointmentId, ContactOnFile};
 use crate::hl7::adt::AdtEvent;
@@ -34,13 +35,7 @@ pub struct OutboundPatient {
 }
 
 /// The queue at a glance, for the staff page.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OutboundSummary {
-    pub waiting: u64,
-    pub oldest_waiting: Option<Timestamp>,
-    pub failed: u64,
-    pub delivered: u64,
-}
+pub type OutboundSummary = QueueSummary;
 
 /// What a cancellation came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,14 +81,11 @@ impl OfficeStore {
     pub fn next_hl7_outbound(&self, now: Timestamp) -> Result<Option<OutboundItem>, StoreError> {
         let row = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT o.id, o.message_id, o.event, o.appointment, o.attempts
-                 FROM hl7_outbound o
-                 WHERE o.state = 'pending' AND o.next_try_at <= ?1
-                   AND NOT EXISTS (SELECT 1 FROM hl7_outbound p WHERE p.state = 'pending'
-                                   AND p.patient_key = o.patient_key AND p.id < o.id)
-                 ORDER BY o.id LIMIT 1",
-            )?
+                 FROM hl7_outbound o WHERE {} ORDER BY o.id LIMIT 1",
+                Queue::Hl7.due_where()
+            ))?
             .query_row([ts(now)], |row| {
                 Ok((
                     row.get::<_, i64>(0)?,
@@ -118,16 +110,7 @@ impl OfficeStore {
 
     /// When the next message [`Self::next_hl7_outbound`] can give is due, if any waits.
     pub fn next_hl7_due(&self) -> Result<Option<Timestamp>, StoreError> {
-        let at: Option<String> = self.conn.query_row(
-            // Only a patient's first waiting message can be due: the ones behind it wait
-            // for it, whatever their own time says.
-            "SELECT min(o.next_try_at) FROM hl7_outbound o WHERE o.state = 'pending'
-               AND NOT EXISTS (SELECT 1 FROM hl7_outbound p WHERE p.state = 'pending'
-                               AND p.patient_key = o.patient_key AND p.id < o.id)",
-            [],
-            |row| row.get(0),
-        )?;
-        at.map(|at| parse(&at, "hl7 next try")).transpose()
+        outbound_queue::next_due(&self.conn, Queue::Hl7)
     }
 
     /// What a message for `appointment` is built from; `None` if it is no longer on file.
@@ -169,58 +152,13 @@ impl OfficeStore {
 
     /// The peer acknowledged the message (`AA`).
     pub fn hl7_delivered(&mut self, row: i64, now: Timestamp) -> Result<(), StoreError> {
-        self.settle(
-            row,
-            "UPDATE hl7_outbound SET state = 'delivered', attempts = attempts + 1,
-                    done_at = ?2, last_error = NULL
-             WHERE id = ?1",
-            params![row, ts(now)],
-            now,
-        )
-    }
-
-    /// Updates the row and audits that the patient's details were read to be sent (the
-    /// subject is the message id), in one transaction.
-    fn settle(
-        &mut self,
-        row: i64,
-        update: &str,
-        values: impl rusqlite::Params,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(update, values)?;
-        let message_id: Option<String> = tx
-            .query_row(
-                "SELECT message_id FROM hl7_outbound WHERE id = ?1",
-                [row],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(message_id) = message_id {
-            audit_in(
-                &tx,
-                now,
-                &Actor::System.into(),
-                AuditAction::Hl7Send,
-                &message_id,
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.settle(Queue::Hl7, row, Settle::Delivered, now)
     }
 
     /// The peer refused the message (`AR` / `AE`), or it cannot be built: it is not sent
     /// again. `reason` carries no PHI.
     pub fn hl7_failed(&mut self, row: i64, reason: &str, now: Timestamp) -> Result<(), StoreError> {
-        self.settle(
-            row,
-            "UPDATE hl7_outbound SET state = 'failed', attempts = attempts + 1,
-                    done_at = ?2, last_error = ?3
-             WHERE id = ?1",
-            params![row, ts(now), reason],
-            now,
-        )
+        self.settle(Queue::Hl7, row, Settle::Failed { reason }, now)
     }
 
     /// The message went unanswered: try again at `next_try`.
@@ -231,33 +169,12 @@ impl OfficeStore {
         next_try: Timestamp,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.settle(
-            row,
-            "UPDATE hl7_outbound SET attempts = attempts + 1, next_try_at = ?2, last_error = ?3
-             WHERE id = ?1",
-            params![row, ts(next_try), reason],
-            now,
-        )
+        self.settle(Queue::Hl7, row, Settle::Retry { reason, next_try }, now)
     }
 
     /// The queue at a glance.
     pub fn hl7_summary(&self) -> Result<OutboundSummary, StoreError> {
-        let (waiting, oldest, failed, delivered): (i64, Option<String>, i64, i64) =
-            self.conn.query_row(
-                "SELECT count(*) FILTER (WHERE state = 'pending'),
-                        min(created_at) FILTER (WHERE state = 'pending'),
-                        count(*) FILTER (WHERE state = 'failed'),
-                        count(*) FILTER (WHERE state = 'delivered')
-                 FROM hl7_outbound",
-                [],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-            )?;
-        Ok(OutboundSummary {
-            waiting: waiting.cast_unsigned(),
-            oldest_waiting: oldest.map(|at| parse(&at, "hl7 created")).transpose()?,
-            failed: failed.cast_unsigned(),
-            delivered: delivered.cast_unsigned(),
-        })
+        outbound_queue::summary(&self.conn, Queue::Hl7)
     }
 
     /// The schedule cancelled the appointment `external_id`: it is removed unless the
