@@ -56,7 +56,8 @@ pub use kiosks::{BadKioskName, CredentialRow, KioskIdTaken, KioskName, PairedKio
 pub use needs::{Answer, NeedId, OpenNeed};
 pub use payments::{PaymentRow, PaymentStored};
 pub use reminders::{
-    AppointmentReminders, ReminderItem, ReminderOutcome, ReminderRow, ReminderSubject,
+    AppointmentReminders, LetterSubject, ReminderItem, ReminderOutcome, ReminderRow,
+    ReminderSubject,
 };
 pub use retention::{PurgeDue, Purged};
 pub use staff::{SessionRow, StaffUser, UsernameTaken};
