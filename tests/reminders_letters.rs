@@ -81,7 +81,9 @@ fn run(program: &str, args: &[&str]) -> String {
     let output = Command::new(program)
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("{program} runs (apt-get install poppler-utils zbar-tools): {e}"));
+        .unwrap_or_else(|e| {
+            panic!("{program} runs (apt-get install poppler-utils zbar-tools): {e}")
+        });
     assert!(
         output.status.success(),
         "{program} {args:?}: {}",
@@ -185,11 +187,10 @@ fn front_desk_prints_the_days_letters_and_the_qr_on_one_checks_the_patient_in() 
 
     // The staff view says who gets a letter (no mail server or gateway is configured:
     // the letters alone show the section).
-    let view: RemindersView =
-        support::staff_get(format!("{}/api/staff/v1/reminders", office.base))
-            .unwrap()
-            .json()
-            .unwrap();
+    let view: RemindersView = support::staff_get(format!("{}/api/staff/v1/reminders", office.base))
+        .unwrap()
+        .json()
+        .unwrap();
     assert!(view.enabled);
     let row = |name: &str| {
         view.appointments
@@ -240,7 +241,10 @@ fn front_desk_prints_the_days_letters_and_the_qr_on_one_checks_the_patient_in() 
         "every font embedded: {fonts}"
     );
     let text = run("pdftotext", &["-layout", file, "-"]);
-    let pages: Vec<&str> = text.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
     assert_eq!(pages.len(), 2, "{text}");
     let ada_code = office
         .state
@@ -266,7 +270,11 @@ fn front_desk_prints_the_days_letters_and_the_qr_on_one_checks_the_patient_in() 
         "a photo ID",
         "To cancel or change your visit, please call (217) 555-0100.",
     ] {
-        assert!(pages[0].contains(words), "{words:?} on page 1:\n{}", pages[0]);
+        assert!(
+            pages[0].contains(words),
+            "{words:?} on page 1:\n{}",
+            pages[0]
+        );
     }
     for words in [
         "Bruno Ejemplo",
@@ -278,7 +286,11 @@ fn front_desk_prints_the_days_letters_and_the_qr_on_one_checks_the_patient_in() 
         "su copago de $25.00",
         "llame al (217) 555-0100",
     ] {
-        assert!(pages[1].contains(words), "{words:?} on page 2:\n{}", pages[1]);
+        assert!(
+            pages[1].contains(words),
+            "{words:?} on page 2:\n{}",
+            pages[1]
+        );
     }
     for absent in ["Carla", "Dora", "Eve", "Secretspecialty", "Dr. Demo"] {
         assert!(!text.contains(absent), "{absent:?} in the letters:\n{text}");
@@ -288,7 +300,17 @@ fn front_desk_prints_the_days_letters_and_the_qr_on_one_checks_the_patient_in() 
     let prefix = out.join("page");
     run(
         "pdftoppm",
-        &["-r", "150", "-png", "-f", "1", "-l", "1", file, prefix.to_str().unwrap()],
+        &[
+            "-r",
+            "150",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            file,
+            prefix.to_str().unwrap(),
+        ],
     );
     let png = out.join("page-1.png");
     if let Ok(keep) = std::env::var("FRONTDESK_LETTER_PNG") {
@@ -347,7 +369,10 @@ fn front_desk_prints_the_days_letters_and_the_qr_on_one_checks_the_patient_in() 
     assert_eq!(none.status(), 404);
     assert!(none.text().unwrap().contains("no_letters"));
     let bad = desk
-        .get(format!("{}/staff/reminders/letters.pdf?day=soon", office.base))
+        .get(format!(
+            "{}/staff/reminders/letters.pdf?day=soon",
+            office.base
+        ))
         .unwrap();
     assert_eq!(bad.status(), 400);
 

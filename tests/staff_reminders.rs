@@ -190,7 +190,10 @@ async fn a_mail_server_that_is_down_shows_failed_and_staff_can_opt_a_patient_out
     let button = text_of(&browser, "#letters-download").await;
     assert_eq!(button, "Download letters (PDF)");
     browser
-        .execute("document.getElementById('reminders-section').scrollIntoView()", Vec::new())
+        .execute(
+            "document.getElementById('reminders-section').scrollIntoView()",
+            Vec::new(),
+        )
         .await
         .unwrap();
     screenshot(&browser, "staff-reminders-letters.png").await;

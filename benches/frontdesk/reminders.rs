@@ -84,9 +84,7 @@ fn early_zone() -> anyhow::Result<String> {
                 format!("Etc/GMT{:+}", -offset)
             }
         })
-        .find(|name| {
-            jiff::tz::TimeZone::get(name).is_ok_and(|zone| now.to_zoned(zone).hour() < 7)
-        })
+        .find(|name| jiff::tz::TimeZone::get(name).is_ok_and(|zone| now.to_zoned(zone).hour() < 7))
         .context("some zone is before 07:00")
 }
 

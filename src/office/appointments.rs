@@ -164,8 +164,9 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
                 },
                 channel: match row.reminder_channel.as_str() {
                     "" => ReminderChannel::Email,
-                    text => ReminderChannel::parse(text)
-                        .ok_or_else(|| bad("reminder_channel must be email, sms, letter or none"))?,
+                    text => ReminderChannel::parse(text).ok_or_else(|| {
+                        bad("reminder_channel must be email, sms, letter or none")
+                    })?,
                 },
             })
         } else {
@@ -413,7 +414,10 @@ mod tests {
             (",,fr,", "language"),
             (",,en,fax", "reminder_channel"),
             (",,en,sms", "sms needs a usable phone number"),
-            (",,en,letter", "letter needs address_line1, city, state and zip"),
+            (
+                ",,en,letter",
+                "letter needs address_line1, city, state and zip",
+            ),
         ] {
             let bad =
                 format!("{header}A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25{cells}\n");

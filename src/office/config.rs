@@ -386,7 +386,9 @@ impl SmsConfig {
         }
         if let Some(url) = &self.status_callback {
             if self.reply_secret.is_none() {
-                return bad("sms.status_callback needs sms.reply_secret (reports are authenticated by it)");
+                return bad(
+                    "sms.status_callback needs sms.reply_secret (reports are authenticated by it)",
+                );
             }
             if !web_url_ok(url) || url.contains(['?', '#']) {
                 return bad(
@@ -524,7 +526,12 @@ impl RemindersConfig {
 
 /// An `https://` URL with a host, or `http://` to this machine.
 fn web_url_ok(url: &str) -> bool {
-    let host = |rest: &str| rest.split(['/', ':', '?', '#']).next().unwrap_or_default().to_owned();
+    let host = |rest: &str| {
+        rest.split(['/', ':', '?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
     }

@@ -194,17 +194,28 @@ mod tests {
                 b"MessageStatus=failed&MessageStatus=sent",
                 ReportError::Status,
             ),
-            (b"MessageStatus=failed&ErrorCode=abc", ReportError::ErrorCode),
+            (
+                b"MessageStatus=failed&ErrorCode=abc",
+                ReportError::ErrorCode,
+            ),
             (
                 b"MessageStatus=failed&ErrorCode=12345678901",
                 ReportError::ErrorCode,
             ),
-            (b"MessageStatus=failed&ErrorCode=1&ErrorCode=2", ReportError::ErrorCode),
+            (
+                b"MessageStatus=failed&ErrorCode=1&ErrorCode=2",
+                ReportError::ErrorCode,
+            ),
         ] {
             assert_eq!(parse(body), Err(error), "{}", String::from_utf8_lossy(body));
         }
         assert!(reminder_id_ok("reminder-0123456789abcdef"));
-        for bad in ["reminder-0123", "reminder-0123456789abcdeg", "x-0123456789abcdef", ""] {
+        for bad in [
+            "reminder-0123",
+            "reminder-0123456789abcdeg",
+            "x-0123456789abcdef",
+            "",
+        ] {
             assert!(!reminder_id_ok(bad), "{bad}");
         }
     }

@@ -3,13 +3,13 @@
 //! gate like every change; audited), and the day's reminder letters as one PDF to print
 //! (audited per letter).
 
+use super::letter::{DEBIAN_FONT_DIR, Letter, LetterClinic, LetterFonts};
 use super::{ReminderChannel, ReminderKind, ReminderState};
 use crate::domain::{AppointmentId, Language, StaffName};
 use crate::office::audit::AuditAction;
 use crate::office::error::{ApiError, ApiJson};
 use crate::office::server::AppState;
 use crate::office::signin::StaffSession;
-use super::letter::{DEBIAN_FONT_DIR, Letter, LetterClinic, LetterFonts};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -101,7 +101,8 @@ fn column(field: ContactField) -> &'static str {
     field.as_str()
 }
 
-pub(super) const CONTACT_COLUMNS: &str = "address_line1, address_line2, city, state, zip, phone, email";
+pub(super) const CONTACT_COLUMNS: &str =
+    "address_line1, address_line2, city, state, zip, phone, email";
 
 pub(super) fn contact_from(values: [Option<String>; 7]) -> Result<ContactOnFile, StoreError> {
     let mut contact = ContactOnFile::default();
