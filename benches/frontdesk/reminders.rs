@@ -207,9 +207,12 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
         format!("each of the {count} morning reminders sent exactly once"),
         sent == count && received(&mail_dir) == count,
     );
-    let db_kib = std::fs::metadata(rig.state.config.data_dir.join("office.db"))
+    // The database and its write-ahead log (not checkpointed yet).
+    let db_kib: u64 = ["office.db", "office.db-wal"]
+        .iter()
+        .filter_map(|name| std::fs::metadata(rig.state.config.data_dir.join(name)).ok())
         .map(|m| m.len() / 1024)
-        .unwrap_or(0);
+        .sum();
     rig.stop();
 
     // Baseline: the same number of messages built and sent by one client, no store, no
