@@ -44,7 +44,7 @@ impl SmsPeer {
         std::fs::create_dir_all(dir).unwrap();
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reminders/sms_peer.py");
         let mut child = Command::new("python3")
-            .args([script, dir.to_str().unwrap(), ACCOUNT, TOKEN])
+            .args([script, dir.to_str().unwrap(), ACCOUNT, TOKEN, REPLY_SECRET])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -84,6 +84,18 @@ impl SmsPeer {
     }
 }
 
+impl SmsPeer {
+    fn reports(&self) -> Vec<Report> {
+        let Ok(text) = std::fs::read_to_string(self.dir.join("reports.jsonl")) else {
+            return Vec::new();
+        };
+        text.lines()
+            .filter(|line| line.ends_with('}'))
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+}
+
 impl Drop for SmsPeer {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -98,6 +110,15 @@ struct Text {
     from: String,
     body: String,
     idempotency_key: Option<String>,
+    /// Where the text asked the gateway to report its delivery.
+    status_callback: Option<String>,
+}
+
+/// A delivery report the simulator posted, and the hub's answer.
+#[derive(Debug, Clone, Deserialize)]
+struct Report {
+    status: String,
+    answer: u16,
 }
 
 /// The short code in a text: the first "XXXX-XXXX" of code characters.
@@ -532,4 +553,151 @@ fn a_restart_in_the_middle_of_a_batch_sends_each_text_once() {
     numbers.sort();
     let expected: Vec<_> = (0..8).map(|i| format!("+1217555014{i}")).collect();
     assert_eq!(numbers, expected, "each patient exactly once");
+}
+
+fn status_report(
+    office: &TestOffice,
+    reminder: &str,
+    secret: Option<&str>,
+    body: &str,
+) -> reqwest::blocking::Response {
+    let mut request = reqwest::blocking::Client::new()
+        .post(format!(
+            "{}/api/sms/v1/status?reminder={reminder}",
+            office.base
+        ))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body.to_owned());
+    if let Some(secret) = secret {
+        request = request.bearer_auth(secret);
+    }
+    request.send().unwrap()
+}
+
+/// Delivery reports: the simulator reports each text's delivery to the status callback
+/// the hub sent with it, as a gateway does; the text the carrier could not deliver shows
+/// bounced with the gateway's code, the delivered one stays sent.
+#[test]
+fn a_text_the_carrier_cannot_deliver_is_reported_and_shown_bounced() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = SmsPeer::start(&dir.path().join("sms"));
+    let zone = daytime_zone();
+    // The hub's own port goes into the callback URL, so it is picked first.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let office = support::start_office_with(
+        &dir.path().join("office"),
+        format!("127.0.0.1:{port}").parse().unwrap(),
+        |config| {
+            configure(config, &zone, peer.port);
+            config.reminders.sms.status_callback =
+                Some(format!("http://127.0.0.1:{port}/api/sms/v1/status"));
+        },
+    );
+    import(
+        &office,
+        &[
+            visit(
+                &office,
+                "D-1",
+                "P-UMA",
+                ("Uma", "Unreachable"),
+                Time::constant(22, 0, 0, 0),
+                "(217) 555-0198",
+                Language::English,
+            ),
+            visit(
+                &office,
+                "D-2",
+                "P-VIC",
+                ("Vic", "Delivered"),
+                Time::constant(22, 15, 0, 0),
+                "(217) 555-0142",
+                Language::Spanish,
+            ),
+        ],
+    );
+    let row = wait_until("Uma's text reported undelivered", || {
+        let view = reminders(&office);
+        let row = row_of(&view, "Unreachable, Uma", "22:00");
+        row.reminders
+            .iter()
+            .any(|r| r.kind == ReminderKind::Morning && r.state == ReminderState::Bounced)
+            .then_some(row)
+    });
+    let morning = row
+        .reminders
+        .iter()
+        .find(|r| r.kind == ReminderKind::Morning)
+        .unwrap();
+    assert_eq!(
+        morning.last_error.as_deref(),
+        Some("text gateway reported undelivered (30003)")
+    );
+    assert_eq!(morning.attempts, 1, "sent once, then reported");
+    wait_until("both reports answered", || {
+        (peer.reports().len() == 2).then_some(())
+    });
+    for report in peer.reports() {
+        assert_eq!(report.answer, 204, "{report:?}");
+    }
+    assert!(peer.reports().iter().any(|r| r.status == "delivered"));
+    assert_eq!(
+        morning_state(&office, "Delivered, Vic", "22:15"),
+        Some(ReminderState::Sent)
+    );
+    // Each text asked for its report by the reminder's id, nothing else.
+    let texts = peer.texts();
+    assert_eq!(texts.len(), 2);
+    let callback = texts[0].status_callback.clone().unwrap();
+    let reminder = callback
+        .strip_prefix(&format!(
+            "http://127.0.0.1:{port}/api/sms/v1/status?reminder="
+        ))
+        .unwrap()
+        .to_owned();
+    assert_eq!(Some(reminder.as_str()), texts[0].idempotency_key.as_deref());
+
+    // The route is the gateway's: its secret, a reminder id the hub made, a status.
+    let failed = "MessageSid=SM1&MessageStatus=failed&ErrorCode=30008";
+    assert_eq!(
+        status_report(&office, &reminder, None, failed).status(),
+        401
+    );
+    assert_eq!(
+        status_report(
+            &office,
+            &reminder,
+            Some("wrong-secret-wrong-secret"),
+            failed
+        )
+        .status(),
+        401
+    );
+    assert_eq!(
+        status_report(
+            &office,
+            "reminder-0000000000000000",
+            Some(REPLY_SECRET),
+            failed
+        )
+        .status(),
+        404
+    );
+    assert_eq!(
+        status_report(&office, "SM1", Some(REPLY_SECRET), failed).status(),
+        422
+    );
+    assert_eq!(
+        status_report(&office, &reminder, Some(REPLY_SECRET), "ErrorCode=1").status(),
+        422
+    );
+    let big = format!("MessageStatus=failed&x={}", "a".repeat(9000));
+    assert_eq!(
+        status_report(&office, &reminder, Some(REPLY_SECRET), &big).status(),
+        413
+    );
 }

@@ -1,7 +1,8 @@
 //! The staff page in real headless Chromium shows the reminders (issue 16): with the
 //! mail server and the text gateway down, a reminder (email or text) is tried again and
 //! then shown failed with why, beside its channel; an opted-out
-//! patient's shows opted out; staff tick "Opted out" for a patient and the hub keeps it.
+//! patient's shows opted out; staff tick "Opted out" for a patient and the hub keeps it;
+//! a patient who gets letters shows "Letter" and the letters download counts theirs.
 //! Needs `chromium` and `chromium-driver`.
 
 mod browser_support;
@@ -69,6 +70,25 @@ fn texting(mut appointment: NewAppointment) -> NewAppointment {
     appointment
 }
 
+/// `appointment`, for a patient who wants letters (an address, no email).
+fn by_letter(mut appointment: NewAppointment) -> NewAppointment {
+    let mut contact = ContactOnFile::default();
+    for (field, value) in [
+        (ContactField::AddressLine1, "12 Sample Rd"),
+        (ContactField::City, "Exampleville"),
+        (ContactField::State, "TX"),
+        (ContactField::Zip, "75001"),
+    ] {
+        contact.set(field, value).unwrap();
+    }
+    appointment.contact = Some(contact);
+    appointment.reminders = Some(frontdesk::office::reminders::ReminderPrefs {
+        language: frontdesk::domain::Language::English,
+        channel: frontdesk::office::reminders::ReminderChannel::Letter,
+    });
+    appointment
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mail_server_that_is_down_shows_failed_and_staff_can_opt_a_patient_out() {
     let dir = tempfile::tempdir().unwrap();
@@ -110,6 +130,7 @@ async fn a_mail_server_that_is_down_shows_failed_and_staff_can_opt_a_patient_out
                 visit("S-2", "Quinn", "Optout", tomorrow, 10),
                 visit("S-3", "Pablo", "Ejemplo", tomorrow, 11),
                 texting(visit("S-4", "Tina", "Testtext", tomorrow, 12)),
+                by_letter(visit("S-5", "Lena", "Testletter", tomorrow, 13)),
             ])
             .unwrap();
         let quinn = store
@@ -130,6 +151,12 @@ async fn a_mail_server_that_is_down_shows_failed_and_staff_can_opt_a_patient_out
     .await
     .unwrap();
 
+    let tomorrow_text = office
+        .state
+        .today(Timestamp::now())
+        .tomorrow()
+        .unwrap()
+        .to_string();
     let (_driver, driver_url) = start_chromedriver();
     let (browser, _profile) = open_browser(&driver_url).await;
     open_view(&browser, &office.base, "/interfaces").await;
@@ -147,6 +174,29 @@ async fn a_mail_server_that_is_down_shows_failed_and_staff_can_opt_a_patient_out
         .await
         .unwrap();
     screenshot(&browser, "staff-reminders-text.png").await;
+    // Lena's reminders go by letter: her row says so, and the letters form counts hers
+    // for tomorrow (the visits whose first reminder goes today).
+    let lena = row_saying(&browser, "Testletter, Lena", "Letter (English)").await;
+    assert!(lena.contains("by letter"), "{lena}");
+    let day = browser
+        .find(Locator::Css("#letters-day"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(day.as_deref(), Some(tomorrow_text.as_str()));
+    assert_eq!(text_of(&browser, "#letters-count").await, "1 letter");
+    let button = text_of(&browser, "#letters-download").await;
+    assert_eq!(button, "Download letters (PDF)");
+    browser
+        .execute(
+            "document.getElementById('reminders-section').scrollIntoView()",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    screenshot(&browser, "staff-reminders-letters.png").await;
     let quinn = row_saying(&browser, "Optout, Quinn", "Days before: Opted out").await;
     assert!(!quinn.contains("Failed"), "{quinn}");
 

@@ -9,7 +9,8 @@
 //! kill (issue 12); pointer move → ink while signing a consent (issue 11); a 270 → 271
 //! eligibility round trip and SHC verification, and an insurance card photo → pre-filled
 //! fields (issue 10); a check-in → its ADT^A04 acknowledged and an outage's ADT queue
-//! drained, and the same for FHIR writes (issue 14). Prints a
+//! drained, and the same for FHIR writes (issue 14); reminders queued and handed to a mail
+//! server per second and the hub's memory over a 2,000-appointment day (issue 16). Prints a
 //! table and writes it with the machine description to `target/bench/frontdesk.md`.
 //!
 //! Under `cargo test` (no `--bench` argument) every figure runs at a small scale, as a
@@ -34,6 +35,7 @@ mod memory;
 mod office_rig;
 mod outbound;
 mod payment;
+mod reminders;
 mod report;
 mod signing;
 mod startup;
@@ -64,6 +66,8 @@ pub struct Scale {
     pub audit_entries: u64,
     /// Changes timed with and without their audit entry.
     pub audit_changes: usize,
+    /// Appointments in the reminder day.
+    pub reminder_day: usize,
 }
 
 const FULL: Scale = Scale {
@@ -83,6 +87,7 @@ const FULL: Scale = Scale {
     card_photos: 20,
     audit_entries: 1_000_000,
     audit_changes: 2_000,
+    reminder_day: 2_000,
 };
 
 const SMOKE: Scale = Scale {
@@ -102,6 +107,7 @@ const SMOKE: Scale = Scale {
     card_photos: 2,
     audit_entries: 2_000,
     audit_changes: 50,
+    reminder_day: 20,
 };
 
 const FIGURES: &[&str] = &[
@@ -120,6 +126,7 @@ const FIGURES: &[&str] = &[
     "audit",
     "hl7",
     "fhir",
+    "reminders",
 ];
 
 fn main() -> ExitCode {
@@ -245,6 +252,11 @@ fn main() -> ExitCode {
     if wanted("fhir") {
         let result = fhir::run(scale, &mut report);
         attempt("fhir", result);
+    }
+
+    if wanted("reminders") {
+        let result = reminders::run(scale, &mut report);
+        attempt("reminders", result);
     }
 
     let seconds = started.elapsed().as_secs_f64();

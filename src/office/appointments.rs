@@ -33,8 +33,9 @@ pub enum ImportError {
 /// `address_line1`, `address_line2`, `city`, `state`, `zip`, `phone`, `email`, and
 /// `patient_id` (the practice's patient number, so what a patient signed at one visit
 /// counts at the next), `language` (`en` or `es`, what reminders are written in; empty:
-/// `en`) and `reminder_channel` (`email`, or `none` for a patient who wants no
-/// reminders; empty: `email`). An empty cell is unknown. A file without contact columns
+/// `en`) and `reminder_channel` (`email`, `sms` (needs a usable `phone`), `letter`
+/// (needs `address_line1`, `city`, `state` and `zip`), or `none` for a patient who wants
+/// no reminders; empty: `email`). An empty cell is unknown. A file without contact columns
 /// leaves the contact details on file as they are, one without `language` and
 /// `reminder_channel` the patient's choices; an empty or absent patient number keeps the
 /// one on file. An email address that no mail could go to refuses the file.
@@ -163,8 +164,9 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
                 },
                 channel: match row.reminder_channel.as_str() {
                     "" => ReminderChannel::Email,
-                    text => ReminderChannel::parse(text)
-                        .ok_or_else(|| bad("reminder_channel must be email, sms or none"))?,
+                    text => ReminderChannel::parse(text).ok_or_else(|| {
+                        bad("reminder_channel must be email, sms, letter or none")
+                    })?,
                 },
             })
         } else {
@@ -174,6 +176,15 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
             && crate::domain::PhoneNumber::parse(&row.phone).is_err()
         {
             return Err(bad("reminder_channel sms needs a usable phone number"));
+        }
+        if reminders.is_some_and(|r| r.channel == ReminderChannel::Letter)
+            && [&row.address_line1, &row.city, &row.state, &row.zip]
+                .iter()
+                .any(|cell| cell.trim().is_empty())
+        {
+            return Err(bad(
+                "reminder_channel letter needs address_line1, city, state and zip",
+            ));
         }
         let contact = if has_contact {
             let mut contact = ContactOnFile::default();
@@ -403,6 +414,10 @@ mod tests {
             (",,fr,", "language"),
             (",,en,fax", "reminder_channel"),
             (",,en,sms", "sms needs a usable phone number"),
+            (
+                ",,en,letter",
+                "letter needs address_line1, city, state and zip",
+            ),
         ] {
             let bad =
                 format!("{header}A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25{cells}\n");

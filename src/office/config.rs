@@ -337,6 +337,12 @@ pub struct SmsConfig {
     /// (`Authorization: Bearer …`) on `POST /api/sms/v1/inbound`; absent: replies
     /// ("STOP") are refused. At least 16 characters.
     pub reply_secret: Option<String>,
+    /// Where the gateway reports delivery (`POST /api/sms/v1/status` as the gateway
+    /// reaches it, e.g. `https://hub.clinic.example/api/sms/v1/status`): sent with each
+    /// text as `StatusCallback` (with `?reminder=<id>` added); the report is
+    /// authenticated like replies, so it needs `reply_secret`. Absent: no delivery
+    /// reports are asked for.
+    pub status_callback: Option<String>,
 }
 
 impl Default for SmsConfig {
@@ -347,6 +353,7 @@ impl Default for SmsConfig {
             token: None,
             from: "+12175550100".into(),
             reply_secret: None,
+            status_callback: None,
         }
     }
 }
@@ -362,6 +369,7 @@ impl std::fmt::Debug for SmsConfig {
                 "reply_secret",
                 &self.reply_secret.as_ref().map(|_| "<secret>"),
             )
+            .field("status_callback", &self.status_callback)
             .finish()
     }
 }
@@ -375,6 +383,18 @@ impl SmsConfig {
             .is_some_and(|s| s.chars().count() < 16)
         {
             return bad("sms.reply_secret must be at least 16 characters");
+        }
+        if let Some(url) = &self.status_callback {
+            if self.reply_secret.is_none() {
+                return bad(
+                    "sms.status_callback needs sms.reply_secret (reports are authenticated by it)",
+                );
+            }
+            if !web_url_ok(url) || url.contains(['?', '#']) {
+                return bad(
+                    "sms.status_callback must be an https URL without query (plain http only to this machine)",
+                );
+            }
         }
         let Some(base) = &self.base_url else {
             return Ok(());
@@ -501,6 +521,24 @@ impl RemindersConfig {
             return bad("clinic_address and clinic_phone must be 1-200 characters on one line");
         }
         self.sms.validate()
+    }
+}
+
+/// An `https://` URL with a host, or `http://` to this machine.
+fn web_url_ok(url: &str) -> bool {
+    let host = |rest: &str| {
+        rest.split(['/', ':', '?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => !host(rest).is_empty(),
+        (None, Some(rest)) => is_loopback_host(&host(rest)),
+        (None, None) => false,
     }
 }
 
@@ -927,6 +965,9 @@ mod tests {
             "[reminders]\nper_minute = 0\n",
             "[reminders]\ndays_before = 31\n",
             "[reminders]\nclinic_phone = \"\"\n",
+            "[reminders.sms]\nstatus_callback = \"https://hub.example.test/api/sms/v1/status\"\n",
+            "[reminders.sms]\nreply_secret = \"0123456789abcdef\"\nstatus_callback = \"http://hub.example.test/s\"\n",
+            "[reminders.sms]\nreply_secret = \"0123456789abcdef\"\nstatus_callback = \"https://hub.example.test/s?x=1\"\n",
         ] {
             assert!(
                 matches!(check(bad), Err(ConfigError::Reminders(_))),
@@ -934,6 +975,15 @@ mod tests {
             );
         }
         assert!(toml::from_str::<OfficeConfig>("[reminders]\nsmtp_security = \"ssl\"\n").is_err());
+        for good in [
+            "https://hub.example.test/api/sms/v1/status",
+            "http://127.0.0.1:8480/api/sms/v1/status",
+        ] {
+            let text = format!(
+                "[reminders.sms]\nreply_secret = \"0123456789abcdef\"\nstatus_callback = \"{good}\"\n"
+            );
+            assert!(check(&text).is_ok(), "{good}");
+        }
     }
 
     #[test]

@@ -244,6 +244,7 @@ impl Office {
             .merge(super::consents::routes())
             .merge(super::coverage::routes())
             .merge(super::reminders::inbound::routes())
+            .merge(super::reminders::delivery::routes())
             .merge(signin::public_routes())
             .merge(super::views::asset_routes())
             .merge(signin::guarded(front_desk, Role::FrontDesk, state))

@@ -59,7 +59,8 @@ pub use needs::{Answer, NeedId, OpenNeed};
 pub use outbound_queue::{QueueState, QueueSummary};
 pub use payments::{PaymentRow, PaymentStored};
 pub use reminders::{
-    AppointmentReminders, ReminderItem, ReminderOutcome, ReminderRow, ReminderSubject,
+    AppointmentReminders, LetterSubject, ReminderItem, ReminderOutcome, ReminderRow,
+    ReminderSubject,
 };
 pub use retention::{PurgeDue, Purged};
 pub use staff::{SessionRow, StaffUser, UsernameTaken};

@@ -4,21 +4,53 @@ speaking the Messages API shape (form POST of To, From and Body to
 /2010-04-01/Accounts/<account>/Messages.json with HTTP basic auth). Each text it takes
 is appended to <dir>/texts.jsonl as one JSON object. Standard library only.
 
-Usage: sms_peer.py DIR ACCOUNT TOKEN   (prints "listening PORT" once ready)
+Usage: sms_peer.py DIR ACCOUNT TOKEN [REPORT_SECRET]   (prints "listening PORT" once
+ready)
 
-A text to +12175550199 is refused with 400 (a number that cannot take texts)."""
+A text to +12175550199 is refused with 400 (a number that cannot take texts). A text
+with a StatusCallback URL gets a delivery report posted there a moment after it is taken
+(form MessageSid, MessageStatus, ErrorCode; Authorization: Bearer REPORT_SECRET), like
+the gateway's status callback: "undelivered" with ErrorCode 30003 for +12175550198 (a
+number the carrier cannot reach), else "delivered"."""
 
 import base64
 import json
 import os
 import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 OUT_DIR, ACCOUNT, TOKEN = sys.argv[1], sys.argv[2], sys.argv[3]
+REPORT_SECRET = sys.argv[4] if len(sys.argv) > 4 else None
 LOCK = threading.Lock()
 REFUSED = "+12175550199"
+UNREACHABLE = "+12175550198"
+
+
+def report(url, sid, to):
+    """Posts the delivery report for message `sid` to `url`, as the gateway would."""
+    time.sleep(0.3)
+    status = "undelivered" if to == UNREACHABLE else "delivered"
+    fields = f"MessageSid={sid}&MessageStatus={status}"
+    fields += "&ErrorCode=30003" if status == "undelivered" else "&ErrorCode="
+    request = urllib.request.Request(url, data=fields.encode(), method="POST")
+    request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    if REPORT_SECRET:
+        request.add_header("Authorization", f"Bearer {REPORT_SECRET}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            code = answer.status
+    except urllib.error.HTTPError as error:
+        code = error.code
+    except OSError:
+        code = 0
+    with LOCK:
+        with open(os.path.join(OUT_DIR, "reports.jsonl"), "a", encoding="utf-8") as f:
+            f.write(json.dumps({"sid": sid, "status": status, "answer": code}) + "\n")
 
 
 class Gateway(BaseHTTPRequestHandler):
@@ -51,16 +83,21 @@ class Gateway(BaseHTTPRequestHandler):
         to = form["To"][0]
         if to == REFUSED:
             return self.answer(400, {"code": 21211, "message": "invalid To number"})
+        sid = "SM" + os.urandom(16).hex()
+        callback = form.get("StatusCallback", [None])[0]
         record = {
             "to": to,
             "from": form["From"][0],
             "body": form["Body"][0],
             "idempotency_key": self.headers.get("Idempotency-Key"),
+            "status_callback": callback,
         }
         with LOCK:
             with open(os.path.join(OUT_DIR, "texts.jsonl"), "a", encoding="utf-8") as f:
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self.answer(201, {"sid": "SM" + os.urandom(16).hex(), "status": "queued"})
+        self.answer(201, {"sid": sid, "status": "queued"})
+        if callback:
+            threading.Thread(target=report, args=(callback, sid, to), daemon=True).start()
 
 
 def main():

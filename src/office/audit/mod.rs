@@ -275,6 +275,8 @@ audit_actions! {
     ReminderOptIn => "reminder.opt_in",
     /// The list of upcoming appointments' reminders (staff view).
     RemindersView => "reminders.view",
+    /// Reminder letters downloaded to print (one entry per patient's letter).
+    ReminderLetterPrint => "reminder.letter.print",
     /// A check-in's PHI removed under the retention policy (subject: the check-in id).
     RetentionPurge => "retention.purge",
     /// PHI removed under the retention policy from an appointment or registration whose

@@ -126,7 +126,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Whether `headers` carry `secret` as a bearer token.
-fn authorised(headers: &HeaderMap, secret: &str) -> bool {
+pub(super) fn authorised(headers: &HeaderMap, secret: &str) -> bool {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "))

@@ -10,11 +10,16 @@
 //! - [`sender`]: the worker that queues, rate-limits, sends over SMTP and retries with
 //!   backoff until the reminder is sent, bounced or failed.
 //! - [`sms`]: the text message (first name, time, place, the short check-in code) and the
-//!   gateway it goes through; [`inbound`]: replies the gateway forwards ("STOP").
-//! - [`routes`]: the staff page's view and the opt-out toggle.
+//!   gateway it goes through; [`inbound`]: replies the gateway forwards ("STOP");
+//!   [`delivery`]: the gateway's delivery reports (undelivered: *bounced*).
+//! - [`letter`]: the printed letter (a PDF page per patient, with the QR and the short
+//!   code) for patients who get reminders by post; staff download the day's letters.
+//! - [`routes`]: the staff page's view, the opt-out toggle and the letters download.
 
+pub mod delivery;
 pub mod email;
 pub mod inbound;
+pub mod letter;
 pub mod plan;
 pub mod qr_png;
 pub mod routes;
@@ -95,8 +100,7 @@ impl ReminderState {
     }
 }
 
-/// How the patient wants reminders, from the appointment import. Letters come next
-/// (issue 16); until then a patient who wants neither email nor text says `none`.
+/// How the patient wants reminders, from the appointment import.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReminderChannel {
@@ -104,6 +108,8 @@ pub enum ReminderChannel {
     Email,
     /// A text message with the short check-in code.
     Sms,
+    /// A printed letter, downloaded by staff with the day's mail.
+    Letter,
     None,
 }
 
@@ -112,7 +118,18 @@ impl ReminderChannel {
         match self {
             ReminderChannel::Email => "email",
             ReminderChannel::Sms => "sms",
+            ReminderChannel::Letter => "letter",
             ReminderChannel::None => "none",
+        }
+    }
+
+    /// Whether the reminder goes by post: the patient asked for letters, or wants
+    /// email but has neither an address nor a phone on file.
+    pub fn by_letter(self, has_email: bool, has_phone: bool) -> bool {
+        match self {
+            ReminderChannel::Letter => true,
+            ReminderChannel::Email => !has_email && !has_phone,
+            ReminderChannel::Sms | ReminderChannel::None => false,
         }
     }
 
@@ -120,6 +137,7 @@ impl ReminderChannel {
         match text {
             "email" => Some(ReminderChannel::Email),
             "sms" => Some(ReminderChannel::Sms),
+            "letter" => Some(ReminderChannel::Letter),
             "none" => Some(ReminderChannel::None),
             _ => None,
         }
@@ -155,6 +173,16 @@ mod tests {
         assert_eq!(ReminderState::parse("lost"), None);
         assert_eq!(ReminderChannel::parse("none"), Some(ReminderChannel::None));
         assert_eq!(ReminderChannel::parse("fax"), None);
+        assert!(ReminderChannel::Letter.by_letter(true, true));
+        assert!(ReminderChannel::Email.by_letter(false, false));
+        assert!(!ReminderChannel::Email.by_letter(false, true));
+        assert!(!ReminderChannel::Email.by_letter(true, false));
+        assert!(!ReminderChannel::None.by_letter(false, false));
+        assert!(!ReminderChannel::Sms.by_letter(false, false));
         assert_eq!(ReminderChannel::parse("sms"), Some(ReminderChannel::Sms));
+        assert_eq!(
+            ReminderChannel::parse("letter"),
+            Some(ReminderChannel::Letter)
+        );
     }
 }

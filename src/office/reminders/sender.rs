@@ -223,6 +223,9 @@ fn attempt(state: &AppState, channels: &Channels, item: &ReminderItem) -> bool {
         Some(s) if s.channel == ReminderChannel::None => {
             (skip("patient wants no reminders"), false)
         }
+        Some(s) if s.channel.by_letter(s.email.is_some(), s.phone.is_some()) => {
+            (skip("by letter (printed by staff)"), false)
+        }
         Some(_) if now >= item.latest_at => (skip("too late to send"), false),
         Some(s) => match (s.channel, &channels.mail, &channels.sms) {
             (ReminderChannel::Email, _, _) if s.email.is_none() => {
@@ -235,6 +238,7 @@ fn attempt(state: &AppState, channels: &Channels, item: &ReminderItem) -> bool {
             }
             (ReminderChannel::Sms, _, None) => (skip("no text gateway configured"), false),
             (ReminderChannel::None, _, _) => (skip("patient wants no reminders"), false),
+            (ReminderChannel::Letter, _, _) => (skip("by letter (printed by staff)"), false),
         },
     };
     let state_name = match &outcome {

@@ -10,6 +10,8 @@
 //! widely copied Messages API shape (Twilio's): a form POST of `To`, `From` and `Body` to
 //! `{base}/2010-04-01/Accounts/{account}/Messages.json` with HTTP basic auth. Nothing of a
 //! message's number or words is logged, and errors carry only the gateway's status code.
+//! Where `status_callback` is configured, each text asks the gateway to report its
+//! delivery there ([`super::delivery`]).
 
 use super::ReminderKind;
 use crate::domain::{Language, PhoneNumber, ShortCode};
@@ -65,6 +67,8 @@ pub struct HttpGateway {
     account: String,
     token: String,
     from: PhoneNumber,
+    /// Where the gateway is asked to report delivery (`[reminders.sms] status_callback`).
+    status_callback: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +106,7 @@ impl HttpGateway {
             account: config.account.clone(),
             token: token.clone(),
             from,
+            status_callback: config.status_callback.clone(),
         })
     }
 }
@@ -113,11 +118,19 @@ fn e164(number: &PhoneNumber) -> String {
 
 impl SmsGateway for HttpGateway {
     fn send(&self, message: &TextMessage<'_>) -> Result<(), SmsError> {
-        let form = [
+        let mut form = vec![
             ("To", e164(message.to)),
             ("From", e164(&self.from)),
             ("Body", message.body.to_owned()),
         ];
+        // The report names the reminder by its id (random, no PHI), so the hub needs no
+        // record of the gateway's own message id.
+        if let Some(url) = &self.status_callback {
+            form.push((
+                "StatusCallback",
+                format!("{url}?reminder={}", message.reference),
+            ));
+        }
         let request = self
             .client
             .post(&self.url)

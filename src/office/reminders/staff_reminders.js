@@ -45,6 +45,9 @@
     span.dataset.channel = a.channel;
     if (a.channel === "none") {
       span.textContent = "no reminders wanted";
+    } else if (a.by_letter) {
+      span.dataset.channel = "letter";
+      span.textContent = a.has_address ? `Letter (${language})` : "Letter: no address on file";
     } else if (a.channel === "sms") {
       span.textContent = a.has_phone ? `Text (${language})` : "Text: no phone on file";
     } else {
@@ -77,8 +80,25 @@
     return label;
   }
 
+  // The letters download: the day defaults to the visits whose first reminder goes
+  // today; the count is of the letters shown here for the day chosen.
+  const lettersDay = document.getElementById("letters-day");
+  const lettersCount = document.getElementById("letters-count");
+  let lastView = null;
+  function countLetters() {
+    if (!lastView || !lettersDay || !lettersCount) return;
+    const n = lastView.appointments.filter(
+      (a) => a.day === lettersDay.value && a.by_letter && a.has_address && !a.opted_out,
+    ).length;
+    lettersCount.textContent = n === 1 ? "1 letter" : `${n} letters`;
+  }
+  if (lettersDay) lettersDay.addEventListener("change", countLetters);
+
   function render(view) {
     section.hidden = !view.enabled;
+    lastView = view;
+    if (lettersDay && !lettersDay.value) lettersDay.value = view.to;
+    countLetters();
     const rows = view.appointments.map((a) => {
       const tr = document.createElement("tr");
       tr.dataset.appointment = a.appointment;

@@ -101,9 +101,10 @@ fn column(field: ContactField) -> &'static str {
     field.as_str()
 }
 
-const CONTACT_COLUMNS: &str = "address_line1, address_line2, city, state, zip, phone, email";
+pub(super) const CONTACT_COLUMNS: &str =
+    "address_line1, address_line2, city, state, zip, phone, email";
 
-fn contact_from(values: [Option<String>; 7]) -> Result<ContactOnFile, StoreError> {
+pub(super) fn contact_from(values: [Option<String>; 7]) -> Result<ContactOnFile, StoreError> {
     let mut contact = ContactOnFile::default();
     for (field, value) in ContactField::ALL.into_iter().zip(values) {
         if let Some(value) = value {

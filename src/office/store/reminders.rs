@@ -11,6 +11,7 @@ use super::{
 };
 use crate::domain::{AppointmentId, Language};
 use crate::office::audit::{AuditAction, AuditContext};
+use crate::office::reminders::letter::PostalAddress;
 use crate::office::reminders::plan::Planned;
 use crate::office::reminders::{ReminderChannel, ReminderKind, ReminderState};
 use jiff::Timestamp;
@@ -49,6 +50,10 @@ pub(super) const MIGRATION: &str = "
         opted_out_by TEXT NOT NULL
     ) STRICT;
 ";
+
+/// Whether street, city, state and ZIP are on file, as SQL over the appointment `a`.
+const HAS_ADDRESS: &str = "(coalesce(a.address_line1, '') <> '' AND coalesce(a.city, '') <> ''
+     AND coalesce(a.state, '') <> '' AND coalesce(a.zip, '') <> '')";
 
 /// The key opt-outs are kept under, as SQL over the appointment `a`.
 const PATIENT_KEY: &str = "coalesce(a.patient_id, 'appointment:' || a.external_id)";
@@ -105,6 +110,23 @@ pub enum ReminderOutcome {
     Skipped(String),
 }
 
+/// A patient whose reminder goes by post, with an address to mail it to. PHI: never log
+/// it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LetterSubject {
+    pub appointment: Appointment,
+    pub address: PostalAddress,
+    pub language: Language,
+}
+
+impl std::fmt::Debug for LetterSubject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LetterSubject")
+            .field("appointment", &self.appointment.id)
+            .finish_non_exhaustive()
+    }
+}
+
 /// One reminder as staff see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReminderRow {
@@ -124,6 +146,8 @@ pub struct AppointmentReminders {
     pub has_phone: bool,
     pub language: Language,
     pub channel: ReminderChannel,
+    /// Street, city, state and ZIP are on file (what a letter needs).
+    pub has_address: bool,
     pub opted_out: bool,
     pub reminders: Vec<ReminderRow>,
 }
@@ -323,9 +347,14 @@ impl OfficeStore {
             ReminderOutcome::OptedOut => (ReminderState::OptedOut, None, None, false),
             ReminderOutcome::Skipped(reason) => (ReminderState::Skipped, None, Some(reason), false),
         };
+        // A delivery report can arrive before the send is settled: "sent" then keeps
+        // the report's "bounced" ([`Self::report_undelivered`]).
         tx.execute(
-            "UPDATE reminders SET state = ?2, attempts = attempts + ?3,
-                    next_try_at = coalesce(?4, next_try_at), last_error = ?5,
+            "UPDATE reminders SET
+                    state = iif(state = 'bounced' AND ?2 = 'sent', state, ?2),
+                    attempts = attempts + ?3,
+                    next_try_at = coalesce(?4, next_try_at),
+                    last_error = iif(state = 'bounced' AND ?2 = 'sent', last_error, ?5),
                     done_at = iif(?2 = 'pending', NULL, ?6)
              WHERE id = ?1",
             params![
@@ -370,7 +399,7 @@ impl OfficeStore {
             "SELECT {APPOINTMENT_COLUMNS}, coalesce(a.email, '') <> '', a.language,
                     a.reminder_channel,
                     EXISTS (SELECT 1 FROM reminder_opt_outs o WHERE o.patient_key = {PATIENT_KEY}),
-                    coalesce(a.phone, '') <> ''
+                    coalesce(a.phone, '') <> '', {HAS_ADDRESS}
              FROM appointments a WHERE a.day >= ?1 AND a.day <= ?2
              ORDER BY a.day, a.starts_at, a.last_name, a.id"
         ))?;
@@ -382,16 +411,19 @@ impl OfficeStore {
                 row.get::<_, String>(12)?,
                 row.get::<_, bool>(13)?,
                 row.get::<_, bool>(14)?,
+                row.get::<_, bool>(15)?,
             ))
         })?;
         let mut list = Vec::new();
         for row in rows {
-            let (appointment, has_email, language, channel, opted_out, has_phone) = row?;
+            let (appointment, has_email, language, channel, opted_out, has_phone, has_address) =
+                row?;
             let appointment = appointment?;
             let reminders = self.reminder_rows(&appointment)?;
             list.push(AppointmentReminders {
                 has_email,
                 has_phone,
+                has_address,
                 language: language_from(&language)?,
                 channel: ReminderChannel::parse(&channel)
                     .ok_or(StoreError::Corrupt("reminder channel"))?,
@@ -437,6 +469,97 @@ impl OfficeStore {
             })
         })
         .collect()
+    }
+
+    /// The letters for visits on `day`: each patient whose reminders go by post
+    /// ([`ReminderChannel::by_letter`]), not opted out, with an address to mail to, by
+    /// visit time. Each is audited (`reminder.letter.print`, by the appointment) in one
+    /// transaction with the read.
+    pub fn reminder_letters(
+        &mut self,
+        day: Date,
+        who: impl Into<AuditContext>,
+        now: Timestamp,
+    ) -> Result<Vec<LetterSubject>, StoreError> {
+        let who = who.into();
+        let tx = self.conn.transaction()?;
+        let mut list = Vec::new();
+        {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {APPOINTMENT_COLUMNS}, a.language, a.reminder_channel,
+                        coalesce(a.email, '') <> '', coalesce(a.phone, '') <> '',
+                        {contact}
+                 FROM appointments a
+                 WHERE a.day = ?1 AND NOT EXISTS
+                     (SELECT 1 FROM reminder_opt_outs o WHERE o.patient_key = {PATIENT_KEY})
+                 ORDER BY a.starts_at, a.last_name, a.id",
+                contact = super::details::CONTACT_COLUMNS
+                    .split(", ")
+                    .map(|c| format!("a.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))?;
+            let rows = stmt.query_map([day.to_string()], |row| {
+                let mut contact: [Option<String>; 7] = Default::default();
+                for (i, value) in contact.iter_mut().enumerate() {
+                    *value = row.get(14 + i)?;
+                }
+                Ok((
+                    appointment_from(row, 0)?,
+                    row.get::<_, String>(10)?,
+                    row.get::<_, String>(11)?,
+                    row.get::<_, bool>(12)?,
+                    row.get::<_, bool>(13)?,
+                    contact,
+                ))
+            })?;
+            for row in rows {
+                let (appointment, language, channel, has_email, has_phone, contact) = row?;
+                let channel = ReminderChannel::parse(&channel)
+                    .ok_or(StoreError::Corrupt("reminder channel"))?;
+                if !channel.by_letter(has_email, has_phone) {
+                    continue;
+                }
+                let contact = super::details::contact_from(contact)?;
+                let Some(address) = PostalAddress::from_contact(&contact) else {
+                    continue;
+                };
+                list.push(LetterSubject {
+                    appointment: appointment?,
+                    address,
+                    language: language_from(&language)?,
+                });
+            }
+        }
+        for letter in &list {
+            audit_in(
+                &tx,
+                now,
+                &who,
+                AuditAction::ReminderLetterPrint,
+                &letter.appointment.id.get().to_string(),
+            )?;
+        }
+        tx.commit()?;
+        Ok(list)
+    }
+
+    /// The SMS gateway reported that it could not deliver the text of reminder
+    /// `message_id`: the reminder is *bounced* with `reason` (short, no PHI). Only a text
+    /// reminder handed to the gateway (sent, or being sent now) changes. Returns whether
+    /// one did.
+    pub fn report_undelivered(
+        &mut self,
+        message_id: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let changed = self.conn.execute(
+            "UPDATE reminders SET state = 'bounced', last_error = ?2, done_at = ?3
+             WHERE message_id = ?1 AND state IN ('pending', 'sent', 'bounced')",
+            params![message_id, reason, ts(now)],
+        )?;
+        Ok(changed > 0)
     }
 
     /// A patient replied "STOP" to a text from `phone`: every patient with that number on
