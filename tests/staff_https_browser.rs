@@ -102,6 +102,13 @@ async fn login_queue_and_a_staff_action_in_chromium_over_https() {
     click(&browser, &format!("{row} button.primary"), "Roomed").await;
     let roomed = text_of(&browser, &format!("#roomed tr[data-check-in='{check_in}']")).await;
     assert!(roomed.contains("Roomed"), "{roomed}");
+    browser
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView()",
+            vec![serde_json::json!(format!("#roomed tr[data-check-in='{check_in}']"))],
+        )
+        .await
+        .unwrap();
     screenshot(&browser, "staff-https-chromium-roomed.png").await;
 
     // Persisted: read back over HTTPS by another signed-in client, and audited under the
