@@ -66,9 +66,13 @@ async fn login_queue_and_a_staff_action_in_chromium_over_https() {
     let pin = certificate.fingerprint();
     let kiosk_base = base.clone();
     let check_in = tokio::task::spawn_blocking(move || {
-        let client =
-            OfficeClient::connect(&kiosk_base, support::KIOSK_TOKEN, Duration::from_secs(10), Some(pin))
-                .unwrap();
+        let client = OfficeClient::connect(
+            &kiosk_base,
+            support::KIOSK_TOKEN,
+            Duration::from_secs(10),
+            Some(pin),
+        )
+        .unwrap();
         let roster = client.roster().unwrap();
         let submission = frontdesk::api::CheckInSubmission {
             id: frontdesk::domain::CheckInId::random(),
@@ -105,7 +109,9 @@ async fn login_queue_and_a_staff_action_in_chromium_over_https() {
     browser
         .execute(
             "document.querySelector(arguments[0]).scrollIntoView()",
-            vec![serde_json::json!(format!("#roomed tr[data-check-in='{check_in}']"))],
+            vec![serde_json::json!(format!(
+                "#roomed tr[data-check-in='{check_in}']"
+            ))],
         )
         .await
         .unwrap();
@@ -185,7 +191,10 @@ async fn login_queue_and_a_staff_action_in_chromium_over_https() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(path, "/login", "the page went to the login page once its session ended");
+    assert_eq!(
+        path, "/login",
+        "the page went to the login page once its session ended"
+    );
 
     browser.close().await.unwrap();
     tokio::task::spawn_blocking(move || office.stop())

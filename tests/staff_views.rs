@@ -238,7 +238,11 @@ async fn each_role_sees_only_its_views_and_the_hub_refuses_the_others() {
                 .await
                 .unwrap();
             let said = text_of(&browser, "#forbidden").await;
-            let role_words = if username == "desk.one" { "front desk" } else { "manager" };
+            let role_words = if username == "desk.one" {
+                "front desk"
+            } else {
+                "manager"
+            };
             assert!(said.contains(role_words), "{username} {path}: {said}");
             let heading = text_of(&browser, "h1").await;
             assert_eq!(heading, "This page is not open to your role");

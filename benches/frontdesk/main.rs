@@ -9,7 +9,8 @@
 //! kill (issue 12); pointer move → ink while signing a consent (issue 11); a 270 → 271
 //! eligibility round trip and SHC verification, and an insurance card photo → pre-filled
 //! fields (issue 10); a check-in → its ADT^A04 acknowledged and an outage's ADT queue
-//! drained, and the same for FHIR writes (issue 14). Prints a
+//! drained, and the same for FHIR writes (issue 14); the staff queue page with 200
+//! check-ins (issue 13). Prints a
 //! table and writes it with the machine description to `target/bench/frontdesk.md`.
 //!
 //! Under `cargo test` (no `--bench` argument) every figure runs at a small scale, as a
@@ -33,6 +34,7 @@ mod load;
 mod memory;
 mod office_rig;
 mod payment;
+mod queue_page;
 mod report;
 mod signing;
 mod startup;
@@ -63,6 +65,7 @@ pub struct Scale {
     pub audit_entries: u64,
     /// Changes timed with and without their audit entry.
     pub audit_changes: usize,
+    pub queue_loads: usize,
 }
 
 const FULL: Scale = Scale {
@@ -82,6 +85,7 @@ const FULL: Scale = Scale {
     card_photos: 20,
     audit_entries: 1_000_000,
     audit_changes: 2_000,
+    queue_loads: 500,
 };
 
 const SMOKE: Scale = Scale {
@@ -101,6 +105,7 @@ const SMOKE: Scale = Scale {
     card_photos: 2,
     audit_entries: 2_000,
     audit_changes: 50,
+    queue_loads: 20,
 };
 
 const FIGURES: &[&str] = &[
@@ -119,6 +124,7 @@ const FIGURES: &[&str] = &[
     "audit",
     "hl7",
     "fhir",
+    "queue",
 ];
 
 fn main() -> ExitCode {
@@ -244,6 +250,11 @@ fn main() -> ExitCode {
     if wanted("fhir") {
         let result = fhir::run(scale, &mut report);
         attempt("fhir", result);
+    }
+
+    if wanted("queue") {
+        let result = queue_page::run(scale, &mut report);
+        attempt("queue", result);
     }
 
     let seconds = started.elapsed().as_secs_f64();

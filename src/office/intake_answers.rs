@@ -13,11 +13,11 @@
 use super::error::ApiError;
 use super::events::QueueEvent;
 use super::server::AppState;
-use super::templates::{Page, render};
 use super::store::{
     Acknowledge, AlertState, IntakeRow, IntakeScores, IntakeStoreRefused, IntakeStored,
     OfficeStore, StoreError,
 };
+use super::templates::{Page, render};
 use crate::api::{FormSubject, IntakeSubmission, SubmissionOutcome, SubmissionReceipt};
 use crate::domain::{
     AppointmentId, IntakeResponseId, KioskId, Language, RegistrationId, StaffName,
@@ -560,7 +560,10 @@ async fn answers_page(
             || "New patient (registration)".to_owned(),
             |p| p.as_str().to_owned(),
         ),
-        sections: rows.iter().map(|row| response_section(&state, row)).collect(),
+        sections: rows
+            .iter()
+            .map(|row| response_section(&state, row))
+            .collect(),
     };
     Ok((
         [

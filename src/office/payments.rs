@@ -8,6 +8,7 @@
 use super::error::ApiError;
 use super::server::AppState;
 use super::store::{PaymentRow, PaymentStored};
+use super::templates::{Page, render};
 use crate::api::{PaymentSubmission, SubmissionOutcome, SubmissionReceipt};
 use crate::domain::{
     AmountDue, AppointmentId, Cents, KioskId, MaskedCard, PaymentId, PaymentOutcome, PaymentProblem,
@@ -23,7 +24,6 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use super::templates::{Page, render};
 
 /// No co-pay taken at a kiosk is above this ($10,000): more is a garbled amount.
 pub const MAX_PLAUSIBLE_CENTS: u64 = 1_000_000;

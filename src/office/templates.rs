@@ -96,7 +96,9 @@ pub fn escape(text: &str) -> String {
 
 /// `page` filled from `context` (with `print_css`, the stylesheet's path, added).
 pub fn render(page: Page, context: impl Serialize) -> Result<String, ApiError> {
-    let template = PAGES.get_template(page.name()).map_err(ApiError::internal)?;
+    let template = PAGES
+        .get_template(page.name())
+        .map_err(ApiError::internal)?;
     template
         .render(minijinja::context! {
             print_css => &*super::views::PRINT_CSS_PATH,
@@ -115,7 +117,11 @@ mod tests {
             let env = &*PAGES;
             assert!(env.get_template(page.name()).is_ok(), "{}", page.name());
             for inline in ["<style", "<script", " style=", " onclick=", " onload="] {
-                assert!(!page.source().contains(inline), "{inline} in {}", page.name());
+                assert!(
+                    !page.source().contains(inline),
+                    "{inline} in {}",
+                    page.name()
+                );
             }
             assert!(page.source().contains("{{ print_css }}"), "{}", page.name());
         }

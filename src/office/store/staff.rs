@@ -468,7 +468,12 @@ mod tests {
             .hash()
             .unwrap();
         let user = store
-            .add_staff_user(&Username::new("desk").unwrap(), Role::FrontDesk, &hash, start)
+            .add_staff_user(
+                &Username::new("desk").unwrap(),
+                Role::FrontDesk,
+                &hash,
+                start,
+            )
             .unwrap()
             .unwrap();
         let token = SessionToken::random().unwrap();
@@ -478,19 +483,39 @@ mod tests {
             .unwrap();
         // Looked at every 10 minutes, it still goes idle at 30: looking is not activity.
         for mins in [10, 20, 29] {
-            assert!(store.staff_session_live(token.digest(), limits, at(mins)).unwrap());
+            assert!(
+                store
+                    .staff_session_live(token.digest(), limits, at(mins))
+                    .unwrap()
+            );
         }
-        assert!(!store.staff_session_live(token.digest(), limits, at(30)).unwrap());
+        assert!(
+            !store
+                .staff_session_live(token.digest(), limits, at(30))
+                .unwrap()
+        );
         // A disabled user's session is not live; nor is an unknown one.
         let token = SessionToken::random().unwrap();
         store
             .create_staff_session(token.digest(), user, &csrf, at(40))
             .unwrap();
-        assert!(store.staff_session_live(token.digest(), limits, at(41)).unwrap());
+        assert!(
+            store
+                .staff_session_live(token.digest(), limits, at(41))
+                .unwrap()
+        );
         store.set_staff_user_disabled(user, true).unwrap();
-        assert!(!store.staff_session_live(token.digest(), limits, at(41)).unwrap());
+        assert!(
+            !store
+                .staff_session_live(token.digest(), limits, at(41))
+                .unwrap()
+        );
         let other = SessionToken::random().unwrap();
-        assert!(!store.staff_session_live(other.digest(), limits, at(41)).unwrap());
+        assert!(
+            !store
+                .staff_session_live(other.digest(), limits, at(41))
+                .unwrap()
+        );
     }
 
     #[test]
