@@ -1,7 +1,8 @@
 //! The staff page in real headless Chromium: a check-in appears in the queue live,
 //! without a reload, and a kiosk fault shows as an alert; a patient waiting for staff
 //! shows at the top with the reason; a returning patient's changed details are reviewed
-//! field by field; a new patient's registration shows flagged, and accepting it puts the
+//! field by field; a new patient's registration shows flagged, opens in the check-in
+//! panel with its details, and accepting it there puts the
 //! patient in the queue. Needs `chromium` and `chromium-driver` (the README test command
 //! installs them).
 
@@ -388,6 +389,16 @@ async fn a_registration_shows_flagged_and_accepting_it_puts_the_patient_in_the_q
         .await
         .expect("the registration appears live, flagged");
     let text = text_of(&browser, &pending).await;
+    for shown in ["New patient — please review", "Registrantova, Adaqueen"] {
+        assert!(text.contains(shown), "{shown:?} not in {text}");
+    }
+    // "Review" opens it in the check-in panel: every detail with where it came from.
+    click(&browser, &format!("{pending} button"), "Review").await;
+    let panel = format!(
+        "#check-in-detail[open][data-registration='{}']",
+        submission.id
+    );
+    let text = text_of(&browser, &panel).await;
     for shown in [
         "New patient — please review",
         "Registrantova, Adaqueen",
@@ -417,7 +428,9 @@ async fn a_registration_shows_flagged_and_accepting_it_puts_the_patient_in_the_q
 
     // The page re-renders on every event: find (and find again) rather than hold on to
     // an element that may be gone.
-    click(&browser, "#registrations button", "Accept").await;
+    click(&browser, &format!("{panel} button"), "Accept").await;
+    // Decided: the panel closes.
+    wait_gone(&browser, "#check-in-detail[open]").await;
     let text = text_of(&browser, "#waiting tr[data-check-in]").await;
     assert!(text.contains("Registrantova, Adaqueen"), "{text}");
     assert!(text.contains("Walk-in (new patient)"), "{text}");

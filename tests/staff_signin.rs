@@ -255,6 +255,21 @@ fn every_staff_route_needs_a_session_with_the_right_role() {
                 );
             } else {
                 assert_eq!(status, StatusCode::FORBIDDEN, "{what} as {role}");
+                // A page says so in a page; an API in its JSON error body.
+                let kind = response.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+                let page = route.method == "GET" && !route.path.starts_with("/api/");
+                if page {
+                    assert!(kind.starts_with("text/html"), "{what}: {kind}");
+                    let html = response.text().unwrap();
+                    assert!(html.contains("id=\"forbidden\""), "{what}: {html}");
+                } else {
+                    assert!(kind.starts_with("application/json"), "{what}: {kind}");
+                    let body: serde_json::Value = response.json().unwrap();
+                    assert_eq!(body["error"], "forbidden", "{what}");
+                }
                 denied += 1;
             }
         }

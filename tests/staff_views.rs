@@ -1,7 +1,7 @@
 //! The staff web app's views in real headless Chromium: a live event fetches only the
 //! check-in it names (a second check-in appears with one row fetched, the queue not
 //! reloaded); each role's navigation shows only its views and the hub refuses the others
-//! (403, audited); an administrator manages users on the users view; every view fits a
+//! (403, audited, a page saying so); an administrator manages users on the users view; every view fits a
 //! desk and a tablet; and every page is sent with a Content-Security-Policy without
 //! `'unsafe-inline'`. Needs `chromium` and `chromium-driver`.
 
@@ -237,8 +237,16 @@ async fn each_role_sees_only_its_views_and_the_hub_refuses_the_others() {
                 .goto(&format!("{}{path}", office.base))
                 .await
                 .unwrap();
-            let body = text_of(&browser, "body").await;
-            assert!(body.contains("forbidden"), "{username} {path}: {body}");
+            let said = text_of(&browser, "#forbidden").await;
+            let role_words = if username == "desk.one" {
+                "front desk"
+            } else {
+                "manager"
+            };
+            assert!(said.contains(role_words), "{username} {path}: {said}");
+            let heading = text_of(&browser, "h1").await;
+            assert_eq!(heading, "This page is not open to your role");
+            screenshot(&browser, &format!("staff-forbidden-{username}.png")).await;
             assert!(
                 browser
                     .find_all(Locator::Css("nav#views"))

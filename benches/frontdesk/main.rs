@@ -10,7 +10,8 @@
 //! eligibility round trip and SHC verification, and an insurance card photo → pre-filled
 //! fields (issue 10); a check-in → its ADT^A04 acknowledged and an outage's ADT queue
 //! drained, and the same for FHIR writes (issue 14); reminders queued and handed to a mail
-//! server per second and the hub's memory over a 2,000-appointment day (issue 16). Prints a
+//! server per second and the hub's memory over a 2,000-appointment day (issue 16); the
+//! staff queue page with 200 check-ins (issue 13). Prints a
 //! table and writes it with the machine description to `target/bench/frontdesk.md`.
 //!
 //! Under `cargo test` (no `--bench` argument) every figure runs at a small scale, as a
@@ -36,6 +37,7 @@ mod office_rig;
 mod outbound;
 mod payment;
 mod reminders;
+mod queue_page;
 mod report;
 mod signing;
 mod startup;
@@ -68,6 +70,8 @@ pub struct Scale {
     pub audit_changes: usize,
     /// Appointments in the reminder day.
     pub reminder_day: usize,
+    /// Queue page loads timed.
+    pub queue_loads: usize,
 }
 
 const FULL: Scale = Scale {
@@ -88,6 +92,7 @@ const FULL: Scale = Scale {
     audit_entries: 1_000_000,
     audit_changes: 2_000,
     reminder_day: 2_000,
+    queue_loads: 500,
 };
 
 const SMOKE: Scale = Scale {
@@ -108,6 +113,7 @@ const SMOKE: Scale = Scale {
     audit_entries: 2_000,
     audit_changes: 50,
     reminder_day: 20,
+    queue_loads: 20,
 };
 
 const FIGURES: &[&str] = &[
@@ -127,6 +133,7 @@ const FIGURES: &[&str] = &[
     "hl7",
     "fhir",
     "reminders",
+    "queue",
 ];
 
 fn main() -> ExitCode {
@@ -257,6 +264,9 @@ fn main() -> ExitCode {
     if wanted("reminders") {
         let result = reminders::run(scale, &mut report);
         attempt("reminders", result);
+    if wanted("queue") {
+        let result = queue_page::run(scale, &mut report);
+        attempt("queue", result);
     }
 
     let seconds = started.elapsed().as_secs_f64();

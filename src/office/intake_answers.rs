@@ -12,12 +12,12 @@
 
 use super::error::ApiError;
 use super::events::QueueEvent;
-use super::payments::escape;
 use super::server::AppState;
 use super::store::{
     Acknowledge, AlertState, IntakeRow, IntakeScores, IntakeStoreRefused, IntakeStored,
     OfficeStore, StoreError,
 };
+use super::templates::{Page, render};
 use crate::api::{FormSubject, IntakeSubmission, SubmissionOutcome, SubmissionReceipt};
 use crate::domain::{
     AppointmentId, IntakeResponseId, KioskId, Language, RegistrationId, StaffName,
@@ -37,7 +37,6 @@ use axum::{Json, Router};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 pub fn routes() -> Router<AppState> {
@@ -551,35 +550,46 @@ async fn answers_page(
         })
         .await?;
     if removed {
-        return Ok(removed_page());
+        return removed_page();
     }
     if rows.is_empty() {
         return Err(ApiError::NotFound);
     }
-    let mut sections = String::new();
-    for row in &rows {
-        sections.push_str(&response_section(&state, row));
-    }
-    let who = patient.map_or_else(
-        || "New patient (registration)".to_owned(),
-        |p| escape(p.as_str()),
-    );
-    let css = &*super::views::PRINT_CSS_PATH;
-    let page = format!(
-        r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Answers · {who}</title>
-<link rel="stylesheet" href="{css}">
-</head>
-<body class="answers">
-<h1>Answers from the kiosk · {who}</h1>
-{sections}</body>
-</html>
-"#
-    );
+    let page = AnswersPage {
+        who: patient.map_or_else(
+            || "New patient (registration)".to_owned(),
+            |p| p.as_str().to_owned(),
+        ),
+        sections: rows
+            .iter()
+            .map(|row| response_section(&state, row))
+            .collect(),
+    };
     Ok((
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_SECURITY_POLICY, super::signin::STRICT_CSP),
+        ],
+        Html(render(Page::Answers, page)?),
+    )
+        .into_response())
+}
+
+/// The answers page of a patient whose answers were removed under the retention policy:
+/// a 410 that says so, not an error page.
+fn removed_page() -> Result<Response, ApiError> {
+    #[derive(Serialize)]
+    struct Removed {
+        removed: &'static str,
+    }
+    let page = render(
+        Page::AnswersRemoved,
+        Removed {
+            removed: super::error::REMOVED_BY_RETENTION,
+        },
+    )?;
+    Ok((
+        StatusCode::GONE,
         [
             (header::CACHE_CONTROL, "no-store"),
             (header::CONTENT_SECURITY_POLICY, super::signin::STRICT_CSP),
@@ -589,33 +599,45 @@ async fn answers_page(
         .into_response())
 }
 
-/// The answers page of a patient whose answers were removed under the retention policy:
-/// a 410 that says so, not an error page.
-fn removed_page() -> Response {
-    let page = format!(
-        r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Answers · removed</title>
-</head>
-<body>
-<h1>Answers from the kiosk</h1>
-<p id="removed-by-retention">These answers were {}.</p>
-</body>
-</html>
-"#,
-        super::error::REMOVED_BY_RETENTION
-    );
-    (
-        StatusCode::GONE,
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::CONTENT_SECURITY_POLICY, super::signin::STRICT_CSP),
-        ],
-        Html(page),
-    )
-        .into_response()
+/// `views/answers.html`: whose answers, and one section per questionnaire.
+#[derive(Debug, Serialize)]
+struct AnswersPage {
+    who: String,
+    sections: Vec<AnswersSection>,
+}
+
+/// One questionnaire's answers, scores and alert, in words.
+#[derive(Debug, Serialize)]
+struct AnswersSection {
+    id: String,
+    /// `None` when the office no longer has the form (then only the title shows).
+    form_id: Option<String>,
+    title: String,
+    when: String,
+    kiosk: String,
+    language: &'static str,
+    /// The office's scores in words; `None` when the form has none.
+    scores: Option<String>,
+    positive: bool,
+    alert: Option<AnswersAlert>,
+    answers: Vec<AnswerLine>,
+}
+
+#[derive(Debug, Serialize)]
+struct AnswersAlert {
+    sentence: String,
+    /// Who acknowledged it ("staff user 7") and when; `None` while it is open.
+    acknowledged_by: Option<String>,
+    acknowledged_at: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct AnswerLine {
+    id: String,
+    text: String,
+    answer: String,
+    /// This answer raised the alert.
+    raised: bool,
 }
 
 /// An answer in words (English, as the form has it); a scored choice with its points.
@@ -651,38 +673,36 @@ fn answer_words(q: &Question, answer: &Answer) -> String {
     }
 }
 
-/// One questionnaire's answers, scores and alert.
-fn response_section(state: &AppState, row: &IntakeRow) -> String {
-    let id = row.submission.id;
+/// One questionnaire's answers, scores and alert, for the answers page.
+fn response_section(state: &AppState, row: &IntakeRow) -> AnswersSection {
     let language = match row.submission.language {
         Language::English => "English",
         Language::Spanish => "Spanish",
     };
-    let Some((form, done, _)) = office_response(state, row) else {
-        return format!(
-            "<section data-response=\"{id}\"><h2>{}</h2><p class=\"meta\">This office no longer \
-             has the form these answers were given on.</p></section>\n",
-            escape(&row.submission.response.questionnaire)
-        );
+    let mut section = AnswersSection {
+        id: row.submission.id.to_string(),
+        form_id: None,
+        title: row.submission.response.questionnaire.clone(),
+        when: String::new(),
+        kiosk: row.kiosk.to_string(),
+        language,
+        scores: None,
+        positive: false,
+        alert: None,
+        answers: Vec::new(),
     };
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<section data-response=\"{id}\" data-form=\"{form_id}\">\n<h2>{title}</h2>\n\
-         <p class=\"meta\">Answered {when} at {kiosk}, in {language} · \
-         <a href=\"/api/staff/v1/intake/{id}/fhir\" target=\"_blank\">FHIR QuestionnaireResponse</a></p>\n",
-        form_id = form.id,
-        title = escape(&form.title.en),
-        when = done.authored().strftime("%Y-%m-%d %H:%M UTC"),
-        kiosk = row.kiosk,
-    );
+    let Some((form, done, _)) = office_response(state, row) else {
+        return section;
+    };
+    section.form_id = Some(form.id.to_string());
+    section.title = form.title.en.clone();
+    section.when = done.authored().strftime("%Y-%m-%d %H:%M UTC").to_string();
     let (positive, flags) = flags(&row.scores);
     let mut scores = Vec::new();
     if let Some(total) = row.scores.phq2 {
         scores.push(format!("PHQ-2 {total}/6"));
     }
     if !flags.is_empty() || !scores.is_empty() {
-        let class = if positive { " class=\"positive\"" } else { "" };
         let mut text = scores.join(" · ");
         if let Some(total) = row.scores.phq9
             && let Some(severity) = Phq9Severity::from_total(total)
@@ -690,55 +710,43 @@ fn response_section(state: &AppState, row: &IntakeRow) -> String {
             if !text.is_empty() {
                 text.push_str(" · ");
             }
-            let _ = write!(text, "PHQ-9 {total}/27, {}", severity_words(severity));
+            text.push_str(&format!("PHQ-9 {total}/27, {}", severity_words(severity)));
         }
-        let verdict = if positive { " — positive screen" } else { "" };
-        let _ = writeln!(
-            out,
-            "<p class=\"scores\">Scored by the office: <span{class}>{text}{verdict}</span></p>"
-        );
+        section.scores = Some(text);
+        section.positive = positive;
     }
-    match &row.alert {
-        AlertState::None => {}
-        AlertState::Open => {
-            let _ = writeln!(
-                out,
-                "<p class=\"alert\" role=\"alert\">Alert: {} — not yet acknowledged</p>",
-                escape(&alert_sentence(&alert_lines(state, row)))
-            );
-        }
-        AlertState::Acknowledged { at, by } => {
-            let _ = writeln!(
-                out,
-                "<p class=\"alert acknowledged\">Alert: {} — acknowledged by {} at {}</p>",
-                escape(&alert_sentence(&alert_lines(state, row))),
-                // The audit names staff by number ("staff:7").
-                escape(
-                    &by.strip_prefix("staff:")
-                        .map_or_else(|| by.clone(), |id| format!("staff user {id}"))
-                ),
-                at.strftime("%Y-%m-%d %H:%M UTC"),
-            );
-        }
-    }
-    out.push_str("<table>\n<tbody>\n");
-    for (q, answer) in done.responses().answers() {
-        let raised = row
-            .scores
-            .alert_questions
-            .iter()
-            .any(|a| a == q.id.as_str());
-        let _ = writeln!(
-            out,
-            "<tr data-question=\"{qid}\"{class}><th>{text}</th><td>{answer}</td></tr>",
-            qid = q.id,
-            class = if raised { " class=\"raised\"" } else { "" },
-            text = escape(&q.text.en),
-            answer = escape(&answer_words(q, answer)),
-        );
-    }
-    out.push_str("</tbody>\n</table>\n</section>\n");
-    out
+    section.alert = match &row.alert {
+        AlertState::None => None,
+        AlertState::Open => Some(AnswersAlert {
+            sentence: alert_sentence(&alert_lines(state, row)),
+            acknowledged_by: None,
+            acknowledged_at: None,
+        }),
+        AlertState::Acknowledged { at, by } => Some(AnswersAlert {
+            sentence: alert_sentence(&alert_lines(state, row)),
+            // The audit names staff by number ("staff:7").
+            acknowledged_by: Some(
+                by.strip_prefix("staff:")
+                    .map_or_else(|| by.clone(), |id| format!("staff user {id}")),
+            ),
+            acknowledged_at: Some(at.strftime("%Y-%m-%d %H:%M UTC").to_string()),
+        }),
+    };
+    section.answers = done
+        .responses()
+        .answers()
+        .map(|(q, answer)| AnswerLine {
+            id: q.id.to_string(),
+            text: q.text.en.clone(),
+            answer: answer_words(q, answer),
+            raised: row
+                .scores
+                .alert_questions
+                .iter()
+                .any(|a| a == q.id.as_str()),
+        })
+        .collect();
+    section
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub mod signin;
 pub mod staff;
 pub mod staff_needs;
 pub mod store;
+pub mod templates;
 pub mod tls;
 pub mod views;
 

@@ -8,6 +8,7 @@
 use super::error::ApiError;
 use super::server::AppState;
 use super::store::{PaymentRow, PaymentStored};
+use super::templates::{Page, render};
 use crate::api::{PaymentSubmission, SubmissionOutcome, SubmissionReceipt};
 use crate::domain::{
     AmountDue, AppointmentId, Cents, KioskId, MaskedCard, PaymentId, PaymentOutcome, PaymentProblem,
@@ -23,7 +24,6 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 /// No co-pay taken at a kiosk is above this ($10,000): more is a garbled amount.
 pub const MAX_PLAUSIBLE_CENTS: u64 = 1_000_000;
@@ -348,92 +348,73 @@ pub fn report_csv(days: &[KioskDay]) -> Result<String, csv::Error> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Text for HTML (the clinic name comes from configuration).
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+/// One line of the HTML report, as its template shows it (money already in dollars).
+#[derive(Debug, Serialize)]
+struct ReportRow {
+    /// The kiosk's name; `None` on the day's total line.
+    kiosk: Option<String>,
+    name: String,
+    payments: u32,
+    paid_count: u32,
+    paid_total: String,
+    declined: u32,
+    pay_at_desk: u32,
+    not_paid: u32,
+    needs_staff: u32,
+    due_at_desk: String,
+    /// A dash before the day is closed.
+    batch: Option<ReportBatch>,
 }
 
-/// The terminal batch's cells: a dash before the day is closed; a batch that differs from
-/// what the kiosk reported as paid is marked, for the desk to look into.
-fn batch_cells(day: &KioskDay) -> String {
-    match day.terminal_batch {
-        None => "<td>—</td><td>—</td>".to_owned(),
-        Some(batch) if batch == day.paid => {
-            format!("<td>{}</td><td>{}</td>", batch.count, dollars(batch.cents))
-        }
-        Some(batch) => format!(
-            "<td class=\"differs\" title=\"differs from what the kiosk reported\">{}</td>\
-             <td class=\"differs\">{} ≠</td>",
-            batch.count,
-            dollars(batch.cents)
-        ),
-    }
+/// The terminal's batch beside what the kiosk reported.
+#[derive(Debug, Serialize)]
+struct ReportBatch {
+    count: u32,
+    total: String,
+    /// Differs from what the kiosk reported as paid: marked for the desk to look into.
+    differs: bool,
 }
 
-/// The HTML report: a printable table, the day's total last.
-pub fn report_html(clinic: &str, day: Date, days: &[KioskDay]) -> String {
-    let mut rows = String::new();
-    for d in days {
-        // Kiosk names are lowercase letters, digits and dashes: nothing to escape.
-        let (head, name) = match &d.kiosk {
-            Some(kiosk) => (
-                format!("<tr data-kiosk=\"{kiosk}\">", kiosk = kiosk.as_str()),
-                kiosk.as_str().to_owned(),
-            ),
-            None => ("<tr class=\"total\">".to_owned(), "All kiosks".to_owned()),
-        };
-        let _ = writeln!(
+#[derive(Debug, Serialize)]
+struct ReportPage {
+    clinic: String,
+    day: String,
+    rows: Vec<ReportRow>,
+}
+
+/// The HTML report (`views/payments_report.html`): a printable table, the day's total
+/// last.
+pub fn report_html(clinic: &str, day: Date, days: &[KioskDay]) -> Result<String, ApiError> {
+    let rows = days
+        .iter()
+        .map(|d| ReportRow {
+            kiosk: d.kiosk.as_ref().map(|k| k.as_str().to_owned()),
+            name: d
+                .kiosk
+                .as_ref()
+                .map_or_else(|| "All kiosks".to_owned(), |k| k.as_str().to_owned()),
+            payments: d.payments,
+            paid_count: d.paid.count,
+            paid_total: dollars(d.paid.cents),
+            declined: d.declined,
+            pay_at_desk: d.pay_at_desk,
+            not_paid: d.not_paid,
+            needs_staff: d.needs_staff,
+            due_at_desk: dollars(d.due_at_desk_cents),
+            batch: d.terminal_batch.map(|batch| ReportBatch {
+                count: batch.count,
+                total: dollars(batch.cents),
+                differs: batch != d.paid,
+            }),
+        })
+        .collect();
+    render(
+        Page::PaymentsReport,
+        ReportPage {
+            clinic: clinic.to_owned(),
+            day: day.to_string(),
             rows,
-            "{head}<th scope=\"row\">{name}</th><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
-            d.payments,
-            d.paid.count,
-            dollars(d.paid.cents),
-            d.declined,
-            d.pay_at_desk,
-            d.not_paid,
-            d.needs_staff,
-            dollars(d.due_at_desk_cents),
-            batch_cells(d),
-        );
-    }
-    format!(
-        r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Payments {day} · {clinic}</title>
-<link rel="stylesheet" href="{css}">
-</head>
-<body class="report">
-<h1>Kiosk payments, {day}</h1>
-<p>{clinic} · payments counted by when they were settled ·
-<a href="?day={day}&amp;format=csv">Download CSV</a></p>
-<form method="get"><label>Another day <input type="date" name="day" value="{day}"></label>
-<button type="submit">Show</button></form>
-<table id="report">
-<thead><tr><th>Kiosk</th><th>Payments</th><th>Paid</th><th>Paid total</th><th>Declined</th>
-<th>Pay at desk</th><th>Not paid</th><th>Needs staff</th><th>Due at desk</th>
-<th>Terminal batch</th><th>Batch total</th></tr></thead>
-<tbody>
-{rows}</tbody>
-</table>
-</body>
-</html>
-"#,
-        clinic = escape(clinic),
-        css = &*super::views::PRINT_CSS_PATH,
+        },
     )
 }
 
@@ -515,7 +496,7 @@ async fn report(
             (header::CACHE_CONTROL, "no-store"),
             (header::CONTENT_SECURITY_POLICY, super::signin::STRICT_CSP),
         ],
-        Html(report_html(&state.config.clinic_name, day, &days)),
+        Html(report_html(&state.config.clinic_name, day, &days)?),
     )
         .into_response())
 }
@@ -752,7 +733,8 @@ mod tests {
             "Demo <Family> Practice",
             "2026-11-23".parse().unwrap(),
             &days,
-        );
+        )
+        .unwrap();
         assert!(html.contains("Demo &lt;Family&gt; Practice"));
         assert!(html.contains("<td>$55.00</td>"), "{html}");
         assert!(

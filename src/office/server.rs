@@ -70,6 +70,10 @@ pub struct AppState {
     pub fhir: Arc<super::fhir::FhirLink>,
     /// Kiosks waiting to be paired (see `pairing`).
     pub pairing: Arc<super::pairing::PairingBook>,
+    /// Marked whenever staff sessions may have ended before their time (a sign-out, a
+    /// user disabled, a role or password changed), so open live streams look again at
+    /// theirs at once rather than at their next keep-alive.
+    pub sessions_changed: Arc<tokio::sync::watch::Sender<()>>,
 }
 
 impl AppState {
@@ -198,6 +202,7 @@ impl Office {
                 hl7,
                 fhir: Arc::new(super::fhir::FhirLink::default()),
                 pairing: Arc::new(pairing),
+                sessions_changed: Arc::new(tokio::sync::watch::Sender::new(())),
             },
         })
     }

@@ -12,7 +12,7 @@ use super::store::{Appointment, KioskHealth, QueueRow};
 use crate::api::{OutboxHealth, PrinterHealth, TerminalHealth};
 use crate::domain::{AmountDue, AppointmentId, CheckInId, CheckInStatus, KioskId, StaffName};
 use crate::office::audit::{AuditAction, AuditContext};
-use crate::office::signin::StaffSession;
+use crate::office::signin::{SessionToken, StaffSession, TokenDigest};
 use crate::token::{CheckInToken, SignError};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -286,9 +286,16 @@ fn kiosk_item(health: KioskHealth, now: Timestamp) -> KioskItem {
     }
 }
 
+/// How often the live stream sends a comment to keep proxies from closing it, and looks
+/// again at its session (idle and absolute expiry).
+pub const STREAM_KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// `GET /api/staff/v1/events`: server-sent events, ids only. Each carries its `id:`; a
 /// page that reconnects with `Last-Event-ID` (browsers do) first gets what it missed, or
-/// a `resync` (reload the queue) when that is no longer known here.
+/// a `resync` (reload the queue) when that is no longer known here. The stream ends when
+/// the hub stops or when the session it was opened with ends: signed out, its user
+/// disabled, or expired (looked at whenever a session may have ended anywhere on the hub,
+/// and every keep-alive period).
 async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -323,14 +330,64 @@ async fn events(
     let stop = WatchStream::new(state.stopping.clone())
         .filter(|stopping| *stopping)
         .map(|_| Item::Stop);
+    let digest = SessionToken::from_headers(&headers).map(|token| token.digest());
+    let signed_out = WatchStream::new(watch_session(state.clone(), digest))
+        .filter(|ended| *ended)
+        .map(|_| Item::Stop);
     let stream = tokio_stream::iter(first.into_iter().map(Item::Send))
         .chain(live)
         .merge(stop)
+        .merge(signed_out)
         .map_while(|item| match item {
             Item::Send(event) => Some(Ok(event)),
             Item::Stop => None,
         });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(STREAM_KEEP_ALIVE))
+}
+
+/// Turns true once the session `digest` names has ended. The watching task ends with the
+/// stream (when every receiver is gone) or with the session.
+fn watch_session(
+    state: AppState,
+    digest: Option<TokenDigest>,
+) -> tokio::sync::watch::Receiver<bool> {
+    let (ended, receiver) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let over = tokio::select! {
+            () = session_ends(&state, digest) => true,
+            () = ended.closed() => false,
+        };
+        if over {
+            let _ = ended.send(true);
+        }
+    });
+    receiver
+}
+
+/// Returns once the session is no longer live. A store error is not an ending: the next
+/// look decides.
+async fn session_ends(state: &AppState, digest: Option<TokenDigest>) {
+    // The gate let the stream open with a session; without a cookie now there is none.
+    let Some(digest) = digest else { return };
+    let mut changed = state.sessions_changed.subscribe();
+    let mut every = tokio::time::interval(STREAM_KEEP_ALIVE);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    every.tick().await;
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            // The sender is in the hub's state, which this task holds: it cannot be
+            // dropped while this runs, so this never fails.
+            _ = changed.changed() => {}
+        }
+        let limits = state.config.staff.limits();
+        let live = state
+            .db(move |db| db.staff_session_live(digest, limits, Timestamp::now()))
+            .await;
+        if matches!(live, Ok(false)) {
+            return;
+        }
+    }
 }
 
 fn resync() -> Event {

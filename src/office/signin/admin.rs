@@ -200,6 +200,8 @@ async fn set_role(
         })
         .await?;
     if found {
+        // The user's open live streams look again at their sessions.
+        state.sessions_changed.send_replace(());
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)
@@ -248,6 +250,8 @@ async fn set_disabled(
         })
         .await?;
     if found {
+        // The user's open live streams look again at their sessions.
+        state.sessions_changed.send_replace(());
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)
@@ -291,6 +295,8 @@ async fn set_password(
         })
         .await?;
     if found {
+        // The user's open live streams look again at their sessions.
+        state.sessions_changed.send_replace(());
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

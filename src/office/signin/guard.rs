@@ -45,8 +45,9 @@ impl StaffSession {
 pub enum Refusal {
     /// No session, or a forged, expired or unknown one.
     SignedOut { page: bool },
-    /// Signed in with a role below the route's.
-    Role,
+    /// Signed in with a role below the route's: a page answers with a page that says so
+    /// (`views/forbidden.html`), an API with its JSON error body.
+    Role { page: bool, role: Role },
     /// A change without the session's CSRF token, or from another site.
     Csrf,
 }
@@ -60,7 +61,8 @@ impl IntoResponse for Refusal {
                 "signed_out",
                 "sign in at /login first",
             ),
-            Refusal::Role => (
+            Refusal::Role { page: true, role } => return forbidden_page(role),
+            Refusal::Role { page: false, .. } => (
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 "your role may not do this; ask an administrator",
@@ -76,6 +78,35 @@ impl IntoResponse for Refusal {
             message: message.into(),
         };
         (status, axum::Json(body)).into_response()
+    }
+}
+
+/// The 403 page a browser shows for a page the role may not open.
+fn forbidden_page(role: Role) -> Response {
+    #[derive(serde::Serialize)]
+    struct Forbidden {
+        role: &'static str,
+    }
+    let words = match role {
+        Role::FrontDesk => "front desk",
+        Role::Manager => "manager",
+        Role::Admin => "administrator",
+    };
+    match crate::office::templates::render(
+        crate::office::templates::Page::Forbidden,
+        Forbidden { role: words },
+    ) {
+        Ok(html) => (
+            StatusCode::FORBIDDEN,
+            [
+                (header::CACHE_CONTROL, "no-store"),
+                (header::CONTENT_SECURITY_POLICY, super::STRICT_CSP),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            axum::response::Html(html),
+        )
+            .into_response(),
+        Err(error) => error.into_response(),
     }
 }
 
@@ -158,7 +189,11 @@ async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) -> Res
         Err(error) => return error.into_response(),
     };
     let refusal = if !session.role.allows(gate.needs) {
-        Some((Refusal::Role, "role"))
+        let refusal = Refusal::Role {
+            page: is_page(&request),
+            role: session.role,
+        };
+        Some((refusal, "role"))
     } else if changes_something(request.method()) && !same_site(request.headers(), &session) {
         Some((Refusal::Csrf, "csrf"))
     } else {

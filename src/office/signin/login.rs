@@ -352,6 +352,8 @@ pub(super) async fn logout(
             db.audit(now, &actor, AuditAction::StaffLogout, &user)
         })
         .await?;
+    // This session's open live stream ends.
+    state.sessions_changed.send_replace(());
     let cookie = clear_cookie(state.config.staff.secure_cookie || state.tls.is_some());
     Ok(([(header::SET_COOKIE, cookie)], StatusCode::NO_CONTENT).into_response())
 }

@@ -252,6 +252,34 @@ impl OfficeStore {
         }))
     }
 
+    /// Whether the session `digest` names is live at `now` (its user enabled, neither
+    /// expiry reached), without counting this look as activity: an open live stream asks
+    /// this, and must not keep an idle session alive by itself.
+    pub fn staff_session_live(
+        &mut self,
+        digest: TokenDigest,
+        limits: SessionLimits,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let found = self
+            .conn
+            .prepare_cached(
+                "SELECT s.created_at, s.last_seen_at
+                 FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND u.disabled = 0",
+            )?
+            .query_row([&digest.0[..]], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .optional()?;
+        let Some((created, last_seen)) = found else {
+            return Ok(false);
+        };
+        let created: Timestamp = parse(&created, "session time")?;
+        let last_seen: Timestamp = parse(&last_seen, "session time")?;
+        Ok(!limits.expired(created, last_seen, now))
+    }
+
     /// Ends a session (logout); `false` when there was none.
     pub fn delete_staff_session(&mut self, digest: TokenDigest) -> Result<bool, StoreError> {
         Ok(self.conn.execute(
@@ -426,6 +454,67 @@ mod tests {
                 .staff_session(token.digest(), limits, at(1))
                 .unwrap()
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn a_live_stream_looks_at_its_session_without_keeping_it_alive() {
+        let (_dir, mut store) = store();
+        let limits = StaffConfig::default().limits();
+        let start: Timestamp = "2026-12-03T08:00:00Z".parse().unwrap();
+        let at = |mins| start + SignedDuration::from_mins(mins);
+        let hash = Password::new("correct horse battery".into())
+            .unwrap()
+            .hash()
+            .unwrap();
+        let user = store
+            .add_staff_user(
+                &Username::new("desk").unwrap(),
+                Role::FrontDesk,
+                &hash,
+                start,
+            )
+            .unwrap()
+            .unwrap();
+        let token = SessionToken::random().unwrap();
+        let csrf = CsrfToken::random().unwrap();
+        store
+            .create_staff_session(token.digest(), user, &csrf, start)
+            .unwrap();
+        // Looked at every 10 minutes, it still goes idle at 30: looking is not activity.
+        for mins in [10, 20, 29] {
+            assert!(
+                store
+                    .staff_session_live(token.digest(), limits, at(mins))
+                    .unwrap()
+            );
+        }
+        assert!(
+            !store
+                .staff_session_live(token.digest(), limits, at(30))
+                .unwrap()
+        );
+        // A disabled user's session is not live; nor is an unknown one.
+        let token = SessionToken::random().unwrap();
+        store
+            .create_staff_session(token.digest(), user, &csrf, at(40))
+            .unwrap();
+        assert!(
+            store
+                .staff_session_live(token.digest(), limits, at(41))
+                .unwrap()
+        );
+        store.set_staff_user_disabled(user, true).unwrap();
+        assert!(
+            !store
+                .staff_session_live(token.digest(), limits, at(41))
+                .unwrap()
+        );
+        let other = SessionToken::random().unwrap();
+        assert!(
+            !store
+                .staff_session_live(other.digest(), limits, at(41))
+                .unwrap()
         );
     }
 
