@@ -264,6 +264,8 @@ fn main() -> ExitCode {
     if wanted("reminders") {
         let result = reminders::run(scale, &mut report);
         attempt("reminders", result);
+    }
+
     if wanted("queue") {
         let result = queue_page::run(scale, &mut report);
         attempt("queue", result);
