@@ -4,7 +4,8 @@
 # under QEMU) and waits until frontdesk-kiosk is active and has fed its watchdog. The
 # kiosk draws headless there (no display in QEMU): the test sets `backend = "headless"` in
 # a copy's frontdesk.toml, as an IT person would edit it. It also checks the root is
-# read-only, the data partition writable and grown to the (enlarged) disk, and SSH: on
+# read-only, the data partition writable and grown to the (enlarged) disk (the first boot
+# grows it and reboots once, so QEMU runs without -no-reboot), and SSH: on
 # with a key put on the boot partition, logged into with that key. Run as root; about
 # 10 min on 2 cores.
 #   bash image/boot-test.sh
@@ -65,7 +66,7 @@ rm "$work/root.part"
 
 echo "== boot (qemu-system-aarch64 -M virt, software-emulated: minutes)"
 started=$(date +%s)
-qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 2048 -nographic -no-reboot \
+qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 2048 -nographic \
     -kernel "$out/vmlinuz" -initrd "$out/initrd.img" \
     -append "root=LABEL=FDROOT ro console=ttyAMA0 panic=-1" \
     -drive if=none,id=disk,format=raw,file="$work/test.img" -device virtio-blk-pci,drive=disk \
@@ -106,14 +107,15 @@ if [ -s "$tests" ]; then
     while read -r bin; do
         name=$(basename "$bin")
         vm "cat >/tmp/$name && chmod 755 /tmp/$name" <"$bin"
-        vm "cd /tmp && ./$name --test-threads=2" >"$work/$name.log" 2>&1 || true
+        # </dev/null: ssh would otherwise read the rest of the list as the command's input.
+        vm "cd /tmp && ./$name --test-threads=2" </dev/null >"$work/$name.log" 2>&1 || true
         result=$(grep -a "^test result:" "$work/$name.log" | tail -1)
         echo "$name: ${result:-no result}"
         case "$result" in "test result: ok."*) ;; *)
             grep -a -E "FAILED|panicked" "$work/$name.log" | head -20 >&2
             fail "arm64 tests failed: $name";;
         esac
-        vm "rm /tmp/$name"
+        vm "rm /tmp/$name" </dev/null
     done <"$tests"
 else
     echo "(no arm64 test binaries: run packaging/cross-arm64.sh to have them run here)"

@@ -29,10 +29,12 @@ cp "$deb" "$out/frontdesk-kiosk.deb"
 echo "== the root filesystem (mmdebstrap, arm64)"
 # initramfs-tools: Debian's kernel mounts the root by label from its initramfs. Made once,
 # at the end: each run is minutes under qemu, and installing runs it twice otherwise.
+# tesseract-ocr(-eng): the kiosk reads insurance card photos with it (its package only
+# recommends it, and mmdebstrap installs no recommends).
 # systemd-resolved / -timesyncd: names and time (a Pi has no clock; check-in codes
 # carry their day) on a root that stays read-only.
 mmdebstrap --quiet --arch=arm64 --variant=minbase --components=main,non-free-firmware \
-    --include=systemd,systemd-sysv,udev,kmod,initramfs-tools,linux-image-arm64,raspi-firmware,systemd-resolved,systemd-timesyncd,fonts-dejavu-core,adduser,ca-certificates,e2fsprogs,dosfstools,fdisk,openssh-server \
+    --include=systemd,systemd-sysv,udev,kmod,initramfs-tools,linux-image-arm64,raspi-firmware,systemd-resolved,systemd-timesyncd,fonts-dejavu-core,adduser,ca-certificates,e2fsprogs,dosfstools,fdisk,openssh-server,tesseract-ocr,tesseract-ocr-eng \
     --essential-hook='mkdir -p "$1/etc/default" "$1/boot/firmware"' \
     --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs' \
     --essential-hook='printf "#!/bin/sh\nexit 0\n" >"$1/usr/sbin/update-initramfs"; chmod 755 "$1/usr/sbin/update-initramfs"' \

@@ -17,7 +17,7 @@ mkdir -p "$out"
 # (What minbase holds: the essential and required packages, as apt patterns, each an
 # --include of its own: mmdebstrap does not split a pattern at commas.)
 base="systemd,systemd-sysv,udev,kmod,systemd-resolved,systemd-timesyncd,adduser,ca-certificates,e2fsprogs,dosfstools,fdisk,openssh-server"
-# frontdesk-kiosk's Depends (cargo-deb's, from the arm64 package) and its font.
+# frontdesk-kiosk's Depends (cargo-deb's, from the arm64 package), its font and its OCR.
 kiosk=$(ls -t target/debian/frontdesk-kiosk_*_arm64.deb | head -1)
 kiosk_deps=$(dpkg-deb -f "$kiosk" Depends | sed 's/([^)]*)//g; s/ //g')
 measure() { # name, packages
@@ -31,7 +31,7 @@ measure() { # name, packages
     echo "$1 $installed $((compressed / 1048576))"
 }
 echo "== extracting both roots (arm64, bookworm)"
-ours=$(measure frontdesk "$base,$kiosk_deps,fonts-dejavu-core")
+ours=$(measure frontdesk "$base,$kiosk_deps,fonts-dejavu-core,tesseract-ocr,tesseract-ocr-eng")
 browser=$(measure chromium "$base,chromium,cage,fonts-dejavu-core")
 deb_mib=$(( $(stat -c %s "$kiosk") / 1048576 ))
 installed_bin=$(dpkg-deb -f "$kiosk" Installed-Size)

@@ -148,9 +148,15 @@ fn appointment(id: &str, patient: &str, start: &str, status: &str) -> Value {
                {"actor": {"reference": "Practitioner/dr-1"}, "status": "accepted"}]})
 }
 
-/// `HH:MM` today (the test office's zone is UTC) as an R4 instant.
+/// `HH:MM` on the test clinic's day, in its zone, as an R4 instant (in UTC).
 fn today_at(office_day: jiff::civil::Date, hhmm: &str) -> String {
-    format!("{office_day}T{hhmm}:00Z")
+    let time: jiff::civil::Time = format!("{hhmm}:00").parse().unwrap();
+    office_day
+        .to_datetime(time)
+        .to_zoned(support::clinic_zone())
+        .unwrap()
+        .timestamp()
+        .to_string()
 }
 
 fn office_with_fhir(
