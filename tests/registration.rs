@@ -130,10 +130,7 @@ fn a_registration_reaches_the_office_once_and_leaves_nothing_readable_on_the_kio
 
     let mut store = KioskStore::open(&db).unwrap();
     store
-        .enqueue_registration(
-            &submission,
-            support::clinic_today(),
-        )
+        .enqueue_registration(&submission, support::clinic_today())
         .unwrap();
     assert_eq!(store.depth().unwrap(), 1);
     let before = assert_unreadable("before delivery");

@@ -125,12 +125,7 @@ fn a_check_in_is_readable_in_no_kiosk_file_before_or_after_delivery() {
 
     // Written while the office is unreachable for this kiosk: it stays in the outbox.
     let mut store = KioskStore::open(&db).unwrap();
-    store
-        .enqueue(
-            &submission,
-            support::clinic_today(),
-        )
-        .unwrap();
+    store.enqueue(&submission, support::clinic_today()).unwrap();
     assert_eq!(store.depth().unwrap(), 1);
     let before = assert_unreadable("before delivery", true);
     // Positive control: the search does see what is stored in the clear (the row's id).

@@ -65,7 +65,7 @@ async fn login_queue_and_a_staff_action_in_chromium_over_https() {
     // A kiosk checks the first patient in over HTTPS, trusting the pinned certificate.
     let pin = certificate.fingerprint();
     let kiosk_base = base.clone();
-    let check_in = tokio::task::spawn_blocking(move || {
+    let (check_in, arrived_at) = tokio::task::spawn_blocking(move || {
         let client = OfficeClient::connect(
             &kiosk_base,
             support::KIOSK_TOKEN,
@@ -83,7 +83,7 @@ async fn login_queue_and_a_staff_action_in_chromium_over_https() {
         client
             .deliver(&support::sealed(&client, &submission))
             .unwrap();
-        submission.id
+        (submission.id, submission.arrived_at)
     })
     .await
     .unwrap();
@@ -106,6 +106,13 @@ async fn login_queue_and_a_staff_action_in_chromium_over_https() {
     click(&browser, &format!("{row} button.primary"), "Roomed").await;
     let roomed = text_of(&browser, &format!("#roomed tr[data-check-in='{check_in}']")).await;
     assert!(roomed.contains("Roomed"), "{roomed}");
+    // Arrival times show on the clinic's clock, not the browser's (the test clinic's zone
+    // is hours away from UTC, the browser's).
+    let clinic_clock = arrived_at
+        .to_zoned(support::clinic_zone())
+        .strftime("%I:%M %p")
+        .to_string();
+    assert!(roomed.contains(&clinic_clock), "{clinic_clock} in {roomed}");
     browser
         .execute(
             "document.querySelector(arguments[0]).scrollIntoView()",

@@ -13,7 +13,7 @@ use super::error::ApiError;
 use super::server::AppState;
 use super::signin::{Role, STRICT_CSP, StaffSession};
 use axum::Router;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -106,34 +106,49 @@ impl View {
 /// `each_route_serves_its_view` holds the two together.)
 pub fn desk_routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(|s: StaffSession| page(View::Queue, s)))
+        .route(
+            "/",
+            get(|st: State<AppState>, s: StaffSession| page(View::Queue, st, s)),
+        )
         .route(
             "/interfaces",
-            get(|s: StaffSession| page(View::Interfaces, s)),
+            get(|st: State<AppState>, s: StaffSession| page(View::Interfaces, st, s)),
         )
 }
 
 /// The views for managers and administrators.
 pub fn manager_routes() -> Router<AppState> {
-    Router::new().route("/audit", get(|s: StaffSession| page(View::Audit, s)))
+    Router::new().route(
+        "/audit",
+        get(|st: State<AppState>, s: StaffSession| page(View::Audit, st, s)),
+    )
 }
 
 /// The views for administrators.
 pub fn admin_routes() -> Router<AppState> {
     Router::new()
-        .route("/kiosks", get(|s: StaffSession| page(View::Kiosks, s)))
-        .route("/users", get(|s: StaffSession| page(View::Users, s)))
+        .route(
+            "/kiosks",
+            get(|st: State<AppState>, s: StaffSession| page(View::Kiosks, st, s)),
+        )
+        .route(
+            "/users",
+            get(|st: State<AppState>, s: StaffSession| page(View::Users, st, s)),
+        )
 }
 
-/// A view, with the session's role (which links the navigation shows) and CSRF token
-/// (for its scripts to send back).
-async fn page(view: View, session: StaffSession) -> Response {
-    // Both are known words: the token is URL-safe base64, the role a fixed name.
+/// A view, with the session's role (which links the navigation shows), CSRF token (for
+/// its scripts to send back) and the clinic's time zone (times show as the clinic's,
+/// wherever the browser is).
+async fn page(view: View, State(state): State<AppState>, session: StaffSession) -> Response {
+    // All are known words: the token is URL-safe base64, the role a fixed name, the zone
+    // an IANA name the configuration checked.
     let html = view
         .assets()
         .html
         .replace("{{csrf_token}}", session.csrf.as_str())
-        .replace("{{role}}", session.role.as_str());
+        .replace("{{role}}", session.role.as_str())
+        .replace("{{zone}}", &state.config.time_zone_name());
     (
         [
             (header::CACHE_CONTROL, "no-store"),
@@ -305,7 +320,7 @@ mod tests {
             .replace(",)", ")");
         for view in View::ALL {
             let route = format!(
-                ".route(\"{}\",get(|s:StaffSession|page(View::{view:?},s)))",
+                ".route(\"{}\",get(|st:State<AppState>,s:StaffSession|page(View::{view:?},st,s)))",
                 view.path()
             );
             let at = source.find(&route).unwrap_or_else(|| panic!("{route}"));
