@@ -14,7 +14,6 @@ use frontdesk::office::registrations::{AcceptView, RegistrationsView};
 use frontdesk::office::store::RegistrationStatus;
 use frontdesk::store::{KioskStore, PendingRow};
 use frontdesk::sync::{OfficeClient, SyncHandle, SyncWorker};
-use jiff::Timestamp;
 use reqwest::StatusCode;
 use std::path::Path;
 use std::sync::Arc;
