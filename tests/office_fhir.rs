@@ -266,16 +266,12 @@ fn intake_for(office: &TestOffice, appointment: frontdesk::domain::AppointmentId
     submission.id.to_string()
 }
 
-fn today() -> jiff::civil::Date {
-    support::clinic_today()
-}
-
 #[test]
 fn the_pull_puts_todays_appointments_on_the_staff_list_and_follows_changes() {
     let dir = tempfile::tempdir().unwrap();
     // Two to a page: the pull follows `next` links.
     let server = FhirServer::start(dir.path(), 2);
-    let day = today();
+    let day = support::clinic_today();
     let tomorrow = day.tomorrow().unwrap();
     server.seed(practitioner());
     server.seed(patient("p-1", "Testfhirone", "MRN-F1"));
@@ -364,7 +360,7 @@ fn the_pull_puts_todays_appointments_on_the_staff_list_and_follows_changes() {
 fn a_check_in_marks_the_appointment_arrived_and_writes_patient_and_encounter() {
     let dir = tempfile::tempdir().unwrap();
     let server = FhirServer::start(dir.path(), 50);
-    let day = today();
+    let day = support::clinic_today();
     server.seed(practitioner());
     server.seed(patient("p-1", "Testfhirone", "MRN-F1"));
     server.seed(appointment("a-1", "p-1", &today_at(day, "13:40"), "booked"));
@@ -473,7 +469,8 @@ fn coverage_for(
         SubscriberRelationship::Spouse,
         Some(Subscriber {
             name: PersonName::new("Bea", "Testspouse").unwrap(),
-            date_of_birth: DateOfBirth::new("1951-02-03".parse().unwrap(), today()).unwrap(),
+            date_of_birth: DateOfBirth::new("1951-02-03".parse().unwrap(), support::clinic_today())
+                .unwrap(),
         }),
         CoverageSource::Typed,
     )
@@ -500,7 +497,7 @@ fn coverage_and_consents_follow_the_patient_once_each_and_a_refusal_shows_on_the
     use frontdesk::domain::Language;
     let dir = tempfile::tempdir().unwrap();
     let server = FhirServer::start(dir.path(), 50);
-    let day = today();
+    let day = support::clinic_today();
     server.seed(practitioner());
     server.seed(patient("p-1", "Testfhirone", "MRN-F1"));
     server.seed(patient("p-2", "Testfhirtwo", "MRN-F2"));
@@ -664,7 +661,7 @@ fn one_appointment_pulled(dir: &Path) -> (FhirServer, TestOffice) {
     server.seed(appointment(
         "a-1",
         "p-1",
-        &today_at(today(), "13:40"),
+        &today_at(support::clinic_today(), "13:40"),
         "booked",
     ));
     let office = office_with_fhir(dir, server.url(""), |_| {});
@@ -782,7 +779,7 @@ fn a_newer_coverage_answer_cancels_the_older_ones_and_self_pay_is_a_coverage() {
 fn with_the_server_down_every_write_is_delivered_once_in_order_per_patient() {
     let dir = tempfile::tempdir().unwrap();
     let server = FhirServer::start(dir.path(), 50);
-    let day = today();
+    let day = support::clinic_today();
     server.seed(practitioner());
     // 30 appointments today for 6 patients, five each.
     const VISITS: usize = 30;
@@ -892,7 +889,7 @@ fn with_the_server_down_every_write_is_delivered_once_in_order_per_patient() {
 fn a_malformed_schedule_stores_nothing_and_the_row_says_what_failed() {
     let dir = tempfile::tempdir().unwrap();
     let (server, office) = one_appointment_pulled(dir.path());
-    let day = today();
+    let day = support::clinic_today();
 
     // A page whose first appointment moved (and would be stored first) and whose second
     // names a patient the Bundle lacks: nothing of it is stored.

@@ -5,6 +5,7 @@
 
 use super::ReminderKind;
 use crate::domain::{Cents, Language};
+use crate::office::templates::escape;
 use crate::wording::{clock_time, long_date};
 use jiff::civil::{Date, Time};
 use lettre::Message;
@@ -176,21 +177,6 @@ pub fn build(reminder: &Reminder<'_>, clinic: &Clinic) -> Result<Message, EmailE
                 ),
         )
         .map_err(|error| EmailError::Build(error.to_string()))
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Every sentence of a reminder, per language; `{name}`, `{clinic}`, `{date}`, `{time}`,

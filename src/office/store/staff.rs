@@ -216,6 +216,40 @@ impl OfficeStore {
         limits: SessionLimits,
         now: Timestamp,
     ) -> Result<Option<SessionRow>, StoreError> {
+        let Some(found) = self.session_of_enabled_user(digest)? else {
+            return Ok(None);
+        };
+        let (created, last_seen) = (found.created, found.last_seen);
+        if limits.expired(created, last_seen, now) {
+            self.delete_staff_session(digest)?;
+            return Ok(None);
+        }
+        self.conn
+            .prepare_cached("UPDATE staff_sessions SET last_seen_at = ?2 WHERE token_hash = ?1")?
+            .execute(params![&digest.0[..], ts(now.max(last_seen))])?;
+        Ok(Some(found.row))
+    }
+
+    /// Whether the session `digest` names is live at `now` (its user enabled, neither
+    /// expiry reached), without counting this look as activity: an open live stream asks
+    /// this, and must not keep an idle session alive by itself.
+    pub fn staff_session_live(
+        &mut self,
+        digest: TokenDigest,
+        limits: SessionLimits,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .session_of_enabled_user(digest)?
+            .is_some_and(|found| !limits.expired(found.created, found.last_seen, now)))
+    }
+
+    /// The session `digest` names, with its times, if its user is enabled (expiry is the
+    /// caller's to judge).
+    fn session_of_enabled_user(
+        &mut self,
+        digest: TokenDigest,
+    ) -> Result<Option<StoredSession>, StoreError> {
         let found = self
             .conn
             .prepare_cached(
@@ -236,48 +270,15 @@ impl OfficeStore {
         let Some((user, role, csrf, created, last_seen)) = found else {
             return Ok(None);
         };
-        let created: Timestamp = parse(&created, "session time")?;
-        let last_seen: Timestamp = parse(&last_seen, "session time")?;
-        if limits.expired(created, last_seen, now) {
-            self.delete_staff_session(digest)?;
-            return Ok(None);
-        }
-        self.conn
-            .prepare_cached("UPDATE staff_sessions SET last_seen_at = ?2 WHERE token_hash = ?1")?
-            .execute(params![&digest.0[..], ts(now.max(last_seen))])?;
-        Ok(Some(SessionRow {
-            user: StaffUserId::new(user),
-            role: role_from(&role)?,
-            csrf: CsrfToken::from_stored(csrf),
+        Ok(Some(StoredSession {
+            row: SessionRow {
+                user: StaffUserId::new(user),
+                role: role_from(&role)?,
+                csrf: CsrfToken::from_stored(csrf),
+            },
+            created: parse(&created, "session time")?,
+            last_seen: parse(&last_seen, "session time")?,
         }))
-    }
-
-    /// Whether the session `digest` names is live at `now` (its user enabled, neither
-    /// expiry reached), without counting this look as activity: an open live stream asks
-    /// this, and must not keep an idle session alive by itself.
-    pub fn staff_session_live(
-        &mut self,
-        digest: TokenDigest,
-        limits: SessionLimits,
-        now: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let found = self
-            .conn
-            .prepare_cached(
-                "SELECT s.created_at, s.last_seen_at
-                 FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id
-                 WHERE s.token_hash = ?1 AND u.disabled = 0",
-            )?
-            .query_row([&digest.0[..]], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })
-            .optional()?;
-        let Some((created, last_seen)) = found else {
-            return Ok(false);
-        };
-        let created: Timestamp = parse(&created, "session time")?;
-        let last_seen: Timestamp = parse(&last_seen, "session time")?;
-        Ok(!limits.expired(created, last_seen, now))
     }
 
     /// Ends a session (logout); `false` when there was none.
@@ -349,6 +350,13 @@ impl OfficeStore {
             .execute("DELETE FROM staff_login_failures WHERE key = ?1", [key])?;
         Ok(())
     }
+}
+
+/// A session row as stored, with the times its expiry is judged by.
+struct StoredSession {
+    row: SessionRow,
+    created: Timestamp,
+    last_seen: Timestamp,
 }
 
 #[cfg(test)]
