@@ -37,7 +37,7 @@ fn audited(office: &TestOffice, action: &str) -> Vec<String> {
     office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .audit_log(200)
         .unwrap()
@@ -100,7 +100,7 @@ fn a_kiosk_gets_the_contact_on_file_for_todays_appointment_only_and_it_is_audite
     office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .import_appointments(&[NewAppointment {
             external_id: "TOMORROW-1".into(),
@@ -119,7 +119,7 @@ fn a_kiosk_gets_the_contact_on_file_for_todays_appointment_only_and_it_is_audite
     let later = office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .appointments_on(tomorrow)
         .unwrap()[0]

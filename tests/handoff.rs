@@ -17,7 +17,7 @@ fn audit_actions(office: &TestOffice, prefix: &str) -> Vec<(String, String)> {
     office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .audit_log(200)
         .unwrap()

@@ -51,7 +51,7 @@ fn import(office: &TestOffice, csv: &str) {
     office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .import_appointments(&list)
         .unwrap();
@@ -70,7 +70,7 @@ fn a_kiosk_finds_ada_by_name_and_dob_from_a_roster_that_holds_neither() {
     let ada = office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .appointments_on(today(&office))
         .unwrap()
@@ -113,7 +113,7 @@ fn a_csv_with_dates_of_birth_matches_tolerantly_and_twice_for_two_visits() {
     let handles = office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .appointments_on(day)
         .unwrap();
@@ -153,7 +153,7 @@ fn a_csv_without_the_column_still_imports() {
     let handle = office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .appointments_on(day)
         .unwrap()

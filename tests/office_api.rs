@@ -162,7 +162,7 @@ fn staff_actions_are_audited_and_reach_the_queue() {
     );
     assert_eq!(set("teleported"), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let log = office.state.store.lock().unwrap().audit_log(50).unwrap();
+    let log = office.state.store.get().unwrap().audit_log(50).unwrap();
     let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
     assert!(actions.contains(&"check_in.create"));
     assert!(actions.contains(&"check_in.status.roomed"));
@@ -222,7 +222,7 @@ fn concurrent_submissions_are_each_stored_once() {
 fn an_appointment_no_code_can_carry_gets_a_clear_500_that_names_no_one() {
     let (_dir, office) = office();
     let day: jiff::civil::Date = "1969-07-20".parse().unwrap();
-    let mut store = office.state.store.lock().unwrap();
+    let mut store = office.state.store.get().unwrap();
     store
         .import_appointments(&[frontdesk::office::store::NewAppointment {
             external_id: "OLD-1".into(),

@@ -147,7 +147,7 @@ fn verify_audit_passes_an_untouched_log_and_names_each_tampering() {
     let last = office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .audit_tail()
         .unwrap()

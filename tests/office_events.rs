@@ -143,7 +143,7 @@ fn a_check_in_whose_request_was_cancelled_is_still_announced() {
     let body = serde_json::to_string(&sealed(&client, &submission)).unwrap();
 
     // Hold the store, so the office cannot commit, let alone answer, until we let go.
-    let store = office.state.store.lock().unwrap();
+    let store = office.state.store.get().unwrap();
     let mut kiosk = std::net::TcpStream::connect(office.addr).unwrap();
     write!(
         kiosk,

@@ -207,7 +207,7 @@ fn handle(office: &TestOffice, external_id: &str) -> frontdesk::domain::Appointm
     office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .appointments_on(today)
         .unwrap()
@@ -434,7 +434,7 @@ fn a_check_in_marks_the_appointment_arrived_and_writes_patient_and_encounter() {
     let audited = office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .audit_log(500)
         .unwrap()

@@ -44,7 +44,7 @@ fn start(data: &Path, forms: Option<&Path>) -> TestOffice {
     let today = state.today(Timestamp::now());
     state
         .store
-        .lock()
+        .get()
         .unwrap()
         .import_appointments(&appointments::demo_set(today))
         .unwrap();
@@ -80,7 +80,7 @@ impl TestOffice {
     }
 
     fn reload(&self) -> Reloaded {
-        let mut store = self.state.store.lock().unwrap();
+        let mut store = self.state.store.get().unwrap();
         self.state
             .forms
             .reload(&mut store, Timestamp::now())
@@ -92,7 +92,7 @@ impl TestOffice {
     }
 
     fn audit_actions(&self) -> Vec<(String, String)> {
-        let store = self.state.store.lock().unwrap();
+        let store = self.state.store.get().unwrap();
         store
             .audit_log(500)
             .unwrap()
@@ -104,7 +104,7 @@ impl TestOffice {
     /// Today's appointments' handles, by start time.
     fn handles(&self) -> Vec<AppointmentId> {
         let today = self.state.today(Timestamp::now());
-        let store = self.state.store.lock().unwrap();
+        let store = self.state.store.get().unwrap();
         store
             .appointments_on(today)
             .unwrap()
@@ -376,7 +376,7 @@ fn a_consent_is_stored_once_and_conflicts_and_unknown_versions_are_refused() {
     let stored = office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .consent(consent.id)
         .unwrap()
@@ -438,7 +438,7 @@ fn a_consent_is_stored_once_and_conflicts_and_unknown_versions_are_refused() {
     let left = office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .consents_of_registration(registration.id)
         .unwrap();
@@ -503,7 +503,7 @@ fn what_a_patient_signed_at_one_visit_is_on_file_at_the_next() {
     office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .import_appointments(&[
             appointment_on("PAST-1", yesterday, Some("DEMO-0001")),
@@ -511,7 +511,7 @@ fn what_a_patient_signed_at_one_visit_is_on_file_at_the_next() {
         ])
         .unwrap();
     let handle_of = |external: &str| {
-        let store = office.state.store.lock().unwrap();
+        let store = office.state.store.get().unwrap();
         store
             .appointments_on(if external == "PAST-1" {
                 yesterday
@@ -805,6 +805,6 @@ fn an_office_whose_first_files_are_refused_publishes_and_keeps_the_shipped_set()
         office.staff_consents().refusals[0].file,
         "consent/broken.en.md"
     );
-    let kept = office.state.store.lock().unwrap().last_form_set().unwrap();
+    let kept = office.state.store.get().unwrap().last_form_set().unwrap();
     assert_eq!(kept.map(|set| set.revision), Some(forms.revision));
 }

@@ -262,14 +262,14 @@ fn with_the_peer_down_200_check_ins_are_each_delivered_once_in_order_when_it_ret
     office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .import_appointments(&list)
         .unwrap();
     let handles: std::collections::HashMap<_, _> = office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .appointments_on(today)
         .unwrap()

@@ -74,7 +74,7 @@ fn kiosk_get(office: &TestOffice, path: &str) -> reqwest::blocking::Response {
 
 fn appointments(office: &TestOffice) -> Vec<AppointmentId> {
     let today = office.state.today(Timestamp::now());
-    let store = office.state.store.lock().unwrap();
+    let store = office.state.store.get().unwrap();
     store
         .appointments_on(today)
         .unwrap()
@@ -84,7 +84,7 @@ fn appointments(office: &TestOffice) -> Vec<AppointmentId> {
 }
 
 fn audit_actions(office: &TestOffice) -> Vec<(String, String)> {
-    let store = office.state.store.lock().unwrap();
+    let store = office.state.store.get().unwrap();
     store
         .audit_log(1000)
         .unwrap()
@@ -160,7 +160,7 @@ fn coverage_on_file_and_due_are_todays_only_and_audited() {
         let today = office.state.today(Timestamp::now());
         let mut list = frontdesk::office::appointments::demo_set(today.tomorrow().unwrap());
         list.truncate(1);
-        let mut store = office.state.store.lock().unwrap();
+        let mut store = office.state.store.get().unwrap();
         store.import_appointments(&list).unwrap();
         let day: &NewAppointment = &list[0];
         store.appointments_on(day.day).unwrap()[0].id

@@ -32,7 +32,7 @@ fn office() -> (tempfile::TempDir, TestOffice) {
 
 fn handles(office: &TestOffice) -> Vec<AppointmentId> {
     let today = office.state.today(Timestamp::now());
-    let store = office.state.store.lock().unwrap();
+    let store = office.state.store.get().unwrap();
     store
         .appointments_on(today)
         .unwrap()
@@ -142,7 +142,7 @@ fn intake(office: &TestOffice) -> IntakeView {
 }
 
 fn stored(office: &TestOffice) -> usize {
-    let store = office.state.store.lock().unwrap();
+    let store = office.state.store.get().unwrap();
     let (start, end) = office
         .state
         .day_bounds(office.state.today(Timestamp::now()))
@@ -152,7 +152,7 @@ fn stored(office: &TestOffice) -> usize {
 
 /// The newest audit entries as (actor, action, subject), newest first.
 fn audit(office: &TestOffice) -> Vec<(String, String, String)> {
-    let store = office.state.store.lock().unwrap();
+    let store = office.state.store.get().unwrap();
     store
         .audit_log(200)
         .unwrap()
@@ -329,7 +329,7 @@ fn the_office_scores_sample_answers_itself() {
         assert_eq!(f, *flags, "case {n}");
     }
     // The served FHIR JSON carries the office's totals, not the kiosk's zeros.
-    let store = office.state.store.lock().unwrap();
+    let store = office.state.store.get().unwrap();
     let row = store
         .intake_of(FormSubject::Appointment(ids[3]))
         .unwrap()
@@ -427,7 +427,7 @@ fn item_9_raises_an_alert_only_above_not_at_all_until_staff_acknowledge_it() {
     let quiet_id = office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .intake_of(FormSubject::Appointment(ids[0]))
         .unwrap()[0]

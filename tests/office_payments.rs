@@ -58,7 +58,7 @@ fn office() -> (tempfile::TempDir, TestOffice) {
     let today = state.today(Timestamp::now());
     state
         .store
-        .lock()
+        .get()
         .unwrap()
         .import_appointments(&appointments::demo_set(today))
         .unwrap();
@@ -77,7 +77,7 @@ fn office() -> (tempfile::TempDir, TestOffice) {
 /// Today's appointments' handles, by start time.
 fn handles(office: &TestOffice) -> Vec<AppointmentId> {
     let today = office.state.today(Timestamp::now());
-    let store = office.state.store.lock().unwrap();
+    let store = office.state.store.get().unwrap();
     store
         .appointments_on(today)
         .unwrap()
@@ -154,7 +154,7 @@ fn stored_payments(office: &TestOffice) -> usize {
         .state
         .day_bounds(office.state.today(Timestamp::now()))
         .unwrap();
-    let store = office.state.store.lock().unwrap();
+    let store = office.state.store.get().unwrap();
     store.payments_settled(start, end).unwrap().len()
 }
 
@@ -260,7 +260,7 @@ fn a_sealed_payment_is_stored_once_and_shows_on_its_patients_row_live() {
     assert_eq!(row.payments.len(), 1);
     assert_eq!(row.payments[0].status, PaymentStatus::Paid);
 
-    let audit = office.state.store.lock().unwrap().audit_log(50).unwrap();
+    let audit = office.state.store.get().unwrap().audit_log(50).unwrap();
     let created: Vec<_> = audit
         .iter()
         .filter(|e| e.action.starts_with("payment.create"))
@@ -309,7 +309,7 @@ fn an_implausible_amount_or_unknown_appointment_is_refused_and_nothing_is_stored
     let queue = office.queue();
     assert_eq!(queue.payment_totals, PaymentTotals::default());
     assert!(queue.expected.iter().all(|a| a.payments.is_empty()));
-    let audit = office.state.store.lock().unwrap().audit_log(50).unwrap();
+    let audit = office.state.store.get().unwrap().audit_log(50).unwrap();
     assert!(audit.iter().all(|e| !e.action.starts_with("payment")));
 
     // Refused is not remembered: the same id, now plausible, is taken.
@@ -481,7 +481,7 @@ fn the_end_of_day_report_counts_each_kiosk_as_html_and_csv() {
         assert_eq!(error(response).error, code);
     }
     // Each view of the report is audited, with its day.
-    let audit = office.state.store.lock().unwrap().audit_log(50).unwrap();
+    let audit = office.state.store.get().unwrap().audit_log(50).unwrap();
     let views: Vec<_> = audit
         .iter()
         .filter(|e| e.action == "payments.report")

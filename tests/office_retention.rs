@@ -158,7 +158,7 @@ fn a_check_ins_phi_goes_at_n_days_after_the_visit_not_before_and_staff_are_told(
     office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .import_appointments(&[NewAppointment {
             external_id: "RET-BRUNO".into(),
@@ -177,7 +177,7 @@ fn a_check_ins_phi_goes_at_n_days_after_the_visit_not_before_and_staff_are_told(
     let bruno = office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .appointments_on(tomorrow)
         .unwrap()[0]

@@ -57,7 +57,7 @@ fn error_code(response: reqwest::blocking::Response) -> String {
 }
 
 fn audit(office: &TestOffice, action: &str) -> Vec<String> {
-    let store = office.state.store.lock().unwrap();
+    let store = office.state.store.get().unwrap();
     store
         .audit_log(10_000)
         .unwrap()

@@ -146,7 +146,7 @@ fn appointment(office: &TestOffice, n: usize) -> AppointmentId {
     office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .appointments_on(today)
         .unwrap()[n]

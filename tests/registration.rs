@@ -70,7 +70,7 @@ fn audit_count(office: &TestOffice, action: &str) -> usize {
     office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .audit_log(1000)
         .unwrap()

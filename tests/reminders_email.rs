@@ -172,7 +172,7 @@ fn visit(
 
 /// Imports `list` and opts the patient of `opted_out` out, in one store call.
 fn import_opting_out(office: &TestOffice, opted_out: &str, list: &[NewAppointment]) {
-    let mut store = office.state.store.lock().unwrap();
+    let mut store = office.state.store.get().unwrap();
     store.import_appointments(list).unwrap();
     let today = office.state.today(Timestamp::now());
     let id = store
@@ -193,7 +193,7 @@ fn import(office: &TestOffice, list: &[NewAppointment]) {
     office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .import_appointments(list)
         .unwrap();

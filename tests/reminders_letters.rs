@@ -96,7 +96,7 @@ fn id_of(office: &TestOffice, day: Date, external: &str) -> frontdesk::domain::A
     office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .appointments_on(day)
         .unwrap()
@@ -120,7 +120,7 @@ fn front_desk_prints_the_days_letters_and_the_qr_on_one_checks_the_patient_in() 
         (ContactField::Email, "carla.testmail@example.invalid"),
     ];
     {
-        let mut store = office.state.store.lock().unwrap();
+        let mut store = office.state.store.get().unwrap();
         store
             .import_appointments(&[
                 // Asked for letters.
@@ -180,7 +180,7 @@ fn front_desk_prints_the_days_letters_and_the_qr_on_one_checks_the_patient_in() 
     office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .set_reminder_opt_out(dora, true, Actor::Staff("1".into()), Timestamp::now())
         .unwrap();

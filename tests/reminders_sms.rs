@@ -213,7 +213,7 @@ fn import(office: &TestOffice, list: &[NewAppointment]) {
     office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .import_appointments(list)
         .unwrap();

@@ -147,7 +147,7 @@ fn a_check_in_is_readable_in_no_kiosk_file_before_or_after_delivery() {
     let stored = office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .queue(arrived_at - hour, arrived_at + hour)
         .unwrap();

@@ -93,7 +93,7 @@ async fn a_signed_consent_shows_on_the_queue_row_with_its_links() {
     let audited = office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .audit_log(50)
         .unwrap()

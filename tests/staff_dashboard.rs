@@ -161,7 +161,7 @@ async fn a_needs_staff_item_shows_why_at_the_top_and_on_my_way_answers_it() {
     )
     .await;
     wait_gone(&browser, "#needs .need").await;
-    let log = office.state.store.lock().unwrap().audit_log(50).unwrap();
+    let log = office.state.store.get().unwrap().audit_log(50).unwrap();
     assert!(log.iter().any(|e| e.action == "staff_need.answer"));
 
     browser.close().await.unwrap();
@@ -327,7 +327,7 @@ async fn a_details_change_is_reviewed_field_by_field_on_the_patients_row() {
     let on_file = office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .contact_on_file(ada)
         .unwrap()

@@ -122,7 +122,7 @@ async fn the_fhir_row_shows_the_server_down_then_the_patient_written_when_it_is_
     let visit = office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .fhir_visit(first)
         .unwrap()

@@ -38,7 +38,7 @@ fn staff_sign_in_and_work_the_queue_in_firefox() {
 
     firefox.click(&format!("{row} button.primary"));
     firefox.text_saying(&format!("#roomed tr[data-check-in='{check_in}']"), "Roomed");
-    let log = office.state.store.lock().unwrap().audit_log(50).unwrap();
+    let log = office.state.store.get().unwrap().audit_log(50).unwrap();
     assert!(log.iter().any(|e| e.action == "check_in.status.roomed"));
 
     firefox.resize(820, 1180);

@@ -158,7 +158,7 @@ async fn insurance_shows_on_the_row_masked_with_eligibility_arriving_live() {
     let base = office.base.clone();
     let (bruno, carmen) = {
         let today = office.state.today(Timestamp::now());
-        let store = office.state.store.lock().unwrap();
+        let store = office.state.store.get().unwrap();
         let day = store.appointments_on(today).unwrap();
         (day[1].id, day[2].id)
     };
@@ -254,7 +254,7 @@ async fn insurance_shows_on_the_row_masked_with_eligibility_arriving_live() {
 
     click(&browser, &format!("{row} button.recheck"), "Re-check").await;
     let audit = |action: &'static str| {
-        let store = office.state.store.lock().unwrap();
+        let store = office.state.store.get().unwrap();
         store
             .audit_log(200)
             .unwrap()

@@ -92,7 +92,7 @@ async fn a_positive_screen_is_flagged_and_the_item_9_alert_stays_until_acknowled
 
     let today = office.state.today(Timestamp::now());
     let ids: Vec<AppointmentId> = {
-        let store = office.state.store.lock().unwrap();
+        let store = office.state.store.get().unwrap();
         store
             .appointments_on(today)
             .unwrap()
@@ -201,7 +201,7 @@ async fn a_positive_screen_is_flagged_and_the_item_9_alert_stays_until_acknowled
     );
     screenshot(&browser, "staff-intake-acknowledged.png").await;
     let log = {
-        let store = office.state.store.lock().unwrap();
+        let store = office.state.store.get().unwrap();
         store.audit_log(100).unwrap()
     };
     assert!(log.iter().any(|e| e.action == "intake.alert.acknowledge"

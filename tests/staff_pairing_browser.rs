@@ -99,7 +99,7 @@ async fn an_admin_pairs_disables_and_revokes_a_kiosk_on_the_staff_page() {
     })
     .await
     .unwrap();
-    let store = office.state.store.lock().unwrap();
+    let store = office.state.store.get().unwrap();
     let actions: Vec<String> = store
         .audit_log(50)
         .unwrap()

@@ -21,7 +21,7 @@ use support::KIOSK_TOKEN;
 /// Today's appointments' handles and co-pays, by start time.
 fn today(office: &support::TestOffice) -> Vec<(AppointmentId, AmountDue)> {
     let day = office.state.today(Timestamp::now());
-    let store = office.state.store.lock().unwrap();
+    let store = office.state.store.get().unwrap();
     store
         .appointments_on(day)
         .unwrap()

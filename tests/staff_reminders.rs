@@ -123,7 +123,7 @@ async fn a_mail_server_that_is_down_shows_failed_and_staff_can_opt_a_patient_out
     let state = office.state.clone();
     tokio::task::spawn_blocking(move || {
         let tomorrow = state.today(Timestamp::now()).tomorrow().unwrap();
-        let mut store = state.store.lock().unwrap();
+        let mut store = state.store.get().unwrap();
         store
             .import_appointments(&[
                 visit("S-1", "Olga", "Testmail", tomorrow, 9),

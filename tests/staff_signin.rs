@@ -169,7 +169,7 @@ fn send(
 }
 
 fn audit_count(office: &TestOffice, action: &str) -> usize {
-    let store = office.state.store.lock().unwrap();
+    let store = office.state.store.get().unwrap();
     store
         .audit_log(100_000)
         .unwrap()
@@ -320,7 +320,7 @@ fn a_change_without_the_csrf_token_or_from_another_site_is_refused_and_nothing_c
     let ok = desk.post(&url).json(&roomed).send().unwrap();
     assert_eq!(ok.status(), StatusCode::NO_CONTENT);
     // The change is audited under the user's number.
-    let store = office.state.store.lock().unwrap();
+    let store = office.state.store.get().unwrap();
     let entry = store
         .audit_log(50)
         .unwrap()

@@ -137,7 +137,7 @@ async fn a_second_check_in_appears_live_with_only_its_row_fetched() {
     assert!(after.contains("Roomed"), "the open details follow: {after}");
 
     // Each row a page fetches alone is audited as a look at that check-in.
-    let log = office.state.store.lock().unwrap().audit_log(100).unwrap();
+    let log = office.state.store.get().unwrap().audit_log(100).unwrap();
     assert!(
         log.iter()
             .any(|e| e.action == "check_in.view" && e.subject == second.to_string()),
@@ -151,7 +151,7 @@ async fn a_second_check_in_appears_live_with_only_its_row_fetched() {
 
 /// Adds `username` with `role` to the office (as `add-user` would).
 fn add_user(office: &support::TestOffice, username: &str, role: Role) {
-    let mut store = office.state.store.lock().unwrap();
+    let mut store = office.state.store.get().unwrap();
     frontdesk::office::signin::add_user(
         &mut store,
         &Username::new(username).unwrap(),
@@ -224,7 +224,7 @@ async fn each_role_sees_only_its_views_and_the_hub_refuses_the_others() {
         let denied_before = office
             .state
             .store
-            .lock()
+            .get()
             .unwrap()
             .audit_log(1000)
             .unwrap()
@@ -258,7 +258,7 @@ async fn each_role_sees_only_its_views_and_the_hub_refuses_the_others() {
         let denied_after = office
             .state
             .store
-            .lock()
+            .get()
             .unwrap()
             .audit_log(1000)
             .unwrap()
@@ -363,7 +363,7 @@ async fn an_admin_adds_a_user_changes_their_role_resets_and_disables_them() {
     screenshot(&browser, "staff-users.png").await;
 
     let (user, actions) = {
-        let store = office.state.store.lock().unwrap();
+        let store = office.state.store.get().unwrap();
         let user = store
             .staff_users()
             .unwrap()

@@ -12,7 +12,7 @@ use frontdesk::office::audit::{AuditAction, AuditContext, verify};
 use frontdesk::office::store::audit::audit_in;
 use frontdesk::office::store::{Actor, OfficeStore};
 use jiff::Timestamp;
-use rusqlite::{Connection, params};
+use frontdesk::office::store::db::{Connection, params};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -25,9 +25,12 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("office.db");
     drop(OfficeStore::open(&db)?);
-    let mut conn = Connection::open(&db)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
+    let mut conn = Connection::sqlite({
+        let conn = rusqlite::Connection::open(&db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn
+    });
     let now: Timestamp = "2026-12-03T10:00:00Z".parse()?;
     let staff = AuditContext {
         actor: Actor::Staff("bench-desk".into()),

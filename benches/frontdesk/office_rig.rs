@@ -93,8 +93,8 @@ impl OfficeRig {
         if appointments_today > 0 {
             state
                 .store
-                .lock()
-                .map_err(|_| anyhow::anyhow!("office store poisoned"))?
+                .get()
+                .map_err(anyhow::Error::from)?
                 .import_appointments(&appointments(today, appointments_today))?;
         }
         let server = office
@@ -117,8 +117,8 @@ impl OfficeRig {
         let list = self
             .state
             .store
-            .lock()
-            .map_err(|_| anyhow::anyhow!("office store poisoned"))?
+            .get()
+            .map_err(anyhow::Error::from)?
             .appointments_on(today)?;
         list.iter()
             .map(|a| {
@@ -134,8 +134,8 @@ impl OfficeRig {
         Ok(self
             .state
             .store
-            .lock()
-            .map_err(|_| anyhow::anyhow!("office store poisoned"))?
+            .get()
+            .map_err(anyhow::Error::from)?
             .appointments_on(today)?
             .into_iter()
             .map(|a| a.id)
@@ -175,8 +175,8 @@ impl OfficeRig {
             let mut store = self
                 .state
                 .store
-                .lock()
-                .map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
+                .get()
+                .map_err(anyhow::Error::from)?;
             signin::add_user(
                 &mut store,
                 &Username::new("bench-desk")?,

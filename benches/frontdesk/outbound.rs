@@ -6,19 +6,19 @@ use crate::office_rig::{OfficeRig, kiosk_token};
 use anyhow::{Context as _, bail};
 use frontdesk::api::{CheckInSubmission, OutboxBody, SealedDelivery};
 use frontdesk::domain::{CheckInId, ClinicId, KioskId};
-use frontdesk::office::store::OfficeStore;
+use frontdesk::office::store::{OfficeStore, StoreGuard};
 use frontdesk::sync::OfficeClient;
 use jiff::Timestamp;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{MutexGuard, mpsc};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The rig's office database.
-pub fn store(rig: &OfficeRig) -> anyhow::Result<MutexGuard<'_, OfficeStore>> {
+pub fn store(rig: &OfficeRig) -> anyhow::Result<StoreGuard<'_>> {
     rig.state
         .store
-        .lock()
-        .map_err(|_| anyhow::anyhow!("office store poisoned"))
+        .get()
+        .map_err(anyhow::Error::from)
 }
 
 fn check_in(appointment: frontdesk::domain::AppointmentId) -> anyhow::Result<CheckInSubmission> {

@@ -172,8 +172,8 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
     let started = Instant::now();
     rig.state
         .store
-        .lock()
-        .map_err(|_| anyhow::anyhow!("office store poisoned"))?
+        .get()
+        .map_err(anyhow::Error::from)?
         .import_appointments(&list)?;
     rig.state.events.publish(QueueEvent::AppointmentsChanged);
     let deadline = started + Duration::from_secs(30 + count as u64 / 10);
@@ -191,8 +191,8 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
     let view = rig
         .state
         .store
-        .lock()
-        .map_err(|_| anyhow::anyhow!("office store poisoned"))?
+        .get()
+        .map_err(anyhow::Error::from)?
         .reminders_between(today, today)?;
     let sent = view
         .iter()

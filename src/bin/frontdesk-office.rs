@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use frontdesk::office::store::OfficeStore;
+use frontdesk::office::store::StoreHandle;
 use frontdesk::office::{Office, OfficeConfig, appointments, forms, signin};
 use frontdesk::service::{Health, ServiceManager};
 use std::net::SocketAddr;
@@ -200,9 +200,9 @@ fn main() -> anyhow::Result<()> {
             let username = signin::Username::new(&username)?;
             let role: signin::Role = role.parse()?;
             let password = signin::Password::new(read_password(password_file.as_deref())?)?;
-            let mut store = open_store(&config)?;
+            let store = open_store(&config)?;
             let id = signin::add_user(
-                &mut store,
+                &mut *store.get()?,
                 &username,
                 role,
                 &password,
@@ -215,7 +215,7 @@ fn main() -> anyhow::Result<()> {
             let config = load_config(&cli.config, data_dir)?;
             let store = open_store(&config)?;
             println!("id\tusername\trole\tdisabled\tcreated_at");
-            for user in store.staff_users()? {
+            for user in store.get()?.staff_users()? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     user.id, user.username, user.role, user.disabled, user.created_at
@@ -272,8 +272,7 @@ fn main() -> anyhow::Result<()> {
             let count = office
                 .state()
                 .store
-                .lock()
-                .map_err(|_| anyhow::anyhow!("store lock poisoned"))?
+                .get()?
                 .import_appointments(&list)?;
             println!("imported {count} appointments");
             Ok(())
@@ -282,10 +281,10 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// The office database alone (no keys, forms or server), for the user commands.
-fn open_store(config: &OfficeConfig) -> anyhow::Result<OfficeStore> {
+fn open_store(config: &OfficeConfig) -> anyhow::Result<StoreHandle> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
-    Ok(OfficeStore::open(&config.data_dir.join("office.db"))?)
+    Ok(StoreHandle::open(&config.database, &config.data_dir)?)
 }
 
 /// A password from a file or the first line of standard input, without its line end.
@@ -343,8 +342,7 @@ fn serve(config: OfficeConfig, demo: bool) -> anyhow::Result<()> {
             office
                 .state()
                 .store
-                .lock()
-                .map_err(|_| anyhow::anyhow!("store lock poisoned"))?
+                .get()?
                 .import_appointments(&list)?;
             tracing::info!(count = list.len(), "loaded synthetic demo appointments");
         }

@@ -99,6 +99,7 @@ pub fn backup(data_dir: &Path, to: &Path) -> Result<BackupReport, BackupError> {
         .into_iter()
         .filter(|c| tail.is_some_and(|tail| c.seq <= tail))
         .collect();
+    let copy = crate::office::store::db::Connection::sqlite(copy);
     let report = verify::verify(&copy, &covering, key.as_ref())?;
     if let Some(first) = report.findings.first() {
         return Err(BackupError::Audit(first.to_string()));

@@ -15,6 +15,8 @@ pub enum ConfigError {
     WeakKioskToken(KioskId),
     #[error("two kiosks share the id {0}")]
     DuplicateKiosk(KioskId),
+    #[error("{0}")]
+    Database(String),
     #[error("[forms] canonical_base: {0}")]
     CanonicalBase(#[from] crate::questionnaire::fhir::FhirError),
     #[error("[hl7] {0}")]
@@ -604,6 +606,8 @@ pub struct OfficeConfig {
     pub pairing: super::pairing::PairingConfig,
     /// How long check-in PHI stays on the hub (`[retention]`).
     pub retention: super::retention::RetentionConfig,
+    /// PostgreSQL instead of the SQLite file (`[database]`).
+    pub database: super::store::DatabaseConfig,
 }
 
 impl Default for OfficeConfig {
@@ -626,6 +630,7 @@ impl Default for OfficeConfig {
             reminders: RemindersConfig::default(),
             pairing: super::pairing::PairingConfig::default(),
             retention: super::retention::RetentionConfig::default(),
+            database: super::store::DatabaseConfig::default(),
         }
     }
 }
@@ -651,6 +656,7 @@ impl OfficeConfig {
             return Err(ConfigError::Pairing);
         }
         self.retention.validate()?;
+        self.database.validate().map_err(ConfigError::Database)?;
         let mut seen = std::collections::HashSet::new();
         for kiosk in &self.kiosks {
             if kiosk.token.len() < 16 {

@@ -11,12 +11,12 @@
 
 use super::events::{Events, QueueEvent};
 use super::payments::PaymentRefused;
-use super::store::{Arrival, OfficeStore, PaymentStored, Recorded, StoreError};
+use super::store::{Arrival, PaymentStored, Recorded, StoreError, StoreHandle};
 use crate::api::{CheckInSubmission, PaymentSubmission, SubmissionOutcome};
 use crate::domain::KioskId;
 use jiff::Timestamp;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, mpsc};
 
 /// Most submissions in one transaction; bounds how long the store stays locked.
 const MAX_BATCH: usize = 256;
@@ -50,7 +50,7 @@ pub struct Intake {
 impl Intake {
     /// Starts the writer thread over the shared store; it announces what it stores on
     /// `events`.
-    pub fn start(store: Arc<Mutex<OfficeStore>>, events: Events) -> std::io::Result<Self> {
+    pub fn start(store: StoreHandle, events: Events) -> std::io::Result<Self> {
         let (queue, arrivals) = mpsc::channel::<Pending>();
         let in_hand = Arc::new(AtomicUsize::new(0));
         std::thread::Builder::new()
@@ -117,7 +117,7 @@ impl Intake {
 }
 
 fn write_batches(
-    store: &Mutex<OfficeStore>,
+    store: &StoreHandle,
     arrivals: &mpsc::Receiver<Pending>,
     events: &Events,
     in_hand: &AtomicUsize,
@@ -133,9 +133,8 @@ fn write_batches(
         let items: Vec<(&Arrival, &KioskId)> =
             batch.iter().map(|p| (&p.arrival, &p.kiosk)).collect();
         let result = store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .record_arrivals(&items, Timestamp::now());
+            .get()
+            .and_then(|mut store| store.record_arrivals(&items, Timestamp::now()));
         let count = batch.len();
         match result {
             Ok(outcomes) => {

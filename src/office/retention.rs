@@ -9,11 +9,10 @@
 //! same pass for a given `now`, for tests and the command line.
 
 use super::server::AppState;
-use super::store::{OfficeStore, PurgeDue, Purged, StoreError};
+use super::store::{PurgeDue, Purged, StoreError, StoreHandle};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Deserialize;
-use std::sync::Mutex;
 
 /// `[retention]`. Absent, or without `keep_days`: check-in PHI is kept on the hub.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -86,17 +85,14 @@ impl RetentionPolicy {
 /// One pass at `now`: removes the PHI of every check-in due and says how much went.
 /// Blocking: run it off the async threads.
 pub fn purge(
-    store: &Mutex<OfficeStore>,
+    store: &StoreHandle,
     policy: &RetentionPolicy,
     now: Timestamp,
 ) -> Result<Purged, StoreError> {
     let Some(due) = policy.due(now) else {
         return Ok(Purged::default());
     };
-    let purged = store
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .purge_due(&due, now)?;
+    let purged = store.get()?.purge_due(&due, now)?;
     if purged.check_ins > 0 || purged.unarrived > 0 {
         // Counts only: which check-ins is in the audit log.
         tracing::info!(

@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::events::Events;
 use super::intake::Intake;
 use super::keys::{self, KeyError};
-use super::store::{OfficeStore, StoreError};
+use super::store::{OfficeStore, StoreError, StoreHandle};
 use super::{details_review, kiosk_api, payments, registrations, staff, staff_needs};
 use crate::seal::SealSecretKey;
 use axum::Router;
@@ -15,7 +15,7 @@ use ed25519_dalek::SigningKey;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::net::TcpListener;
 
 /// Largest request body the API reads; a check-in is a few hundred bytes.
@@ -44,7 +44,7 @@ pub enum OfficeError {
 /// State every handler sees.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<Mutex<OfficeStore>>,
+    pub store: StoreHandle,
     /// Where arriving check-ins go: committed in groups (see [`Intake`]).
     pub intake: Intake,
     pub signing_key: Arc<SigningKey>,
@@ -84,12 +84,7 @@ impl AppState {
         F: FnOnce(&mut OfficeStore) -> Result<T, StoreError> + Send + 'static,
     {
         let store = self.store.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut store = store
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            call(&mut store)
-        })
+        tokio::task::spawn_blocking(move || call(&mut *store.get()?))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)
@@ -149,9 +144,10 @@ impl Office {
             )?)),
             None => None,
         };
-        let mut store = OfficeStore::open(&config.data_dir.join("office.db"))?;
-        store.set_hl7_outbound(config.hl7.peer.is_some());
-        store.set_fhir_writes(super::fhir::writes(&config.fhir));
+        let handle = StoreHandle::open(&config.database, &config.data_dir)?;
+        handle.set_hl7_outbound(config.hl7.peer.is_some())?;
+        handle.set_fhir_writes(super::fhir::writes(&config.fhir))?;
+        let mut store = handle.get()?;
         let hl7 = Arc::new(super::hl7::Hl7Link::default());
         let hl7_listener = match config.hl7.listen {
             Some(addr) => {
@@ -179,7 +175,8 @@ impl Office {
         kiosks.set_paired(store.kiosk_credentials()?);
         let pairing = super::pairing::PairingBook::new(&config.pairing);
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
-        let store = Arc::new(Mutex::new(store));
+        drop(store);
+        let store = handle;
         let events = Events::new(Timestamp::now());
         let intake = Intake::start(store.clone(), events.clone()).map_err(OfficeError::Thread)?;
         Ok(Self {

@@ -22,12 +22,14 @@ use crate::office::payments::PaymentRefused;
 use crate::store::{MigrateError, open_database};
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use db::{Connection, OptionalExtension, Row, params};
 use serde::Deserialize;
 use serde::de::IntoDeserializer;
 use std::path::Path;
 
 pub mod audit;
+pub mod db;
+mod handle;
 mod coverage;
 mod details;
 mod fhir;
@@ -63,6 +65,7 @@ pub use reminders::{
     ReminderSubject,
 };
 pub use retention::{PurgeDue, Purged};
+pub use handle::{DatabaseConfig, StoreGuard, StoreHandle, fresh_postgres_schema};
 pub use staff::{SessionRow, StaffUser, UsernameTaken};
 
 const MIGRATIONS: &[&str] = &[
@@ -458,7 +461,7 @@ const HANDLE_TRIES: usize = 4;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("office database: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(#[from] db::Error),
     #[error("office database: {0}")]
     Migrate(#[from] MigrateError),
     #[error("office database holds an unreadable {0}")]
@@ -578,7 +581,7 @@ fn parse<T: std::str::FromStr>(text: &str, what: &'static str) -> Result<T, Stor
 
 const APPOINTMENT_COLUMNS: &str = "a.handle, a.external_id, a.day, a.starts_at, a.first_name, a.last_name, a.provider, a.copay_cents, a.date_of_birth, a.balance_cents";
 
-fn appointment_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Result<Appointment, StoreError>> {
+fn appointment_from(row: &Row<'_>, at: usize) -> db::Result<Result<Appointment, StoreError>> {
     let id: i64 = row.get(at)?;
     let external_id: String = row.get(at + 1)?;
     let day: String = row.get(at + 2)?;
@@ -627,14 +630,29 @@ impl OfficeStore {
         Ok(())
     }
 
+    /// The SQLite store in the file at `path`, created or brought up to date.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let mut conn = open_database(path, MIGRATIONS)?;
+        let mut conn = Connection::sqlite(open_database(path, MIGRATIONS)?);
         audit::chain_backfill(&mut conn)?;
-        Ok(Self {
+        Ok(Self::with_connection(conn))
+    }
+
+    /// For tests: a fresh store, on PostgreSQL when `FRONTDESK_TEST_POSTGRES` is set
+    /// (see [`StoreHandle::for_tests`]).
+    #[cfg(test)]
+    pub(crate) fn for_tests(dir: &Path) -> Self {
+        StoreHandle::for_tests(dir)
+            .and_then(StoreHandle::into_store)
+            .expect("test store")
+    }
+
+    /// The store over a connection whose schema is up to date.
+    fn with_connection(conn: Connection) -> Self {
+        Self {
             conn,
             hl7_outbound: false,
             fhir_writes: FhirWrites::default(),
-        })
+        }
     }
 
     /// Adds or updates appointments by external id; returns how many were written. A new
@@ -963,16 +981,16 @@ fn upsert_appointments_in(
                provider = excluded.provider, copay_cents = excluded.copay_cents,
                balance_cents = excluded.balance_cents,
                date_of_birth = excluded.date_of_birth,
-               address_line1 = iif(?17, excluded.address_line1, address_line1),
-               address_line2 = iif(?17, excluded.address_line2, address_line2),
-               city = iif(?17, excluded.city, city),
-               state = iif(?17, excluded.state, state),
-               zip = iif(?17, excluded.zip, zip),
-               phone = iif(?17, excluded.phone, phone),
-               email = iif(?17, excluded.email, email),
-               patient_id = coalesce(excluded.patient_id, patient_id),
-               language = iif(?20, excluded.language, language),
-               reminder_channel = iif(?20, excluded.reminder_channel, reminder_channel)",
+               address_line1 = CASE WHEN ?17 THEN excluded.address_line1 ELSE appointments.address_line1 END,
+               address_line2 = CASE WHEN ?17 THEN excluded.address_line2 ELSE appointments.address_line2 END,
+               city = CASE WHEN ?17 THEN excluded.city ELSE appointments.city END,
+               state = CASE WHEN ?17 THEN excluded.state ELSE appointments.state END,
+               zip = CASE WHEN ?17 THEN excluded.zip ELSE appointments.zip END,
+               phone = CASE WHEN ?17 THEN excluded.phone ELSE appointments.phone END,
+               email = CASE WHEN ?17 THEN excluded.email ELSE appointments.email END,
+               patient_id = coalesce(excluded.patient_id, appointments.patient_id),
+               language = CASE WHEN ?20 THEN excluded.language ELSE appointments.language END,
+               reminder_channel = CASE WHEN ?20 THEN excluded.reminder_channel ELSE appointments.reminder_channel END",
     )?;
     for a in list {
         let mut tries = 0;
@@ -981,7 +999,7 @@ fn upsert_appointments_in(
             let contact = a.contact.clone().unwrap_or_default();
             let on_file = |field| contact.get(field);
             let prefs = a.reminders.unwrap_or_default();
-            let written = stmt.execute(params![
+            let written = tx.attempt(|| stmt.execute(params![
                 handle.cast_signed(),
                 a.external_id,
                 a.day.to_string(),
@@ -1004,14 +1022,12 @@ fn upsert_appointments_in(
                 a.reminders.is_some(),
                 prefs.language.code(),
                 prefs.channel.as_str(),
-            ]);
+            ]));
             tries += 1;
             match written {
                 // The external id's conflict is the upsert; any other uniqueness
                 // failure is the handle, taken already: draw another.
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                        && tries < HANDLE_TRIES => {}
+                Err(e) if e.is_unique_violation() && tries < HANDLE_TRIES => {}
                 written => {
                     written?;
                     break;
@@ -1217,9 +1233,9 @@ impl OfficeStore {
             .map_err(|_| StoreError::Corrupt("registration"))?;
         let tx = self.conn.transaction()?;
         let inserted = tx.execute(
-            "INSERT OR IGNORE INTO registrations
+            "INSERT INTO registrations
                (id, kiosk, submitted_at, received_at, body, status, status_changed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?4)",
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?4) ON CONFLICT DO NOTHING",
             params![
                 submission.id.to_string(),
                 kiosk.as_str(),
@@ -1315,7 +1331,7 @@ impl OfficeStore {
         let actor = &actor.into();
         let tx = self
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            .transaction_with_behavior(db::TransactionBehavior::Immediate)?;
         let found: Option<ReviewColumns> = tx
             .query_row(
                 "SELECT status, body, kiosk, received_at, appointment
@@ -1354,8 +1370,8 @@ impl OfficeStore {
         let mut tries = 0;
         let handle = loop {
             let handle = draw()?;
-            let written = tx
-                .prepare_cached(
+            let written = tx.attempt(|| {
+                tx.prepare_cached(
                     "INSERT INTO appointments
                        (handle, external_id, day, starts_at, first_name, last_name, provider,
                         copay_cents, date_of_birth)
@@ -1370,14 +1386,13 @@ impl OfficeStore {
                     name.last(),
                     WALK_IN_PROVIDER,
                     registration.date_of_birth.value.date().to_string(),
-                ]);
+                ])
+            });
             tries += 1;
             match written {
                 // The external id is this registration's own, so a uniqueness failure
                 // is the handle, taken already: draw another.
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                        && tries < HANDLE_TRIES => {}
+                Err(e) if e.is_unique_violation() && tries < HANDLE_TRIES => {}
                 written => {
                     written?;
                     break AppointmentId::new(handle);
@@ -1493,7 +1508,7 @@ mod tests {
     #[test]
     fn a_batch_recognises_repeats_within_itself_and_commits_once() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         let kiosk = KioskId::new("lobby-1").unwrap();
         let now: Timestamp = "2026-11-23T15:00:01Z".parse().unwrap();
         let first = CheckInSubmission::sample(7);
@@ -1607,7 +1622,7 @@ mod tests {
     #[test]
     fn a_handle_is_random_not_the_row_and_survives_a_reimport() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         store
             .import_appointments(&[appointment("A-1", "Ada", "Testpatient")])
             .unwrap();
@@ -1631,7 +1646,7 @@ mod tests {
     #[test]
     fn a_date_of_birth_is_kept_replaced_by_reimport_and_checked_on_read() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         let born = |d: &str| -> DateOfBirth { serde_json::from_str(&format!("\"{d}\"")).unwrap() };
         let mut ada = appointment("A-1", "Ada", "Testpatient");
         ada.date_of_birth = Some(born("1950-01-01"));
@@ -1663,7 +1678,7 @@ mod tests {
     #[test]
     fn two_appointments_never_share_a_handle() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         let list: Vec<_> = (0..200)
             .map(|i| appointment(&format!("A-{i}"), "Ada", "Testpatient"))
             .collect();
@@ -1689,7 +1704,7 @@ mod tests {
     #[test]
     fn a_handle_drawn_twice_is_drawn_again() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         let mut draws = [41, 41, 41, 42].into_iter();
         store
             .import_with_handles(
@@ -1770,7 +1785,7 @@ mod tests {
         let path = dir.path().join("office.db");
         {
             // A database as the previous version left it: check-ins name row ids.
-            let mut conn = Connection::open(&path).unwrap();
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
             crate::store::migrate(&mut conn, &MIGRATIONS[..1]).unwrap();
             conn.execute_batch(
                 "INSERT INTO appointments
@@ -1833,7 +1848,7 @@ mod tests {
             .unwrap();
         {
             // A kiosk that reported before the printer column existed.
-            let mut conn = Connection::open(&path).unwrap();
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
             crate::store::migrate(&mut conn, &MIGRATIONS[..printer_step]).unwrap();
             conn.execute_batch(
                 "INSERT INTO kiosk_health
@@ -1908,7 +1923,7 @@ mod tests {
     #[test]
     fn a_registration_is_stored_once_and_listed_until_reviewed() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         let kiosk = KioskId::new("lobby-1").unwrap();
         let now: Timestamp = "2026-11-23T15:00:01Z".parse().unwrap();
         let submission = RegistrationSubmission::sample();
@@ -1940,7 +1955,7 @@ mod tests {
     #[test]
     fn accepting_makes_one_checked_in_walk_in_however_often_it_is_clicked() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         let kiosk = KioskId::new("lobby-1").unwrap();
         let received: Timestamp = "2026-11-23T15:00:01Z".parse().unwrap();
         let now: Timestamp = "2026-11-23T15:04:00Z".parse().unwrap();
@@ -2014,7 +2029,7 @@ mod tests {
     #[test]
     fn a_registration_left_overnight_arrives_when_accepted() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         let kiosk = KioskId::new("lobby-1").unwrap();
         let submission = RegistrationSubmission::sample();
         store
@@ -2088,7 +2103,7 @@ mod tests {
     #[test]
     fn a_walk_in_handle_drawn_twice_is_drawn_again() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         store
             .import_with_handles(&[appointment("A-1", "Ada", "Testpatient")], || Ok(41))
             .unwrap();

@@ -13,6 +13,7 @@ use frontdesk::office::config::KioskEntry;
 use frontdesk::office::server::AppState;
 use frontdesk::office::server::BackgroundOffice;
 use frontdesk::office::staff::{QueueView, TokenView};
+use frontdesk::office::store::{DatabaseConfig, fresh_postgres_schema};
 use frontdesk::office::{Office, OfficeConfig, appointments};
 use frontdesk::store::KioskStore;
 use frontdesk::sync::{OfficeClient, SyncHandle, WorkerSettings};
@@ -69,7 +70,20 @@ pub fn office_config(data_dir: &Path, addr: SocketAddr) -> OfficeConfig {
             id: KioskId::new("lobby-1").unwrap(),
             token: KIOSK_TOKEN.into(),
         }],
+        database: test_database(),
         ..OfficeConfig::default()
+    }
+}
+
+/// The hub's store for a test: a fresh PostgreSQL schema when `FRONTDESK_TEST_POSTGRES`
+/// names a server (the test command's second pass), else SQLite in the data directory.
+pub fn test_database() -> DatabaseConfig {
+    match std::env::var("FRONTDESK_TEST_POSTGRES") {
+        Ok(base) if !base.is_empty() => DatabaseConfig {
+            url: Some(fresh_postgres_schema(&base).expect("a fresh PostgreSQL schema")),
+            pool_size: Some(4),
+        },
+        _ => DatabaseConfig::default(),
     }
 }
 
@@ -91,7 +105,7 @@ pub fn start_office_with(
     let today = state.today(Timestamp::now());
     state
         .store
-        .lock()
+        .get()
         .unwrap()
         .import_appointments(&appointments::demo_set(today))
         .unwrap();
@@ -129,7 +143,7 @@ impl TestOffice {
         let id = self
             .state
             .store
-            .lock()
+            .get()
             .unwrap()
             .appointments_on(today)
             .unwrap()[n]
@@ -204,7 +218,7 @@ pub fn sign_in_over(
     use frontdesk::office::signin::{self, Password, Username};
     let username = Username::new(username).unwrap();
     {
-        let mut store = state.store.lock().unwrap();
+        let mut store = state.store.get().unwrap();
         let known = store
             .staff_users()
             .unwrap()
@@ -365,7 +379,7 @@ pub fn first_appointment_id(office: &TestOffice) -> frontdesk::domain::Appointme
     office
         .state
         .store
-        .lock()
+        .get()
         .unwrap()
         .appointments_on(today)
         .unwrap()[0]

@@ -7,7 +7,7 @@
 //! checkpoint cannot be replayed as anything else the key signs (check-in tokens).
 
 use super::chain::{self, Hash};
-use crate::office::store::{OfficeStore, StoreError};
+use crate::office::store::{StoreError, StoreHandle};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
@@ -157,11 +157,8 @@ impl Checkpointer {
 
     /// Signs the store's tail if it is due (see [`Self::maybe_write`]); failures are
     /// logged, the hub carries on. Blocking: run it off the async threads.
-    pub fn tick(&self, store: &Mutex<OfficeStore>, force: bool) {
-        let tail = {
-            let store = store.lock().unwrap_or_else(|p| p.into_inner());
-            store.audit_tail()
-        };
+    pub fn tick(&self, store: &StoreHandle, force: bool) {
+        let tail = store.get().and_then(|store| store.audit_tail());
         let written = tail
             .map_err(CheckpointError::from)
             .and_then(|tail| self.maybe_write(tail, Timestamp::now(), force));
@@ -209,7 +206,7 @@ impl Checkpointer {
     /// Checks every [`TICK`] until the hub stops, then signs whatever tail is left.
     pub async fn run(
         self: std::sync::Arc<Self>,
-        store: std::sync::Arc<Mutex<OfficeStore>>,
+        store: StoreHandle,
         mut stopping: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut every = tokio::time::interval(TICK);

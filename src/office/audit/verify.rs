@@ -6,7 +6,8 @@ use super::checkpoint::{self, Checkpoint, CheckpointError};
 use crate::office::keys::{self, KeyError};
 use crate::office::store::{StoreError, audit as store_audit};
 use ed25519_dalek::VerifyingKey;
-use rusqlite::{Connection, OpenFlags};
+use crate::office::store::db::Connection;
+use rusqlite::OpenFlags;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -106,10 +107,10 @@ pub fn verify_data_dir(data_dir: &Path) -> Result<Report, VerifyError> {
     if !path.exists() {
         return Err(VerifyError::NoDatabase(path));
     }
-    let conn = Connection::open_with_flags(
+    let conn = Connection::sqlite(rusqlite::Connection::open_with_flags(
         &path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    )?);
     let checkpoints = checkpoint::read(data_dir)?;
     let key = keys::load_verifying(data_dir)?;
     verify(&conn, &checkpoints, key.as_ref())

@@ -198,14 +198,12 @@ fn queue_upcoming(
 /// One try of `item`, settled before returning. `true` when the mail server was tried
 /// (it counts against the rate limit).
 fn attempt(state: &AppState, channels: &Channels, item: &ReminderItem) -> bool {
-    let lock = || {
-        state
-            .store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    };
     let now = Timestamp::now();
-    let subject = match lock().reminder_subject(item.appointment) {
+    let subject = match state
+        .store
+        .get()
+        .and_then(|store| store.reminder_subject(item.appointment))
+    {
         Ok(subject) => subject,
         Err(error) => {
             tracing::warn!(%error, "reminders: cannot read the appointment");
@@ -249,7 +247,11 @@ fn attempt(state: &AppState, channels: &Channels, item: &ReminderItem) -> bool {
         ReminderOutcome::OptedOut => "opted_out",
         ReminderOutcome::Skipped(_) => "skipped",
     };
-    if let Err(error) = lock().settle_reminder(item.row, &outcome, Timestamp::now()) {
+    let settled = state
+        .store
+        .get()
+        .and_then(|mut store| store.settle_reminder(item.row, &outcome, Timestamp::now()));
+    if let Err(error) = settled {
         tracing::error!(%error, reminder = %item.message_id, "reminders: outcome not recorded");
     }
     tracing::info!(reminder = %item.message_id, outcome = state_name, "reminder");

@@ -7,7 +7,7 @@ use crate::office::audit::chain::{EntryFields, GENESIS, Hash};
 use crate::office::audit::verify::{Finding, Tamper};
 use crate::office::audit::{AuditAction, AuditContext};
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::db::{Connection, OptionalExtension, Row, params};
 
 /// The migration step that chains the log (appended to the store's list): the table is
 /// rebuilt with `seq` as its key, numbered in the old id order, and left for
@@ -141,7 +141,7 @@ pub(super) fn chain_backfill(conn: &mut Connection) -> Result<(), StoreError> {
         )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let stored = StoredText::from_row(row)?;
+            let stored = StoredText::from_row(&row)?;
             let hash = stored.fields()?.hash(&prev);
             chained.push((stored.seq, prev, hash));
             prev = hash;
@@ -185,10 +185,10 @@ pub fn walk_chain(conn: &Connection) -> Result<ChainWalk, StoreError> {
     let mut checked = 0u64;
     let mut last: Option<(i64, Hash)> = None;
     while let Some(row) = rows.next()? {
-        let stored = StoredText::from_row(row)?;
+        let stored = StoredText::from_row(&row)?;
         let expected = last.map_or(1, |(seq, _)| seq + 1);
         let before = last.map_or(GENESIS, |(_, hash)| hash);
-        let finding = check_one(conn, &stored, expected, &before, row)?;
+        let finding = check_one(conn, &stored, expected, &before, &row)?;
         if let Some(finding) = finding {
             return Ok(ChainWalk {
                 checked,
@@ -286,7 +286,7 @@ struct StoredText {
 }
 
 impl StoredText {
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+    fn from_row(row: &Row<'_>) -> super::db::Result<Self> {
         Ok(Self {
             seq: row.get(0)?,
             at: row.get(1)?,
@@ -352,9 +352,12 @@ impl OfficeStore {
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, at, actor, action, subject, origin FROM audit_log
-             WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at < ?2)
-               AND (?3 IS NULL OR actor = ?3) AND (?4 IS NULL OR action = ?4)
-               AND (?5 IS NULL OR subject = ?5) AND (?6 IS NULL OR seq < ?6)
+             WHERE (CAST(?1 AS TEXT) IS NULL OR at >= ?1)
+               AND (CAST(?2 AS TEXT) IS NULL OR at < ?2)
+               AND (CAST(?3 AS TEXT) IS NULL OR actor = ?3)
+               AND (CAST(?4 AS TEXT) IS NULL OR action = ?4)
+               AND (CAST(?5 AS TEXT) IS NULL OR subject = ?5)
+               AND (CAST(?6 AS BIGINT) IS NULL OR seq < ?6)
              ORDER BY seq DESC LIMIT ?7",
         )?;
         let rows = stmt.query_map(
@@ -407,7 +410,7 @@ mod tests {
 
     fn store_with(entries: u64) -> (tempfile::TempDir, OfficeStore) {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         let now: Timestamp = "2026-12-03T10:00:00Z".parse().unwrap();
         for n in 0..entries {
             store
@@ -555,7 +558,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("office.db");
         {
-            let mut conn = Connection::open(&path).unwrap();
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
             let before = super::super::MIGRATIONS
                 .iter()
                 .position(|step| *step == MIGRATION)
@@ -565,7 +568,7 @@ mod tests {
                 conn.execute(
                     "INSERT INTO audit_log (id, at, actor, action, subject)
                      VALUES (?1, '2026-12-01T09:00:00.000000Z', 'system', ?2, 'x')",
-                    params![id, action],
+                    rusqlite::params![id, action],
                 )
                 .unwrap();
             }

@@ -16,7 +16,7 @@ use crate::office::coverage::{
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension, params};
 
 /// What storing a coverage answer or a card photo did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,11 +113,10 @@ fn latest_answer_for(
         .prepare_cached(
             "SELECT c.id FROM coverage_answers c
              WHERE c.id <> ?4 AND (
-                   (?1 IS NOT NULL AND c.appointment = ?1)
-                OR (?2 IS NOT NULL AND c.registration = ?2)
-                OR (?1 IS NOT NULL AND c.registration IN
-                    (SELECT id FROM registrations WHERE appointment = ?1))
-                OR (?3 IS NOT NULL AND (c.patient_id = ?3
+                   c.appointment = ?1
+                OR c.registration = ?2
+                OR c.registration IN (SELECT id FROM registrations WHERE appointment = ?1)
+                OR ((c.patient_id = ?3
                     OR c.appointment IN (SELECT handle FROM appointments WHERE patient_id = ?3))))
              ORDER BY c.received_at DESC, c.rowid DESC LIMIT 1",
         )?
@@ -459,7 +458,7 @@ impl OfficeStore {
             .conn
             .prepare_cached(
                 "SELECT id FROM coverage_answers
-                 WHERE (?1 IS NOT NULL AND appointment = ?1) OR (?2 IS NOT NULL AND registration = ?2)
+                 WHERE appointment = ?1 OR registration = ?2
                  ORDER BY received_at DESC, rowid DESC LIMIT 1",
             )?
             .query_row(params![appointment, registration], |row| row.get(0))
@@ -586,12 +585,12 @@ impl OfficeStore {
         rank: CoverageRank,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO eligibility_checks (answer, rank, requested_at) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![answer.to_string(), rank.as_str(), ts(now)])?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.conn.query_row(
+            "INSERT INTO eligibility_checks (answer, rank, requested_at) VALUES (?1, ?2, ?3)
+             RETURNING id",
+            params![answer.to_string(), rank.as_str(), ts(now)],
+            |row| row.get(0),
+        )?)
     }
 
     /// Checks started but never finished (the office stopped while they ran).

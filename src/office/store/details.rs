@@ -10,7 +10,7 @@ use crate::domain::{
 use crate::office::audit::{AuditAction, AuditContext};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::db::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -117,7 +117,7 @@ pub(super) fn contact_from(values: [Option<String>; 7]) -> Result<ContactOnFile,
 }
 
 fn contact_in(
-    tx: &rusqlite::Connection,
+    tx: &super::db::Connection,
     appointment: AppointmentId,
 ) -> Result<Option<(Date, ContactOnFile)>, StoreError> {
     let row = tx
@@ -169,9 +169,9 @@ impl OfficeStore {
         let tx = self.conn.transaction()?;
         let id = change.id.to_string();
         let inserted = tx.execute(
-            "INSERT OR IGNORE INTO details_changes
+            "INSERT INTO details_changes
                (id, appointment, kiosk, submitted_at, received_at, unchecked_offline)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
             params![
                 id,
                 change.appointment.get().cast_signed(),
@@ -420,7 +420,7 @@ mod tests {
 
     fn store_with_ada() -> (tempfile::TempDir, OfficeStore, AppointmentId) {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         store
             .import_appointments(&[ada(Some(contact("123 Example St", "555-0100")))])
             .unwrap();

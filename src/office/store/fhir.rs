@@ -13,7 +13,7 @@ use crate::fhir::FhirId;
 use crate::office::audit::AuditAction;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension, params};
 
 pub(super) const MIGRATION: &str = "
     -- The FHIR interface (see `fhir`): the server's ids of appointments pulled from it,
@@ -264,7 +264,7 @@ pub(super) fn enqueue_in(
             continue;
         }
         let condition = match kind {
-            FhirKind::Patient if new_patient => "1",
+            FhirKind::Patient if new_patient => "TRUE",
             FhirKind::Patient => "(a.fhir_patient IS NOT NULL OR a.patient_id IS NOT NULL)",
             FhirKind::Arrived | FhirKind::Encounter => "a.fhir_appointment IS NOT NULL",
             FhirKind::QuestionnaireResponse | FhirKind::Coverage | FhirKind::Consent => continue,
@@ -480,7 +480,7 @@ impl OfficeStore {
                 p.fhir_appointment.as_str(),
                 p.fhir_patient.as_str()
             ])?;
-            tx.prepare_cached("INSERT OR IGNORE INTO fhir_pulled (external_id) VALUES (?1)")?
+            tx.prepare_cached("INSERT INTO fhir_pulled (external_id) VALUES (?1) ON CONFLICT DO NOTHING")?
                 .execute([&p.appointment.external_id])?;
         }
         let gone: Vec<i64> = tx
@@ -764,7 +764,7 @@ mod tests {
     #[test]
     fn a_pull_is_idempotent_moves_and_drops_but_keeps_who_is_here() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         let nine = Time::constant(9, 0, 0, 0);
         let ten = Time::constant(10, 0, 0, 0);
         let day_list = [
@@ -799,7 +799,7 @@ mod tests {
     #[test]
     fn check_ins_queue_patient_then_arrival_in_order_per_patient() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         let nine = Time::constant(9, 0, 0, 0);
         store
             .import_fhir_day(
@@ -857,7 +857,7 @@ mod tests {
         use crate::api::DetailsChangeSubmission;
         use crate::domain::{ChangeSource, ContactField, DetailsChangeId, FieldChange};
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         store.set_fhir_writes(FhirWrites {
             patient: true,
             arrived: true,

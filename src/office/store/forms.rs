@@ -12,7 +12,7 @@ use crate::office::audit::AuditAction;
 use crate::office::consents::ConsentRefused;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::db::{Connection, OptionalExtension, Row, params};
 
 /// One published form file version, as archived.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +80,7 @@ fn language_of(code: &str) -> Option<Language> {
     Language::ALL.into_iter().find(|l| l.code() == code)
 }
 
-fn consent_from(row: &Row<'_>) -> rusqlite::Result<Result<ConsentRow, StoreError>> {
+fn consent_from(row: &Row<'_>) -> super::db::Result<Result<ConsentRow, StoreError>> {
     let id: String = row.get(0)?;
     let appointment: Option<i64> = row.get(1)?;
     let registration: Option<String> = row.get(2)?;
@@ -321,9 +321,9 @@ impl OfficeStore {
         let tx = self.conn.transaction()?;
         {
             let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO form_files
+                "INSERT INTO form_files
                    (kind, id, version, language, name, text, first_published_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
             )?;
             for f in files {
                 insert.execute(params![
@@ -414,7 +414,7 @@ impl OfficeStore {
             "SELECT {CONSENT_COLUMNS} FROM consents c
              WHERE c.appointment = ?1
                 OR c.registration IN (SELECT id FROM registrations WHERE appointment = ?1)
-                OR (?2 IS NOT NULL AND (c.patient_id = ?2
+                OR ((c.patient_id = ?2
                     OR c.appointment IN (SELECT handle FROM appointments WHERE patient_id = ?2)))
              ORDER BY c.signed_at, c.id"
         ))?;

@@ -11,7 +11,7 @@ use crate::domain::{AppointmentId, ContactOnFile};
 use crate::hl7::adt::AdtEvent;
 use crate::office::audit::AuditAction;
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension, params};
 
 /// A queued message due for sending.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -269,7 +269,7 @@ mod tests {
     #[test]
     fn check_ins_queue_an_a04_sent_in_order_per_patient_and_retried_later() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         store
             .import_appointments(&[
                 booked("A-1", "P-1"),
@@ -324,7 +324,7 @@ mod tests {
     #[test]
     fn a_cancellation_removes_the_appointment_unless_the_patient_is_here() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         store
             .import_appointments(&[booked("A-1", "P-1"), booked("A-2", "P-2")])
             .unwrap();

@@ -8,7 +8,7 @@ use crate::api::{FormSubject, IntakeSubmission};
 use crate::domain::{AppointmentId, IntakeResponseId, KioskId, RegistrationId};
 use crate::office::audit::{AuditAction, AuditContext};
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::db::{Connection, OptionalExtension, Row, params};
 
 /// What the office worked out from the answers when it stored them (never the kiosk's).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -99,7 +99,7 @@ const COLUMNS: &str = "i.kiosk, i.received_at, i.body, i.phq2, i.phq9, i.alert_q
 const FROM: &str = "intake_responses i LEFT JOIN registrations r \
      ON i.subject_kind = 'registration' AND r.id = i.subject";
 
-fn row_from(row: &Row<'_>) -> rusqlite::Result<Result<IntakeRow, StoreError>> {
+fn row_from(row: &Row<'_>) -> super::db::Result<Result<IntakeRow, StoreError>> {
     let kiosk: String = row.get(0)?;
     let received: String = row.get(1)?;
     let body: String = row.get(2)?;
@@ -145,7 +145,7 @@ fn row_from(row: &Row<'_>) -> rusqlite::Result<Result<IntakeRow, StoreError>> {
 fn rows(
     conn: &Connection,
     condition: &str,
-    params: impl rusqlite::Params,
+    params: impl super::db::Params,
 ) -> Result<Vec<IntakeRow>, StoreError> {
     let sql =
         format!("SELECT {COLUMNS} FROM {FROM} WHERE {condition} ORDER BY i.received_at, i.id");

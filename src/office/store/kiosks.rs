@@ -6,7 +6,7 @@ use super::{OfficeStore, StoreError, audit_in, parse, ts};
 use crate::domain::KioskId;
 use crate::office::audit::{AuditAction, AuditContext};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
+use super::db::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 pub(super) const MIGRATION: &str = "
@@ -284,7 +284,7 @@ mod tests {
     #[test]
     fn pair_rename_disable_revoke_and_pair_again() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         let now = Timestamp::from_second(1_800_000_000).unwrap();
         let id = KioskId::new("lobby-2").unwrap();
         store

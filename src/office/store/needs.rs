@@ -5,7 +5,7 @@ use super::{Actor, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::domain::{KioskId, StaffNeed};
 use crate::office::audit::{AuditAction, AuditContext};
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -79,11 +79,12 @@ pub(super) fn raise_need_in(
             id
         }
         None => {
-            tx.execute(
-                "INSERT INTO staff_needs (kiosk, reason, raised_at) VALUES (?1, ?2, ?3)",
+            tx.query_row(
+                "INSERT INTO staff_needs (kiosk, reason, raised_at) VALUES (?1, ?2, ?3)
+                 RETURNING id",
                 params![kiosk.as_str(), need.as_str(), ts(now)],
-            )?;
-            tx.last_insert_rowid()
+                |row| row.get(0),
+            )?
         }
     };
     audit_in(
@@ -186,7 +187,7 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, OfficeStore) {
         let dir = tempfile::tempdir().unwrap();
-        let store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let store = OfficeStore::for_tests(dir.path());
         (dir, store)
     }
 

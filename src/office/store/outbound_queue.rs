@@ -7,7 +7,7 @@
 use super::{Actor, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::office::audit::AuditAction;
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension, params};
 
 /// One of the queues; both tables have the same state columns (`patient_key`,
 /// `created_at`, `attempts`, `next_try_at`, `state`, `last_error`, `done_at`).

@@ -10,7 +10,7 @@ use crate::domain::{AppointmentId, KioskId, PaymentId, PaymentOutcome, StaffNeed
 use crate::office::audit::AuditAction;
 use crate::office::payments::{PaymentRefused, check_plausible};
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension, params};
 
 /// What storing a payment did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,7 +160,7 @@ mod tests {
 
     fn store_with_ada() -> (tempfile::TempDir, OfficeStore, AppointmentId) {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         store
             .import_appointments(&[NewAppointment {
                 external_id: "A-1".into(),

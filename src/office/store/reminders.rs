@@ -16,7 +16,7 @@ use crate::office::reminders::plan::Planned;
 use crate::office::reminders::{ReminderChannel, ReminderKind, ReminderState};
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
-use rusqlite::{OptionalExtension, params};
+use super::db::{OptionalExtension, params};
 
 pub(super) const MIGRATION: &str = "
     -- Appointment reminders (see `reminders`). The patient's language and preferred
@@ -203,10 +203,10 @@ impl OfficeStore {
         let mut added = 0;
         {
             let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO reminders
+                "INSERT INTO reminders
                    (appointment, kind, visit, message_id, created_at, due_at, latest_at,
                     next_try_at, state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, 'pending')",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, 'pending') ON CONFLICT DO NOTHING",
             )?;
             for (appointment, day, starts_at, planned) in list {
                 let message_id = format!(
@@ -355,7 +355,7 @@ impl OfficeStore {
                     attempts = attempts + ?3,
                     next_try_at = coalesce(?4, next_try_at),
                     last_error = iif(state = 'bounced' AND ?2 = 'sent', last_error, ?5),
-                    done_at = iif(?2 = 'pending', NULL, ?6)
+                    done_at = CASE WHEN ?2 = 'pending' THEN NULL ELSE ?6 END
              WHERE id = ?1",
             params![
                 row,
@@ -595,8 +595,8 @@ impl OfficeStore {
         };
         for (handle, key) in &matching {
             tx.execute(
-                "INSERT OR IGNORE INTO reminder_opt_outs (patient_key, opted_out_at, opted_out_by)
-                 VALUES (?1, ?2, 'sms')",
+                "INSERT INTO reminder_opt_outs (patient_key, opted_out_at, opted_out_by)
+                 VALUES (?1, ?2, 'sms') ON CONFLICT DO NOTHING",
                 params![key, ts(now)],
             )?;
             audit_in(
@@ -634,8 +634,8 @@ impl OfficeStore {
         };
         if opted_out {
             tx.execute(
-                "INSERT OR IGNORE INTO reminder_opt_outs (patient_key, opted_out_at, opted_out_by)
-                 VALUES (?1, ?2, ?3)",
+                "INSERT INTO reminder_opt_outs (patient_key, opted_out_at, opted_out_by)
+                 VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
                 params![key, ts(now), who.actor.label()],
             )?;
         } else {
@@ -692,7 +692,7 @@ mod tests {
     #[test]
     fn queueing_twice_adds_nothing_and_a_reschedule_gets_its_own_rows() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         store
             .import_appointments(&[booked("A-1", Time::constant(9, 30, 0, 0))])
             .unwrap();
@@ -767,7 +767,7 @@ mod tests {
     #[test]
     fn an_opt_out_is_per_patient_and_audited() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         let mut first = booked("A-1", Time::constant(9, 0, 0, 0));
         first.patient_id = crate::office::appointments::PatientNumber::new("P-1");
         let mut next = booked("A-2", Time::constant(10, 0, 0, 0));

@@ -15,7 +15,7 @@ use crate::office::audit::AuditAction;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension, params};
 
 /// The migration step: when a check-in's PHI was removed (NULL: still here).
 pub(super) const MIGRATION: &str = "
@@ -297,12 +297,15 @@ fn open_alert_of(conn: &Connection, kind: &str, subject: &str) -> Result<bool, S
 /// Removes the PHI held for an appointment or registration whose check-in never
 /// arrived: its intake answers, card photo images and consent signatures, and a decided
 /// registration's details; returns the rows deleted or emptied.
+/// An emptied photo (an empty blob, which both databases take as bytes).
+const NO_BYTES: &[u8] = &[];
+
 fn purge_unarrived(tx: &Connection, subject: &Unarrived) -> Result<u64, StoreError> {
     let (kind, intake_subject, column) = match subject {
         Unarrived::Appointment(handle) => ("appointment", subject_text(*handle), "appointment"),
         Unarrived::Registration(id) => ("registration", id.clone(), "registration"),
     };
-    let value: &dyn rusqlite::ToSql = match subject {
+    let value: &dyn super::db::ToSql = match subject {
         Unarrived::Appointment(handle) => handle,
         Unarrived::Registration(id) => id,
     };
@@ -311,8 +314,8 @@ fn purge_unarrived(tx: &Connection, subject: &Unarrived) -> Result<u64, StoreErr
         params![kind, intake_subject],
     )?;
     rows += tx.execute(
-        &format!("UPDATE card_photos SET jpeg = X'' WHERE {column} = ?1 AND length(jpeg) > 0"),
-        [value],
+        &format!("UPDATE card_photos SET jpeg = ?2 WHERE {column} = ?1 AND length(jpeg) > 0"),
+        params![value, NO_BYTES],
     )?;
     rows += tx.execute(
         &format!("UPDATE consents SET signature = '' WHERE {column} = ?1 AND signature <> ''"),
@@ -343,8 +346,8 @@ fn purge_check_in(tx: &Connection, handle: i64) -> Result<u64, StoreError> {
         params![handle, subject_text(handle)],
     )?;
     rows += tx.execute(
-        &format!("UPDATE card_photos SET jpeg = X'' WHERE {of_subject} AND length(jpeg) > 0"),
-        [handle],
+        &format!("UPDATE card_photos SET jpeg = ?2 WHERE {of_subject} AND length(jpeg) > 0"),
+        params![handle, NO_BYTES],
     )?;
     rows += tx.execute(
         &format!("UPDATE consents SET signature = '' WHERE {of_subject} AND signature <> ''"),
@@ -381,7 +384,7 @@ mod tests {
     /// A store with the demo day on `DAY` and a check-in for its first appointment.
     fn checked_in(ehr: bool) -> (OfficeStore, tempfile::TempDir, String, AppointmentId) {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let mut store = OfficeStore::for_tests(dir.path());
         store.set_hl7_outbound(ehr);
         // Handles with the top bit set: negative as SQL integers, which the intake
         // table's text subjects must still match.

@@ -5,7 +5,7 @@ use crate::office::signin::{
     CsrfToken, PasswordHash, Role, SessionLimits, StaffUserId, TokenDigest, Username,
 };
 use jiff::{SignedDuration, Timestamp};
-use rusqlite::{OptionalExtension, params};
+use super::db::{OptionalExtension, params};
 
 /// A staff user as listed (no password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,15 +50,16 @@ impl OfficeStore {
         hash: &PasswordHash,
         now: Timestamp,
     ) -> Result<Result<StaffUserId, UsernameTaken>, StoreError> {
-        let added = self.conn.execute(
-            "INSERT INTO staff_users (username, role, password_hash, created_at)
-             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (username) DO NOTHING",
-            params![username.as_str(), role.as_str(), hash.as_str(), ts(now)],
-        )?;
-        if added == 0 {
-            return Ok(Err(UsernameTaken));
-        }
-        Ok(Ok(StaffUserId::new(self.conn.last_insert_rowid())))
+        let added: Option<i64> = self
+            .conn
+            .query_row(
+                "INSERT INTO staff_users (username, role, password_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (username) DO NOTHING RETURNING id",
+                params![username.as_str(), role.as_str(), hash.as_str(), ts(now)],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(added.map(StaffUserId::new).ok_or(UsernameTaken))
     }
 
     /// Every user, by id.
@@ -337,7 +338,7 @@ impl OfficeStore {
             "INSERT INTO staff_login_failures (key, failures, last_failed_at, locked_until)
              VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (key) DO UPDATE SET failures = ?2, last_failed_at = ?3,
-                locked_until = COALESCE(?4, locked_until)",
+                locked_until = COALESCE(?4, staff_login_failures.locked_until)",
             params![key, failures, ts(now), locked_until],
         )?;
         tx.commit()?;
@@ -366,7 +367,7 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, OfficeStore) {
         let dir = tempfile::tempdir().unwrap();
-        let store = OfficeStore::open(&dir.path().join("office.db")).unwrap();
+        let store = OfficeStore::for_tests(dir.path());
         (dir, store)
     }
 

@@ -1,0 +1,293 @@
+//! How the hub reaches its store: one SQLite file behind a lock, or a pool of PostgreSQL
+//! connections (`[database] url`), which several hubs may share. Callers ask for a
+//! [`StoreGuard`] and never hold a connection themselves.
+
+use super::db::{self, Connection, PgConnection, PgHandle};
+use super::{FhirWrites, OfficeStore, StoreError};
+use serde::Deserialize;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// `[database]`: where the hub keeps its data.
+#[derive(Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// A PostgreSQL connection string (`postgresql://user:password@host/db` or
+    /// `host=/run/postgresql user=frontdesk dbname=frontdesk`); unset: SQLite in the
+    /// data directory.
+    pub url: Option<String>,
+    /// Connections the hub keeps open to PostgreSQL (default 8).
+    pub pool_size: Option<u32>,
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a password.
+        f.debug_struct("DatabaseConfig")
+            .field("url", &self.url.as_ref().map(|_| "<set>"))
+            .field("pool_size", &self.pool_size)
+            .finish()
+    }
+}
+
+impl DatabaseConfig {
+    /// Checks the connection string parses (it is not tried until the hub opens).
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(url) = &self.url {
+            url.parse::<postgres::Config>()
+                .map_err(|_| "[database] url is not a PostgreSQL connection string".to_owned())?;
+        }
+        if self.pool_size == Some(0) {
+            return Err("[database] pool_size must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+const DEFAULT_POOL: u32 = 8;
+
+/// The PostgreSQL schema, step by step; a step is never edited once released (add one).
+/// Every SQLite migration that changes the schema needs its twin here; a test compares
+/// the two schemas' tables and columns.
+const POSTGRES_MIGRATIONS: &[&str] = &[include_str!("schema_postgres.sql")];
+
+/// Opens pooled PostgreSQL connections.
+struct PgManager {
+    config: postgres::Config,
+}
+
+impl r2d2::ManageConnection for PgManager {
+    type Connection = PgConnection;
+    type Error = db::Error;
+
+    fn connect(&self) -> Result<PgConnection, db::Error> {
+        Ok(PgConnection::new(self.config.connect(postgres::NoTls)?))
+    }
+
+    fn is_valid(&self, conn: &mut PgConnection) -> Result<(), db::Error> {
+        Ok(conn.client().batch_execute("")?)
+    }
+
+    fn has_broken(&self, conn: &mut PgConnection) -> bool {
+        conn.client().is_closed()
+    }
+}
+
+impl PgHandle for r2d2::PooledConnection<PgManager> {
+    fn connection(&mut self) -> &mut PgConnection {
+        self
+    }
+}
+
+/// Settings every [`OfficeStore`] the handle gives out carries.
+#[derive(Clone, Copy, Default)]
+struct Flags {
+    hl7_outbound: bool,
+    fhir_writes: FhirWrites,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(Arc<Mutex<OfficeStore>>),
+    Postgres {
+        pool: r2d2::Pool<PgManager>,
+        config: Arc<postgres::Config>,
+        flags: Arc<Mutex<Flags>>,
+    },
+}
+
+/// The hub's store, shared by every handler and worker; cheap to clone.
+#[derive(Clone)]
+pub struct StoreHandle {
+    backend: Backend,
+}
+
+/// The store, borrowed for one piece of work.
+pub enum StoreGuard<'a> {
+    Sqlite(MutexGuard<'a, OfficeStore>),
+    Postgres(OfficeStore),
+}
+
+impl std::ops::Deref for StoreGuard<'_> {
+    type Target = OfficeStore;
+
+    fn deref(&self) -> &OfficeStore {
+        match self {
+            StoreGuard::Sqlite(guard) => guard,
+            StoreGuard::Postgres(store) => store,
+        }
+    }
+}
+
+impl std::ops::DerefMut for StoreGuard<'_> {
+    fn deref_mut(&mut self) -> &mut OfficeStore {
+        match self {
+            StoreGuard::Sqlite(guard) => guard,
+            StoreGuard::Postgres(store) => store,
+        }
+    }
+}
+
+impl StoreHandle {
+    /// The store `config` names: PostgreSQL at `url`, else SQLite in `data_dir`.
+    pub fn open(config: &DatabaseConfig, data_dir: &Path) -> Result<Self, StoreError> {
+        match &config.url {
+            None => Ok(Self::sqlite(OfficeStore::open(&data_dir.join("office.db"))?)),
+            Some(url) => Self::postgres(url, config.pool_size.unwrap_or(DEFAULT_POOL)),
+        }
+    }
+
+    pub fn sqlite(store: OfficeStore) -> Self {
+        Self {
+            backend: Backend::Sqlite(Arc::new(Mutex::new(store))),
+        }
+    }
+
+    /// Connects to PostgreSQL and brings its schema up to date (one hub at a time).
+    pub fn postgres(url: &str, pool_size: u32) -> Result<Self, StoreError> {
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|_| StoreError::Corrupt("[database] url"))?;
+        let mut first = PgConnection::new(config.connect(postgres::NoTls).map_err(db::Error::from)?);
+        migrate(first.client())?;
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            .build(PgManager {
+                config: config.clone(),
+            })
+            .map_err(|e| db::Error::Pool(e.to_string()))?;
+        Ok(Self {
+            backend: Backend::Postgres {
+                pool,
+                config: Arc::new(config),
+                flags: Arc::default(),
+            },
+        })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres { .. })
+    }
+
+    /// For tests: the store on PostgreSQL in a fresh schema when
+    /// `FRONTDESK_TEST_POSTGRES` names a server (key=value form), else SQLite in `dir`.
+    pub fn for_tests(dir: &Path) -> Result<Self, StoreError> {
+        match std::env::var("FRONTDESK_TEST_POSTGRES") {
+            Ok(base) if !base.is_empty() => Self::postgres(&fresh_postgres_schema(&base)?, 2),
+            _ => Ok(Self::sqlite(OfficeStore::open(&dir.join("office.db"))?)),
+        }
+    }
+
+    /// The one store of a test handle (see [`Self::for_tests`]), owned.
+    pub fn into_store(self) -> Result<OfficeStore, StoreError> {
+        match self.backend {
+            Backend::Sqlite(store) => Ok(Arc::try_unwrap(store)
+                .map_err(|_| StoreError::Corrupt("store still shared"))?
+                .into_inner()
+                .unwrap_or_else(|p| p.into_inner())),
+            Backend::Postgres { pool, .. } => {
+                let conn = pool.get().map_err(|e| db::Error::Pool(e.to_string()))?;
+                Ok(OfficeStore::with_connection(Connection::postgres(Box::new(conn))))
+            }
+        }
+    }
+
+    /// The store for one piece of work: waits for the SQLite lock or a pooled connection.
+    pub fn get(&self) -> Result<StoreGuard<'_>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(store) => Ok(StoreGuard::Sqlite(
+                store.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+            )),
+            Backend::Postgres { pool, flags, .. } => {
+                let conn = pool.get().map_err(|e| db::Error::Pool(e.to_string()))?;
+                let flags = *flags.lock().unwrap_or_else(|p| p.into_inner());
+                let mut store = OfficeStore::with_connection(Connection::postgres(Box::new(conn)));
+                store.set_hl7_outbound(flags.hl7_outbound);
+                store.set_fhir_writes(flags.fhir_writes);
+                Ok(StoreGuard::Postgres(store))
+            }
+        }
+    }
+
+    /// Whether check-ins queue HL7 messages (see [`OfficeStore::set_hl7_outbound`]).
+    pub fn set_hl7_outbound(&self, on: bool) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(_) => self.get()?.set_hl7_outbound(on),
+            Backend::Postgres { flags, .. } => {
+                flags.lock().unwrap_or_else(|p| p.into_inner()).hl7_outbound = on;
+            }
+        }
+        Ok(())
+    }
+
+    /// What check-ins queue for FHIR (see [`OfficeStore::set_fhir_writes`]).
+    pub fn set_fhir_writes(&self, writes: FhirWrites) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(_) => self.get()?.set_fhir_writes(writes),
+            Backend::Postgres { flags, .. } => {
+                flags.lock().unwrap_or_else(|p| p.into_inner()).fhir_writes = writes;
+            }
+        }
+        Ok(())
+    }
+
+    /// A connection of its own, outside the pool, for listening to other hubs.
+    pub fn postgres_listener(&self) -> Option<Result<postgres::Client, StoreError>> {
+        match &self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres { config, .. } => Some(
+                config
+                    .connect(postgres::NoTls)
+                    .map_err(|e| StoreError::from(db::Error::from(e))),
+            ),
+        }
+    }
+}
+
+/// Makes a new, empty schema on the server `base` names (a key=value connection string)
+/// and returns a connection string whose sessions use it: each test or benchmark run
+/// gets a store of its own on one server.
+pub fn fresh_postgres_schema(base: &str) -> Result<String, StoreError> {
+    let config: postgres::Config = base
+        .parse()
+        .map_err(|_| StoreError::Corrupt("postgres connection string"))?;
+    let mut client = config.connect(postgres::NoTls).map_err(db::Error::from)?;
+    let name = format!(
+        "t{:016x}",
+        getrandom::u64().map_err(StoreError::Random)?
+    );
+    client
+        .batch_execute(&format!("CREATE SCHEMA {name}"))
+        .map_err(db::Error::from)?;
+    Ok(format!("{base} options='-c search_path={name}'"))
+}
+
+/// Applies the PostgreSQL steps not applied yet, under the store's write lock so two
+/// hubs starting together do not both apply one.
+fn migrate(client: &mut postgres::Client) -> Result<(), StoreError> {
+    let mut tx = client.transaction().map_err(db::Error::from)?;
+    tx.execute(db::LOCK_WRITES, &[]).map_err(db::Error::from)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS frontdesk_schema (version BIGINT NOT NULL)")
+        .map_err(db::Error::from)?;
+    let version: i64 = tx
+        .query_opt("SELECT version FROM frontdesk_schema", &[])
+        .map_err(db::Error::from)?
+        .map_or(0, |row| row.get(0));
+    let done = usize::try_from(version).map_err(|_| StoreError::Corrupt("schema version"))?;
+    if done > POSTGRES_MIGRATIONS.len() {
+        return Err(StoreError::Corrupt("schema version (newer than this hub)"));
+    }
+    for sql in &POSTGRES_MIGRATIONS[done..] {
+        tx.batch_execute(sql).map_err(db::Error::from)?;
+    }
+    let now = i64::try_from(POSTGRES_MIGRATIONS.len()).unwrap_or(i64::MAX);
+    if version == 0 {
+        tx.execute("INSERT INTO frontdesk_schema (version) VALUES ($1)", &[&now])
+    } else {
+        tx.execute("UPDATE frontdesk_schema SET version = $1", &[&now])
+    }
+    .map_err(db::Error::from)?;
+    tx.commit().map_err(db::Error::from)?;
+    Ok(())
+}
