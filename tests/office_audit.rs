@@ -8,7 +8,7 @@ mod support;
 use frontdesk::office::audit::routes::AuditPage;
 use std::path::Path;
 use std::process::Command;
-use support::{check_in_first, start_office};
+use support::{check_in_first, start_office, start_office_with};
 
 /// A GET by the test office's admin (the audit log needs a manager or above).
 fn get(url: &str) -> reqwest::blocking::Response {
@@ -139,7 +139,10 @@ fn tamper(data_dir: &Path, sql: &str) {
 #[test]
 fn verify_audit_passes_an_untouched_log_and_names_each_tampering() {
     let dir = tempfile::tempdir().unwrap();
-    let office = start_office(dir.path(), "127.0.0.1:0".parse().unwrap());
+    // The tampering is done to the SQLite file, whichever store the suite runs on.
+    let office = start_office_with(dir.path(), "127.0.0.1:0".parse().unwrap(), |config| {
+        config.database = Default::default();
+    });
     check_in_first(&office.base);
     for _ in 0..6 {
         office.queue();

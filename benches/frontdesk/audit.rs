@@ -10,9 +10,9 @@ use ed25519_dalek::SigningKey;
 use frontdesk::office::audit::checkpoint::Checkpointer;
 use frontdesk::office::audit::{AuditAction, AuditContext, verify};
 use frontdesk::office::store::audit::audit_in;
+use frontdesk::office::store::db::{Connection, params};
 use frontdesk::office::store::{Actor, OfficeStore};
 use jiff::Timestamp;
-use frontdesk::office::store::db::{Connection, params};
 use std::sync::Arc;
 use std::time::Instant;
 

@@ -2,6 +2,10 @@
 //! answers) from N = 1, 10, 100 kiosks at once over loopback HTTP, and the latency each
 //! kiosk sees. Baseline: the same store call (`OfficeStore::record_check_ins`, same
 //! database settings) made directly, one at a time, with no HTTP.
+//!
+//! Figure 3b, when `FRONTDESK_BENCH_POSTGRES` names a PostgreSQL server (key=value form,
+//! e.g. `host=/var/run/postgresql dbname=frontdesk_bench`): the same load on a hub whose
+//! store is PostgreSQL (a fresh schema), beside the SQLite hub of the same run.
 
 use crate::Scale;
 use crate::load::{SimKiosk, runtime};
@@ -31,8 +35,33 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<f64> {
         open_cost_us()?
     ));
     let mut single = 0.0;
+    let postgres = std::env::var("FRONTDESK_BENCH_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty());
     for kiosks in [1, 10, 100] {
-        let (rate, ms) = over_http(scale.ingest_total, kiosks)?;
+        let (rate, ms) = over_http(scale.ingest_total, kiosks, None)?;
+        if let Some(base) = &postgres {
+            let url = frontdesk::office::store::fresh_postgres_schema(base)?;
+            let (pg_rate, pg_ms) = over_http(scale.ingest_total, kiosks, Some(url))?;
+            let (p50, p99) = (percentile(&pg_ms, 50.0), percentile(&pg_ms, 99.0));
+            report.note(format!(
+                "{kiosks} kiosks, PostgreSQL: {pg_rate:.0} check-ins/s, p50 {p50:.2} ms, p99 {p99:.2} ms"
+            ));
+            report.figure(
+                "3b",
+                format!("ingest on PostgreSQL, {kiosks} kiosk(s): check-ins per second"),
+                (pg_rate, rate),
+                "/s",
+                "the SQLite hub, same load, same run",
+            );
+            report.figure(
+                "3b",
+                format!("ingest on PostgreSQL, {kiosks} kiosk(s): latency p99"),
+                (p99, percentile(&ms, 99.0)),
+                "ms",
+                "the SQLite hub, p99",
+            );
+        }
         if kiosks == 1 {
             single = rate;
         }
@@ -108,10 +137,17 @@ fn direct(total: usize) -> anyhow::Result<(f64, Vec<f64>)> {
     Ok((total as f64 / started.elapsed().as_secs_f64(), ms))
 }
 
-/// `total` check-ins shared among `kiosks` concurrent simulated kiosks.
-fn over_http(total: usize, kiosks: usize) -> anyhow::Result<(f64, Vec<f64>)> {
+/// `total` check-ins shared among `kiosks` concurrent simulated kiosks, to a hub on
+/// SQLite or on the PostgreSQL `database` names.
+fn over_http(
+    total: usize,
+    kiosks: usize,
+    database: Option<String>,
+) -> anyhow::Result<(f64, Vec<f64>)> {
     let dir = tempfile::tempdir()?;
-    let office = OfficeRig::start(dir.path(), "127.0.0.1:0".parse()?, kiosks, total)?;
+    let office = OfficeRig::start_with(dir.path(), "127.0.0.1:0".parse()?, kiosks, total, |c| {
+        c.database.url = database;
+    })?;
     let ids = office.appointment_ids()?;
     let runtime = runtime()?;
     let (elapsed, ms) = runtime.block_on(async {

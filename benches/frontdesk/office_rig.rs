@@ -172,11 +172,7 @@ impl OfficeRig {
         use frontdesk::office::signin::{self, Password, Role, Username};
         const PASSWORD: &str = "bench-staff-password-0123";
         {
-            let mut store = self
-                .state
-                .store
-                .get()
-                .map_err(anyhow::Error::from)?;
+            let mut store = self.state.store.get().map_err(anyhow::Error::from)?;
             signin::add_user(
                 &mut store,
                 &Username::new("bench-desk")?,

@@ -15,10 +15,7 @@ use std::time::{Duration, Instant};
 
 /// The rig's office database.
 pub fn store(rig: &OfficeRig) -> anyhow::Result<StoreGuard<'_>> {
-    rig.state
-        .store
-        .get()
-        .map_err(anyhow::Error::from)
+    rig.state.store.get().map_err(anyhow::Error::from)
 }
 
 fn check_in(appointment: frontdesk::domain::AppointmentId) -> anyhow::Result<CheckInSubmission> {

@@ -269,11 +269,7 @@ fn main() -> anyhow::Result<()> {
             let input = std::fs::File::open(&file)
                 .with_context(|| format!("cannot open {}", file.display()))?;
             let list = appointments::parse_csv(input)?;
-            let count = office
-                .state()
-                .store
-                .get()?
-                .import_appointments(&list)?;
+            let count = office.state().store.get()?.import_appointments(&list)?;
             println!("imported {count} appointments");
             Ok(())
         }
@@ -339,11 +335,7 @@ fn serve(config: OfficeConfig, demo: bool) -> anyhow::Result<()> {
         if demo {
             let today = office.state().today(jiff::Timestamp::now());
             let list = appointments::demo_set(today);
-            office
-                .state()
-                .store
-                .get()?
-                .import_appointments(&list)?;
+            office.state().store.get()?.import_appointments(&list)?;
             tracing::info!(count = list.len(), "loaded synthetic demo appointments");
         }
         reload_forms_on_sighup(office.state().clone());

@@ -12,7 +12,7 @@ use crate::domain::{
     RegistrationId,
 };
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -22,7 +22,7 @@ use tokio::sync::broadcast;
 /// before it is told to resync.
 pub const RING_LEN: usize = 1024;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum QueueEvent {
     CheckedIn {
@@ -164,6 +164,8 @@ struct Ring {
 pub struct Events {
     ring: Arc<Mutex<Ring>>,
     sender: broadcast::Sender<Numbered>,
+    /// Where events for the other hubs sharing the database go (see `hubs`).
+    relay: Arc<std::sync::OnceLock<std::sync::mpsc::Sender<super::hubs::Crossing>>>,
 }
 
 impl fmt::Debug for Events {
@@ -196,7 +198,25 @@ impl Events {
                 recent: VecDeque::with_capacity(RING_LEN),
             })),
             sender,
+            relay: Arc::default(),
         }
+    }
+
+    /// From now on, every event published here is also handed to `relay`.
+    pub fn relay_to(&self, relay: std::sync::mpsc::Sender<super::hubs::Crossing>) {
+        let _ = self.relay.set(relay);
+    }
+
+    /// Tells the other hubs sharing the database that kiosk credentials changed.
+    pub fn kiosks_changed(&self) {
+        if let Some(relay) = self.relay.get() {
+            let _ = relay.send(super::hubs::Crossing::KioskCredentials);
+        }
+    }
+
+    /// An event another hub published: to this hub's streams, not relayed back.
+    pub fn publish_from_other_hub(&self, event: QueueEvent) -> EventId {
+        self.publish_here(event)
     }
 
     fn ring(&self) -> std::sync::MutexGuard<'_, Ring> {
@@ -205,8 +225,16 @@ impl Events {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Numbers `event`, keeps it for reconnecting pages and sends it to every open stream.
+    /// Numbers `event`, keeps it for reconnecting pages and sends it to every open stream,
+    /// here and on the other hubs sharing the database.
     pub fn publish(&self, event: QueueEvent) -> EventId {
+        if let Some(relay) = self.relay.get() {
+            let _ = relay.send(super::hubs::Crossing::Queue(event.clone()));
+        }
+        self.publish_here(event)
+    }
+
+    fn publish_here(&self, event: QueueEvent) -> EventId {
         let mut ring = self.ring();
         let id = EventId(ring.next);
         ring.next += 1;

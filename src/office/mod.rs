@@ -15,6 +15,7 @@ pub mod fhir;
 pub mod forms;
 pub mod forms_api;
 pub mod hl7;
+pub mod hubs;
 pub mod intake;
 pub mod intake_answers;
 pub mod keys;

@@ -387,6 +387,7 @@ pub struct Paired {
 pub async fn refresh_gate(state: &AppState) -> Result<(), ApiError> {
     let rows = state.db(|db| db.kiosk_credentials()).await?;
     state.kiosks.set_paired(rows);
+    state.events.kiosks_changed();
     Ok(())
 }
 

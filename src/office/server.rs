@@ -85,9 +85,9 @@ impl AppState {
     {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || call(&mut *store.get()?))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)
     }
 
     /// Reads the form files again (SIGHUP): publishes them, or keeps the last good set
@@ -269,6 +269,12 @@ impl Office {
         super::hl7::start(&self.state, self.hl7_listener);
         super::fhir::start(&self.state);
         super::reminders::sender::start(&self.state);
+        super::hubs::start(
+            &self.state.store,
+            &self.state.events,
+            &self.state.kiosks,
+            self.state.stopping.clone(),
+        );
         let stopping = Arc::new(self.stopping);
         let stop_on_signal = stopping.clone();
         let address = listener.local_addr().map_err(OfficeError::Serve)?;

@@ -20,20 +20,20 @@ use crate::domain::{
 use crate::office::audit::{AuditAction, AuditContext};
 use crate::office::payments::PaymentRefused;
 use crate::store::{MigrateError, open_database};
+use db::{Connection, OptionalExtension, Row, params};
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
-use db::{Connection, OptionalExtension, Row, params};
 use serde::Deserialize;
 use serde::de::IntoDeserializer;
 use std::path::Path;
 
 pub mod audit;
-pub mod db;
-mod handle;
 mod coverage;
+pub mod db;
 mod details;
 mod fhir;
 mod forms;
+mod handle;
 mod hl7;
 mod intake;
 mod kiosks;
@@ -52,6 +52,7 @@ pub use fhir::{
     PullStored, PulledAppointment,
 };
 pub use forms::{ConsentRow, ConsentStored, PublishedFile};
+pub use handle::{DatabaseConfig, StoreGuard, StoreHandle, fresh_postgres_schema};
 pub use hl7::{Cancelled, OutboundItem, OutboundPatient, OutboundSummary};
 pub use intake::{
     Acknowledge, AlertState, IntakeRow, IntakeScores, IntakeStoreRefused, IntakeStored,
@@ -65,7 +66,6 @@ pub use reminders::{
     ReminderSubject,
 };
 pub use retention::{PurgeDue, Purged};
-pub use handle::{DatabaseConfig, StoreGuard, StoreHandle, fresh_postgres_schema};
 pub use staff::{SessionRow, StaffUser, UsernameTaken};
 
 const MIGRATIONS: &[&str] = &[
@@ -999,30 +999,32 @@ fn upsert_appointments_in(
             let contact = a.contact.clone().unwrap_or_default();
             let on_file = |field| contact.get(field);
             let prefs = a.reminders.unwrap_or_default();
-            let written = tx.attempt(|| stmt.execute(params![
-                handle.cast_signed(),
-                a.external_id,
-                a.day.to_string(),
-                a.starts_at.strftime("%H:%M").to_string(),
-                a.patient.first(),
-                a.patient.last(),
-                a.provider,
-                i64::from(a.copay.get()),
-                a.date_of_birth.map(|d| d.date().to_string()),
-                on_file(ContactField::AddressLine1),
-                on_file(ContactField::AddressLine2),
-                on_file(ContactField::City),
-                on_file(ContactField::State),
-                on_file(ContactField::Zip),
-                on_file(ContactField::Phone),
-                on_file(ContactField::Email),
-                a.contact.is_some(),
-                i64::from(a.balance.get()),
-                a.patient_id.as_ref().map(|p| p.as_str()),
-                a.reminders.is_some(),
-                prefs.language.code(),
-                prefs.channel.as_str(),
-            ]));
+            let written = tx.attempt(|| {
+                stmt.execute(params![
+                    handle.cast_signed(),
+                    a.external_id,
+                    a.day.to_string(),
+                    a.starts_at.strftime("%H:%M").to_string(),
+                    a.patient.first(),
+                    a.patient.last(),
+                    a.provider,
+                    i64::from(a.copay.get()),
+                    a.date_of_birth.map(|d| d.date().to_string()),
+                    on_file(ContactField::AddressLine1),
+                    on_file(ContactField::AddressLine2),
+                    on_file(ContactField::City),
+                    on_file(ContactField::State),
+                    on_file(ContactField::Zip),
+                    on_file(ContactField::Phone),
+                    on_file(ContactField::Email),
+                    a.contact.is_some(),
+                    i64::from(a.balance.get()),
+                    a.patient_id.as_ref().map(|p| p.as_str()),
+                    a.reminders.is_some(),
+                    prefs.language.code(),
+                    prefs.channel.as_str(),
+                ])
+            });
             tries += 1;
             match written {
                 // The external id's conflict is the upsert; any other uniqueness

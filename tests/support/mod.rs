@@ -70,19 +70,32 @@ pub fn office_config(data_dir: &Path, addr: SocketAddr) -> OfficeConfig {
             id: KioskId::new("lobby-1").unwrap(),
             token: KIOSK_TOKEN.into(),
         }],
-        database: test_database(),
+        database: test_database(data_dir),
         ..OfficeConfig::default()
     }
 }
 
-/// The hub's store for a test: a fresh PostgreSQL schema when `FRONTDESK_TEST_POSTGRES`
-/// names a server (the test command's second pass), else SQLite in the data directory.
-pub fn test_database() -> DatabaseConfig {
+/// The hub's store for a test: a PostgreSQL schema of the data directory's own when
+/// `FRONTDESK_TEST_POSTGRES` names a server (the test command's second pass), so a hub
+/// restarted on the same directory finds its data; else SQLite in the data directory.
+pub fn test_database(data_dir: &Path) -> DatabaseConfig {
+    static SCHEMAS: Mutex<Vec<(std::path::PathBuf, String)>> = Mutex::new(Vec::new());
     match std::env::var("FRONTDESK_TEST_POSTGRES") {
-        Ok(base) if !base.is_empty() => DatabaseConfig {
-            url: Some(fresh_postgres_schema(&base).expect("a fresh PostgreSQL schema")),
-            pool_size: Some(4),
-        },
+        Ok(base) if !base.is_empty() => {
+            let mut schemas = SCHEMAS.lock().unwrap();
+            let url = match schemas.iter().find(|(dir, _)| dir == data_dir) {
+                Some((_, url)) => url.clone(),
+                None => {
+                    let url = fresh_postgres_schema(&base).expect("a fresh PostgreSQL schema");
+                    schemas.push((data_dir.to_owned(), url.clone()));
+                    url
+                }
+            };
+            DatabaseConfig {
+                url: Some(url),
+                pool_size: Some(4),
+            }
+        }
         _ => DatabaseConfig::default(),
     }
 }

@@ -4,9 +4,9 @@
 
 use super::checkpoint::{self, Checkpoint, CheckpointError};
 use crate::office::keys::{self, KeyError};
+use crate::office::store::db::Connection;
 use crate::office::store::{StoreError, audit as store_audit};
 use ed25519_dalek::VerifyingKey;
-use crate::office::store::db::Connection;
 use rusqlite::OpenFlags;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

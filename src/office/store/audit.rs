@@ -2,12 +2,12 @@
 //! reading entries back for staff, chaining the rows written before the chain existed, and
 //! walking the chain for `verify-audit` (see `office::audit` for what that proves).
 
+use super::db::{Connection, OptionalExtension, Row, params};
 use super::{OfficeStore, StoreError, parse, ts};
 use crate::office::audit::chain::{EntryFields, GENESIS, Hash};
 use crate::office::audit::verify::{Finding, Tamper};
 use crate::office::audit::{AuditAction, AuditContext};
 use jiff::Timestamp;
-use super::db::{Connection, OptionalExtension, Row, params};
 
 /// The migration step that chains the log (appended to the store's list): the table is
 /// rebuilt with `seq` as its key, numbered in the old id order, and left for

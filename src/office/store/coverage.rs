@@ -3,6 +3,7 @@
 //! check with its result, and the co-pay an eligibility check set for an appointment.
 //! PHI (member ids, names, photos) lives only here.
 
+use super::db::{Connection, OptionalExtension, params};
 use super::forms::{patient_of, subject_columns, subject_from_columns};
 use super::{Actor, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::api::{CardPhotoSubmission, CoverageSubmission, FormSubject};
@@ -16,7 +17,6 @@ use crate::office::coverage::{
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
-use super::db::{Connection, OptionalExtension, params};
 
 /// What storing a coverage answer or a card photo did.
 #[derive(Debug, Clone, PartialEq, Eq)]

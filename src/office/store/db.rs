@@ -12,7 +12,6 @@
 //! a second SQLite library beside rusqlite (sqlx) or bring an ORM; this is only the
 //! narrow API the store already used, kept source-compatible with rusqlite's.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// A value bound to or read from a statement.
@@ -45,6 +44,8 @@ pub enum Error {
     NoColumn(usize),
     #[error("no free database connection: {0}")]
     Pool(String),
+    #[error("cannot use the database's schema: {0}")]
+    Schema(&'static str),
 }
 
 /// A PostgreSQL error without its detail (see [`Error::Postgres`]).
@@ -417,24 +418,110 @@ pub enum TransactionBehavior {
     Immediate,
 }
 
-/// A PostgreSQL connection with its prepared statements.
+/// A PostgreSQL connection, owned by a thread of its own that runs what is asked of it.
+/// The blocking client drives its own async runtime, which cannot start on a thread
+/// already driving one (an axum handler, a test's async block); a call here only waits
+/// on a channel, like waiting on the SQLite lock, wherever it is made from.
 pub struct PgConnection {
-    client: postgres::Client,
+    jobs: std::sync::mpsc::Sender<PgJob>,
+}
+
+type PgJob = Box<dyn FnOnce(&mut PgSession) + Send>;
+
+/// What the connection's thread holds: the client and its prepared statements.
+pub struct PgSession {
+    pub client: postgres::Client,
     statements: HashMap<String, postgres::Statement>,
 }
 
 impl PgConnection {
-    pub fn new(client: postgres::Client) -> Self {
-        Self {
-            client,
-            statements: HashMap::new(),
-        }
+    /// Connects (on the new thread) with `config`.
+    pub fn connect(config: &postgres::Config) -> Result<Self> {
+        let (jobs, inbox) = std::sync::mpsc::channel::<PgJob>();
+        let (ready, connected) = std::sync::mpsc::sync_channel::<Result<()>>(1);
+        let config = config.clone();
+        std::thread::Builder::new()
+            .name("postgres".into())
+            .spawn(move || match config.connect(postgres::NoTls) {
+                Ok(client) => {
+                    let _ = ready.send(Ok(()));
+                    let mut session = PgSession {
+                        client,
+                        statements: HashMap::new(),
+                    };
+                    while let Ok(job) = inbox.recv() {
+                        job(&mut session);
+                    }
+                }
+                Err(e) => {
+                    let _ = ready.send(Err(e.into()));
+                }
+            })
+            .map_err(|e| Error::Pool(e.to_string()))?;
+        connected.recv().map_err(|_| gone())??;
+        Ok(Self { jobs })
     }
 
-    pub fn client(&mut self) -> &mut postgres::Client {
-        &mut self.client
+    /// Runs `f` on the connection's thread and waits for its answer.
+    pub fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut PgSession) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (answer, answered) = std::sync::mpsc::sync_channel(1);
+        self.jobs
+            .send(Box::new(move |session| {
+                let _ = answer.send(f(session));
+            }))
+            .map_err(|_| gone())?;
+        answered.recv().map_err(|_| gone())?
     }
 
+    fn query(&self, sql: &str, values: &[Value]) -> Result<Vec<Vec<Value>>> {
+        let (sql, values) = (sql.to_owned(), values.to_vec());
+        self.run(move |session| {
+            let statement = session.statement(&sql)?;
+            let bound: Vec<pg::Bound<'_>> = values.iter().map(pg::Bound).collect();
+            let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = bound
+                .iter()
+                .map(|b| b as &(dyn postgres::types::ToSql + Sync))
+                .collect();
+            let rows = session.client.query(&statement, &refs)?;
+            rows.iter().map(pg::read_row).collect()
+        })
+    }
+
+    fn execute(&self, sql: &str, values: &[Value]) -> Result<usize> {
+        let (sql, values) = (sql.to_owned(), values.to_vec());
+        self.run(move |session| {
+            let statement = session.statement(&sql)?;
+            let bound: Vec<pg::Bound<'_>> = values.iter().map(pg::Bound).collect();
+            let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = bound
+                .iter()
+                .map(|b| b as &(dyn postgres::types::ToSql + Sync))
+                .collect();
+            let count = session.client.execute(&statement, &refs)?;
+            Ok(usize::try_from(count).unwrap_or(usize::MAX))
+        })
+    }
+
+    /// Runs statements without parameters.
+    pub fn batch_execute(&self, sql: &str) -> Result<()> {
+        let sql = sql.to_owned();
+        self.run(move |session| Ok(session.client.batch_execute(&sql)?))
+    }
+
+    /// Whether the server closed the connection.
+    pub fn is_closed(&self) -> bool {
+        self.run(|session| Ok(session.client.is_closed()))
+            .unwrap_or(true)
+    }
+}
+
+fn gone() -> Error {
+    Error::Pool("the database connection's thread has ended".into())
+}
+
+impl PgSession {
     fn statement(&mut self, sql: &str) -> Result<postgres::Statement> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
@@ -442,28 +529,6 @@ impl PgConnection {
         let statement = self.client.prepare(&postgres_sql(sql))?;
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
-    }
-
-    fn query(&mut self, sql: &str, values: &[Value]) -> Result<Vec<Vec<Value>>> {
-        let statement = self.statement(sql)?;
-        let bound: Vec<pg::Bound<'_>> = values.iter().map(pg::Bound).collect();
-        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = bound
-            .iter()
-            .map(|b| b as &(dyn postgres::types::ToSql + Sync))
-            .collect();
-        let rows = self.client.query(&statement, &refs)?;
-        rows.iter().map(pg::read_row).collect()
-    }
-
-    fn execute(&mut self, sql: &str, values: &[Value]) -> Result<usize> {
-        let statement = self.statement(sql)?;
-        let bound: Vec<pg::Bound<'_>> = values.iter().map(pg::Bound).collect();
-        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = bound
-            .iter()
-            .map(|b| b as &(dyn postgres::types::ToSql + Sync))
-            .collect();
-        let count = self.client.execute(&statement, &refs)?;
-        Ok(usize::try_from(count).unwrap_or(usize::MAX))
     }
 }
 
@@ -528,7 +593,11 @@ mod pg {
     impl ToSql for Bound<'_> {
         fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, BoxError> {
             let mismatch = || -> BoxError {
-                format!("cannot bind {} to a {ty} parameter", super::type_name(self.0)).into()
+                format!(
+                    "cannot bind {} to a {ty} parameter",
+                    super::type_name(self.0)
+                )
+                .into()
             };
             match self.0 {
                 Value::Null => Ok(IsNull::Yes),
@@ -656,7 +725,11 @@ mod numeric {
             let negative = sign == 0x4000;
             if fraction == 0.0 {
                 let whole = i64::try_from(whole).map_err(|_| "numeric too large")?;
-                return Ok(Numeric(Value::Integer(if negative { -whole } else { whole })));
+                return Ok(Numeric(Value::Integer(if negative {
+                    -whole
+                } else {
+                    whole
+                })));
             }
             #[allow(clippy::cast_precision_loss)]
             let real = whole as f64 + fraction;
@@ -691,16 +764,16 @@ mod numeric {
 
 enum Backend {
     Sqlite(rusqlite::Connection),
-    Postgres(RefCell<Box<dyn PgHandle>>),
+    Postgres(Box<dyn PgHandle>),
 }
 
 /// A PostgreSQL connection as the store holds it: owned, or lent by the hub's pool.
 pub trait PgHandle: Send {
-    fn connection(&mut self) -> &mut PgConnection;
+    fn connection(&self) -> &PgConnection;
 }
 
 impl PgHandle for PgConnection {
-    fn connection(&mut self) -> &mut PgConnection {
+    fn connection(&self) -> &PgConnection {
         self
     }
 }
@@ -717,6 +790,15 @@ pub struct Connection {
 pub const LOCK_WRITES: &str =
     "SELECT pg_advisory_xact_lock(1718775406, hashtext(current_schema()))";
 
+/// The same lock, held by a hub's store call from start to end (see `handle`): the
+/// store's methods were written against one SQLite connection behind a lock, some
+/// reading then writing outside a transaction, so on PostgreSQL each call runs alone
+/// too. (Re-entrant: a call's own transactions take it again at once.)
+pub const LOCK_CALL: &str = "SELECT pg_advisory_lock(1718775406, hashtext(current_schema()))";
+
+/// Ends [`LOCK_CALL`].
+pub const UNLOCK_CALL: &str = "SELECT pg_advisory_unlock(1718775406, hashtext(current_schema()))";
+
 impl Connection {
     pub fn sqlite(conn: rusqlite::Connection) -> Self {
         Self {
@@ -726,7 +808,7 @@ impl Connection {
 
     pub fn postgres(conn: Box<dyn PgHandle>) -> Self {
         Self {
-            backend: Backend::Postgres(RefCell::new(conn)),
+            backend: Backend::Postgres(conn),
         }
     }
 
@@ -739,14 +821,6 @@ impl Connection {
         match &self.backend {
             Backend::Sqlite(conn) => Some(conn),
             Backend::Postgres(_) => None,
-        }
-    }
-
-    /// The PostgreSQL client, for what only PostgreSQL has (NOTIFY).
-    pub fn with_postgres<T>(&self, f: impl FnOnce(&mut postgres::Client) -> T) -> Option<T> {
-        match &self.backend {
-            Backend::Sqlite(_) => None,
-            Backend::Postgres(conn) => Some(f(conn.borrow_mut().connection().client())),
         }
     }
 
@@ -766,7 +840,7 @@ impl Connection {
                 }
                 Ok(out)
             }
-            Backend::Postgres(conn) => conn.borrow_mut().connection().query(sql, values),
+            Backend::Postgres(conn) => conn.connection().query(sql, values),
         }
     }
 
@@ -775,7 +849,7 @@ impl Connection {
             Backend::Sqlite(conn) => Ok(conn
                 .prepare_cached(sql)?
                 .execute(rusqlite::params_from_iter(values.iter()))?),
-            Backend::Postgres(conn) => conn.borrow_mut().connection().execute(sql, values),
+            Backend::Postgres(conn) => conn.connection().execute(sql, values),
         }
     }
 
@@ -809,7 +883,7 @@ impl Connection {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match &self.backend {
             Backend::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
-            Backend::Postgres(conn) => Ok(conn.borrow_mut().connection().client().batch_execute(sql)?),
+            Backend::Postgres(conn) => conn.connection().batch_execute(sql),
         }
     }
 
@@ -843,12 +917,11 @@ impl Connection {
                 TransactionBehavior::Immediate => "BEGIN IMMEDIATE",
             })?,
             Backend::Postgres(conn) => {
-                let mut conn = conn.borrow_mut();
-                let client = conn.connection().client();
-                client.batch_execute("BEGIN")?;
-                if let Err(e) = client.batch_execute(LOCK_WRITES) {
-                    let _ = client.batch_execute("ROLLBACK");
-                    return Err(e.into());
+                let conn = conn.connection();
+                conn.batch_execute("BEGIN")?;
+                if let Err(e) = conn.batch_execute(LOCK_WRITES) {
+                    let _ = conn.batch_execute("ROLLBACK");
+                    return Err(e);
                 }
             }
         }
@@ -974,8 +1047,11 @@ mod tests {
         let conn = Connection::sqlite(rusqlite::Connection::open_in_memory().unwrap());
         conn.execute_batch("CREATE TABLE t (a INTEGER, b TEXT, c BLOB)")
             .unwrap();
-        conn.execute("INSERT INTO t VALUES (?1, ?2, ?3)", params![7, "x", vec![1u8, 2]])
-            .unwrap();
+        conn.execute(
+            "INSERT INTO t VALUES (?1, ?2, ?3)",
+            params![7, "x", vec![1u8, 2]],
+        )
+        .unwrap();
         let (a, b, c): (i64, String, Vec<u8>) = conn
             .query_row("SELECT a, b, c FROM t", [], |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?))
@@ -983,7 +1059,9 @@ mod tests {
             .unwrap();
         assert_eq!((a, b.as_str(), c), (7, "x", vec![1, 2]));
         let none = conn
-            .query_row("SELECT a FROM t WHERE a = ?1", params![8], |row| row.get::<_, i64>(0))
+            .query_row("SELECT a FROM t WHERE a = ?1", params![8], |row| {
+                row.get::<_, i64>(0)
+            })
             .optional()
             .unwrap();
         assert_eq!(none, None);

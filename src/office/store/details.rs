@@ -2,6 +2,7 @@
 //! kiosk-made id, reviewed by staff field by field; an approved field updates what is on
 //! file. Every decision is audited (ids and field names, never values).
 
+use super::db::{OptionalExtension, Transaction, params};
 use super::{Actor, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::api::{DetailsChangeSubmission, SubmissionOutcome};
 use crate::domain::{
@@ -10,7 +11,6 @@ use crate::domain::{
 use crate::office::audit::{AuditAction, AuditContext};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use super::db::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

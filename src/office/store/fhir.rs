@@ -6,6 +6,7 @@
 //! A queued row names its kind, its appointment and (for answers, plans and signatures)
 //! the item it writes; the resource is built when it is sent, from what is on file then.
 
+use super::db::{Connection, OptionalExtension, params};
 use super::outbound_queue::{self, Queue, QueueSummary, Settle};
 use super::{Actor, Appointment, NewAppointment, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::domain::{AppointmentId, ContactOnFile, CoverageRank, CoverageSubmissionId};
@@ -13,7 +14,6 @@ use crate::fhir::FhirId;
 use crate::office::audit::AuditAction;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use super::db::{Connection, OptionalExtension, params};
 
 pub(super) const MIGRATION: &str = "
     -- The FHIR interface (see `fhir`): the server's ids of appointments pulled from it,
@@ -480,8 +480,10 @@ impl OfficeStore {
                 p.fhir_appointment.as_str(),
                 p.fhir_patient.as_str()
             ])?;
-            tx.prepare_cached("INSERT INTO fhir_pulled (external_id) VALUES (?1) ON CONFLICT DO NOTHING")?
-                .execute([&p.appointment.external_id])?;
+            tx.prepare_cached(
+                "INSERT INTO fhir_pulled (external_id) VALUES (?1) ON CONFLICT DO NOTHING",
+            )?
+            .execute([&p.appointment.external_id])?;
         }
         let gone: Vec<i64> = tx
             .prepare(

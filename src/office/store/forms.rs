@@ -2,6 +2,7 @@
 //! published (with its text), the sets published (the last one is the last good set), and
 //! the consents patients signed, stored once by the kiosk-made id.
 
+use super::db::{Connection, OptionalExtension, Row, params};
 use super::{Actor, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::api::{ConsentSubmission, FormSubject, FormsResponse};
 use crate::consent::{DocumentId, Signature, SignedConsent, SignedVersion, Version};
@@ -12,7 +13,6 @@ use crate::office::audit::AuditAction;
 use crate::office::consents::ConsentRefused;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use super::db::{Connection, OptionalExtension, Row, params};
 
 /// One published form file version, as archived.
 #[derive(Debug, Clone, PartialEq, Eq)]

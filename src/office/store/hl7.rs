@@ -5,13 +5,13 @@
 //! A queued row names its event and appointment only; the message is built when it is
 //! sent, from what is on file then (so an A08 says the latest details).
 
+use super::db::{Connection, OptionalExtension, params};
 use super::outbound_queue::{self, Queue, QueueSummary, Settle};
 use super::{Actor, Appointment, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::domain::{AppointmentId, ContactOnFile};
 use crate::hl7::adt::AdtEvent;
 use crate::office::audit::AuditAction;
 use jiff::Timestamp;
-use super::db::{Connection, OptionalExtension, params};
 
 /// A queued message due for sending.
 #[derive(Debug, Clone, PartialEq, Eq)]

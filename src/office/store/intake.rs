@@ -3,12 +3,12 @@
 //! worked out itself and, when an answer calls for it (PHQ-9 item 9), an alert that stays
 //! open until a staff member acknowledges it (who and when kept, audited).
 
+use super::db::{Connection, OptionalExtension, Row, params};
 use super::{Actor, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::api::{FormSubject, IntakeSubmission};
 use crate::domain::{AppointmentId, IntakeResponseId, KioskId, RegistrationId};
 use crate::office::audit::{AuditAction, AuditContext};
 use jiff::Timestamp;
-use super::db::{Connection, OptionalExtension, Row, params};
 
 /// What the office worked out from the answers when it stored them (never the kiosk's).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -2,11 +2,11 @@
 //! credential (never the credential), its name for staff, and whether it is active,
 //! disabled or revoked. Every change is audited in the same transaction.
 
+use super::db::{OptionalExtension, params};
 use super::{OfficeStore, StoreError, audit_in, parse, ts};
 use crate::domain::KioskId;
 use crate::office::audit::{AuditAction, AuditContext};
 use jiff::Timestamp;
-use super::db::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 pub(super) const MIGRATION: &str = "

@@ -1,11 +1,11 @@
 //! "Needs staff" items: a kiosk sent a patient to the desk, and why. One open item per
 //! kiosk at a time (the patient standing at it); staff answer it with "On my way".
 
+use super::db::{Connection, OptionalExtension, params};
 use super::{Actor, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::domain::{KioskId, StaffNeed};
 use crate::office::audit::{AuditAction, AuditContext};
 use jiff::Timestamp;
-use super::db::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -78,14 +78,12 @@ pub(super) fn raise_need_in(
             }
             id
         }
-        None => {
-            tx.query_row(
-                "INSERT INTO staff_needs (kiosk, reason, raised_at) VALUES (?1, ?2, ?3)
+        None => tx.query_row(
+            "INSERT INTO staff_needs (kiosk, reason, raised_at) VALUES (?1, ?2, ?3)
                  RETURNING id",
-                params![kiosk.as_str(), need.as_str(), ts(now)],
-                |row| row.get(0),
-            )?
-        }
+            params![kiosk.as_str(), need.as_str(), ts(now)],
+            |row| row.get(0),
+        )?,
     };
     audit_in(
         tx,

@@ -4,10 +4,10 @@
 //! entry of the patient's details read for it, and the queue at a glance. What a row
 //! carries, and when one is queued, is each interface's own (see `hl7` and `fhir`).
 
+use super::db::{Connection, OptionalExtension, params};
 use super::{Actor, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::office::audit::AuditAction;
 use jiff::Timestamp;
-use super::db::{Connection, OptionalExtension, params};
 
 /// One of the queues; both tables have the same state columns (`patient_key`,
 /// `created_at`, `attempts`, `next_try_at`, `state`, `last_error`, `done_at`).

@@ -3,6 +3,7 @@
 //! submission exactly; anything else under the same id is refused as a conflict, never
 //! written over (money was, or was not, taken once).
 
+use super::db::{Connection, OptionalExtension, params};
 use super::needs::raise_need_in;
 use super::{Actor, NeedId, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::api::PaymentSubmission;
@@ -10,7 +11,6 @@ use crate::domain::{AppointmentId, KioskId, PaymentId, PaymentOutcome, StaffNeed
 use crate::office::audit::AuditAction;
 use crate::office::payments::{PaymentRefused, check_plausible};
 use jiff::Timestamp;
-use super::db::{Connection, OptionalExtension, params};
 
 /// What storing a payment did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

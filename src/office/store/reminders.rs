@@ -5,6 +5,7 @@
 //! patient (the practice's patient number, else the appointment), so they carry over to
 //! the patient's next visits.
 
+use super::db::{OptionalExtension, params};
 use super::{
     APPOINTMENT_COLUMNS, Actor, Appointment, OfficeStore, StoreError, appointment_from, audit_in,
     parse, ts,
@@ -16,7 +17,6 @@ use crate::office::reminders::plan::Planned;
 use crate::office::reminders::{ReminderChannel, ReminderKind, ReminderState};
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
-use super::db::{OptionalExtension, params};
 
 pub(super) const MIGRATION: &str = "
     -- Appointment reminders (see `reminders`). The patient's language and preferred

@@ -9,13 +9,13 @@
 //! `phi_removed_at`, so the staff page can say "removed under the retention policy"
 //! instead of failing.
 
+use super::db::{Connection, OptionalExtension, params};
 use super::{Actor, OfficeStore, StoreError, audit_in, parse, ts};
 use crate::api::FormSubject;
 use crate::office::audit::AuditAction;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
-use super::db::{Connection, OptionalExtension, params};
 
 /// The migration step: when a check-in's PHI was removed (NULL: still here).
 pub(super) const MIGRATION: &str = "

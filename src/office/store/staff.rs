@@ -1,11 +1,11 @@
 //! Staff users, their sessions, and failed-login counters (see `office::signin`).
 
+use super::db::{OptionalExtension, params};
 use super::{OfficeStore, StoreError, parse, ts};
 use crate::office::signin::{
     CsrfToken, PasswordHash, Role, SessionLimits, StaffUserId, TokenDigest, Username,
 };
 use jiff::{SignedDuration, Timestamp};
-use super::db::{OptionalExtension, params};
 
 /// A staff user as listed (no password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
