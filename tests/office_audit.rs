@@ -275,3 +275,56 @@ fn rechain_after_editing(data_dir: &Path) {
         prev = hash;
     }
 }
+
+/// On PostgreSQL (the test command's second pass) `verify-audit` reads the chain from the
+/// configured database: it verifies while untouched and names an entry edited in place.
+#[test]
+fn verify_audit_reads_the_chain_from_postgres_when_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = support::test_database(dir.path()).url else {
+        eprintln!("FRONTDESK_TEST_POSTGRES unset: this one is for the PostgreSQL pass");
+        return;
+    };
+    let office = start_office(dir.path(), "127.0.0.1:0".parse().unwrap());
+    check_in_first(&office.base);
+    for _ in 0..4 {
+        office.queue();
+    }
+    office.stop();
+    let config = dir.path().join("frontdesk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\n[database]\nurl = {url:?}\n",
+            dir.path().display().to_string()
+        ),
+    )
+    .unwrap();
+    let run = || {
+        let output = Command::new(env!("CARGO_BIN_EXE_frontdesk-office"))
+            .arg("--config")
+            .arg(&config)
+            .arg("verify-audit")
+            .output()
+            .expect("the binary runs");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (ok, out) = run();
+    assert!(ok, "{out}");
+    assert!(out.contains("ok: the audit log verifies"), "{out}");
+
+    let mut client = url
+        .parse::<postgres::Config>()
+        .unwrap()
+        .connect(postgres::NoTls)
+        .unwrap();
+    client
+        .batch_execute("UPDATE audit_log SET subject = 'someone-else' WHERE seq = 3")
+        .unwrap();
+    let (ok, out) = run();
+    assert!(!ok, "{out}");
+    assert!(out.contains("TAMPERED: seq 3: edited"), "{out}");
+}

@@ -225,6 +225,12 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Backup { to, data_dir } => {
             let config = load_config(&cli.config, data_dir)?;
+            if config.database.url.is_some() {
+                anyhow::bail!(
+                    "the hub's store is PostgreSQL ([database] url): back it up with pg_dump \
+                     (see the README); `backup` copies the SQLite store"
+                );
+            }
             let report = frontdesk::office::backup::backup(&config.data_dir, &to)
                 .with_context(|| format!("backup to {} failed", to.display()))?;
             println!(
@@ -239,7 +245,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::VerifyAudit { data_dir } => {
             let config = load_config(&cli.config, data_dir)?;
-            verify_audit(&config.data_dir)
+            verify_audit(&config)
         }
         Command::TlsFingerprint {
             data_dir,
@@ -300,8 +306,9 @@ fn read_password(file: Option<&Path>) -> anyhow::Result<String> {
     Ok(first.to_owned())
 }
 
-fn verify_audit(data_dir: &Path) -> anyhow::Result<()> {
-    let report = frontdesk::office::audit::verify::verify_data_dir(data_dir)?;
+fn verify_audit(config: &OfficeConfig) -> anyhow::Result<()> {
+    let report =
+        frontdesk::office::audit::verify::verify_configured(&config.database, &config.data_dir)?;
     println!(
         "checked {} entries (last seq {}) against {} checkpoint(s) (last signed seq {}) in {:.3} s",
         report.checked,

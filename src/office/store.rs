@@ -646,6 +646,22 @@ impl OfficeStore {
             .expect("test store")
     }
 
+    /// A read-only view of the PostgreSQL store at `url`, as of one instant (a repeatable
+    /// read transaction), taking no lock: hubs go on writing while it is read.
+    pub fn postgres_snapshot(url: &str) -> Result<Self, StoreError> {
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|_| StoreError::Corrupt("[database] url"))?;
+        let conn = db::PgConnection::connect(&config)?;
+        conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        Ok(Self::with_connection(Connection::postgres(Box::new(conn))))
+    }
+
+    /// The connection, for what reads the store's tables directly (`verify-audit`).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
     /// The store over a connection whose schema is up to date.
     fn with_connection(conn: Connection) -> Self {
         Self {

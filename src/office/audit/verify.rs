@@ -5,7 +5,7 @@
 use super::checkpoint::{self, Checkpoint, CheckpointError};
 use crate::office::keys::{self, KeyError};
 use crate::office::store::db::Connection;
-use crate::office::store::{StoreError, audit as store_audit};
+use crate::office::store::{DatabaseConfig, OfficeStore, StoreError, audit as store_audit};
 use ed25519_dalek::VerifyingKey;
 use rusqlite::OpenFlags;
 use std::path::{Path, PathBuf};
@@ -114,6 +114,22 @@ pub fn verify_data_dir(data_dir: &Path) -> Result<Report, VerifyError> {
     let checkpoints = checkpoint::read(data_dir)?;
     let key = keys::load_verifying(data_dir)?;
     verify(&conn, &checkpoints, key.as_ref())
+}
+
+/// Verifies the log of the store `database` names (the SQLite file in `data_dir`, or
+/// PostgreSQL read in one snapshot while hubs go on writing) against the checkpoints and
+/// key in `data_dir`.
+pub fn verify_configured(
+    database: &DatabaseConfig,
+    data_dir: &Path,
+) -> Result<Report, VerifyError> {
+    let Some(url) = &database.url else {
+        return verify_data_dir(data_dir);
+    };
+    let store = OfficeStore::postgres_snapshot(url)?;
+    let checkpoints = checkpoint::read(data_dir)?;
+    let key = keys::load_verifying(data_dir)?;
+    verify(store.connection(), &checkpoints, key.as_ref())
 }
 
 /// Verifies the log on `conn` against `checkpoints` signed by `key` (none known: every
