@@ -210,7 +210,8 @@ impl Office {
 
     /// All routes. Every staff route sits in the router of the role it needs, behind
     /// that role's sign-in gate (`signin::guarded`); the kiosk API (bearer tokens), the
-    /// login page and `/healthz` stay outside.
+    /// login page, the reminders' public link pages (`/r/`, `/u/`) and `/healthz` stay
+    /// outside.
     pub fn router(&self) -> Router {
         use super::signin::{self, Role};
         let state = &self.state;
@@ -247,6 +248,7 @@ impl Office {
             .merge(super::coverage::routes())
             .merge(super::reminders::inbound::routes())
             .merge(super::reminders::delivery::routes())
+            .merge(super::reminders::public::routes())
             .merge(signin::public_routes())
             .merge(super::views::asset_routes())
             .merge(signin::guarded(front_desk, Role::FrontDesk, state))
