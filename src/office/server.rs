@@ -256,7 +256,7 @@ impl Office {
             .merge(signin::guarded(admin, Role::Admin, state))
             .route("/healthz", axum::routing::get(|| async { "ok" }))
             .layer(DefaultBodyLimit::max(MAX_BODY))
-            .layer(tower_http::trace::TraceLayer::new_for_http())
+            .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
             .with_state(self.state.clone())
     }
 
@@ -357,6 +357,16 @@ impl Office {
             thread: Some(thread),
         })
     }
+}
+
+/// A request's span (debug level, like `TraceLayer`'s own): method and path, without the
+/// query or a reminder link's token (it opens a page).
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = %super::reminders::public::loggable_path(request.uri().path()),
+    )
 }
 
 /// The longest a stopping HTTPS server waits for open requests (live streams end at once).

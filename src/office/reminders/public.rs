@@ -3,8 +3,8 @@
 //! clinic's name, nothing else; `GET /u/{token}` asks, and `POST /u/{token}` opts the
 //! patient out of reminders. In the patient's language; a link that is unknown, expired
 //! or whose visit is gone gets a plain page in both (404 / 410). Pages from templates,
-//! under the staff pages' strict policy; tokens never reach a log (the access log keeps
-//! no paths: see `TraceLayer`'s defaults, which log at debug only).
+//! under the staff pages' strict policy. A token opens a page, so it reaches no log: the
+//! request spans name these paths by [`loggable_path`].
 
 use super::links::{LinkPurpose, LinkToken};
 use super::qr_png;
@@ -29,6 +29,17 @@ pub fn routes() -> Router<AppState> {
         .route("/r/{token}", get(code_page))
         .route("/r/{token}/qr.png", get(code_image))
         .route("/u/{token}", get(unsubscribe_page).post(unsubscribe))
+}
+
+/// `path` as a log may show it: a link's token left out (`/r/{token}/qr.png`).
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["/r/", "/u/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest.find('/').map_or("", |at| &rest[at..]);
+            return format!("{prefix}{{token}}{tail}").into();
+        }
+    }
+    path.into()
 }
 
 /// Headers of every page here: never cached (the page carries a live code), never sent
@@ -287,6 +298,14 @@ const SPANISH: Words = Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_left_out_of_logged_paths() {
+        assert_eq!(loggable_path("/r/SECRET"), "/r/{token}");
+        assert_eq!(loggable_path("/r/SECRET/qr.png"), "/r/{token}/qr.png");
+        assert_eq!(loggable_path("/u/SECRET"), "/u/{token}");
+        assert_eq!(loggable_path("/api/staff/v1/queue"), "/api/staff/v1/queue");
+    }
 
     #[test]
     fn every_sentence_is_translated() {
