@@ -22,6 +22,7 @@ pub(super) const MIGRATION: &str = "
         expires_at TEXT NOT NULL,
         created_at TEXT NOT NULL
     ) STRICT;
+    CREATE INDEX reminder_links_expiry ON reminder_links (expires_at);
 ";
 
 /// The same table on PostgreSQL (a step of `POSTGRES_MIGRATIONS`).
@@ -34,7 +35,12 @@ pub(super) const POSTGRES_MIGRATION: &str = "
         created_at TEXT NOT NULL,
         rowid BIGINT GENERATED ALWAYS AS IDENTITY
     );
+    CREATE INDEX reminder_links_expiry ON reminder_links (expires_at);
 ";
+
+/// How long a link's row outlives its expiry: a late opening still gets "expired"
+/// (and is audited as such) rather than "unknown".
+const KEEP_EXPIRED_DAYS: i64 = 30;
 
 /// What a link led to. PHI inside `Open`: never log it.
 #[derive(Clone, PartialEq, Eq)]
@@ -103,7 +109,7 @@ fn look_up(
 
 impl OfficeStore {
     /// Keeps a new link's token hash for `appointment`, usable for `purpose` until
-    /// `expires_at`.
+    /// `expires_at`; forgets links expired more than [`KEEP_EXPIRED_DAYS`] ago.
     pub fn add_reminder_link(
         &mut self,
         hash: &TokenHash,
@@ -112,7 +118,15 @@ impl OfficeStore {
         expires_at: Timestamp,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
+        let tx = self.conn.transaction()?;
+        let forget_before = now
+            .checked_sub(jiff::SignedDuration::from_hours(24 * KEEP_EXPIRED_DAYS))
+            .unwrap_or(Timestamp::MIN);
+        tx.execute(
+            "DELETE FROM reminder_links WHERE expires_at < ?1",
+            [ts(forget_before)],
+        )?;
+        tx.execute(
             "INSERT INTO reminder_links (token_hash, appointment, purpose, expires_at, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
@@ -123,6 +137,7 @@ impl OfficeStore {
                 ts(now),
             ],
         )?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -275,6 +290,18 @@ mod tests {
             LinkLookup::Open(..)
         ));
         assert!(store.reminder_subject(id).unwrap().unwrap().opted_out);
+        // A month past its expiry, the next link made forgets it: unknown from then on.
+        let later = at(100) + jiff::SignedDuration::from_hours(24 * KEEP_EXPIRED_DAYS + 1);
+        let next = LinkToken::generate().unwrap();
+        store
+            .add_reminder_link(&next.hash(), id, LinkPurpose::CodePage, later, later)
+            .unwrap();
+        assert_eq!(
+            store
+                .reminder_link(&code.hash(), LinkPurpose::CodePage, later)
+                .unwrap(),
+            LinkLookup::Unknown
+        );
         let actions: Vec<_> = store
             .audit_log(10)
             .unwrap()
