@@ -3,7 +3,8 @@
 //! library, speaking the Messages API shape), which records each text. The short code in
 //! the text, typed at a test kiosk, checks the patient in; a wrong code does not; five
 //! wrong codes lock code entry; "STOP" sent back opts the patient out and no further text
-//! goes; a restart in the middle of a batch sends each text once.
+//! goes; a restart in the middle of a batch sends each text once; with a `public_url`
+//! the text also carries the code page's link, which opens the page.
 //!
 //! As in `reminders_email.rs`, the clinic's zone is chosen so that it is day there now and
 //! the visits are late in the evening; nothing asserts the clock.
@@ -15,7 +16,7 @@ use frontdesk::checkin::{
 };
 use frontdesk::domain::{Cents, ContactField, ContactOnFile, Language, PersonName};
 use frontdesk::office::appointments::PatientNumber;
-use frontdesk::office::config::OfficeConfig;
+use frontdesk::office::config::{OfficeConfig, PublicUrl};
 use frontdesk::office::events::QueueEvent;
 use frontdesk::office::reminders::routes::{AppointmentRemindersView, RemindersView};
 use frontdesk::office::reminders::{ReminderChannel, ReminderKind, ReminderPrefs, ReminderState};
@@ -700,4 +701,58 @@ fn a_text_the_carrier_cannot_deliver_is_reported_and_shown_bounced() {
         status_report(&office, &reminder, Some(REPLY_SECRET), &big).status(),
         413
     );
+}
+
+#[test]
+fn with_a_public_url_the_text_carries_the_code_pages_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = SmsPeer::start(&dir.path().join("sms"));
+    let zone = daytime_zone();
+    // The link names the hub's own port: find a free one first.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let base = format!("http://{addr}");
+    let office = support::start_office_with(&dir.path().join("office"), addr, |config| {
+        configure(config, &zone, peer.port);
+        config.reminders.public_url = Some(PublicUrl::parse(&base).unwrap());
+    });
+    import(
+        &office,
+        &[visit(
+            &office,
+            "K-1",
+            "P-K1",
+            ("Pablo", "Ejemplo"),
+            Time::constant(22, 15, 0, 0),
+            "(217) 555-0161",
+            Language::Spanish,
+        )],
+    );
+    let text = wait_until("the text", || {
+        peer.texts_to("+12175550161").into_iter().next()
+    });
+    // The short code stays; the link comes after it, in Spanish.
+    let code = code_in(&text.body);
+    assert!(
+        text.body.contains("O escanee su código desde"),
+        "{}",
+        text.body
+    );
+    let at = text.body.find(&format!("{base}/r/")).unwrap();
+    assert!(text.body.find(&code[..4]).unwrap() < at);
+    let link = text.body[at..].split_whitespace().next().unwrap();
+    assert_eq!(link.len(), base.len() + 3 + 43, "{link}");
+    let page = reqwest::blocking::get(link).unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().unwrap();
+    assert!(html.contains("<html lang=\"es\">"), "{html}");
+    assert!(html.contains("22:15"), "{html}");
+    assert!(
+        !html.contains("Pablo") && !html.contains("Ejemplo"),
+        "{html}"
+    );
+    // A text gets no unsubscribe link ("ALTO" does that).
+    assert!(!text.body.contains(&format!("{base}/u/")), "{}", text.body);
 }

@@ -99,14 +99,17 @@ fn declared_routes() -> Vec<Declared> {
 /// held to it.
 fn needs(path: &str) -> Option<Role> {
     // Kiosks, the FHIR test peer and the text gateway's replies (its shared secret,
-    // tests/reminders_sms.rs) have their own authentication.
+    // tests/reminders_sms.rs) have their own authentication; a reminder's public links
+    // (`/r/`, `/u/`) their unguessable token (tests/reminders_links.rs).
     let public = [
         "/api/kiosk/",
         "/api/sms/",
         "/fhir/",
         "/healthz",
         "/login",
+        "/r/",
         "/static/",
+        "/u/",
     ];
     if public.iter().any(|p| path.starts_with(p)) {
         return None;

@@ -244,6 +244,7 @@ pub fn run(scale: &Scale, report: &mut Report) -> anyhow::Result<()> {
                 copay: Cents::new(2500),
                 token: "FD2:bench-token-of-a-typical-length-0123456789-0123456789-0123456789-0123456789-0123456789",
                 message_id: &message_id,
+                links: None,
             },
             &clinic,
         )?;

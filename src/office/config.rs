@@ -316,8 +316,41 @@ pub struct RemindersConfig {
     pub clinic_address: String,
     /// The clinic's phone, for questions and cancelling.
     pub clinic_phone: String,
+    /// The hub's address as patients' phones reach it (e.g. behind a reverse proxy).
+    /// Set: each email carries a link to a page with the check-in QR and an unsubscribe
+    /// link, each text the page's link. Absent: no links.
+    pub public_url: Option<PublicUrl>,
     /// `[reminders.sms]`: text-message reminders through an SMS gateway.
     pub sms: SmsConfig,
+}
+
+/// The hub's public base URL: `https://` with a host (or `http://` to this machine, for
+/// tests), no query or fragment; kept without a trailing `/`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    pub fn parse(url: &str) -> Result<Self, ConfigError> {
+        if !web_url_ok(url) || url.contains(['?', '#']) {
+            return Err(ConfigError::Reminders(
+                "public_url must be an https URL without query (plain http only to this machine)",
+            ));
+        }
+        Ok(Self(url.trim_end_matches('/').to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PublicUrl {
+    type Error = ConfigError;
+
+    fn try_from(url: String) -> Result<Self, Self::Error> {
+        Self::parse(&url)
+    }
 }
 
 /// `[reminders.sms]`: text-message reminders through an HTTP SMS gateway speaking the
@@ -448,6 +481,7 @@ impl Default for RemindersConfig {
             timeout_ms: 30_000,
             clinic_address: "100 Example St, Exampleville, TX 75001".into(),
             clinic_phone: "(217) 555-0100".into(),
+            public_url: None,
             sms: SmsConfig::default(),
         }
     }
@@ -468,6 +502,7 @@ impl std::fmt::Debug for RemindersConfig {
             .field("days_before", &self.days_before)
             .field("morning", &self.morning)
             .field("per_minute", &self.per_minute)
+            .field("public_url", &self.public_url)
             .field("sms", &self.sms)
             .finish_non_exhaustive()
     }
@@ -981,6 +1016,23 @@ mod tests {
             );
         }
         assert!(toml::from_str::<OfficeConfig>("[reminders]\nsmtp_security = \"ssl\"\n").is_err());
+        for bad in [
+            "http://checkin.example-clinic.test",
+            "https://",
+            "https://checkin.example-clinic.test/?x=1",
+            "ftp://checkin.example-clinic.test",
+            "https://check in.example",
+        ] {
+            let text = format!("[reminders]\npublic_url = \"{bad}\"\n");
+            assert!(toml::from_str::<OfficeConfig>(&text).is_err(), "{bad}");
+        }
+        let text = "[reminders]\npublic_url = \"https://checkin.example-clinic.test/\"\n";
+        let config: OfficeConfig = toml::from_str(text).unwrap();
+        assert_eq!(
+            config.reminders.public_url.unwrap().as_str(),
+            "https://checkin.example-clinic.test"
+        );
+        assert!(PublicUrl::parse("http://127.0.0.1:8480").is_ok());
         for good in [
             "https://hub.example.test/api/sms/v1/status",
             "http://127.0.0.1:8480/api/sms/v1/status",

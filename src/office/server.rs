@@ -210,7 +210,8 @@ impl Office {
 
     /// All routes. Every staff route sits in the router of the role it needs, behind
     /// that role's sign-in gate (`signin::guarded`); the kiosk API (bearer tokens), the
-    /// login page and `/healthz` stay outside.
+    /// login page, the reminders' public link pages (`/r/`, `/u/`) and `/healthz` stay
+    /// outside.
     pub fn router(&self) -> Router {
         use super::signin::{self, Role};
         let state = &self.state;
@@ -247,6 +248,7 @@ impl Office {
             .merge(super::coverage::routes())
             .merge(super::reminders::inbound::routes())
             .merge(super::reminders::delivery::routes())
+            .merge(super::reminders::public::routes())
             .merge(signin::public_routes())
             .merge(super::views::asset_routes())
             .merge(signin::guarded(front_desk, Role::FrontDesk, state))
@@ -254,7 +256,7 @@ impl Office {
             .merge(signin::guarded(admin, Role::Admin, state))
             .route("/healthz", axum::routing::get(|| async { "ok" }))
             .layer(DefaultBodyLimit::max(MAX_BODY))
-            .layer(tower_http::trace::TraceLayer::new_for_http())
+            .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
             .with_state(self.state.clone())
     }
 
@@ -355,6 +357,16 @@ impl Office {
             thread: Some(thread),
         })
     }
+}
+
+/// A request's span (debug level, like `TraceLayer`'s own): method and path, without the
+/// query or a reminder link's token (it opens a page).
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = %super::reminders::public::loggable_path(request.uri().path()),
+    )
 }
 
 /// The longest a stopping HTTPS server waits for open requests (live streams end at once).

@@ -40,6 +40,7 @@ mod kiosks;
 mod needs;
 mod outbound_queue;
 mod payments;
+mod reminder_links;
 mod reminders;
 mod retention;
 mod staff;
@@ -61,6 +62,7 @@ pub use kiosks::{BadKioskName, CredentialRow, KioskIdTaken, KioskName, PairedKio
 pub use needs::{Answer, NeedId, OpenNeed};
 pub use outbound_queue::{QueueState, QueueSummary};
 pub use payments::{PaymentRow, PaymentStored};
+pub use reminder_links::LinkLookup;
 pub use reminders::{
     AppointmentReminders, LetterSubject, ReminderItem, ReminderOutcome, ReminderRow,
     ReminderSubject,
@@ -452,6 +454,8 @@ const MIGRATIONS: &[&str] = &[
     fhir::MIGRATION_COVERAGE_CONSENT,
     // When each staff user last signed in (the users view shows it).
     "ALTER TABLE staff_users ADD COLUMN last_sign_in_at TEXT;",
+    // The reminders' public links (see `reminder_links`).
+    reminder_links::MIGRATION,
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit

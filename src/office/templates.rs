@@ -1,5 +1,5 @@
 //! The hub's server-made pages (the payments report, a patient's answers, the page that
-//! says a role may not open a page): templates under `views/`, filled from plain data
+//! says a role may not open a page, the pages a reminder's links open): templates under `views/`, filled from plain data
 //! with MiniJinja, every value escaped on output. No HTML is made in Rust.
 //!
 //! Why these are made on the server when the views fill themselves from the JSON APIs:
@@ -23,14 +23,23 @@ pub enum Page {
     AnswersRemoved,
     /// A page the signed-in role may not open (403).
     Forbidden,
+    /// `/r/{token}`: a patient's check-in code from a reminder's link.
+    ReminderCode,
+    /// A reminder's link that is unknown, expired or whose visit is gone (404/410).
+    ReminderLinkGone,
+    /// `/u/{token}`: stopping reminders, asked and done.
+    Unsubscribe,
 }
 
 impl Page {
-    const ALL: [Page; 4] = [
+    const ALL: [Page; 7] = [
         Page::PaymentsReport,
         Page::Answers,
         Page::AnswersRemoved,
         Page::Forbidden,
+        Page::ReminderCode,
+        Page::ReminderLinkGone,
+        Page::Unsubscribe,
     ];
 
     fn name(self) -> &'static str {
@@ -39,6 +48,9 @@ impl Page {
             Page::Answers => "answers.html",
             Page::AnswersRemoved => "answers_removed.html",
             Page::Forbidden => "forbidden.html",
+            Page::ReminderCode => "reminder_code.html",
+            Page::ReminderLinkGone => "reminder_link_gone.html",
+            Page::Unsubscribe => "unsubscribe.html",
         }
     }
 
@@ -48,6 +60,9 @@ impl Page {
             Page::Answers => include_str!("views/answers.html"),
             Page::AnswersRemoved => include_str!("views/answers_removed.html"),
             Page::Forbidden => include_str!("views/forbidden.html"),
+            Page::ReminderCode => include_str!("views/reminder_code.html"),
+            Page::ReminderLinkGone => include_str!("views/reminder_link_gone.html"),
+            Page::Unsubscribe => include_str!("views/unsubscribe.html"),
         }
     }
 }

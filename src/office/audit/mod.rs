@@ -277,6 +277,13 @@ audit_actions! {
     RemindersView => "reminders.view",
     /// Reminder letters downloaded to print (one entry per patient's letter).
     ReminderLetterPrint => "reminder.letter.print",
+    /// A reminder's code page opened by its public link (subject: the appointment).
+    ReminderLinkOpen => "reminder.link.open",
+    /// A reminder's public link used after it expired (subject: the appointment).
+    ReminderLinkExpired => "reminder.link.expired",
+    /// A patient opted out by the unsubscribe link in a reminder (subject: the
+    /// appointment).
+    ReminderUnsubscribe => "reminder.unsubscribe",
     /// A check-in's PHI removed under the retention policy (subject: the check-in id).
     RetentionPurge => "retention.purge",
     /// PHI removed under the retention policy from an appointment or registration whose

@@ -50,6 +50,8 @@ pub struct Reminder<'a> {
     /// Unique per reminder and stable across tries: the Message-ID's left part, so a
     /// mail server or client can tell a resend after a crash from a new reminder.
     pub message_id: &'a str,
+    /// The code page and unsubscribe links, when the hub has a `public_url`.
+    pub links: Option<&'a super::links::ReminderLinks>,
 }
 
 /// The words of a reminder, before they become a message.
@@ -98,6 +100,12 @@ pub fn texts(reminder: &Reminder<'_>, clinic: &Clinic) -> Texts {
     plain.push_str("\n\n");
     plain.push_str(w.code_plain);
     plain.push_str("\n\n");
+    if let Some(links) = reminder.links {
+        plain.push_str(w.link_page);
+        plain.push('\n');
+        plain.push_str(&links.code_page);
+        plain.push_str("\n\n");
+    }
     plain.push_str(w.bring_title);
     for item in &bring {
         plain.push_str("\n- ");
@@ -106,6 +114,12 @@ pub fn texts(reminder: &Reminder<'_>, clinic: &Clinic) -> Texts {
     plain.push_str("\n\n");
     plain.push_str(&fill(w.cancel));
     plain.push_str("\n\n");
+    if let Some(links) = reminder.links {
+        plain.push_str(w.unsubscribe);
+        plain.push('\n');
+        plain.push_str(&links.unsubscribe);
+        plain.push_str("\n\n");
+    }
     plain.push_str(&clinic.name);
     plain.push('\n');
 
@@ -127,13 +141,27 @@ pub fn texts(reminder: &Reminder<'_>, clinic: &Clinic) -> Texts {
         escape(w.code_html),
         escape(w.code_alt)
     ));
+    if let Some(links) = reminder.links {
+        html.push_str(&format!(
+            "<p><a href=\"{}\">{}</a></p>\n",
+            escape(&links.code_page),
+            escape(w.link_page)
+        ));
+    }
     html.push_str(&format!("<p>{}</p>\n<ul>\n", escape(w.bring_title)));
     for item in &bring {
         html.push_str(&format!("<li>{}</li>\n", escape(item)));
     }
+    html.push_str(&format!("</ul>\n<p>{}</p>\n", escape(&fill(w.cancel))));
+    if let Some(links) = reminder.links {
+        html.push_str(&format!(
+            "<p><a href=\"{}\">{}</a></p>\n",
+            escape(&links.unsubscribe),
+            escape(w.unsubscribe)
+        ));
+    }
     html.push_str(&format!(
-        "</ul>\n<p>{}</p>\n<p>{}</p>\n</body></html>\n",
-        escape(&fill(w.cancel)),
+        "<p>{}</p>\n</body></html>\n",
         escape(&clinic.name)
     ));
     Texts {
@@ -190,6 +218,8 @@ struct Words {
     code_plain: &'static str,
     code_html: &'static str,
     code_alt: &'static str,
+    link_page: &'static str,
+    unsubscribe: &'static str,
     bring_title: &'static str,
     bring_card: &'static str,
     bring_id: &'static str,
@@ -218,6 +248,8 @@ const ENGLISH: Words = Words {
     code_html: "When you arrive, scan this code at the check-in screen in the lobby (show it \
                 on your phone or bring this email printed).",
     code_alt: "Your check-in code",
+    link_page: "Picture not showing? Open your check-in code here:",
+    unsubscribe: "To stop appointment reminders:",
     bring_title: "Please bring:",
     bring_card: "your insurance card",
     bring_id: "a photo ID",
@@ -237,6 +269,8 @@ const SPANISH: Words = Words {
     code_html: "Al llegar, escanee este código en la pantalla de registro de la sala de espera \
                 (muéstrelo en su teléfono o traiga este correo impreso).",
     code_alt: "Su código de registro",
+    link_page: "¿No ve la imagen? Abra aquí su código de registro:",
+    unsubscribe: "Para no recibir más recordatorios de citas:",
     bring_title: "Por favor, traiga:",
     bring_card: "su tarjeta del seguro médico",
     bring_id: "una identificación con foto",
@@ -270,7 +304,36 @@ mod tests {
             copay: Cents::new(copay),
             token: "FD1.token",
             message_id: "R0000000000000001",
+            links: None,
         }
+    }
+
+    #[test]
+    fn links_appear_only_with_a_public_url() {
+        let links = crate::office::reminders::links::ReminderLinks {
+            code_page: "https://checkin.example.test/r/TOKEN-A".into(),
+            unsubscribe: "https://checkin.example.test/u/TOKEN-B".into(),
+        };
+        let without = texts(&ada(Language::English, 0), &clinic());
+        assert!(!without.plain.contains("https://") && !without.html.contains("href"));
+        let mut reminder = ada(Language::Spanish, 0);
+        reminder.links = Some(&links);
+        let with = texts(&reminder, &clinic());
+        for part in [&with.plain, &with.html] {
+            assert!(
+                part.contains("https://checkin.example.test/r/TOKEN-A"),
+                "{part}"
+            );
+            assert!(
+                part.contains("https://checkin.example.test/u/TOKEN-B"),
+                "{part}"
+            );
+            assert!(part.contains("Abra aquí su código"), "{part}");
+        }
+        assert!(
+            with.html
+                .contains("<a href=\"https://checkin.example.test/u/TOKEN-B\">")
+        );
     }
 
     #[test]
@@ -311,6 +374,8 @@ mod tests {
             (ENGLISH.code_plain, SPANISH.code_plain),
             (ENGLISH.code_html, SPANISH.code_html),
             (ENGLISH.code_alt, SPANISH.code_alt),
+            (ENGLISH.link_page, SPANISH.link_page),
+            (ENGLISH.unsubscribe, SPANISH.unsubscribe),
             (ENGLISH.bring_title, SPANISH.bring_title),
             (ENGLISH.bring_card, SPANISH.bring_card),
             (ENGLISH.bring_id, SPANISH.bring_id),

@@ -15,12 +15,16 @@
 //! - [`letter`]: the printed letter (a PDF page per patient, with the QR and the short
 //!   code) for patients who get reminders by post; staff download the day's letters.
 //! - [`routes`]: the staff page's view, the opt-out toggle and the letters download.
+//! - [`links`]: with a `public_url`, each reminder's single-purpose links (its token
+//!   kept only as a hash); [`public`]: the pages they open (the code page, unsubscribing).
 
 pub mod delivery;
 pub mod email;
 pub mod inbound;
 pub mod letter;
+pub mod links;
 pub mod plan;
+pub mod public;
 pub mod qr_png;
 pub mod routes;
 pub mod sender;

@@ -12,6 +12,7 @@
 
 use super::ReminderChannel;
 use super::email::{self, Clinic, EmailError, Reminder};
+use super::links;
 use super::plan;
 use super::sms::{self, HttpGateway, SmsGateway, TextMessage};
 use crate::office::config::{RemindersConfig, SmtpSecurity};
@@ -270,6 +271,15 @@ fn send(
     let Ok(token) = crate::office::staff::token_for(state, &subject.appointment) else {
         return ReminderOutcome::Failed("no check-in code can be made".into());
     };
+    let links = match &config.public_url {
+        None => None,
+        Some(base) => match with_store(state, item, |store, day_ends| {
+            links::make(store, base, item.appointment, day_ends, now)
+        }) {
+            Ok(links) => Some(links),
+            Err(error) => return retry_or_fail(item, config, now, error.to_string()),
+        },
+    };
     let reminder = Reminder {
         to: subject.email.as_deref().unwrap_or_default(),
         first_name: subject.appointment.patient.first(),
@@ -280,6 +290,7 @@ fn send(
         copay: subject.appointment.copay,
         token: &token,
         message_id: &item.message_id,
+        links: links.as_ref(),
     };
     let clinic = Clinic {
         name: state.config.clinic_name.clone(),
@@ -337,6 +348,22 @@ fn send_text(
         return ReminderOutcome::Bounced("no usable phone number on file".into());
     };
     let code = state.identity_secret.short_code(subject.appointment.id);
+    let link = match &config.public_url {
+        None => None,
+        Some(base) => match with_store(state, item, |store, day_ends| {
+            links::make_one(
+                store,
+                base,
+                links::LinkPurpose::CodePage,
+                item.appointment,
+                day_ends,
+                now,
+            )
+        }) {
+            Ok(link) => Some(link),
+            Err(error) => return retry_or_fail(item, config, now, error.to_string()),
+        },
+    };
     let body = sms::text(
         &sms::TextReminder {
             first_name: subject.appointment.patient.first(),
@@ -345,6 +372,7 @@ fn send_text(
             day: item.day,
             starts_at: item.starts_at,
             code: &code,
+            link: link.as_deref(),
         },
         &sms::TextClinic {
             name: &state.config.clinic_name,
@@ -367,6 +395,37 @@ fn send_text(
             next_try: now + backoff(item.attempts, config.max_backoff_ms),
             reason: error.to_string(),
         },
+    }
+}
+
+/// Runs `make` (which makes a reminder's links) with the store and the instant the
+/// visit's day ends.
+fn with_store<T>(
+    state: &AppState,
+    item: &ReminderItem,
+    make: impl FnOnce(&mut crate::office::store::OfficeStore, Timestamp) -> Result<T, links::LinkError>,
+) -> Result<T, links::LinkError> {
+    let (_, day_ends) = state
+        .day_bounds(item.day)
+        .ok_or(links::LinkError::DayOutOfRange)?;
+    let mut store = state.store.get()?;
+    make(&mut store, day_ends)
+}
+
+/// Another try later, or *failed* when the tries are used up.
+fn retry_or_fail(
+    item: &ReminderItem,
+    config: &RemindersConfig,
+    now: Timestamp,
+    reason: String,
+) -> ReminderOutcome {
+    if item.attempts.saturating_add(1) >= config.max_attempts {
+        ReminderOutcome::Failed(reason)
+    } else {
+        ReminderOutcome::Retry {
+            next_try: now + backoff(item.attempts, config.max_backoff_ms),
+            reason,
+        }
     }
 }
 

@@ -162,6 +162,8 @@ pub struct TextReminder<'a> {
     pub day: Date,
     pub starts_at: Time,
     pub code: &'a ShortCode,
+    /// The code page's link, when the hub has a `public_url`.
+    pub link: Option<&'a str>,
 }
 
 /// What a text says about the place.
@@ -192,6 +194,13 @@ pub fn text(reminder: &TextReminder<'_>, clinic: &TextClinic<'_>) -> String {
         .replace("{address}", clinic.address)
         .replace("{phone}", clinic.phone)
         .replace("{code}", &reminder.code.grouped())
+        .replace(
+            "{link}",
+            &reminder
+                .link
+                .map(|link| w.link.replace("{url}", link))
+                .unwrap_or_default(),
+        )
 }
 
 /// A text's sentences per language; `{…}` are filled in.
@@ -199,25 +208,29 @@ struct Words {
     body: &'static str,
     on_day: &'static str,
     today: &'static str,
+    /// Added after the code when there is a code page; `{url}` is its link.
+    link: &'static str,
 }
 
 // The button named here is the kiosk's welcome button ("Code from my text" /
 // "Código del mensaje"), so the patient finds it by the same words.
 const ENGLISH: Words = Words {
     body: "Hello {name}, your visit to {clinic} is {when} at {time}, {address}. \
-           To check in, tap \"Code from my text\" on the screen in the lobby and type {code}. \
+           To check in, tap \"Code from my text\" on the screen in the lobby and type {code}.{link} \
            To cancel, call {phone}. Reply STOP to end reminders.",
     on_day: "on {date}",
     today: "today",
+    link: " Or scan your code from {url}",
 };
 
 const SPANISH: Words = Words {
     body: "Hola, {name}: su cita en {clinic} es {when} a las {time}, {address}. \
            Para registrarse, toque «Código del mensaje» en la pantalla de la sala de espera \
-           y escriba {code}. Para cancelar, llame al {phone}. Responda ALTO para no recibir \
+           y escriba {code}.{link} Para cancelar, llame al {phone}. Responda ALTO para no recibir \
            más recordatorios.",
     on_day: "el {date}",
     today: "hoy",
+    link: " O escanee su código desde {url}",
 };
 
 #[cfg(test)]
@@ -244,8 +257,10 @@ mod tests {
             day: date(2026, 11, 23),
             starts_at: Time::constant(14, 30, 0, 0),
             code: &code,
+            link: None,
         };
         let en = text(&reminder, &clinic());
+        assert!(!en.contains("http"), "{en}");
         assert!(
             en.starts_with(
                 "Hello Ada, your visit to Demo Family Practice is on Monday, November 23 at \
@@ -265,6 +280,16 @@ mod tests {
         assert!(es.contains(&code.grouped()));
         assert!(es.contains("Responda ALTO"));
         assert_ne!(ENGLISH.body, SPANISH.body);
+        assert_ne!(ENGLISH.link, SPANISH.link);
+        reminder.link = Some("https://checkin.example.test/r/TOKEN");
+        let linked = text(&reminder, &clinic());
+        assert!(
+            linked.contains(&format!(
+                "escriba {}. O escanee su código desde https://checkin.example.test/r/TOKEN Para cancelar",
+                code.grouped()
+            )),
+            "{linked}"
+        );
     }
 
     #[test]

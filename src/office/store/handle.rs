@@ -49,7 +49,10 @@ const DEFAULT_POOL: u32 = 8;
 /// The PostgreSQL schema, step by step; a step is never edited once released (add one).
 /// Every SQLite migration that changes the schema needs its twin here; a test compares
 /// the two schemas' tables and columns.
-const POSTGRES_MIGRATIONS: &[&str] = &[include_str!("schema_postgres.sql")];
+const POSTGRES_MIGRATIONS: &[&str] = &[
+    include_str!("schema_postgres.sql"),
+    super::reminder_links::POSTGRES_MIGRATION,
+];
 
 /// Opens pooled PostgreSQL connections.
 struct PgManager {

@@ -56,7 +56,7 @@ const HAS_ADDRESS: &str = "(coalesce(a.address_line1, '') <> '' AND coalesce(a.c
      AND coalesce(a.state, '') <> '' AND coalesce(a.zip, '') <> '')";
 
 /// The key opt-outs are kept under, as SQL over the appointment `a`.
-const PATIENT_KEY: &str = "coalesce(a.patient_id, 'appointment:' || a.external_id)";
+pub(super) const PATIENT_KEY: &str = "coalesce(a.patient_id, 'appointment:' || a.external_id)";
 
 /// A reminder due to be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,7 +156,7 @@ fn visit_key(day: Date, starts_at: Time) -> String {
     format!("{day}T{}", starts_at.strftime("%H:%M"))
 }
 
-fn language_from(code: &str) -> Result<Language, StoreError> {
+pub(super) fn language_from(code: &str) -> Result<Language, StoreError> {
     Language::ALL
         .into_iter()
         .find(|l| l.code() == code)
