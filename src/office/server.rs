@@ -145,8 +145,7 @@ impl Office {
             None => None,
         };
         let handle = StoreHandle::open(&config.database, &config.data_dir)?;
-        handle.set_hl7_outbound(config.hl7.peer.is_some())?;
-        handle.set_fhir_writes(super::fhir::writes(&config.fhir))?;
+        handle.set_outbound(config.hl7.peer.is_some(), super::fhir::writes(&config.fhir))?;
         let mut store = handle.get()?;
         let hl7 = Arc::new(super::hl7::Hl7Link::default());
         let hl7_listener = match config.hl7.listen {

@@ -428,6 +428,9 @@ pub struct PgConnection {
 
 type PgJob = Box<dyn FnOnce(&mut PgSession) + Send>;
 
+/// A bound parameter as the client takes it.
+type PgParam<'a> = &'a (dyn postgres::types::ToSql + Sync);
+
 /// What the connection's thread holds: the client and its prepared statements.
 pub struct PgSession {
     pub client: postgres::Client,
@@ -476,30 +479,33 @@ impl PgConnection {
         answered.recv().map_err(|_| gone())?
     }
 
-    fn query(&self, sql: &str, values: &[Value]) -> Result<Vec<Vec<Value>>> {
+    /// Runs `call` on the connection's thread with `sql` prepared and `values` bound.
+    fn with_bound<T: Send + 'static>(
+        &self,
+        sql: &str,
+        values: &[Value],
+        call: impl FnOnce(&mut postgres::Client, &postgres::Statement, &[PgParam<'_>]) -> Result<T>
+        + Send
+        + 'static,
+    ) -> Result<T> {
         let (sql, values) = (sql.to_owned(), values.to_vec());
         self.run(move |session| {
             let statement = session.statement(&sql)?;
             let bound: Vec<pg::Bound<'_>> = values.iter().map(pg::Bound).collect();
-            let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = bound
-                .iter()
-                .map(|b| b as &(dyn postgres::types::ToSql + Sync))
-                .collect();
-            let rows = session.client.query(&statement, &refs)?;
-            rows.iter().map(pg::read_row).collect()
+            let refs: Vec<PgParam<'_>> = bound.iter().map(|b| b as PgParam<'_>).collect();
+            call(&mut session.client, &statement, &refs)
+        })
+    }
+
+    fn query(&self, sql: &str, values: &[Value]) -> Result<Vec<Vec<Value>>> {
+        self.with_bound(sql, values, |client, statement, params| {
+            client.query(statement, params)?.iter().map(pg::read_row).collect()
         })
     }
 
     fn execute(&self, sql: &str, values: &[Value]) -> Result<usize> {
-        let (sql, values) = (sql.to_owned(), values.to_vec());
-        self.run(move |session| {
-            let statement = session.statement(&sql)?;
-            let bound: Vec<pg::Bound<'_>> = values.iter().map(pg::Bound).collect();
-            let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = bound
-                .iter()
-                .map(|b| b as &(dyn postgres::types::ToSql + Sync))
-                .collect();
-            let count = session.client.execute(&statement, &refs)?;
+        self.with_bound(sql, values, |client, statement, params| {
+            let count = client.execute(statement, params)?;
             Ok(usize::try_from(count).unwrap_or(usize::MAX))
         })
     }

@@ -233,23 +233,20 @@ impl StoreHandle {
         }
     }
 
-    /// Whether check-ins queue HL7 messages (see [`OfficeStore::set_hl7_outbound`]).
-    pub fn set_hl7_outbound(&self, on: bool) -> Result<(), StoreError> {
+    /// What check-ins queue for the EHR: HL7 messages (see
+    /// [`OfficeStore::set_hl7_outbound`]) and FHIR writes ([`OfficeStore::set_fhir_writes`]).
+    pub fn set_outbound(&self, hl7: bool, fhir: FhirWrites) -> Result<(), StoreError> {
         match &self.backend {
-            Backend::Sqlite(_) => self.get()?.set_hl7_outbound(on),
-            Backend::Postgres { flags, .. } => {
-                flags.lock().unwrap_or_else(|p| p.into_inner()).hl7_outbound = on;
+            Backend::Sqlite(_) => {
+                let mut store = self.get()?;
+                store.set_hl7_outbound(hl7);
+                store.set_fhir_writes(fhir);
             }
-        }
-        Ok(())
-    }
-
-    /// What check-ins queue for FHIR (see [`OfficeStore::set_fhir_writes`]).
-    pub fn set_fhir_writes(&self, writes: FhirWrites) -> Result<(), StoreError> {
-        match &self.backend {
-            Backend::Sqlite(_) => self.get()?.set_fhir_writes(writes),
             Backend::Postgres { flags, .. } => {
-                flags.lock().unwrap_or_else(|p| p.into_inner()).fhir_writes = writes;
+                *flags.lock().unwrap_or_else(|p| p.into_inner()) = Flags {
+                    hl7_outbound: hl7,
+                    fhir_writes: fhir,
+                };
             }
         }
         Ok(())
