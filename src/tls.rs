@@ -124,6 +124,8 @@ pub enum PinnedPeer {
     Office,
     /// The office hub's MLLP connection to the EHR's HL7 v2 peer (`[hl7] tls`).
     Hl7Peer,
+    /// The office hub's connections to its PostgreSQL server (`[database]`).
+    Database,
 }
 
 impl PinnedPeer {
@@ -132,6 +134,7 @@ impl PinnedPeer {
         match self {
             Self::Office => "the office",
             Self::Hl7Peer => "the HL7 peer",
+            Self::Database => "the database server",
         }
     }
 }
@@ -212,16 +215,71 @@ impl ServerCertVerifier for PinnedVerifier {
     }
 }
 
+/// What a TLS client trusts in a server the practice runs (the office, the EHR's peer,
+/// the database server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerTrust {
+    /// The CA certificate(s) in a PEM file; the server's certificate must also carry the
+    /// name it is reached by.
+    CaFile(std::path::PathBuf),
+    /// Exactly the certificate with this fingerprint (see [`PinnedVerifier`]).
+    Pinned(Fingerprint),
+}
+
+/// Why a TLS client configuration cannot be made. Names the file, never its contents.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    #[error("{path} is unreadable or holds no PEM certificate")]
+    CaFile { path: String },
+    #[error("{path}: a certificate is not usable as a CA")]
+    CaCertificate { path: String },
+    #[error("TLS set-up: {0}")]
+    Rustls(#[from] rustls::Error),
+}
+
+/// A TLS client configuration (TLS 1.2 or 1.3, ring) trusting what `trust` says for
+/// connections to `peer`.
+pub fn client_config(
+    trust: &ServerTrust,
+    peer: PinnedPeer,
+) -> Result<rustls::ClientConfig, TrustError> {
+    let provider = crypto_provider();
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?;
+    Ok(match trust {
+        ServerTrust::Pinned(pin) => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(PinnedVerifier::new(*pin, peer, &provider)))
+            .with_no_client_auth(),
+        ServerTrust::CaFile(path) => builder
+            .with_root_certificates(ca_roots(path)?)
+            .with_no_client_auth(),
+    })
+}
+
+/// The CA certificates of a PEM file.
+fn ca_roots(path: &std::path::Path) -> Result<rustls::RootCertStore, TrustError> {
+    use rustls::pki_types::pem::PemObject as _;
+    let shown = || path.display().to_string();
+    let certificates: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+        .and_then(|iter| iter.collect())
+        .map_err(|_| TrustError::CaFile { path: shown() })?;
+    if certificates.is_empty() {
+        return Err(TrustError::CaFile { path: shown() });
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in certificates {
+        roots
+            .add(certificate)
+            .map_err(|_| TrustError::CaCertificate { path: shown() })?;
+    }
+    Ok(roots)
+}
+
 /// A kiosk's TLS client configuration for the office: trusts exactly the certificate
 /// `pin` names.
-pub fn pinned_client_config(pin: Fingerprint) -> Result<rustls::ClientConfig, rustls::Error> {
-    let provider = crypto_provider();
-    let verifier = PinnedVerifier::new(pin, PinnedPeer::Office, &provider);
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth())
+pub fn pinned_client_config(pin: Fingerprint) -> Result<rustls::ClientConfig, TrustError> {
+    client_config(&ServerTrust::Pinned(pin), PinnedPeer::Office)
 }
 
 #[cfg(test)]

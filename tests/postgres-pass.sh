@@ -22,6 +22,31 @@ dropdb --if-exists frontdesk_test
 createdb frontdesk_test
 export FRONTDESK_TEST_POSTGRES="host=/var/run/postgresql dbname=frontdesk_test"
 
+# TLS (tests/office_postgres_tls.rs): the server gets a certificate for "localhost" from a
+# CA made for this run, and the test role a password for TCP (scram-sha-256). SSL settings
+# take effect on reload; ALTER SYSTEM keeps them in the cluster's postgresql.auto.conf.
+tls_dir=/var/lib/postgresql/frontdesk-test-tls
+rm -rf "$tls_dir" && mkdir -p "$tls_dir"
+new_key="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+openssl req -x509 $new_key -days 2 -subj "/CN=frontdesk test CA" \
+    -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.pem" 2>/dev/null
+openssl req $new_key -subj "/CN=localhost" \
+    -keyout "$tls_dir/server.key" -out "$tls_dir/server.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+    >"$tls_dir/server.ext"
+openssl x509 -req -in "$tls_dir/server.csr" -CA "$tls_dir/ca.pem" -CAkey "$tls_dir/ca.key" \
+    -CAcreateserial -days 2 -extfile "$tls_dir/server.ext" -out "$tls_dir/server.pem" 2>/dev/null
+chown -R postgres "$tls_dir" && chmod 600 "$tls_dir"/*.key
+su postgres -c "psql -qtA -c \"ALTER SYSTEM SET ssl_cert_file = '$tls_dir/server.pem'\" \
+    -c \"ALTER SYSTEM SET ssl_key_file = '$tls_dir/server.key'\" -c 'ALTER SYSTEM SET ssl = on' \
+    -c 'SELECT pg_reload_conf()'" >/dev/null
+password=$(openssl rand -hex 16)
+psql -q -d frontdesk_test -c "ALTER ROLE \"$me\" PASSWORD '$password'"
+port=$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $3}')
+export FRONTDESK_TEST_POSTGRES_TLS="host=localhost port=$port dbname=frontdesk_test user=$me password=$password"
+export FRONTDESK_TEST_POSTGRES_CA="$tls_dir/ca.pem"
+export FRONTDESK_TEST_POSTGRES_CERT="$tls_dir/server.pem"
+
 # Every integration test that opens a hub or its store.
 targets=()
 for file in $(grep -l "start_office\|Office::open\|OfficeStore\|OfficeRig" tests/*.rs | sort); do

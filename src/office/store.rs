@@ -40,6 +40,7 @@ mod kiosks;
 mod needs;
 mod outbound_queue;
 mod payments;
+pub mod pg_server;
 mod reminder_links;
 mod reminders;
 mod retention;
@@ -472,6 +473,8 @@ pub enum StoreError {
     Corrupt(&'static str),
     #[error("no randomness for a new appointment handle: {0}")]
     Random(getrandom::Error),
+    #[error(transparent)]
+    Server(#[from] pg_server::PgServerError),
 }
 
 /// An appointment as the office holds it.
@@ -652,11 +655,8 @@ impl OfficeStore {
 
     /// A read-only view of the PostgreSQL store at `url`, as of one instant (a repeatable
     /// read transaction), taking no lock: hubs go on writing while it is read.
-    pub fn postgres_snapshot(url: &str) -> Result<Self, StoreError> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|_| StoreError::Corrupt("[database] url"))?;
-        let conn = db::PgConnection::connect(&config)?;
+    pub fn postgres_snapshot(server: &pg_server::PgServer) -> Result<Self, StoreError> {
+        let conn = db::PgConnection::connect(server)?;
         conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
         Ok(Self::with_connection(Connection::postgres(Box::new(conn))))
     }

@@ -94,6 +94,7 @@ pub fn test_database(data_dir: &Path) -> DatabaseConfig {
             DatabaseConfig {
                 url: Some(url),
                 pool_size: Some(4),
+                ..DatabaseConfig::default()
             }
         }
         _ => DatabaseConfig::default(),

@@ -123,10 +123,10 @@ pub fn verify_configured(
     database: &DatabaseConfig,
     data_dir: &Path,
 ) -> Result<Report, VerifyError> {
-    let Some(url) = &database.url else {
+    let Some(server) = database.server().map_err(StoreError::from)? else {
         return verify_data_dir(data_dir);
     };
-    let store = OfficeStore::postgres_snapshot(url)?;
+    let store = OfficeStore::postgres_snapshot(&server)?;
     let checkpoints = checkpoint::read(data_dir)?;
     let key = keys::load_verifying(data_dir)?;
     verify(store.connection(), &checkpoints, key.as_ref())

@@ -3,10 +3,9 @@
 //! a failed handshake says on the staff page.
 
 use crate::office::config::Hl7Config;
-use crate::tls::{PinnedPeer, PinnedVerifier, crypto_provider};
-use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::{CertificateError, RootCertStore};
+use crate::tls::{PinnedPeer, ServerTrust, TrustError, client_config};
+use rustls::CertificateError;
+use rustls::pki_types::ServerName;
 use std::sync::Arc;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -15,14 +14,12 @@ use tokio_rustls::TlsConnector;
 /// its contents.
 #[derive(Debug, thiserror::Error)]
 pub enum Hl7TlsError {
-    #[error("peer_ca_file {path} is unreadable or holds no PEM certificate")]
-    CaFile { path: String },
-    #[error("peer_ca_file {path}: a certificate is not usable as a CA")]
-    CaCertificate { path: String },
+    #[error("[hl7] peer TLS: {0}")]
+    Trust(#[from] TrustError),
+    #[error("tls = true needs peer_ca_file or peer_fingerprint")]
+    NothingTrusted,
     #[error("the peer's name is neither a DNS name nor an IP address")]
     ServerName,
-    #[error("TLS set-up: {0}")]
-    Rustls(#[from] rustls::Error),
 }
 
 /// A TLS client for the configured peer: the connector and the name its certificate is
@@ -39,35 +36,12 @@ impl PeerTls {
         if !config.tls {
             return Ok(None);
         }
-        let provider = crypto_provider();
-        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()?;
-        let client = if let Some(pin) = config.peer_fingerprint {
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(PinnedVerifier::new(
-                    pin,
-                    PinnedPeer::Hl7Peer,
-                    &provider,
-                )))
-                .with_no_client_auth()
-        } else {
-            let path = config.peer_ca_file.clone().unwrap_or_default();
-            let shown = || path.display().to_string();
-            let certificates: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&path)
-                .and_then(|iter| iter.collect())
-                .map_err(|_| Hl7TlsError::CaFile { path: shown() })?;
-            if certificates.is_empty() {
-                return Err(Hl7TlsError::CaFile { path: shown() });
-            }
-            let mut roots = RootCertStore::empty();
-            for certificate in certificates {
-                roots
-                    .add(certificate)
-                    .map_err(|_| Hl7TlsError::CaCertificate { path: shown() })?;
-            }
-            builder.with_root_certificates(roots).with_no_client_auth()
+        let trust = match (config.peer_fingerprint, &config.peer_ca_file) {
+            (Some(pin), _) => ServerTrust::Pinned(pin),
+            (None, Some(path)) => ServerTrust::CaFile(path.clone()),
+            (None, None) => return Err(Hl7TlsError::NothingTrusted),
         };
+        let client = client_config(&trust, PinnedPeer::Hl7Peer)?;
         let host = match &config.peer_server_name {
             Some(name) => name.clone(),
             None => host_of(peer).to_owned(),
@@ -156,7 +130,10 @@ mod tests {
         let error = PeerTls::from_config(&config, "127.0.0.1:2575")
             .err()
             .unwrap();
-        assert!(matches!(error, Hl7TlsError::CaFile { .. }), "{error}");
+        assert!(
+            matches!(error, Hl7TlsError::Trust(TrustError::CaFile { .. })),
+            "{error}"
+        );
         assert!(
             PeerTls::from_config(&Hl7Config::default(), "x:1")
                 .unwrap()

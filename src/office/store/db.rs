@@ -68,8 +68,17 @@ impl From<postgres::Error> for Error {
     fn from(e: postgres::Error) -> Self {
         let (code, message) = match e.as_db_error() {
             Some(db) => (Some(db.code().code().to_owned()), db.message().to_owned()),
-            // Connection and protocol errors carry no row data.
-            None => (e.code().map(|c| c.code().to_owned()), e.to_string()),
+            // Connection, TLS and protocol errors carry no row data; their causes say
+            // why (refused, a certificate not trusted), which is what IT needs to read.
+            None => {
+                let mut message = e.to_string();
+                let mut cause = std::error::Error::source(&e);
+                while let Some(inner) = cause {
+                    message = format!("{message}: {inner}");
+                    cause = inner.source();
+                }
+                (e.code().map(|c| c.code().to_owned()), message)
+            }
         };
         Error::Postgres(PgError { code, message })
     }
@@ -438,14 +447,14 @@ pub struct PgSession {
 }
 
 impl PgConnection {
-    /// Connects (on the new thread) with `config`.
-    pub fn connect(config: &postgres::Config) -> Result<Self> {
+    /// Connects (on the new thread) to `server`.
+    pub fn connect(server: &super::pg_server::PgServer) -> Result<Self> {
         let (jobs, inbox) = std::sync::mpsc::channel::<PgJob>();
         let (ready, connected) = std::sync::mpsc::sync_channel::<Result<()>>(1);
-        let config = config.clone();
+        let server = server.clone();
         std::thread::Builder::new()
             .name("postgres".into())
-            .spawn(move || match config.connect(postgres::NoTls) {
+            .spawn(move || match server.connect() {
                 Ok(client) => {
                     let _ = ready.send(Ok(()));
                     let mut session = PgSession {
@@ -499,7 +508,11 @@ impl PgConnection {
 
     fn query(&self, sql: &str, values: &[Value]) -> Result<Vec<Vec<Value>>> {
         self.with_bound(sql, values, |client, statement, params| {
-            client.query(statement, params)?.iter().map(pg::read_row).collect()
+            client
+                .query(statement, params)?
+                .iter()
+                .map(pg::read_row)
+                .collect()
         })
     }
 

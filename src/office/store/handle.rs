@@ -3,7 +3,9 @@
 //! [`StoreGuard`] and never hold a connection themselves.
 
 use super::db::{self, Connection, PgConnection, PgHandle};
+use super::pg_server::{PgServer, PgServerError};
 use super::{FhirWrites, OfficeStore, StoreError};
+use crate::tls::{Fingerprint, ServerTrust};
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,6 +20,14 @@ pub struct DatabaseConfig {
     pub url: Option<String>,
     /// Connections the hub keeps open to PostgreSQL (default 8).
     pub pool_size: Option<u32>,
+    /// PEM file of the CA certificate(s) that issue the server's certificate, which must
+    /// also name the host in `url`. Setting it (or `server_fingerprint`) makes TLS
+    /// required; `sslmode=require` alone trusts the public web CAs.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// The SHA-256 fingerprint of the server's own certificate (`AB:CD:…`, as
+    /// `openssl x509 -fingerprint -sha256` prints it): exactly that certificate is
+    /// trusted, e.g. the self-signed one Debian's PostgreSQL makes.
+    pub server_fingerprint: Option<Fingerprint>,
 }
 
 impl std::fmt::Debug for DatabaseConfig {
@@ -26,21 +36,53 @@ impl std::fmt::Debug for DatabaseConfig {
         f.debug_struct("DatabaseConfig")
             .field("url", &self.url.as_ref().map(|_| "<set>"))
             .field("pool_size", &self.pool_size)
+            .field("ca_file", &self.ca_file)
+            .field("server_fingerprint", &self.server_fingerprint)
             .finish()
     }
 }
 
 impl DatabaseConfig {
-    /// Checks the connection string parses (it is not tried until the hub opens).
+    /// Checks the connection string and the TLS settings (the server is not tried until
+    /// the hub opens).
     pub fn validate(&self) -> Result<(), String> {
-        if let Some(url) = &self.url {
-            url.parse::<postgres::Config>()
-                .map_err(|_| "[database] url is not a PostgreSQL connection string".to_owned())?;
-        }
+        self.server().map_err(|e| e.to_string())?;
         if self.pool_size == Some(0) {
             return Err("[database] pool_size must be at least 1".into());
         }
         Ok(())
+    }
+
+    /// The PostgreSQL server `url` names, reached as the TLS settings say; `None` for
+    /// SQLite.
+    pub fn server(&self) -> Result<Option<PgServer>, PgServerError> {
+        let Some(url) = &self.url else {
+            if self.ca_file.is_some() || self.server_fingerprint.is_some() {
+                return Err(PgServerError::TrustWithoutUrl);
+            }
+            return Ok(None);
+        };
+        let trust = match (&self.ca_file, self.server_fingerprint) {
+            (Some(_), Some(_)) => return Err(PgServerError::TwoTrusts),
+            (Some(path), None) => Some(ServerTrust::CaFile(path.clone())),
+            (None, Some(pin)) => Some(ServerTrust::Pinned(pin)),
+            (None, None) => None,
+        };
+        PgServer::new(url, trust.as_ref()).map(Some)
+    }
+
+    /// The same server in a new, empty schema of its own (tests and benchmarks: each run
+    /// gets a store of its own on one server).
+    pub fn in_fresh_schema(&self) -> Result<DatabaseConfig, StoreError> {
+        let (Some(url), Some(server)) = (&self.url, self.server()?) else {
+            return Err(StoreError::Corrupt("a fresh schema needs [database] url"));
+        };
+        let name = format!("t{:016x}", getrandom::u64().map_err(StoreError::Random)?);
+        PgConnection::connect(&server)?.batch_execute(&format!("CREATE SCHEMA {name}"))?;
+        Ok(DatabaseConfig {
+            url: Some(format!("{url} options='-c search_path={name}'")),
+            ..self.clone()
+        })
     }
 }
 
@@ -56,7 +98,7 @@ const POSTGRES_MIGRATIONS: &[&str] = &[
 
 /// Opens pooled PostgreSQL connections.
 struct PgManager {
-    config: postgres::Config,
+    server: PgServer,
 }
 
 impl r2d2::ManageConnection for PgManager {
@@ -64,7 +106,7 @@ impl r2d2::ManageConnection for PgManager {
     type Error = db::Error;
 
     fn connect(&self) -> Result<PgConnection, db::Error> {
-        PgConnection::connect(&self.config)
+        PgConnection::connect(&self.server)
     }
 
     fn is_valid(&self, conn: &mut PgConnection) -> Result<(), db::Error> {
@@ -94,7 +136,7 @@ enum Backend {
     Sqlite(Arc<Mutex<OfficeStore>>),
     Postgres {
         pool: r2d2::Pool<PgManager>,
-        config: Arc<postgres::Config>,
+        server: Arc<PgServer>,
         flags: Arc<Mutex<Flags>>,
     },
 }
@@ -148,11 +190,11 @@ impl std::ops::DerefMut for StoreGuard<'_> {
 impl StoreHandle {
     /// The store `config` names: PostgreSQL at `url`, else SQLite in `data_dir`.
     pub fn open(config: &DatabaseConfig, data_dir: &Path) -> Result<Self, StoreError> {
-        match &config.url {
+        match config.server()? {
             None => Ok(Self::sqlite(OfficeStore::open(
                 &data_dir.join("office.db"),
             )?)),
-            Some(url) => Self::postgres(url, config.pool_size.unwrap_or(DEFAULT_POOL)),
+            Some(server) => Self::postgres(server, config.pool_size.unwrap_or(DEFAULT_POOL)),
         }
     }
 
@@ -163,22 +205,19 @@ impl StoreHandle {
     }
 
     /// Connects to PostgreSQL and brings its schema up to date (one hub at a time).
-    pub fn postgres(url: &str, pool_size: u32) -> Result<Self, StoreError> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|_| StoreError::Corrupt("[database] url"))?;
-        PgConnection::connect(&config)?.run(|session| migrate(&mut session.client))?;
+    pub fn postgres(server: PgServer, pool_size: u32) -> Result<Self, StoreError> {
+        PgConnection::connect(&server)?.run(|session| migrate(&mut session.client))?;
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
             .build(PgManager {
-                config: config.clone(),
+                server: server.clone(),
             })
             .map_err(|e| db::Error::Pool(e.to_string()))?;
         Ok(Self {
             backend: Backend::Postgres {
                 pool,
-                config: Arc::new(config),
+                server: Arc::new(server),
                 flags: Arc::default(),
             },
         })
@@ -192,7 +231,14 @@ impl StoreHandle {
     /// `FRONTDESK_TEST_POSTGRES` names a server (key=value form), else SQLite in `dir`.
     pub fn for_tests(dir: &Path) -> Result<Self, StoreError> {
         match std::env::var("FRONTDESK_TEST_POSTGRES") {
-            Ok(base) if !base.is_empty() => Self::postgres(&fresh_postgres_schema(&base)?, 2),
+            Ok(base) if !base.is_empty() => {
+                let database = DatabaseConfig {
+                    url: Some(fresh_postgres_schema(&base)?),
+                    pool_size: Some(2),
+                    ..DatabaseConfig::default()
+                };
+                Self::open(&database, dir)
+            }
             _ => Ok(Self::sqlite(OfficeStore::open(&dir.join("office.db"))?)),
         }
     }
@@ -256,25 +302,23 @@ impl StoreHandle {
     pub fn postgres_listener(&self) -> Option<Result<postgres::Client, StoreError>> {
         match &self.backend {
             Backend::Sqlite(_) => None,
-            Backend::Postgres { config, .. } => Some(
-                config
-                    .connect(postgres::NoTls)
+            Backend::Postgres { server, .. } => Some(
+                server
+                    .connect()
                     .map_err(|e| StoreError::from(db::Error::from(e))),
             ),
         }
     }
 }
 
-/// Makes a new, empty schema on the server `base` names (a key=value connection string)
-/// and returns a connection string whose sessions use it: each test or benchmark run
-/// gets a store of its own on one server.
+/// Makes a new, empty schema on the server `base` names (a connection string) and returns
+/// a connection string whose sessions use it (see [`DatabaseConfig::in_fresh_schema`]).
 pub fn fresh_postgres_schema(base: &str) -> Result<String, StoreError> {
-    let config: postgres::Config = base
-        .parse()
-        .map_err(|_| StoreError::Corrupt("postgres connection string"))?;
-    let name = format!("t{:016x}", getrandom::u64().map_err(StoreError::Random)?);
-    PgConnection::connect(&config)?.batch_execute(&format!("CREATE SCHEMA {name}"))?;
-    Ok(format!("{base} options='-c search_path={name}'"))
+    let database = DatabaseConfig {
+        url: Some(base.to_owned()),
+        ..DatabaseConfig::default()
+    };
+    Ok(database.in_fresh_schema()?.url.unwrap_or_default())
 }
 
 /// Applies the PostgreSQL steps not applied yet, under the store's write lock so two
@@ -310,6 +354,42 @@ fn migrate(client: &mut postgres::Client) -> Result<(), db::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_database_section_says_what_is_wrong_with_it() {
+        let read = |toml: &str| toml::from_str::<DatabaseConfig>(toml).unwrap().validate();
+        assert_eq!(read(""), Ok(()));
+        assert_eq!(read("url = \"host=/run/postgresql dbname=fd\""), Ok(()));
+        let pin = "AB:".repeat(31) + "CD";
+        assert_eq!(
+            read(&format!(
+                "url = \"host=db.example dbname=fd\"\nserver_fingerprint = \"{pin}\""
+            )),
+            Ok(())
+        );
+        let refused = |toml: &str, says: &str| {
+            let error = read(toml).unwrap_err();
+            assert!(error.contains(says), "{toml}: {error}");
+        };
+        refused("url = \"host=db.example password=hunter2-x\"", "plain TCP");
+        refused("ca_file = \"/etc/ca.pem\"", "none is set");
+        refused(
+            &format!(
+                "url = \"host=db.example\"\nca_file = \"/etc/ca.pem\"\nserver_fingerprint = \"{pin}\""
+            ),
+            "set one",
+        );
+        refused(
+            "url = \"host=db.example\"\nca_file = \"/nonexistent/ca.pem\"",
+            "/nonexistent/ca.pem",
+        );
+        refused("pool_size = 0", "pool_size");
+        assert!(
+            !read("url = \"host=db.example password=hunter2-x\"")
+                .unwrap_err()
+                .contains("hunter2")
+        );
+    }
 
     type Columns = Vec<(String, Vec<String>)>;
 
@@ -352,7 +432,9 @@ mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let sqlite = OfficeStore::open(&dir.path().join("office.db")).unwrap();
-        let postgres = StoreHandle::postgres(&fresh_postgres_schema(&base).unwrap(), 1)
+        let url = fresh_postgres_schema(&base).unwrap();
+        let server = PgServer::new(&url, None).unwrap();
+        let postgres = StoreHandle::postgres(server, 1)
             .unwrap()
             .into_store()
             .unwrap();
