@@ -113,7 +113,7 @@ fn a_kiosk_gets_the_contact_on_file_for_todays_appointment_only_and_it_is_audite
             date_of_birth: None,
             contact: None,
             patient_id: None,
-            reminders: None,
+            reminders: Default::default(),
         }])
         .unwrap();
     let later = office

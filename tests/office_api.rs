@@ -235,7 +235,7 @@ fn an_appointment_no_code_can_carry_gets_a_clear_500_that_names_no_one() {
             date_of_birth: None,
             contact: None,
             patient_id: None,
-            reminders: None,
+            reminders: Default::default(),
         }])
         .unwrap();
     let handle = store.appointments_on(day).unwrap()[0].id.get();

@@ -489,7 +489,7 @@ fn appointment_on(
         date_of_birth: None,
         contact: None,
         patient_id: patient_id.map(|p| PatientNumber::new(p).unwrap()),
-        reminders: None,
+        reminders: Default::default(),
     }
 }
 

@@ -171,7 +171,7 @@ fn a_check_ins_phi_goes_at_n_days_after_the_visit_not_before_and_staff_are_told(
             date_of_birth: None,
             contact: None,
             patient_id: None,
-            reminders: None,
+            reminders: Default::default(),
         }])
         .unwrap();
     let bruno = office

@@ -163,10 +163,7 @@ fn visit(
         date_of_birth: None,
         contact: Some(contact),
         patient_id: PatientNumber::new(&format!("P-{id}")),
-        reminders: Some(ReminderPrefs {
-            language,
-            channel: ReminderChannel::Email,
-        }),
+        reminders: ReminderPrefs::new(language, ReminderChannel::Email),
     }
 }
 
@@ -527,4 +524,65 @@ fn an_unreachable_mail_server_is_tried_again_then_shown_failed() {
         failed.reminders[0].last_error.as_deref(),
         Some("mail server unreachable")
     );
+}
+
+/// A visit booked by the EHR over HL7 (SIU^S12 to the hub's MLLP listener) carries the
+/// patient's email in PID-13 and language in PID-15: the reminder goes there, in Spanish,
+/// with no CSV import involved.
+#[test]
+fn a_visit_booked_over_hl7_is_reminded_at_the_email_and_in_the_language_pid_gives() {
+    use frontdesk::hl7::mllp::{FrameReader, frame};
+    use std::io::{Read, Write};
+
+    let dir = tempfile::tempdir().unwrap();
+    let peer = MailPeer::start(&dir.path().join("mail"));
+    let zone = daytime_zone();
+    let office = start(&dir.path().join("office"), &zone, peer.port, |config| {
+        config.hl7.listen = Some("127.0.0.1:0".parse().unwrap());
+    });
+    let day = office.state.today(Timestamp::now()).strftime("%Y%m%d");
+    let siu = format!(
+        "MSH|^~\\&|EHR|DEMO|FRONTDESK|DEMO|{day}0800||SIU^S12^SIU_S12|REM-HL7-1|P|2.5.1\r\
+         SCH|PL-H-1|H-1|||||ROUTINE\r\
+         PID|1||MRN-7002^^^DEMO^MR||Testhl7^Paz||19610203|F|||100 Example St^^Exampleville^TX^75001||\
+         ^PRN^PH^^1^217^5550100~^NET^Internet^paz.testhl7@example.invalid||spa^Spanish^ISO639\r\
+         RGS|1\r\
+         AIS|1||OFFICE^Office visit|{day}2230|||15|min\r\
+         AIP|1||7^Able^Demo^^^Dr.|ATTENDING\r"
+    );
+    let listener = office
+        .state
+        .hl7
+        .listening()
+        .expect("the HL7 listener is bound");
+    let mut stream = std::net::TcpStream::connect(listener).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(&frame(siu.as_bytes())).unwrap();
+    let mut reader = FrameReader::new(64 * 1024);
+    let mut buffer = [0u8; 4096];
+    let ack = loop {
+        let read = stream.read(&mut buffer).unwrap();
+        assert!(read > 0, "the listener closed without answering");
+        if let Some(answer) = reader.push(&buffer[..read]).into_iter().next() {
+            break String::from_utf8(answer.unwrap()).unwrap();
+        }
+    };
+    assert!(ack.contains("MSA|AA|REM-HL7-1"), "{ack}");
+
+    wait_until("Paz's reminder sent", || {
+        (morning_state(&office, "Testhl7, Paz") == Some(ReminderState::Sent)).then_some(())
+    });
+    let mail = peer.received();
+    let paz = mail
+        .iter()
+        .find(|m| m.rcpt_tos == ["paz.testhl7@example.invalid"])
+        .unwrap_or_else(|| panic!("{mail:#?}"));
+    assert!(
+        paz.subject.starts_with("Hoy a las 22:30"),
+        "{}",
+        paz.subject
+    );
+    assert!(paz.plain.contains("Hola, Paz:"), "{}", paz.plain);
 }

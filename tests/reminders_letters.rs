@@ -65,7 +65,7 @@ fn visit(
         date_of_birth: None,
         contact: Some(on_file),
         patient_id: PatientNumber::new(&format!("P-{id}")),
-        reminders: Some(ReminderPrefs { language, channel }),
+        reminders: ReminderPrefs::new(language, channel),
     }
 }
 

@@ -130,10 +130,7 @@ fn visit(
         date_of_birth: None,
         contact: Some(contact),
         patient_id: PatientNumber::new(patient_id),
-        reminders: Some(ReminderPrefs {
-            language,
-            channel: ReminderChannel::Email,
-        }),
+        reminders: ReminderPrefs::new(language, ReminderChannel::Email),
     }
 }
 

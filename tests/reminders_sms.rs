@@ -203,10 +203,7 @@ fn visit(
         date_of_birth: None,
         contact: Some(contact),
         patient_id: PatientNumber::new(patient),
-        reminders: Some(ReminderPrefs {
-            language,
-            channel: ReminderChannel::Sms,
-        }),
+        reminders: ReminderPrefs::new(language, ReminderChannel::Sms),
     }
 }
 

@@ -54,7 +54,7 @@ fn visit(id: &str, first: &str, last: &str, day: jiff::civil::Date, hour: i8) ->
         date_of_birth: None,
         contact: Some(contact),
         patient_id: None,
-        reminders: None,
+        reminders: Default::default(),
     }
 }
 
@@ -63,10 +63,10 @@ fn texting(mut appointment: NewAppointment) -> NewAppointment {
     if let Some(contact) = &mut appointment.contact {
         contact.set(ContactField::Phone, "(217) 555-0177").unwrap();
     }
-    appointment.reminders = Some(frontdesk::office::reminders::ReminderPrefs {
-        language: frontdesk::domain::Language::Spanish,
-        channel: frontdesk::office::reminders::ReminderChannel::Sms,
-    });
+    appointment.reminders = frontdesk::office::reminders::ReminderPrefs::new(
+        frontdesk::domain::Language::Spanish,
+        frontdesk::office::reminders::ReminderChannel::Sms,
+    );
     appointment
 }
 
@@ -82,10 +82,10 @@ fn by_letter(mut appointment: NewAppointment) -> NewAppointment {
         contact.set(field, value).unwrap();
     }
     appointment.contact = Some(contact);
-    appointment.reminders = Some(frontdesk::office::reminders::ReminderPrefs {
-        language: frontdesk::domain::Language::English,
-        channel: frontdesk::office::reminders::ReminderChannel::Letter,
-    });
+    appointment.reminders = frontdesk::office::reminders::ReminderPrefs::new(
+        frontdesk::domain::Language::English,
+        frontdesk::office::reminders::ReminderChannel::Letter,
+    );
     appointment
 }
 

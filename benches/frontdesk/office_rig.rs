@@ -45,7 +45,7 @@ pub fn appointments(day: jiff::civil::Date, count: usize) -> Vec<NewAppointment>
                 date_of_birth: demo[i % demo.len()].date_of_birth,
                 contact: None,
                 patient_id: None,
-                reminders: None,
+                reminders: Default::default(),
             }
         })
         .collect()

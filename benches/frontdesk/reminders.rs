@@ -98,14 +98,14 @@ fn visits(day: jiff::civil::Date, count: usize) -> anyhow::Result<Vec<NewAppoint
             &format!("bench.patient{i}@example.invalid"),
         )?;
         visit.contact = Some(contact);
-        visit.reminders = Some(ReminderPrefs {
-            language: if i % 3 == 0 {
+        visit.reminders = ReminderPrefs::new(
+            if i % 3 == 0 {
                 Language::Spanish
             } else {
                 Language::English
             },
-            channel: ReminderChannel::Email,
-        });
+            ReminderChannel::Email,
+        );
     }
     Ok(list)
 }

@@ -32,11 +32,60 @@ impl Language {
         }
     }
 
+    /// The language an EHR names by code or by name, when it is one the kiosk speaks:
+    /// ISO 639-1 or -2 or BCP 47 (`es`, `spa`, `es-MX`, any case), as HL7 PID-15 and FHIR
+    /// `Patient.communication` carry it, or the language's English or own name.
+    pub fn from_ehr(text: &str) -> Option<Language> {
+        let text = text.trim().to_lowercase();
+        let primary = text.split(['-', '_']).next().unwrap_or_default();
+        match primary {
+            "en" | "eng" | "english" => Some(Language::English),
+            "es" | "spa" | "spanish" | "español" | "espanol" | "castellano" => {
+                Some(Language::Spanish)
+            }
+            _ => None,
+        }
+    }
+
     /// The language the language button switches to.
     pub fn other(self) -> Language {
         match self {
             Language::English => Language::Spanish,
             Language::Spanish => Language::English,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_codes_and_names_ehrs_send() {
+        for spanish in [
+            "es",
+            "SPA",
+            "es-MX",
+            "es_US",
+            "Spanish",
+            " Español ",
+            "espanol",
+        ] {
+            assert_eq!(
+                Language::from_ehr(spanish),
+                Some(Language::Spanish),
+                "{spanish}"
+            );
+        }
+        for english in ["en", "ENG", "en-US", "English"] {
+            assert_eq!(
+                Language::from_ehr(english),
+                Some(Language::English),
+                "{english}"
+            );
+        }
+        for other in ["", "vi", "vie", "zh-Hans", "Tagalog", "e", "esperanto"] {
+            assert_eq!(Language::from_ehr(other), None, "{other}");
         }
     }
 }

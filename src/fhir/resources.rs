@@ -161,6 +161,16 @@ pub struct Patient {
     pub birth_date: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub address: Vec<Address>,
+    /// Languages the patient speaks; only read (an update keeps the server's).
+    #[serde(default, skip_serializing)]
+    pub communication: Vec<PatientCommunication>,
+}
+
+/// One of `Patient.communication`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct PatientCommunication {
+    pub language: CodeableConcept,
+    pub preferred: Option<bool>,
 }
 
 /// `Practitioner`, as read.

@@ -6,7 +6,7 @@
 
 use super::resources::{Appointment, Bundle, HumanName, Patient, Practitioner, ResourceHead};
 use super::{FhirError, FhirId, split_reference};
-use crate::domain::{ContactField, ContactOnFile, DateOfBirth, PersonName};
+use crate::domain::{ContactField, ContactOnFile, DateOfBirth, Language, PersonName};
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use std::collections::HashMap;
@@ -31,6 +31,9 @@ pub struct ScheduledVisit {
     pub contact: ContactOnFile,
     /// `(system, value)` of the patient's identifiers, medical record numbers first.
     pub identifiers: Vec<(Option<String>, String)>,
+    /// `Patient.communication` (the preferred one first), when it names a language the
+    /// kiosk speaks.
+    pub language: Option<Language>,
 }
 
 impl std::fmt::Debug for ScheduledVisit {
@@ -300,6 +303,22 @@ fn visit(
             .into_iter()
             .filter_map(|i| Some((i.system.clone(), i.value.clone()?)))
             .collect(),
+        language: spoken(patient),
+    })
+}
+
+/// The patient's language: the preferred `communication` first, each by its codes, then
+/// by its text.
+fn spoken(patient: &Patient) -> Option<Language> {
+    let mut communications: Vec<_> = patient.communication.iter().collect();
+    communications.sort_by_key(|c| c.preferred != Some(true));
+    communications.into_iter().find_map(|c| {
+        c.language
+            .coding
+            .iter()
+            .filter_map(|coding| coding.code.as_deref())
+            .chain(c.language.text.as_deref())
+            .find_map(Language::from_ehr)
     })
 }
 
@@ -399,7 +418,37 @@ mod tests {
         assert_eq!(v.date_of_birth.unwrap().date(), Date::constant(1950, 1, 1));
         assert_eq!(v.contact.get(ContactField::Zip), Some("75001"));
         assert_eq!(v.identifiers[0], (Some("urn:mrn".into()), "MRN-1".into()));
+        assert_eq!(v.language, None);
         assert!(!format!("{v:?}").contains("Testfhir"));
+    }
+
+    #[test]
+    fn the_preferred_language_the_kiosk_speaks_is_read() {
+        let speaking = |communication: serde_json::Value| {
+            let mut patient = patient();
+            patient["communication"] = communication;
+            let page = read_schedule(
+                &bundle(vec![
+                    appointment("a-1", "booked", "2026-12-03T09:30:00Z"),
+                    patient,
+                    practitioner(),
+                ]),
+                &TimeZone::UTC,
+                day(),
+            )
+            .unwrap();
+            page.visits[0].language
+        };
+        let english =
+            json!({"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "en"}]}});
+        let spanish = json!({"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "es-MX"}]},
+                             "preferred": true});
+        assert_eq!(speaking(json!([english, spanish])), Some(Language::Spanish));
+        assert_eq!(speaking(json!([english])), Some(Language::English));
+        let by_text = json!({"language": {"coding": [{"code": "x-local-7"}], "text": "Español"}});
+        assert_eq!(speaking(json!([by_text])), Some(Language::Spanish));
+        let vietnamese = json!({"language": {"coding": [{"code": "vi"}]}, "preferred": true});
+        assert_eq!(speaking(json!([vietnamese])), None);
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub fn new_patient(facts: &PatientFacts) -> Patient {
         telecom: telecom(&facts.contact),
         birth_date: facts.date_of_birth.map(|d| d.date().to_string()),
         address: address(&facts.contact).into_iter().collect(),
+        communication: Vec::new(),
     }
 }
 

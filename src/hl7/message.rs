@@ -14,6 +14,9 @@ pub const SUPPORTED_VERSIONS: &[&str] = &[
 /// The version of what we send.
 pub const OUR_VERSION: &str = "2.5.1";
 
+/// Repetitions of one field read at most (phone numbers, say): more are ignored.
+pub const MAX_REPEATS: usize = 16;
+
 /// MSH-9 codes, MSH-12 versions and the like are echoed in errors cut to this length.
 const CODE_CHARS: usize = 12;
 
@@ -244,6 +247,33 @@ impl<'m> Parsed<'m> {
         self.raw_component(segment, field, component)
             .map(|raw| unescape(raw, &self.message.separators))
             .filter(|value| !value.is_empty())
+    }
+
+    /// Every repetition (at most [`MAX_REPEATS`]) of field `field` of the first segment
+    /// `segment`, each as its components with escapes decoded (`[0]` is component 1);
+    /// empty repetitions are left out.
+    pub fn repetitions(&self, segment: &str, field: usize) -> Vec<Vec<String>> {
+        let Some(field) = self.message.segment(segment).and_then(|s| s.field(field)) else {
+            return Vec::new();
+        };
+        let decode = |raw| unescape(raw, &self.message.separators);
+        field
+            .repeats
+            .iter()
+            .take(MAX_REPEATS)
+            .map(|repeat| {
+                if repeat.components.is_empty() {
+                    vec![decode(repeat.raw_value())]
+                } else {
+                    repeat
+                        .components
+                        .iter()
+                        .map(|c| decode(c.raw_value()))
+                        .collect()
+                }
+            })
+            .filter(|components: &Vec<String>| components.iter().any(|c| !c.is_empty()))
+            .collect()
     }
 
     fn raw_component(&self, segment: &str, field: usize, component: usize) -> Option<&'m str> {

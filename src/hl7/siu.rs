@@ -4,10 +4,13 @@
 //! Where things are: the appointment's id in SCH-2 (filler, the scheduling system's) or
 //! SCH-1 (placer); its start in AIS-4, else SCH-11.4 (timing quantity, before 2.7), else
 //! TQ1-7; the provider in AIP-3, else AIG-3, else PV1-7; the patient in PID-3 (number),
-//! PID-5 (name) and PID-7 (date of birth).
+//! PID-5 (name), PID-7 (date of birth), PID-11 (home address), PID-13 (home phones and
+//! email, for reminders) and PID-15 (language).
 
 use super::message::{Hl7Error, Parsed};
-use crate::domain::{DateOfBirth, PersonName};
+use crate::domain::{
+    ContactField, ContactOnFile, DateOfBirth, EmailAddress, Language, PersonName, PhoneNumber,
+};
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 
@@ -46,6 +49,10 @@ pub struct SiuAppointment {
     pub provider: String,
     /// PID-3.1, unchecked beyond length (the office checks it as a patient number).
     pub patient_id: Option<String>,
+    /// PID-11 and PID-13; `None` when the message carries neither (what is on file stays).
+    pub contact: Option<ContactOnFile>,
+    /// PID-15, when it names a language the kiosk speaks.
+    pub language: Option<Language>,
 }
 
 impl std::fmt::Debug for SiuAppointment {
@@ -162,8 +169,71 @@ pub fn read(parsed: &Parsed<'_>, zone: &TimeZone) -> Result<ScheduleMessage, Hl7
             date_of_birth,
             provider,
             patient_id,
+            contact: contact(parsed),
+            language: parsed
+                .component("PID", 15, 1)
+                .and_then(|code| Language::from_ehr(&code))
+                .or_else(|| {
+                    parsed
+                        .component("PID", 15, 2)
+                        .and_then(|name| Language::from_ehr(&name))
+                }),
         }),
     })
+}
+
+/// Component `n` (1-based) of a repetition, empty when absent.
+fn xtn(telecom: &[String], n: usize) -> &str {
+    telecom.get(n - 1).map_or("", String::as_str)
+}
+
+/// PID-11 (the first address) and PID-13 (home phones and email) as contact details. A
+/// value the hub cannot use (a number that is not a North American phone, an email that
+/// is not an address, a line too long) is left out rather than refusing the visit.
+fn contact(parsed: &Parsed<'_>) -> Option<ContactOnFile> {
+    let telecoms = parsed.repetitions("PID", 13);
+    let address = parsed.repetitions("PID", 11).into_iter().next();
+    if telecoms.is_empty() && address.is_none() {
+        return None;
+    }
+    let mut contact = ContactOnFile::default();
+    let mut put = |field, value: Option<String>| {
+        if let Some(value) = value {
+            let _ = contact.set(field, &value);
+        }
+    };
+    if let Some(address) = address {
+        let part = |n: usize| address.get(n - 1).filter(|v| !v.is_empty()).cloned();
+        put(ContactField::AddressLine1, part(1));
+        put(ContactField::AddressLine2, part(2));
+        put(ContactField::City, part(3));
+        put(ContactField::State, part(4));
+        put(ContactField::Zip, part(5));
+    }
+    // XTN: 2 use (NET: network address), 3 equipment (CP: cell, Internet), 4 email,
+    // 6 area code, 7 local number, 12 unformatted number, 1 the number as written.
+    let email = telecoms
+        .iter()
+        .map(|t| xtn(t, 4))
+        .find(|text| EmailAddress::parse(text).is_ok());
+    put(ContactField::Email, email.map(str::to_owned));
+    let number = |telecom: &Vec<String>| {
+        if xtn(telecom, 2) == "NET" || matches!(xtn(telecom, 3), "Internet" | "X.400" | "FX") {
+            return None;
+        }
+        let split = format!("{}{}", xtn(telecom, 6), xtn(telecom, 7));
+        [split.as_str(), xtn(telecom, 12), xtn(telecom, 1)]
+            .into_iter()
+            .find_map(|text| PhoneNumber::parse(text).ok())
+    };
+    // A cell phone first: it can take the text with the check-in code.
+    let phone = telecoms
+        .iter()
+        .filter(|t| xtn(t, 3) == "CP")
+        .find_map(number)
+        .or_else(|| telecoms.iter().find_map(number));
+    put(ContactField::Phone, phone.map(|p| p.formatted()));
+    Some(contact)
 }
 
 fn invalid(segment: &'static str, field: usize, reason: &'static str) -> Hl7Error {
@@ -289,6 +359,57 @@ mod tests {
         assert_eq!(a.date_of_birth.unwrap().date(), date(1950, 1, 1));
         assert_eq!(a.provider, "Dr. Demo Able");
         assert_eq!(a.patient_id.as_deref(), Some("MRN-0042"));
+        assert_eq!(a.contact, None);
+        assert_eq!(a.language, None);
+    }
+
+    #[test]
+    fn reads_the_address_phones_email_and_language_reminders_need() {
+        let with = |pid: &str| {
+            let message = S12.replace(
+                "PID|1||MRN-0042^^^DEMO^MR||Testpatient^Ada||19500101|F\r",
+                &format!("{pid}\r"),
+            );
+            read(&parse(message.as_bytes()).unwrap(), &TimeZone::UTC)
+                .unwrap()
+                .appointment
+                .unwrap()
+        };
+        let a = with(
+            "PID|1||MRN-0042||Testpatient^Ada||19500101|F|||100 Test Lane^Apt 2^Springfield^IL^62701^USA^H||\
+             ^PRN^PH^^1^217^5550100~^NET^Internet^ada.testpatient@example.com~^PRN^CP^^1^217^5550199||spa^Spanish^ISO639",
+        );
+        let contact = a.contact.unwrap();
+        assert_eq!(
+            contact.get(ContactField::AddressLine1),
+            Some("100 Test Lane")
+        );
+        assert_eq!(contact.get(ContactField::AddressLine2), Some("Apt 2"));
+        assert_eq!(contact.get(ContactField::City), Some("Springfield"));
+        assert_eq!(contact.get(ContactField::State), Some("IL"));
+        assert_eq!(contact.get(ContactField::Zip), Some("62701"));
+        // The cell phone, though listed after the home phone.
+        assert_eq!(contact.get(ContactField::Phone), Some("(217) 555-0199"));
+        assert_eq!(
+            contact.get(ContactField::Email),
+            Some("ada.testpatient@example.com")
+        );
+        assert_eq!(a.language, Some(Language::Spanish));
+
+        // 2.3-style: the number as written in XTN-1, the language by name only.
+        let a = with("PID|1||MRN-0042||Testpatient^Ada||19500101|F|||||(217) 555-0100||^English");
+        let contact = a.contact.unwrap();
+        assert_eq!(contact.get(ContactField::Phone), Some("(217) 555-0100"));
+        assert_eq!(contact.get(ContactField::Email), None);
+        assert_eq!(contact.get(ContactField::City), None);
+        assert_eq!(a.language, Some(Language::English));
+
+        // What the hub cannot use is left out; the visit is still read.
+        let a = with(
+            "PID|1||MRN-0042||Testpatient^Ada||19500101|F|||||+44 20 7946 0000~^NET^Internet^not-an-address||vie",
+        );
+        assert!(a.contact.unwrap().is_empty());
+        assert_eq!(a.language, None);
     }
 
     #[test]

@@ -156,28 +156,28 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<NewAppointment>, ImportError> {
             EmailAddress::parse(&row.email).map_err(|e| bad(&format!("email: {e}")))?;
         }
         let reminders = if has_prefs {
-            Some(ReminderPrefs {
-                language: match row.language.as_str() {
+            ReminderPrefs {
+                language: Some(match row.language.as_str() {
                     "" | "en" => Language::English,
                     "es" => Language::Spanish,
                     _ => return Err(bad("language must be en or es")),
-                },
-                channel: match row.reminder_channel.as_str() {
+                }),
+                channel: Some(match row.reminder_channel.as_str() {
                     "" => ReminderChannel::Email,
                     text => ReminderChannel::parse(text).ok_or_else(|| {
                         bad("reminder_channel must be email, sms, letter or none")
                     })?,
-                },
-            })
+                }),
+            }
         } else {
-            None
+            ReminderPrefs::default()
         };
-        if reminders.is_some_and(|r| r.channel == ReminderChannel::Sms)
+        if reminders.channel == Some(ReminderChannel::Sms)
             && crate::domain::PhoneNumber::parse(&row.phone).is_err()
         {
             return Err(bad("reminder_channel sms needs a usable phone number"));
         }
-        if reminders.is_some_and(|r| r.channel == ReminderChannel::Letter)
+        if reminders.channel == Some(ReminderChannel::Letter)
             && [&row.address_line1, &row.city, &row.state, &row.zip]
                 .iter()
                 .any(|cell| cell.trim().is_empty())
@@ -307,7 +307,7 @@ pub fn demo_set(day: Date) -> Vec<NewAppointment> {
                 contact: Some(demo_contact(i)),
                 // Demo patient numbers, so a second demo day finds the first day's consents.
                 patient_id: PatientNumber::new(&format!("DEMO-{:04}", i + 1)),
-                reminders: None,
+                reminders: Default::default(),
             }
         })
         .collect()
@@ -385,15 +385,18 @@ mod tests {
         let list = parse_csv(good.as_bytes()).unwrap();
         assert_eq!(
             list[0].reminders,
-            Some(ReminderPrefs {
-                language: Language::Spanish,
-                channel: ReminderChannel::Email,
-            })
+            ReminderPrefs {
+                language: Some(Language::Spanish),
+                channel: Some(ReminderChannel::Email),
+            }
         );
-        assert_eq!(list[1].reminders.unwrap().language, Language::English);
-        assert_eq!(list[1].reminders.unwrap().channel, ReminderChannel::None);
+        assert_eq!(list[1].reminders.language, Some(Language::English));
+        assert_eq!(list[1].reminders.channel, Some(ReminderChannel::None));
         let without = format!("{HEADER}A-1,2026-11-23,09:30,Testpatient,Ada,Dr. Demo Able,25\n");
-        assert_eq!(parse_csv(without.as_bytes()).unwrap()[0].reminders, None);
+        assert_eq!(
+            parse_csv(without.as_bytes()).unwrap()[0].reminders,
+            ReminderPrefs::default()
+        );
 
         for (cell, reason) in [
             ("ada.secret@nodomain", "email"),

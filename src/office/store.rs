@@ -512,9 +512,9 @@ pub struct NewAppointment {
     pub contact: Option<ContactOnFile>,
     /// The practice's patient number; `None` keeps what is on file.
     pub patient_id: Option<crate::office::appointments::PatientNumber>,
-    /// The patient's language and preferred reminder channel; `None` (the import did not
-    /// carry them) keeps what is on file (English, email for a new appointment).
-    pub reminders: Option<crate::office::reminders::ReminderPrefs>,
+    /// The patient's language and preferred reminder channel, each kept as on file when
+    /// the import did not carry it.
+    pub reminders: crate::office::reminders::ReminderPrefs,
 }
 
 /// What the intake stores in its batches (see [`OfficeStore::record_arrivals`]).
@@ -1010,7 +1010,7 @@ fn upsert_appointments_in(
                email = CASE WHEN ?17 THEN excluded.email ELSE appointments.email END,
                patient_id = coalesce(excluded.patient_id, appointments.patient_id),
                language = CASE WHEN ?20 THEN excluded.language ELSE appointments.language END,
-               reminder_channel = CASE WHEN ?20 THEN excluded.reminder_channel ELSE appointments.reminder_channel END",
+               reminder_channel = CASE WHEN ?23 THEN excluded.reminder_channel ELSE appointments.reminder_channel END",
     )?;
     for a in list {
         let mut tries = 0;
@@ -1018,7 +1018,7 @@ fn upsert_appointments_in(
             let handle = draw()?;
             let contact = a.contact.clone().unwrap_or_default();
             let on_file = |field| contact.get(field);
-            let prefs = a.reminders.unwrap_or_default();
+            let prefs = a.reminders;
             let written = tx.attempt(|| {
                 stmt.execute(params![
                     handle.cast_signed(),
@@ -1040,9 +1040,10 @@ fn upsert_appointments_in(
                     a.contact.is_some(),
                     i64::from(a.balance.get()),
                     a.patient_id.as_ref().map(|p| p.as_str()),
-                    a.reminders.is_some(),
-                    prefs.language.code(),
-                    prefs.channel.as_str(),
+                    prefs.language.is_some(),
+                    prefs.language.unwrap_or_default().code(),
+                    prefs.channel.unwrap_or_default().as_str(),
+                    prefs.channel.is_some(),
                 ])
             });
             tries += 1;
@@ -1588,7 +1589,7 @@ mod tests {
             date_of_birth: None,
             contact: None,
             patient_id: None,
-            reminders: None,
+            reminders: Default::default(),
         }
     }
 

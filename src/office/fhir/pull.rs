@@ -11,6 +11,7 @@ use crate::fhir::FhirError;
 use crate::fhir::schedule::{ScheduledVisit, read_schedule};
 use crate::office::appointments::PatientNumber;
 use crate::office::events::QueueEvent;
+use crate::office::reminders::ReminderPrefs;
 use crate::office::server::AppState;
 use crate::office::store::{NewAppointment, PullStored, PulledAppointment};
 use jiff::Timestamp;
@@ -148,8 +149,10 @@ fn pulled(visit: ScheduledVisit, system: &str) -> PulledAppointment {
             date_of_birth: visit.date_of_birth,
             contact: Some(visit.contact),
             patient_id,
-            // FHIR Patient.communication is not read yet: what is on file stays.
-            reminders: None,
+            reminders: ReminderPrefs {
+                language: visit.language,
+                channel: None,
+            },
         },
         fhir_appointment: visit.appointment,
         fhir_patient: visit.patient_id,

@@ -10,6 +10,7 @@ use crate::domain::Cents;
 use crate::hl7::message::{self, AckCode, Header, Hl7Error};
 use crate::hl7::mllp::{FrameReader, MAX_MESSAGE, frame};
 use crate::hl7::siu::{self, ScheduleEvent};
+use crate::office::reminders::ReminderPrefs;
 use crate::office::server::AppState;
 use jiff::Timestamp;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -179,7 +180,8 @@ enum Change {
 }
 
 /// The schedule message as the store takes it, checked as a CSV row is. SIU carries no
-/// co-pay or balance: both are stored as none, and the contact details on file are kept.
+/// co-pay or balance (both are stored as none) and no reminder channel (kept as on
+/// file); contact details and language replace what is on file when PID carries them.
 fn to_change(read: siu::ScheduleMessage) -> Result<Change, Hl7Error> {
     if read.event == ScheduleEvent::Cancelled {
         return Ok(Change::Cancel(read.external_id));
@@ -204,9 +206,11 @@ fn to_change(read: siu::ScheduleMessage) -> Result<Change, Hl7Error> {
         copay: Cents::ZERO,
         balance: Cents::ZERO,
         date_of_birth: a.date_of_birth,
-        contact: None,
+        contact: a.contact,
         patient_id,
-        // SIU carries no email or language we read yet: what is on file stays.
-        reminders: None,
+        reminders: ReminderPrefs {
+            language: a.language,
+            channel: None,
+        },
     })))
 }

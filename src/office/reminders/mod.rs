@@ -148,11 +148,22 @@ impl ReminderChannel {
     }
 }
 
-/// What the import says about a patient's reminders.
+/// What an import says about a patient's reminders; what it does not say (`None`, the
+/// default) keeps what is on file (English and email for a new appointment).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReminderPrefs {
-    pub language: crate::domain::Language,
-    pub channel: ReminderChannel,
+    pub language: Option<crate::domain::Language>,
+    pub channel: Option<ReminderChannel>,
+}
+
+impl ReminderPrefs {
+    /// Both said (a CSV import with the reminder columns).
+    pub fn new(language: crate::domain::Language, channel: ReminderChannel) -> Self {
+        Self {
+            language: Some(language),
+            channel: Some(channel),
+        }
+    }
 }
 
 #[cfg(test)]

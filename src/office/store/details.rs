@@ -414,7 +414,7 @@ mod tests {
             date_of_birth: None,
             contact,
             patient_id: None,
-            reminders: None,
+            reminders: Default::default(),
         }
     }
 

@@ -692,7 +692,7 @@ mod tests {
                 date_of_birth: None,
                 contact: Some(ContactOnFile::default()),
                 patient_id: PatientNumber::new(&format!("MRN-{patient}")),
-                reminders: None,
+                reminders: Default::default(),
             },
             fhir_appointment: FhirId::new(id).unwrap(),
             fhir_patient: FhirId::new(patient).unwrap(),

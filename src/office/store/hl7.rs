@@ -238,7 +238,7 @@ mod tests {
             date_of_birth: None,
             contact: None,
             patient_id: PatientNumber::new(patient),
-            reminders: None,
+            reminders: Default::default(),
         }
     }
 

@@ -173,7 +173,7 @@ mod tests {
                 date_of_birth: None,
                 contact: None,
                 patient_id: None,
-                reminders: None,
+                reminders: Default::default(),
             }])
             .unwrap();
         let ada = store

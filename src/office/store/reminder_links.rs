@@ -251,7 +251,7 @@ mod tests {
                 date_of_birth: None,
                 contact: None,
                 patient_id: None,
-                reminders: None,
+                reminders: Default::default(),
             }])
             .unwrap();
         let id = store.appointments_on(day).unwrap()[0].id;
