@@ -592,3 +592,73 @@ fn without_a_public_url_the_email_carries_no_link() {
     assert!(!olga.plain.contains("http"), "{}", olga.plain);
     assert!(!olga.html.contains("href"), "{}", olga.html);
 }
+
+/// A flood at the link pages (made-up tokens, as a scanner would send) meets the hub-wide
+/// limit: past it, 429 with `Retry-After` and a page in both languages, whatever the
+/// token; kiosks and staff go on being served.
+#[test]
+fn a_flood_of_link_requests_is_turned_away_and_the_hub_goes_on_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = support::start_office_with(dir.path(), "127.0.0.1:0".parse().unwrap(), |c| {
+        c.reminders.public_pages_per_minute = 5;
+    });
+    let client = reqwest::blocking::Client::new();
+    let answers: Vec<_> = (0..12)
+        .map(|_| {
+            let token = LinkToken::generate().unwrap().as_text();
+            client
+                .get(format!("{}/r/{token}", office.base))
+                .send()
+                .unwrap()
+        })
+        .collect();
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status().as_u16()).collect();
+    // A burst of five is answered; the sixth, right after, is not.
+    assert_eq!(
+        statuses[..6],
+        [404, 404, 404, 404, 404, 429],
+        "{statuses:?}"
+    );
+    let busy = answers.into_iter().last().unwrap();
+    assert_eq!(busy.status(), 429);
+    assert_eq!(busy.headers()["retry-after"], "60");
+    let page = busy.text().unwrap();
+    assert!(page.contains("Please try again in a minute."), "{page}");
+    assert!(page.contains("Inténtelo de nuevo en un minuto."), "{page}");
+    // What a patient's phone shows then.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (_driver, driver_url) = browser_support::start_chromedriver();
+    let (browser, _profile) =
+        rt.block_on(browser_support::open_browser_sized(&driver_url, 412, 915));
+    let shown = look(
+        &rt,
+        &browser,
+        &format!("{}/r/{}", office.base, "A".repeat(43)),
+        "section.busy h1",
+        "reminder-link-busy.png",
+    );
+    assert!(shown.contains("Llámenos"), "{shown}");
+    rt.block_on(browser.close()).unwrap();
+
+    // The other link kinds share the limit.
+    let unsubscribe = client
+        .post(format!("{}/u/{}", office.base, "A".repeat(43)))
+        .send()
+        .unwrap();
+    assert_eq!(unsubscribe.status(), 429);
+
+    let id = support::check_in_first(&office.base);
+    assert!(office.queue().checked_in.iter().any(|c| c.check_in == id));
+    assert_eq!(
+        client
+            .get(format!("{}/healthz", office.base))
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+}

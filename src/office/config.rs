@@ -320,6 +320,9 @@ pub struct RemindersConfig {
     /// Set: each email carries a link to a page with the check-in QR and an unsubscribe
     /// link, each text the page's link. Absent: no links.
     pub public_url: Option<PublicUrl>,
+    /// At most this many requests a minute to the public link pages, from everyone
+    /// together (1-6000; a burst of as many is allowed): more get "try again in a minute".
+    pub public_pages_per_minute: u32,
     /// `[reminders.sms]`: text-message reminders through an SMS gateway.
     pub sms: SmsConfig,
 }
@@ -482,6 +485,7 @@ impl Default for RemindersConfig {
             clinic_address: "100 Example St, Exampleville, TX 75001".into(),
             clinic_phone: "(217) 555-0100".into(),
             public_url: None,
+            public_pages_per_minute: 120,
             sms: SmsConfig::default(),
         }
     }
@@ -503,6 +507,7 @@ impl std::fmt::Debug for RemindersConfig {
             .field("morning", &self.morning)
             .field("per_minute", &self.per_minute)
             .field("public_url", &self.public_url)
+            .field("public_pages_per_minute", &self.public_pages_per_minute)
             .field("sms", &self.sms)
             .finish_non_exhaustive()
     }
@@ -541,6 +546,9 @@ impl RemindersConfig {
         }
         if !(1..=6000).contains(&self.per_minute) {
             return bad("per_minute must be 1-6000");
+        }
+        if !(1..=6000).contains(&self.public_pages_per_minute) {
+            return bad("public_pages_per_minute must be 1-6000");
         }
         if !(1..=20).contains(&self.max_attempts) {
             return bad("max_attempts must be 1-20");
@@ -1004,6 +1012,7 @@ mod tests {
             "[reminders]\nsmtp_username = \"u\"\n",
             "[reminders]\nfrom = \"not an address\"\n",
             "[reminders]\nper_minute = 0\n",
+            "[reminders]\npublic_pages_per_minute = 0\n",
             "[reminders]\ndays_before = 31\n",
             "[reminders]\nclinic_phone = \"\"\n",
             "[reminders.sms]\nstatus_callback = \"https://hub.example.test/api/sms/v1/status\"\n",

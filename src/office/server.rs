@@ -247,7 +247,7 @@ impl Office {
             .merge(super::coverage::routes())
             .merge(super::reminders::inbound::routes())
             .merge(super::reminders::delivery::routes())
-            .merge(super::reminders::public::routes())
+            .merge(super::reminders::public::routes(state))
             .merge(signin::public_routes())
             .merge(super::views::asset_routes())
             .merge(signin::guarded(front_desk, Role::FrontDesk, state))

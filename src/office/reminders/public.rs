@@ -5,6 +5,12 @@
 //! or whose visit is gone gets a plain page in both (404 / 410). Pages from templates,
 //! under the staff pages' strict policy. A token opens a page, so it reaches no log: the
 //! request spans name these paths by [`loggable_path`].
+//!
+//! Everyone together gets at most `[reminders] public_pages_per_minute` of these requests
+//! (a burst of as many, then one each `60 / n` seconds): behind a reverse proxy the hub
+//! sees one address for all, so the limit is the hub's, not a sender's. A flood of
+//! made-up tokens gets 429 and a page saying to try again later, and never holds the
+//! store from kiosks and staff.
 
 use super::links::{LinkPurpose, LinkToken};
 use super::qr_png;
@@ -16,19 +22,46 @@ use crate::office::store::LinkLookup;
 use crate::office::templates::{self, Page};
 use crate::wording::{clock_time, long_date};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use jiff::Timestamp;
 use serde::Serialize;
+use std::num::NonZeroU32;
+use std::sync::Arc;
 
-/// The public link routes; each answers for a token of its own purpose only.
-pub fn routes() -> Router<AppState> {
+/// The public link routes, under the hub-wide limit; each answers for a token of its own
+/// purpose only.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let per_minute =
+        NonZeroU32::new(state.config.reminders.public_pages_per_minute).unwrap_or(NonZeroU32::MIN);
+    let limiter = Arc::new(RateLimiter::direct(Quota::per_minute(per_minute)));
     Router::new()
         .route("/r/{token}", get(code_page))
         .route("/r/{token}/qr.png", get(code_image))
         .route("/u/{token}", get(unsubscribe_page).post(unsubscribe))
+        .route_layer(middleware::from_fn_with_state(
+            (state.clone(), limiter),
+            within_limit,
+        ))
+}
+
+/// Passes a request on while the limit allows; else 429 with a page in both languages.
+async fn within_limit(
+    State((state, limiter)): State<(AppState, Arc<DefaultDirectRateLimiter>)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if limiter.check().is_ok() {
+        return next.run(request).await;
+    }
+    let mut busy = link_page(&state, StatusCode::TOO_MANY_REQUESTS, LinkTrouble::Busy);
+    busy.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+    busy
 }
 
 /// `path` as a log may show it: a link's token left out (`/r/{token}/qr.png`).
@@ -70,16 +103,32 @@ fn rendered(status: StatusCode, which: Page, context: impl Serialize) -> Respons
 /// known, or not to be told): 404 for an unknown one, 410 for one expired or whose visit
 /// was cancelled.
 fn nowhere(state: &AppState, found: &LinkLookup) -> Response {
-    let (status, expired) = match found {
-        LinkLookup::Expired => (StatusCode::GONE, true),
-        LinkLookup::Gone => (StatusCode::GONE, false),
-        LinkLookup::Unknown | LinkLookup::Open(..) => (StatusCode::NOT_FOUND, false),
-    };
+    match found {
+        LinkLookup::Expired => link_page(state, StatusCode::GONE, LinkTrouble::Expired),
+        LinkLookup::Gone => link_page(state, StatusCode::GONE, LinkTrouble::Unknown),
+        LinkLookup::Unknown | LinkLookup::Open(..) => {
+            link_page(state, StatusCode::NOT_FOUND, LinkTrouble::Unknown)
+        }
+    }
+}
+
+/// Why a link page cannot be shown.
+#[derive(Clone, Copy, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum LinkTrouble {
+    Expired,
+    Unknown,
+    /// Over the hub-wide limit: try again in a minute.
+    Busy,
+}
+
+/// The page saying why a link shows nothing, in both languages.
+fn link_page(state: &AppState, status: StatusCode, trouble: LinkTrouble) -> Response {
     #[derive(Serialize)]
     struct Context<'a> {
         clinic: &'a str,
         phone: &'a str,
-        expired: bool,
+        trouble: LinkTrouble,
         languages: [&'static Words; 2],
     }
     rendered(
@@ -88,7 +137,7 @@ fn nowhere(state: &AppState, found: &LinkLookup) -> Response {
         Context {
             clinic: &state.config.clinic_name,
             phone: &state.config.reminders.clinic_phone,
-            expired,
+            trouble,
             languages: [Words::of(Language::English), Words::of(Language::Spanish)],
         },
     )
@@ -247,6 +296,8 @@ pub struct Words {
     expired_text: &'static str,
     unknown_title: &'static str,
     unknown_text: &'static str,
+    busy_title: &'static str,
+    busy_text: &'static str,
     call: &'static str,
 }
 
@@ -274,6 +325,8 @@ const ENGLISH: Words = Words {
     expired_text: "The link from your reminder works only until the end of the visit's day.",
     unknown_title: "This link does not work",
     unknown_text: "It may be mistyped, or the visit is no longer on the schedule.",
+    busy_title: "This page is busy right now",
+    busy_text: "Please try again in a minute.",
     call: "Questions? Call us:",
 };
 
@@ -292,6 +345,8 @@ const SPANISH: Words = Words {
     expired_text: "El enlace de su recordatorio solo sirve hasta el final del día de la cita.",
     unknown_title: "Este enlace no funciona",
     unknown_text: "Puede que esté mal escrito o que la cita ya no esté en la agenda.",
+    busy_title: "Esta página está ocupada en este momento",
+    busy_text: "Inténtelo de nuevo en un minuto.",
     call: "¿Preguntas? Llámenos:",
 };
 
