@@ -1,10 +1,11 @@
 //! Any bytes as an HL7 v2 message from the EHR: read by `hl7::message::parse`, as a
 //! schedule message (`siu::read`) and as an acknowledgement (`read_ack`); the control id
 //! finder used for rejections. Also the same bytes after a valid MSH, so the segment
-//! readers are reached.
+//! readers are reached. The contact details a booking keeps are ones reminders can use.
 #![no_main]
 
 use frontdesk::hl7::message::{self, Hl7Error, Parties};
+use frontdesk::domain::{ContactField, EmailAddress, PhoneNumber};
 use frontdesk::hl7::siu;
 use libfuzzer_sys::fuzz_target;
 
@@ -16,8 +17,9 @@ fn read(bytes: &[u8]) {
     match message::parse(bytes) {
         Ok(parsed) => {
             let zone = jiff::tz::TimeZone::UTC;
-            if let Err(error) = siu::read(&parsed, &zone) {
-                short(&error);
+            match siu::read(&parsed, &zone) {
+                Ok(read) => usable_contacts(read),
+                Err(error) => short(&error),
             }
             // Every answer we would build from it reads back.
             let parties = Parties {
@@ -42,6 +44,25 @@ fn read(bytes: &[u8]) {
     }
     if let Err(error) = message::read_ack(bytes) {
         short(&error);
+    }
+}
+
+/// What the reader keeps of PID-11/13 is what reminders can use: a North American
+/// number and an email address, each within its field's length.
+fn usable_contacts(read: siu::ScheduleMessage) {
+    let Some(contact) = read.appointment.and_then(|a| a.contact) else {
+        return;
+    };
+    if let Some(phone) = contact.get(ContactField::Phone) {
+        assert!(PhoneNumber::parse(phone).is_ok());
+    }
+    if let Some(email) = contact.get(ContactField::Email) {
+        assert!(EmailAddress::parse(email).is_ok());
+    }
+    for field in ContactField::ALL {
+        if let Some(value) = contact.get(field) {
+            assert!(value.chars().count() <= field.max_len());
+        }
     }
 }
 
