@@ -45,7 +45,8 @@ impl SmsPeer {
         std::fs::create_dir_all(dir).unwrap();
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reminders/sms_peer.py");
         let mut child = Command::new("python3")
-            .args([script, dir.to_str().unwrap(), ACCOUNT, TOKEN, REPLY_SECRET])
+            // No report secret: its delivery reports are proven by signature only.
+            .args([script, dir.to_str().unwrap(), ACCOUNT, TOKEN])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -752,4 +753,72 @@ fn with_a_public_url_the_text_carries_the_code_pages_link() {
     );
     // A text gets no unsubscribe link ("ALTO" does that).
     assert!(!text.body.contains(&format!("{base}/u/")), "{}", text.body);
+}
+
+/// The gateway's signature of a form POST to `url`, computed by the simulator (Python's
+/// own HMAC, not the hub's code).
+fn gateway_signature(url: &str, form: &str) -> String {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reminders/sms_peer.py");
+    let output = Command::new("python3")
+        .args([script, "--sign", TOKEN, url, form])
+        .output()
+        .expect("python3 runs");
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// A real gateway cannot add a bearer header to its webhooks; it signs them. With no
+/// shared secret configured, a "STOP" signed with the account's token over the address
+/// the hub is published at opts the patient out; one signed over another address, or
+/// with another token, or unsigned, is refused.
+#[test]
+fn a_stop_signed_by_the_gateway_opts_out_without_a_shared_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = SmsPeer::start(&dir.path().join("sms"));
+    let zone = daytime_zone();
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let public = format!("http://{addr}");
+    let office = support::start_office_with(&dir.path().join("office"), addr, |config| {
+        configure(config, &zone, peer.port);
+        config.reminders.sms.reply_secret = None;
+        config.reminders.public_url = Some(PublicUrl::parse(&public).unwrap());
+    });
+    import(
+        &office,
+        &[visit(
+            &office,
+            "G-1",
+            "P-GIA",
+            ("Gia", "Signedstop"),
+            Time::constant(22, 0, 0, 0),
+            "(217) 555-0161",
+            Language::English,
+        )],
+    );
+    let stop = "From=%2B12175550161&Body=STOP&To=%2B12175550100&AccountSid=ACtest0001";
+    let post = |signature: Option<String>| {
+        let mut request = reqwest::blocking::Client::new()
+            .post(format!("{}/api/sms/v1/inbound", office.base))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(stop);
+        if let Some(signature) = signature {
+            request = request.header("X-Twilio-Signature", signature);
+        }
+        request.send().unwrap().status()
+    };
+    assert_eq!(post(None), 401);
+    let elsewhere = gateway_signature("https://another.example.test/api/sms/v1/inbound", stop);
+    assert_eq!(post(Some(elsewhere)), 401);
+    assert_eq!(
+        inbound(&office, Some(REPLY_SECRET), stop.into()).status(),
+        401
+    );
+    assert!(!row_of(&reminders(&office), "Signedstop, Gia", "22:00").opted_out);
+
+    let signed = gateway_signature(&format!("{public}/api/sms/v1/inbound"), stop);
+    assert_eq!(post(Some(signed)), 200);
+    assert!(row_of(&reminders(&office), "Signedstop, Gia", "22:00").opted_out);
 }

@@ -371,15 +371,15 @@ pub struct SmsConfig {
     pub token: Option<String>,
     /// The number texts come from, e.g. `+12175550100`.
     pub from: String,
-    /// The shared secret the gateway's reply forwarding presents
-    /// (`Authorization: Bearer …`) on `POST /api/sms/v1/inbound`; absent: replies
-    /// ("STOP") are refused. At least 16 characters.
+    /// A shared secret a relay in front of the hub may present
+    /// (`Authorization: Bearer …`) on `POST /api/sms/v1/inbound` and `/status`, beside
+    /// the gateway's own request signature (keyed with `token`, over `public_url`'s reply
+    /// path or `status_callback`). At least 16 characters.
     pub reply_secret: Option<String>,
     /// Where the gateway reports delivery (`POST /api/sms/v1/status` as the gateway
     /// reaches it, e.g. `https://hub.clinic.example/api/sms/v1/status`): sent with each
     /// text as `StatusCallback` (with `?reminder=<id>` added); the report is
-    /// authenticated like replies, so it needs `reply_secret`. Absent: no delivery
-    /// reports are asked for.
+    /// authenticated like replies. Absent: no delivery reports are asked for.
     pub status_callback: Option<String>,
 }
 
@@ -423,9 +423,9 @@ impl SmsConfig {
             return bad("sms.reply_secret must be at least 16 characters");
         }
         if let Some(url) = &self.status_callback {
-            if self.reply_secret.is_none() {
+            if self.reply_secret.is_none() && self.token.is_none() {
                 return bad(
-                    "sms.status_callback needs sms.reply_secret (reports are authenticated by it)",
+                    "sms.status_callback needs sms.token or sms.reply_secret (reports are authenticated by the gateway's signature or the secret)",
                 );
             }
             if !web_url_ok(url) || url.contains(['?', '#']) {

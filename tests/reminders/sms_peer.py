@@ -6,14 +6,19 @@ is appended to <dir>/texts.jsonl as one JSON object. Standard library only.
 
 Usage: sms_peer.py DIR ACCOUNT TOKEN [REPORT_SECRET]   (prints "listening PORT" once
 ready)
+       sms_peer.py --sign TOKEN URL FORM   (prints the gateway's signature of a form POST)
 
 A text to +12175550199 is refused with 400 (a number that cannot take texts). A text
 with a StatusCallback URL gets a delivery report posted there a moment after it is taken
-(form MessageSid, MessageStatus, ErrorCode; Authorization: Bearer REPORT_SECRET), like
-the gateway's status callback: "undelivered" with ErrorCode 30003 for +12175550198 (a
+(form MessageSid, MessageStatus, ErrorCode), signed as the gateway signs its webhooks
+(X-Twilio-Signature: Base64 of HMAC-SHA1 keyed with TOKEN over the URL followed by each
+field's name and value, sorted by name), with Authorization: Bearer REPORT_SECRET too
+when one is given, like the gateway's status callback: "undelivered" with ErrorCode 30003 for +12175550198 (a
 number the carrier cannot reach), else "delivered"."""
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import sys
@@ -22,23 +27,34 @@ import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
-OUT_DIR, ACCOUNT, TOKEN = sys.argv[1], sys.argv[2], sys.argv[3]
-REPORT_SECRET = sys.argv[4] if len(sys.argv) > 4 else None
+OUT_DIR = ACCOUNT = TOKEN = REPORT_SECRET = None
 LOCK = threading.Lock()
 REFUSED = "+12175550199"
 UNREACHABLE = "+12175550198"
+
+
+def signature(token, url, fields):
+    """The gateway's webhook signature of a form POST of `fields` to `url`."""
+    data = url + "".join(name + value for name, value in sorted(fields))
+    digest = hmac.new(token.encode(), data.encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
 
 
 def report(url, sid, to):
     """Posts the delivery report for message `sid` to `url`, as the gateway would."""
     time.sleep(0.3)
     status = "undelivered" if to == UNREACHABLE else "delivered"
-    fields = f"MessageSid={sid}&MessageStatus={status}"
-    fields += "&ErrorCode=30003" if status == "undelivered" else "&ErrorCode="
-    request = urllib.request.Request(url, data=fields.encode(), method="POST")
+    fields = [
+        ("MessageSid", sid),
+        ("MessageStatus", status),
+        ("ErrorCode", "30003" if status == "undelivered" else ""),
+    ]
+    body = urlencode(fields).encode()
+    request = urllib.request.Request(url, data=body, method="POST")
     request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    request.add_header("X-Twilio-Signature", signature(TOKEN, url, fields))
     if REPORT_SECRET:
         request.add_header("Authorization", f"Bearer {REPORT_SECRET}")
     try:
@@ -101,6 +117,13 @@ class Gateway(BaseHTTPRequestHandler):
 
 
 def main():
+    global OUT_DIR, ACCOUNT, TOKEN, REPORT_SECRET
+    if sys.argv[1] == "--sign":
+        token, url, form = sys.argv[2], sys.argv[3], sys.argv[4]
+        print(signature(token, url, parse_qsl(form, keep_blank_values=True)))
+        return
+    OUT_DIR, ACCOUNT, TOKEN = sys.argv[1], sys.argv[2], sys.argv[3]
+    REPORT_SECRET = sys.argv[4] if len(sys.argv) > 4 else None
     os.makedirs(OUT_DIR, exist_ok=True)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
     print(f"listening {server.server_address[1]}", flush=True)

@@ -9,7 +9,7 @@
 //! shared secret as `Authorization: Bearer …`. Other statuses (queued, sent, delivered,
 //! read) change nothing.
 
-use super::inbound::{MAX_BODY, authorised};
+use super::inbound::MAX_BODY;
 use crate::office::error::ApiError;
 use crate::office::server::AppState;
 use axum::Router;
@@ -125,15 +125,23 @@ async fn status(
     Query(query): Query<StatusQuery>,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let Some(secret) = state.config.reminders.sms.reply_secret.as_deref() else {
+    let sms = &state.config.reminders.sms;
+    let gate = super::signature::Gatekeeper::of(sms);
+    if !gate.is_open() {
         return Err(ApiError::NotFound);
-    };
-    if !authorised(&headers, secret) {
-        tracing::warn!("delivery report refused: wrong or missing secret");
+    }
+    // The URL the hub gave the gateway with the text.
+    let url = sms
+        .status_callback
+        .as_ref()
+        .zip(query.reminder.as_ref())
+        .map(|(callback, reminder)| format!("{callback}?reminder={reminder}"));
+    if !gate.lets_in(&headers, url.as_deref(), &body) {
+        tracing::warn!("delivery report refused: no valid secret or signature");
         return Err(ApiError::BadRequest {
             status: StatusCode::UNAUTHORIZED,
             code: "unauthorized",
-            message: "missing or wrong reply secret".into(),
+            message: "missing or wrong reply secret or signature".into(),
         });
     }
     let refuse = |error: ReportError| ApiError::BadRequest {

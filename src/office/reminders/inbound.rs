@@ -4,8 +4,9 @@
 //! the patient with that number out of reminders, audited like the staff toggle; any other
 //! reply is taken and ignored (the desk phone is for conversations).
 //!
-//! The route is not behind the staff sign-in: the gateway presents the configured shared
-//! secret as `Authorization: Bearer …`, compared in constant time. Bodies are limited to
+//! The route is not behind the staff sign-in: the gateway proves itself by the shared
+//! secret or its request signature over `{public_url}/api/sms/v1/inbound` (see
+//! [`super::signature`]). Bodies are limited to
 //! [`MAX_BODY`] bytes; garbage gets a typed 4xx. The number and the words are never
 //! logged.
 
@@ -19,7 +20,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use jiff::Timestamp;
-use subtle::ConstantTimeEq;
 
 /// Largest reply body taken, in bytes (a long text is 1,600 characters, form-encoded).
 pub const MAX_BODY: usize = 8 * 1024;
@@ -118,38 +118,38 @@ pub fn parse(body: &[u8]) -> Result<InboundText, InboundError> {
     })
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/api/sms/v1/inbound",
-        post(inbound).layer(DefaultBodyLimit::max(MAX_BODY)),
-    )
-}
+/// Where the gateway forwards replies.
+pub const PATH: &str = "/api/sms/v1/inbound";
 
-/// Whether `headers` carry `secret` as a bearer token.
-pub(super) fn authorised(headers: &HeaderMap, secret: &str) -> bool {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "))
-        .is_some_and(|token| bool::from(token.ct_eq(secret.as_bytes())))
+pub fn routes() -> Router<AppState> {
+    Router::new().route(PATH, post(inbound).layer(DefaultBodyLimit::max(MAX_BODY)))
 }
 
 /// `POST /api/sms/v1/inbound`: 200 with an empty Messages-API reply document (no
-/// answer text), 401 without the secret, 404 when replies are not configured, 413 for a
+/// answer text), 401 without the secret or a valid signature, 404 when neither a reply
+/// secret nor a gateway token is configured, 413 for a
 /// body over [`MAX_BODY`], 400/422 for garbage.
 async fn inbound(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Some(secret) = state.config.reminders.sms.reply_secret.as_deref() else {
+    let gate = super::signature::Gatekeeper::of(&state.config.reminders.sms);
+    if !gate.is_open() {
         return Err(ApiError::NotFound);
-    };
-    if !authorised(&headers, secret) {
-        tracing::warn!("text reply refused: wrong or missing secret");
+    }
+    let url = state
+        .config
+        .reminders
+        .public_url
+        .as_ref()
+        .map(|base| format!("{}{PATH}", base.as_str()));
+    if !gate.lets_in(&headers, url.as_deref(), &body) {
+        tracing::warn!("text reply refused: no valid secret or signature");
         return Err(ApiError::BadRequest {
             status: StatusCode::UNAUTHORIZED,
             code: "unauthorized",
-            message: "missing or wrong reply secret".into(),
+            message: "missing or wrong reply secret or signature".into(),
         });
     }
     let reply = parse(&body).map_err(|error| ApiError::BadRequest {
@@ -219,18 +219,5 @@ mod tests {
         }
         let long = format!("From=%2B12175550123&Body={}", "a".repeat(1700));
         assert_eq!(parse(long.as_bytes()), Err(InboundError::TooLong));
-    }
-
-    #[test]
-    fn the_secret_is_a_bearer_token() {
-        let mut headers = HeaderMap::new();
-        assert!(!authorised(&headers, "s3cret-s3cret-s3cret"));
-        headers.insert(header::AUTHORIZATION, "Bearer wrong".parse().unwrap());
-        assert!(!authorised(&headers, "s3cret-s3cret-s3cret"));
-        headers.insert(
-            header::AUTHORIZATION,
-            "Bearer s3cret-s3cret-s3cret".parse().unwrap(),
-        );
-        assert!(authorised(&headers, "s3cret-s3cret-s3cret"));
     }
 }

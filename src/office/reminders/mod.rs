@@ -28,6 +28,7 @@ pub mod public;
 pub mod qr_png;
 pub mod routes;
 pub mod sender;
+pub mod signature;
 pub mod sms;
 
 use serde::{Deserialize, Serialize};
