@@ -8,6 +8,7 @@
 //! morning reminders are due at once and the visits still ahead, whatever the time of
 //! day the test runs (nothing here asserts the clock).
 
+mod reminders_support;
 mod support;
 
 use frontdesk::checkin::{ConfirmTap, DetailsTap, DetailsView, PageView, Tap};
@@ -20,96 +21,9 @@ use frontdesk::office::reminders::{ReminderChannel, ReminderKind, ReminderPrefs,
 use frontdesk::office::store::{Actor, NewAppointment};
 use jiff::Timestamp;
 use jiff::civil::Time;
-use serde::Deserialize;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use reminders_support::{MailPeer, daytime_zone, import, reminders, zbar};
+use std::path::Path;
 use support::{HeadlessKiosk, KIOSK_TOKEN, TestOffice, is_confirm, is_done, wait_until};
-
-/// A mail server on loopback, stopped when dropped.
-struct MailPeer {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl MailPeer {
-    fn start(dir: &Path) -> Self {
-        std::fs::create_dir_all(dir).unwrap();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reminders/smtp_peer.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 runs (pip install aiosmtpd)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("the mail peer did not start: {line:?}"))
-            .parse()
-            .unwrap();
-        Self {
-            child,
-            port,
-            dir: dir.to_owned(),
-        }
-    }
-
-    fn received(&self) -> Vec<Received> {
-        let Ok(text) = std::fs::read_to_string(self.dir.join("received.jsonl")) else {
-            return Vec::new();
-        };
-        text.lines()
-            .filter(|line| line.ends_with('}'))
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect()
-    }
-}
-
-impl Drop for MailPeer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One message as the mail server's parser read it.
-#[derive(Debug, Clone, Deserialize)]
-struct Received {
-    rcpt_tos: Vec<String>,
-    to: String,
-    subject: String,
-    message_id: String,
-    content_types: Vec<String>,
-    plain: String,
-    html: String,
-    png: Option<String>,
-}
-
-/// A zone where it is between 02:00 and 18:59 now.
-fn daytime_zone() -> String {
-    let now = Timestamp::now();
-    (-12..=14)
-        .map(|offset: i32| {
-            // POSIX-style names: Etc/GMT-3 is three hours *ahead* of UTC.
-            if offset == 0 {
-                "Etc/GMT".to_owned()
-            } else {
-                format!("Etc/GMT{:+}", -offset)
-            }
-        })
-        .find(|name| {
-            let zone = jiff::tz::TimeZone::get(name).unwrap();
-            (2..19).contains(&now.to_zoned(zone).hour())
-        })
-        .expect("some zone is in the day")
-}
 
 fn configure(config: &mut OfficeConfig, zone: &str, port: u16) {
     config.timezone = zone.to_owned();
@@ -186,25 +100,9 @@ fn import_opting_out(office: &TestOffice, opted_out: &str, list: &[NewAppointmen
     );
 }
 
-fn import(office: &TestOffice, list: &[NewAppointment]) {
-    office
-        .state
-        .store
-        .get()
-        .unwrap()
-        .import_appointments(list)
-        .unwrap();
-}
-
 /// Tells the hub the day's appointments changed (as an import does), so it queues now.
 fn appointments_changed(office: &TestOffice) {
     office.state.events.publish(QueueEvent::AppointmentsChanged);
-}
-
-fn reminders(office: &TestOffice) -> RemindersView {
-    let response = support::staff_get(format!("{}/api/staff/v1/reminders", office.base)).unwrap();
-    assert!(response.status().is_success(), "{}", response.status());
-    response.json().unwrap()
 }
 
 fn row_of(view: &RemindersView, patient: &str) -> AppointmentRemindersView {
@@ -221,15 +119,6 @@ fn morning_state(office: &TestOffice, patient: &str) -> Option<ReminderState> {
         .iter()
         .find(|r| r.kind == ReminderKind::Morning)
         .map(|r| r.state)
-}
-
-fn zbar(png: &str) -> String {
-    let output = Command::new("zbarimg")
-        .args(["--raw", "-q", png])
-        .output()
-        .expect("zbarimg runs (apt-get install zbar-tools)");
-    assert!(output.status.success(), "zbarimg found no code in {png}");
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
 #[test]

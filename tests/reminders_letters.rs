@@ -8,6 +8,7 @@
 //! The clinic's zone is chosen so that it is between 02:00 and 18:59 there now and the
 //! visits are at 22:00 and later, so they are still ahead whatever the time the test runs.
 
+mod reminders_support;
 mod support;
 
 use frontdesk::checkin::{ConfirmTap, DetailsTap, DetailsView, PageView, Tap};
@@ -19,26 +20,9 @@ use frontdesk::office::signin::Role;
 use frontdesk::office::store::{Actor, NewAppointment};
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
+use reminders_support::daytime_zone;
 use std::process::Command;
 use support::{HeadlessKiosk, KIOSK_TOKEN, TestOffice, is_confirm, is_done, wait_until};
-
-fn daytime_zone() -> String {
-    let now = Timestamp::now();
-    (-12..=14)
-        .map(|offset: i32| {
-            // POSIX-style names: Etc/GMT-3 is three hours *ahead* of UTC.
-            if offset == 0 {
-                "Etc/GMT".to_owned()
-            } else {
-                format!("Etc/GMT{:+}", -offset)
-            }
-        })
-        .find(|name| {
-            let zone = jiff::tz::TimeZone::get(name).unwrap();
-            (2..19).contains(&now.to_zoned(zone).hour())
-        })
-        .expect("some zone is in the day")
-}
 
 /// A visit on `day` at 22:`minute` for an obviously fake patient with `contact` on file.
 fn visit(

@@ -11,102 +11,20 @@
 //! Times as in `reminders_email.rs`: a clinic zone where it is day now, visits from 22:00.
 
 mod browser_support;
+mod reminders_support;
 mod support;
 
 use frontdesk::domain::{Cents, ContactField, ContactOnFile, Language, PersonName};
 use frontdesk::office::appointments::PatientNumber;
 use frontdesk::office::config::{OfficeConfig, PublicUrl, SmtpSecurity};
-use frontdesk::office::events::QueueEvent;
 use frontdesk::office::reminders::links::{LinkPurpose, LinkToken};
-use frontdesk::office::reminders::routes::RemindersView;
 use frontdesk::office::reminders::{ReminderChannel, ReminderKind, ReminderPrefs, ReminderState};
 use frontdesk::office::store::NewAppointment;
 use jiff::civil::Time;
 use jiff::{SignedDuration, Timestamp};
-use serde::Deserialize;
-use std::io::{BufRead, BufReader};
+use reminders_support::{MailPeer, daytime_zone, import, reminders, zbar};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use support::{TestOffice, wait_until};
-
-/// A mail server on loopback, stopped when dropped.
-struct MailPeer {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl MailPeer {
-    fn start(dir: &Path) -> Self {
-        std::fs::create_dir_all(dir).unwrap();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reminders/smtp_peer.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 runs (pip install aiosmtpd)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("the mail peer did not start: {line:?}"))
-            .parse()
-            .unwrap();
-        Self {
-            child,
-            port,
-            dir: dir.to_owned(),
-        }
-    }
-
-    fn received(&self) -> Vec<Received> {
-        let Ok(text) = std::fs::read_to_string(self.dir.join("received.jsonl")) else {
-            return Vec::new();
-        };
-        text.lines()
-            .filter(|line| line.ends_with('}'))
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect()
-    }
-}
-
-impl Drop for MailPeer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct Received {
-    rcpt_tos: Vec<String>,
-    plain: String,
-    html: String,
-    png: Option<String>,
-}
-
-/// A zone where it is between 02:00 and 18:59 now.
-fn daytime_zone() -> String {
-    let now = Timestamp::now();
-    (-12..=14)
-        .map(|offset: i32| {
-            if offset == 0 {
-                "Etc/GMT".to_owned()
-            } else {
-                format!("Etc/GMT{:+}", -offset)
-            }
-        })
-        .find(|name| {
-            let zone = jiff::tz::TimeZone::get(name).unwrap();
-            (2..19).contains(&now.to_zoned(zone).hour())
-        })
-        .expect("some zone is in the day")
-}
 
 fn visit(
     office: &TestOffice,
@@ -134,23 +52,6 @@ fn visit(
     }
 }
 
-fn import(office: &TestOffice, list: &[NewAppointment]) {
-    office
-        .state
-        .store
-        .get()
-        .unwrap()
-        .import_appointments(list)
-        .unwrap();
-    office.state.events.publish(QueueEvent::AppointmentsChanged);
-}
-
-fn reminders(office: &TestOffice) -> RemindersView {
-    let response = support::staff_get(format!("{}/api/staff/v1/reminders", office.base)).unwrap();
-    assert!(response.status().is_success(), "{}", response.status());
-    response.json().unwrap()
-}
-
 /// The morning reminder's state of the visit at `time` ("HH:MM").
 fn morning_state(office: &TestOffice, time: &str) -> Option<ReminderState> {
     reminders(office)
@@ -161,16 +62,6 @@ fn morning_state(office: &TestOffice, time: &str) -> Option<ReminderState> {
         .iter()
         .find(|r| r.kind == ReminderKind::Morning)
         .map(|r| r.state)
-}
-
-fn zbar(png: &Path) -> String {
-    let output = Command::new("zbarimg")
-        .args(["--raw", "-q"])
-        .arg(png)
-        .output()
-        .expect("zbarimg runs (apt-get install zbar-tools)");
-    assert!(output.status.success(), "zbarimg found no code in {png:?}");
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
 /// The first link in `text` that starts with `prefix`.

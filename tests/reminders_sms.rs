@@ -9,6 +9,7 @@
 //! As in `reminders_email.rs`, the clinic's zone is chosen so that it is day there now and
 //! the visits are late in the evening; nothing asserts the clock.
 
+mod reminders_support;
 mod support;
 
 use frontdesk::checkin::{
@@ -17,12 +18,12 @@ use frontdesk::checkin::{
 use frontdesk::domain::{Cents, ContactField, ContactOnFile, Language, PersonName};
 use frontdesk::office::appointments::PatientNumber;
 use frontdesk::office::config::{OfficeConfig, PublicUrl};
-use frontdesk::office::events::QueueEvent;
 use frontdesk::office::reminders::routes::{AppointmentRemindersView, RemindersView};
 use frontdesk::office::reminders::{ReminderChannel, ReminderKind, ReminderPrefs, ReminderState};
 use frontdesk::office::store::NewAppointment;
 use jiff::Timestamp;
 use jiff::civil::Time;
+use reminders_support::{daytime_zone, import, reminders};
 use serde::Deserialize;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -139,24 +140,6 @@ fn code_in(body: &str) -> String {
         .unwrap_or_else(|| panic!("no code in {body:?}"))
 }
 
-/// A zone where it is between 02:00 and 18:59 now.
-fn daytime_zone() -> String {
-    let now = Timestamp::now();
-    (-12..=14)
-        .map(|offset: i32| {
-            if offset == 0 {
-                "Etc/GMT".to_owned()
-            } else {
-                format!("Etc/GMT{:+}", -offset)
-            }
-        })
-        .find(|name| {
-            let zone = jiff::tz::TimeZone::get(name).unwrap();
-            (2..19).contains(&now.to_zoned(zone).hour())
-        })
-        .expect("some zone is in the day")
-}
-
 fn configure(config: &mut OfficeConfig, zone: &str, port: u16) {
     config.timezone = zone.to_owned();
     let reminders = &mut config.reminders;
@@ -206,23 +189,6 @@ fn visit(
         patient_id: PatientNumber::new(patient),
         reminders: ReminderPrefs::new(language, ReminderChannel::Sms),
     }
-}
-
-fn import(office: &TestOffice, list: &[NewAppointment]) {
-    office
-        .state
-        .store
-        .get()
-        .unwrap()
-        .import_appointments(list)
-        .unwrap();
-    office.state.events.publish(QueueEvent::AppointmentsChanged);
-}
-
-fn reminders(office: &TestOffice) -> RemindersView {
-    let response = support::staff_get(format!("{}/api/staff/v1/reminders", office.base)).unwrap();
-    assert!(response.status().is_success(), "{}", response.status());
-    response.json().unwrap()
 }
 
 /// The reminders of `patient`'s visit at `time`.
