@@ -226,7 +226,7 @@ fn the_emailed_links_open_the_code_page_and_unsubscribe_in_either_language() {
     );
     // The QR on the screen and the one the hub serves carry the email's code.
     let emailed = zbar(Path::new(olga.png.as_deref().unwrap()));
-    assert_eq!(zbar(&shot_path("reminder-link-code-en.png")), emailed);
+    assert_eq!(zbar(shot_path("reminder-link-code-en.png")), emailed);
     let image = reqwest::blocking::get(format!("{olga_code}/qr.png")).unwrap();
     assert_eq!(image.status(), 200);
     assert_eq!(image.headers()["cache-control"], "no-store");
