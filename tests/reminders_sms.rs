@@ -25,7 +25,6 @@ use jiff::Timestamp;
 use jiff::civil::Time;
 use reminders_support::{daytime_zone, import, reminders};
 use serde::Deserialize;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use support::{HeadlessKiosk, KIOSK_TOKEN, TestOffice, is_confirm, is_done, wait_until};
@@ -45,23 +44,14 @@ impl SmsPeer {
     fn start(dir: &Path) -> Self {
         std::fs::create_dir_all(dir).unwrap();
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reminders/sms_peer.py");
-        let mut child = Command::new("python3")
-            // No report secret: its delivery reports are proven by signature only.
-            .args([script, dir.to_str().unwrap(), ACCOUNT, TOKEN])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 runs");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("the SMS peer did not start: {line:?}"))
-            .parse()
-            .unwrap();
+        // No report secret: its delivery reports are proven by signature only.
+        let (child, addr) = support::spawn_listening(
+            Command::new("python3")
+                .args([script, dir.to_str().unwrap(), ACCOUNT, TOKEN])
+                .stderr(Stdio::inherit()),
+            "python3",
+        );
+        let port = addr.port();
         Self {
             child,
             port,

@@ -10,7 +10,6 @@ use frontdesk::office::reminders::routes::RemindersView;
 use frontdesk::office::store::NewAppointment;
 use jiff::Timestamp;
 use serde::Deserialize;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -25,23 +24,14 @@ impl MailPeer {
     pub fn start(dir: &Path) -> Self {
         std::fs::create_dir_all(dir).unwrap();
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reminders/smtp_peer.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 runs (pip install aiosmtpd)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("the mail peer did not start: {line:?}"))
-            .parse()
-            .unwrap();
+        let (child, addr) = support::spawn_listening(
+            Command::new("python3")
+                .arg(script)
+                .arg(dir)
+                .stderr(Stdio::inherit()),
+            "pip install aiosmtpd",
+        );
+        let port = addr.port();
         Self {
             child,
             port,
