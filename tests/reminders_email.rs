@@ -12,8 +12,7 @@ mod reminders_support;
 mod support;
 
 use frontdesk::checkin::{ConfirmTap, DetailsTap, DetailsView, PageView, Tap};
-use frontdesk::domain::{Cents, ContactField, ContactOnFile, Language, PersonName};
-use frontdesk::office::appointments::PatientNumber;
+use frontdesk::domain::{ContactField, ContactOnFile, Language};
 use frontdesk::office::config::{OfficeConfig, SmtpSecurity};
 use frontdesk::office::events::QueueEvent;
 use frontdesk::office::reminders::routes::{AppointmentRemindersView, RemindersView};
@@ -21,7 +20,7 @@ use frontdesk::office::reminders::{ReminderChannel, ReminderKind, ReminderPrefs,
 use frontdesk::office::store::{Actor, NewAppointment};
 use jiff::Timestamp;
 use jiff::civil::Time;
-use reminders_support::{MailPeer, daytime_zone, import, reminders, zbar};
+use reminders_support::{MailPeer, booked, daytime_zone, import, reminders, zbar};
 use std::path::Path;
 use support::{HeadlessKiosk, KIOSK_TOKEN, TestOffice, is_confirm, is_done, wait_until};
 
@@ -66,19 +65,15 @@ fn visit(
     ] {
         contact.set(field, value).unwrap();
     }
-    NewAppointment {
-        external_id: id.into(),
-        day: office.state.today(Timestamp::now()),
-        starts_at: time,
-        patient: PersonName::new(first, last).unwrap(),
-        provider: "Dr. Demo Secretspecialty".into(),
-        copay: Cents::new(2500),
-        balance: Cents::ZERO,
-        date_of_birth: None,
-        contact: Some(contact),
-        patient_id: PatientNumber::new(&format!("P-{id}")),
-        reminders: ReminderPrefs::new(language, ReminderChannel::Email),
-    }
+    booked(
+        office,
+        id,
+        &format!("P-{id}"),
+        (first, last),
+        time,
+        contact,
+        ReminderPrefs::new(language, ReminderChannel::Email),
+    )
 }
 
 /// Imports `list` and opts the patient of `opted_out` out, in one store call.

@@ -14,15 +14,14 @@ mod browser_support;
 mod reminders_support;
 mod support;
 
-use frontdesk::domain::{Cents, ContactField, ContactOnFile, Language, PersonName};
-use frontdesk::office::appointments::PatientNumber;
+use frontdesk::domain::{ContactField, ContactOnFile, Language};
 use frontdesk::office::config::{OfficeConfig, PublicUrl, SmtpSecurity};
 use frontdesk::office::reminders::links::{LinkPurpose, LinkToken};
 use frontdesk::office::reminders::{ReminderChannel, ReminderKind, ReminderPrefs, ReminderState};
 use frontdesk::office::store::NewAppointment;
 use jiff::civil::Time;
 use jiff::{SignedDuration, Timestamp};
-use reminders_support::{MailPeer, daytime_zone, import, reminders, zbar};
+use reminders_support::{MailPeer, booked, daytime_zone, import, reminders, zbar};
 use std::path::{Path, PathBuf};
 use support::{TestOffice, wait_until};
 
@@ -37,19 +36,15 @@ fn visit(
 ) -> NewAppointment {
     let mut contact = ContactOnFile::default();
     contact.set(ContactField::Email, email).unwrap();
-    NewAppointment {
-        external_id: id.into(),
-        day: office.state.today(Timestamp::now()),
-        starts_at: time,
-        patient: PersonName::new(first, last).unwrap(),
-        provider: "Dr. Demo Secretspecialty".into(),
-        copay: Cents::new(2500),
-        balance: Cents::ZERO,
-        date_of_birth: None,
-        contact: Some(contact),
-        patient_id: PatientNumber::new(patient_id),
-        reminders: ReminderPrefs::new(language, ReminderChannel::Email),
-    }
+    booked(
+        office,
+        id,
+        patient_id,
+        (first, last),
+        time,
+        contact,
+        ReminderPrefs::new(language, ReminderChannel::Email),
+    )
 }
 
 /// The morning reminder's state of the visit at `time` ("HH:MM").

@@ -15,15 +15,13 @@ mod support;
 use frontdesk::checkin::{
     CodeKey, CodeNotice, CodeView, ConfirmTap, DetailsTap, DetailsView, IdentifyTap, PageView, Tap,
 };
-use frontdesk::domain::{Cents, ContactField, ContactOnFile, Language, PersonName};
-use frontdesk::office::appointments::PatientNumber;
+use frontdesk::domain::{ContactField, ContactOnFile, Language};
 use frontdesk::office::config::{OfficeConfig, PublicUrl};
 use frontdesk::office::reminders::routes::{AppointmentRemindersView, RemindersView};
 use frontdesk::office::reminders::{ReminderChannel, ReminderKind, ReminderPrefs, ReminderState};
 use frontdesk::office::store::NewAppointment;
-use jiff::Timestamp;
 use jiff::civil::Time;
-use reminders_support::{daytime_zone, import, reminders};
+use reminders_support::{booked, daytime_zone, import, reminders};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -166,19 +164,15 @@ fn visit(
 ) -> NewAppointment {
     let mut contact = ContactOnFile::default();
     contact.set(ContactField::Phone, phone).unwrap();
-    NewAppointment {
-        external_id: id.into(),
-        day: office.state.today(Timestamp::now()),
-        starts_at: time,
-        patient: PersonName::new(first, last).unwrap(),
-        provider: "Dr. Demo Secretspecialty".into(),
-        copay: Cents::new(2500),
-        balance: Cents::ZERO,
-        date_of_birth: None,
-        contact: Some(contact),
-        patient_id: PatientNumber::new(patient),
-        reminders: ReminderPrefs::new(language, ReminderChannel::Sms),
-    }
+    booked(
+        office,
+        id,
+        patient,
+        (first, last),
+        time,
+        contact,
+        ReminderPrefs::new(language, ReminderChannel::Sms),
+    )
 }
 
 /// The reminders of `patient`'s visit at `time`.

@@ -5,10 +5,14 @@
 #![allow(dead_code)]
 
 use crate::support::{self, TestOffice};
+use frontdesk::domain::{Cents, ContactOnFile, PersonName};
+use frontdesk::office::appointments::PatientNumber;
 use frontdesk::office::events::QueueEvent;
+use frontdesk::office::reminders::ReminderPrefs;
 use frontdesk::office::reminders::routes::RemindersView;
 use frontdesk::office::store::NewAppointment;
 use jiff::Timestamp;
+use jiff::civil::Time;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -89,6 +93,33 @@ pub fn daytime_zone() -> String {
             (2..19).contains(&now.to_zoned(zone).hour())
         })
         .expect("some zone is in the day")
+}
+
+/// Today's visit at `time` for an obviously fake patient (patient number `patient_id`)
+/// with `contact` on file and `prefs` for reminders; the provider's name is one no
+/// reminder may show.
+pub fn booked(
+    office: &TestOffice,
+    id: &str,
+    patient_id: &str,
+    (first, last): (&str, &str),
+    time: Time,
+    contact: ContactOnFile,
+    prefs: ReminderPrefs,
+) -> NewAppointment {
+    NewAppointment {
+        external_id: id.into(),
+        day: office.state.today(Timestamp::now()),
+        starts_at: time,
+        patient: PersonName::new(first, last).unwrap(),
+        provider: "Dr. Demo Secretspecialty".into(),
+        copay: Cents::new(2500),
+        balance: Cents::ZERO,
+        date_of_birth: None,
+        contact: Some(contact),
+        patient_id: PatientNumber::new(patient_id),
+        reminders: prefs,
+    }
 }
 
 /// Imports `list` and tells the hub, as an import does, so it queues at once.
