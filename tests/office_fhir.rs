@@ -297,6 +297,11 @@ fn the_pull_puts_todays_appointments_on_the_staff_list_and_follows_changes() {
         &today_at(day, "16:30"),
         "proposed",
     ));
+    // The first and last minutes of the clinic's day fall on two UTC dates (the test
+    // clinic is twelve hours from UTC at most): the pull asks for the clinic's day.
+    server.seed(patient("p-3", "Testfhirthree", "MRN-F3"));
+    server.seed(appointment("a-7", "p-3", &today_at(day, "00:05"), "booked"));
+    server.seed(appointment("a-8", "p-3", &today_at(day, "23:55"), "booked"));
     let office = office_with_fhir(dir.path(), server.url(""), |_| {});
 
     let want = |list: &[(&str, &str)]| -> Vec<(String, String)> {
@@ -308,6 +313,8 @@ fn the_pull_puts_todays_appointments_on_the_staff_list_and_follows_changes() {
         fhir_expected(&office)
             == want(&[
                 ("Testfhirone, Ada", "13:40"),
+                ("Testfhirthree, Ada", "00:05"),
+                ("Testfhirthree, Ada", "23:55"),
                 ("Testfhirtwo, Ada", "14:00"),
                 ("Testfhirtwo, Ada", "15:00"),
             ])
@@ -329,7 +336,7 @@ fn the_pull_puts_todays_appointments_on_the_staff_list_and_follows_changes() {
             status(&office).pull.last_pulled_at != before
         });
     }
-    assert_eq!(fhir_expected(&office).len(), 3);
+    assert_eq!(fhir_expected(&office).len(), 5);
     server.seed(appointment("a-1", "p-1", &today_at(day, "14:15"), "booked"));
     server.seed(appointment(
         "a-2",
@@ -344,12 +351,17 @@ fn the_pull_puts_todays_appointments_on_the_staff_list_and_follows_changes() {
         "booked",
     ));
     wait_for("the changes to be pulled", || {
-        fhir_expected(&office) == want(&[("Testfhirone, Ada", "14:15")])
+        fhir_expected(&office)
+            == want(&[
+                ("Testfhirone, Ada", "14:15"),
+                ("Testfhirthree, Ada", "00:05"),
+                ("Testfhirthree, Ada", "23:55"),
+            ])
     });
     assert_eq!(handle(&office, "a-1"), first);
     let status = status(&office);
     assert!(status.enabled && status.reachable);
-    assert_eq!(status.pull.appointments, 1);
+    assert_eq!(status.pull.appointments, 3);
     assert_eq!(status.pull.last_error, None);
     assert!(status.pull.last_pulled_at.is_some());
     // Nobody checked in: nothing written.

@@ -1,5 +1,5 @@
 //! Reads one page of the day's schedule: the Bundle a search
-//! `Appointment?date=…&_include=Appointment:patient&_include=Appointment:practitioner`
+//! `Appointment?date=ge…&date=lt…&_include=Appointment:patient&_include=Appointment:practitioner`
 //! returns, into visits for the appointment list. All or nothing: any entry that cannot be
 //! used fails the page with a [`FhirError`] naming it by id, so a half-read day is never
 //! stored.

@@ -2,7 +2,8 @@
 """A small in-memory FHIR R4 server for the tests and the demo: the EHR's side of the hub's
 FHIR interface.
 
-Serves `GET [base]/Appointment?date=YYYY-MM-DD` with `_include=Appointment:patient` and
+Serves `GET [base]/Appointment?date=ge<instant>&date=lt<instant>` (or `date=YYYY-MM-DD`, read
+as that day in UTC) with `_include=Appointment:patient` and
 `_include=Appointment:practitioner` (a searchset Bundle, paged by `_count` / `_offset`),
 `GET [base]/{type}/{id}`, `PUT [base]/{type}/{id}` and `POST [base]/{type}` (with
 `If-None-Exist` on `identifier=system|value` or `appointment=Appointment/id`).
@@ -21,6 +22,7 @@ type as its body makes writes of that type answer 422 (a server whose profile re
 them); `DELETE /_admin/refuse` ends that.
 """
 import argparse
+import datetime
 import itertools
 import json
 import re
@@ -37,6 +39,33 @@ ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 TYPES = {"Appointment", "Patient", "Practitioner", "Encounter", "Coverage", "Consent",
          "QuestionnaireResponse"}
 
+
+
+def instant(text):
+    """An R4 instant or dateTime with offset as an aware datetime; None when not one."""
+    try:
+        value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None
+
+
+def date_filter(values):
+    """The `date` search parameters as a test of an appointment's `start`: `geX` / `ltX`
+    compare instants; a bare `YYYY-MM-DD` is that day in UTC."""
+    tests = []
+    for value in values:
+        prefix, rest = value[:2], value[2:]
+        if prefix in ("ge", "lt") and instant(rest) is not None:
+            bound = instant(rest)
+            if prefix == "ge":
+                tests.append(lambda t, b=bound: t is not None and t >= b)
+            else:
+                tests.append(lambda t, b=bound: t is not None and t < b)
+        else:
+            tests.append(lambda t, day=value: t is not None
+                         and t.astimezone(datetime.timezone.utc).date().isoformat() == day)
+    return lambda start: all(test(instant(start)) for test in tests)
 
 def outcome(code, text):
     return {"resourceType": "OperationOutcome",
@@ -136,12 +165,12 @@ def make_handler(store, log, token, page_size):
                 return self.send(200, self.search(parse_qs(query)))
 
         def search(self, params):
-            day = params.get("date", [""])[0]
+            in_range = date_filter(params.get("date", []))
             includes = params.get("_include", [])
             count = min(int(params.get("_count", ["50"])[0]), page_size)
             offset = int(params.get("_offset", ["0"])[0])
             matches = sorted((r for (k, _), r in store.resources.items()
-                              if k == "Appointment" and r.get("start", "").startswith(day)),
+                              if k == "Appointment" and in_range(r.get("start", ""))),
                              key=lambda r: (r.get("start", ""), r["id"]))
             page = matches[offset:offset + count]
             entries = [{"fullUrl": f"{self.base_url()}/Appointment/{r['id']}", "resource": r,

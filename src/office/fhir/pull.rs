@@ -36,6 +36,8 @@ pub enum PullError {
     TooManyPages,
     #[error("the office database is unavailable")]
     Store,
+    #[error("the clinic's day has no start in its time zone")]
+    Day,
 }
 
 /// Runs until the office stops: a pull at once, then one every `pull_every_secs`.
@@ -93,8 +95,11 @@ async fn pull_day(
     day: Date,
     now: Timestamp,
 ) -> Result<PullStored, PullError> {
+    // The clinic's day as UTC instants: a bare `date=YYYY-MM-DD` is read in the FHIR
+    // server's own zone, which need not be the clinic's. `Z`, so no `+` to escape.
+    let (from, until) = state.day_bounds(day).ok_or(PullError::Day)?;
     let mut url = client.url(&format!(
-        "Appointment?date={day}&_include=Appointment:patient\
+        "Appointment?date=ge{from}&date=lt{until}&_include=Appointment:patient\
          &_include=Appointment:practitioner&_count={PAGE_SIZE}"
     ));
     // By appointment id: a page boundary moving during the pull may repeat one.
