@@ -6,7 +6,8 @@
 # a copy's frontdesk.toml, as an IT person would edit it. It also checks the root is
 # read-only, the data partition writable and grown to the (enlarged) disk (the first boot
 # grows it and reboots once, so QEMU runs without -no-reboot), and SSH: on
-# with a key put on the boot partition, logged into with that key. Run as root; about
+# with a key put on the boot partition, logged into with that key, and Wi-Fi: a [wifi]
+# section joined through two simulated radios (one an access point). Run as root; about
 # 10 min on 2 cores.
 #   bash image/boot-test.sh
 set -euo pipefail
@@ -31,6 +32,14 @@ read -r root_start root_size < <(part 2)
 echo "== the copy's frontdesk.toml: headless (QEMU has no display)"
 mcopy -n -i "$work/test.img@@$((boot_start * 512))" ::/frontdesk.toml "$work/frontdesk.toml"
 sed -i 's/^backend = .*/backend = "headless"/' "$work/frontdesk.toml"
+# A Wi-Fi network, as an IT person would add it; joined below through a simulated radio.
+cat >>"$work/frontdesk.toml" <<'WIFI'
+
+[wifi]
+country = "US"
+ssid = "Frontdesk Test Wi-Fi"
+passphrase = "not-a-real-passphrase"
+WIFI
 mcopy -o -i "$work/test.img@@$((boot_start * 512))" "$work/frontdesk.toml" ::/frontdesk.toml
 
 echo "== an SSH key on the copy's boot partition (SSH is off without one)"
@@ -96,6 +105,34 @@ vm 'systemctl is-active frontdesk-kiosk.service && ls -ld /var/lib/frontdesk/ssh
 ssh -p 2222 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
     -o PubkeyAuthentication=no -o ConnectTimeout=60 root@127.0.0.1 true 2>/dev/null \
     && fail "SSH let a login in without a key"
+echo "== Wi-Fi: the [wifi] network joined through simulated radios (mac80211_hwsim)"
+vm 'systemctl is-active frontdesk-wifi.service && stat -c "%a %U" /run/frontdesk-wifi/wpa_supplicant-wlan0.conf' \
+    | tr '\n' ' ' | grep -q "^active 600 root" || fail "frontdesk-wifi.service wrote no private configuration"
+# Two radios: wlan0 is the kiosk's (its wpa_supplicant starts when it appears), wlan1 an
+# access point run by a second wpa_supplicant with the network's name and passphrase.
+vm 'modprobe mac80211_hwsim radios=2' </dev/null || fail "no mac80211_hwsim in the image's kernel"
+vm 'cat >/tmp/ap.conf' <<'AP'
+network={
+    ssid="Frontdesk Test Wi-Fi"
+    mode=2
+    frequency=2412
+    key_mgmt=WPA-PSK
+    proto=RSN
+    pairwise=CCMP
+    group=CCMP
+    psk="not-a-real-passphrase"
+}
+AP
+vm 'wpa_supplicant -B -i wlan1 -c /tmp/ap.conf' </dev/null >/dev/null || fail "the test access point did not start"
+wifi=
+for _ in $(seq 60); do
+    wifi=$(vm 'wpa_cli -p /run/wpa_supplicant -i wlan0 status' </dev/null 2>/dev/null | sed -n 's/^wpa_state=//p')
+    [ "$wifi" = COMPLETED ] && break
+    sleep 2
+done
+[ "$wifi" = COMPLETED ] || fail "the kiosk's radio did not join the network (wpa_state=${wifi:-none})"
+echo "wlan0 joined \"Frontdesk Test Wi-Fi\" (WPA2, passphrase from frontdesk.toml): wpa_state=$wifi"
+
 # The kiosk's memory on arm64 (emulated CPU, real arm64 kernel): peak and current resident.
 vm 'grep -E "^Vm(HWM|RSS)" /proc/$(systemctl show -P MainPID frontdesk-kiosk.service)/status' \
     | awk '{printf "frontdesk-kiosk on arm64 (headless): %s %.1f MiB\n", $1, $2 / 1024}'
@@ -112,7 +149,7 @@ if [ -s "$tests" ]; then
         result=$(grep -a "^test result:" "$work/$name.log" | tail -1)
         echo "$name: ${result:-no result}"
         case "$result" in "test result: ok."*) ;; *)
-            grep -a -E "FAILED|panicked" "$work/$name.log" | head -20 >&2
+            grep -a -A2 -E "FAILED|panicked" "$work/$name.log" | head -40 >&2
             fail "arm64 tests failed: $name";;
         esac
         vm "rm /tmp/$name" </dev/null

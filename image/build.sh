@@ -33,8 +33,10 @@ echo "== the root filesystem (mmdebstrap, arm64)"
 # recommends it, and mmdebstrap installs no recommends).
 # systemd-resolved / -timesyncd: names and time (a Pi has no clock; check-in codes
 # carry their day) on a root that stays read-only.
+# wpasupplicant, firmware-brcm80211 (the Pi 4's onboard radio), wireless-regdb: Wi-Fi
+# when frontdesk.toml has a [wifi] section.
 mmdebstrap --quiet --arch=arm64 --variant=minbase --components=main,non-free-firmware \
-    --include=systemd,systemd-sysv,udev,kmod,initramfs-tools,linux-image-arm64,raspi-firmware,systemd-resolved,systemd-timesyncd,fonts-dejavu-core,adduser,ca-certificates,e2fsprogs,dosfstools,fdisk,openssh-server,tesseract-ocr,tesseract-ocr-eng \
+    --include=systemd,systemd-sysv,udev,kmod,initramfs-tools,linux-image-arm64,raspi-firmware,systemd-resolved,systemd-timesyncd,fonts-dejavu-core,adduser,ca-certificates,e2fsprogs,dosfstools,fdisk,openssh-server,tesseract-ocr,tesseract-ocr-eng,wpasupplicant,firmware-brcm80211,wireless-regdb \
     --essential-hook='mkdir -p "$1/etc/default" "$1/boot/firmware"' \
     --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs' \
     --essential-hook='printf "#!/bin/sh\nexit 0\n" >"$1/usr/sbin/update-initramfs"; chmod 755 "$1/usr/sbin/update-initramfs"' \
@@ -51,7 +53,18 @@ fd_gid=$(chroot "$root" id -g frontdesk)
 install -d -m 0750 -o "$fd_uid" -g "$fd_gid" "$root/var/lib/frontdesk"
 # The boot partition's files (frontdesk.toml among them) readable by root and the kiosk.
 sed -i "s/gid=frontdesk/gid=$fd_gid/" "$root/etc/fstab"
-install -m 644 image/files/50-wired.network "$root/etc/systemd/network/50-wired.network"
+install -m 644 image/files/50-wired.network image/files/60-wireless.network "$root/etc/systemd/network/"
+# Wi-Fi: written to /run from frontdesk.toml at boot; wpa_supplicant starts when the radio
+# appears. Its D-Bus instance (for NetworkManager) has no D-Bus here.
+install -m 644 image/files/frontdesk-wifi.service "$root/etc/systemd/system/"
+install -d "$root/etc/systemd/system/wpa_supplicant@wlan0.service.d" \
+    "$root/etc/systemd/system/sys-subsystem-net-devices-wlan0.device.wants"
+install -m 644 image/files/wpa-supplicant-frontdesk.conf \
+    "$root/etc/systemd/system/wpa_supplicant@wlan0.service.d/frontdesk.conf"
+ln -sf /lib/systemd/system/wpa_supplicant@.service \
+    "$root/etc/systemd/system/sys-subsystem-net-devices-wlan0.device.wants/wpa_supplicant@wlan0.service"
+chroot "$root" systemctl enable -q frontdesk-wifi.service
+chroot "$root" systemctl disable -q wpa_supplicant.service
 ln -sf /run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
 chroot "$root" systemctl enable -q systemd-networkd systemd-resolved systemd-timesyncd
 install -d "$root/etc/systemd/journald.conf.d" "$root/etc/systemd/system/frontdesk-kiosk.service.d"

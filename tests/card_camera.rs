@@ -11,7 +11,12 @@ use frontdesk::scan::card_ocr::CardOcr;
 use frontdesk::scan::card_photo::{self, GreyImage, Unusable};
 
 fn ocr() -> CardOcr {
-    let ocr = CardOcr::default();
+    // A hang guard, not a speed goal: in the arm64 image under emulation (image/
+    // boot-test.sh) Tesseract runs many times slower than on a Pi.
+    let ocr = CardOcr {
+        timeout: std::time::Duration::from_secs(300),
+        ..CardOcr::default()
+    };
     assert!(
         ocr.available(),
         "tesseract is needed: apt-get install tesseract-ocr tesseract-ocr-eng"

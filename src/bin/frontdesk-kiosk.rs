@@ -29,6 +29,13 @@ enum Command {
         #[arg(long, default_value = "screens")]
         out: PathBuf,
     },
+    /// Write the `wpa_supplicant` configuration for the config's `[wifi]` to OUT (mode
+    /// 0600), or remove OUT when there is no `[wifi]`. The image runs it at every boot
+    /// (frontdesk-wifi.service).
+    WifiConfig {
+        #[arg(long, default_value = "/run/frontdesk-wifi/wpa_supplicant-wlan0.conf")]
+        out: PathBuf,
+    },
 }
 
 #[derive(clap::Args, Default)]
@@ -72,6 +79,14 @@ fn main() -> anyhow::Result<()> {
             let files = frontdesk::kiosk::render::render_all(&out)?;
             for file in &files {
                 println!("{}", file.display());
+            }
+            Ok(())
+        }
+        Some(Command::WifiConfig { out }) => {
+            use frontdesk::kiosk::wifi::{Written, write_supplicant_conf};
+            match write_supplicant_conf(&cli.config, &out)? {
+                Written::Network => tracing::info!(out = %out.display(), "Wi-Fi configured"),
+                Written::NoWifi => tracing::info!("no [wifi] in the config: wired only"),
             }
             Ok(())
         }

@@ -311,7 +311,12 @@ mod tests {
         });
         let worker = CameraWorker::start(
             Box::new(SimulatedCamera::new(dir.to_path_buf())),
-            CardOcr::default(),
+            // Hang guards, not speed goals: emulated arm64 (image/boot-test.sh) runs
+            // Tesseract many times slower than a Pi.
+            CardOcr {
+                timeout: Duration::from_secs(300),
+                ..CardOcr::default()
+            },
             CameraWorkerSettings {
                 recheck_missing: Duration::from_millis(20),
                 recheck_ready: Duration::from_secs(3600),
@@ -323,7 +328,7 @@ mod tests {
     }
 
     fn next(events: &Receiver<Event>) -> Event {
-        events.recv_timeout(Duration::from_secs(60)).unwrap()
+        events.recv_timeout(Duration::from_secs(600)).unwrap()
     }
 
     /// A worker on the demo cards in `dir`, once it has said the camera is ready.

@@ -45,6 +45,8 @@ pub enum ConfigError {
     Camera,
     #[error(transparent)]
     Display(#[from] super::display::DisplayError),
+    #[error(transparent)]
+    Wifi(#[from] super::wifi::WifiError),
 }
 
 impl ConfigError {
@@ -59,12 +61,11 @@ impl ConfigError {
                     .file_name()
                     .map(|name| name.to_string_lossy().into_owned())
                     .unwrap_or_default();
+                let message = crate::config_file::without_values(source);
                 match source.span().and_then(|span| place_of(path, span.start)) {
-                    Some((line, Some(key))) => {
-                        format!("{file}, line {line} ({key}): {}", source.message())
-                    }
-                    Some((line, None)) => format!("{file}, line {line}: {}", source.message()),
-                    None => format!("{file}: {}", source.message()),
+                    Some((line, Some(key))) => format!("{file}, line {line} ({key}): {message}"),
+                    Some((line, None)) => format!("{file}, line {line}: {message}"),
+                    None => format!("{file}: {message}"),
                 }
             }
             other => other.to_string(),
@@ -343,6 +344,8 @@ pub struct KioskConfig {
     pub camera: Option<CameraConfig>,
     /// The screen: which backend draws it and when its backlight goes off.
     pub display: super::display::DisplayConfig,
+    /// Absent: the wired port only. The image joins this network at boot.
+    pub wifi: Option<super::wifi::WifiConfig>,
 }
 
 impl std::fmt::Debug for KioskConfig {
@@ -359,6 +362,7 @@ impl std::fmt::Debug for KioskConfig {
             .field("gpio", &self.gpio)
             .field("camera", &self.camera)
             .field("display", &self.display)
+            .field("wifi", &self.wifi)
             .finish_non_exhaustive()
     }
 }
@@ -380,6 +384,7 @@ impl Default for KioskConfig {
             gpio: None,
             camera: None,
             display: super::display::DisplayConfig::default(),
+            wifi: None,
         }
     }
 }
@@ -431,6 +436,9 @@ impl KioskConfig {
             && camera.device.is_some() == camera.simulator.is_some()
         {
             return Err(ConfigError::Camera);
+        }
+        if let Some(wifi) = &self.wifi {
+            wifi.network()?;
         }
         Ok(())
     }

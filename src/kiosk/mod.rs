@@ -17,6 +17,7 @@ pub mod render;
 pub mod run;
 pub mod screen_sleep;
 pub mod services;
+pub mod wifi;
 // Shared with the office hub's reminders, so it lives beside the domain types.
 pub use crate::wording;
 pub mod workers;
