@@ -5,8 +5,9 @@
 use ed25519_dalek::SigningKey;
 use frontdesk::checkin::{
     Completion, ConfirmDetails, ConfirmTap, DisplayPrefs, Effect, Ending, Event, FrontDeskReason,
-    Journey, JourneyPlan, JourneySettings, OfficeTrust, OpId, OpResult, OverlayView, PageView,
-    PaymentNote, PendingCheckIn, PendingRow, Problem, Roster, RosterEntry, Screen, StepKind, Tap,
+    HelpReached, HelpState, Journey, JourneyPlan, JourneySettings, OfficeTrust, OpId, OpResult,
+    OverlayView, PageView, PaymentNote, PendingCheckIn, PendingRow, Problem, Roster, RosterEntry,
+    Screen, StepKind, Tap,
 };
 use frontdesk::devices::scan::Scan;
 use frontdesk::domain::{AppointmentId, ClinicId, Language, PersonName, StaffNeed};
@@ -298,14 +299,14 @@ fn a_result_that_arrives_while_help_shows_is_kept_and_applied() {
     assert!(effects.contains(&Effect::RequestHelp(StaffNeed::PatientAsked)));
     assert_eq!(
         shown(&effects).unwrap().overlay,
-        Some(OverlayView::HelpComing)
+        Some(OverlayView::Help(HelpState::Calling))
     );
 
     // The outbox answers while "someone is coming" is up: the overlay stays, the
     // check-in is done underneath.
     let effects = journey.handle(completed(op, OpResult::Persisted), later(2));
     let screen = shown(&effects).unwrap();
-    assert_eq!(screen.overlay, Some(OverlayView::HelpComing));
+    assert_eq!(screen.overlay, Some(OverlayView::Help(HelpState::Calling)));
     let done = PageView::Ending(Ending::CheckedIn {
         queue_position: Some(1),
         payment: PaymentNote::Nothing,
@@ -337,7 +338,10 @@ fn a_scan_that_changes_nothing_leaves_help_showing_and_one_that_does_closes_it()
     journey.handle(tap(Tap::CallStaff), morning());
     // Saving ignores scans: the patient still sees that someone is coming.
     assert!(journey.handle(scan_of(1002), morning()).is_empty());
-    assert_eq!(journey.screen().overlay, Some(OverlayView::HelpComing));
+    assert_eq!(
+        journey.screen().overlay,
+        Some(OverlayView::Help(HelpState::Calling))
+    );
 
     let mut journey = self::journey();
     journey.handle(tap(Tap::CallStaff), morning());
@@ -506,7 +510,7 @@ fn call_staff_works_from_every_screen_and_back_returns() {
     assert!(effects.contains(&Effect::RequestHelp(StaffNeed::PatientAsked)));
     assert_eq!(
         shown(&effects).unwrap().overlay,
-        Some(OverlayView::HelpComing)
+        Some(OverlayView::Help(HelpState::Calling))
     );
     // A second tap does not page the desk twice; the covered page's buttons are dead.
     assert!(journey.handle(tap(Tap::CallStaff), morning()).is_empty());
@@ -517,6 +521,43 @@ fn call_staff_works_from_every_screen_and_back_returns() {
     let mut journey = self::journey();
     let effects = journey.handle(tap(Tap::CallStaff), morning());
     assert!(effects.contains(&Effect::RequestHelp(StaffNeed::PatientAsked)));
+}
+
+/// "Someone is coming" only once the desk has the call; when the office cannot be told,
+/// the patient is sent to the desk, and may call again.
+#[test]
+fn the_help_overlay_says_what_became_of_the_call() {
+    let help = |state| Some(OverlayView::Help(state));
+    let mut journey = journey();
+    journey.handle(scan_of(1001), morning());
+    journey.handle(tap(Tap::CallStaff), morning());
+    assert_eq!(journey.screen().overlay, help(HelpState::Calling));
+    let effects = journey.handle(Event::HelpAnswered(HelpReached::Told), later(1));
+    assert_eq!(shown(&effects).unwrap().overlay, help(HelpState::Coming));
+    assert!(journey.handle(tap(Tap::CallStaff), later(2)).is_empty());
+    journey.handle(tap(Tap::HelpBack), later(3));
+    // An answer about a request no overlay is waiting for (an ending's) shows nothing.
+    assert!(
+        journey
+            .handle(Event::HelpAnswered(HelpReached::NotYet), later(4))
+            .is_empty()
+    );
+
+    let mut journey = self::journey();
+    journey.handle(tap(Tap::CallStaff), morning());
+    let effects = journey.handle(Event::HelpAnswered(HelpReached::NotYet), later(1));
+    assert_eq!(shown(&effects).unwrap().overlay, help(HelpState::GoToDesk));
+    // Told after all (a retry got through): someone is coming.
+    let effects = journey.handle(Event::HelpAnswered(HelpReached::Told), later(2));
+    assert_eq!(shown(&effects).unwrap().overlay, help(HelpState::Coming));
+
+    let mut journey = self::journey();
+    journey.handle(tap(Tap::CallStaff), morning());
+    journey.handle(Event::HelpAnswered(HelpReached::NotYet), later(1));
+    // Sent to the desk, the patient may try again.
+    let effects = journey.handle(tap(Tap::CallStaff), later(2));
+    assert!(effects.contains(&Effect::RequestHelp(StaffNeed::PatientAsked)));
+    assert_eq!(shown(&effects).unwrap().overlay, help(HelpState::Calling));
 }
 
 #[test]
@@ -562,7 +603,7 @@ fn display_toggles_work_on_every_screen_and_reset_with_the_patient() {
     let effects = journey.handle(tap(Tap::HighContrast), later(3));
     let screen = shown(&effects).unwrap();
     assert_eq!(screen.display, both);
-    assert_eq!(screen.overlay, Some(OverlayView::HelpComing));
+    assert_eq!(screen.overlay, Some(OverlayView::Help(HelpState::Calling)));
     journey.handle(tap(Tap::HelpBack), later(4));
 
     // A second tap turns a mode off again.
@@ -659,7 +700,7 @@ fn any_touch_answers_are_you_still_there() {
     let effects = journey.handle(tap(Tap::CallStaff), later(42));
     assert_eq!(
         shown(&effects).unwrap().overlay,
-        Some(OverlayView::HelpComing)
+        Some(OverlayView::Help(HelpState::Calling))
     );
 }
 
@@ -713,6 +754,14 @@ fn not_set_up_replaces_welcome_but_lets_a_patient_mid_way_finish() {
     let effects = journey.handle(tap(Tap::SwitchLanguage), later(3));
     assert!(matches!(page(&effects), Some(PageView::NotSetUp(_))));
     journey.handle(tap(Tap::SwitchLanguage), later(3));
+    // "Call staff" has no office to tell: the patient is sent to the desk at once.
+    let effects = journey.handle(tap(Tap::CallStaff), later(3));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::RequestHelp(_))));
+    assert_eq!(
+        shown(&effects).unwrap().overlay,
+        Some(OverlayView::Help(HelpState::GoToDesk))
+    );
+    journey.handle(tap(Tap::HelpBack), later(3));
 
     let effects = journey.handle(Event::SetupChanged(Setup::Ready), later(4));
     assert_eq!(page(&effects), Some(PageView::Identify));

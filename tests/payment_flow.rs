@@ -6,9 +6,9 @@ mod journey_support;
 
 use ed25519_dalek::SigningKey;
 use frontdesk::checkin::{
-    Completion, Effect, Ending, Event, Journey, JourneyPlan, JourneySettings, OfficeTrust, OpId,
-    OpResult, OverlayView, PageView, PaymentAnswer, PaymentNote, PaymentTap, PaymentView,
-    PaymentsReadiness, PendingPayment, Roster, RosterEntry, StepKind, Tap,
+    Completion, Effect, Ending, Event, HelpState, Journey, JourneyPlan, JourneySettings,
+    OfficeTrust, OpId, OpResult, OverlayView, PageView, PaymentAnswer, PaymentNote, PaymentTap,
+    PaymentView, PaymentsReadiness, PendingPayment, Roster, RosterEntry, StepKind, Tap,
 };
 use frontdesk::devices::payment::{NotTaken, TerminalPrompt};
 use frontdesk::devices::scan::Scan;
@@ -326,7 +326,7 @@ fn while_the_terminal_works_nothing_wipes_or_restarts_the_payment() {
         later(304),
     );
     let screen = journey.screen();
-    assert_eq!(screen.overlay, Some(OverlayView::HelpComing));
+    assert_eq!(screen.overlay, Some(OverlayView::Help(HelpState::Calling)));
     assert_eq!(
         screen.page,
         done(PaymentNote::Paid {

@@ -5,6 +5,7 @@
 mod support;
 
 use frontdesk::api::{CheckInSubmission, OutboxHealth};
+use frontdesk::checkin::{Event, HelpReached};
 use frontdesk::domain::{CheckInId, ClinicId, StaffNeed};
 use frontdesk::seal::SealSecretKey;
 use frontdesk::store::KioskStore;
@@ -75,10 +76,25 @@ fn call_staff_is_retried_until_the_office_answers() {
     // The kiosk's office address answers, but no office is behind it yet.
     let relay = Relay::start("127.0.0.1:9".parse().unwrap());
     relay.point_to(None);
-    let sync = sync_worker(&relay.base(), &dir.path().join("kiosk.db"), fast_sync());
+    let (answers, heard) = std::sync::mpsc::channel();
+    let answers = std::sync::Mutex::new(answers);
+    let sync = SyncWorker::start(
+        OfficeClient::new(&relay.base(), KIOSK_TOKEN).unwrap(),
+        dir.path().join("kiosk.db"),
+        fast_sync(),
+        Arc::new(AtomicBool::new(true)),
+        move |event| {
+            if let Event::HelpAnswered(reached) = event {
+                let _ = answers.lock().unwrap().send(reached);
+            }
+        },
+    )
+    .unwrap();
     sync.request_help(StaffNeed::PatientAsked, Timestamp::now());
-    // The office is not there yet: the first tries fail (they are not counted here, so the
-    // test holds however the threads are scheduled).
+    // The office is not there yet: the patient is sent to the desk, once however many
+    // tries fail.
+    let wait = Duration::from_secs(30);
+    assert_eq!(heard.recv_timeout(wait), Ok(HelpReached::NotYet));
     std::thread::sleep(Duration::from_millis(300));
     let office = start_office(&dir.path().join("office"), "127.0.0.1:0".parse().unwrap());
     relay.point_to(Some(office.addr));
@@ -89,6 +105,12 @@ fn call_staff_is_retried_until_the_office_answers() {
             .into_iter()
             .find(|n| n.reason == StaffNeed::PatientAsked)
     });
+    // The retry got through: the screen can say someone is coming after all.
+    assert_eq!(heard.recv_timeout(wait), Ok(HelpReached::Told));
+    // A call with the office up is told at once, and only once.
+    sync.request_help(StaffNeed::PatientAsked, Timestamp::now());
+    assert_eq!(heard.recv_timeout(wait), Ok(HelpReached::Told));
+    assert!(heard.recv_timeout(Duration::from_millis(500)).is_err());
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! large text on the small display nothing is cut off: a page taller than the screen
 //! scrolls to its last button.
 
-use frontdesk::checkin::{DisplayPrefs, Event, Screen};
+use frontdesk::checkin::{DisplayPrefs, Event, HelpReached, Screen};
 use frontdesk::domain::Language;
 use frontdesk::kiosk::app::{KioskApp, present};
 use frontdesk::kiosk::config::KioskConfig;
@@ -374,6 +374,8 @@ fn larger_text_and_high_contrast_by_tap_until_start_over_or_the_idle_wipe() {
     tap(&ui, "Español");
     tap(&ui, "Letra más grande");
     tap(&ui, "Pedir ayuda");
+    assert!(visible(&ui, "Llamando a la recepción…"));
+    app.dispatch(Event::HelpAnswered(HelpReached::Told));
     assert!(visible(&ui, "Alguien viene a ayudarle"));
     tap(&ui, "Alto contraste");
     assert!(theme.get_large_text() && theme.get_high_contrast());

@@ -59,10 +59,15 @@ fn patient_checks_in_by_tapping() {
     assert!(kiosk.visible("Cita a las 16:30"));
     kiosk.tap("English");
 
-    // "Call staff" is on this screen too; it covers the page and comes back to it.
+    // "Call staff" is on this screen too; it covers the page and comes back to it. No
+    // office answers here: the call is tried, then the patient is sent to the desk rather
+    // than told someone is coming.
     kiosk.tap("Call staff");
-    assert!(kiosk.visible("Someone is coming to help you"));
+    assert!(kiosk.visible("Calling the front desk…"));
     assert!(!kiosk.visible("Yes, this is me"));
+    kiosk.until_event(|event| matches!(event, Event::HelpAnswered(_)));
+    assert!(kiosk.visible("Please go to the front desk"));
+    assert!(!kiosk.visible("Someone is coming to help you"));
     kiosk.tap("Back");
     assert!(kiosk.visible("Is this your appointment?"));
 

@@ -51,8 +51,19 @@ pub enum Event {
     InsuranceLearned(Box<InsuranceReference>),
     /// The sync thread found the kiosk paired and accepted, or not (see [`super::Setup`]).
     SetupChanged(super::Setup),
+    /// Whether the newest help request reached the front desk.
+    HelpAnswered(HelpReached),
     /// Time passed (the shell sends one every second or so).
     Tick,
+}
+
+/// What became of a help request: the help thread says so after each try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelpReached {
+    /// The office has it: staff see the kiosk calling.
+    Told,
+    /// The office could not be reached, or refused it (it is still retried for a while).
+    NotYet,
 }
 
 /// Buttons a patient can tap: the ones on every screen, and each step's own.
@@ -60,7 +71,7 @@ pub enum Event {
 pub enum Tap {
     /// "Call staff", in the header of every screen.
     CallStaff,
-    /// "Back" on the "someone is coming" overlay.
+    /// "Back" on the "Call staff" overlay.
     HelpBack,
     /// "I am still here" on the "are you still there?" overlay.
     StillHere,

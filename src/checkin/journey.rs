@@ -1,9 +1,9 @@
 //! `Journey`: runs the clinic's plan of steps for one patient after another, with the
 //! overlays beside them and the idle wipe.
 
-use super::event::{Completion, Effect, Event, OpId, Tap};
+use super::event::{Completion, Effect, Event, HelpReached, OpId, Tap};
 use super::knowledge::{Knowledge, OfficeTrust};
-use super::screen::{Ending, FrontDeskReason, OverlayView, PageView, Problem, Screen};
+use super::screen::{Ending, FrontDeskReason, HelpState, OverlayView, PageView, Problem, Screen};
 use super::session::Session;
 use super::steps::{
     CheckIn, Confirm, Consent, Details, Go, Identify, Insurance, Outcome, Payment, Questions,
@@ -130,7 +130,7 @@ enum Position {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Overlay {
-    HelpComing,
+    Help(HelpState),
     StillThere,
 }
 
@@ -205,7 +205,7 @@ impl Journey {
             (Position::Ending(ending), None) => PageView::Ending(*ending),
         };
         let overlay = self.overlay.map(|overlay| match overlay {
-            Overlay::HelpComing => OverlayView::HelpComing,
+            Overlay::Help(state) => OverlayView::Help(state),
             Overlay::StillThere => OverlayView::StillThere {
                 seconds_left: self.seconds_left(),
             },
@@ -276,6 +276,17 @@ impl Journey {
                 self.knowledge.setup = setup;
                 Vec::new()
             }
+            // Only a patient watching the help overlay hears back; requests an ending made
+            // on its own need no answer on screen.
+            Event::HelpAnswered(reached) => {
+                if let Some(Overlay::Help(state)) = &mut self.overlay {
+                    *state = match reached {
+                        HelpReached::Told => HelpState::Coming,
+                        HelpReached::NotYet => HelpState::GoToDesk,
+                    };
+                }
+                Vec::new()
+            }
             Event::Tick => {
                 self.on_tick();
                 Vec::new()
@@ -299,13 +310,26 @@ impl Journey {
 
     fn on_tap(&mut self, tap: Tap) -> Vec<Effect> {
         match tap {
-            Tap::CallStaff if self.overlay == Some(Overlay::HelpComing) => Vec::new(),
+            // Already calling, or already told: one call is enough.
+            Tap::CallStaff
+                if matches!(
+                    self.overlay,
+                    Some(Overlay::Help(HelpState::Calling | HelpState::Coming))
+                ) =>
+            {
+                Vec::new()
+            }
+            // No office to tell: say so at once rather than promise help.
+            Tap::CallStaff if self.not_set_up().is_some() => {
+                self.overlay = Some(Overlay::Help(HelpState::GoToDesk));
+                Vec::new()
+            }
             Tap::CallStaff => {
-                self.overlay = Some(Overlay::HelpComing);
+                self.overlay = Some(Overlay::Help(HelpState::Calling));
                 vec![Effect::RequestHelp(StaffNeed::PatientAsked)]
             }
             Tap::HelpBack => {
-                if self.overlay == Some(Overlay::HelpComing) {
+                if matches!(self.overlay, Some(Overlay::Help(_))) {
                     self.overlay = None;
                 }
                 Vec::new()

@@ -18,9 +18,10 @@ mod steps;
 
 pub use display::DisplayPrefs;
 pub use event::{
-    CardPhotoOutcome, Completion, Effect, Event, OpId, OpResult, PaymentAnswer, PendingCardPhoto,
-    PendingCheckIn, PendingConsent, PendingCoverage, PendingDetailsChange, PendingIntake,
-    PendingPayment, PendingRegistration, PendingRow, ReceiptFacts, TakenCardPhoto, Tap,
+    CardPhotoOutcome, Completion, Effect, Event, HelpReached, OpId, OpResult, PaymentAnswer,
+    PendingCardPhoto, PendingCheckIn, PendingConsent, PendingCoverage, PendingDetailsChange,
+    PendingIntake, PendingPayment, PendingRegistration, PendingRow, ReceiptFacts, TakenCardPhoto,
+    Tap,
 };
 pub use forms::{Forms, FormsError, SHIPPED_CANONICAL_BASE};
 pub use journey::{Journey, JourneyPlan, JourneySettings, StepKind};
@@ -29,8 +30,8 @@ pub use knowledge::{
 };
 pub use roster::{Roster, RosterEntry};
 pub use screen::{
-    ConfirmDetails, Ending, FrontDeskReason, NameNotice, NameView, NotSetUp, OverlayView, PageView,
-    PaymentNote, Problem, Screen, Setup,
+    ConfirmDetails, Ending, FrontDeskReason, HelpState, NameNotice, NameView, NotSetUp,
+    OverlayView, PageView, PaymentNote, Problem, Screen, Setup,
 };
 pub use session::{IdentifiedAppointment, IdentifiedBy, SavedCheckIn, Session};
 pub use steps::{

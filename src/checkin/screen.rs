@@ -136,10 +136,23 @@ pub enum NameNotice {
 /// Shown over the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OverlayView {
-    /// Staff were called to the kiosk.
-    HelpComing,
+    /// "Call staff" was tapped: what became of the call.
+    Help(HelpState),
     /// Nobody has touched the screen for a while; it is wiped when the countdown ends.
     StillThere { seconds_left: u32 },
+}
+
+/// What the help overlay tells the patient: never that someone is coming before the desk
+/// has been told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelpState {
+    /// The request is on its way to the office.
+    Calling,
+    /// The office has it.
+    Coming,
+    /// Nobody could be told from this kiosk (no office yet, or it cannot be reached):
+    /// the patient goes to the desk.
+    GoToDesk,
 }
 
 /// The least a patient needs to recognise their appointment.

@@ -8,11 +8,11 @@ use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
     BirthView, Choice, CodeKey, CodeNotice, CodeView, ConfirmDetails, ConsentPage, ConsentView,
-    ContactChange, DetailsView, DisplayPrefs, Ending, Field, FormError, FrontDeskReason, Keyboard,
-    NameNotice, NameView, NotSetUp, OverlayView, PageView, PaymentNote, PaymentView, Problem,
-    Question, QuestionError, QuestionInput, QuestionView, QuestionsView, RegisterBirthView,
-    RegisterInput, RegisterView, ReviewAnswer, ReviewRow, ReviewView, Screen, SignaturePad,
-    TypedCode, TypedName,
+    ContactChange, DetailsView, DisplayPrefs, Ending, Field, FormError, FrontDeskReason, HelpState,
+    Keyboard, NameNotice, NameView, NotSetUp, OverlayView, PageView, PaymentNote, PaymentView,
+    Problem, Question, QuestionError, QuestionInput, QuestionView, QuestionsView,
+    RegisterBirthView, RegisterInput, RegisterView, ReviewAnswer, ReviewRow, ReviewView, Screen,
+    SignaturePad, TypedCode, TypedName,
 };
 use crate::devices::payment::{NotTaken, TerminalPrompt};
 use crate::domain::{
@@ -452,7 +452,21 @@ pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
             "front-desk-not-me",
             PageView::Ending(Ending::SeeFrontDesk(FrontDeskReason::NotMe)),
         ),
-        ("help", PageView::Identify, Some(OverlayView::HelpComing)),
+        (
+            "help-calling",
+            PageView::Identify,
+            Some(OverlayView::Help(HelpState::Calling)),
+        ),
+        (
+            "help",
+            PageView::Identify,
+            Some(OverlayView::Help(HelpState::Coming)),
+        ),
+        (
+            "help-go-to-desk",
+            PageView::Identify,
+            Some(OverlayView::Help(HelpState::GoToDesk)),
+        ),
         page(
             "not-set-up-pairing",
             PageView::NotSetUp(NotSetUp::Pairing {

@@ -8,9 +8,14 @@
 //! waits: a newer need from this kiosk supersedes an older one not yet sent (it is the
 //! same patient, or the next one). A request names no one, so it need not be sealed or
 //! kept on disk.
+//!
+//! After each try it tells the journey whether the desk has the call
+//! ([`HelpReached`]), so the patient is told "someone is coming" only when someone was
+//! told, and sent to the desk when the office cannot be reached.
 
 use super::client::{ClientError, OfficeClient};
 use crate::api::HelpRequest;
+use crate::checkin::HelpReached;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -34,11 +39,16 @@ pub(super) struct HelpSender {
 }
 
 impl HelpSender {
-    pub(super) fn start(client: OfficeClient, retry: HelpRetry) -> std::io::Result<Self> {
+    /// `report` hears what became of each request (called on the help thread).
+    pub(super) fn start(
+        client: OfficeClient,
+        retry: HelpRetry,
+        report: impl Fn(HelpReached) + Send + 'static,
+    ) -> std::io::Result<Self> {
         let (commands, receiver) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("help".into())
-            .spawn(move || run(&client, retry, &receiver))?;
+            .spawn(move || run(&client, retry, &receiver, &report))?;
         Ok(Self {
             commands,
             thread: Some(thread),
@@ -92,8 +102,15 @@ impl Waiting {
     }
 }
 
-fn run(client: &OfficeClient, retry: HelpRetry, commands: &mpsc::Receiver<Command>) {
+fn run(
+    client: &OfficeClient,
+    retry: HelpRetry,
+    commands: &mpsc::Receiver<Command>,
+    report: &dyn Fn(HelpReached),
+) {
     let mut waiting: Option<Waiting> = None;
+    // What the journey was last told about the waiting request: said once, not per retry.
+    let mut told: Option<HelpReached> = None;
     loop {
         // Nothing waiting: sleep until asked. Something undelivered: try again in a while.
         let command = if waiting.is_none() {
@@ -104,6 +121,7 @@ fn run(client: &OfficeClient, retry: HelpRetry, commands: &mpsc::Receiver<Comman
         match command {
             Ok(Command::Help(request)) => {
                 waiting = Some(Waiting::supersede(waiting, request, Instant::now(), retry));
+                told = None;
             }
             Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return,
             Err(RecvTimeoutError::Timeout) => {}
@@ -117,27 +135,48 @@ fn run(client: &OfficeClient, retry: HelpRetry, commands: &mpsc::Receiver<Comman
             waiting = None;
             continue;
         }
-        if send(client, &current.request) {
+        let sent = send(client, &current.request);
+        if sent.done {
             waiting = None;
+        }
+        if told != Some(sent.reached) {
+            report(sent.reached);
+            told = Some(sent.reached);
         }
     }
 }
 
-/// Tries once; `true` when there is nothing more to do with this request.
-fn send(client: &OfficeClient, request: &HelpRequest) -> bool {
+/// One try's outcome.
+struct Sent {
+    /// Nothing more to do with this request.
+    done: bool,
+    reached: HelpReached,
+}
+
+/// Tries once.
+fn send(client: &OfficeClient, request: &HelpRequest) -> Sent {
     match client.help(request) {
         Ok(()) => {
             tracing::info!(reason = request.reason.as_str(), "help request delivered");
-            true
+            Sent {
+                done: true,
+                reached: HelpReached::Told,
+            }
         }
         Err(error @ ClientError::Rejected { .. }) => {
             // Retrying an answer that will not change would page no one.
             tracing::error!(%error, "office refused a help request");
-            true
+            Sent {
+                done: true,
+                reached: HelpReached::NotYet,
+            }
         }
         Err(error) => {
             tracing::warn!(%error, "help request not delivered yet; retrying");
-            false
+            Sent {
+                done: false,
+                reached: HelpReached::NotYet,
+            }
         }
     }
 }

@@ -285,21 +285,26 @@ impl RoundError {
 pub struct SyncWorker;
 
 impl SyncWorker {
-    /// `on_event` receives what the flow must learn (office trust, roster); it is called
-    /// on the sync thread.
+    /// `on_event` receives what the flow must learn (office trust, roster, whether a help
+    /// request reached the desk); it is called on the sync and help threads.
     pub fn start(
         client: OfficeClient,
         store_path: PathBuf,
         settings: WorkerSettings,
         scanner_connected: Arc<AtomicBool>,
-        on_event: impl Fn(Event) + Send + 'static,
+        on_event: impl Fn(Event) + Send + Sync + 'static,
     ) -> Result<SyncHandle, StartError> {
         let store = KioskStore::open(&store_path)?;
+        let on_event = Arc::new(on_event);
         let help = HelpSender::start(
             client.clone(),
             HelpRetry {
                 every: settings.help_retry_every,
                 give_up_after: settings.help_give_up_after,
+            },
+            {
+                let on_event = on_event.clone();
+                move |reached| on_event(Event::HelpAnswered(reached))
             },
         )
         .map_err(StartError::Thread)?;
@@ -323,7 +328,7 @@ impl SyncWorker {
                         store,
                         settings,
                         scanner_connected,
-                        on_event: Box::new(on_event),
+                        on_event: Box::new(move |event| on_event(event)),
                         status,
                         started: Instant::now(),
                         trusted: false,

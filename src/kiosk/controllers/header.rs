@@ -23,7 +23,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     adapter.set_other_language(screen.language.other().own_name().into());
     adapter.set_overlay(match screen.overlay {
         None => Overlay::None,
-        Some(OverlayView::HelpComing) => Overlay::Help,
+        Some(OverlayView::Help(_)) => Overlay::Help,
         Some(OverlayView::StillThere { .. }) => Overlay::StillThere,
     });
     adapter.set_page(page_of(&screen.page));

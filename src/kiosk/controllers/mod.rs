@@ -92,6 +92,7 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
     problem::present(ui, screen);
     front_desk::present(ui, screen);
     still_there::present(ui, screen);
+    help::present(ui, screen);
     not_set_up::present(ui, screen);
     header::present(ui, screen);
 }
