@@ -250,6 +250,7 @@ pub fn child_main(plan: &str) -> anyhow::Result<()> {
         ],
         gpio: None,
         display: Default::default(),
+        wifi: None,
     };
 
     let (kiosk, frames) = assemble_observed(config)?;
