@@ -322,7 +322,10 @@ fn verify_audit_reads_the_chain_from_postgres_when_configured() {
         .connect(postgres::NoTls)
         .unwrap();
     client
-        .batch_execute("UPDATE audit_log SET subject = 'someone-else' WHERE seq = 3")
+        // A session sees a practice's rows only once it names one (row-level security).
+        .batch_execute(
+            "SET frontdesk.clinic = 1; UPDATE audit_log SET subject = 'someone-else' WHERE seq = 3",
+        )
         .unwrap();
     let (ok, out) = run();
     assert!(!ok, "{out}");

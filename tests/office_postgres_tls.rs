@@ -10,6 +10,7 @@
 
 mod support;
 
+use frontdesk::domain::ClinicId;
 use frontdesk::office::store::{DatabaseConfig, StoreHandle};
 use frontdesk::tls::Fingerprint;
 use rustls::pki_types::CertificateDer;
@@ -143,7 +144,7 @@ fn a_pinned_certificate_is_trusted_whatever_name_it_carries() {
     }
     .in_fresh_schema()
     .unwrap();
-    let handle = StoreHandle::open(&database, dir.path()).unwrap();
+    let handle = StoreHandle::open(&database, ClinicId::new(1).unwrap(), dir.path()).unwrap();
     assert!(session_encrypted(&handle));
 }
 
@@ -156,7 +157,7 @@ fn an_untrusted_certificate_is_refused_saying_why_and_never_the_password() {
     std::fs::write(&other_ca, other.cert.pem()).unwrap();
 
     let refused = |database: DatabaseConfig| {
-        let error = StoreHandle::open(&database, dir.path())
+        let error = StoreHandle::open(&database, ClinicId::new(1).unwrap(), dir.path())
             .err()
             .expect("refused")
             .to_string();

@@ -13,11 +13,15 @@ if ! pg_lsclusters -h | awk '{print $1, $2}' | grep -qx "$version main"; then
 fi
 # Already running is fine.
 pg_ctlcluster "$version" main start 2>/dev/null || pg_ctlcluster "$version" main status >/dev/null
-# The tests connect over the local socket as the user running them (peer authentication).
+# The tests connect over the local socket as the user running them (peer authentication),
+# as a hub should: a role of its own that may make databases, not a superuser (row-level
+# security, which keeps practices sharing a schema apart, does not bind superusers, and
+# the hub refuses to run as one).
 me=$(id -un)
 if [ "$(su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname = '$me'\"")" != 1 ]; then
-    su postgres -c "createuser --superuser $me"
+    su postgres -c "createuser --createdb $me"
 fi
+su postgres -c "psql -qc 'ALTER ROLE \"$me\" NOSUPERUSER NOBYPASSRLS CREATEDB'"
 dropdb --if-exists frontdesk_test
 createdb frontdesk_test
 export FRONTDESK_TEST_POSTGRES="host=/var/run/postgresql dbname=frontdesk_test"
@@ -46,6 +50,13 @@ port=$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $3
 export FRONTDESK_TEST_POSTGRES_TLS="host=localhost port=$port dbname=frontdesk_test user=$me password=$password"
 export FRONTDESK_TEST_POSTGRES_CA="$tls_dir/ca.pem"
 export FRONTDESK_TEST_POSTGRES_CERT="$tls_dir/server.pem"
+
+# A role row-level security does not bind, which the hub must refuse
+# (tests/office_clinics.rs).
+unbound_password=$(openssl rand -hex 16)
+su postgres -c "psql -qc 'DROP ROLE IF EXISTS frontdesk_unbound' \
+    -c \"CREATE ROLE frontdesk_unbound LOGIN BYPASSRLS PASSWORD '$unbound_password'\"" >/dev/null
+export FRONTDESK_TEST_POSTGRES_UNBOUND="host=localhost port=$port dbname=frontdesk_test user=frontdesk_unbound password=$unbound_password"
 
 # Every integration test that opens a hub or its store.
 targets=()

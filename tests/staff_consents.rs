@@ -8,7 +8,6 @@ mod support;
 use browser_support::{
     office_in, open_browser_sized, open_live, screenshot, start_chromedriver, text_of,
 };
-use fantoccini::Locator;
 use frontdesk::api::{FormSubject, OutboxBody};
 use frontdesk::domain::Language;
 
@@ -68,13 +67,7 @@ async fn a_signed_consent_shows_on_the_queue_row_with_its_links() {
             format!("/staff/consents/{}/signed-copy.pdf", consent.id),
         ),
     ] {
-        let href = browser
-            .find(Locator::Css(&format!("{row} a.{link}")))
-            .await
-            .unwrap()
-            .attr("href")
-            .await
-            .unwrap();
+        let href = browser_support::attr_of(&browser, &format!("{row} a.{link}"), "href").await;
         assert_eq!(href.as_deref(), Some(want.as_str()));
     }
     // Before arrival, rows show only consents on file from earlier visits: none here.

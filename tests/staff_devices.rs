@@ -50,13 +50,8 @@ async fn chip(browser: &fantoccini::Client, device: &str, state: &str) -> (Strin
         .await
         .unwrap_or_else(|_| panic!("the {device} chip turns {state}"));
     let text = text_of(browser, &css).await;
-    let class = browser
-        .find(Locator::Css(&css))
+    let class = browser_support::attr_of(browser, &css, "class")
         .await
-        .unwrap()
-        .attr("class")
-        .await
-        .unwrap()
         .unwrap_or_default();
     (text, class)
 }

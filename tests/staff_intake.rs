@@ -179,16 +179,13 @@ async fn a_positive_screen_is_flagged_and_the_item_9_alert_stays_until_acknowled
     assert!(text_of(&browser, &item).await.contains("Example, Carmen"));
 
     // "Answers" opens Ada's answers.
-    let href = browser
-        .find(fantoccini::Locator::Css(&format!(
-            "#waiting tr[data-check-in='{ada}'] a.intake-answers"
-        )))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let href = browser_support::attr_of(
+        &browser,
+        &format!("#waiting tr[data-check-in='{ada}'] a.intake-answers"),
+        "href",
+    )
+    .await
+    .unwrap();
     assert_eq!(href, format!("/staff/answers/appointment/{}", ids[0].get()));
 
     click(&browser, &format!("{item} button"), "Acknowledge").await;

@@ -286,7 +286,11 @@ fn main() -> anyhow::Result<()> {
 fn open_store(config: &OfficeConfig) -> anyhow::Result<StoreHandle> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
-    Ok(StoreHandle::open(&config.database, &config.data_dir)?)
+    Ok(StoreHandle::open(
+        &config.database,
+        config.clinic_id,
+        &config.data_dir,
+    )?)
 }
 
 /// A password from a file or the first line of standard input, without its line end.
@@ -307,8 +311,11 @@ fn read_password(file: Option<&Path>) -> anyhow::Result<String> {
 }
 
 fn verify_audit(config: &OfficeConfig) -> anyhow::Result<()> {
-    let report =
-        frontdesk::office::audit::verify::verify_configured(&config.database, &config.data_dir)?;
+    let report = frontdesk::office::audit::verify::verify_configured(
+        &config.database,
+        config.clinic_id,
+        &config.data_dir,
+    )?;
     println!(
         "checked {} entries (last seq {}) against {} checkpoint(s) (last signed seq {}) in {:.3} s",
         report.checked,

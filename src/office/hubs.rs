@@ -36,15 +36,29 @@ struct Message {
 /// before reconnecting.
 const POLL: Duration = Duration::from_secs(1);
 
-/// The channel of the hubs sharing the connection's schema.
+/// The channel of one practice's hubs in the connection's schema (hubs of other
+/// practices there hear nothing of it).
 fn channel(client: &mut postgres::Client) -> Result<String, postgres::Error> {
-    let schema: String = client.query_one("SELECT current_schema()", &[])?.get(0);
-    // Schema names are identifiers already; keep the channel one too.
-    let safe: String = schema
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+    let row = client.query_one(
+        "SELECT current_schema()::text, current_setting('frontdesk.clinic')",
+        &[],
+    )?;
+    let (schema, clinic): (String, String) = (row.get(0), row.get(1));
+    Ok(channel_name(&schema, &clinic))
+}
+
+/// A channel name is an identifier of at most 63 bytes; a schema's name may take all of
+/// them, so the channel is named by a digest of schema and practice.
+fn channel_name(schema: &str, clinic: &str) -> String {
+    let digest = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("{schema}\0{clinic}").as_bytes(),
+    );
+    let hex: String = digest.as_ref()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
         .collect();
-    Ok(format!("frontdesk_{safe}"))
+    format!("frontdesk_{hex}")
 }
 
 /// Starts relaying when `store` is PostgreSQL: events published here go to the other
@@ -179,5 +193,20 @@ fn reload_kiosks(store: &StoreHandle, kiosks: &KioskRegistry) {
     match store.get().and_then(|store| store.kiosk_credentials()) {
         Ok(rows) => kiosks.set_paired(rows),
         Err(error) => tracing::error!(%error, "cannot reload kiosk credentials"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::channel_name;
+
+    #[test]
+    fn each_practice_of_a_schema_has_a_channel_of_its_own() {
+        let one = channel_name("frontdesk", "1");
+        assert_eq!(one, channel_name("frontdesk", "1"));
+        assert_ne!(one, channel_name("frontdesk", "2"));
+        assert_ne!(one, channel_name("frontdes", "k1"));
+        let long = channel_name(&"s".repeat(63), "4294967295");
+        assert!(long.len() <= 63 && long.is_ascii(), "{long}");
     }
 }

@@ -144,7 +144,7 @@ impl Office {
             )?)),
             None => None,
         };
-        let handle = StoreHandle::open(&config.database, &config.data_dir)?;
+        let handle = StoreHandle::open(&config.database, config.clinic_id, &config.data_dir)?;
         handle.set_outbound(config.hl7.peer.is_some(), super::fhir::writes(&config.fhir))?;
         let mut store = handle.get()?;
         let hl7 = Arc::new(super::hl7::Hl7Link::default());

@@ -653,10 +653,12 @@ impl OfficeStore {
             .expect("test store")
     }
 
-    /// A read-only view of the PostgreSQL store at `url`, as of one instant (a repeatable
-    /// read transaction), taking no lock: hubs go on writing while it is read.
+    /// A read-only view of the PostgreSQL store at `url` (the practice's rows `server`
+    /// was given for), as of one instant (a repeatable read transaction), taking no lock:
+    /// hubs go on writing while it is read.
     pub fn postgres_snapshot(server: &pg_server::PgServer) -> Result<Self, StoreError> {
         let conn = db::PgConnection::connect(server)?;
+        conn.run(|session| handle::refuse_unbound_role(&mut session.client))?;
         conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
         Ok(Self::with_connection(Connection::postgres(Box::new(conn))))
     }

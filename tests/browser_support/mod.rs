@@ -111,6 +111,20 @@ pub async fn text_of(browser: &fantoccini::Client, css: &str) -> String {
     panic!("{css} never appeared");
 }
 
+/// The attribute `name` of the first element matching `css` (`None`: it has none),
+/// looking again if the page re-rendered under it (a live queue replaces its rows).
+pub async fn attr_of(browser: &fantoccini::Client, css: &str, name: &str) -> Option<String> {
+    for _ in 0..200 {
+        if let Ok(element) = browser.find(Locator::Css(css)).await
+            && let Ok(value) = element.attr(name).await
+        {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{css} never appeared");
+}
+
 /// Clicks the first element matching `css` whose text is `label`, looking again if the
 /// page re-rendered under it.
 pub async fn click(browser: &fantoccini::Client, css: &str, label: &str) {

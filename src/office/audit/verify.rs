@@ -3,6 +3,7 @@
 //! and how (see the module above for what can and cannot be hidden).
 
 use super::checkpoint::{self, Checkpoint, CheckpointError};
+use crate::domain::ClinicId;
 use crate::office::keys::{self, KeyError};
 use crate::office::store::db::Connection;
 use crate::office::store::{DatabaseConfig, OfficeStore, StoreError, audit as store_audit};
@@ -117,16 +118,17 @@ pub fn verify_data_dir(data_dir: &Path) -> Result<Report, VerifyError> {
 }
 
 /// Verifies the log of the store `database` names (the SQLite file in `data_dir`, or
-/// PostgreSQL read in one snapshot while hubs go on writing) against the checkpoints and
-/// key in `data_dir`.
+/// practice `clinic`'s chain on PostgreSQL, read in one snapshot while hubs go on
+/// writing) against the checkpoints and key in `data_dir`.
 pub fn verify_configured(
     database: &DatabaseConfig,
+    clinic: ClinicId,
     data_dir: &Path,
 ) -> Result<Report, VerifyError> {
     let Some(server) = database.server().map_err(StoreError::from)? else {
         return verify_data_dir(data_dir);
     };
-    let store = OfficeStore::postgres_snapshot(&server)?;
+    let store = OfficeStore::postgres_snapshot(&server.for_clinic(clinic))?;
     let checkpoints = checkpoint::read(data_dir)?;
     let key = keys::load_verifying(data_dir)?;
     verify(store.connection(), &checkpoints, key.as_ref())

@@ -551,8 +551,9 @@ impl PgSession {
     }
 }
 
-/// Rewrites `?N` and `?` placeholders to PostgreSQL's `$N`, leaving string literals,
-/// quoted names and comments alone.
+/// Rewrites `?N` and `?` placeholders to PostgreSQL's `$N` and puts the practice's
+/// column first in `ON CONFLICT (…)` targets, leaving string literals, quoted names and
+/// comments alone.
 pub fn postgres_sql(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut chars = sql.chars().peekable();
@@ -591,10 +592,23 @@ pub fn postgres_sql(sql: &str) -> String {
                     out.push_str(&digits);
                 }
             }
+            // Every unique key of the shared schema is per practice (see
+            // schema_postgres_clinics.sql), so every conflict target is too.
+            '(' if ends_with_keywords(&out, "ON CONFLICT") => out.push_str("(clinic_id, "),
             _ => out.push(c),
         }
     }
     out
+}
+
+/// Whether `sql` ends with `keywords` (any case, any spacing between them).
+fn ends_with_keywords(sql: &str, keywords: &str) -> bool {
+    let mut words = sql.split_whitespace().rev();
+    keywords.split(' ').rev().all(|keyword| {
+        words
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case(keyword))
+    })
 }
 
 /// The PostgreSQL side of binding and reading values.
@@ -803,20 +817,28 @@ pub struct Connection {
 }
 
 /// The PostgreSQL advisory lock every transaction takes: writes are serialized across
-/// the hubs sharing a schema, the single-writer model SQLite gives and the store's logic
-/// assumes (e.g. the audit chain's next link). Keyed by schema, so groups kept in
-/// separate schemas of one server do not wait on each other.
-pub const LOCK_WRITES: &str =
-    "SELECT pg_advisory_xact_lock(1718775406, hashtext(current_schema()))";
+/// the hubs of one practice, the single-writer model SQLite gives and the store's logic
+/// assumes (e.g. the audit chain's next link). Keyed by schema and practice
+/// (`frontdesk.clinic`), so practices sharing a schema, or kept in separate schemas of
+/// one server, do not wait on each other: they share no rows.
+pub const LOCK_WRITES: &str = "SELECT pg_advisory_xact_lock(1718775406, \
+     hashtext(current_schema() || '/' || current_setting('frontdesk.clinic')))";
 
 /// The same lock, held by a hub's store call from start to end (see `handle`): the
 /// store's methods were written against one SQLite connection behind a lock, some
 /// reading then writing outside a transaction, so on PostgreSQL each call runs alone
 /// too. (Re-entrant: a call's own transactions take it again at once.)
-pub const LOCK_CALL: &str = "SELECT pg_advisory_lock(1718775406, hashtext(current_schema()))";
+pub const LOCK_CALL: &str = "SELECT pg_advisory_lock(1718775406, \
+     hashtext(current_schema() || '/' || current_setting('frontdesk.clinic')))";
 
 /// Ends [`LOCK_CALL`].
-pub const UNLOCK_CALL: &str = "SELECT pg_advisory_unlock(1718775406, hashtext(current_schema()))";
+pub const UNLOCK_CALL: &str = "SELECT pg_advisory_unlock(1718775406, \
+     hashtext(current_schema() || '/' || current_setting('frontdesk.clinic')))";
+
+/// The schema's own lock, for changing it: every practice's hubs starting together apply
+/// a migration step once.
+pub const LOCK_SCHEMA: &str =
+    "SELECT pg_advisory_xact_lock(1718775407, hashtext(current_schema()))";
 
 impl Connection {
     pub fn sqlite(conn: rusqlite::Connection) -> Self {
@@ -1059,6 +1081,29 @@ mod tests {
             "SELECT a FROM t WHERE b = $2 AND c = '?1' AND d = $1 -- ?3\n"
         );
         assert_eq!(postgres_sql("VALUES (?, ?)"), "VALUES ($1, $2)");
+    }
+
+    #[test]
+    fn conflict_targets_are_per_practice_on_postgres() {
+        assert_eq!(
+            postgres_sql(
+                "INSERT INTO t (k, v) VALUES (?1, ?2) ON CONFLICT (k) DO UPDATE SET v = ?2"
+            ),
+            "INSERT INTO t (k, v) VALUES ($1, $2) ON CONFLICT (clinic_id, k) DO UPDATE SET v = $2"
+        );
+        assert_eq!(
+            postgres_sql("INSERT INTO t (a) VALUES (1)\n on   conflict\n(a, b) DO NOTHING"),
+            "INSERT INTO t (a) VALUES (1)\n on   conflict\n(clinic_id, a, b) DO NOTHING"
+        );
+        // Untargeted, quoted or commented: left alone.
+        for sql in [
+            "INSERT INTO t (a) VALUES (1) ON CONFLICT DO NOTHING",
+            "SELECT 'ON CONFLICT (a)'",
+            "SELECT 1 -- ON CONFLICT (a)\n",
+            "SELECT f(x) FROM t WHERE NOT CONFLICT (a)",
+        ] {
+            assert_eq!(postgres_sql(sql), sql);
+        }
     }
 
     #[test]

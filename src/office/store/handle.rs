@@ -5,6 +5,7 @@
 use super::db::{self, Connection, PgConnection, PgHandle};
 use super::pg_server::{PgServer, PgServerError};
 use super::{FhirWrites, OfficeStore, StoreError};
+use crate::domain::ClinicId;
 use crate::tls::{Fingerprint, ServerTrust};
 use serde::Deserialize;
 use std::path::Path;
@@ -90,10 +91,13 @@ const DEFAULT_POOL: u32 = 8;
 
 /// The PostgreSQL schema, step by step; a step is never edited once released (add one).
 /// Every SQLite migration that changes the schema needs its twin here; a test compares
-/// the two schemas' tables and columns.
+/// the two schemas' tables and columns. A table added after the practices' step needs
+/// its `clinic_id` column, forced row-level security and `clinic_rows` policy (as in
+/// schema_postgres_clinics.sql); a test checks every table has them.
 const POSTGRES_MIGRATIONS: &[&str] = &[
     include_str!("schema_postgres.sql"),
     super::reminder_links::POSTGRES_MIGRATION,
+    include_str!("schema_postgres_clinics.sql"),
 ];
 
 /// Opens pooled PostgreSQL connections.
@@ -188,13 +192,21 @@ impl std::ops::DerefMut for StoreGuard<'_> {
 }
 
 impl StoreHandle {
-    /// The store `config` names: PostgreSQL at `url`, else SQLite in `data_dir`.
-    pub fn open(config: &DatabaseConfig, data_dir: &Path) -> Result<Self, StoreError> {
+    /// The store `config` names: PostgreSQL at `url`, where the hub sees practice
+    /// `clinic`'s rows only, else SQLite in `data_dir` (one practice's file).
+    pub fn open(
+        config: &DatabaseConfig,
+        clinic: ClinicId,
+        data_dir: &Path,
+    ) -> Result<Self, StoreError> {
         match config.server()? {
             None => Ok(Self::sqlite(OfficeStore::open(
                 &data_dir.join("office.db"),
             )?)),
-            Some(server) => Self::postgres(server, config.pool_size.unwrap_or(DEFAULT_POOL)),
+            Some(server) => Self::postgres(
+                server.for_clinic(clinic),
+                config.pool_size.unwrap_or(DEFAULT_POOL),
+            ),
         }
     }
 
@@ -204,9 +216,15 @@ impl StoreHandle {
         }
     }
 
-    /// Connects to PostgreSQL and brings its schema up to date (one hub at a time).
+    /// Connects to PostgreSQL as the practice `server` was given (see
+    /// [`PgServer::for_clinic`]) and brings its schema up to date (one hub at a time).
+    /// Refuses a role that row-level security does not bind: it would see every
+    /// practice's rows.
     pub fn postgres(server: PgServer, pool_size: u32) -> Result<Self, StoreError> {
-        PgConnection::connect(&server)?.run(|session| migrate(&mut session.client))?;
+        PgConnection::connect(&server)?.run(|session| {
+            refuse_unbound_role(&mut session.client)?;
+            migrate(&mut session.client)
+        })?;
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
@@ -237,7 +255,11 @@ impl StoreHandle {
                     pool_size: Some(2),
                     ..DatabaseConfig::default()
                 };
-                Self::open(&database, dir)
+                Self::open(
+                    &database,
+                    crate::office::OfficeConfig::default().clinic_id,
+                    dir,
+                )
             }
             _ => Ok(Self::sqlite(OfficeStore::open(&dir.join("office.db"))?)),
         }
@@ -321,11 +343,30 @@ pub fn fresh_postgres_schema(base: &str) -> Result<String, StoreError> {
     Ok(database.in_fresh_schema()?.url.unwrap_or_default())
 }
 
-/// Applies the PostgreSQL steps not applied yet, under the store's write lock so two
-/// hubs starting together do not both apply one.
+/// Fails when the session's role is a superuser or has BYPASSRLS: row-level security
+/// would not keep the other practices' rows from it.
+pub(super) fn refuse_unbound_role(client: &mut postgres::Client) -> Result<(), db::Error> {
+    let unbound: bool = client
+        .query_one(
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+            &[],
+        )?
+        .get(0);
+    if unbound {
+        return Err(db::Error::Schema(
+            "the hub's role is a superuser or bypasses row-level security, so it would see \
+             every practice's rows: connect as a role of its own (createuser frontdesk; \
+             createdb -O frontdesk frontdesk)",
+        ));
+    }
+    Ok(())
+}
+
+/// Applies the PostgreSQL steps not applied yet, under the schema's lock so hubs starting
+/// together (of one practice or several) do not both apply one.
 fn migrate(client: &mut postgres::Client) -> Result<(), db::Error> {
     let mut tx = client.transaction()?;
-    tx.execute(db::LOCK_WRITES, &[])?;
+    tx.execute(db::LOCK_SCHEMA, &[])?;
     tx.batch_execute("CREATE TABLE IF NOT EXISTS frontdesk_schema (version BIGINT NOT NULL)")?;
     let version: i64 = tx
         .query_opt("SELECT version FROM frontdesk_schema", &[])?
@@ -416,7 +457,9 @@ mod tests {
                     .collect::<Result<Vec<String>, _>>()
                     .unwrap()
                     .into_iter()
-                    .filter(|c| c != "rowid")
+                    // rowid: SQLite's own; clinic_id: the shared schema's practice
+                    // (a SQLite file holds one practice).
+                    .filter(|c| c != "rowid" && c != "clinic_id")
                     .collect();
                 (table, cols)
             })
@@ -434,7 +477,7 @@ mod tests {
         let sqlite = OfficeStore::open(&dir.path().join("office.db")).unwrap();
         let url = fresh_postgres_schema(&base).unwrap();
         let server = PgServer::new(&url, None).unwrap();
-        let postgres = StoreHandle::postgres(server, 1)
+        let postgres = StoreHandle::postgres(server.for_clinic(ClinicId::new(1).unwrap()), 1)
             .unwrap()
             .into_store()
             .unwrap();
@@ -453,5 +496,50 @@ mod tests {
         );
         assert_eq!(on_sqlite, on_postgres);
         assert!(on_sqlite.len() > 20, "{on_sqlite:?}");
+    }
+
+    /// Every table of the shared schema holds its practice's rows only: a `clinic_id`
+    /// column, row-level security forced (its owner, the hub's role, bound too) and the
+    /// `clinic_rows` policy. A table added without them fails here. PostgreSQL pass.
+    #[test]
+    fn every_postgres_table_is_kept_per_practice() {
+        let Ok(base) = std::env::var("FRONTDESK_TEST_POSTGRES") else {
+            return;
+        };
+        let url = fresh_postgres_schema(&base).unwrap();
+        let server = PgServer::new(&url, None).unwrap();
+        let store = StoreHandle::postgres(server.for_clinic(ClinicId::new(1).unwrap()), 1)
+            .unwrap()
+            .into_store()
+            .unwrap();
+        let unguarded: Vec<(String, i64, i64, i64)> = store
+            .conn
+            .prepare(
+                "SELECT c.relname::text,
+                        (SELECT count(*) FROM information_schema.columns i
+                          WHERE i.table_schema = current_schema() AND i.table_name = c.relname
+                            AND i.column_name = 'clinic_id'),
+                        iif(c.relrowsecurity AND c.relforcerowsecurity, 1::bigint, 0::bigint),
+                        (SELECT count(*) FROM pg_policies p
+                          WHERE p.schemaname = current_schema() AND p.tablename = c.relname
+                            AND p.policyname = 'clinic_rows')
+                 FROM pg_class c
+                 WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
+                   AND c.relname <> 'frontdesk_schema'
+                 ORDER BY 1",
+            )
+            .unwrap()
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        assert!(unguarded.len() > 20, "{unguarded:?}");
+        let missing: Vec<_> = unguarded
+            .iter()
+            .filter(|(_, column, forced, policy)| (*column, *forced, *policy) != (1, 1, 1))
+            .collect();
+        assert!(missing.is_empty(), "not kept per practice: {missing:?}");
     }
 }

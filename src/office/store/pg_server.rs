@@ -3,6 +3,7 @@
 //! no network in the clear: without TLS the server must be on this machine (its socket,
 //! or a loopback address).
 
+use crate::domain::ClinicId;
 use crate::tls::{PinnedPeer, ServerTrust, TrustError, client_config, crypto_provider};
 use postgres::config::{Host, SslMode};
 use std::net::IpAddr;
@@ -91,6 +92,20 @@ impl PgServer {
             config,
             tls: Some(MakeRustlsConnect::new(client)),
         })
+    }
+
+    /// The same server, with every session working for practice `clinic` (the
+    /// `frontdesk.clinic` setting, given at start-up with the URL's own `options`): row-level
+    /// security shows such a session that practice's rows only, and a session without it
+    /// none (see schema_postgres_clinics.sql).
+    pub fn for_clinic(mut self, clinic: ClinicId) -> Self {
+        let setting = format!("-c frontdesk.clinic={}", clinic.get());
+        let options = match self.config.get_options() {
+            Some(own) if !own.trim().is_empty() => format!("{own} {setting}"),
+            _ => setting,
+        };
+        self.config.options(&options);
+        self
     }
 
     /// Opens a session (blocking: call it off the async threads).
