@@ -93,3 +93,60 @@ fn two_hubs_on_one_postgres_database_share_check_ins_and_events() {
     first.stop();
     second.stop();
 }
+
+/// A kiosk shows its code through one hub, an administrator enters it at the other, and
+/// the kiosk collects its credential from the first: the waiting requests are in the
+/// database, not in one hub's memory. The credential then works at both.
+#[test]
+fn a_kiosk_shown_at_one_hub_is_paired_at_the_other() {
+    use frontdesk::domain::KioskId;
+    use frontdesk::office::signin::Role;
+    use frontdesk::sync::pairing::{CredentialStore, Pairer, PairingStep};
+    let Some(base) = std::env::var("FRONTDESK_TEST_POSTGRES")
+        .ok()
+        .filter(|b| !b.is_empty())
+    else {
+        eprintln!("FRONTDESK_TEST_POSTGRES unset: two hubs need PostgreSQL (the second pass)");
+        return;
+    };
+    let (first, second, _dirs) = two_hubs(&base);
+    let kiosk_dir = tempfile::tempdir().unwrap();
+    let at_first = OfficeClient::new(&first.base, "").unwrap();
+    let mut pairer = Pairer::new(
+        at_first.clone(),
+        CredentialStore::new(kiosk_dir.path()),
+        KioskId::new("lobby-2").unwrap(),
+    );
+    let PairingStep::Showing(shown) = pairer.step(Timestamp::now()).unwrap() else {
+        panic!("paired before any code was entered");
+    };
+    let admin = support::sign_in(&second.state, &second.base, "admin", Role::Admin);
+    let response = admin
+        .post(format!("{}/api/staff/v1/kiosks/pair", second.base))
+        .json(&serde_json::json!({ "code": shown.code.display() }))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().unwrap());
+    let PairingStep::Paired { credential, .. } = pairer.step(Timestamp::now()).unwrap() else {
+        panic!("the kiosk did not collect its credential from the first hub");
+    };
+    for hub in [&first, &second] {
+        let paired = OfficeClient::new(&hub.base, credential.credential.expose()).unwrap();
+        wait_for_roster(&paired, &hub.base);
+    }
+    first.stop();
+    second.stop();
+}
+
+/// The hub lets the kiosk in once the credential reached its gate (the other hub's
+/// NOTIFY, a moment after the pairing).
+fn wait_for_roster(client: &OfficeClient, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while let Err(error) = client.roster() {
+        assert!(
+            Instant::now() < deadline,
+            "{base} never let the paired kiosk in: {error}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

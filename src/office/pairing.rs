@@ -1,13 +1,16 @@
 //! Pairing kiosks from the staff page (the protocol is explained in `crate::pairing`):
-//! the kiosk API's two unauthenticated routes (register a request, poll it), the book of
-//! requests waiting for an administrator (kept in memory: a restart only makes kiosks show
-//! a new code), and the administrators' Kiosks routes (pair, rename, disable, enable,
-//! revoke), each audited.
+//! the kiosk API's two unauthenticated routes (register a request, poll it), the rules for
+//! requests waiting for an administrator (kept in the store, so any hub of the practice
+//! may take a kiosk's request, its code and its poll), and the administrators' Kiosks
+//! routes (pair, rename, disable, enable, revoke), each audited.
 
 use super::error::{ApiError, ApiJson};
 use super::server::AppState;
 use super::signin::StaffSession;
-use super::store::{KioskIdTaken, KioskName, PairedKiosk, PairedState};
+use super::store::{
+    KioskIdTaken, KioskName, OfficeStore, PairedKiosk, PairedState, PairingLockout,
+    PairingRequestState, StoreError,
+};
 use crate::api::KioskConfig;
 use crate::domain::KioskId;
 use crate::office::audit::AuditAction;
@@ -15,14 +18,14 @@ use crate::pairing::{
     KioskCredential, LOCKOUT, MAX_WAITING, MAX_WRONG_CODES, PairingCode, PairingPoll,
     PairingRequest, PairingWaiting, PollAnswer, VerifiedRequest, proof_matches,
 };
+use crate::seal::{SealError, SealSecretKey};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::Arc;
 
 /// `[pairing]` in office.toml.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -46,40 +49,14 @@ impl PairingConfig {
     }
 }
 
-/// One request from a kiosk showing a code.
-#[derive(Debug)]
-struct Waiting {
-    request: VerifiedRequest,
-    expires_at: Timestamp,
-    /// An administrator entered the code and the pairing is being stored: the code is
-    /// used, and the kiosk's polls still hear "waiting" (not "gone", which would make it
-    /// draw a new code) until [`PairingBook::approve`].
-    taken: bool,
-    /// Set once an administrator entered the code: what the kiosk's next poll collects.
-    approved: Option<KioskCredential>,
-}
-
-/// The requests waiting for an administrator, and the wrong-code counter.
+/// The pairing rules over the requests kept in the store (see `store::pairing`), so
+/// every hub of a practice sees the same requests, codes and lockout.
 #[derive(Debug)]
 pub struct PairingBook {
     lifetime: SignedDuration,
-    inner: Mutex<Book>,
-}
-
-#[derive(Debug, Default)]
-struct Book {
-    waiting: HashMap<uuid::Uuid, Waiting>,
-    wrong_codes: u32,
-    locked_until: Option<Timestamp>,
-}
-
-impl Book {
-    fn forget_expired(&mut self, now: Timestamp) {
-        self.waiting.retain(|_, w| w.expires_at > now);
-        if self.locked_until.is_some_and(|until| until <= now) {
-            self.locked_until = None;
-        }
-    }
+    /// The practice's outbox key: a paired kiosk's credential waits in the store sealed
+    /// to it (every hub of the practice has it; a copy of the database does not).
+    seal_key: Arc<SealSecretKey>,
 }
 
 /// Why a kiosk's request was not taken.
@@ -116,143 +93,164 @@ pub enum CodeRefused {
 }
 
 impl PairingBook {
-    pub fn new(config: &PairingConfig) -> Self {
+    pub fn new(config: &PairingConfig, seal_key: Arc<SealSecretKey>) -> Self {
         let secs = i64::try_from(config.code_lifetime_secs).unwrap_or(900);
         Self {
             lifetime: SignedDuration::from_secs(secs),
-            inner: Mutex::new(Book::default()),
+            seal_key,
         }
     }
 
-    fn book(&self) -> std::sync::MutexGuard<'_, Book> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    fn expiry(&self, now: Timestamp) -> Timestamp {
+        now.saturating_add(self.lifetime).unwrap_or(now)
     }
 
     /// Takes a kiosk's request; it waits until `now` + the code lifetime.
     pub fn register(
         &self,
+        store: &OfficeStore,
         request: &PairingRequest,
         now: Timestamp,
-    ) -> Result<Timestamp, RequestRefused> {
-        let verified = request.verify().map_err(|_| RequestRefused::Invalid)?;
-        let mut book = self.book();
-        book.forget_expired(now);
-        if book.waiting.contains_key(&verified.request_id) {
-            return Err(RequestRefused::Duplicate);
-        }
-        if book.waiting.len() >= MAX_WAITING {
-            return Err(RequestRefused::Full);
-        }
-        let expires_at = now.saturating_add(self.lifetime).unwrap_or(now);
-        book.waiting.insert(
-            verified.request_id,
-            Waiting {
-                request: verified,
-                expires_at,
-                taken: false,
-                approved: None,
-            },
-        );
-        Ok(expires_at)
-    }
-
-    /// A kiosk asks after its request; an approved one is handed over once.
-    pub fn poll(&self, poll: &PairingPoll, now: Timestamp) -> Polled {
-        let mut book = self.book();
-        book.forget_expired(now);
-        let Some(waiting) = book.waiting.get(&poll.request_id) else {
-            return Polled::Gone;
+    ) -> Result<Result<Timestamp, RequestRefused>, StoreError> {
+        let Ok(verified) = request.verify() else {
+            return Ok(Err(RequestRefused::Invalid));
         };
-        if poll.verify(&waiting.request.public_key).is_err() {
-            return Polled::BadSignature;
+        store.forget_expired_pairing(now)?;
+        if store.pairing_request(verified.request_id)?.is_some() {
+            return Ok(Err(RequestRefused::Duplicate));
         }
-        if waiting.approved.is_none() {
-            return Polled::Waiting(waiting.expires_at);
+        if store.pairing_requests()?.len() >= MAX_WAITING {
+            return Ok(Err(RequestRefused::Full));
         }
-        match book.waiting.remove(&poll.request_id) {
-            Some(Waiting {
-                request,
-                approved: Some(credential),
-                ..
-            }) => Polled::Approved(request.kiosk_id, credential),
-            _ => Polled::Gone,
+        let expires_at = self.expiry(now);
+        if !store.add_pairing_request(&verified, now, expires_at)? {
+            return Ok(Err(RequestRefused::Duplicate));
         }
+        Ok(Ok(expires_at))
     }
 
-    /// An administrator entered `typed`: the waiting request it proves is taken out of
-    /// the book (a code works once) and returned with a new credential for it.
+    /// A kiosk asks after its request; an approved one is handed over once (by whichever
+    /// hub the kiosk asks).
+    pub fn poll(
+        &self,
+        store: &OfficeStore,
+        poll: &PairingPoll,
+        now: Timestamp,
+    ) -> Result<Polled, StoreError> {
+        store.forget_expired_pairing(now)?;
+        let Some(row) = store.pairing_request(poll.request_id)? else {
+            return Ok(Polled::Gone);
+        };
+        if poll.verify(&row.request.public_key).is_err() {
+            return Ok(Polled::BadSignature);
+        }
+        let PairingRequestState::Approved { sealed_credential } = row.state else {
+            return Ok(Polled::Waiting(row.expires_at));
+        };
+        let Some(credential) = self
+            .seal_key
+            .open(&sealed_credential)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+        else {
+            // Left for a hub that can open it; the kiosk goes on waiting.
+            tracing::error!(
+                kiosk = %row.request.kiosk_id,
+                "cannot open a paired kiosk's credential: this hub's outbox-sealing.key is not the one of the hub that paired it"
+            );
+            return Ok(Polled::Waiting(row.expires_at));
+        };
+        if !store.remove_pairing_request(poll.request_id)? {
+            return Ok(Polled::Gone);
+        }
+        Ok(Polled::Approved(
+            row.request.kiosk_id,
+            KioskCredential::from_presented(&credential),
+        ))
+    }
+
+    /// An administrator entered `typed`: the waiting request it proves is taken (a code
+    /// works once) and returned with a new credential for it.
     pub fn take_code(
         &self,
+        store: &OfficeStore,
         typed: &str,
         now: Timestamp,
-    ) -> Result<(VerifiedRequest, KioskCredential), CodeRefused> {
-        let mut book = self.book();
-        book.forget_expired(now);
-        if let Some(until) = book.locked_until {
-            return Err(CodeRefused::Locked(until));
+    ) -> Result<Result<(VerifiedRequest, KioskCredential), CodeRefused>, StoreError> {
+        store.forget_expired_pairing(now)?;
+        let mut lockout = store.pairing_lockout()?;
+        if let Some(until) = lockout.locked_until {
+            return Ok(Err(CodeRefused::Locked(until)));
         }
-        let code = PairingCode::parse(typed).map_err(|_| CodeRefused::Malformed)?;
-        let matching: Vec<uuid::Uuid> = book
-            .waiting
-            .values()
-            .filter(|w| !w.taken && w.approved.is_none())
-            .filter(|w| {
-                proof_matches(
-                    &code,
-                    w.request.request_id,
-                    &w.request.public_key,
-                    &w.request.proof,
-                )
-            })
-            .map(|w| w.request.request_id)
+        let Ok(code) = PairingCode::parse(typed) else {
+            return Ok(Err(CodeRefused::Malformed));
+        };
+        let matching: Vec<VerifiedRequest> = store
+            .pairing_requests()?
+            .into_iter()
+            .filter(|row| row.state == PairingRequestState::Waiting)
+            .map(|row| row.request)
+            .filter(|r| proof_matches(&code, r.request_id, &r.public_key, &r.proof))
             .collect();
         // Two requests proving one code: one of them guessed it. Neither is trusted.
         let [found] = matching.as_slice() else {
-            for id in &matching {
-                book.waiting.remove(id);
+            for request in &matching {
+                store.remove_pairing_request(request.request_id)?;
             }
-            book.wrong_codes += 1;
-            if book.wrong_codes >= MAX_WRONG_CODES {
-                book.wrong_codes = 0;
-                let until = now.saturating_add(LOCKOUT).unwrap_or(now);
-                book.locked_until = Some(until);
+            lockout.wrong_codes += 1;
+            if lockout.wrong_codes >= MAX_WRONG_CODES {
+                lockout = PairingLockout {
+                    wrong_codes: 0,
+                    locked_until: Some(now.saturating_add(LOCKOUT).unwrap_or(now)),
+                };
             }
-            return Err(CodeRefused::NoSuchCode);
+            store.set_pairing_lockout(lockout)?;
+            return Ok(Err(CodeRefused::NoSuchCode));
         };
-        let credential = KioskCredential::random().map_err(|_| CodeRefused::NoSuchCode)?;
-        let waiting = book.waiting.get_mut(found).ok_or(CodeRefused::NoSuchCode)?;
-        waiting.taken = true;
-        let request = waiting.request.clone();
-        book.wrong_codes = 0;
-        Ok((request, credential))
+        let Ok(credential) = KioskCredential::random() else {
+            return Ok(Err(CodeRefused::NoSuchCode));
+        };
+        if !store.take_pairing_request(found.request_id)? {
+            return Ok(Err(CodeRefused::NoSuchCode));
+        }
+        if lockout.wrong_codes != 0 {
+            store.set_pairing_lockout(PairingLockout::default())?;
+        }
+        Ok(Ok((found.clone(), credential)))
     }
 
-    /// The request taken by [`Self::take_code`] is paired: its kiosk may collect
-    /// `credential` until `now` + the code lifetime.
-    pub fn approve(&self, request: VerifiedRequest, credential: KioskCredential, now: Timestamp) {
-        let mut book = self.book();
-        let expires_at = now.saturating_add(self.lifetime).unwrap_or(now);
-        book.waiting.insert(
-            request.request_id,
-            Waiting {
-                request,
-                expires_at,
-                taken: true,
-                approved: Some(credential),
-            },
-        );
+    /// `credential`, sealed for the store (see [`Self::approve`]).
+    pub fn seal(&self, credential: &KioskCredential) -> Result<Vec<u8>, SealError> {
+        self.seal_key
+            .public_key()
+            .seal(credential.expose().as_bytes())
+    }
+
+    /// The request taken by [`Self::take_code`] is paired: its kiosk may collect the
+    /// credential sealed by [`Self::seal`] until `now` + the code lifetime.
+    pub fn approve(
+        &self,
+        store: &OfficeStore,
+        request: &VerifiedRequest,
+        sealed_credential: &[u8],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        store.approve_pairing_request(request, sealed_credential, now, self.expiry(now))
     }
 
     /// Requests waiting for a code, and when pairing is locked until.
-    pub fn status(&self, now: Timestamp) -> (usize, Option<Timestamp>) {
-        let mut book = self.book();
-        book.forget_expired(now);
-        let waiting = book
-            .waiting
-            .values()
-            .filter(|w| w.approved.is_none())
+    pub fn status(
+        &self,
+        store: &OfficeStore,
+        now: Timestamp,
+    ) -> Result<(usize, Option<Timestamp>), StoreError> {
+        store.forget_expired_pairing(now)?;
+        let waiting = store
+            .pairing_requests()?
+            .iter()
+            .filter(|row| !matches!(row.state, PairingRequestState::Approved { .. }))
             .count();
-        (waiting, book.locked_until)
+        Ok((waiting, store.pairing_lockout()?.locked_until))
     }
 }
 
@@ -286,9 +284,14 @@ async fn register(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<PairingRequest>,
 ) -> Result<(StatusCode, Json<PairingWaiting>), ApiError> {
-    match state.pairing.register(&request, Timestamp::now()) {
+    let (book, now, kiosk) = (
+        state.pairing.clone(),
+        Timestamp::now(),
+        request.kiosk_id.clone(),
+    );
+    match state.db(move |db| book.register(db, &request, now)).await? {
         Ok(expires_at) => {
-            tracing::info!(kiosk = %request.kiosk_id, "kiosk waiting to be paired");
+            tracing::info!(%kiosk, "kiosk waiting to be paired");
             Ok((StatusCode::ACCEPTED, Json(PairingWaiting { expires_at })))
         }
         Err(RequestRefused::Invalid) => Err(refused(
@@ -327,7 +330,8 @@ async fn poll(
     State(state): State<AppState>,
     ApiJson(poll): ApiJson<PairingPoll>,
 ) -> Result<Json<PollAnswer>, ApiError> {
-    match state.pairing.poll(&poll, Timestamp::now()) {
+    let (book, now) = (state.pairing.clone(), Timestamp::now());
+    match state.db(move |db| book.poll(db, &poll, now)).await? {
         Polled::Waiting(expires_at) => Ok(Json(PollAnswer::Waiting { expires_at })),
         Polled::Approved(kiosk_id, credential) => {
             tracing::info!(kiosk = %kiosk_id, "paired kiosk collected its credential");
@@ -360,8 +364,10 @@ async fn list(
     State(state): State<AppState>,
     _session: StaffSession,
 ) -> Result<Json<KiosksView>, ApiError> {
-    let kiosks = state.db(|db| db.paired_kiosks()).await?;
-    let (waiting, locked_until) = state.pairing.status(Timestamp::now());
+    let (book, now) = (state.pairing.clone(), Timestamp::now());
+    let (kiosks, (waiting, locked_until)) = state
+        .db(move |db| Ok((db.paired_kiosks()?, book.status(db, now)?)))
+        .await?;
     Ok(Json(KiosksView {
         kiosks,
         waiting,
@@ -398,7 +404,11 @@ async fn pair(
 ) -> Result<Json<Paired>, ApiError> {
     let now = Timestamp::now();
     let actor = session.actor();
-    let (request, credential) = match state.pairing.take_code(&form.code, now) {
+    let book = state.pairing.clone();
+    let taken = state
+        .db(move |db| book.take_code(db, &form.code, now))
+        .await?;
+    let (request, credential) = match taken {
         Ok(taken) => taken,
         Err(refusal) => {
             let (status, code, message, subject) = match refusal {
@@ -444,7 +454,14 @@ async fn pair(
         ));
     }
     refresh_gate(&state).await?;
-    state.pairing.approve(request, credential, now);
+    let sealed = state
+        .pairing
+        .seal(&credential)
+        .map_err(ApiError::internal)?;
+    let book = state.pairing.clone();
+    state
+        .db(move |db| book.approve(db, &request, &sealed, now))
+        .await?;
     tracing::info!(kiosk = %kiosk_id, user = %session.user, "kiosk paired");
     Ok(Json(Paired { kiosk_id }))
 }
@@ -534,10 +551,58 @@ mod tests {
     use super::*;
     use crate::pairing::KioskKey;
 
-    fn book(secs: u64) -> PairingBook {
-        PairingBook::new(&PairingConfig {
-            code_lifetime_secs: secs,
-        })
+    /// The rules over a store of their own (SQLite, or PostgreSQL in the second pass).
+    struct Book {
+        book: PairingBook,
+        store: OfficeStore,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Book {
+        fn register(
+            &self,
+            request: &PairingRequest,
+            now: Timestamp,
+        ) -> Result<Timestamp, RequestRefused> {
+            self.book.register(&self.store, request, now).unwrap()
+        }
+
+        fn poll(&self, poll: &PairingPoll, now: Timestamp) -> Polled {
+            self.book.poll(&self.store, poll, now).unwrap()
+        }
+
+        fn take_code(
+            &self,
+            typed: &str,
+            now: Timestamp,
+        ) -> Result<(VerifiedRequest, KioskCredential), CodeRefused> {
+            self.book.take_code(&self.store, typed, now).unwrap()
+        }
+
+        fn approve(&self, request: &VerifiedRequest, credential: &KioskCredential, now: Timestamp) {
+            let sealed = self.book.seal(credential).unwrap();
+            self.book
+                .approve(&self.store, request, &sealed, now)
+                .unwrap();
+        }
+
+        fn status(&self, now: Timestamp) -> (usize, Option<Timestamp>) {
+            self.book.status(&self.store, now).unwrap()
+        }
+    }
+
+    fn book(secs: u64) -> Book {
+        let dir = tempfile::tempdir().unwrap();
+        Book {
+            book: PairingBook::new(
+                &PairingConfig {
+                    code_lifetime_secs: secs,
+                },
+                Arc::new(SealSecretKey::generate().unwrap()),
+            ),
+            store: OfficeStore::for_tests(dir.path()),
+            _dir: dir,
+        }
     }
 
     fn at(second: i64) -> Timestamp {
@@ -574,7 +639,18 @@ mod tests {
             book.take_code("ABCD-EFGH", at(3)),
             Err(CodeRefused::NoSuchCode)
         );
-        book.approve(taken, credential.clone(), at(3));
+        book.approve(&taken, &credential, at(3));
+        // The store holds the credential sealed, never as it is.
+        let kept = book
+            .store
+            .pairing_request(request.request_id)
+            .unwrap()
+            .unwrap();
+        let PairingRequestState::Approved { sealed_credential } = kept.state else {
+            panic!("not approved: {kept:?}");
+        };
+        let plain = credential.expose().as_bytes();
+        assert!(!sealed_credential.windows(plain.len()).any(|w| w == plain));
         // Only the kiosk's own key collects it.
         let stranger = KioskKey::random().unwrap().poll(request.request_id);
         assert_eq!(book.poll(&stranger, at(4)), Polled::BadSignature);
@@ -583,6 +659,26 @@ mod tests {
             Polled::Approved(KioskId::new("lobby-2").unwrap(), credential)
         );
         assert_eq!(book.poll(&poll, at(5)), Polled::Gone);
+        assert_eq!(book.store.pairing_requests().unwrap(), vec![]);
+    }
+
+    #[test]
+    fn a_hub_without_the_practices_key_leaves_the_credential_for_one_with_it() {
+        let book = book(60);
+        let (key, request) = kiosk("ABCD-EFGH");
+        book.register(&request, at(0)).unwrap();
+        let (taken, credential) = book.take_code("ABCD-EFGH", at(1)).unwrap();
+        book.approve(&taken, &credential, at(1));
+        let poll = key.poll(request.request_id);
+        let stranger = PairingBook::new(
+            &PairingConfig::default(),
+            Arc::new(SealSecretKey::generate().unwrap()),
+        );
+        assert_eq!(
+            stranger.poll(&book.store, &poll, at(2)).unwrap(),
+            Polled::Waiting(at(61))
+        );
+        assert!(matches!(book.poll(&poll, at(3)), Polled::Approved(..)));
     }
 
     #[test]

@@ -172,7 +172,8 @@ impl Office {
         );
         let kiosks = KioskRegistry::new(config.kiosks.clone());
         kiosks.set_paired(store.kiosk_credentials()?);
-        let pairing = super::pairing::PairingBook::new(&config.pairing);
+        let seal_key = Arc::new(seal_key);
+        let pairing = super::pairing::PairingBook::new(&config.pairing, seal_key.clone());
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
         drop(store);
         let store = handle;
@@ -185,7 +186,7 @@ impl Office {
                 store,
                 intake,
                 signing_key: Arc::new(signing_key),
-                seal_key: Arc::new(seal_key),
+                seal_key,
                 identity_secret: Arc::new(identity_secret),
                 config: Arc::new(config),
                 timezone,

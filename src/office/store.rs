@@ -39,6 +39,7 @@ mod intake;
 mod kiosks;
 mod needs;
 mod outbound_queue;
+mod pairing;
 mod payments;
 pub mod pg_server;
 mod reminder_links;
@@ -62,6 +63,7 @@ pub use intake::{
 pub use kiosks::{BadKioskName, CredentialRow, KioskIdTaken, KioskName, PairedKiosk, PairedState};
 pub use needs::{Answer, NeedId, OpenNeed};
 pub use outbound_queue::{QueueState, QueueSummary};
+pub use pairing::{PairingLockout, PairingRequestRow, PairingRequestState};
 pub use payments::{PaymentRow, PaymentStored};
 pub use reminder_links::LinkLookup;
 pub use reminders::{
@@ -457,6 +459,8 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE staff_users ADD COLUMN last_sign_in_at TEXT;",
     // The reminders' public links (see `reminder_links`).
     reminder_links::MIGRATION,
+    // Kiosks waiting to be paired, shared by a practice's hubs (see `pairing`).
+    pairing::MIGRATION,
 ];
 
 /// Tries at giving a new appointment a handle no other has; a collision of random 64-bit

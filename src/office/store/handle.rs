@@ -98,6 +98,7 @@ const POSTGRES_MIGRATIONS: &[&str] = &[
     include_str!("schema_postgres.sql"),
     super::reminder_links::POSTGRES_MIGRATION,
     include_str!("schema_postgres_clinics.sql"),
+    super::pairing::POSTGRES_MIGRATION,
 ];
 
 /// Opens pooled PostgreSQL connections.
