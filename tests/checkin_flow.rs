@@ -119,6 +119,7 @@ fn welcome() -> Screen {
     Screen {
         page: PageView::Identify,
         overlay: None,
+        desk_call: None,
         language: Language::English,
         display: DisplayPrefs::default(),
     }
@@ -318,6 +319,7 @@ fn a_result_that_arrives_while_help_shows_is_kept_and_applied() {
         Screen {
             page: done,
             overlay: None,
+            desk_call: None,
             language: Language::English,
             display: DisplayPrefs::default(),
         }
@@ -470,6 +472,34 @@ fn not_me_sends_the_patient_to_the_desk() {
         )))
     );
     assert_eq!(desk_told(&effects), vec![StaffNeed::NotMe]);
+}
+
+/// "They know you are coming" only once the desk has the ending's call; a check-in's
+/// ending, which calls no one, hears nothing of answers.
+#[test]
+fn a_see_the_desk_ending_says_the_desk_knows_only_once_it_does() {
+    let mut journey = self::journey();
+    journey.handle(scan_of(1001), morning());
+    let effects = journey.handle(tap(NO), morning());
+    assert_eq!(shown(&effects).unwrap().desk_call, None);
+    let effects = journey.handle(Event::HelpAnswered(HelpReached::NotYet), later(1));
+    assert_eq!(
+        shown(&effects).unwrap().desk_call,
+        Some(HelpReached::NotYet)
+    );
+    let effects = journey.handle(Event::HelpAnswered(HelpReached::Told), later(2));
+    assert_eq!(shown(&effects).unwrap().desk_call, Some(HelpReached::Told));
+    // The next patient starts with no call.
+    let effects = journey.handle(tap(Tap::StartOver), later(3));
+    assert_eq!(shown(&effects).unwrap().desk_call, None);
+
+    let mut journey = self::journey();
+    journey.handle(roster(vec![entry(1001, false)], 0), morning());
+    journey.handle(scan_of(1001), morning());
+    let (op, _) = persisted(&journey.handle(tap(YES), morning()));
+    journey.handle(completed(op, OpResult::Persisted), morning());
+    journey.handle(Event::HelpAnswered(HelpReached::Told), later(1));
+    assert_eq!(journey.screen().desk_call, None);
 }
 
 #[test]

@@ -243,13 +243,14 @@ fn every_button_on_every_screen_has_an_accessible_label_in_both_languages() {
     };
     for display in [DisplayPrefs::default(), both] {
         for language in Language::ALL {
-            for (name, page, overlay) in sample_screens() {
+            for (name, page, overlay, desk_call) in sample_screens() {
                 let what = format!("{name} ({}, {display:?})", language.code());
                 present(
                     &ui,
                     &Screen {
                         page,
                         overlay,
+                        desk_call,
                         language,
                         display,
                     },
@@ -439,7 +440,7 @@ fn every_control_reachable(ui: &MainWindow, width: f32, height: f32) -> usize {
         },
     ] {
         for language in Language::ALL {
-            for (name, page, overlay) in sample_screens() {
+            for (name, page, overlay, desk_call) in sample_screens() {
                 let what = format!(
                     "{name} ({}, {display:?}, {width}x{height})",
                     language.code()
@@ -449,6 +450,7 @@ fn every_control_reachable(ui: &MainWindow, width: f32, height: f32) -> usize {
                     &Screen {
                         page,
                         overlay,
+                        desk_call,
                         language,
                         display,
                     },

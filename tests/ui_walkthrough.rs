@@ -2,7 +2,7 @@
 //! accessible labels, on a kiosk started by the product's own services (real outbox
 //! worker): welcome → Spanish and back → scan → "Is this you?" → call staff → back →
 //! yes → (details, offline: flagged) → "take a seat" → done; nothing of the patient is
-//! left behind.
+//! left behind. Then a patient who is sent to the front desk.
 
 mod ui_support;
 
@@ -89,4 +89,34 @@ fn patient_checks_in_by_tapping() {
         2,
         "the check-in and the details flag wait in the outbox for the office"
     );
+
+    // The next patient: "not me" sends them to the desk, and the kiosk calls it. The page
+    // says "they know you are coming" only once the desk has the call (no office here: it
+    // never does on its own; then the office's answer is played in).
+    let code = CheckInToken {
+        clinic: ClinicId::new(1).unwrap(),
+        appointment: AppointmentId::new(43),
+        valid_on: today,
+        starts_at: jiff::civil::Time::constant(16, 45, 0, 0),
+        expires_at: (now + 2.hours()).max(now),
+    }
+    .sign(&kiosk.key)
+    .expect("signs");
+    kiosk.app.dispatch(Event::Scanned(Scan::classify(code)));
+    kiosk.tap("No, this is not me");
+    assert!(kiosk.visible("Please see the front desk"));
+    kiosk.until_event(|event| matches!(event, Event::HelpAnswered(_)));
+    let told = "Staff will help you find your appointment. They know you are coming.";
+    assert!(kiosk.visible("Staff will help you find your appointment."));
+    assert!(!kiosk.visible(told));
+    kiosk
+        .app
+        .dispatch(Event::HelpAnswered(frontdesk::checkin::HelpReached::Told));
+    assert!(kiosk.visible(told));
+    kiosk.tap("Español");
+    assert!(kiosk.visible("El personal le ayudará a encontrar su cita. Ya saben que usted va."));
+    kiosk.tap("English");
+    kiosk.tap("Start over");
+    assert!(kiosk.visible(SCAN_PROMPT));
+    assert!(!kiosk.visible(told));
 }

@@ -124,8 +124,16 @@ impl JourneySettings {
 
 #[derive(Debug)]
 enum Position {
-    Step { index: usize, step: Box<dyn Step> },
-    Ending(Ending),
+    Step {
+        index: usize,
+        step: Box<dyn Step>,
+    },
+    /// `desk`: what became of the call the ending made to the desk (`None`: it made
+    /// none, or no answer came yet).
+    Ending {
+        ending: Ending,
+        desk: Option<HelpReached>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +197,7 @@ impl Journey {
             shown: Screen {
                 page: PageView::Identify,
                 overlay: None,
+                desk_call: None,
                 language: Default::default(),
                 display: Default::default(),
             },
@@ -202,7 +211,11 @@ impl Journey {
         let page = match (&self.position, self.not_set_up()) {
             (_, Some(not_set_up)) => PageView::NotSetUp(not_set_up.clone()),
             (Position::Step { step, .. }, None) => step.view(&self.session),
-            (Position::Ending(ending), None) => PageView::Ending(*ending),
+            (Position::Ending { ending, .. }, None) => PageView::Ending(*ending),
+        };
+        let desk_call = match (&self.position, self.not_set_up()) {
+            (Position::Ending { desk, .. }, None) => *desk,
+            _ => None,
         };
         let overlay = self.overlay.map(|overlay| match overlay {
             Overlay::Help(state) => OverlayView::Help(state),
@@ -213,6 +226,7 @@ impl Journey {
         Screen {
             page,
             overlay,
+            desk_call,
             language: self.session.language,
             display: self.session.display,
         }
@@ -276,14 +290,19 @@ impl Journey {
                 self.knowledge.setup = setup;
                 Vec::new()
             }
-            // Only a patient watching the help overlay hears back; requests an ending made
-            // on its own need no answer on screen.
+            // The help overlay hears back, and so does an ending that called the desk
+            // ("they know you are coming" only once they do).
             Event::HelpAnswered(reached) => {
                 if let Some(Overlay::Help(state)) = &mut self.overlay {
                     *state = match reached {
                         HelpReached::Told => HelpState::Coming,
                         HelpReached::NotYet => HelpState::GoToDesk,
                     };
+                }
+                if let Position::Ending { ending, desk } = &mut self.position
+                    && staff_need(ending).is_some()
+                {
+                    *desk = Some(reached);
                 }
                 Vec::new()
             }
@@ -410,10 +429,11 @@ impl Journey {
 
     fn idle_rule(&self) -> IdleRule {
         match &self.position {
-            Position::Ending(Ending::CheckedIn { .. } | Ending::Registered) => {
-                IdleRule::WipeAfter(self.settings.done_timeout)
-            }
-            Position::Ending(_) => IdleRule::WipeAfter(self.settings.idle_timeout),
+            Position::Ending {
+                ending: Ending::CheckedIn { .. } | Ending::Registered,
+                ..
+            } => IdleRule::WipeAfter(self.settings.done_timeout),
+            Position::Ending { .. } => IdleRule::WipeAfter(self.settings.idle_timeout),
             Position::Step { step, .. } if step.busy() => IdleRule::Never,
             Position::Step { index: 0, step } if self.overlay.is_none() && step.at_rest() => {
                 if self.session.is_empty() {
@@ -466,7 +486,7 @@ impl Journey {
                 );
                 handler(step.as_mut(), &mut cx)
             }
-            Position::Ending(_) => Outcome::go(Go::NewPatient),
+            Position::Ending { .. } => Outcome::go(Go::NewPatient),
         }
     }
 
@@ -476,7 +496,7 @@ impl Journey {
             Go::Stay => {}
             Go::Next => effects.extend(self.advance()),
             Go::End(ending) => {
-                self.position = Position::Ending(ending);
+                self.position = Position::Ending { ending, desk: None };
                 self.last_input = self.now;
                 // The desk hears why before the patient reaches it.
                 effects.extend(staff_need(&ending).map(Effect::RequestHelp));

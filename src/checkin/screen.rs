@@ -2,6 +2,7 @@
 //! one is up, the language and the display preferences. Each variant carries only what its page displays.
 
 use super::display::DisplayPrefs;
+use super::event::HelpReached;
 use super::steps::{
     BirthView, CodeView, ConsentView, DetailsView, InsuranceView, PaymentView, QuestionsView,
     RegisterBirthView, RegisterView, ReviewView, TypedName,
@@ -15,6 +16,9 @@ pub struct Screen {
     pub page: PageView,
     /// Drawn over the page; the page keeps its state underneath.
     pub overlay: Option<OverlayView>,
+    /// What became of the call an ending made to the front desk: `None` when the page
+    /// made none or no answer came yet. "They know you are coming" only once `Told`.
+    pub desk_call: Option<HelpReached>,
     pub language: Language,
     /// Larger text, high contrast.
     pub display: DisplayPrefs,

@@ -8,11 +8,11 @@ use super::headless::{FrameError, HeadlessPlatform, HeadlessWindow, write_png};
 use super::{MainWindow, WelcomeAdapter};
 use crate::checkin::{
     BirthView, Choice, CodeKey, CodeNotice, CodeView, ConfirmDetails, ConsentPage, ConsentView,
-    ContactChange, DetailsView, DisplayPrefs, Ending, Field, FormError, FrontDeskReason, HelpState,
-    Keyboard, NameNotice, NameView, NotSetUp, OverlayView, PageView, PaymentNote, PaymentView,
-    Problem, Question, QuestionError, QuestionInput, QuestionView, QuestionsView,
-    RegisterBirthView, RegisterInput, RegisterView, ReviewAnswer, ReviewRow, ReviewView, Screen,
-    SignaturePad, TypedCode, TypedName,
+    ContactChange, DetailsView, DisplayPrefs, Ending, Field, FormError, FrontDeskReason,
+    HelpReached, HelpState, Keyboard, NameNotice, NameView, NotSetUp, OverlayView, PageView,
+    PaymentNote, PaymentView, Problem, Question, QuestionError, QuestionInput, QuestionView,
+    QuestionsView, RegisterBirthView, RegisterInput, RegisterView, ReviewAnswer, ReviewRow,
+    ReviewView, Screen, SignaturePad, TypedCode, TypedName,
 };
 use crate::devices::payment::{NotTaken, TerminalPrompt};
 use crate::domain::{
@@ -117,8 +117,34 @@ fn code_view(typed: &str, notice: Option<CodeNotice>) -> CodeView {
     }
 }
 
-/// Every page and overlay, with synthetic content, by file name (without language).
-pub fn sample_screens() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
+/// One sample screen: its file name (without language), page, overlay, and what became of
+/// the call its ending made to the desk.
+pub type Sample = (
+    &'static str,
+    PageView,
+    Option<OverlayView>,
+    Option<HelpReached>,
+);
+
+/// Every page and overlay, with synthetic content; the "see the front desk" pages also
+/// once the desk has the call (`…-told`).
+pub fn sample_screens() -> Vec<Sample> {
+    let mut samples: Vec<Sample> = Vec::new();
+    for (name, page, overlay) in sample_pages() {
+        if let PageView::Ending(Ending::SeeFrontDesk(reason)) = page {
+            let told = match reason {
+                FrontDeskReason::NoMatch => "front-desk-no-match-told",
+                FrontDeskReason::SeveralMatches => "front-desk-several-matches-told",
+                FrontDeskReason::NotMe => "front-desk-not-me-told",
+            };
+            samples.push((told, page.clone(), overlay, Some(HelpReached::Told)));
+        }
+        samples.push((name, page, overlay, None));
+    }
+    samples
+}
+
+fn sample_pages() -> Vec<(&'static str, PageView, Option<OverlayView>)> {
     let name = PersonName::new("Ada", "Testpatient")
         .expect("valid")
         .display_name();
@@ -914,6 +940,7 @@ const SOME: &[&str] = &[
     "done",
     "problem-wrong-day",
     "front-desk-not-me",
+    "front-desk-not-me-told",
     "help",
     "still-there",
     "consent-reading",
@@ -1118,12 +1145,13 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
         window.set_size(PhysicalSize::new(width, height));
         for language in Language::ALL {
             let suffix = format!("{}-{width}x{height}", language.code());
-            for (name, page, overlay) in sample_screens() {
+            for (name, page, overlay, desk_call) in sample_screens() {
                 present(
                     &ui,
                     &Screen {
                         page: in_language(page, language),
                         overlay,
+                        desk_call,
                         language,
                         display: DisplayPrefs::default(),
                     },
@@ -1144,6 +1172,7 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
                 &Screen {
                     page: PageView::Identify,
                     overlay: None,
+                    desk_call: None,
                     language,
                     display: DisplayPrefs::default(),
                 },
@@ -1160,7 +1189,7 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
         let (width, height) = run.size;
         window.set_size(PhysicalSize::new(width, height));
         let suffix = format!("{}-{}-{width}x{height}", run.tag, run.language.code());
-        for (name, page, overlay) in sample_screens() {
+        for (name, page, overlay, desk_call) in sample_screens() {
             if run.screens.is_some_and(|some| !some.contains(&name)) {
                 continue;
             }
@@ -1169,6 +1198,7 @@ pub fn render_all(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
                 &Screen {
                     page: in_language(page, run.language),
                     overlay,
+                    desk_call,
                     language: run.language,
                     display: run.display,
                 },

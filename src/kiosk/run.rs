@@ -239,6 +239,7 @@ pub fn run_setup_needed(detail: String, options: RunOptions) -> anyhow::Result<(
     let screen = std::rc::Rc::new(std::cell::RefCell::new(crate::checkin::Screen {
         page: crate::checkin::PageView::SetupNeeded { detail },
         overlay: None,
+        desk_call: None,
         language: crate::domain::Language::default(),
         display: crate::checkin::DisplayPrefs::default(),
     }));

@@ -1,7 +1,7 @@
-//! `FrontDeskAdapter`: please see the front desk.
+//! `FrontDeskAdapter`: please see the front desk (and whether the desk has the call).
 
 use super::{Taps, on};
-use crate::checkin::{Ending, FrontDeskReason, PageView, Screen, Tap};
+use crate::checkin::{Ending, FrontDeskReason, HelpReached, PageView, Screen, Tap};
 use crate::kiosk::{FrontDeskAdapter, MainWindow};
 use slint::ComponentHandle;
 
@@ -15,7 +15,9 @@ pub fn present(ui: &MainWindow, screen: &Screen) {
         PageView::Ending(Ending::SeeFrontDesk(reason)) => Some(reason),
         _ => None,
     };
-    ui.global::<FrontDeskAdapter>().set_reason(match reason {
+    let adapter = ui.global::<FrontDeskAdapter>();
+    adapter.set_desk_told(screen.desk_call == Some(HelpReached::Told));
+    adapter.set_reason(match reason {
         Some(FrontDeskReason::NotMe) | None => crate::kiosk::FrontDeskReason::NotMe,
         Some(FrontDeskReason::NoMatch) => crate::kiosk::FrontDeskReason::NoMatch,
         Some(FrontDeskReason::SeveralMatches) => crate::kiosk::FrontDeskReason::SeveralMatches,
