@@ -23,16 +23,6 @@ use tokio::sync::broadcast;
 /// The key files hubs of one practice share (what kiosks sealed for one opens at all).
 const SHARED_KEYS: [&str; 3] = ["token-signing.key", "outbox-sealing.key", "identity.key"];
 
-fn postgres_base() -> Option<String> {
-    let base = std::env::var("FRONTDESK_TEST_POSTGRES")
-        .ok()
-        .filter(|b| !b.is_empty());
-    if base.is_none() {
-        eprintln!("FRONTDESK_TEST_POSTGRES unset: practices share PostgreSQL only (second pass)");
-    }
-    base
-}
-
 /// A hub of practice `clinic` on the schema `url`; with `keys_from`, its keys are that
 /// hub's (another hub of the same practice).
 fn hub(
@@ -114,7 +104,7 @@ fn heard(
 
 #[test]
 fn practices_sharing_a_schema_see_and_hear_only_their_own() {
-    let Some(base) = postgres_base() else {
+    let Some(base) = support::postgres_server("practices share PostgreSQL only") else {
         return;
     };
     let url = fresh_postgres_schema(&base).unwrap();
@@ -267,7 +257,7 @@ fn practices_sharing_a_schema_see_and_hear_only_their_own() {
 /// one (the pass makes such a role, `FRONTDESK_TEST_POSTGRES_UNBOUND`).
 #[test]
 fn a_role_that_bypasses_row_security_is_refused() {
-    let Some(base) = postgres_base() else {
+    let Some(base) = support::postgres_server("practices share PostgreSQL only") else {
         return;
     };
     let unbound = std::env::var("FRONTDESK_TEST_POSTGRES_UNBOUND").expect("the pass sets it");

@@ -34,11 +34,7 @@ fn two_hubs(base: &str) -> (TestOffice, TestOffice, [tempfile::TempDir; 2]) {
 
 #[test]
 fn two_hubs_on_one_postgres_database_share_check_ins_and_events() {
-    let Some(base) = std::env::var("FRONTDESK_TEST_POSTGRES")
-        .ok()
-        .filter(|b| !b.is_empty())
-    else {
-        eprintln!("FRONTDESK_TEST_POSTGRES unset: two hubs need PostgreSQL (the second pass)");
+    let Some(base) = support::postgres_server("two hubs need PostgreSQL") else {
         return;
     };
     let (first, second, _dirs) = two_hubs(&base);
@@ -102,11 +98,7 @@ fn a_kiosk_shown_at_one_hub_is_paired_at_the_other() {
     use frontdesk::domain::KioskId;
     use frontdesk::office::signin::Role;
     use frontdesk::sync::pairing::{CredentialStore, Pairer, PairingStep};
-    let Some(base) = std::env::var("FRONTDESK_TEST_POSTGRES")
-        .ok()
-        .filter(|b| !b.is_empty())
-    else {
-        eprintln!("FRONTDESK_TEST_POSTGRES unset: two hubs need PostgreSQL (the second pass)");
+    let Some(base) = support::postgres_server("two hubs need PostgreSQL") else {
         return;
     };
     let (first, second, _dirs) = two_hubs(&base);

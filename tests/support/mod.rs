@@ -75,6 +75,18 @@ pub fn office_config(data_dir: &Path, addr: SocketAddr) -> OfficeConfig {
     }
 }
 
+/// The PostgreSQL server of the test command's second pass (`FRONTDESK_TEST_POSTGRES`),
+/// or `None` (said on stderr, with `why` the test needs it) in the first pass.
+pub fn postgres_server(why: &str) -> Option<String> {
+    let base = std::env::var("FRONTDESK_TEST_POSTGRES")
+        .ok()
+        .filter(|b| !b.is_empty());
+    if base.is_none() {
+        eprintln!("FRONTDESK_TEST_POSTGRES unset: {why} (the second pass)");
+    }
+    base
+}
+
 /// The hub's store for a test: a PostgreSQL schema of the data directory's own when
 /// `FRONTDESK_TEST_POSTGRES` names a server (the test command's second pass), so a hub
 /// restarted on the same directory finds its data; else SQLite in the data directory.

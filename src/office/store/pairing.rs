@@ -6,7 +6,7 @@
 //! database alone cannot open it), then the row is deleted. The wrong-code counter and
 //! lockout are one row per practice.
 
-use super::db::{Connection, OptionalExtension, Params, params};
+use super::db::{Connection, OptionalExtension, Params, Value, params};
 use super::{OfficeStore, StoreError, parse, ts};
 use crate::domain::KioskId;
 use crate::pairing::VerifiedRequest;
@@ -129,6 +129,18 @@ fn request_from(raw: RawRequest) -> Result<PairingRequestRow, StoreError> {
     })
 }
 
+/// A request's columns up to its state, in table order (`?1`-`?6`).
+fn request_values(request: &VerifiedRequest, now: Timestamp, expires_at: Timestamp) -> Vec<Value> {
+    vec![
+        Value::Text(request.request_id.to_string()),
+        Value::Text(request.kiosk_id.as_str().to_owned()),
+        Value::Blob(request.public_key.to_vec()),
+        Value::Blob(request.proof.to_vec()),
+        Value::Text(ts(now)),
+        Value::Text(ts(expires_at)),
+    ]
+}
+
 fn read_requests<P: Params>(
     conn: &Connection,
     filter: &str,
@@ -138,17 +150,7 @@ fn read_requests<P: Params>(
         .prepare_cached(&format!(
             "SELECT {REQUEST_COLUMNS} FROM pairing_requests WHERE {filter} ORDER BY received_at, request_id"
         ))?
-        .query_map(params, |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-                row.get(6)?,
-            ))
-        })?
+        .query_map(params, |row| RawRequest::try_from(row))?
         .collect::<Result<_, _>>()?;
     raw.into_iter().map(request_from).collect()
 }
@@ -192,14 +194,7 @@ impl OfficeStore {
             "INSERT INTO pairing_requests
                (request_id, kiosk_id, public_key, proof, received_at, expires_at, state)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'waiting') ON CONFLICT DO NOTHING",
-            params![
-                request.request_id.to_string(),
-                request.kiosk_id.as_str(),
-                request.public_key.to_vec(),
-                request.proof.to_vec(),
-                ts(now),
-                ts(expires_at),
-            ],
+            request_values(request, now, expires_at),
         )?;
         Ok(added == 1)
     }
@@ -232,15 +227,11 @@ impl OfficeStore {
              ON CONFLICT (request_id) DO UPDATE SET
                expires_at = excluded.expires_at, state = 'approved',
                sealed_credential = excluded.sealed_credential",
-            params![
-                request.request_id.to_string(),
-                request.kiosk_id.as_str(),
-                request.public_key.to_vec(),
-                request.proof.to_vec(),
-                ts(now),
-                ts(expires_at),
-                sealed_credential.to_vec(),
-            ],
+            {
+                let mut values = request_values(request, now, expires_at);
+                values.push(Value::Blob(sealed_credential.to_vec()));
+                values
+            },
         )?;
         Ok(())
     }
