@@ -46,14 +46,14 @@ pub(super) const POSTGRES_MIGRATION: &str = "
         state TEXT NOT NULL CHECK (state IN ('waiting', 'taken', 'approved')),
         sealed_credential BYTEA,
         clinic_id BIGINT NOT NULL DEFAULT current_setting('frontdesk.clinic')::bigint,
-        PRIMARY KEY (clinic_id, request_id)
+        PRIMARY KEY (request_id, clinic_id)
     );
     CREATE TABLE pairing_lockout (
         id BIGINT NOT NULL CHECK (id = 1),
         wrong_codes BIGINT NOT NULL,
         locked_until TEXT,
         clinic_id BIGINT NOT NULL DEFAULT current_setting('frontdesk.clinic')::bigint,
-        PRIMARY KEY (clinic_id, id)
+        PRIMARY KEY (id, clinic_id)
     );
     ALTER TABLE pairing_requests ENABLE ROW LEVEL SECURITY;
     ALTER TABLE pairing_requests FORCE ROW LEVEL SECURITY;

@@ -40,69 +40,64 @@ BEGIN
 END
 $$;
 
--- Keys that were unique in the whole schema become unique per practice.
+-- Keys that were unique in the whole schema become unique per practice. Each leads with
+-- its own columns: a lookup by key then has one index to take, even while a new table's
+-- planner statistics say nothing (led by the practice, a key index was taken to scan a
+-- practice's rows for `id = $1`, and the cached plan kept doing so). The audit chain's
+-- key leads with the practice: its tail is read as "the practice's last entry". No other
+-- index leads with it, for the same reason (a day's rows of all practices are few).
 ALTER TABLE details_change_fields DROP CONSTRAINT details_change_fields_change_id_fkey;
 
-ALTER TABLE checkins DROP CONSTRAINT checkins_pkey, ADD PRIMARY KEY (clinic_id, id);
+ALTER TABLE checkins DROP CONSTRAINT checkins_pkey, ADD PRIMARY KEY (id, clinic_id);
 ALTER TABLE checkins DROP CONSTRAINT checkins_appointment_key,
-    ADD UNIQUE (clinic_id, appointment);
-ALTER TABLE kiosk_health DROP CONSTRAINT kiosk_health_pkey, ADD PRIMARY KEY (clinic_id, kiosk);
+    ADD UNIQUE (appointment, clinic_id);
+ALTER TABLE kiosk_health DROP CONSTRAINT kiosk_health_pkey, ADD PRIMARY KEY (kiosk, clinic_id);
 ALTER TABLE appointments DROP CONSTRAINT appointments_handle_key,
-    ADD UNIQUE (clinic_id, handle);
+    ADD UNIQUE (handle, clinic_id);
 ALTER TABLE appointments DROP CONSTRAINT appointments_external_id_key,
-    ADD UNIQUE (clinic_id, external_id);
-ALTER TABLE registrations DROP CONSTRAINT registrations_pkey, ADD PRIMARY KEY (clinic_id, id);
+    ADD UNIQUE (external_id, clinic_id);
+ALTER TABLE registrations DROP CONSTRAINT registrations_pkey, ADD PRIMARY KEY (id, clinic_id);
 ALTER TABLE details_changes DROP CONSTRAINT details_changes_pkey,
-    ADD PRIMARY KEY (clinic_id, id);
+    ADD PRIMARY KEY (id, clinic_id);
 ALTER TABLE details_change_fields DROP CONSTRAINT details_change_fields_pkey,
-    ADD PRIMARY KEY (clinic_id, change_id, field);
-ALTER TABLE details_change_fields ADD FOREIGN KEY (clinic_id, change_id)
-    REFERENCES details_changes (clinic_id, id);
-ALTER TABLE payments DROP CONSTRAINT payments_pkey, ADD PRIMARY KEY (clinic_id, id);
+    ADD PRIMARY KEY (change_id, field, clinic_id);
+ALTER TABLE details_change_fields ADD FOREIGN KEY (change_id, clinic_id)
+    REFERENCES details_changes (id, clinic_id);
+ALTER TABLE payments DROP CONSTRAINT payments_pkey, ADD PRIMARY KEY (id, clinic_id);
 ALTER TABLE terminal_batches DROP CONSTRAINT terminal_batches_pkey,
-    ADD PRIMARY KEY (clinic_id, kiosk, day);
+    ADD PRIMARY KEY (kiosk, day, clinic_id);
 ALTER TABLE form_files DROP CONSTRAINT form_files_pkey,
-    ADD PRIMARY KEY (clinic_id, kind, id, version, language);
-ALTER TABLE consents DROP CONSTRAINT consents_pkey, ADD PRIMARY KEY (clinic_id, id);
+    ADD PRIMARY KEY (kind, id, version, language, clinic_id);
+ALTER TABLE consents DROP CONSTRAINT consents_pkey, ADD PRIMARY KEY (id, clinic_id);
 ALTER TABLE intake_responses DROP CONSTRAINT intake_responses_pkey,
-    ADD PRIMARY KEY (clinic_id, id);
+    ADD PRIMARY KEY (id, clinic_id);
 ALTER TABLE coverage_answers DROP CONSTRAINT coverage_answers_pkey,
-    ADD PRIMARY KEY (clinic_id, id);
+    ADD PRIMARY KEY (id, clinic_id);
 ALTER TABLE coverage_items DROP CONSTRAINT coverage_items_pkey,
-    ADD PRIMARY KEY (clinic_id, answer, rank);
-ALTER TABLE card_photos DROP CONSTRAINT card_photos_pkey, ADD PRIMARY KEY (clinic_id, id);
+    ADD PRIMARY KEY (answer, rank, clinic_id);
+ALTER TABLE card_photos DROP CONSTRAINT card_photos_pkey, ADD PRIMARY KEY (id, clinic_id);
 ALTER TABLE verified_copays DROP CONSTRAINT verified_copays_pkey,
-    ADD PRIMARY KEY (clinic_id, appointment);
+    ADD PRIMARY KEY (appointment, clinic_id);
 ALTER TABLE staff_users DROP CONSTRAINT staff_users_username_key,
-    ADD UNIQUE (clinic_id, username);
+    ADD UNIQUE (username, clinic_id);
 ALTER TABLE staff_sessions DROP CONSTRAINT staff_sessions_pkey,
-    ADD PRIMARY KEY (clinic_id, token_hash);
+    ADD PRIMARY KEY (token_hash, clinic_id);
 ALTER TABLE staff_login_failures DROP CONSTRAINT staff_login_failures_pkey,
-    ADD PRIMARY KEY (clinic_id, key);
+    ADD PRIMARY KEY (key, clinic_id);
 -- The audit chain is one per practice: each numbers its entries from 1.
 ALTER TABLE audit_log DROP CONSTRAINT audit_log_pkey, ADD PRIMARY KEY (clinic_id, seq);
 ALTER TABLE hl7_outbound DROP CONSTRAINT hl7_outbound_message_id_key,
-    ADD UNIQUE (clinic_id, message_id);
+    ADD UNIQUE (message_id, clinic_id);
 ALTER TABLE reminders DROP CONSTRAINT reminders_message_id_key,
-    ADD UNIQUE (clinic_id, message_id);
+    ADD UNIQUE (message_id, clinic_id);
 ALTER TABLE reminders DROP CONSTRAINT reminders_appointment_kind_visit_key,
-    ADD UNIQUE (clinic_id, appointment, kind, visit);
+    ADD UNIQUE (appointment, kind, visit, clinic_id);
 ALTER TABLE reminder_opt_outs DROP CONSTRAINT reminder_opt_outs_pkey,
-    ADD PRIMARY KEY (clinic_id, patient_key);
+    ADD PRIMARY KEY (patient_key, clinic_id);
 ALTER TABLE paired_kiosks DROP CONSTRAINT paired_kiosks_credential_hash_key,
-    ADD UNIQUE (clinic_id, credential_hash);
+    ADD UNIQUE (credential_hash, clinic_id);
 DROP INDEX paired_kiosks_live;
-CREATE UNIQUE INDEX paired_kiosks_live ON paired_kiosks (clinic_id, kiosk_id)
+CREATE UNIQUE INDEX paired_kiosks_live ON paired_kiosks (kiosk_id, clinic_id)
     WHERE state != 'revoked';
 ALTER TABLE reminder_links DROP CONSTRAINT reminder_links_pkey,
-    ADD PRIMARY KEY (clinic_id, token_hash);
-
--- The day's lists, read on every queue and roster load, start with the practice.
-DROP INDEX appointments_by_day;
-CREATE INDEX appointments_by_day ON appointments (clinic_id, day, starts_at);
-DROP INDEX registrations_by_arrival;
-CREATE INDEX registrations_by_arrival ON registrations (clinic_id, received_at);
-DROP INDEX payments_by_settled;
-CREATE INDEX payments_by_settled ON payments (clinic_id, settled_at);
-DROP INDEX audit_log_by_at;
-CREATE INDEX audit_log_by_at ON audit_log (clinic_id, at);
+    ADD PRIMARY KEY (token_hash, clinic_id);
