@@ -392,3 +392,35 @@ fn a_revoked_kiosk_shows_a_new_code_and_keeps_its_check_in_until_paired_again() 
     });
     assert_eq!(row.kiosk.as_str(), "lobby-2");
 }
+
+/// No token is needed to send a pairing request, so new ones are limited for the whole
+/// hub (30 a minute): a flood of them, even malformed, is turned away with 429 and
+/// `Retry-After` before it reaches the store, while check-ins go on.
+#[test]
+fn a_flood_of_pairing_requests_is_turned_away() {
+    let (_dir, office) = office(|_| {});
+    let http = reqwest::blocking::Client::new();
+    let url = format!("{}/api/kiosk/v1/pairing", office.base);
+    let key = KioskKey::random().unwrap();
+    let code = PairingCode::random().unwrap();
+    let mut forged = key.request(
+        &code,
+        uuid::Uuid::new_v4(),
+        KioskId::new("lobby-2").unwrap(),
+    );
+    forged.proof = forged.public_key.clone();
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        statuses.push(http.post(&url).json(&forged).send().unwrap());
+    }
+    assert!(
+        statuses[..30]
+            .iter()
+            .all(|r| r.status() == StatusCode::BAD_REQUEST)
+    );
+    let busy = statuses.pop().unwrap();
+    assert_eq!(busy.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(busy.headers()["retry-after"], "60");
+    assert_eq!(error_code(busy), "pairing_busy");
+    support::check_in_first(&office.base);
+}

@@ -19,12 +19,17 @@ use crate::pairing::{
     PairingRequest, PairingWaiting, PollAnswer, VerifiedRequest, proof_matches,
 };
 use crate::seal::{SealError, SealSecretKey};
+use axum::extract::Request;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 /// `[pairing]` in office.toml.
@@ -254,11 +259,44 @@ impl PairingBook {
     }
 }
 
+/// New pairing requests the hub takes a minute, all senders together: a kiosk sends one
+/// per code it shows (every 15 minutes), so a practice's kiosks stay far below it, while
+/// a flood of made-up requests (no token is needed to send one) cannot keep the store
+/// busy for kiosks and staff. Unkeyed, like the reminder link pages' limit: behind a
+/// proxy every sender has one address.
+const NEW_REQUESTS_PER_MINUTE: NonZeroU32 = NonZeroU32::new(30).expect("not zero");
+
 /// The kiosk API's pairing routes: no bearer token (the kiosk has none yet).
 pub fn kiosk_routes() -> Router<AppState> {
+    let limiter = Arc::new(RateLimiter::direct(Quota::per_minute(
+        NEW_REQUESTS_PER_MINUTE,
+    )));
     Router::new()
-        .route("/api/kiosk/v1/pairing", post(register))
+        .route(
+            "/api/kiosk/v1/pairing",
+            post(register).route_layer(middleware::from_fn_with_state(limiter, within_limit)),
+        )
         .route("/api/kiosk/v1/pairing/poll", post(poll))
+}
+
+/// Passes a new request on while the limit allows; else 429 (the kiosk tries again).
+async fn within_limit(
+    State(limiter): State<Arc<DefaultDirectRateLimiter>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if limiter.check().is_ok() {
+        return next.run(request).await;
+    }
+    let mut busy = refused(
+        StatusCode::TOO_MANY_REQUESTS,
+        "pairing_busy",
+        "too many pairing requests right now; try again in a minute",
+    )
+    .into_response();
+    busy.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+    busy
 }
 
 /// The Kiosks view's routes (administrators).
