@@ -22,8 +22,7 @@ const SCAN_PROMPT: &str = "Scan the code from your appointment reminder, or your
 #[test]
 fn patient_checks_in_by_tapping() {
     let kiosk = UiKiosk::start();
-    let (ui, now) = (&kiosk.ui, kiosk.now);
-    let today = now.to_zoned(TimeZone::UTC).date();
+    let ui = &kiosk.ui;
 
     assert!(kiosk.visible(SCAN_PROMPT));
     assert!(kiosk.visible("Welcome to Demo Family Practice"));
@@ -40,16 +39,7 @@ fn patient_checks_in_by_tapping() {
     assert!(kiosk.visible(SCAN_PROMPT));
 
     // The scanner reads the reminder code.
-    let code = CheckInToken {
-        clinic: ClinicId::new(1).unwrap(),
-        appointment: AppointmentId::new(42),
-        valid_on: today,
-        starts_at: jiff::civil::Time::constant(16, 30, 0, 0),
-        expires_at: (now + 2.hours()).max(now),
-    }
-    .sign(&kiosk.key)
-    .expect("signs");
-    kiosk.app.dispatch(Event::Scanned(Scan::classify(code)));
+    scan_reminder(&kiosk, 42, (16, 30));
     assert!(kiosk.visible("Is this your appointment?"));
     assert!(kiosk.visible("Appointment at 4:30 PM"));
 
@@ -93,16 +83,7 @@ fn patient_checks_in_by_tapping() {
     // The next patient: "not me" sends them to the desk, and the kiosk calls it. The page
     // says "they know you are coming" only once the desk has the call (no office here: it
     // never does on its own; then the office's answer is played in).
-    let code = CheckInToken {
-        clinic: ClinicId::new(1).unwrap(),
-        appointment: AppointmentId::new(43),
-        valid_on: today,
-        starts_at: jiff::civil::Time::constant(16, 45, 0, 0),
-        expires_at: (now + 2.hours()).max(now),
-    }
-    .sign(&kiosk.key)
-    .expect("signs");
-    kiosk.app.dispatch(Event::Scanned(Scan::classify(code)));
+    scan_reminder(&kiosk, 43, (16, 45));
     kiosk.tap("No, this is not me");
     assert!(kiosk.visible("Please see the front desk"));
     kiosk.until_event(|event| matches!(event, Event::HelpAnswered(_)));
@@ -119,4 +100,19 @@ fn patient_checks_in_by_tapping() {
     kiosk.tap("Start over");
     assert!(kiosk.visible(SCAN_PROMPT));
     assert!(!kiosk.visible(told));
+}
+
+/// The scanner reads today's reminder code for `appointment` at `starts_at` (hour, minute).
+fn scan_reminder(kiosk: &UiKiosk, appointment: u64, (hour, minute): (i8, i8)) {
+    let now = kiosk.now;
+    let code = CheckInToken {
+        clinic: ClinicId::new(1).unwrap(),
+        appointment: AppointmentId::new(appointment),
+        valid_on: now.to_zoned(TimeZone::UTC).date(),
+        starts_at: jiff::civil::Time::constant(hour, minute, 0, 0),
+        expires_at: (now + 2.hours()).max(now),
+    }
+    .sign(&kiosk.key)
+    .expect("signs");
+    kiosk.app.dispatch(Event::Scanned(Scan::classify(code)));
 }

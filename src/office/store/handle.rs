@@ -433,6 +433,16 @@ mod tests {
         );
     }
 
+    /// Practice 1's store in a fresh schema on the server `base` names.
+    fn postgres_store(base: &str) -> OfficeStore {
+        let url = fresh_postgres_schema(base).unwrap();
+        let server = PgServer::new(&url, None).unwrap();
+        StoreHandle::postgres(server.for_clinic(ClinicId::new(1).unwrap()), 1)
+            .unwrap()
+            .into_store()
+            .unwrap()
+    }
+
     type Columns = Vec<(String, Vec<String>)>;
 
     fn columns(store: &OfficeStore, tables: &str, of_table: &str) -> Columns {
@@ -476,12 +486,7 @@ mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let sqlite = OfficeStore::open(&dir.path().join("office.db")).unwrap();
-        let url = fresh_postgres_schema(&base).unwrap();
-        let server = PgServer::new(&url, None).unwrap();
-        let postgres = StoreHandle::postgres(server.for_clinic(ClinicId::new(1).unwrap()), 1)
-            .unwrap()
-            .into_store()
-            .unwrap();
+        let postgres = postgres_store(&base);
         let on_sqlite = columns(
             &sqlite,
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
@@ -507,12 +512,7 @@ mod tests {
         let Ok(base) = std::env::var("FRONTDESK_TEST_POSTGRES") else {
             return;
         };
-        let url = fresh_postgres_schema(&base).unwrap();
-        let server = PgServer::new(&url, None).unwrap();
-        let store = StoreHandle::postgres(server.for_clinic(ClinicId::new(1).unwrap()), 1)
-            .unwrap()
-            .into_store()
-            .unwrap();
+        let store = postgres_store(&base);
         let unguarded: Vec<(String, i64, i64, i64)> = store
             .conn
             .prepare(
